@@ -1,0 +1,1 @@
+"""The surfaces of clusterkg: the GraphQL API and the command line."""

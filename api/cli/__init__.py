@@ -1,0 +1,92 @@
+"""The ``clusterkg`` command line: one root app; each area's commands live in a module of their own."""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import version
+from typing import Annotated, Any
+
+import typer
+from rich.logging import RichHandler
+from typer.core import TyperGroup
+
+from api.cli import db, neo4j
+from api.cli.common import err_console
+from schema.errors import ClusterkgError
+from schema.settings import Settings
+
+
+class _Group(TyperGroup):
+    """Turns the project's own errors into one readable sentence and exit code 1, for every command."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ClusterkgError as e:
+            err_console.print(f"[bold red]Error:[/] {e}", highlight=False)
+            raise typer.Exit(1) from e
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="clusterkg",
+    help="A knowledge graph of regional industry clusters, and partner suggestions on top of it.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(neo4j.app, name="neo4j")
+app.add_typer(db.app, name="db")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"clusterkg {version('clusterkg')}")
+        raise typer.Exit()
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(console=err_console, show_path=verbose, rich_tracebacks=True)],
+        force=True,
+    )
+    for noisy in ("neo4j", "httpx", "urllib3", "sentence_transformers", "filelock", "huggingface_hub"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose and noisy == "neo4j" else logging.WARNING)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    neo4j_uri: Annotated[
+        str | None, typer.Option("--neo4j-uri", envvar="NEO4J_URI", help="Bolt URI of the graph.")
+    ] = None,
+    neo4j_user: Annotated[
+        str | None, typer.Option("--neo4j-user", envvar="NEO4J_USER", help="Neo4j user.")
+    ] = None,
+    neo4j_password: Annotated[
+        str | None,
+        typer.Option("--neo4j-password", envvar="NEO4J_PASSWORD", help="Neo4j password.", show_default=False),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every step, queries included.")] = False,
+    _: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+) -> None:
+    """Settings come from flags, then NEO4J_* / CLUSTERKG_* environment variables, then defaults."""
+    _configure_logging(verbose)
+    overrides = {
+        key: value
+        for key, value in {
+            "neo4j_uri": neo4j_uri, "neo4j_user": neo4j_user, "neo4j_password": neo4j_password
+        }.items()
+        if value is not None
+    }
+    ctx.obj = Settings(**overrides)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,204 @@
+"""The one door to Neo4j.
+
+Every module reaches the graph through :class:`Graph` (synchronous: CLI, ingest, matching) or
+:class:`AsyncGraph` (the API). Each call runs a named :class:`~graph.query.Query`, is logged at DEBUG and
+counted (the API's N+1 test reads the counter), retries transient errors through the driver's managed
+transactions, and re-raises a driver failure as the project's own error naming the query.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import neo4j
+from neo4j import AsyncGraphDatabase, GraphDatabase, RoutingControl
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ConstraintError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+
+from graph.query import Query
+from schema.errors import ConstraintViolation, GraphError, GraphUnavailable
+from schema.settings import Settings
+
+log = logging.getLogger(__name__)
+
+HOW_TO_START = (
+    "start the local server with `clusterkg neo4j start`, or point NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD "
+    "at a running Neo4j 5.26"
+)
+
+
+def translate_error(error: Exception, query: Query | None, uri: str) -> GraphError:
+    """Turn a driver exception into the project's own error, naming the query that failed."""
+    name = query.name if query else None
+    where = f" (query {name})" if name else ""
+    if isinstance(error, ServiceUnavailable | SessionExpired | OSError):
+        return GraphUnavailable(f"No Neo4j answers at {uri}{where}: {HOW_TO_START}", query_name=name)
+    if isinstance(error, AuthError):
+        return GraphUnavailable(
+            f"Neo4j at {uri} refused the credentials for user given by NEO4J_USER: check NEO4J_PASSWORD",
+            query_name=name,
+        )
+    if isinstance(error, ConstraintError):
+        message = error.message or str(error)
+        return ConstraintViolation(f"Constraint violated{where}: {message}", query_name=name)
+    if isinstance(error, ClientError | Neo4jError):
+        return GraphError(f"Neo4j rejected{where}: {error.code}: {error.message}", query_name=name)
+    return GraphError(f"Neo4j call failed{where}: {error}", query_name=name)
+
+
+def batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    """Split an iterable of rows into lists of at most ``size`` rows (streaming, never all at once)."""
+    batch: list[Mapping[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Counter:
+    """Thread-safe count of queries sent, so tests can assert how many a request cost."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self.value += 1
+
+
+class Graph:
+    """Synchronous access to the graph for the CLI, ingest and matching."""
+
+    def __init__(self, driver: neo4j.Driver, *, database: str, uri: str) -> None:
+        self.driver = driver
+        self.database = database
+        self.uri = uri
+        self._queries = _Counter()
+
+    @classmethod
+    def connect(cls, settings: Settings, *, verify: bool = True) -> Graph:
+        """Open a driver for the configured server; fail with how to start one when none answers."""
+        driver = GraphDatabase.driver(
+            settings.neo4j_uri,
+            auth=(settings.neo4j_user, settings.neo4j_password),
+            notifications_min_severity="OFF",
+        )
+        graph = cls(driver, database=settings.neo4j_database, uri=settings.neo4j_uri)
+        if verify:
+            try:
+                driver.verify_connectivity()
+            except Exception as e:  # noqa: BLE001 - every failure here means "no usable server"
+                driver.close()
+                raise translate_error(e, None, settings.neo4j_uri) from e
+        return graph
+
+    @property
+    def queries_run(self) -> int:
+        return self._queries.value
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> Graph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(self, query: Query, **params: Any) -> list[dict[str, Any]]:
+        """Run one query in a managed (retried) transaction; return its records as dicts."""
+        self._queries.add()
+        started = time.perf_counter()
+        try:
+            records, _, _ = self.driver.execute_query(
+                query.text,
+                params,
+                database_=self.database,
+                routing_=RoutingControl.WRITE if query.write else RoutingControl.READ,
+            )
+        except Exception as e:
+            raise translate_error(e, query, self.uri) from e
+        log.debug("%s: %d rows in %.1f ms", query.name, len(records), 1000 * (time.perf_counter() - started))
+        return [record.data() for record in records]
+
+    def run_batches(
+        self,
+        query: Query,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        batch_size: int,
+        **params: Any,
+    ) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """Run ``query`` once per batch with ``$rows`` bound to the batch (one transaction each).
+
+        Yields ``(rows_in_batch, records)`` so callers can advance a progress bar and collect results.
+        """
+        for batch in batched(rows, batch_size):
+            yield len(batch), self.run(query, rows=batch, **params)
+
+    def run_autocommit(self, query: Query, **params: Any) -> list[dict[str, Any]]:
+        """Run one query in an auto-commit transaction: schema statements and ``CALL { } IN TRANSACTIONS``
+        need one. Not retried, so callers use it only for idempotent statements."""
+        self._queries.add()
+        try:
+            with self.driver.session(database=self.database) as session:
+                return [record.data() for record in session.run(query.text, params)]
+        except Exception as e:
+            raise translate_error(e, query, self.uri) from e
+
+
+class AsyncGraph:
+    """Asynchronous access to the graph for the API (strawberry resolvers and DataLoaders are async)."""
+
+    def __init__(self, driver: neo4j.AsyncDriver, *, database: str, uri: str) -> None:
+        self.driver = driver
+        self.database = database
+        self.uri = uri
+        self._queries = _Counter()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AsyncGraph:
+        driver = AsyncGraphDatabase.driver(
+            settings.neo4j_uri,
+            auth=(settings.neo4j_user, settings.neo4j_password),
+            notifications_min_severity="OFF",
+        )
+        return cls(driver, database=settings.neo4j_database, uri=settings.neo4j_uri)
+
+    @property
+    def queries_run(self) -> int:
+        return self._queries.value
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+    async def run(self, query: Query, **params: Any) -> list[dict[str, Any]]:
+        """Run one query in a managed (retried) transaction; return its records as dicts."""
+        self._queries.add()
+        started = time.perf_counter()
+        try:
+            records, _, _ = await self.driver.execute_query(
+                query.text,
+                params,
+                database_=self.database,
+                routing_=RoutingControl.WRITE if query.write else RoutingControl.READ,
+            )
+        except Exception as e:
+            raise translate_error(e, query, self.uri) from e
+        log.debug("%s: %d rows in %.1f ms", query.name, len(records), 1000 * (time.perf_counter() - started))
+        return [record.data() for record in records]
+

@@ -1,0 +1,45 @@
+"""Queries for migrations, status and test clean-up."""
+
+from graph.query import Query
+
+APPLIED_MIGRATIONS = Query(
+    "admin.applied_migrations",
+    "MATCH (m:Migration) RETURN m.version AS version, m.name AS name, m.checksum AS checksum, "
+    "m.applied_at AS applied_at ORDER BY m.version",
+)
+
+RECORD_MIGRATION = Query(
+    "admin.record_migration",
+    "MERGE (m:Migration {version: $version}) "
+    "SET m.name = $name, m.checksum = $checksum, m.applied_at = datetime()",
+    write=True,
+)
+
+AWAIT_INDEXES = Query("admin.await_indexes", "CALL db.awaitIndexes($seconds)")
+
+COUNT_NODES = Query(
+    "admin.count_nodes",
+    "UNWIND $labels AS label CALL (label) { MATCH (n:$(label)) RETURN count(n) AS count } "
+    "RETURN label, count",
+)
+
+COUNT_RELATIONSHIPS = Query(
+    "admin.count_relationships",
+    "UNWIND $types AS type CALL (type) { MATCH ()-[r:$(type)]->() RETURN count(r) AS count } "
+    "RETURN type, count",
+)
+
+DELETE_DATA = Query(
+    "admin.delete_data",
+    "MATCH (n) WHERE NOT n:Migration "
+    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+    write=True,
+)
+
+SHOW_CONSTRAINTS = Query("admin.show_constraints", "SHOW CONSTRAINTS YIELD name RETURN name")
+SHOW_INDEXES = Query(
+    "admin.show_indexes", "SHOW INDEXES YIELD name, type, state RETURN name, type, state"
+)
+DROP_CONSTRAINT = Query("admin.drop_constraint", "DROP CONSTRAINT $name IF EXISTS", write=True)
+DROP_INDEX = Query("admin.drop_index", "DROP INDEX $name IF EXISTS", write=True)
+DELETE_MIGRATIONS = Query("admin.delete_migrations", "MATCH (m:Migration) DELETE m", write=True)

@@ -1,0 +1,231 @@
+"""The managed local Neo4j Community server, for machines without Docker.
+
+Neo4j publishes no server tarball to Maven Central, but it does publish the Community artifacts
+(``org.neo4j:neo4j``, Bolt connector included). ``install`` resolves them with Maven into the cache folder
+once and compiles the small launcher ``neo4j/ClusterkgNeo4j.java``; ``start`` runs it in the background on
+127.0.0.1 with a pid file and waits until Bolt answers; ``stop`` ends only the process named in that pid file,
+and only if it still is our launcher.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError, ServiceUnavailable
+
+from schema.errors import Neo4jServerError
+from schema.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LAUNCHER_CLASS = "ClusterkgNeo4j"
+HOST = "127.0.0.1"
+READY_MARKER = b"clusterkg-neo4j ready"
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    """Whether the managed server runs, and where."""
+
+    running: bool
+    pid: int | None
+    uri: str
+    data_dir: Path
+    log_file: Path
+
+
+class ManagedNeo4j:
+    """Fetches, starts, stops and reports on one managed Neo4j server (one data folder, one Bolt port)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.version = settings.neo4j_version
+        self.port = settings.neo4j_bolt_port
+        self.data_dir = settings.data_dir
+        self.artifacts_dir = settings.cache_dir / f"neo4j-{self.version}"
+        self.lib_dir = self.artifacts_dir / "lib"
+        self.classes_dir = self.artifacts_dir / "classes"
+        self.pid_file = self.data_dir / "neo4j.pid"
+        self.log_file = self.data_dir / "neo4j.log"
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://{HOST}:{self.port}"
+
+    # --- artifacts ---------------------------------------------------------------------------------------
+    def installed(self) -> bool:
+        return (self.classes_dir / f"{LAUNCHER_CLASS}.class").exists() and any(self.lib_dir.glob("neo4j-*.jar"))
+
+    def install(self) -> Path:
+        """Resolve the Neo4j Community jars with Maven and compile the launcher (once; cached)."""
+        if self.installed():
+            return self.artifacts_dir
+        for tool in ("mvn", "javac", "java"):
+            if shutil.which(tool) is None:
+                raise Neo4jServerError(f"`{tool}` is not on PATH; the managed Neo4j needs Java 17+ and Maven")
+        resources = files("graph") / "neo4j"
+        work = self.artifacts_dir / "build"
+        work.mkdir(parents=True, exist_ok=True)
+        pom = work / "pom.xml"
+        pom.write_text(resources.joinpath("pom.xml").read_text())
+        source = work / f"{LAUNCHER_CLASS}.java"
+        source.write_text(resources.joinpath(f"{LAUNCHER_CLASS}.java").read_text())
+        staging = self.artifacts_dir / "lib.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        log.info("Resolving Neo4j Community %s from Maven Central (once) ...", self.version)
+        self._run(
+            [
+                "mvn", "-q", "-B", "-f", str(pom), f"-Dneo4j.version={self.version}",
+                "dependency:copy-dependencies", f"-DoutputDirectory={staging}",
+            ],
+            "resolving the Neo4j artifacts with Maven",
+        )
+        shutil.rmtree(self.lib_dir, ignore_errors=True)
+        staging.rename(self.lib_dir)
+        self.classes_dir.mkdir(parents=True, exist_ok=True)
+        self._run(
+            ["javac", "-cp", f"{self.lib_dir}/*", "-d", str(self.classes_dir), str(source)],
+            "compiling the Neo4j launcher",
+        )
+        log.info("Neo4j Community %s installed in %s", self.version, self.artifacts_dir)
+        return self.artifacts_dir
+
+    @staticmethod
+    def _run(cmd: list[str], what: str) -> None:
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = (done.stdout + done.stderr).strip()[-2000:]
+            raise Neo4jServerError(f"{what} failed (exit {done.returncode}):\n{tail}")
+
+    # --- process -----------------------------------------------------------------------------------------
+    def _pid(self) -> int | None:
+        """The pid in the pid file, if that process is alive and is our launcher."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except FileNotFoundError:
+            return None
+        if LAUNCHER_CLASS.encode() not in cmdline or str(self.data_dir).encode() not in cmdline:
+            return None
+        return pid
+
+    def status(self) -> ServerStatus:
+        pid = self._pid()
+        return ServerStatus(pid is not None, pid, self.uri, self.data_dir, self.log_file)
+
+    def start(self) -> ServerStatus:
+        """Start the server in the background (if it is not running) and wait until Bolt answers."""
+        current = self.status()
+        if current.running:
+            log.info("Neo4j already runs (pid %s) at %s", current.pid, self.uri)
+            self.wait_until_ready()
+            return current
+        self.install()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
+        cmd = [
+            "java", f"-Xmx{self.settings.neo4j_heap}", "-XX:+UseG1GC", "-Dfile.encoding=UTF-8",
+            "-cp", f"{self.lib_dir}/*:{self.classes_dir}", LAUNCHER_CLASS,
+            str(self.data_dir), HOST, str(self.port), self.settings.neo4j_pagecache,
+        ]
+        env = {**os.environ, "CLUSTERKG_NEO4J_PASSWORD": self.settings.neo4j_password}
+        with self.log_file.open("ab") as out:
+            process = subprocess.Popen(
+                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                start_new_session=True,
+            )
+        self.pid_file.write_text(str(process.pid))
+        log.info("Started Neo4j %s (pid %s), data in %s", self.version, process.pid, self.data_dir)
+        try:
+            self.wait_until_ready(process, log_offset)
+        except Neo4jServerError:
+            self.stop()
+            raise
+        return self.status()
+
+    def wait_until_ready(self, process: subprocess.Popen[bytes] | None = None, log_offset: int = 0) -> None:
+        """Wait until the launcher says it is ready (it sets the password after Bolt opens), then until
+        Bolt answers with the configured credentials, or the start timeout passes."""
+        deadline = time.monotonic() + self.settings.neo4j_start_timeout
+        auth = (self.settings.neo4j_user, self.settings.neo4j_password)
+        while time.monotonic() < deadline:
+            if process is not None:
+                if process.poll() is not None:
+                    raise Neo4jServerError(
+                        f"Neo4j exited with code {process.returncode} while starting; see {self.log_file}:\n"
+                        + self._log_tail()
+                    )
+                if not self._said_ready(log_offset):
+                    time.sleep(0.3)
+                    continue
+            try:
+                with GraphDatabase.driver(self.uri, auth=auth) as driver:
+                    driver.verify_connectivity()
+                return
+            except AuthError as e:
+                raise Neo4jServerError(
+                    f"Neo4j at {self.uri} refused the configured password ({e.message}); the data folder "
+                    f"{self.data_dir} was created with another NEO4J_PASSWORD"
+                ) from e
+            except (ServiceUnavailable, OSError):
+                time.sleep(0.5)
+        raise Neo4jServerError(
+            f"Neo4j did not answer at {self.uri} within {self.settings.neo4j_start_timeout:.0f} s; "
+            f"see {self.log_file}:\n" + self._log_tail()
+        )
+
+    def _said_ready(self, offset: int) -> bool:
+        with self.log_file.open("rb") as f:
+            f.seek(offset)
+            return READY_MARKER in f.read()
+
+    def _log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"
+
+    def stop(self, timeout: float = 60.0) -> bool:
+        """Stop the server this data folder's pid file names; returns whether one was running."""
+        pid = self._pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists() and not _is_zombie(pid):
+            time.sleep(0.2)
+        if Path(f"/proc/{pid}").exists() and not _is_zombie(pid):
+            log.warning("Neo4j (pid %s) did not stop within %.0f s; killing it", pid, timeout)
+            os.kill(pid, signal.SIGKILL)
+        _reap(pid)
+        self.pid_file.unlink(missing_ok=True)
+        log.info("Stopped Neo4j (pid %s)", pid)
+        return True
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def _reap(pid: int) -> None:
+    """Collect the exit status when the server is our own child (tests start it in-process)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass

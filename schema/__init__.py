@@ -1,0 +1,1 @@
+"""The contracts of clusterkg: settings, errors, domain models, Cypher migrations, file formats."""

