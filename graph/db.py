@@ -96,6 +96,7 @@ class Graph:
             settings.neo4j_uri,
             auth=(settings.neo4j_user, settings.neo4j_password),
             notifications_min_severity="OFF",
+            max_transaction_retry_time=settings.neo4j_retry_seconds,
         )
         graph = cls(driver, database=settings.neo4j_database, uri=settings.neo4j_uri)
         if verify:
@@ -176,6 +177,7 @@ class AsyncGraph:
             settings.neo4j_uri,
             auth=(settings.neo4j_user, settings.neo4j_password),
             notifications_min_severity="OFF",
+            max_transaction_retry_time=settings.neo4j_retry_seconds,
         )
         return cls(driver, database=settings.neo4j_database, uri=settings.neo4j_uri)
 

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     neo4j_user: str = Field("neo4j", validation_alias=_env("NEO4J_USER"))
     neo4j_password: str = Field(DEFAULT_PASSWORD, validation_alias=_env("NEO4J_PASSWORD"))
     neo4j_database: str = Field("neo4j", validation_alias=_env("NEO4J_DATABASE"))
+    neo4j_retry_seconds: float = Field(
+        30.0, gt=0, description="How long a query is retried on transient errors and lost connections."
+    )
 
     # --- the managed local Neo4j server ---------------------------------------------------------------
     home: Path = Field(

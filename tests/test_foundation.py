@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,8 @@ from graph.server import ManagedNeo4j
 from schema.errors import ConstraintViolation, GraphUnavailable, MigrationError
 from schema.settings import Settings
 from tests.conftest import TEST_PASSWORD, free_port, managed_settings
+
+log = logging.getLogger(__name__)
 
 CREATE_ORG = Query("test.create_org", "CREATE (o:Organization {id: $id, name: $name})", write=True)
 GET_ORG = Query("test.get_org", "MATCH (o:Organization {id: $id}) RETURN o.name AS name")
@@ -76,7 +80,7 @@ def test_no_server_says_how_to_start_one() -> None:
 
 def test_driver_recovers_after_the_server_restarts(tmp_path: Path) -> None:
     """A second managed server of our own: stop it under an open driver, start it again, query again."""
-    settings = managed_settings(tmp_path)
+    settings = managed_settings(tmp_path).model_copy(update={"neo4j_retry_seconds": 2.0})
     server = ManagedNeo4j(settings)
     server.start()
     try:
@@ -85,7 +89,9 @@ def test_driver_recovers_after_the_server_restarts(tmp_path: Path) -> None:
             assert server.stop()
             with pytest.raises(GraphUnavailable):
                 graph.run(GET_ORG, id="before")
+            began = time.monotonic()
             server.start()
+            log.info("managed Neo4j restarted in %.1f s", time.monotonic() - began)
             assert graph.run(GET_ORG, id="before") == [{"name": "kept across the restart"}]
     finally:
         server.stop()
