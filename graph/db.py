@@ -203,4 +203,3 @@ class AsyncGraph:
             raise translate_error(e, query, self.uri) from e
         log.debug("%s: %d rows in %.1f ms", query.name, len(records), 1000 * (time.perf_counter() - started))
         return [record.data() for record in records]
-

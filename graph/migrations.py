@@ -91,7 +91,11 @@ def migrate(graph: Graph, *, await_seconds: int = 300) -> list[Migration]:
                 graph.run_autocommit(Query(f"migration.{label}.{number}", statement))  # type: ignore[arg-type]
             except Exception as e:
                 raise MigrationError(f"migration {label}, statement {number} failed: {e}") from e
-        graph.run(admin.RECORD_MIGRATION, version=migration.version, name=migration.name,
-                  checksum=migration.checksum)
+        graph.run(
+            admin.RECORD_MIGRATION,
+            version=migration.version,
+            name=migration.name,
+            checksum=migration.checksum,
+        )
     graph.run_autocommit(admin.AWAIT_INDEXES, seconds=await_seconds)
     return todo

@@ -9,6 +9,7 @@ and only if it still is our launcher.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -63,7 +64,9 @@ class ManagedNeo4j:
 
     # --- artifacts ---------------------------------------------------------------------------------------
     def installed(self) -> bool:
-        return (self.classes_dir / f"{LAUNCHER_CLASS}.class").exists() and any(self.lib_dir.glob("neo4j-*.jar"))
+        return (self.classes_dir / f"{LAUNCHER_CLASS}.class").exists() and any(
+            self.lib_dir.glob("neo4j-*.jar")
+        )
 
     def install(self) -> Path:
         """Resolve the Neo4j Community jars with Maven and compile the launcher (once; cached)."""
@@ -84,8 +87,14 @@ class ManagedNeo4j:
         log.info("Resolving Neo4j Community %s from Maven Central (once) ...", self.version)
         self._run(
             [
-                "mvn", "-q", "-B", "-f", str(pom), f"-Dneo4j.version={self.version}",
-                "dependency:copy-dependencies", f"-DoutputDirectory={staging}",
+                "mvn",
+                "-q",
+                "-B",
+                "-f",
+                str(pom),
+                f"-Dneo4j.version={self.version}",
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={staging}",
             ],
             "resolving the Neo4j artifacts with Maven",
         )
@@ -136,14 +145,26 @@ class ManagedNeo4j:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         cmd = [
-            "java", f"-Xmx{self.settings.neo4j_heap}", "-XX:+UseG1GC", "-Dfile.encoding=UTF-8",
-            "-cp", f"{self.lib_dir}/*:{self.classes_dir}", LAUNCHER_CLASS,
-            str(self.data_dir), HOST, str(self.port), self.settings.neo4j_pagecache,
+            "java",
+            f"-Xmx{self.settings.neo4j_heap}",
+            "-XX:+UseG1GC",
+            "-Dfile.encoding=UTF-8",
+            "-cp",
+            f"{self.lib_dir}/*:{self.classes_dir}",
+            LAUNCHER_CLASS,
+            str(self.data_dir),
+            HOST,
+            str(self.port),
+            self.settings.neo4j_pagecache,
         ]
         env = {**os.environ, "CLUSTERKG_NEO4J_PASSWORD": self.settings.neo4j_password}
         with self.log_file.open("ab") as out:
             process = subprocess.Popen(
-                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
                 start_new_session=True,
             )
         self.pid_file.write_text(str(process.pid))
@@ -225,7 +246,5 @@ def _is_zombie(pid: int) -> bool:
 
 def _reap(pid: int) -> None:
     """Collect the exit status when the server is our own child (tests start it in-process)."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

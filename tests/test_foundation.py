@@ -72,8 +72,9 @@ def test_a_changed_migration_file_is_refused(session_graph: Graph) -> None:
 
 
 def test_no_server_says_how_to_start_one() -> None:
-    settings = Settings(environment="test", neo4j_uri=f"bolt://127.0.0.1:{free_port()}",
-                        neo4j_password=TEST_PASSWORD)
+    settings = Settings(
+        environment="test", neo4j_uri=f"bolt://127.0.0.1:{free_port()}", neo4j_password=TEST_PASSWORD
+    )
     with pytest.raises(GraphUnavailable, match="clusterkg neo4j start"):
         Graph.connect(settings)
 

@@ -13,7 +13,7 @@ app = typer.Typer(help="Apply schema migrations and inspect the graph.", no_args
 
 @app.command()
 def migrate(ctx: typer.Context) -> None:
-    """Apply pending schema migrations (constraints, indexes, vector indexes); a second run changes nothing."""
+    """Apply pending schema migrations (constraints, indexes, vector indexes); reruns change nothing."""
     with open_graph(ctx) as graph:
         done = migrations.migrate(graph)
     if done:

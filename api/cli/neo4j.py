@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-
 from typing import Annotated
 
 import typer
@@ -14,7 +13,9 @@ from schema.settings import Settings
 
 Port = Annotated[
     int | None,
-    typer.Option("--port", envvar="CLUSTERKG_NEO4J_BOLT_PORT", help="Bolt port of the managed server [7687]."),
+    typer.Option(
+        "--port", envvar="CLUSTERKG_NEO4J_BOLT_PORT", help="Bolt port of the managed server [7687]."
+    ),
 ]
 
 
@@ -23,6 +24,7 @@ def _server(ctx: typer.Context, port: int | None) -> ManagedNeo4j:
     if port is not None and port != settings.neo4j_bolt_port:
         settings = Settings(**{**settings.model_dump(exclude={"neo4j_uri"}), "neo4j_bolt_port": port})
     return ManagedNeo4j(settings)
+
 
 app = typer.Typer(
     help="Run a local Neo4j Community 5.26 from its Maven Central artifacts (no Docker needed).",

@@ -31,15 +31,12 @@ COUNT_RELATIONSHIPS = Query(
 
 DELETE_DATA = Query(
     "admin.delete_data",
-    "MATCH (n) WHERE NOT n:Migration "
-    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+    "MATCH (n) WHERE NOT n:Migration CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
     write=True,
 )
 
 SHOW_CONSTRAINTS = Query("admin.show_constraints", "SHOW CONSTRAINTS YIELD name RETURN name")
-SHOW_INDEXES = Query(
-    "admin.show_indexes", "SHOW INDEXES YIELD name, type, state RETURN name, type, state"
-)
+SHOW_INDEXES = Query("admin.show_indexes", "SHOW INDEXES YIELD name, type, state RETURN name, type, state")
 DROP_CONSTRAINT = Query("admin.drop_constraint", "DROP CONSTRAINT $name IF EXISTS", write=True)
 DROP_INDEX = Query("admin.drop_index", "DROP INDEX $name IF EXISTS", write=True)
 DELETE_MIGRATIONS = Query("admin.delete_migrations", "MATCH (m:Migration) DELETE m", write=True)
