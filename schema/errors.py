@@ -13,7 +13,9 @@ GraphQL) can turn them into what its users expect in one place::
     ├── IngestError              a registry file could not be read at all (bad rows go to the reject report)
     ├── MatchingError            embeddings or suggestions could not be computed
     ├── NotFound                 an organization, cluster, ... that does not exist
-    └── AccessDenied             the caller may not do or see this
+    ├── AccessDenied             the caller may not do or see this
+    │   └── Unauthenticated      no API key, or an unknown or revoked one
+    └── InvalidInput             a request's arguments are malformed or out of bounds
 """
 
 from __future__ import annotations
@@ -65,3 +67,11 @@ class NotFound(ClusterkgError):
 
 class AccessDenied(ClusterkgError):
     """The caller may not do or see this."""
+
+
+class Unauthenticated(AccessDenied):
+    """The caller sent no API key, or one that is unknown or revoked."""
+
+
+class InvalidInput(ClusterkgError):
+    """A request's arguments are malformed or out of bounds (a GraphQL BAD_USER_INPUT)."""

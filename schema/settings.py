@@ -83,6 +83,21 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(64, ge=1)
 
+    # --- the GraphQL API (abuse limits and search) ----------------------------------------------------------
+    api_max_depth: int = Field(8, ge=2, description="Deepest selection nesting a GraphQL query may have.")
+    api_max_complexity: int = Field(
+        20_000, ge=10, description="Most fields a query may resolve, list fields counted times their page size."
+    )
+    api_max_page_size: int = Field(100, ge=1, description="Largest `first` / `limit` a query may ask for.")
+    api_max_body_bytes: int = Field(100_000, ge=1_000, description="Largest request body the API accepts.")
+    api_request_timeout: float = Field(10.0, gt=0, description="Seconds a request may take before it fails.")
+    api_vector_candidates: int = Field(
+        500, ge=10, description="Nearest neighbours fetched from a vector index before filters apply."
+    )
+    api_search_text_weight: float = Field(
+        0.4, ge=0, le=1, description="Weight of the full-text score in hybrid search (the rest is vector)."
+    )
+
     @property
     def data_dir(self) -> Path:
         """Data folder of the managed server."""
