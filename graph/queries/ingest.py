@@ -1,0 +1,302 @@
+"""Queries of the ingest write path: one batched ``UNWIND $rows AS row ... MERGE`` per kind of record, the
+look-ups that entity resolution and change detection start from, and provenance.
+
+Every write takes ``$prov`` (``source``, ``file_hash``, ``ingest_run``, ``ingested_at``) and stamps it on each
+node and relationship it writes. Rows are prepared by ``ingest.writer``: ids already resolved to the node
+they belong to, labels taken from ``schema.graph_model.Role``, capability and region ids precomputed.
+"""
+
+from __future__ import annotations
+
+from typing import LiteralString, cast
+
+from graph.query import Query
+from schema.graph_model import ROLE_LABELS
+
+# Properties an organization record sets. A record folded into a node first created by another record
+# ("merged") only fills those the node lacks; the node's own record overwrites them.
+ORGANIZATION_PROPERTIES: tuple[str, ...] = (
+    "name",
+    "role",
+    "description",
+    "needs",
+    "needs_visibility",
+    "website",
+    "domain",
+    "country",
+    "region",
+    "city",
+    "lat",
+    "lon",
+    "employees",
+    "size_class",
+    "founded",
+    "sectors",
+    "registry_id",
+    "vat",
+    "name_key",
+)
+
+
+def _fill_missing(var: str, props: tuple[str, ...]) -> LiteralString:
+    """``SET n.p = coalesce(n.p, row.props.p), ...`` for a fixed tuple of property names (never user text)."""
+    return cast(LiteralString, ", ".join(f"{var}.{p} = coalesce({var}.{p}, row.props.{p})" for p in props))
+
+
+_ROLE_LABELS = cast(LiteralString, ":".join(ROLE_LABELS.values()))
+
+MERGE_REGIONS = Query(
+    "ingest.merge_regions",
+    """
+    UNWIND $rows AS row
+    MERGE (r:Region {id: row.id})
+      ON CREATE SET r.name = row.name, r.level = row.level, r += $prov
+    WITH r, row WHERE row.parent IS NOT NULL
+    MATCH (p:Region {id: row.parent})
+    MERGE (r)-[e:PART_OF]->(p)
+      ON CREATE SET e += $prov
+    """,
+    write=True,
+)
+
+MERGE_CAPABILITIES = Query(
+    "ingest.merge_capabilities",
+    """
+    UNWIND $rows AS row
+    MERGE (c:Capability {id: row.id})
+      ON CREATE SET c.name = row.name, c += $prov
+    """,
+    write=True,
+)
+
+UPSERT_ORGANIZATIONS = Query(
+    "ingest.upsert_organizations",
+    cast(
+        LiteralString,
+        """
+    UNWIND $rows AS row
+    MERGE (o:Organization {id: row.id})
+    WITH o, row
+    CALL (o, row) {
+      WITH o, row WHERE row.primary
+      REMOVE o:"""
+        + _ROLE_LABELS
+        + """
+      SET o:$(row.label), o += row.props
+    }
+    CALL (o, row) {
+      WITH o, row WHERE NOT row.primary
+      SET """
+        + _fill_missing("o", ORGANIZATION_PROPERTIES)
+        + """
+    }
+    SET o.location = CASE WHEN o.lat IS NULL THEN null
+                          ELSE point({latitude: o.lat, longitude: o.lon}) END,
+        o.source_ids = CASE WHEN row.record IN coalesce(o.source_ids, []) THEN o.source_ids
+                            ELSE coalesce(o.source_ids, []) + row.record END,
+        o.sources = CASE WHEN $prov.source IN coalesce(o.sources, []) THEN o.sources
+                         ELSE coalesce(o.sources, []) + $prov.source END,
+        o.record_hashes = [h IN coalesce(o.record_hashes, []) WHERE NOT h STARTS WITH row.hash_prefix]
+                          + row.hash_entry,
+        o += $prov
+    WITH o, row
+    CALL (o, row) {
+      OPTIONAL MATCH (o)-[r:OFFERS|NEEDS]->(c:Capability)
+      WHERE r.record = row.record
+        AND NOT (type(r) = 'OFFERS' AND c.id IN row.offers)
+        AND NOT (type(r) = 'NEEDS' AND c.id IN row.needs)
+      DELETE r
+    }
+    CALL (o, row) {
+      UNWIND row.offers AS cid
+      MATCH (c:Capability {id: cid})
+      MERGE (o)-[r:OFFERS]->(c)
+      SET r.record = row.record, r += $prov
+    }
+    CALL (o, row) {
+      UNWIND row.needs AS cid
+      MATCH (c:Capability {id: cid})
+      MERGE (o)-[r:NEEDS]->(c)
+      SET r.record = row.record, r.visibility = row.needs_visibility, r += $prov
+    }
+    CALL (o, row) {
+      WITH o, row WHERE row.region IS NOT NULL AND (row.primary OR NOT EXISTS { (o)-[:LOCATED_IN]->() })
+      OPTIONAL MATCH (o)-[old:LOCATED_IN]->(g:Region) WHERE g.id <> row.region
+      DELETE old
+      WITH DISTINCT o, row
+      MATCH (g:Region {id: row.region})
+      MERGE (o)-[r:LOCATED_IN]->(g)
+      SET r += $prov
+    }
+    CALL (o, row) {
+      UNWIND row.clusters AS kid
+      MATCH (k:Cluster {id: kid})
+      MERGE (o)-[r:MEMBER_OF]->(k)
+      SET r += $prov
+    }
+    RETURN count(*) AS written
+    """,
+    ),
+    write=True,
+)
+
+UPSERT_CLUSTERS = Query(
+    "ingest.upsert_clusters",
+    """
+    UNWIND $rows AS row
+    MERGE (c:Cluster {id: row.id})
+    SET c += row.props, c.hash = row.hash, c += $prov
+    RETURN count(*) AS written
+    """,
+    write=True,
+)
+
+LINK_MANAGERS = Query(
+    "ingest.link_managers",
+    """
+    UNWIND $rows AS row
+    MATCH (c:Cluster {id: row.cluster})
+    MATCH (o:Organization {id: row.organization})
+    OPTIONAL MATCH (other:Organization)-[old:MANAGES]->(c) WHERE other <> o
+    DELETE old
+    WITH DISTINCT c, o
+    MERGE (o)-[r:MANAGES]->(c)
+    SET r += $prov
+    RETURN count(*) AS written
+    """,
+    write=True,
+)
+
+UPSERT_MEMBERSHIPS = Query(
+    "ingest.upsert_memberships",
+    """
+    UNWIND $rows AS row
+    MATCH (o:Organization {id: row.organization})
+    MATCH (c:Cluster {id: row.cluster})
+    MERGE (o)-[r:MEMBER_OF]->(c)
+    SET r.since = row.since, r.hash = row.hash, r += $prov
+    RETURN count(*) AS written
+    """,
+    write=True,
+)
+
+UPSERT_COLLABORATIONS = Query(
+    "ingest.upsert_collaborations",
+    """
+    UNWIND $rows AS row
+    MATCH (a:Organization {id: row.a})
+    MATCH (b:Organization {id: row.b})
+    MERGE (a)-[r:COLLABORATES_WITH {kind: row.kind}]->(b)
+    SET r.since = row.since, r.weight = row.weight, r.hash = row.hash, r += $prov
+    RETURN count(*) AS written
+    """,
+    write=True,
+)
+
+UPSERT_PROJECTS = Query(
+    "ingest.upsert_projects",
+    """
+    UNWIND $rows AS row
+    MERGE (p:Project {id: row.id})
+    SET p += row.props, p.hash = row.hash, p += $prov
+    RETURN count(*) AS written
+    """,
+    write=True,
+)
+
+UPSERT_PARTICIPATIONS = Query(
+    "ingest.upsert_participations",
+    """
+    UNWIND $rows AS row
+    MATCH (o:Organization {id: row.organization})
+    MATCH (p:Project {id: row.project})
+    MERGE (o)-[r:PARTICIPATES_IN]->(p)
+    SET r.role = row.role, r.hash = row.hash, r += $prov
+    RETURN count(*) AS written
+    """,
+    write=True,
+)
+
+# --- what resolution and change detection start from ---------------------------------------------------
+
+ORGANIZATION_KEYS = Query(
+    "ingest.organization_keys",
+    """
+    MATCH (o:Organization)
+    RETURN o.id AS id, o.source_ids AS source_ids, o.registry_id AS registry_id, o.vat AS vat,
+           o.domain AS domain, o.name_key AS name_key, o.record_hashes AS record_hashes
+    """,
+)
+
+NODE_HASHES = Query(
+    "ingest.node_hashes",
+    "MATCH (n:$($label)) RETURN n.id AS key, n.hash AS hash",
+)
+
+LINK_HASHES = Query(
+    "ingest.link_hashes",
+    """
+    MATCH (a)-[r:$($type)]->(b)
+    RETURN a.id AS a, b.id AS b, r.kind AS kind, r.hash AS hash
+    """,
+)
+
+# --- provenance -----------------------------------------------------------------------------------------
+
+START_RUN = Query(
+    "ingest.start_run",
+    """
+    CREATE (r:IngestRun {id: $run_id, started_at: $at, status: 'running', sources: $sources,
+                         files: $files, file_hashes: $file_hashes})
+    WITH r
+    UNWIND $sources AS name
+    MERGE (s:Source {name: name})
+      ON CREATE SET s.created_at = $at
+    SET s.last_run = $run_id, s.updated_at = $at
+    CREATE (r)-[:LOADED_FROM]->(s)
+    """,
+    write=True,
+)
+
+FINISH_RUN = Query(
+    "ingest.finish_run",
+    """
+    MATCH (r:IngestRun {id: $run_id})
+    SET r += $counts, r.status = $status, r.finished_at = $at
+    """,
+    write=True,
+)
+
+# --- derived links ----------------------------------------------------------------------------------------
+
+COUNT_PARTICIPANTS = Query(
+    "ingest.count_participants",
+    """
+    MATCH (p:Project)
+    CALL (p) {
+      SET p.participant_count = COUNT { (p)<-[:PARTICIPATES_IN]-(:Organization) }
+    } IN TRANSACTIONS OF 5000 ROWS
+    """,
+    write=True,
+)
+
+DERIVE_JOINT_PROJECTS = Query(
+    "ingest.derive_joint_projects",
+    """
+    MATCH (a:Organization) WHERE EXISTS { (a)-[:PARTICIPATES_IN]->() }
+    CALL (a) {
+      MATCH (a)-[:PARTICIPATES_IN]->(p:Project)<-[:PARTICIPATES_IN]-(b:Organization)
+      WHERE a.id < b.id AND p.participant_count >= $min_participants
+        AND p.participant_count <= $max_participants
+      WITH a, b, min(p.start) AS since, count(DISTINCT p) AS projects
+      MERGE (a)-[r:COLLABORATES_WITH {kind: 'joint_project'}]->(b)
+      SET r.since = since, r.weight = toFloat(projects), r.derived = true, r += $prov
+    } IN TRANSACTIONS OF 1000 ROWS
+    """,
+    write=True,
+)
+
+COUNT_DERIVED = Query(
+    "ingest.count_derived",
+    "MATCH ()-[r:COLLABORATES_WITH {kind: 'joint_project'}]->() WHERE r.derived RETURN count(r) AS count",
+)

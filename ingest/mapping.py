@@ -1,0 +1,179 @@
+"""Column mappings: how a registry with its own column names becomes canonical records, without Python.
+
+A mapping is a small YAML file (documented in ``schema/formats.md``)::
+
+    kind: organizations              # optional; otherwise detected from the mapped columns
+    columns:                         # source column -> canonical field
+      Firmenname: name
+      Kennung: id
+    constants:                       # a fixed value for every row
+      role: firm
+    values:                          # per canonical field: source value -> canonical value
+      role: {Uni: university, FH: university}
+    templates:                       # used only where the field is empty; counted in the summary
+      name: "{type} {pic} ({country})"
+    ignore: [Bemerkung]              # source columns deliberately dropped
+    list_separator: ","              # list-valued cells split on this instead of ";"
+
+Without a mapping, column names are matched to canonical fields case-insensitively (spaces and hyphens as
+underscores); any other column is ignored and reported.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from schema.errors import IngestError
+from schema.models import LIST_FIELDS, LIST_SEPARATOR, RecordKind
+
+CANONICAL_FIELDS: frozenset[str] = frozenset(name for kind in RecordKind for name in kind.model.model_fields)
+
+
+def canonical_name(column: str) -> str:
+    """``"Registry ID"`` -> ``"registry_id"``: how headers are compared with canonical field names."""
+    return re.sub(r"[\s\-]+", "_", column.strip().lower())
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A validated mapping; :meth:`apply` turns one source row into canonical values."""
+
+    kind: RecordKind | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)
+    ignore: frozenset[str] = frozenset()
+    list_separator: str = LIST_SEPARATOR
+    origin: str = "(identity)"
+
+    @classmethod
+    def load(cls, path: Path) -> Mapping:
+        """Read and check a mapping file; a mistake in it is an :class:`IngestError` naming the file."""
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as e:
+            raise IngestError(f"mapping {path}: cannot be read: {e}") from e
+        return cls.from_dict(data, origin=str(path))
+
+    @classmethod
+    def from_dict(cls, data: MappingABC[str, Any], *, origin: str = "(inline)") -> Mapping:
+        def fail(message: str) -> IngestError:
+            return IngestError(f"mapping {origin}: {message}")
+
+        if not isinstance(data, MappingABC):
+            raise fail("must be a YAML mapping with keys kind, columns, constants, values, templates, ignore")
+        unknown = set(data) - {
+            "kind",
+            "columns",
+            "constants",
+            "values",
+            "templates",
+            "ignore",
+            "list_separator",
+        }
+        if unknown:
+            raise fail(f"unknown keys {sorted(unknown)}")
+        kind = None
+        if data.get("kind"):
+            try:
+                kind = RecordKind(str(data["kind"]).strip().lower())
+            except ValueError:
+                raise fail(
+                    f"unknown kind {data['kind']!r}; expected one of {[k.value for k in RecordKind]}"
+                ) from None
+        sections = {name: data.get(name) or {} for name in ("columns", "constants", "values", "templates")}
+        for name, section in sections.items():
+            if not isinstance(section, MappingABC):
+                raise fail(f"{name} must be a mapping")
+        allowed = set(kind.model.model_fields) if kind else CANONICAL_FIELDS
+        columns = {str(k): str(v) for k, v in sections["columns"].items()}
+        targets = [*columns.values(), *sections["constants"], *sections["values"], *sections["templates"]]
+        bad = sorted({t for t in targets if t not in allowed})
+        if bad:
+            raise fail(f"{bad} are not canonical fields{f' of {kind.value}' if kind else ''}")
+        for target, template in sections["templates"].items():
+            try:
+                list(string.Formatter().parse(str(template)))
+            except ValueError as e:
+                raise fail(f"template of {target}: {e}") from e
+        return cls(
+            kind=kind,
+            columns=columns,
+            constants=dict(sections["constants"]),
+            values={str(k): {str(a): b for a, b in (v or {}).items()} for k, v in sections["values"].items()},
+            templates={str(k): str(v) for k, v in sections["templates"].items()},
+            ignore=frozenset(str(c) for c in data.get("ignore") or ()),
+            list_separator=str(data.get("list_separator") or LIST_SEPARATOR),
+            origin=origin,
+        )
+
+    def targets(self, source_columns: list[str]) -> dict[str, str]:
+        """Which source column feeds which canonical field, for a file with these columns."""
+        if self.columns:
+            return {column: self.columns[column] for column in source_columns if column in self.columns}
+        return {
+            column: canonical_name(column)
+            for column in source_columns
+            if canonical_name(column) in CANONICAL_FIELDS
+        }
+
+    def fields(self, source_columns: list[str]) -> set[str]:
+        """The canonical fields a file provides through this mapping (kind detection reads them)."""
+        return {*self.targets(source_columns).values(), *self.constants, *self.templates}
+
+    def ignored(self, source_columns: list[str]) -> list[str]:
+        """Source columns that feed no field and were not named in ``ignore`` (reported, not fatal)."""
+        used = set(self.targets(source_columns)) | self.ignore | self._template_columns()
+        return [column for column in source_columns if column not in used]
+
+    def _template_columns(self) -> set[str]:
+        return {
+            name
+            for template in self.templates.values()
+            for _, name, _, _ in string.Formatter().parse(template)
+            if name
+        }
+
+    def apply(self, row: dict[str, Any], targets: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+        """Canonical values of one source row, and the fields a template filled in."""
+        out: dict[str, Any] = dict(self.constants)
+        for column, target in targets.items():
+            value = row.get(column)
+            if isinstance(value, str):
+                value = value.strip()
+            if value in (None, "") and target in out:
+                continue
+            out[target] = value
+        for target, table in self.values.items():
+            value = out.get(target)
+            if isinstance(value, str) and value in table:
+                out[target] = table[value]
+        if self.list_separator != LIST_SEPARATOR:
+            for target in LIST_FIELDS & out.keys():
+                if isinstance(out[target], str):
+                    out[target] = out[target].split(self.list_separator)
+        templated = []
+        for target, template in self.templates.items():
+            if out.get(target) in (None, ""):
+                values = {k: "" if v is None else v for k, v in row.items()}
+                out[target] = " ".join(template.format_map(_Missing(values)).split())
+                templated.append(target)
+        return out, templated
+
+
+class _Missing(dict[str, Any]):
+    """Template values: a column the row lacks reads as empty rather than failing the whole file."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+IDENTITY = Mapping()

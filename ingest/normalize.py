@@ -1,0 +1,136 @@
+"""The normal forms entity resolution compares: website domains, folded names, capability and region ids.
+
+Registries spell the same firm differently ("Bäckerei Huber GmbH", "BAECKEREI HUBER", "Bäckerei Huber
+G.m.b.H."); folding case, accents, punctuation and legal-form suffixes makes those spellings equal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+# Legal forms dropped from names before comparing (European ones first; matched as whole words).
+LEGAL_FORMS = frozenset(
+    [
+        "gmbh",
+        "mbh",
+        "ag",
+        "kg",
+        "ohg",
+        "ug",
+        "eg",
+        "ev",
+        "gesmbh",
+        "kgaa",
+        "se",
+        "sa",
+        "sas",
+        "sarl",
+        "srl",
+        "spa",
+        "sl",
+        "slu",
+        "bv",
+        "nv",
+        "vof",
+        "ltd",
+        "limited",
+        "plc",
+        "llp",
+        "llc",
+        "inc",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "oy",
+        "oyj",
+        "ab",
+        "as",
+        "asa",
+        "aps",
+        "sp",
+        "zoo",
+        "sro",
+        "kft",
+        "zrt",
+        "rt",
+        "doo",
+        "ad",
+        "ood",
+        "eood",
+        "ou",
+        "sia",
+        "uab",
+        "bvba",
+        "cvba",
+        "sprl",
+        "scrl",
+        "ivzw",
+        "vzw",
+        "asbl",
+    ]
+)
+_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "þ": "th"})
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and punctuation removed, whitespace collapsed:
+    ``"Bäckerei-Huber!"`` -> ``"backerei huber"``."""
+    text = text.lower().translate(_FOLD)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"[^\w\s]|_", " ", text)
+    return " ".join(text.split())
+
+
+def name_key(name: str | None, city: str | None) -> str | None:
+    """Folded name without legal-form words, plus folded city: the key of the last resolution rule.
+
+    ``None`` when there is no city: a bare name is too weak to merge two records on.
+    """
+    if not name or not city:
+        return None
+    # German transliterations (ae, oe, ue) compare equal to the folded umlauts (a, o, u).
+    folded = re.sub(r"([aou])e", r"\1", fold(name.replace(".", "")))
+    words = folded.split()
+    kept = [w for w in words if w not in LEGAL_FORMS] or words
+    return f"{' '.join(kept)}|{fold(city)}"
+
+
+def domain(website: str | None) -> str | None:
+    """The host of a website, lower case, without ``www.``:
+    ``"https://WWW.Huber.at/shop"`` -> ``"huber.at"``."""
+    if not website:
+        return None
+    text = website.strip()
+    if "://" not in text:
+        text = "http://" + text
+    try:
+        host = urlsplit(text).hostname
+    except ValueError:
+        return None
+    if not host or "." not in host:
+        return None
+    return host.removeprefix("www.")
+
+
+def capability_id(name: str) -> str:
+    """Capabilities are one node per folded term: ``"Machine Vision"`` and ``"machine-vision"`` are one."""
+    return fold(name).replace(" ", "-")
+
+
+def region_path(country: str | None, region: str | None, city: str | None) -> list[dict[str, str | None]]:
+    """The region hierarchy country > region > city as rows (parent first) with ids that nest:
+    ``AT``, ``AT/upper-austria``, ``AT/upper-austria/linz``. Missing levels are skipped."""
+    rows: list[dict[str, str | None]] = []
+    parent: str | None = None
+    for level, value in (("country", country), ("region", region), ("city", city)):
+        if not value:
+            continue
+        part = value if level == "country" else capability_id(value)
+        node_id = part if parent is None else f"{parent}/{part}"
+        rows.append({"id": node_id, "name": value, "level": level, "parent": parent})
+        parent = node_id
+    return rows

@@ -1,0 +1,500 @@
+"""The ingest run: plan the files, then stream each through validate -> resolve -> detect changes -> write.
+
+Files load in dependency order (clusters, organizations, memberships, collaborations, projects,
+participations), so every link finds its ends. Each row ends in one outcome (see ``ingest.report``); rows
+whose content hash the graph already holds are not written again, which makes a second load of the same
+files cheap and a killed run resumable: running it again writes only what the killed run had not committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from graph.db import Graph
+from graph.queries import ingest as q
+from ingest import readers, writer
+from ingest.kinds import detect_kind
+from ingest.mapping import IDENTITY, Mapping
+from ingest.report import Ambiguity, FileSummary, Merge, Outcome, Reject, RejectWriter, Summary
+from ingest.resolve import DEFAULT_RULES, OrganizationIndex, hash_entry
+from schema.errors import IngestError
+from schema.graph_model import Label, RelType
+from schema.models import (
+    ClusterRecord,
+    CollaborationRecord,
+    MembershipRecord,
+    OrganizationRecord,
+    ParticipationRecord,
+    ProjectRecord,
+    Record,
+    RecordKind,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_REPORTED = 10_000  # rejects / merges kept in the in-memory summary; the reject file gets every one
+
+
+class Progress(Protocol):
+    """What a run tells a progress display (the CLI's rich bar); rows are input rows of the current file."""
+
+    def start_file(self, file: str, kind: RecordKind) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: Path
+    fmt: readers.FileFormat
+    kind: RecordKind
+    mapping: Mapping
+    targets: dict[str, str]
+    ignored: list[str]
+    source: str
+    hash: str
+
+
+def plan(
+    paths: Iterable[Path | str],
+    *,
+    mapping: Mapping | Path | str | None = None,
+    kind: RecordKind | str | None = None,
+    source: str | None = None,
+) -> list[PlannedFile]:
+    """Detect format, kind and column targets of every file, and order them by dependency."""
+    chosen = mapping if isinstance(mapping, Mapping) else Mapping.load(Path(mapping)) if mapping else IDENTITY
+    forced = RecordKind(kind) if kind else None
+    planned = []
+    for raw in paths:
+        path = Path(raw)
+        fmt = readers.detect(path)
+        columns = readers.columns(path, fmt)
+        file_kind = forced or chosen.kind or detect_kind(chosen.fields(columns), str(path))
+        allowed = set(file_kind.model.model_fields)
+        targets = {c: t for c, t in chosen.targets(columns).items() if t in allowed}
+        ignored = [c for c in chosen.ignored(columns) if c not in targets] + [
+            c for c, t in chosen.targets(columns).items() if t not in allowed
+        ]
+        if ignored:
+            log.warning("%s: columns %s feed no %s field and are ignored", path, ignored, file_kind.value)
+        planned.append(
+            PlannedFile(
+                path=path,
+                fmt=fmt,
+                kind=file_kind,
+                mapping=chosen,
+                targets=targets,
+                ignored=ignored,
+                source=source or _default_source(path),
+                hash=readers.file_hash(path),
+            )
+        )
+    planned.sort(key=lambda f: f.kind.order)
+    return planned
+
+
+def _default_source(path: Path) -> str:
+    """Without ``--source``, a file's source is its name without suffixes:
+    ``members.csv.gz`` -> ``members``."""
+    return path.name.split(".")[0]
+
+
+def content_hash(record: Record, *resolved: str) -> str:
+    """A short digest of a record's validated content (and the nodes its ids resolved to)."""
+    digest = hashlib.blake2b(record.model_dump_json().encode(), digest_size=12)
+    for value in resolved:
+        digest.update(b"\x1f" + value.encode())
+    return digest.hexdigest()
+
+
+def _errors(error: ValidationError) -> list[tuple[str, str]]:
+    out = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(row)"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "required field is missing or empty"
+        elif item["type"] == "extra_forbidden":
+            message = "not a field of this kind"
+        out.append((where, message))
+    return out
+
+
+@dataclass
+class _State:
+    """What one run knows: the organization index, ids and content hashes of clusters, projects and links."""
+
+    graph: Graph | None
+    rules: tuple[str, ...]
+    _orgs: OrganizationIndex | None = None
+    _nodes: dict[Label, dict[str, str | None]] = field(default_factory=dict)
+    _links: dict[RelType, dict[str, str | None]] = field(default_factory=dict)
+
+    @property
+    def orgs(self) -> OrganizationIndex:
+        if self._orgs is None:
+            rows = self.graph.run(q.ORGANIZATION_KEYS) if self.graph else []
+            self._orgs = OrganizationIndex.from_rows(rows, self.rules)
+        return self._orgs
+
+    def nodes(self, label: Label) -> dict[str, str | None]:
+        if label not in self._nodes:
+            rows = self.graph.run(q.NODE_HASHES, label=label.value) if self.graph else []
+            self._nodes[label] = {row["key"]: row["hash"] for row in rows}
+        return self._nodes[label]
+
+    def links(self, rel: RelType) -> dict[str, str | None]:
+        if rel not in self._links:
+            rows = self.graph.run(q.LINK_HASHES, type=rel.value) if self.graph else []
+            self._links[rel] = {_link_key(r["a"], r["b"], r["kind"]): r["hash"] for r in rows}
+        return self._links[rel]
+
+
+def _link_key(a: str, b: str, kind: str | None = None) -> str:
+    return f"{a}\x1f{b}\x1f{kind or ''}"
+
+
+def _change(known: dict[str, str | None], key: str, digest: str) -> Outcome:
+    """Added, updated or unchanged, by the content hash stored for ``key``; remembers the new hash."""
+    if key not in known:
+        outcome = Outcome.ADDED
+    elif known[key] == digest:
+        return Outcome.UNCHANGED
+    else:
+        outcome = Outcome.UPDATED
+    known[key] = digest
+    return outcome
+
+
+class _Reject(Exception):
+    """A row refers to something that exists nowhere; carries the field and reason."""
+
+    def __init__(self, field_name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field_name
+        self.reason = reason
+
+
+class Run:
+    """One call of :func:`load`: counts, reports and writes as rows stream by."""
+
+    def __init__(
+        self,
+        graph: Graph | None,
+        *,
+        dry_run: bool,
+        batch_size: int,
+        rules: tuple[str, ...],
+        rejects: Path | None,
+        progress: Progress | None,
+    ) -> None:
+        self.graph = graph
+        self.dry_run = dry_run
+        self.batch_size = batch_size
+        self.state = _State(graph, rules)
+        self.at = dt.datetime.now(dt.UTC)
+        self.summary = Summary(run_id=f"{self.at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", dry_run=dry_run)
+        self.reject_file = RejectWriter(rejects) if rejects else None
+        self.progress = progress
+        self.managers: dict[str, str] = {}
+
+    # --- rows -> outcomes ----------------------------------------------------------------------------------
+
+    def _organization(self, record: OrganizationRecord, file: FileSummary, number: int) -> Any:
+        clusters = self.state.nodes(Label.CLUSTER)
+        for cluster in record.clusters:
+            if cluster not in clusters:
+                raise _Reject(
+                    "clusters", f"cluster {cluster!r} exists nowhere (not in the graph, not loaded)"
+                )
+        orgs = self.state.orgs
+        known_before = orgs.node_of(record.id) is not None
+        resolution = orgs.resolve(record)
+        digest = content_hash(record)
+        prefix, entry = hash_entry(record.id, digest)
+        if resolution.ambiguous:
+            self._keep(
+                self.summary.ambiguities,
+                Ambiguity(
+                    file.file, number, record.id, resolution.ambiguous_rule or "", resolution.ambiguous
+                ),
+            )
+        if entry in orgs.hashes:
+            return Outcome.UNCHANGED, None
+        if known_before:
+            outcome = Outcome.UPDATED
+        elif resolution.primary:
+            outcome = Outcome.ADDED
+        else:
+            outcome = Outcome.MERGED
+            self._keep(
+                self.summary.merges,
+                Merge(file.file, number, record.id, resolution.node, resolution.rule or ""),
+            )
+        orgs.remember(record, resolution.node, entry)
+        return outcome, writer.organization_row(record, resolution.node, resolution.primary, prefix, entry)
+
+    def _organization_of(self, record_id: str, field_name: str) -> str:
+        node = self.state.orgs.node_of(record_id)
+        if node is None:
+            raise _Reject(
+                field_name, f"organization {record_id!r} exists nowhere (not in the graph, not loaded)"
+            )
+        return node
+
+    def _known(self, label: Label, record_id: str, field_name: str) -> None:
+        if record_id not in self.state.nodes(label):
+            raise _Reject(
+                field_name,
+                f"{label.value.lower()} {record_id!r} exists nowhere (not in the graph, not loaded)",
+            )
+
+    def _cluster(self, record: ClusterRecord, file: FileSummary, number: int) -> Any:
+        digest = content_hash(record)
+        outcome = _change(self.state.nodes(Label.CLUSTER), record.id, digest)
+        if record.managed_by:
+            self.managers[record.id] = record.managed_by
+        return outcome, None if outcome is Outcome.UNCHANGED else writer.cluster_row(record, digest)
+
+    def _project(self, record: ProjectRecord, file: FileSummary, number: int) -> Any:
+        digest = content_hash(record)
+        outcome = _change(self.state.nodes(Label.PROJECT), record.id, digest)
+        return outcome, None if outcome is Outcome.UNCHANGED else writer.project_row(record, digest)
+
+    def _membership(self, record: MembershipRecord, file: FileSummary, number: int) -> Any:
+        node = self._organization_of(record.organization, "organization")
+        self._known(Label.CLUSTER, record.cluster, "cluster")
+        digest = content_hash(record, node)
+        outcome = _change(self.state.links(RelType.MEMBER_OF), _link_key(node, record.cluster), digest)
+        return outcome, None if outcome is Outcome.UNCHANGED else writer.membership_row(record, node, digest)
+
+    def _collaboration(self, record: CollaborationRecord, file: FileSummary, number: int) -> Any:
+        a = self._organization_of(record.source, "source")
+        b = self._organization_of(record.target, "target")
+        if a == b:
+            raise _Reject(
+                "target", f"{record.source!r} and {record.target!r} are the same organization ({a})"
+            )
+        low, high = sorted((a, b))
+        payload = record.model_copy(update={"source": low, "target": high})
+        digest = content_hash(payload)
+        key = _link_key(low, high, record.kind.value)
+        outcome = _change(self.state.links(RelType.COLLABORATES_WITH), key, digest)
+        return outcome, None if outcome is Outcome.UNCHANGED else writer.collaboration_row(
+            record, a, b, digest
+        )
+
+    def _participation(self, record: ParticipationRecord, file: FileSummary, number: int) -> Any:
+        node = self._organization_of(record.organization, "organization")
+        self._known(Label.PROJECT, record.project, "project")
+        digest = content_hash(record, node)
+        outcome = _change(self.state.links(RelType.PARTICIPATES_IN), _link_key(node, record.project), digest)
+        return outcome, None if outcome is Outcome.UNCHANGED else writer.participation_row(
+            record, node, digest
+        )
+
+    # --- files ---------------------------------------------------------------------------------------------
+
+    def _keep(self, items: list[Any], item: Any) -> None:
+        if len(items) < MAX_REPORTED:
+            items.append(item)
+
+    def _reject(self, file: FileSummary, number: int, problems: list[tuple[str, str]]) -> None:
+        file.count(Outcome.REJECTED)
+        for field_name, reason in problems:
+            reject = Reject(file.file, number, field_name, reason)
+            self._keep(self.summary.rejects, reject)
+            if self.reject_file:
+                self.reject_file.write(reject)
+
+    def load_file(self, planned: PlannedFile, out: writer.Writer) -> FileSummary:
+        kind = planned.kind
+        file = FileSummary(
+            file=str(planned.path),
+            kind=kind,
+            source=planned.source,
+            format=planned.fmt.format + (".gz" if planned.fmt.compressed else ""),
+            encoding=planned.fmt.encoding,
+            ignored_columns=planned.ignored,
+        )
+        self.summary.files.append(file)
+        handlers: dict[RecordKind, Callable[[Any, FileSummary, int], Any]] = {
+            RecordKind.CLUSTERS: self._cluster,
+            RecordKind.ORGANIZATIONS: self._organization,
+            RecordKind.MEMBERSHIPS: self._membership,
+            RecordKind.COLLABORATIONS: self._collaboration,
+            RecordKind.PROJECTS: self._project,
+            RecordKind.PARTICIPATIONS: self._participation,
+        }
+        handle = handlers[kind]
+        model = kind.model
+        started = time.perf_counter()
+        rows: list[dict[str, Any]] = []
+        records: list[Any] = []
+        pending = 0
+        if self.progress:
+            self.progress.start_file(file.file, kind)
+
+        def flush() -> None:
+            nonlocal rows, records, pending
+            if rows:
+                self._write(kind, out, rows, records)
+            if self.progress and pending:
+                self.progress.advance(pending)
+            rows, records, pending = [], [], 0
+
+        for row in readers.read(planned.path, planned.fmt):
+            pending += 1
+            if row.error:
+                self._reject(file, row.number, [("(row)", row.error)])
+                continue
+            values, templated = planned.mapping.apply(row.values, planned.targets)
+            values = {k: v for k, v in values.items() if v is not None and v != ""}
+            try:
+                record = model.model_validate(values)
+                outcome, prepared = handle(record, file, row.number)
+            except ValidationError as e:
+                self._reject(file, row.number, _errors(e))
+                continue
+            except _Reject as e:
+                self._reject(file, row.number, [(e.field, e.reason)])
+                continue
+            file.count(outcome)
+            file.templated.update(templated)
+            if prepared is not None:
+                rows.append(prepared)
+                records.append(record)
+                if len(rows) >= self.batch_size:
+                    flush()
+            elif pending >= self.batch_size:
+                flush()
+        flush()
+        file.seconds = time.perf_counter() - started
+        log.info(
+            "%s (%s): %d rows: %s",
+            file.file,
+            kind.value,
+            file.rows,
+            ", ".join(f"{n} {o.value}" for o, n in file.outcomes.items() if n),
+        )
+        return file
+
+    def _write(
+        self, kind: RecordKind, out: writer.Writer, rows: list[dict[str, Any]], records: list[Any]
+    ) -> None:
+        if kind is RecordKind.ORGANIZATIONS:
+            out.organizations(rows, records)
+        elif kind is RecordKind.CLUSTERS:
+            out.clusters(rows)
+        elif kind is RecordKind.MEMBERSHIPS:
+            out.memberships(rows)
+        elif kind is RecordKind.COLLABORATIONS:
+            out.collaborations(rows)
+        elif kind is RecordKind.PROJECTS:
+            out.projects(rows)
+        else:
+            out.participations(rows)
+
+    def link_managers(self, out: writer.Writer) -> None:
+        """``managed_by`` of the clusters loaded in this run, once the organizations are there."""
+        rows = []
+        for cluster, manager in self.managers.items():
+            node = self.state.orgs.node_of(manager)
+            if node is None:
+                self.summary.unresolved_managers.append(f"{cluster}: {manager}")
+            else:
+                rows.append({"cluster": cluster, "organization": node})
+        out.managers(rows)
+
+
+def load(
+    graph: Graph | None,
+    paths: Iterable[Path | str],
+    *,
+    mapping: Mapping | Path | str | None = None,
+    source: str | None = None,
+    kind: RecordKind | str | None = None,
+    rejects: Path | str | None = None,
+    dry_run: bool = False,
+    batch_size: int = 5000,
+    rules: tuple[str, ...] = DEFAULT_RULES,
+    derive_collaborations: bool = False,
+    progress: Progress | None = None,
+) -> Summary:
+    """Load registry files into the graph and say what happened to every row.
+
+    ``graph`` may be ``None`` only for a dry run (then resolution sees only this run's files). ``rules`` are
+    the entity-resolution keys in the order tried (``registry_id``, ``vat``, ``domain``, ``name_city``).
+    ``derive_collaborations`` adds ``COLLABORATES_WITH {kind: 'joint_project'}`` between organizations that
+    share a project of 2 to 30 participants, dated by the first shared project's start.
+    """
+    if graph is None and not dry_run:
+        raise IngestError("a graph is needed unless this is a dry run")
+    unknown_rules = set(rules) - set(DEFAULT_RULES)
+    if unknown_rules:
+        raise IngestError(f"unknown resolution keys {sorted(unknown_rules)}; use {list(DEFAULT_RULES)}")
+    started = time.perf_counter()
+    files = plan(paths, mapping=mapping, kind=kind, source=source)
+    run = Run(
+        graph,
+        dry_run=dry_run,
+        batch_size=batch_size,
+        rules=rules,
+        rejects=Path(rejects) if rejects else None,
+        progress=progress,
+    )
+    summary = run.summary
+    target = None if dry_run else graph
+    out = writer.Writer(target, writer.Writer.provenance("", "", summary.run_id, run.at))
+    if target is not None:
+        target.run(
+            q.START_RUN,
+            run_id=summary.run_id,
+            at=run.at,
+            sources=sorted({f.source for f in files}),
+            files=[str(f.path) for f in files],
+            file_hashes=[f.hash for f in files],
+        )
+    status = "failed"
+    try:
+        for planned in files:
+            run.load_file(planned, out.for_file(planned.source, planned.hash))
+        run.link_managers(out.for_file("", ""))
+        if derive_collaborations and target is not None:
+            summary.derived_collaborations = derive_joint_projects(target, out.for_file("derived", "").prov)
+        status = "completed"
+    finally:
+        summary.seconds = time.perf_counter() - started
+        if run.reject_file:
+            run.reject_file.close()
+        if target is not None:
+            target.run(
+                q.FINISH_RUN,
+                run_id=summary.run_id,
+                counts=summary.counts(),
+                status=status,
+                at=dt.datetime.now(dt.UTC),
+            )
+    return summary
+
+
+def derive_joint_projects(graph: Graph, prov: dict[str, Any], *, smallest: int = 2, largest: int = 30) -> int:
+    """``COLLABORATES_WITH {kind: 'joint_project'}`` between every two organizations sharing a project of
+    ``smallest`` to ``largest`` participants, dated by their first shared project's start, weighted by the
+    number of shared projects. Idempotent; returns how many such links the graph holds."""
+    graph.run_autocommit(q.COUNT_PARTICIPANTS)
+    graph.run_autocommit(
+        q.DERIVE_JOINT_PROJECTS, min_participants=smallest, max_participants=largest, prov=prov
+    )
+    return int(graph.run(q.COUNT_DERIVED)[0]["count"])

@@ -1,0 +1,161 @@
+"""What a run reports: per-file counts that add up to the input, merges, ambiguities, and the reject file.
+
+Every input row ends in exactly one outcome: ``added``, ``updated``, ``unchanged`` (together: loaded),
+``merged`` (folded into an organization first created from another record) or ``rejected``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+from schema.models import RecordKind
+
+
+class Outcome(StrEnum):
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    MERGED = "merged"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One bad row: where it is, which field, and why, in words a data team can act on."""
+
+    file: str
+    row: int
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A record that became part of another node, and the rule that matched it."""
+
+    file: str
+    row: int
+    record: str
+    node: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Ambiguity:
+    """A record that matched several existing nodes on one rule: loaded as its own node, not merged."""
+
+    file: str
+    row: int
+    record: str
+    rule: str
+    candidates: tuple[str, ...]
+
+
+@dataclass
+class FileSummary:
+    """Counts of one file. ``rows`` always equals the sum of the outcomes."""
+
+    file: str
+    kind: RecordKind
+    source: str
+    format: str = ""
+    encoding: str = ""
+    rows: int = 0
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
+    templated: Counter[str] = field(default_factory=Counter)
+    ignored_columns: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, outcome: Outcome, n: int = 1) -> None:
+        self.outcomes[outcome] += n
+        self.rows += n
+
+    @property
+    def loaded(self) -> int:
+        return sum(self.outcomes[o] for o in (Outcome.ADDED, Outcome.UPDATED, Outcome.UNCHANGED))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "kind": self.kind.value,
+            "source": self.source,
+            "format": self.format,
+            "encoding": self.encoding,
+            "rows": self.rows,
+            **{o.value: self.outcomes[o] for o in Outcome},
+            "loaded": self.loaded,
+            "templated": dict(self.templated),
+            "ignored_columns": self.ignored_columns,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class Summary:
+    """The result of :func:`ingest.load`: one entry per file, plus every merge, ambiguity and reject."""
+
+    run_id: str
+    dry_run: bool = False
+    files: list[FileSummary] = field(default_factory=list)
+    merges: list[Merge] = field(default_factory=list)
+    ambiguities: list[Ambiguity] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    derived_collaborations: int | None = None
+    unresolved_managers: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def total(self, outcome: Outcome) -> int:
+        return sum(f.outcomes[outcome] for f in self.files)
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    def counts(self) -> dict[str, int]:
+        return {"rows": self.rows, **{o.value: self.total(o) for o in Outcome}}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "dry_run": self.dry_run,
+            **self.counts(),
+            "seconds": round(self.seconds, 3),
+            "files": [f.as_dict() for f in self.files],
+            "merges": [asdict(m) for m in self.merges],
+            "ambiguities": [asdict(a) for a in self.ambiguities],
+            "rejects": [asdict(r) for r in self.rejects],
+            "derived_collaborations": self.derived_collaborations,
+            "unresolved_managers": self.unresolved_managers,
+        }
+
+
+class RejectWriter:
+    """Streams rejects to a CSV or JSONL file as they happen (``.jsonl`` / ``.json`` suffix: JSONL), so a run
+    that stops half way still leaves its report."""
+
+    FIELDS = ("file", "row", "field", "reason")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.jsonl = path.suffix.lower() in {".jsonl", ".json"}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle: IO[str] = path.open("w", encoding="utf-8", newline="")
+        self._csv = None if self.jsonl else csv.writer(self._handle)
+        if self._csv:
+            self._csv.writerow(self.FIELDS)
+
+    def write(self, reject: Reject) -> None:
+        if self._csv:
+            self._csv.writerow([reject.file, reject.row, reject.field, reject.reason])
+        else:
+            self._handle.write(json.dumps(asdict(reject), ensure_ascii=False) + "\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()

@@ -1,0 +1,298 @@
+"""The canonical records of the graph, as pydantic models: what a registry row must say to become a node
+or a link.
+
+Ingest validates every row against these models before anything touches Neo4j; the API validates
+``upsertOrganization`` input with :class:`OrganizationRecord`. The models know nothing about files: values
+arrive as Python values or as text (as read from CSV), and the validators coerce text the way registries
+write it (``;``-separated lists, ``"1,234"`` style numbers, ``Uni``-style enum spellings need a mapping).
+Every failure message names what was expected, so the reject report is readable by the data team.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from schema.graph_model import ClusterStage, CollaborationKind, Role, Visibility
+
+LIST_SEPARATOR = ";"
+MAX_ID = 200
+MAX_NAME = 300
+MAX_TEXT = 5000
+MAX_SHORT = 200
+MAX_LIST_ITEMS = 100
+
+
+def _blank_to_none(value: Any) -> Any:
+    """Registries write a missing value as an empty cell; treat it as absent."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _split_list(value: Any) -> Any:
+    """A list column: a JSON list, or one ``;``-separated cell. Empty items are dropped, order kept."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(LIST_SEPARATOR)
+    if isinstance(value, list | tuple):
+        items = [str(item).strip() for item in value if item is not None]
+        return list(dict.fromkeys(item for item in items if item))
+    return value
+
+
+def _number_text(value: Any) -> Any:
+    """Accept ``1 234``, ``1,234`` (thousands) and ``48,21`` (decimal comma) as numbers; leave the rest."""
+    if isinstance(value, str):
+        text = value.strip().replace("\u00a0", "").replace(" ", "")
+        if re.fullmatch(r"-?\d{1,3}(,\d{3})+", text):
+            return text.replace(",", "")
+        if re.fullmatch(r"-?\d+,\d+", text):
+            return text.replace(",", ".")
+        return text or None
+    return value
+
+
+def _int_text(value: Any) -> Any:
+    """Integers written as ``12.0`` by spreadsheets are integers."""
+    value = _number_text(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d+\.0+", value):
+        return value.split(".")[0]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _date_text(value: Any) -> Any:
+    """Dates as ``2019``, ``2019-05`` or ``2019-05-01`` (a year means its first day); times are dropped."""
+    value = _blank_to_none(value)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str):
+        text = value[:10] if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].*", value) else value
+        if re.fullmatch(r"\d{4}", text):
+            return f"{text}-01-01"
+        if re.fullmatch(r"\d{4}-\d{2}", text):
+            return f"{text}-01"
+        return text
+    return value
+
+
+def _enum_coercer(enum: type[StrEnum], noun: str) -> Any:
+    """Accept an enum value in any case, with spaces or hyphens for underscores; say what was expected."""
+
+    def coerce(value: Any) -> Any:
+        if value is None or isinstance(value, enum):
+            return value
+        text = re.sub(r"[\s\-]+", "_", str(value).strip().lower())
+        if not text:
+            return None
+        try:
+            return enum(text)
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum)
+            raise ValueError(f"unknown {noun} {str(value)!r}; expected one of: {allowed}") from None
+
+    return coerce
+
+
+def _stripped(value: Any) -> Any:
+    value = _blank_to_none(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _short_items(items: list[str]) -> list[str]:
+    for item in items:
+        if len(item) > MAX_SHORT:
+            raise ValueError(f"list item longer than {MAX_SHORT} characters: {item[:40]!r}...")
+    return items
+
+
+Id = Annotated[str, BeforeValidator(_stripped), Field(min_length=1, max_length=MAX_ID)]
+Name = Annotated[str, BeforeValidator(_stripped), Field(min_length=1, max_length=MAX_NAME)]
+Short = Annotated[str | None, BeforeValidator(_stripped), Field(max_length=MAX_SHORT)]
+Text = Annotated[str | None, BeforeValidator(_stripped), Field(max_length=MAX_TEXT)]
+Items = Annotated[
+    list[str],
+    BeforeValidator(_split_list),
+    AfterValidator(_short_items),
+    Field(max_length=MAX_LIST_ITEMS),
+]
+OptionalDate = Annotated[dt.date | None, BeforeValidator(_date_text)]
+
+
+class Record(BaseModel):
+    """Base of every canonical record: unknown columns are an error (a mapping must name them), strings are
+    stripped, and the model is immutable once validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class OrganizationRecord(Record):
+    """An organization of any role; ``description`` says what it offers, ``needs`` what it seeks."""
+
+    id: Id
+    name: Name
+    role: Annotated[Role, BeforeValidator(_enum_coercer(Role, "role"))]
+    description: Text = None
+    needs: Text = None
+    needs_visibility: Annotated[Visibility, BeforeValidator(_enum_coercer(Visibility, "visibility"))] = Visibility.PUBLIC
+    website: Annotated[str | None, BeforeValidator(_stripped), Field(max_length=500)] = None
+    country: Short = None
+    region: Short = None
+    city: Short = None
+    lat: Annotated[float | None, BeforeValidator(_number_text), Field(ge=-90, le=90)] = None
+    lon: Annotated[float | None, BeforeValidator(_number_text), Field(ge=-180, le=180)] = None
+    employees: Annotated[int | None, BeforeValidator(_int_text), Field(ge=0, le=10_000_000)] = None
+    founded: Annotated[int | None, BeforeValidator(_int_text), Field(ge=1000, le=2100)] = None
+    sectors: Items = []
+    capabilities: Items = []
+    needed_capabilities: Items = []
+    clusters: Items = []
+    registry_id: Annotated[str | None, BeforeValidator(_stripped), Field(max_length=100)] = None
+    vat: Annotated[str | None, BeforeValidator(_stripped), Field(max_length=100)] = None
+
+    @field_validator("needs_visibility", mode="before")
+    @classmethod
+    def _default_visibility(cls, value: Any) -> Any:
+        return Visibility.PUBLIC if _blank_to_none(value) is None else value
+
+    @field_validator("country")
+    @classmethod
+    def _country_code(cls, value: str | None) -> str | None:
+        return value.upper() if value and len(value) == 2 else value
+
+    @field_validator("vat")
+    @classmethod
+    def _vat_compact(cls, value: str | None) -> str | None:
+        """VAT numbers are written with and without spaces, dots and dashes; compare them compacted."""
+        return re.sub(r"[\s.\-]", "", value).upper() if value else value
+
+    @model_validator(mode="after")
+    def _coordinates_in_pairs(self) -> OrganizationRecord:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon must be given together")
+        return self
+
+
+class ClusterRecord(Record):
+    """A cluster: a sector in a region, run (optionally) by a cluster organization."""
+
+    id: Id
+    name: Name
+    sector: Short = None
+    region: Short = None
+    stage: Annotated[ClusterStage | None, BeforeValidator(_enum_coercer(ClusterStage, "stage"))] = None
+    managed_by: Annotated[str | None, BeforeValidator(_stripped), Field(max_length=MAX_ID)] = None
+
+
+class MembershipRecord(Record):
+    """An organization is a member of a cluster since a date."""
+
+    organization: Id
+    cluster: Id
+    since: OptionalDate = None
+
+
+class CollaborationRecord(Record):
+    """Two organizations work together; stored once per pair and kind, read in both directions."""
+
+    source: Id
+    target: Id
+    kind: Annotated[CollaborationKind, BeforeValidator(_enum_coercer(CollaborationKind, "collaboration kind"))] = (
+        CollaborationKind.JOINT_PROJECT
+    )
+    since: OptionalDate = None
+    weight: Annotated[float | None, BeforeValidator(_number_text), Field(ge=0, le=1_000_000)] = None
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _default_kind(cls, value: Any) -> Any:
+        return CollaborationKind.JOINT_PROJECT if _blank_to_none(value) is None else value
+
+    @model_validator(mode="after")
+    def _two_sides(self) -> CollaborationRecord:
+        if self.source == self.target:
+            raise ValueError("an organization cannot collaborate with itself")
+        return self
+
+
+class ProjectRecord(Record):
+    """A joint project: its text (title, description, topic) tells what the participants work on."""
+
+    id: Id
+    title: Annotated[str | None, BeforeValidator(_stripped), Field(max_length=1000)] = None
+    acronym: Short = None
+    description: Text = None
+    topic: Text = None
+    programme: Short = None
+    start: OptionalDate = None
+    end: OptionalDate = None
+
+    @model_validator(mode="after")
+    def _ordered_dates(self) -> ProjectRecord:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class ParticipationRecord(Record):
+    """An organization takes part in a project (``coordinator``, ``participant``, ...)."""
+
+    project: Id
+    organization: Id
+    role: Annotated[str | None, BeforeValidator(_stripped), Field(max_length=50)] = None
+
+    @field_validator("role")
+    @classmethod
+    def _lower(cls, value: str | None) -> str | None:
+        return value.lower() if value else value
+
+
+class RecordKind(StrEnum):
+    """The kinds of registry file, in the order they are loaded (what a kind refers to loads before it)."""
+
+    CLUSTERS = "clusters"
+    ORGANIZATIONS = "organizations"
+    MEMBERSHIPS = "memberships"
+    COLLABORATIONS = "collaborations"
+    PROJECTS = "projects"
+    PARTICIPATIONS = "participations"
+
+    @property
+    def model(self) -> type[Record]:
+        return RECORD_MODELS[self]
+
+    @property
+    def order(self) -> int:
+        return list(RecordKind).index(self)
+
+
+RECORD_MODELS: dict[RecordKind, type[Record]] = {
+    RecordKind.CLUSTERS: ClusterRecord,
+    RecordKind.ORGANIZATIONS: OrganizationRecord,
+    RecordKind.MEMBERSHIPS: MembershipRecord,
+    RecordKind.COLLABORATIONS: CollaborationRecord,
+    RecordKind.PROJECTS: ProjectRecord,
+    RecordKind.PARTICIPATIONS: ParticipationRecord,
+}
+
+LIST_FIELDS = frozenset({"sectors", "capabilities", "needed_capabilities", "clusters"})
