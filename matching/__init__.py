@@ -1,0 +1,1 @@
+"""Partner matching: embeddings of what organizations offer and seek, explained suggestions, feedback."""
