@@ -63,6 +63,9 @@ def _resolve(name: str) -> str:
 def _load(name: str) -> SentenceTransformer:
     _offline()
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
     try:
         model = SentenceTransformer(_resolve(name), device="cpu")

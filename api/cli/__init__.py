@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from api.cli import db, neo4j
 from api.cli.common import err_console
+from api.cli.matching import register as register_matching
 from schema.errors import ClusterkgError
 from schema.settings import Settings
 
@@ -36,6 +37,7 @@ app = typer.Typer(
 )
 app.add_typer(neo4j.app, name="neo4j")
 app.add_typer(db.app, name="db")
+register_matching(app)
 
 
 def _version(value: bool) -> None:

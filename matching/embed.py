@@ -1,0 +1,183 @@
+"""``clusterkg embed``: the capability and needs embeddings of every organization, kept up to date cheaply.
+
+Each text is stored with a content hash (of the model name and the text), so a rerun encodes only texts that
+are new or changed and a run with nothing changed reads the hashes and stops. Encoding is batched; the
+writes of one batch run in a background thread while the model encodes the next (torch releases the GIL), so
+the graph round trips hide behind the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from graph.db import Graph
+from graph.queries import matching as queries
+from graph.query import Query
+from matching.model import TextEmbedding, embed_texts
+from schema.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Field = Literal["capability", "needs"]
+"""Which text of an organization: its description (what it offers) or its needs (what it seeks)."""
+
+TEXT_PROPERTY: dict[Field, str] = {"capability": "description", "needs": "needs"}
+HASH_PROPERTY: dict[Field, str] = {"capability": "capability_hash", "needs": "needs_hash"}
+_WRITE: dict[Field, Query] = {
+    "capability": queries.WRITE_CAPABILITY_EMBEDDINGS,
+    "needs": queries.WRITE_NEEDS_EMBEDDINGS,
+}
+_CLEAR: dict[Field, Query] = {
+    "capability": queries.CLEAR_CAPABILITY_EMBEDDINGS,
+    "needs": queries.CLEAR_NEEDS_EMBEDDINGS,
+}
+
+SENTENCE_SCALE = 127.0
+"""Sentence vectors are stored as int8 bytes (v * 127): a quarter of float32, ample for picking a sentence."""
+
+
+def content_hash(model_name: str, text: str) -> str:
+    """The hash an embedding is stored with: a new model or a new text means a new hash."""
+    return hashlib.sha256(f"{model_name}\0{text}".encode()).hexdigest()[:24]
+
+
+def pack_sentence_vectors(vectors: np.ndarray) -> bytes:
+    """int8 bytes of unit vectors, row after row (stored as a Neo4j byte array)."""
+    return np.clip(np.rint(vectors * SENTENCE_SCALE), -127, 127).astype(np.int8).tobytes()
+
+
+def unpack_sentence_vectors(data: bytes | bytearray | None, count: int, dimensions: int) -> np.ndarray:
+    """The inverse of :func:`pack_sentence_vectors` (approximately unit vectors, float32)."""
+    if not data or count == 0:
+        return np.zeros((0, dimensions), dtype=np.float32)
+    return (
+        np.frombuffer(bytes(data), dtype=np.int8).reshape(count, dimensions).astype(np.float32)
+        / SENTENCE_SCALE
+    )
+
+
+@dataclass(frozen=True)
+class Job:
+    """One text to (re)encode."""
+
+    id: str
+    field: Field
+    text: str
+    hash: str
+
+
+@dataclass
+class EmbedSummary:
+    """What one ``embed`` run did."""
+
+    organizations: int = 0
+    encoded: dict[str, int] = field(default_factory=lambda: {"capability": 0, "needs": 0})
+    unchanged: dict[str, int] = field(default_factory=lambda: {"capability": 0, "needs": 0})
+    cleared: dict[str, int] = field(default_factory=lambda: {"capability": 0, "needs": 0})
+
+    @property
+    def total_encoded(self) -> int:
+        return sum(self.encoded.values())
+
+
+def plan(
+    rows: list[dict[str, Any]], model_name: str, summary: EmbedSummary
+) -> tuple[list[Job], dict[Field, list[str]]]:
+    """Compare each text's hash with the stored one: the jobs to encode, and the ids whose text is gone."""
+    jobs: list[Job] = []
+    gone: dict[Field, list[str]] = {"capability": [], "needs": []}
+    fields: tuple[Field, ...] = ("capability", "needs")
+    for row in rows:
+        for name in fields:
+            text = (row[TEXT_PROPERTY[name]] or "").strip()
+            stored = row[HASH_PROPERTY[name]]
+            if not text:
+                if stored is not None:
+                    gone[name].append(row["id"])
+                continue
+            digest = content_hash(model_name, text)
+            if digest == stored:
+                summary.unchanged[name] += 1
+            else:
+                jobs.append(Job(row["id"], name, text, digest))
+    return jobs, gone
+
+
+def _rows(jobs: list[Job], embeddings: list[TextEmbedding]) -> dict[Field, list[dict[str, Any]]]:
+    by_field: dict[Field, list[dict[str, Any]]] = {"capability": [], "needs": []}
+    for job, embedding in zip(jobs, embeddings, strict=True):
+        by_field[job.field].append(
+            {
+                "id": job.id,
+                "hash": job.hash,
+                "vector": embedding.vector.tolist(),
+                "sentences": embedding.sentences,
+                "sentence_vectors": pack_sentence_vectors(embedding.sentence_vectors),
+            }
+        )
+    return by_field
+
+
+def _chunks(jobs: list[Job], size: int) -> Iterator[list[Job]]:
+    for start in range(0, len(jobs), size):
+        yield jobs[start : start + size]
+
+
+def embed(
+    graph: Graph,
+    settings: Settings,
+    *,
+    on_plan: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> EmbedSummary:
+    """Encode every new or changed capability description and needs text and write the vectors.
+
+    ``on_plan`` hears how many texts will be encoded, ``on_progress`` how many were just written.
+    """
+    model_name = settings.embedding_model
+    summary = EmbedSummary()
+    rows = graph.run(queries.EMBED_STATE)
+    summary.organizations = len(rows)
+    jobs, gone = plan(rows, model_name, summary)
+    del rows
+    for name, ids in gone.items():
+        if ids:
+            graph.run(_CLEAR[name], ids=ids)
+            summary.cleared[name] = len(ids)
+    if on_plan:
+        on_plan(len(jobs))
+    if not jobs:
+        return summary
+    # Similar lengths side by side: the model pads each batch to its longest text.
+    jobs.sort(key=lambda job: len(job.text))
+    chunk_size = max(settings.embedding_batch_size * 8, 256)
+
+    def write(chunk: list[Job], embeddings: list[TextEmbedding]) -> None:
+        for name, batch in _rows(chunk, embeddings).items():
+            for start in range(0, len(batch), settings.batch_size):
+                graph.run(_WRITE[name], rows=batch[start : start + settings.batch_size])
+        for job in chunk:
+            summary.encoded[job.field] += 1
+        if on_progress:
+            on_progress(len(chunk))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-write") as writer:
+        pending: Future[None] | None = None
+        for chunk in _chunks(jobs, chunk_size):
+            embeddings = embed_texts(
+                [job.text for job in chunk], model_name=model_name, batch_size=settings.embedding_batch_size
+            )
+            if pending:
+                pending.result()
+            pending = writer.submit(write, chunk, embeddings)
+        if pending:
+            pending.result()
+    log.info("embedded %d texts of %d organizations", summary.total_encoded, summary.organizations)
+    return summary
