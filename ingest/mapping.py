@@ -25,6 +25,7 @@ import re
 import string
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from schema.models import LIST_FIELDS, LIST_SEPARATOR, RecordKind
 CANONICAL_FIELDS: frozenset[str] = frozenset(name for kind in RecordKind for name in kind.model.model_fields)
 
 
+@lru_cache(maxsize=4096)
 def canonical_name(column: str) -> str:
     """``"Registry ID"`` -> ``"registry_id"``: how headers are compared with canonical field names."""
     return re.sub(r"[\s\-]+", "_", column.strip().lower())
@@ -129,12 +131,8 @@ class Mapping:
         """The canonical fields a file provides through this mapping (kind detection reads them)."""
         return {*self.targets(source_columns).values(), *self.constants, *self.templates}
 
-    def ignored(self, source_columns: list[str]) -> list[str]:
-        """Source columns that feed no field and were not named in ``ignore`` (reported, not fatal)."""
-        used = set(self.targets(source_columns)) | self.ignore | self._template_columns()
-        return [column for column in source_columns if column not in used]
-
-    def _template_columns(self) -> set[str]:
+    def template_columns(self) -> set[str]:
+        """Source columns the templates read."""
         return {
             name
             for template in self.templates.values()
@@ -142,10 +140,13 @@ class Mapping:
             if name
         }
 
-    def apply(self, row: dict[str, Any], targets: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
-        """Canonical values of one source row, and the fields a template filled in."""
+    def apply(self, row: dict[str, Any], allowed: frozenset[str]) -> tuple[dict[str, Any], list[str]]:
+        """Canonical values (only ``allowed`` fields) of one source row, and the fields a template filled."""
         out: dict[str, Any] = dict(self.constants)
-        for column, target in targets.items():
+        pairs = self.columns.items() if self.columns else ((column, canonical_name(column)) for column in row)
+        for column, target in pairs:
+            if target not in allowed:
+                continue
             value = row.get(column)
             if isinstance(value, str):
                 value = value.strip()

@@ -14,6 +14,10 @@ from urllib.parse import urlsplit
 LEGAL_FORMS = frozenset(
     [
         "gmbh",
+        "og",
+        "eu",
+        "zt",
+        "keg",
         "mbh",
         "ag",
         "kg",

@@ -59,7 +59,7 @@ class PlannedFile:
     fmt: readers.FileFormat
     kind: RecordKind
     mapping: Mapping
-    targets: dict[str, str]
+    allowed: frozenset[str]
     ignored: list[str]
     source: str
     hash: str
@@ -72,20 +72,24 @@ def plan(
     kind: RecordKind | str | None = None,
     source: str | None = None,
 ) -> list[PlannedFile]:
-    """Detect format, kind and column targets of every file, and order them by dependency."""
-    chosen = mapping if isinstance(mapping, Mapping) else Mapping.load(Path(mapping)) if mapping else IDENTITY
+    """Detect format, kind and mapping of every file, and order the files by dependency.
+
+    ``mapping`` applies to every file; without it, a file ``NAME.csv`` (``.json``, ``.jsonl``, ``.gz``...)
+    uses ``NAME.mapping.yaml`` beside it when there is one, else canonical column names.
+    """
+    given = mapping if isinstance(mapping, Mapping) else Mapping.load(Path(mapping)) if mapping else None
     forced = RecordKind(kind) if kind else None
     planned = []
     for raw in paths:
         path = Path(raw)
+        chosen = given or sibling_mapping(path) or IDENTITY
         fmt = readers.detect(path)
         columns = readers.columns(path, fmt)
         file_kind = forced or chosen.kind or detect_kind(chosen.fields(columns), str(path))
-        allowed = set(file_kind.model.model_fields)
-        targets = {c: t for c, t in chosen.targets(columns).items() if t in allowed}
-        ignored = [c for c in chosen.ignored(columns) if c not in targets] + [
-            c for c, t in chosen.targets(columns).items() if t not in allowed
-        ]
+        allowed = frozenset(file_kind.model.model_fields)
+        used = {c for c, t in chosen.targets(columns).items() if t in allowed}
+        ignored = [c for c in columns if c not in used and c not in chosen.ignore]
+        ignored = [c for c in ignored if c not in chosen.template_columns()]
         if ignored:
             log.warning("%s: columns %s feed no %s field and are ignored", path, ignored, file_kind.value)
         planned.append(
@@ -94,7 +98,7 @@ def plan(
                 fmt=fmt,
                 kind=file_kind,
                 mapping=chosen,
-                targets=targets,
+                allowed=allowed,
                 ignored=ignored,
                 source=source or _default_source(path),
                 hash=readers.file_hash(path),
@@ -102,6 +106,16 @@ def plan(
         )
     planned.sort(key=lambda f: f.kind.order)
     return planned
+
+
+def sibling_mapping(path: Path) -> Mapping | None:
+    """``research.csv.gz`` -> ``research.mapping.yaml`` (or ``.yml``) in the same folder, if it exists."""
+    stem = path.name.split(".")[0]
+    for suffix in (".mapping.yaml", ".mapping.yml"):
+        candidate = path.with_name(stem + suffix)
+        if candidate.is_file():
+            return Mapping.load(candidate)
+    return None
 
 
 def _default_source(path: Path) -> str:
@@ -167,7 +181,7 @@ def _link_key(a: str, b: str, kind: str | None = None) -> str:
 
 def _change(known: dict[str, str | None], key: str, digest: str) -> Outcome:
     """Added, updated or unchanged, by the content hash stored for ``key``; remembers the new hash."""
-    if key not in known:
+    if known.get(key) is None:  # new, or a MEMBER_OF edge an organization's ``clusters`` list created
         outcome = Outcome.ADDED
     elif known[key] == digest:
         return Outcome.UNCHANGED
@@ -327,6 +341,7 @@ class Run:
             format=planned.fmt.format + (".gz" if planned.fmt.compressed else ""),
             encoding=planned.fmt.encoding,
             ignored_columns=planned.ignored,
+            mapping=planned.mapping.origin,
         )
         self.summary.files.append(file)
         handlers: dict[RecordKind, Callable[[Any, FileSummary, int], Any]] = {
@@ -359,7 +374,7 @@ class Run:
             if row.error:
                 self._reject(file, row.number, [("(row)", row.error)])
                 continue
-            values, templated = planned.mapping.apply(row.values, planned.targets)
+            values, templated = planned.mapping.apply(row.values, planned.allowed)
             values = {k: v for k, v in values.items() if v is not None and v != ""}
             try:
                 record = model.model_validate(values)

@@ -121,14 +121,19 @@ def detect(path: Path) -> FileFormat:
     return FileFormat("csv", encoding, compressed, delimiter)
 
 
-def columns(path: Path, fmt: FileFormat) -> list[str]:
-    """The column names of a file: the CSV header, or the keys of the first JSON record."""
-    for row in read(path, fmt):
-        return list(row.values)
+def columns(path: Path, fmt: FileFormat, sample: int = 1000) -> list[str]:
+    """The column names of a file: the CSV header, or the keys of its first ``sample`` JSON records (JSON
+    records need not all have the same keys)."""
     if fmt.format == "csv":
         with _open_text(path, fmt.encoding) as handle:
-            return next(csv.reader(handle, delimiter=fmt.delimiter or ","), [])
-    return []
+            header = next(csv.reader(handle, delimiter=fmt.delimiter or ","), [])
+        return [name.lstrip("\ufeff").strip() for name in header]
+    seen: dict[str, None] = {}
+    for number, row in enumerate(read(path, fmt)):
+        if number >= sample:
+            break
+        seen.update(dict.fromkeys(row.values))
+    return list(seen)
 
 
 def read(path: Path, fmt: FileFormat) -> Iterator[Row]:

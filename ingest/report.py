@@ -66,6 +66,7 @@ class FileSummary:
     source: str
     format: str = ""
     encoding: str = ""
+    mapping: str = ""
     rows: int = 0
     outcomes: Counter[Outcome] = field(default_factory=Counter)
     templated: Counter[str] = field(default_factory=Counter)
@@ -87,6 +88,7 @@ class FileSummary:
             "source": self.source,
             "format": self.format,
             "encoding": self.encoding,
+            "mapping": self.mapping,
             "rows": self.rows,
             **{o.value: self.outcomes[o] for o in Outcome},
             "loaded": self.loaded,

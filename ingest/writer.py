@@ -68,7 +68,9 @@ def organization_row(
         "offers": [normalize.capability_id(c) for c in record.capabilities],
         "needs": [normalize.capability_id(c) for c in record.needed_capabilities],
         "needs_visibility": record.needs_visibility.value,
-        "region": path[-1]["id"] if path else None,
+        # Only the node's own record places it; a merged record from another registry may spell the
+        # region differently and must not move the node or create a second region hierarchy.
+        "region": path[-1]["id"] if path and primary else None,
         "clusters": record.clusters,
     }
 
@@ -156,8 +158,11 @@ class Writer:
         """Write organization rows, after the regions and capabilities they point to."""
         regions: dict[str, dict[str, Any]] = {}
         capabilities: dict[str, str] = {}
-        for record in records:
-            for region in normalize.region_path(record.country, record.region, record.city):
+        for row, record in zip(rows, records, strict=True):
+            places = (
+                normalize.region_path(record.country, record.region, record.city) if row["primary"] else []
+            )
+            for region in places:
                 if region["id"] not in self._regions:
                     regions.setdefault(str(region["id"]), region)
             for name in (*record.capabilities, *record.needed_capabilities):

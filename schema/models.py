@@ -55,23 +55,29 @@ def _split_list(value: Any) -> Any:
     return value
 
 
-def _number_text(value: Any) -> Any:
-    """Accept ``1 234``, ``1,234`` (thousands) and ``48,21`` (decimal comma) as numbers; leave the rest."""
+def _compact(value: str) -> str:
+    return value.strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
+
+
+def _float_text(value: Any) -> Any:
+    """Decimal numbers: ``48,21`` (decimal comma, as European spreadsheets write it) is ``48.21``."""
     if isinstance(value, str):
-        text = value.strip().replace("\u00a0", "").replace(" ", "")
-        if re.fullmatch(r"-?\d{1,3}(,\d{3})+", text):
-            return text.replace(",", "")
-        if re.fullmatch(r"-?\d+,\d+", text):
+        text = _compact(value)
+        if re.fullmatch(r"-?\d*,\d+", text):
             return text.replace(",", ".")
         return text or None
     return value
 
 
 def _int_text(value: Any) -> Any:
-    """Integers written as ``12.0`` by spreadsheets are integers."""
-    value = _number_text(value)
-    if isinstance(value, str) and re.fullmatch(r"-?\d+\.0+", value):
-        return value.split(".")[0]
+    """Counts: ``1,234``, ``1.234`` and ``1 234`` (thousands separators) are 1234; ``12.0`` is 12."""
+    if isinstance(value, str):
+        text = _compact(value)
+        if re.fullmatch(r"-?\d{1,3}([,.]\d{3})+", text):
+            return re.sub(r"[,.]", "", text)
+        if re.fullmatch(r"-?\d+\.0+", text):
+            return text.split(".")[0]
+        return text or None
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -154,13 +160,15 @@ class OrganizationRecord(Record):
     role: Annotated[Role, BeforeValidator(_enum_coercer(Role, "role"))]
     description: Text = None
     needs: Text = None
-    needs_visibility: Annotated[Visibility, BeforeValidator(_enum_coercer(Visibility, "visibility"))] = Visibility.PUBLIC
+    needs_visibility: Annotated[Visibility, BeforeValidator(_enum_coercer(Visibility, "visibility"))] = (
+        Visibility.PUBLIC
+    )
     website: Annotated[str | None, BeforeValidator(_stripped), Field(max_length=500)] = None
     country: Short = None
     region: Short = None
     city: Short = None
-    lat: Annotated[float | None, BeforeValidator(_number_text), Field(ge=-90, le=90)] = None
-    lon: Annotated[float | None, BeforeValidator(_number_text), Field(ge=-180, le=180)] = None
+    lat: Annotated[float | None, BeforeValidator(_float_text), Field(ge=-90, le=90)] = None
+    lon: Annotated[float | None, BeforeValidator(_float_text), Field(ge=-180, le=180)] = None
     employees: Annotated[int | None, BeforeValidator(_int_text), Field(ge=0, le=10_000_000)] = None
     founded: Annotated[int | None, BeforeValidator(_int_text), Field(ge=1000, le=2100)] = None
     sectors: Items = []
@@ -217,11 +225,11 @@ class CollaborationRecord(Record):
 
     source: Id
     target: Id
-    kind: Annotated[CollaborationKind, BeforeValidator(_enum_coercer(CollaborationKind, "collaboration kind"))] = (
-        CollaborationKind.JOINT_PROJECT
-    )
+    kind: Annotated[
+        CollaborationKind, BeforeValidator(_enum_coercer(CollaborationKind, "collaboration kind"))
+    ] = CollaborationKind.JOINT_PROJECT
     since: OptionalDate = None
-    weight: Annotated[float | None, BeforeValidator(_number_text), Field(ge=0, le=1_000_000)] = None
+    weight: Annotated[float | None, BeforeValidator(_float_text), Field(ge=0, le=1_000_000)] = None
 
     @field_validator("kind", mode="before")
     @classmethod

@@ -120,7 +120,7 @@ UPSERT_ORGANIZATIONS = Query(
       SET r.record = row.record, r.visibility = row.needs_visibility, r += $prov
     }
     CALL (o, row) {
-      WITH o, row WHERE row.region IS NOT NULL AND (row.primary OR NOT EXISTS { (o)-[:LOCATED_IN]->() })
+      WITH o, row WHERE row.region IS NOT NULL
       OPTIONAL MATCH (o)-[old:LOCATED_IN]->(g:Region) WHERE g.id <> row.region
       DELETE old
       WITH DISTINCT o, row
