@@ -83,6 +83,30 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(64, ge=1)
 
+    # --- partner suggestions (matching/) -------------------------------------------------------------------
+    matching_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(semantic=0.5, role=0.15, proximity=0.15, trust=0.15, novelty=0.05),
+        description="Weight of each signal in a suggestion's score; `clusterkg tune` writes fitted weights "
+        "to matching_weights_file, which then takes precedence.",
+    )
+    matching_weights_file: Path | None = Field(
+        None, description="JSON file of tuned signal weights; by default <home>/matching_weights.json."
+    )
+    matching_role_fit: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="Role fit overrides, seeker role -> candidate role -> fit in [0, 1], on top of the "
+        "default matrix in matching/signals.py (an SMB's technology need fits vendors, universities best).",
+    )
+    matching_overfetch: int = Field(
+        10, ge=1, description="Vector-index candidates per suggestion asked for (filters apply after)."
+    )
+    matching_distance_km: float = Field(
+        50.0, gt=0, description="Distance at which proximity has decayed to 1/e (same city counts as 1)."
+    )
+    matching_mmr_lambda: float = Field(
+        0.8, ge=0, le=1, description="Diversity re-ranking: 1 = score only, lower = more varied top lists."
+    )
+
     # --- the GraphQL API (abuse limits and search) ----------------------------------------------------------
     api_max_depth: int = Field(8, ge=2, description="Deepest selection nesting a GraphQL query may have.")
     api_max_complexity: int = Field(

@@ -62,3 +62,85 @@ CLEAR_NEEDS_EMBEDDINGS = Query(
     """,
     write=True,
 )
+
+# --- suggestions -------------------------------------------------------------------------------------------
+
+SEEKER = Query(
+    "matching.seeker",
+    """
+    MATCH (s:Organization {id: $id})
+    RETURN s.id AS id, s.name AS name, s.role AS role, s.city AS city, s.region AS region,
+           s.country AS country, s.lat AS lat, s.lon AS lon,
+           s.needs_embedding AS needs_embedding, s.needs_sentences AS needs_sentences,
+           s.needs_sentence_vectors AS needs_sentence_vectors,
+           s.capability_embedding AS capability_embedding, s.capability_sentences AS capability_sentences,
+           s.capability_sentence_vectors AS capability_sentence_vectors,
+           [(s)-[:COLLABORATES_WITH]-(p:Organization) | p {.id, .name, .role}] AS partners,
+           [(s)-[:MEMBER_OF]->(c:Cluster) | c {.id, .name,
+              managers: [(m:Organization)-[:MANAGES]->(c) | m {.id, .name, .role}]}] AS clusters,
+           [(s)-[f:SUGGESTION_FEEDBACK]->(d:Organization) WHERE f.accepted = false | d.id] AS declined
+    """,
+)
+"""The seeker's profile: the only query that reads an organization's needs, and only the seeker's own."""
+
+CANDIDATES = Query(
+    "matching.candidates",
+    """
+    CALL () {
+      CALL db.index.vector.queryNodes('organization_capability_embedding', $k, $vector) YIELD node
+      RETURN node AS c, 'semantic' AS source
+      UNION
+      MATCH (:Organization {id: $seeker})-[:COLLABORATES_WITH]-(:Organization)
+            -[:COLLABORATES_WITH]-(c:Organization)
+      WITH c, count(*) AS paths ORDER BY paths DESC LIMIT $graph_limit
+      RETURN c, 'partner_of_partner' AS source
+      UNION
+      MATCH (:Organization {id: $seeker})-[:MEMBER_OF]->(:Cluster)<-[:MEMBER_OF]-(c:Organization)
+      WITH c, count(*) AS shared ORDER BY shared DESC LIMIT $graph_limit
+      RETURN c, 'same_cluster' AS source
+      UNION
+      CALL db.index.vector.queryNodes('organization_needs_embedding', $similar_k, $vector) YIELD node AS peer
+      WITH peer WHERE peer.needs_visibility = 'public' AND peer.id <> $seeker
+      MATCH (peer)-[:COLLABORATES_WITH]-(c:Organization)
+      WITH c, count(*) AS peers ORDER BY peers DESC LIMIT $graph_limit
+      RETURN c, 'partner_of_similar' AS source
+    }
+    WITH c, collect(source) AS sources
+    WHERE c.id <> $seeker AND NOT c.id IN $exclude
+      AND ($roles IS NULL OR c.role IN $roles)
+      AND ($size_classes IS NULL OR c.size_class IN $size_classes)
+      AND ($sectors IS NULL OR any(sector IN coalesce(c.sectors, []) WHERE sector IN $sectors))
+      AND ($regions IS NULL OR c.region IN $regions OR c.country IN $regions OR c.city IN $regions
+           OR EXISTS { (c)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..6]->(g:Region)
+                       WHERE g.id IN $regions OR g.name IN $regions })
+      AND ($clusters IS NULL
+           OR EXISTS { (c)-[:MEMBER_OF]->(k:Cluster) WHERE k.id IN $clusters OR k.name IN $clusters })
+      AND ($max_m IS NULL OR point.distance(c.location, point({latitude: $lat, longitude: $lon})) <= $max_m)
+    RETURN c.id AS id, c.name AS name, c.role AS role, c.city AS city, c.region AS region, c.lat AS lat,
+           c.lon AS lon, sources, vector.similarity.cosine(c.capability_embedding, $vector) AS similarity,
+           [(c)-[:MEMBER_OF]->(k:Cluster) | k.id] AS clusters,
+           COUNT { (c)-[:COLLABORATES_WITH]-(:Organization) } AS degree,
+           [(c)-[:COLLABORATES_WITH]-(p:Organization) WHERE p.id IN $partners | p.id] AS shared_partners
+    """,
+)
+"""Candidates from the capability vector index (the seeker's need against others' capabilities, over-fetched
+because filters apply after the index) and from the graph (partners of partners, members of the same
+clusters, partners of organizations with a similar public need), filtered, with what the signals need.
+``vector.similarity.cosine`` answers (1 + cos) / 2."""
+
+POOL_DETAILS = Query(
+    "matching.pool_details",
+    """
+    UNWIND range(0, size($ids) - 1) AS i
+    MATCH (c:Organization {id: $ids[i]})
+    WITH i, c ORDER BY i
+    WITH collect(c) AS pool
+    UNWIND pool AS c
+    RETURN c.id AS id, c.capability_sentences AS sentences,
+           c.capability_sentence_vectors AS sentence_vectors,
+           [o IN pool | vector.similarity.cosine(c.capability_embedding, o.capability_embedding)]
+             AS similarities
+    """,
+)
+"""For the best candidates only (in ``$ids`` order): their pairwise similarities, computed in the server so
+that no 384-float vector travels, for the diversity re-ranking; their sentences for the pair reason."""

@@ -1,0 +1,139 @@
+"""Why a partner was suggested, in words a person can read: each signal's share of the score, the best
+matching pair of sentences, shared partners and clusters, the distance, and who could introduce them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from matching.signals import BROKER_ROLES
+
+if TYPE_CHECKING:
+    from matching.seeker import Seeker
+    from matching.suggest import Suggestion
+
+SIGNAL_WORDS = {
+    "semantic": "fit of what they offer to {basis}",
+    "role": "fit of their role",
+    "proximity": "proximity",
+    "trust": "ties you already share",
+    "novelty": "a contact outside your clusters",
+}
+SOURCE_WORDS = {
+    "semantic": "the text search",
+    "partner_of_partner": "partners of your partners",
+    "same_cluster": "your clusters",
+    "partner_of_similar": "partners of organizations with a similar need",
+}
+
+
+@dataclass(frozen=True)
+class SentencePair:
+    """The seeker's sentence and the candidate's sentence that match best."""
+
+    need: str
+    capability: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Introducer:
+    """Someone connected to both sides who could make the introduction."""
+
+    id: str
+    name: str
+    role: str
+    how: str
+
+
+def best_pair(
+    seeker_sentences: list[str],
+    seeker_vectors: np.ndarray,
+    candidate_sentences: list[str],
+    candidate_vectors: np.ndarray,
+) -> SentencePair | None:
+    """The most similar (seeker sentence, candidate sentence) pair by cosine of their vectors."""
+    if not len(seeker_vectors) or not len(candidate_vectors):
+        return None
+    similarities = seeker_vectors @ candidate_vectors.T
+    i, j = np.unravel_index(int(np.argmax(similarities)), similarities.shape)
+    return SentencePair(
+        need=seeker_sentences[i],
+        capability=candidate_sentences[j],
+        similarity=round(float(similarities[i, j]), 3),
+    )
+
+
+def introducers(
+    seeker: Seeker,
+    candidate_id: str,
+    shared_partners: list[dict[str, Any]],
+    shared_clusters: list[dict[str, Any]],
+) -> list[Introducer]:
+    """Brokers and common partners linked to both, brokers first; then the managers of shared clusters."""
+    found: dict[str, Introducer] = {}
+    for partner in sorted(shared_partners, key=lambda p: (p["role"] not in BROKER_ROLES, p["name"] or "")):
+        kind = "a knowledge broker" if partner["role"] in BROKER_ROLES else "a partner"
+        found[partner["id"]] = Introducer(
+            partner["id"], partner["name"] or partner["id"], partner["role"] or "", f"{kind} of you both"
+        )
+    for cluster in shared_clusters:
+        for manager in cluster["managers"]:
+            if manager["id"] not in found and manager["id"] not in (seeker.id, candidate_id):
+                found[manager["id"]] = Introducer(
+                    manager["id"],
+                    manager["name"] or manager["id"],
+                    manager["role"] or "",
+                    f"manages {cluster['name'] or cluster['id']}, the cluster you share",
+                )
+    return list(found.values())
+
+
+def _names(items: list[dict[str, Any]], most: int = 3) -> str:
+    names = [str(item["name"] or item["id"]) for item in items]
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
+def describe(seeker: Seeker, suggestion: Suggestion, cosine: float) -> list[str]:
+    """The reasons of one suggestion as sentences, strongest signal first."""
+    basis = "your need" if seeker.basis == "need" else "what you offer"
+    parts = sorted(suggestion.shares.items(), key=lambda item: -item[1])
+    reasons = [
+        f"Score {suggestion.score:.2f} = "
+        + " + ".join(
+            f"{share:.2f} {SIGNAL_WORDS[name].format(basis=basis)}" for name, share in parts if share > 0.0005
+        )
+    ]
+    pair = suggestion.best_pair
+    if pair is not None:
+        reasons.append(
+            f'Your sentence "{pair.need}" matches theirs, "{pair.capability}" '
+            f"(similarity {pair.similarity:.2f}; whole texts {cosine:.2f})"
+        )
+    reasons.append(
+        f"They are a {suggestion.role.replace('_', ' ') or 'organization'}; "
+        f"role fit for a {seeker.role.replace('_', ' ')} {suggestion.signals['role']:.2f}"
+    )
+    if suggestion.distance_km is not None:
+        where = f" in {suggestion.city}" if suggestion.city else ""
+        reasons.append(f"{suggestion.distance_km:.0f} km away{where}")
+    elif suggestion.signals["proximity"] > 0:
+        reasons.append(f"Same {'city' if suggestion.signals['proximity'] >= 1 else 'region'} as you")
+    if suggestion.shared_partners:
+        reasons.append(f"Partners you share: {_names(suggestion.shared_partners)}")
+    if suggestion.shared_clusters:
+        reasons.append(f"Clusters you share: {_names(suggestion.shared_clusters)}")
+    if suggestion.introducers:
+        reasons.append(
+            "Could introduce you: "
+            + "; ".join(f"{person.name} ({person.how})" for person in suggestion.introducers[:3])
+        )
+    if suggestion.signals["novelty"] >= 1:
+        reasons.append("Outside your clusters: a contact your cluster does not already have")
+    elif suggestion.signals["novelty"] > 0:
+        reasons.append("On the periphery of your cluster: few ties so far")
+    reasons.append("Found through " + ", ".join(SOURCE_WORDS.get(s, s) for s in suggestion.found_via))
+    return reasons

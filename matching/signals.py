@@ -1,0 +1,182 @@
+"""The signals of a suggestion, each a number in [0, 1], and the weights that sum them into a score.
+
+Kept apart from the queries so that ``tune`` computes exactly the signals ``suggest`` ranks with.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from schema.errors import ConfigError
+from schema.settings import Settings
+
+SIGNALS: tuple[str, ...] = ("semantic", "role", "proximity", "trust", "novelty")
+
+DEFAULT_ROLE_FIT: dict[str, dict[str, float]] = {
+    # An SMB's (technology) need: vendors first, then research, then those whose job is to connect.
+    "firm": {
+        "vendor": 1.0,
+        "university": 0.9,
+        "research_institute": 0.9,
+        "knowledge_broker": 0.8,
+        "firm": 0.6,
+        "cluster_organization": 0.5,
+        "public_body": 0.3,
+        "other": 0.3,
+    },
+    "vendor": {
+        "university": 0.9,
+        "research_institute": 0.9,
+        "firm": 0.8,
+        "knowledge_broker": 0.7,
+        "vendor": 0.6,
+        "cluster_organization": 0.5,
+        "public_body": 0.3,
+        "other": 0.3,
+    },
+    "university": {
+        "research_institute": 1.0,
+        "university": 0.9,
+        "firm": 0.8,
+        "vendor": 0.7,
+        "knowledge_broker": 0.6,
+        "public_body": 0.5,
+        "cluster_organization": 0.5,
+        "other": 0.3,
+    },
+    "research_institute": {
+        "university": 1.0,
+        "research_institute": 0.9,
+        "firm": 0.8,
+        "vendor": 0.7,
+        "knowledge_broker": 0.6,
+        "public_body": 0.5,
+        "cluster_organization": 0.5,
+        "other": 0.3,
+    },
+}
+UNKNOWN_ROLE_FIT = 0.5
+"""Fit of a role pair the matrix does not name."""
+
+BROKER_ROLES = frozenset({"knowledge_broker", "cluster_organization"})
+"""Partners whose job is to connect: a path through one of them counts more for trust."""
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def role_fit_matrix(settings: Settings) -> dict[str, dict[str, float]]:
+    """The default matrix with the settings' overrides laid over it."""
+    matrix = {role: dict(row) for role, row in DEFAULT_ROLE_FIT.items()}
+    for role, row in settings.matching_role_fit.items():
+        matrix.setdefault(role, {}).update(row)
+    return matrix
+
+
+def weights_path(settings: Settings) -> Path:
+    return settings.matching_weights_file or settings.home / "matching_weights.json"
+
+
+def load_weights(settings: Settings) -> dict[str, float]:
+    """Tuned weights when ``clusterkg tune`` saved some, else the settings' weights; normalized to sum 1, so
+    that a score stays in [0, 1] and each signal's share of it reads as a part of the whole."""
+    path = weights_path(settings)
+    weights = dict(settings.matching_weights)
+    if path.exists():
+        try:
+            weights = json.loads(path.read_text(encoding="utf-8"))["weights"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ConfigError(f"Cannot read tuned weights from {path}: {e}; rerun `clusterkg tune`") from e
+    return normalized(weights)
+
+
+def normalized(weights: dict[str, Any]) -> dict[str, float]:
+    unknown = set(weights) - set(SIGNALS)
+    if unknown:
+        raise ConfigError(f"Unknown signal weights {sorted(unknown)}; the signals are {', '.join(SIGNALS)}")
+    values = {name: float(weights.get(name, 0.0)) for name in SIGNALS}
+    if any(value < 0 for value in values.values()) or sum(values.values()) <= 0:
+        raise ConfigError(f"Signal weights must be non-negative and not all zero: {values}")
+    total = sum(values.values())
+    return {name: value / total for name, value in values.items()}
+
+
+def save_weights(settings: Settings, weights: dict[str, float], figures: dict[str, Any]) -> Path:
+    path = weights_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"weights": weights, "figures": figures}, indent=2), encoding="utf-8")
+    return path
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a seeker or candidate is, as far as known."""
+
+    city: str | None = None
+    region: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+def proximity(seeker: Place, candidate: Place, scale_km: float) -> tuple[float, float | None]:
+    """Proximity in [0, 1] and the distance in km when both points are known: the same city counts as 1,
+    else the distance decays as exp(-d / scale); without points, the same region counts as 0.5."""
+    km = (
+        distance_km(seeker.lat, seeker.lon, candidate.lat, candidate.lon)  # type: ignore[arg-type]
+        if seeker.has_point and candidate.has_point
+        else None
+    )
+    same_city = bool(seeker.city and candidate.city and seeker.city.casefold() == candidate.city.casefold())
+    same_region = bool(
+        seeker.region and candidate.region and seeker.region.casefold() == candidate.region.casefold()
+    )
+    value = 1.0 if same_city else math.exp(-km / scale_km) if km is not None else 0.0
+    if same_region:
+        value = max(value, 0.5)
+    return value, km
+
+
+def trust(shared_partners: int, broker_partners: int, shared_clusters: int) -> float:
+    """Noisy-or of the ties: each shared partner 0.5, each shared broker a further 0.4, each shared cluster
+    0.25. One shared partner gives 0.5, two give 0.75, nothing gives 0."""
+    distrust = 0.5**shared_partners * 0.6**broker_partners * 0.75**shared_clusters
+    return 1.0 - distrust
+
+
+def novelty(seeker_clusters: set[str], candidate_clusters: set[str], candidate_degree: int) -> float:
+    """1 for an organization outside every cluster of the seeker, 0.5 for one on the periphery of a shared
+    cluster (at most one partner), 0 otherwise; 0 when the seeker is in no cluster (no echo chamber)."""
+    if not seeker_clusters:
+        return 0.0
+    if not seeker_clusters & candidate_clusters:
+        return 1.0
+    return 0.5 if candidate_degree <= 1 else 0.0
+
+
+SEMANTIC_FLOOR, SEMANTIC_CEILING = 0.15, 0.6
+"""all-MiniLM-L6-v2 cosines of unrelated texts sit below ~0.15 and of close matches around 0.5-0.7: the
+semantic fit stretches [floor, ceiling] to [0, 1] so that it weighs like the other signals."""
+
+
+def semantic(similarity01: float | None) -> tuple[float, float]:
+    """Semantic fit from Neo4j's cosine similarity ((1 + cos) / 2): ``(fit, cos)``."""
+    if similarity01 is None:
+        return 0.0, 0.0
+    cosine = 2.0 * similarity01 - 1.0
+    fit = (cosine - SEMANTIC_FLOOR) / (SEMANTIC_CEILING - SEMANTIC_FLOOR)
+    return min(1.0, max(0.0, fit)), cosine

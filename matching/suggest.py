@@ -1,0 +1,255 @@
+"""Explained partner suggestions: candidates from the vector index and the graph, five signals, a weighted
+score, diversity re-ranking, and the reasons in words.
+
+``suggest`` is called in-process by the CLI, the GraphQL API and the evaluation, so it costs three queries:
+the seeker, the filtered candidates with their signal inputs, and the texts of the few best.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from graph.db import Graph
+from graph.queries import matching as queries
+from matching import signals
+from matching.embed import unpack_sentence_vectors
+from matching.model import DIMENSIONS
+from matching.reasons import Introducer, SentencePair, best_pair, describe, introducers
+from matching.seeker import Seeker, anonymous_seeker, organization_seeker
+from matching.signals import Place
+from schema.errors import MatchingError
+from schema.graph_model import Role, SizeClass
+from schema.settings import Settings, get_settings
+
+MIN_INDEX_K = 50
+MAX_INDEX_K = 5000
+SIMILAR_SEEKERS = 20
+"""Organizations with a similar public need whose partners become candidates."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict suggestions; every given filter must hold. Regions match an organization's region, country,
+    city or any region it lies in (by id or name); clusters match by id or name."""
+
+    roles: list[str] | None = None
+    regions: list[str] | None = None
+    clusters: list[str] | None = None
+    sectors: list[str] | None = None
+    size_classes: list[str] | None = None
+    max_km: float | None = None
+
+    def __post_init__(self) -> None:
+        for value in self.roles or []:
+            if value not in Role.__members__.values():
+                raise MatchingError(f"Unknown role {value!r}; roles are {', '.join(Role)}")
+        for value in self.size_classes or []:
+            if value not in SizeClass.__members__.values():
+                raise MatchingError(f"Unknown size class {value!r}; size classes are {', '.join(SizeClass)}")
+        if self.max_km is not None and self.max_km <= 0:
+            raise MatchingError("The maximum distance must be positive")
+
+
+@dataclass
+class Suggestion:
+    """One suggested partner: its score, each signal and its share of the score, and why, in words."""
+
+    id: str
+    name: str
+    role: str
+    city: str | None
+    region: str | None
+    score: float
+    reasons: list[str]
+    signals: dict[str, float]
+    shares: dict[str, float]
+    best_pair: SentencePair | None = None
+    shared_partners: list[dict[str, Any]] = field(default_factory=list)
+    shared_clusters: list[dict[str, Any]] = field(default_factory=list)
+    distance_km: float | None = None
+    introducers: list[Introducer] = field(default_factory=list)
+    found_via: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Candidate:
+    """A filtered candidate with its signal values (shared by ``suggest`` and ``tune``)."""
+
+    row: dict[str, Any]
+    signals: dict[str, float]
+    cosine: float
+    distance_km: float | None
+    score: float = 0.0
+
+
+def candidate_signals(
+    seeker: Seeker, row: dict[str, Any], settings: Settings, role_fit: dict[str, dict[str, float]]
+) -> Candidate:
+    """The five signals of one candidate row (the columns of ``queries.CANDIDATES``)."""
+    semantic, cosine = signals.semantic(row["similarity"])
+    place = Place(city=row["city"], region=row["region"], lat=row["lat"], lon=row["lon"])
+    proximity, km = signals.proximity(seeker.place, place, settings.matching_distance_km)
+    shared = row["shared_partners"]
+    brokers = sum(1 for pid in shared if seeker.partners[pid]["role"] in signals.BROKER_ROLES)
+    candidate_clusters = set(row["clusters"])
+    shared_clusters = len(candidate_clusters & seeker.clusters.keys())
+    values = {
+        "semantic": semantic,
+        "role": role_fit.get(seeker.role, {}).get(row["role"] or "", signals.UNKNOWN_ROLE_FIT),
+        "proximity": proximity,
+        "trust": signals.trust(len(shared), brokers, shared_clusters),
+        "novelty": signals.novelty(set(seeker.clusters), candidate_clusters, row["degree"]),
+    }
+    return Candidate(row=row, signals=values, cosine=cosine, distance_km=km)
+
+
+def score(candidate: Candidate, weights: dict[str, float]) -> float:
+    return sum(weights[name] * candidate.signals[name] for name in signals.SIGNALS)
+
+
+def mmr(scores: np.ndarray, similarities: np.ndarray, limit: int, lam: float) -> list[int]:
+    """Maximal marginal relevance: each next pick maximizes lam * score - (1 - lam) * (its highest cosine
+    similarity to those already picked), so near-duplicates of a pick fall back."""
+    chosen: list[int] = []
+    redundancy = np.full(len(scores), -np.inf)
+    left = np.ones(len(scores), dtype=bool)
+    while left.any() and len(chosen) < limit:
+        value = lam * scores - (1 - lam) * np.where(np.isfinite(redundancy), redundancy, 0.0)
+        value[~left] = -np.inf
+        best = int(np.argmax(value))
+        chosen.append(best)
+        left[best] = False
+        redundancy = np.maximum(redundancy, similarities[best])
+    return chosen
+
+
+def fetch_candidates(
+    graph: Graph,
+    seeker: Seeker,
+    *,
+    k: int,
+    graph_limit: int,
+    exclude: list[str],
+    filters: Filters,
+    partner_ids: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """One run of ``queries.CANDIDATES``: the candidate rows after filters and exclusions."""
+    if filters.max_km is not None and not seeker.place.has_point:
+        raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
+    return graph.run(
+        queries.CANDIDATES,
+        vector=seeker.vector.tolist(),
+        k=k,
+        similar_k=SIMILAR_SEEKERS,
+        graph_limit=graph_limit,
+        seeker=seeker.id or "",
+        exclude=exclude,
+        partners=list(seeker.partners) if partner_ids is None else partner_ids,
+        roles=filters.roles,
+        size_classes=filters.size_classes,
+        sectors=filters.sectors,
+        regions=filters.regions,
+        clusters=filters.clusters,
+        max_m=None if filters.max_km is None else filters.max_km * 1000.0,
+        lat=seeker.place.lat,
+        lon=seeker.place.lon,
+    )
+
+
+def suggest(
+    graph: Graph,
+    organization_id: str | None = None,
+    *,
+    need: str | None = None,
+    location: Place | None = None,
+    role: str = Role.FIRM.value,
+    limit: int = 10,
+    filters: Filters | None = None,
+    include_partners: bool = False,
+    settings: Settings | None = None,
+) -> list[Suggestion]:
+    """Suggest up to ``limit`` partners for the organization ``organization_id``, or, without one, for an
+    anonymous ``need`` (free text, optional ``location``, seeker ``role``).
+
+    Excluded: the seeker, its partners (unless ``include_partners``) and organizations it declined.
+    """
+    settings = settings or get_settings()
+    filters = filters or Filters()
+    if limit < 1:
+        raise MatchingError("limit must be at least 1")
+    if organization_id:
+        seeker = organization_seeker(graph, organization_id, need=need, settings=settings)
+    elif need:
+        seeker = anonymous_seeker(need, location or Place(), role=role, settings=settings)
+    else:
+        raise MatchingError("Ask for an organization id or a need text")
+    weights = signals.load_weights(settings)
+    role_fit = signals.role_fit_matrix(settings)
+    exclude = sorted(seeker.declined | (set() if include_partners else set(seeker.partners)))
+
+    k = max(limit * settings.matching_overfetch, MIN_INDEX_K)
+    filtering = filters != Filters()
+    while True:
+        rows = fetch_candidates(
+            graph, seeker, k=k, graph_limit=max(5 * limit, MIN_INDEX_K), exclude=exclude, filters=filters
+        )
+        if len(rows) >= limit or not filtering or k >= MAX_INDEX_K:
+            break
+        k = min(8 * k, MAX_INDEX_K)  # the filters left too few: look further down the index
+
+    candidates = [candidate_signals(seeker, row, settings, role_fit) for row in rows]
+    for candidate in candidates:
+        candidate.score = score(candidate, weights)
+    candidates.sort(key=lambda c: (-c.score, c.row["id"]))
+    pool = candidates[: 3 * limit]
+    if not pool:
+        return []
+
+    details = graph.run(queries.POOL_DETAILS, ids=[c.row["id"] for c in pool])
+    if len(details) != len(pool):
+        raise MatchingError("Candidates changed while a suggestion was computed; ask again")
+    similarities = 2.0 * np.array([row["similarities"] for row in details], dtype=np.float32) - 1.0
+    order = mmr(
+        np.array([c.score for c in pool]), np.nan_to_num(similarities), limit, settings.matching_mmr_lambda
+    )
+    return [_explain(seeker, pool[i], details[i], weights) for i in order]
+
+
+def _explain(
+    seeker: Seeker, candidate: Candidate, text: dict[str, Any], weights: dict[str, float]
+) -> Suggestion:
+    row = candidate.row
+    sentences = list(text["sentences"] or [])
+    sentence_vectors = unpack_sentence_vectors(text["sentence_vectors"], len(sentences), DIMENSIONS)
+    shares = {name: weights[name] * candidate.signals[name] for name in signals.SIGNALS}
+    shared_partners = [seeker.partners[pid] for pid in row["shared_partners"]]
+    shared_clusters = [
+        {"id": cid, "name": seeker.clusters[cid]["name"]} for cid in row["clusters"] if cid in seeker.clusters
+    ]
+    pair = best_pair(seeker.sentences, seeker.sentence_vectors, sentences, sentence_vectors)
+    who = introducers(seeker, row["id"], shared_partners, [seeker.clusters[c["id"]] for c in shared_clusters])
+    suggestion = Suggestion(
+        id=row["id"],
+        name=row["name"] or row["id"],
+        role=row["role"] or "",
+        city=row["city"],
+        region=row["region"],
+        score=sum(shares.values()),
+        reasons=[],
+        signals=candidate.signals,
+        shares=shares,
+        best_pair=pair,
+        shared_partners=shared_partners,
+        shared_clusters=shared_clusters,
+        distance_km=None if candidate.distance_km is None else round(candidate.distance_km, 1),
+        introducers=who,
+        found_via=sorted(row["sources"]),
+    )
+    suggestion.reasons = describe(seeker, suggestion, candidate.cosine)
+    return suggestion
