@@ -12,6 +12,8 @@ from typer.core import TyperGroup
 
 from api.cli import db, neo4j
 from api.cli.common import err_console
+from api.cli.ingest import generate as generate_command
+from api.cli.ingest import ingest as ingest_command
 from api.cli.matching import register as register_matching
 from schema.errors import ClusterkgError
 from schema.settings import Settings
@@ -37,6 +39,8 @@ app = typer.Typer(
 )
 app.add_typer(neo4j.app, name="neo4j")
 app.add_typer(db.app, name="db")
+app.command("ingest")(ingest_command)
+app.command("generate")(generate_command)
 register_matching(app)
 
 
