@@ -119,7 +119,11 @@ def describe(seeker: Seeker, suggestion: Suggestion, cosine: float) -> list[str]
     )
     if suggestion.distance_km is not None:
         where = f" in {suggestion.city}" if suggestion.city else ""
-        reasons.append(f"{suggestion.distance_km:.0f} km away{where}")
+        reasons.append(
+            f"Close by{where} (under 1 km)"
+            if suggestion.distance_km < 1
+            else f"{suggestion.distance_km:.0f} km away{where}"
+        )
     elif suggestion.signals["proximity"] > 0:
         reasons.append(f"Same {'city' if suggestion.signals['proximity'] >= 1 else 'region'} as you")
     if suggestion.shared_partners:

@@ -6,6 +6,8 @@ returns another organization's needs, and the needs vector index is searched onl
 
 from __future__ import annotations
 
+from typing import LiteralString
+
 from graph.query import Query
 
 # --- embeddings ---------------------------------------------------------------------------------------------
@@ -83,6 +85,16 @@ SEEKER = Query(
 )
 """The seeker's profile: the only query that reads an organization's needs, and only the seeker's own."""
 
+_SIGNAL_INPUTS: LiteralString = """
+    RETURN c.id AS id, c.name AS name, c.role AS role, c.city AS city, c.region AS region, c.lat AS lat,
+           c.lon AS lon, sources, vector.similarity.cosine(c.capability_embedding, $vector) AS similarity,
+           [(c)-[:MEMBER_OF]->(k:Cluster) | k.id] AS clusters,
+           COUNT { (c)-[:COLLABORATES_WITH]-(:Organization) } AS degree,
+           [(c)-[:COLLABORATES_WITH]-(p:Organization) WHERE p.id IN $partners | p.id] AS shared_partners
+    """
+"""What the signals of a candidate ``c`` are computed from (``matching.suggest.candidate_signals``), shared by
+:data:`CANDIDATES` and :data:`PAIR_SIGNAL_INPUTS` so that ``tune`` fits exactly what ``suggest`` ranks by."""
+
 CANDIDATES = Query(
     "matching.candidates",
     """
@@ -116,12 +128,8 @@ CANDIDATES = Query(
       AND ($clusters IS NULL
            OR EXISTS { (c)-[:MEMBER_OF]->(k:Cluster) WHERE k.id IN $clusters OR k.name IN $clusters })
       AND ($max_m IS NULL OR point.distance(c.location, point({latitude: $lat, longitude: $lon})) <= $max_m)
-    RETURN c.id AS id, c.name AS name, c.role AS role, c.city AS city, c.region AS region, c.lat AS lat,
-           c.lon AS lon, sources, vector.similarity.cosine(c.capability_embedding, $vector) AS similarity,
-           [(c)-[:MEMBER_OF]->(k:Cluster) | k.id] AS clusters,
-           COUNT { (c)-[:COLLABORATES_WITH]-(:Organization) } AS degree,
-           [(c)-[:COLLABORATES_WITH]-(p:Organization) WHERE p.id IN $partners | p.id] AS shared_partners
-    """,
+    """
+    + _SIGNAL_INPUTS,
 )
 """Candidates from the capability vector index (the seeker's need against others' capabilities, over-fetched
 because filters apply after the index) and from the graph (partners of partners, members of the same
@@ -144,3 +152,67 @@ POOL_DETAILS = Query(
 )
 """For the best candidates only (in ``$ids`` order): their pairwise similarities, computed in the server so
 that no 384-float vector travels, for the diversity re-ranking; their sentences for the pair reason."""
+
+PAIR_SIGNAL_INPUTS = Query(
+    "matching.pair_signal_inputs",
+    """
+    UNWIND $ids AS id
+    MATCH (c:Organization {id: id})
+    WITH c, [] AS sources
+    """
+    + _SIGNAL_INPUTS,
+)
+"""The signal inputs of given candidates for one seeker (``tune`` scores known pairs with it)."""
+
+# --- feedback and tuning -----------------------------------------------------------------------------------
+
+RECORD_FEEDBACK = Query(
+    "matching.record_feedback",
+    """
+    MATCH (s:Organization {id: $seeker})
+    MATCH (p:Organization {id: $partner})
+    MERGE (s)-[f:SUGGESTION_FEEDBACK]->(p)
+    SET f.accepted = $accepted, f.comment = $comment, f.by = $by, f.at = datetime()
+    RETURN s.id AS seeker, p.id AS partner, f.accepted AS accepted, f.comment AS comment, f.by AS by,
+           toString(f.at) AS at
+    """,
+    write=True,
+)
+"""One edge per (seeker, suggested) pair: the latest answer wins, so a declined pair can be accepted later."""
+
+FEEDBACK_OF = Query(
+    "matching.feedback_of",
+    """
+    MATCH (s:Organization {id: $seeker})-[f:SUGGESTION_FEEDBACK]->(p:Organization)
+    RETURN s.id AS seeker, p.id AS partner, f.accepted AS accepted, f.comment AS comment, f.by AS by,
+           toString(f.at) AS at
+    ORDER BY f.at DESC
+    """,
+)
+
+TRAINING_PAIRS = Query(
+    "matching.training_pairs",
+    """
+    CALL () {
+      MATCH (a:Organization)-[f:SUGGESTION_FEEDBACK]->(b:Organization)
+      RETURN a.id AS seeker, b.id AS candidate, f.accepted AS accepted, 'feedback' AS origin
+      UNION
+      MATCH (a:Organization)-[:COLLABORATES_WITH]-(b:Organization)
+      WHERE a.capability_embedding IS NOT NULL OR a.needs_embedding IS NOT NULL
+      RETURN a.id AS seeker, b.id AS candidate, true AS accepted, 'collaboration' AS origin
+    }
+    RETURN seeker, candidate, accepted, origin ORDER BY rand() LIMIT $limit
+    """,
+)
+"""Known good pairs (accepted suggestions, historical collaborations, both directions) and known bad ones
+(declined suggestions), in random order."""
+
+RANDOM_ORGANIZATIONS = Query(
+    "matching.random_organizations",
+    """
+    MATCH (o:Organization) WHERE o.capability_embedding IS NOT NULL
+    WITH o, rand() AS r ORDER BY r LIMIT $limit
+    RETURN o.id AS id
+    """,
+)
+"""A random sample of embedded organizations: the negatives ``tune`` contrasts known pairs with."""
