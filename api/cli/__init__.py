@@ -10,11 +10,12 @@ import typer
 from rich.logging import RichHandler
 from typer.core import TyperGroup
 
-from api.cli import db, neo4j
+from api.cli import db, keys, neo4j
 from api.cli.common import err_console
 from api.cli.ingest import generate as generate_command
 from api.cli.ingest import ingest as ingest_command
 from api.cli.matching import register as register_matching
+from api.cli.serve import serve
 from schema.errors import ClusterkgError
 from schema.settings import Settings
 
@@ -42,6 +43,8 @@ app.add_typer(db.app, name="db")
 app.command("ingest")(ingest_command)
 app.command("generate")(generate_command)
 register_matching(app)
+app.add_typer(keys.app, name="keys")
+app.command()(serve)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,92 @@
+"""The FastAPI application: GraphQL (with GraphiQL) at ``/graphql``, ``/healthz`` and ``/readyz``.
+
+Nothing connects at import time: :func:`create_app` builds the app, and its lifespan opens the graph (async
+for the resolvers, sync for the ingest writer and the matching code, which run in worker threads) and closes
+it on shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api.graphql.context import get_context
+from api.graphql.errors import INTERNAL, UNAUTHENTICATED, CodedGraphQLRouter, error_body
+from api.graphql.schema import build_schema
+from api.middleware import BodySizeLimit, RequestTimeout
+from graph import migrations
+from graph.db import AsyncGraph, Graph
+from graph.queries import api as q
+from schema.errors import GraphError, Unauthenticated
+from schema.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+READINESS_SECONDS = 3.0
+"""How long /readyz waits for Neo4j (the driver would otherwise keep retrying a lost server)."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API for ``settings`` (by default the process-wide settings from the environment)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.graph = AsyncGraph.from_settings(settings)
+        app.state.sync_graph = Graph.connect(settings, verify=False)
+        try:
+            yield
+        finally:
+            await app.state.graph.close()
+            app.state.sync_graph.close()
+
+    app = FastAPI(
+        title="clusterkg",
+        summary="The cluster knowledge graph and partner suggestions over GraphQL.",
+        lifespan=lifespan,
+    )
+    router = CodedGraphQLRouter(build_schema(settings), context_getter=get_context)
+    app.include_router(router, prefix="/graphql")
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(_: Request, error: Unauthenticated) -> JSONResponse:
+        return JSONResponse(
+            error_body(str(error), UNAUTHENTICATED), status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    @app.exception_handler(GraphError)
+    async def graph_down(_: Request, error: GraphError) -> JSONResponse:
+        log.error("graph error outside GraphQL execution: %s", error)
+        return JSONResponse(error_body("the graph is not available", INTERNAL), status_code=503)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is up (says nothing about Neo4j)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        """Ready when Neo4j answers and every migration shipped with this code is applied."""
+        expected = {migration.version for migration in migrations.available()}
+        try:
+            with anyio.fail_after(READINESS_SECONDS):
+                rows = await request.app.state.graph.run(q.APPLIED_VERSIONS)
+        except (GraphError, TimeoutError) as e:
+            log.warning("not ready: %s", e)
+            return JSONResponse({"status": "unavailable", "reason": "Neo4j does not answer"}, status_code=503)
+        missing = sorted(expected - {row["version"] for row in rows})
+        if missing:
+            return JSONResponse(
+                {"status": "unavailable", "reason": "migrations pending", "pending": missing}, status_code=503
+            )
+        return JSONResponse({"status": "ready"})
+
+    app.add_middleware(RequestTimeout, seconds=settings.api_request_timeout)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    return app

@@ -1,0 +1,117 @@
+"""API keys: created and revoked from the CLI, stored hashed in the graph, resolved into a :class:`Caller`.
+
+A key reads ``ckg_<id>_<secret>``; the graph keeps only the SHA-256 of the whole key (the secret is 32 random
+bytes, so a fast hash is safe, and the lookup per request stays one indexed query). The role decides what the
+caller may do; ``member`` and ``cluster_manager`` keys are bound to an organization (the member itself, or the
+cluster organization whose clusters the manager runs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from graph.db import AsyncGraph, Graph
+from graph.queries import api as q
+from schema.errors import AccessDenied, InvalidInput, NotFound, Unauthenticated
+from schema.graph_model import Role
+
+PREFIX = "ckg_"
+
+
+class ApiRole(StrEnum):
+    """What a key may do: managers read everything and the needs of their clusters' members; members read
+    public fields and their own needs and suggestions; data teams also write."""
+
+    CLUSTER_MANAGER = "cluster_manager"
+    MEMBER = "member"
+    DATA_TEAM = "data_team"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the key's id, its role and the organization it is bound to (if any)."""
+
+    key_id: str
+    role: ApiRole
+    organization_id: str | None
+
+    def require(self, *roles: ApiRole) -> None:
+        """Refuse the call unless the caller has one of ``roles``."""
+        if self.role not in roles:
+            wanted = " or ".join(role.value for role in roles)
+            raise AccessDenied(f"this needs a {wanted} key; yours is a {self.role.value} key")
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """A freshly created key: the secret is shown once and never stored."""
+
+    id: str
+    secret: str
+    role: ApiRole
+    organization_id: str | None
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(graph: Graph, role: ApiRole, organization_id: str | None, label: str | None = None) -> NewKey:
+    """Store a new key for ``role``; member and manager keys must name an existing organization (a manager
+    key, a cluster organization)."""
+    if role in (ApiRole.MEMBER, ApiRole.CLUSTER_MANAGER):
+        if not organization_id:
+            raise InvalidInput(f"a {role.value} key must be bound to an organization: pass --organization ID")
+        rows = graph.run(q.ORGANIZATION_EXISTS, id=organization_id)
+        if not rows:
+            raise NotFound(f"no organization with id {organization_id!r}")
+        if role is ApiRole.CLUSTER_MANAGER and rows[0]["role"] != Role.CLUSTER_ORGANIZATION:
+            raise InvalidInput(
+                f"a cluster_manager key is bound to a cluster organization; {organization_id!r} is a "
+                f"{rows[0]['role']}"
+            )
+    key_id = secrets.token_hex(6)
+    secret = f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+    graph.run(
+        q.CREATE_API_KEY,
+        id=key_id,
+        hash=hash_key(secret),
+        role=role.value,
+        organization_id=organization_id,
+        label=label,
+    )
+    return NewKey(id=key_id, secret=secret, role=role, organization_id=organization_id)
+
+
+def revoke_key(graph: Graph, key_id: str) -> None:
+    """Revoke a key at once: the next request with it is refused."""
+    if not graph.run(q.REVOKE_API_KEY, id=key_id):
+        raise NotFound(f"no active API key with id {key_id!r}")
+
+
+def list_keys(graph: Graph) -> list[dict[str, object]]:
+    """Every key, revoked ones included (never a secret: only hashes are stored)."""
+    return graph.run(q.LIST_API_KEYS)
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer …`` header."""
+    if not authorization:
+        raise Unauthenticated("send an API key as `Authorization: Bearer <key>`")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the Authorization header must read `Bearer <key>`")
+    return token.strip()
+
+
+async def authenticate(graph: AsyncGraph, authorization: str | None) -> Caller:
+    """The caller behind an ``Authorization`` header; unknown and revoked keys are refused alike."""
+    token = bearer_token(authorization)
+    rows = await graph.run(q.API_KEY_BY_HASH, hash=hash_key(token))
+    if not rows:
+        raise Unauthenticated("unknown or revoked API key")
+    row = rows[0]
+    return Caller(key_id=row["id"], role=ApiRole(row["role"]), organization_id=row["organization_id"])

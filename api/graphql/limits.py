@@ -1,0 +1,123 @@
+"""Abuse limits inside GraphQL: depth (strawberry's ``QueryDepthLimiter``), complexity (below) and page size.
+
+Complexity is the number of fields a query could resolve: each field counts once per parent row, a field with
+``first`` / ``limit`` multiplies what it selects by that number (its default when not given), and a list field
+without one by :data:`UNBOUNDED_LIST`. Variables are known only at execution, so the check runs there, before
+any resolver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+)
+from strawberry.extensions import SchemaExtension
+
+from api.graphql.errors import BAD_USER_INPUT
+from schema.errors import InvalidInput
+
+UNBOUNDED_LIST = 10
+"""Rows assumed for a list field that takes no ``first`` / ``limit`` (clusters, capabilities of one org)."""
+PAGE_ARGUMENTS = ("first", "limit")
+
+
+def check_page_size(value: int, maximum: int, name: str = "first") -> int:
+    """Refuse a page size below 1 or above the configured maximum."""
+    if not 1 <= value <= maximum:
+        raise InvalidInput(f"`{name}` must be between 1 and {maximum}; got {value}")
+    return value
+
+
+class _Cost:
+    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], variables: dict):
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+
+    def _rows(self, node: FieldNode, field: Any) -> int:
+        for name in PAGE_ARGUMENTS:
+            if name not in field.args:
+                continue
+            given = next((arg.value for arg in node.arguments or () if arg.name.value == name), None)
+            if isinstance(given, IntValueNode):
+                return int(given.value)
+            if isinstance(given, VariableNode) and isinstance(self.variables.get(given.name.value), int):
+                return int(self.variables[given.name.value])
+            default = field.args[name].default_value
+            return default if isinstance(default, int) else UNBOUNDED_LIST
+        is_list = isinstance(get_nullable_type(field.type), GraphQLList)
+        return UNBOUNDED_LIST if is_list and node.name.value != "edges" else 1
+
+    def of(self, selections: SelectionSetNode, parent: GraphQLNamedType, rows: int) -> int:
+        total = 0
+        for node in selections.selections:
+            if isinstance(node, FieldNode):
+                if node.name.value.startswith("__") or not isinstance(parent, GraphQLObjectType):
+                    total += rows
+                    continue
+                field = parent.fields.get(node.name.value)
+                total += rows
+                if field is not None and node.selection_set is not None:
+                    child = get_named_type(field.type)
+                    total += self.of(node.selection_set, child, rows * self._rows(node, field))
+            elif isinstance(node, InlineFragmentNode):
+                condition = node.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.of(node.selection_set, target or parent, rows)
+            elif isinstance(node, FragmentSpreadNode):
+                fragment = self.fragments.get(node.name.value)
+                if fragment is not None:
+                    target = self.schema.get_type(fragment.type_condition.name.value)
+                    total += self.of(fragment.selection_set, target or parent, rows)
+        return total
+
+
+def complexity(schema: GraphQLSchema, document: Any, operation_name: str | None, variables: dict) -> int:
+    """The complexity of the operation that will run."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [op for op in operations if operation_name in (None, op.name.value if op.name else None)]
+    if not chosen:
+        return 0
+    operation = chosen[0]
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0
+    return _Cost(schema, fragments, variables).of(operation.selection_set, root, 1)
+
+
+class MaxComplexity(SchemaExtension):
+    """Refuses, before execution, an operation whose complexity exceeds ``maximum``."""
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = maximum
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        cost = complexity(
+            context.schema._schema, context.graphql_document, context.operation_name, context.variables or {}
+        )
+        if cost > self.maximum:
+            raise GraphQLError(
+                f"query too complex: it could resolve {cost} fields, the limit is {self.maximum}; "
+                "ask for smaller pages or fewer nested lists",
+                extensions={"code": BAD_USER_INPUT},
+            )
+        yield

@@ -1,0 +1,75 @@
+"""DataLoaders: every nested field is batched into one query per request, whatever the page size.
+
+A loader is made per request (its cache must not outlive the caller's permissions). Each batch function runs
+one named query from ``graph/queries/api.py`` over all the ids asked for in the same tick.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from graph.db import AsyncGraph
+from graph.queries import api as q
+from graph.query import Query
+
+
+def _by_id(
+    graph: AsyncGraph, query: Query, column: str, missing: Any, **params: Any
+) -> Callable[[Sequence[str]], Awaitable[list[Any]]]:
+    """A batch function: one run of ``query`` over the ids, ``column`` of each row, ``missing`` where none."""
+
+    async def load(ids: Sequence[str]) -> list[Any]:
+        rows = await graph.run(query, ids=list(ids), **params)
+        found = {row["id"]: row[column] for row in rows}
+        return [found.get(key, missing) for key in ids]
+
+    return load
+
+
+class Loaders:
+    """The DataLoaders of one request; ``viewer`` and ``manager`` decide which needs are readable."""
+
+    def __init__(self, graph: AsyncGraph, *, viewer: str | None, manager: bool) -> None:
+        self.organization = DataLoader(_by_id(graph, q.ORGANIZATIONS_BY_ID, "organization", None))
+        self.cluster = DataLoader(_by_id(graph, q.CLUSTERS_BY_ID, "cluster", None))
+        self.region = DataLoader(_by_id(graph, q.REGIONS_BY_ID, "region", None))
+        self.clusters_of = DataLoader(_by_id(graph, q.CLUSTERS_OF, "clusters", []))
+        self.region_of = DataLoader(_by_id(graph, q.REGION_OF, "region_id", None))
+        self.capabilities_of = DataLoader(_by_id(graph, q.CAPABILITIES_OF, "capabilities", []))
+        self.projects_of = DataLoader(_by_id(graph, q.PROJECTS_OF, "projects", []))
+        self.sources_of = DataLoader(_by_id(graph, q.SOURCES_OF, "sources", []))
+        self.manager_of = DataLoader(_by_id(graph, q.MANAGER_OF, "organization", None))
+        self.member_count = DataLoader(_by_id(graph, q.MEMBER_COUNT, "members", 0))
+        self.needs_of = DataLoader(self._needs(graph, viewer, manager))
+        self.collaborators_of = DataLoader(self._collaborators(graph))
+
+    @staticmethod
+    def _needs(graph: AsyncGraph, viewer: str | None, manager: bool) -> Callable[..., Awaitable[list[Any]]]:
+        async def load(ids: Sequence[str]) -> list[str | None]:
+            rows = await graph.run(q.NEEDS_OF, ids=list(ids), viewer=viewer, manager=manager)
+            readable = {
+                row["id"]: row["needs"] for row in rows if row["privileged"] or row["visibility"] == "public"
+            }
+            return [readable.get(key) for key in ids]
+
+        return load
+
+    @staticmethod
+    def _collaborators(graph: AsyncGraph) -> Callable[..., Awaitable[list[Any]]]:
+        """Keys are ``(organization id, limit)``; one query per distinct limit (normally one)."""
+
+        async def load(keys: Sequence[tuple[str, int]]) -> list[list[dict[str, Any]]]:
+            by_limit: dict[int, list[str]] = defaultdict(list)
+            for org_id, limit in keys:
+                by_limit[limit].append(org_id)
+            found: dict[tuple[str, int], list[dict[str, Any]]] = {}
+            for limit, ids in by_limit.items():
+                for row in await graph.run(q.COLLABORATORS_OF, ids=ids, limit=limit):
+                    found[(row["id"], limit)] = row["collaborations"]
+            return [found.get(key, []) for key in keys]
+
+        return load

@@ -1,0 +1,148 @@
+"""Organization pages and search: GraphQL arguments → a filter (``graph.queries.api.OrganizationFilter``), an
+order and a keyset cursor; the builders in ``graph/queries/api.py`` turn those into one parameterized query.
+
+Cursors are opaque base64 of ``[field, descending, sort key, id]``: the next page starts strictly after that
+row, so inserts and deletes between requests never shift or repeat rows (as offsets would).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+import anyio
+
+from api.graphql.limits import check_page_size
+from api.graphql.types import (
+    Ctx,
+    Organization,
+    OrganizationConnection,
+    OrganizationEdge,
+    OrganizationFilterInput,
+    OrganizationOrderInput,
+    OrganizationSortField,
+    PageInfo,
+    SortDirection,
+)
+from graph.queries import api as q
+from ingest.normalize import capability_id
+from matching.model import embed_text
+from schema.errors import InvalidInput
+from schema.settings import Settings
+
+MAX_FILTER_VALUES = 100
+MAX_TEXT = 1000
+
+
+async def embed(settings: Settings, text: str) -> tuple[float, ...]:
+    """The capability-space vector of ``text``, computed in a worker thread (never on the event loop)."""
+    result = await anyio.to_thread.run_sync(lambda: embed_text(text, model_name=settings.embedding_model))
+    return tuple(float(x) for x in result.vector)
+
+
+def _values(name: str, values: list[Any] | None) -> tuple[str, ...]:
+    if not values:
+        return ()
+    if len(values) > MAX_FILTER_VALUES:
+        raise InvalidInput(f"filter `{name}` takes at most {MAX_FILTER_VALUES} values")
+    return tuple(str(getattr(value, "value", value)) for value in values)
+
+
+def _text(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(f"`{name}` is longer than {MAX_TEXT} characters")
+    if not q.lucene_query(value):
+        raise InvalidInput(f"`{name}` has no words to search for")
+    return value
+
+
+async def to_filter(
+    settings: Settings, given: OrganizationFilterInput | None, *, within_cluster: str | None = None
+) -> q.OrganizationFilter:
+    """The graph filter for the GraphQL filter input (``similarTo`` embedded here, in a worker thread)."""
+    given = given or OrganizationFilterInput()
+    clusters = _values("clusters", given.clusters)
+    if within_cluster is not None:
+        if clusters:
+            raise InvalidInput("`members` are this cluster's already; leave `clusters` out of the filter")
+        clusters = (within_cluster,)
+    similar = _text("similarTo", given.similar_to)
+    return q.OrganizationFilter(
+        roles=_values("roles", given.roles),
+        clusters=clusters,
+        regions=_values("regions", given.regions),
+        sectors=_values("sectors", given.sectors),
+        capabilities=tuple(capability_id(c) for c in _values("capabilities", given.capabilities)),
+        sizes=_values("sizes", given.sizes),
+        text=_text("text", given.text),
+        similar_to=await embed(settings, similar) if similar is not None else None,
+    )
+
+
+def _order(given: OrganizationOrderInput | None, flt: q.OrganizationFilter) -> q.Order:
+    if given is None:
+        searching = flt.text is not None or flt.similar_to is not None
+        return q.Order("relevance", True) if searching else q.Order("name", False)
+    order = q.Order(given.field.value, given.direction is SortDirection.DESC)
+    if given.field is OrganizationSortField.RELEVANCE:
+        if flt.text is None and flt.similar_to is None:
+            raise InvalidInput("ordering by RELEVANCE needs a `text` or `similarTo` filter")
+        order = q.Order("relevance", True)
+    if not q.valid_order(order):
+        raise InvalidInput(f"unsupported order {given.field.name} {given.direction.name}")
+    return order
+
+
+def encode_cursor(order: q.Order, key: Any, org_id: str) -> str:
+    raw = json.dumps([order.field, order.descending, key, org_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(order: q.Order, cursor: str) -> tuple[Any, str]:
+    """The ``(sort key, id)`` a cursor points after; refused if malformed or made for another order."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        field, descending, key, org_id = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        raise InvalidInput("`after` is not a cursor this API returned") from None
+    if (field, descending) != (order.field, order.descending) or not isinstance(org_id, str):
+        raise InvalidInput("`after` belongs to a different ordering; start again without it")
+    return key, org_id
+
+
+async def organization_page(
+    info: Ctx,
+    given: OrganizationFilterInput | None,
+    order_given: OrganizationOrderInput | None,
+    first: int,
+    after: str | None,
+    *,
+    within_cluster: str | None = None,
+) -> OrganizationConnection:
+    """One keyset page of organizations; ``totalCount`` runs its count only when asked for."""
+    settings = info.context.settings
+    check_page_size(first, settings.api_max_page_size)
+    flt = await to_filter(settings, given, within_cluster=within_cluster)
+    order = _order(order_given, flt)
+    keyset = decode_cursor(order, after) if after else None
+    query, params = q.organizations_page(
+        flt, order, limit=first + 1, after=keyset, candidates=settings.api_vector_candidates
+    )
+    rows = await info.context.graph.run(query, **params)
+    edges = [
+        OrganizationEdge(
+            cursor=encode_cursor(order, row["sort_key"], row["organization"]["id"]),
+            node=Organization.from_row(row["organization"]),
+            score=row["score"],
+        )
+        for row in rows[:first]
+    ]
+    return OrganizationConnection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None),
+        count_query=q.organizations_count(flt, candidates=settings.api_vector_candidates),
+    )

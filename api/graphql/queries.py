@@ -1,0 +1,91 @@
+"""The root ``Query``: organizations, clusters, search and partner suggestions.
+
+Cluster insights (gaps, periphery, brokers) will get fields of their own on ``Cluster`` and here.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.graphql.limits import check_page_size
+from api.graphql.pages import _text, embed, organization_page, to_filter
+from api.graphql.types import (
+    Cluster,
+    Ctx,
+    Organization,
+    OrganizationConnection,
+    OrganizationFilterInput,
+    OrganizationOrderInput,
+    SearchHit,
+)
+from graph.queries import api as q
+from schema.errors import InvalidInput, NotFound
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One organization by id.")
+    async def organization(self, info: Ctx, id: strawberry.ID) -> Organization | None:  # noqa: A002
+        row = await info.context.loaders.organization.load(id)
+        if row is None:
+            raise NotFound(f"no organization with id {id!r}")
+        return Organization.from_row(row)
+
+    @strawberry.field(description="Organizations matching a filter, one keyset-paged connection.")
+    async def organizations(
+        self,
+        info: Ctx,
+        filter: OrganizationFilterInput | None = None,  # noqa: A002
+        order_by: OrganizationOrderInput | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> OrganizationConnection:
+        return await organization_page(info, filter, order_by, first, after)
+
+    @strawberry.field(description="One cluster by id.")
+    async def cluster(self, info: Ctx, id: strawberry.ID) -> Cluster | None:  # noqa: A002
+        row = await info.context.loaders.cluster.load(id)
+        if row is None:
+            raise NotFound(f"no cluster with id {id!r}")
+        return Cluster.from_row(row)
+
+    @strawberry.field(description="Every cluster, by name.")
+    async def clusters(self, info: Ctx) -> list[Cluster]:
+        return [Cluster.from_row(row["cluster"]) for row in await info.context.graph.run(q.ALL_CLUSTERS)]
+
+    @strawberry.field(
+        description="Hybrid search: full-text on names and descriptions plus meaning (capability vectors), "
+        "with the same filters as `organizations` (its `text` and `similarTo` aside)."
+    )
+    async def search(
+        self,
+        info: Ctx,
+        text: str,
+        filter: OrganizationFilterInput | None = None,  # noqa: A002
+        limit: int = 10,
+    ) -> list[SearchHit]:
+        settings = info.context.settings
+        check_page_size(limit, settings.api_max_page_size, "limit")
+        text = _text("text", text) or ""
+        if filter is not None and (filter.text is not None or filter.similar_to is not None):
+            raise InvalidInput(
+                "`search` takes its text as `text`; leave `text` and `similarTo` out of `filter`"
+            )
+        flt = await to_filter(settings, filter)
+        query, params = q.hybrid_search(
+            flt,
+            text=text,
+            vector=list(await embed(settings, text)),
+            limit=limit,
+            candidates=settings.api_vector_candidates,
+            text_weight=settings.api_search_text_weight,
+        )
+        return [
+            SearchHit(
+                organization=Organization.from_row(row["organization"]),
+                score=row["score"],
+                text_score=row["text_score"],
+                vector_score=row["vector_score"],
+            )
+            for row in await info.context.graph.run(query, **params)
+        ]

@@ -1,0 +1,330 @@
+"""The GraphQL object types. Rows from the graph become these objects; every nested field goes through the
+request's DataLoaders (see ``loaders.py``), so a page costs a constant number of queries."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import Context
+from api.graphql.limits import check_page_size
+from schema.graph_model import ClusterStage, CollaborationKind, Role, SizeClass, Visibility
+
+OrganizationRole = strawberry.enum(Role, name="OrganizationRole", description="What kind of actor it is.")
+SizeClassEnum = strawberry.enum(SizeClass, name="SizeClass", description="EU size class by employees.")
+ClusterStageEnum = strawberry.enum(ClusterStage, name="ClusterStage")
+CollaborationKindEnum = strawberry.enum(CollaborationKind, name="CollaborationKind")
+VisibilityEnum = strawberry.enum(Visibility, name="Visibility", description="Who may read a need.")
+
+Ctx = Info[Context, None]
+
+
+def _enum(enum: Any, value: Any) -> Any:
+    return enum(value) if value is not None else None
+
+
+@strawberry.type(description="Where an organization is.")
+class Location:
+    country: str | None
+    region: str | None
+    city: str | None
+    lat: float | None
+    lon: float | None
+
+
+@strawberry.type(description="A term of the capability vocabulary.")
+class Capability:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type(description="A region of the hierarchy country › region › city.")
+class Region:
+    id: strawberry.ID
+    name: str | None
+    level: str | None
+    parent_id: strawberry.Private[str | None]
+
+    @strawberry.field(description="The region this one is part of.")
+    async def parent(self, info: Ctx) -> Region | None:
+        if self.parent_id is None:
+            return None
+        row = await info.context.loaders.region.load(self.parent_id)
+        return Region.from_row(row) if row else None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Region:
+        return cls(id=row["id"], name=row.get("name"), level=row.get("level"), parent_id=row.get("parent_id"))
+
+
+@strawberry.type(description="A regional industry cluster.")
+class Cluster:
+    id: strawberry.ID
+    name: str
+    sector: str | None
+    region: str | None = strawberry.field(description="The region the cluster names itself after.")
+    stage: ClusterStageEnum | None  # type: ignore[valid-type]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Cluster:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            sector=row.get("sector"),
+            region=row.get("region"),
+            stage=_enum(ClusterStage, row.get("stage")),
+        )
+
+    @strawberry.field(description="The cluster organization that manages the cluster.")
+    async def managed_by(self, info: Ctx) -> Organization | None:
+        row = await info.context.loaders.manager_of.load(self.id)
+        return Organization.from_row(row) if row else None
+
+    @strawberry.field(description="How many organizations are members.")
+    async def member_count(self, info: Ctx) -> int:
+        return int(await info.context.loaders.member_count.load(self.id))
+
+    @strawberry.field(description="The members, filtered and paged like `organizations`.")
+    async def members(
+        self,
+        info: Ctx,
+        filter: OrganizationFilterInput | None = None,  # noqa: A002 - the GraphQL argument's name
+        order_by: OrganizationOrderInput | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> OrganizationConnection:
+        from api.graphql.pages import organization_page
+
+        return await organization_page(info, filter, order_by, first, after, within_cluster=self.id)
+
+
+@strawberry.type(description="A joint project.")
+class Project:
+    id: strawberry.ID
+    title: str | None
+    start: str | None
+    end: str | None
+
+
+@strawberry.type(description="An organization's part in a project.")
+class ProjectParticipation:
+    role: str | None
+    project: Project
+
+
+@strawberry.type(description="A collaboration with another organization (read in both directions).")
+class Collaboration:
+    kind: CollaborationKindEnum | None  # type: ignore[valid-type]
+    since: str | None
+    weight: float | None
+    partner: Organization
+
+
+@strawberry.type(description="Employees and the EU size class derived from them.")
+class Size:
+    employees: int | None
+    size_class: SizeClassEnum | None  # type: ignore[valid-type]
+
+
+@strawberry.type(
+    description="A firm, vendor, university, research institute, broker, cluster organization..."
+)
+class Organization:
+    id: strawberry.ID
+    name: str
+    role: OrganizationRole  # type: ignore[valid-type]
+    description: str | None = strawberry.field(description="What the organization offers.")
+    website: str | None
+    founded: int | None
+    sectors: list[str]
+    location: Location
+    size: Size
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Organization:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            role=Role(row["role"]),
+            description=row.get("description"),
+            website=row.get("website"),
+            founded=row.get("founded"),
+            sectors=row.get("sectors") or [],
+            location=Location(
+                country=row.get("country"),
+                region=row.get("region"),
+                city=row.get("city"),
+                lat=row.get("lat"),
+                lon=row.get("lon"),
+            ),
+            size=Size(employees=row.get("employees"), size_class=_enum(SizeClass, row.get("size_class"))),
+        )
+
+    @strawberry.field(
+        description="What the organization seeks: null unless the needs are public, or the caller is the "
+        "organization itself or a manager of one of its clusters."
+    )
+    async def needs(self, info: Ctx) -> str | None:
+        return await info.context.loaders.needs_of.load(self.id)
+
+    @strawberry.field(description="The capabilities it offers.")
+    async def capabilities(self, info: Ctx) -> list[Capability]:
+        rows = await info.context.loaders.capabilities_of.load(self.id)
+        return [Capability(id=row["id"], name=row["name"]) for row in rows]
+
+    @strawberry.field(description="The clusters it is a member of.")
+    async def clusters(self, info: Ctx) -> list[Cluster]:
+        return [Cluster.from_row(row) for row in await info.context.loaders.clusters_of.load(self.id)]
+
+    @strawberry.field(description="The most specific region it is located in.")
+    async def region(self, info: Ctx) -> Region | None:
+        region_id = await info.context.loaders.region_of.load(self.id)
+        if region_id is None:
+            return None
+        row = await info.context.loaders.region.load(region_id)
+        return Region.from_row(row) if row else None
+
+    @strawberry.field(description="Its collaborations, strongest first.")
+    async def collaborators(self, info: Ctx, limit: int = 20) -> list[Collaboration]:
+        check_page_size(limit, info.context.settings.api_max_page_size, "limit")
+        rows = await info.context.loaders.collaborators_of.load((self.id, limit))
+        return [
+            Collaboration(
+                kind=_enum(CollaborationKind, row["kind"]),
+                since=str(row["since"]) if row["since"] is not None else None,
+                weight=row["weight"],
+                partner=Organization.from_row(row["partner"]),
+            )
+            for row in rows
+        ]
+
+    @strawberry.field(description="The projects it took part in, newest first.")
+    async def projects(self, info: Ctx) -> list[ProjectParticipation]:
+        rows = await info.context.loaders.projects_of.load(self.id)
+        return [ProjectParticipation(role=row["role"], project=Project(**row["project"])) for row in rows]
+
+    @strawberry.field(description="The registries it was loaded from.")
+    async def sources(self, info: Ctx) -> list[str]:
+        return await info.context.loaders.sources_of.load(self.id)
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class OrganizationEdge:
+    cursor: str
+    node: Organization
+    score: float | None = strawberry.field(description="Relevance, if the filter has `text` or `similarTo`.")
+
+
+@strawberry.type(description="A page of organizations with keyset cursors (stable under inserts).")
+class OrganizationConnection:
+    edges: list[OrganizationEdge]
+    page_info: PageInfo
+    count_query: strawberry.Private[Any]
+
+    @strawberry.field(description="How many organizations match the filter, over all pages.")
+    async def total_count(self, info: Ctx) -> int:
+        query, params = self.count_query
+        rows = await info.context.graph.run(query, **params)
+        return int(rows[0]["total"])
+
+
+@strawberry.input(description="Filters combine with AND; a list matches any of its values.")
+class OrganizationFilterInput:
+    roles: list[OrganizationRole] | None = None  # type: ignore[valid-type]
+    clusters: list[strawberry.ID] | None = None
+    regions: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Region ids (e.g. `AT`, `AT/upper-austria`); sub-regions match too."
+    )
+    sectors: list[str] | None = None
+    capabilities: list[str] | None = strawberry.field(
+        default=None, description="Capabilities offered, by id or name."
+    )
+    sizes: list[SizeClassEnum] | None = None  # type: ignore[valid-type]
+    text: str | None = strawberry.field(default=None, description="Full-text match on name and description.")
+    similar_to: str | None = strawberry.field(
+        default=None, description="Text whose meaning the organization's capabilities should be close to."
+    )
+
+
+@strawberry.enum
+class OrganizationSortField(Enum):
+    NAME = "name"
+    ID = "id"
+    RELEVANCE = "relevance"
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.input
+class OrganizationOrderInput:
+    field: OrganizationSortField = OrganizationSortField.NAME
+    direction: SortDirection = SortDirection.ASC
+
+
+@strawberry.type(description="One hit of a hybrid (full-text + vector) search.")
+class SearchHit:
+    organization: Organization
+    score: float
+    text_score: float
+    vector_score: float
+
+
+@strawberry.type(description="One signal's part in a suggestion's score.")
+class Reason:
+    signal: str
+    share: float = strawberry.field(description="The signal's share of the score (the shares add up to it).")
+    sentence: str = strawberry.field(description="The reason in words.")
+
+
+@strawberry.type(description="A suggested partner, with the reasons why and who could introduce you.")
+class PartnerSuggestion:
+    partner: Organization
+    score: float
+    reasons: list[Reason]
+    matched_need: str | None
+    matched_capability: str | None
+    introducers: list[Organization]
+
+
+@strawberry.input(description="An organization to create or replace (the same fields as a registry row).")
+class OrganizationInput:
+    id: strawberry.ID
+    name: str
+    role: OrganizationRole  # type: ignore[valid-type]
+    description: str | None = None
+    needs: str | None = None
+    needs_visibility: VisibilityEnum = Visibility.PUBLIC  # type: ignore[valid-type]
+    website: str | None = None
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    employees: int | None = None
+    founded: int | None = None
+    sectors: list[str] | None = None
+    capabilities: list[str] | None = None
+    clusters: list[strawberry.ID] | None = None
+    registry_id: str | None = None
+    vat: str | None = None
+
+
+@strawberry.type(description="A recorded answer to a suggestion.")
+class SuggestionFeedback:
+    organization_id: strawberry.ID
+    partner_id: strawberry.ID
+    accepted: bool
+    comment: str | None

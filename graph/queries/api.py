@@ -1,0 +1,370 @@
+"""Every query of the GraphQL API: batched look-ups for the DataLoaders, API keys, and the builders that
+compose an organization page, a count and a hybrid search from constant fragments.
+
+Filters never put user text into Cypher: each filter is a constant ``WHERE`` fragment that reads its values
+from a ``$parameter``; a builder only chooses which constant fragments to join. Private needs appear in no
+fragment: the full-text index covers names and descriptions, the vector filters use capability embeddings,
+so a need can never make an organization match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, LiteralString
+
+from graph.query import Query
+
+ORGANIZATION_FIELDS: LiteralString = (
+    "o {.id, .name, .role, .description, .website, .country, .region, .city, .lat, .lon, .employees, "
+    ".size_class, .founded, .sectors}"
+)
+"""The public properties of an organization (never ``needs``, which the ``NEEDS_OF`` query guards)."""
+
+CLUSTER_FIELDS: LiteralString = "c {.id, .name, .sector, .stage, .region}"
+
+# --- batched look-ups for the DataLoaders: one query per nested field per request ---------------------------
+
+ORGANIZATIONS_BY_ID = Query(
+    "api.organizations_by_id",
+    "UNWIND $ids AS id MATCH (o:Organization {id: id}) "
+    "RETURN id, " + ORGANIZATION_FIELDS + " AS organization",
+)
+
+CLUSTERS_BY_ID = Query(
+    "api.clusters_by_id",
+    "UNWIND $ids AS id MATCH (c:Cluster {id: id}) RETURN id, " + CLUSTER_FIELDS + " AS cluster",
+)
+
+ALL_CLUSTERS = Query(
+    "api.all_clusters", "MATCH (c:Cluster) RETURN " + CLUSTER_FIELDS + " AS cluster ORDER BY c.name"
+)
+
+REGIONS_BY_ID = Query(
+    "api.regions_by_id",
+    "UNWIND $ids AS id MATCH (r:Region {id: id}) "
+    "OPTIONAL MATCH (r)-[:PART_OF]->(p:Region) "
+    "RETURN id, r {.id, .name, .level, parent_id: p.id} AS region",
+)
+
+CLUSTERS_OF = Query(
+    "api.clusters_of",
+    "UNWIND $ids AS id MATCH (:Organization {id: id})-[:MEMBER_OF]->(c:Cluster) "
+    "WITH id, c ORDER BY c.name RETURN id, collect(" + CLUSTER_FIELDS + ") AS clusters",
+)
+
+REGION_OF = Query(
+    "api.region_of",
+    "UNWIND $ids AS id MATCH (:Organization {id: id})-[:LOCATED_IN]->(r:Region) "
+    "WITH id, r ORDER BY r.level DESC LIMIT 1 RETURN id, r.id AS region_id",
+)
+
+CAPABILITIES_OF = Query(
+    "api.capabilities_of",
+    "UNWIND $ids AS id MATCH (:Organization {id: id})-[:OFFERS]->(c:Capability) "
+    "WITH id, c ORDER BY c.name RETURN id, collect(c {.id, .name}) AS capabilities",
+)
+
+COLLABORATORS_OF = Query(
+    "api.collaborators_of",
+    "UNWIND $ids AS id MATCH (:Organization {id: id})-[r:COLLABORATES_WITH]-(o:Organization) "
+    "WITH id, r, o ORDER BY coalesce(r.weight, 0) DESC, o.id "
+    "WITH id, collect({kind: r.kind, since: r.since, weight: r.weight, "
+    "partner: " + ORGANIZATION_FIELDS + "}) AS rows RETURN id, rows[..$limit] AS collaborations",
+)
+
+PROJECTS_OF = Query(
+    "api.projects_of",
+    "UNWIND $ids AS id MATCH (:Organization {id: id})-[p:PARTICIPATES_IN]->(j:Project) "
+    "WITH id, p, j ORDER BY j.start DESC, j.id "
+    "RETURN id, collect({role: p.role, project: j {.id, .title, start: toString(j.start), "
+    "end: toString(j.end)}}) AS projects",
+)
+
+SOURCES_OF = Query(
+    "api.sources_of",
+    "UNWIND $ids AS id MATCH (o:Organization {id: id}) "
+    "OPTIONAL MATCH (o)-[]->(s:Source) "
+    "WITH id, o, collect(DISTINCT s.name) AS linked "
+    "RETURN id, [x IN linked + coalesce(o.sources, []) WHERE x IS NOT NULL] AS sources",
+)
+
+NEEDS_OF = Query(
+    "api.needs_of",
+    "UNWIND $ids AS id MATCH (o:Organization {id: id}) "
+    "RETURN id, o.needs AS needs, o.needs_visibility AS visibility, "
+    "(o.id = $viewer OR ($manager AND EXISTS { "
+    "(o)-[:MEMBER_OF]->(:Cluster)<-[:MANAGES]-(:Organization {id: $viewer}) })) AS privileged",
+)
+"""Needs with what decides who may read them: ``privileged`` is true for the organization itself and for the
+cluster organizations that manage one of its clusters; everyone else reads only needs marked ``public``."""
+
+MANAGER_OF = Query(
+    "api.manager_of",
+    "UNWIND $ids AS id MATCH (c:Cluster {id: id})<-[:MANAGES]-(o:Organization) "
+    "WITH id, o ORDER BY o.id RETURN id, head(collect(" + ORGANIZATION_FIELDS + ")) AS organization",
+)
+
+MEMBER_COUNT = Query(
+    "api.member_count",
+    "UNWIND $ids AS id MATCH (c:Cluster {id: id}) "
+    "RETURN id, COUNT { (c)<-[:MEMBER_OF]-(:Organization) } AS members",
+)
+
+CAN_SEE_NEEDS_OF = Query(
+    "api.can_see_needs_of",
+    "MATCH (o:Organization {id: $id}) "
+    "RETURN o.id = $viewer OR ($manager AND EXISTS { "
+    "(o)-[:MEMBER_OF]->(:Cluster)<-[:MANAGES]-(:Organization {id: $viewer}) }) AS allowed",
+)
+
+APPLIED_VERSIONS = Query("api.applied_versions", "MATCH (m:Migration) RETURN m.version AS version")
+
+# --- API keys ---------------------------------------------------------------------------------------------
+
+CREATE_API_KEY = Query(
+    "api.create_api_key",
+    "CREATE (k:ApiKey {id: $id, hash: $hash, role: $role, organization_id: $organization_id, "
+    "label: $label, created_at: datetime()}) RETURN k.id AS id",
+    write=True,
+)
+
+REVOKE_API_KEY = Query(
+    "api.revoke_api_key",
+    "MATCH (k:ApiKey {id: $id}) WHERE k.revoked_at IS NULL SET k.revoked_at = datetime() RETURN k.id AS id",
+    write=True,
+)
+
+API_KEY_BY_HASH = Query(
+    "api.api_key_by_hash",
+    "MATCH (k:ApiKey {hash: $hash}) WHERE k.revoked_at IS NULL "
+    "RETURN k.id AS id, k.role AS role, k.organization_id AS organization_id",
+)
+
+LIST_API_KEYS = Query(
+    "api.list_api_keys",
+    "MATCH (k:ApiKey) RETURN k.id AS id, k.role AS role, k.organization_id AS organization_id, "
+    "k.label AS label, toString(k.created_at) AS created_at, toString(k.revoked_at) AS revoked_at "
+    "ORDER BY k.created_at",
+)
+
+ORGANIZATION_EXISTS = Query(
+    "api.organization_exists", "MATCH (o:Organization {id: $id}) RETURN o.role AS role"
+)
+
+SET_NEED = Query(
+    "api.set_need",
+    "MATCH (o:Organization {id: $id}) SET o.needs = $needs, o.needs_visibility = $visibility "
+    "WITH o CALL (o) { MATCH (o)-[r:NEEDS]->(:Capability) SET r.visibility = $visibility } "
+    "RETURN o.id AS id",
+    write=True,
+)
+"""A member's own needs; the visibility also goes on its ``NEEDS`` links, which follow the text's."""
+
+# --- organization filters, pages, counts and search ---------------------------------------------------
+
+_FILTERS: dict[str, LiteralString] = {
+    "roles": "o.role IN $roles",
+    "clusters": "EXISTS { (o)-[:MEMBER_OF]->(fc:Cluster) WHERE fc.id IN $clusters }",
+    "regions": "EXISTS { (o)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..]->(fr:Region) WHERE fr.id IN $regions }",
+    "sectors": "any(s IN coalesce(o.sectors, []) WHERE s IN $sectors)",
+    "capabilities": "EXISTS { (o)-[:OFFERS]->(fk:Capability) WHERE fk.id IN $capabilities }",
+    "sizes": "o.size_class IN $sizes",
+    "text_hits": "o IN text_hits",
+}
+"""One constant fragment per filter; the key is also the name of the parameter the fragment reads."""
+
+_TEXT_HITS: LiteralString = (
+    "CALL () { CALL db.index.fulltext.queryNodes('organization_text', $lucene) YIELD node "
+    "RETURN collect(node) AS text_hits } "
+)
+_ALL: LiteralString = "MATCH (o:Organization) WHERE "
+_ALL_SCORE: LiteralString = "WITH o, null AS score "
+_BY_TEXT: LiteralString = (
+    "CALL db.index.fulltext.queryNodes('organization_text', $lucene) YIELD node AS o, score WHERE "
+)
+_BY_VECTOR: LiteralString = (
+    "CALL db.index.vector.queryNodes('organization_capability_embedding', $candidates, $vector) "
+    "YIELD node AS o, score WHERE "
+)
+
+
+@dataclass(frozen=True)
+class OrganizationFilter:
+    """The organization filters the API offers; every set field narrows the result (they combine with AND)."""
+
+    roles: tuple[str, ...] = ()
+    clusters: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    capabilities: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()
+    text: str | None = None
+    similar_to: tuple[float, ...] | None = None
+    """A 384-d vector; the caller embeds the text (graph/ never loads the model)."""
+
+
+@dataclass(frozen=True)
+class Order:
+    """Sort key of an organization page: ``name``, ``id`` or ``relevance`` (text / vector score)."""
+
+    field: str = "name"
+    descending: bool = False
+
+
+_SORT_KEYS: dict[str, LiteralString] = {"name": "o.name", "id": "o.id", "relevance": "score"}
+_AFTER: dict[tuple[str, bool], LiteralString] = {
+    ("name", False): "(o.name > $after_key OR (o.name = $after_key AND o.id > $after_id))",
+    ("name", True): "(o.name < $after_key OR (o.name = $after_key AND o.id > $after_id))",
+    ("id", False): "o.id > $after_id",
+    ("id", True): "o.id < $after_id",
+    ("relevance", True): "(score < $after_key OR (score = $after_key AND o.id > $after_id))",
+}
+"""Keyset conditions: the page starts after the last row's (sort key, id), whatever was inserted before it."""
+_ORDER_BY: dict[tuple[str, bool], LiteralString] = {
+    ("name", False): "ORDER BY o.name, o.id ",
+    ("name", True): "ORDER BY o.name DESC, o.id ",
+    ("id", False): "ORDER BY o.id ",
+    ("id", True): "ORDER BY o.id DESC ",
+    ("relevance", True): "ORDER BY score DESC, o.id ",
+}
+
+_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
+
+
+def lucene_query(text: str) -> str:
+    """A full-text query from free text: every Lucene operator escaped (the words AND, OR, NOT lower-cased,
+    which the analyzer does anyway), terms joined with OR (any may match, more matches score higher).
+    Returns "" for text with no terms."""
+    terms = [_SPECIAL.sub(r"\\\1", term) for term in text.split()]
+    terms = [term.lower() if term in ("AND", "OR", "NOT") else term for term in terms]
+    return " OR ".join(term for term in terms if any(ch.isalnum() for ch in term))
+
+
+def _where(flt: OrganizationFilter, params: dict[str, Any], text_is_filter: bool) -> list[LiteralString]:
+    """The filter fragments ``flt`` needs, with their values added to ``params``."""
+    fragments: list[LiteralString] = []
+    for key in ("roles", "clusters", "regions", "sectors", "capabilities", "sizes"):
+        values = getattr(flt, key)
+        if values:
+            fragments.append(_FILTERS[key])
+            params[key] = list(values)
+    if text_is_filter:
+        fragments.append(_FILTERS["text_hits"])
+    return fragments
+
+
+def _source(flt: OrganizationFilter, params: dict[str, Any], candidates: int) -> tuple[LiteralString, bool]:
+    """Where the rows come from (all organizations, full-text hits or vector neighbours), and whether the
+    text then still has to be applied as a filter (when both text and ``similar_to`` are given)."""
+    if flt.text is not None:
+        params["lucene"] = lucene_query(flt.text)
+    if flt.similar_to is not None:
+        params["vector"] = list(flt.similar_to)
+        params["candidates"] = candidates
+        if flt.text is not None:
+            return _TEXT_HITS + _BY_VECTOR, True
+        return _BY_VECTOR, False
+    if flt.text is not None:
+        return _BY_TEXT, False
+    return _ALL, False
+
+
+def _conditions(fragments: list[LiteralString]) -> LiteralString:
+    return " AND ".join(fragments) if fragments else "true"
+
+
+def organizations_page(
+    flt: OrganizationFilter,
+    order: Order,
+    *,
+    limit: int,
+    after: tuple[Any, str] | None,
+    candidates: int,
+) -> tuple[Query, dict[str, Any]]:
+    """One page of organizations matching ``flt`` in ``order``, starting after the keyset ``after``
+    (``(sort key, id)`` of the previous page's last row). Rows: ``organization``, ``score``, ``sort_key``."""
+    params: dict[str, Any] = {"limit": limit}
+    head, text_is_filter = _source(flt, params, candidates)
+    fragments = _where(flt, params, text_is_filter)
+    key = (order.field, order.descending)
+    if after is not None:
+        fragments.append(_AFTER[key])
+        params["after_key"], params["after_id"] = after
+    tail: LiteralString = _ALL_SCORE if head == _ALL else "WITH o, score "
+    text = (
+        head
+        + _conditions(fragments)
+        + " "
+        + tail
+        + _ORDER_BY[key]
+        + "LIMIT $limit RETURN "
+        + ORGANIZATION_FIELDS
+        + " AS organization, score, "
+        + _SORT_KEYS[order.field]
+        + " AS sort_key"
+    )
+    return Query("api.organizations_page", text), params
+
+
+def organizations_count(flt: OrganizationFilter, *, candidates: int) -> tuple[Query, dict[str, Any]]:
+    """How many organizations match ``flt`` (the connection's ``totalCount``)."""
+    params: dict[str, Any] = {}
+    head, text_is_filter = _source(flt, params, candidates)
+    fragments = _where(flt, params, text_is_filter)
+    text = head + _conditions(fragments) + " RETURN count(o) AS total"
+    return Query("api.organizations_count", text), params
+
+
+def valid_order(order: Order) -> bool:
+    """Whether ``order`` is one the page builder supports (relevance sorts best first only)."""
+    return (order.field, order.descending) in _ORDER_BY
+
+
+_HYBRID: LiteralString = (
+    "CALL () { "
+    "CALL db.index.fulltext.queryNodes('organization_text', $lucene, {limit: $candidates}) YIELD node, score "
+    "WITH collect({node: node, score: score}) AS hits, max(score) AS top "
+    "UNWIND hits AS hit RETURN hit.node AS o, hit.score / top AS text_score, 0.0 AS vector_score "
+    "UNION ALL "
+    "CALL db.index.vector.queryNodes('organization_capability_embedding', $candidates, $vector) "
+    "YIELD node, score RETURN node AS o, 0.0 AS text_score, score AS vector_score "
+    "} "
+    "WITH o, max(text_score) AS text_score, max(vector_score) AS vector_score WHERE "
+)
+
+
+def hybrid_search(
+    flt: OrganizationFilter,
+    *,
+    text: str,
+    vector: list[float],
+    limit: int,
+    candidates: int,
+    text_weight: float,
+) -> tuple[Query, dict[str, Any]]:
+    """Organizations ranked by ``text_weight`` × full-text score (normalized to the best hit) + the rest ×
+    cosine similarity of the capability embedding, over the union of both candidate lists, then filtered by
+    ``flt`` (whose own ``text`` / ``similar_to`` are ignored here). Rows: ``organization``, ``score``,
+    ``text_score``, ``vector_score``."""
+    params: dict[str, Any] = {
+        "lucene": lucene_query(text),
+        "vector": vector,
+        "candidates": candidates,
+        "limit": limit,
+        "text_weight": text_weight,
+    }
+    fragments = _where(OrganizationFilter(**{**_plain(flt), "text": None, "similar_to": None}), params, False)
+    query = (
+        _HYBRID + _conditions(fragments) + " WITH o, text_score, vector_score, "
+        "$text_weight * text_score + (1 - $text_weight) * vector_score AS score "
+        "ORDER BY score DESC, o.id LIMIT $limit RETURN "
+        + ORGANIZATION_FIELDS
+        + " AS organization, score, text_score, vector_score"
+    )
+    return Query("api.hybrid_search", query), params
+
+
+def _plain(flt: OrganizationFilter) -> Mapping[str, Any]:
+    return {name: getattr(flt, name) for name in flt.__dataclass_fields__}

