@@ -1,0 +1,131 @@
+"""Embeddings with the real model and the real Neo4j: sentence splitting, the sentence vectors, and the
+incremental ``embed`` (only new or changed texts are encoded)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from graph.db import Graph
+from graph.query import Query
+from matching.embed import content_hash, embed, unpack_sentence_vectors
+from matching.model import DIMENSIONS, MAX_PIECE_WORDS, embed_texts, encode, split_sentences
+from schema.settings import Settings
+from tests.utils.matching_region import create_region
+
+EMBEDDINGS = Query(
+    "test.matching.embeddings",
+    """
+    MATCH (o:Organization)
+    RETURN o.id AS id, o.capability_embedding AS capability, o.needs_embedding AS needs,
+    o.capability_hash AS capability_hash, o.needs_hash AS needs_hash, o.needs_sentences AS needs_sentences,
+    o.needs_sentence_vectors AS needs_sentence_vectors
+    """,
+)
+SET_TEXT = Query(
+    "test.matching.set_text",
+    "MATCH (o:Organization {id: $id}) SET o.description = $description, o.needs = $needs",
+    write=True,
+)
+
+
+@pytest.fixture(scope="module")
+def model_name(neo4j_settings: Settings) -> str:
+    """The real model, loaded once (``matching.model`` keeps it for the process)."""
+    encode(["warm up"], model_name=neo4j_settings.embedding_model)
+    return neo4j_settings.embedding_model
+
+
+def test_sentences_are_split_and_tiny_fragments_merged() -> None:
+    text = "We bake bread for supermarkets. Founded 1962.\n\nWe need cameras on the line! Do you sell them?"
+    assert split_sentences(text) == [
+        "We bake bread for supermarkets. Founded 1962.",
+        "We need cameras on the line! Do you sell them?",
+    ]
+    assert split_sentences("one short line") == ["one short line"]
+    assert split_sentences("") == []
+
+
+def test_text_vector_is_the_models_own_and_sentences_get_their_vectors(model_name: str) -> None:
+    texts = [
+        "We build machine vision cameras for inspection. Our software finds defects on production lines.",
+        "Tax advisory and payroll for small firms.",
+    ]
+    embedded = embed_texts(texts, model_name=model_name)
+    raw = encode(texts, model_name=model_name)
+    for one, whole in zip(embedded, raw, strict=True):
+        assert one.vector.shape == (DIMENSIONS,) and one.vector.dtype == np.float32
+        assert float(one.vector @ whole) == pytest.approx(1.0, abs=1e-5)
+        assert np.allclose(np.linalg.norm(one.sentence_vectors, axis=1), 1.0, atol=1e-5)
+    assert len(embedded[0].sentences) == 2
+    # The sentence about defects is closer to a defect query than the one about cameras is, and vice versa.
+    query = encode(["software that detects defects"], model_name=model_name)[0]
+    assert embedded[0].sentence_vectors[1] @ query > embedded[0].sentence_vectors[0] @ query
+
+
+def test_long_texts_are_encoded_in_pieces_not_truncated(model_name: str) -> None:
+    filler = " ".join(f"We produce pallets of kind {i} for warehouses." for i in range(60))
+    long_text = filler + " Our newest line uses hyperspectral cameras to sort nuts."
+    assert len(long_text.split()) > 2 * MAX_PIECE_WORDS
+    embedded = embed_texts([long_text], model_name=model_name)[0]
+    query = encode(["hyperspectral camera sorting of nuts"], model_name=model_name)[0]
+    best = int(np.argmax(embedded.sentence_vectors @ query))
+    assert "hyperspectral" in embedded.sentences[best]
+    assert embedded.sentence_vectors[best] @ query > 0.5
+
+
+def test_embed_is_incremental_by_content_hash(
+    graph: Graph, neo4j_settings: Settings, model_name: str
+) -> None:
+    create_region(graph)
+    first = embed(graph, neo4j_settings)
+    assert first.organizations == 10
+    assert first.encoded == {"capability": 10, "needs": 2}
+    rows = {row["id"]: row for row in graph.run(EMBEDDINGS)}
+    bakery = rows["bakery"]
+    assert len(bakery["capability"]) == DIMENSIONS and len(bakery["needs"]) == DIMENSIONS
+    assert np.linalg.norm(bakery["needs"]) == pytest.approx(1.0, abs=1e-4)
+    assert bakery["needs_hash"] == content_hash(model_name, bakery_needs(graph))
+    sentence_vectors = unpack_sentence_vectors(
+        bakery["needs_sentence_vectors"], len(bakery["needs_sentences"]), DIMENSIONS
+    )
+    assert sentence_vectors.shape == (2, DIMENSIONS)
+    assert rows["tax"]["needs"] is None
+
+    second = embed(graph, neo4j_settings)
+    assert second.total_encoded == 0 and second.unchanged == {"capability": 10, "needs": 2}
+
+    graph.run(SET_TEXT, id="tax", description="Payroll software as a service for bakeries.", needs=None)
+    graph.run(SET_TEXT, id="bakery", description="Family bakery.", needs=None)
+    third = embed(graph, neo4j_settings)
+    assert third.encoded == {"capability": 2, "needs": 0}
+    assert third.cleared == {"capability": 0, "needs": 1}
+    after = {row["id"]: row for row in graph.run(EMBEDDINGS)}
+    assert after["bakery"]["needs"] is None and after["bakery"]["needs_hash"] is None
+    assert after["tax"]["capability"] != rows["tax"]["capability"]
+    assert after["visionware"]["capability"] == rows["visionware"]["capability"]
+
+
+def bakery_needs(graph: Graph) -> str:
+    return graph.run(Query("test.matching.needs", "MATCH (o {id: 'bakery'}) RETURN o.needs AS needs"))[0][
+        "needs"
+    ]
+
+
+def test_embed_command_reports_what_it_did(graph: Graph, neo4j_settings: Settings, model_name: str) -> None:
+    create_region(graph)
+    flags = [
+        "--neo4j-uri",
+        neo4j_settings.neo4j_uri,
+        "--neo4j-user",
+        neo4j_settings.neo4j_user,
+        "--neo4j-password",
+        neo4j_settings.neo4j_password,
+    ]
+    result = CliRunner().invoke(app, [*flags, "embed"])
+    assert result.exit_code == 0, result.output
+    assert "encoded 10 capability and 2 needs texts" in result.output
+    again = CliRunner().invoke(app, [*flags, "embed"])
+    assert again.exit_code == 0 and "encoded 0 capability and 0 needs texts; 12 unchanged" in again.output
