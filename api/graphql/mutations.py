@@ -14,7 +14,8 @@ import strawberry
 from pydantic import TypeAdapter
 
 from api.auth import ApiRole
-from api.graphql.types import Ctx, Organization, OrganizationInput, VisibilityEnum
+from api.graphql.suggestions import feedback
+from api.graphql.types import Ctx, Organization, OrganizationInput, SuggestionFeedback, VisibilityEnum
 from graph.db import Graph
 from graph.queries import api as q
 from ingest import writer
@@ -52,7 +53,7 @@ class Mutation:
             if missing:
                 raise InvalidInput(f"no cluster with id {', '.join(missing)}")
         await anyio.to_thread.run_sync(_write_organization, context.sync_graph, record)
-        context.loaders.organization.clear(record.id)
+        context.loaders.organization.clear_all()  # clear(key) raises for keys never loaded
         row = await context.loaders.organization.load(record.id)
         return Organization.from_row(row)
 
@@ -66,11 +67,25 @@ class Mutation:
         context = info.context
         caller = context.who
         caller.require(ApiRole.MEMBER)
-        needs = _NEED.validate_python(text)
-        if not needs:
+        if not text.strip():
             raise InvalidInput("`text` is empty")
+        needs = _NEED.validate_python(text)
         await context.graph.run(
             q.SET_NEED, id=caller.organization_id, needs=needs, visibility=Visibility(visibility).value
         )
         row = await context.loaders.organization.load(caller.organization_id)
         return Organization.from_row(row)
+
+    @strawberry.mutation(
+        description="Record that an organization accepted or declined a suggested partner (its member key, "
+        "or a manager of its clusters); declined partners are not suggested again."
+    )
+    async def record_suggestion_feedback(
+        self,
+        info: Ctx,
+        organization_id: strawberry.ID,
+        partner_id: strawberry.ID,
+        accepted: bool,
+        comment: str | None = None,
+    ) -> SuggestionFeedback:
+        return await feedback(info, organization_id, partner_id, accepted, comment)

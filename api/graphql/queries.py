@@ -9,6 +9,7 @@ import strawberry
 
 from api.graphql.limits import check_page_size
 from api.graphql.pages import _text, embed, organization_page, to_filter
+from api.graphql.suggestions import partner_suggestions
 from api.graphql.types import (
     Cluster,
     Ctx,
@@ -16,6 +17,7 @@ from api.graphql.types import (
     OrganizationConnection,
     OrganizationFilterInput,
     OrganizationOrderInput,
+    PartnerSuggestion,
     SearchHit,
 )
 from graph.queries import api as q
@@ -89,3 +91,19 @@ class Query:
             )
             for row in await info.context.graph.run(query, **params)
         ]
+
+    @strawberry.field(
+        description="Partners for an organization's needs (member keys: their own organization, the "
+        "default; manager keys: members of their clusters) or for a free-text `need` (any key), best first, "
+        "with reasons."
+    )
+    async def partner_suggestions(
+        self,
+        info: Ctx,
+        organization_id: strawberry.ID | None = None,
+        need: str | None = None,
+        filter: OrganizationFilterInput | None = None,  # noqa: A002
+        limit: int = 10,
+        max_km: float | None = None,
+    ) -> list[PartnerSuggestion]:
+        return await partner_suggestions(info, organization_id, need, filter, limit, max_km)

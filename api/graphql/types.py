@@ -294,6 +294,7 @@ class PartnerSuggestion:
     partner: Organization
     score: float
     reasons: list[Reason]
+    explanation: list[str] = strawberry.field(description="Every reason in words, strongest first.")
     matched_need: str | None
     matched_capability: str | None
     introducers: list[Organization]
@@ -328,3 +329,4 @@ class SuggestionFeedback:
     partner_id: strawberry.ID
     accepted: bool
     comment: str | None
+    at: str

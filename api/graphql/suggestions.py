@@ -1,0 +1,161 @@
+"""``partnerSuggestions`` and ``recordSuggestionFeedback``: matching's synchronous code, run in a worker
+thread (never on the event loop), behind the access rules.
+
+Who may ask for an organization's suggestions: the organization itself (member key) and the managers of its
+clusters — the suggestions quote its needs, private ones included. Anyone may ask for a free-text need.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import strawberry
+from pydantic import TypeAdapter
+
+from api.auth import ApiRole, Caller
+from api.graphql.limits import check_page_size
+from api.graphql.pages import _values
+from api.graphql.types import (
+    Ctx,
+    Organization,
+    OrganizationFilterInput,
+    PartnerSuggestion,
+    Reason,
+    SuggestionFeedback,
+)
+from graph.queries import api as q
+from matching import Filters, Suggestion, record_feedback, suggest
+from matching.reasons import SIGNAL_WORDS
+from schema.errors import AccessDenied, InvalidInput
+from schema.models import Text
+
+_TEXT = TypeAdapter(Text)
+"""Needs and comments are validated like registry text fields (stripped, at most ``MAX_TEXT`` chars)."""
+
+
+async def check_may_act_for(info: Ctx, caller: Caller, organization_id: str) -> None:
+    """Refuse unless ``caller`` is ``organization_id`` itself or manages one of its clusters."""
+    if caller.role is ApiRole.DATA_TEAM:
+        raise AccessDenied("a data_team key cannot act for an organization; use its member or manager key")
+    rows = await info.context.graph.run(
+        q.CAN_SEE_NEEDS_OF,
+        id=organization_id,
+        viewer=caller.organization_id,
+        manager=caller.role is ApiRole.CLUSTER_MANAGER,
+    )
+    if rows and not rows[0]["allowed"]:
+        manager = caller.role is ApiRole.CLUSTER_MANAGER
+        scope = "the members of its clusters" if manager else "its organization"
+        raise AccessDenied(f"this key may act only for {scope}")
+
+
+def _filters(given: OrganizationFilterInput | None, max_km: float | None) -> Filters:
+    given = given or OrganizationFilterInput()
+    if given.text is not None or given.similar_to is not None or given.capabilities:
+        raise InvalidInput("suggestions filter by roles, clusters, regions, sectors and sizes only")
+    if max_km is not None and max_km <= 0:
+        raise InvalidInput("`maxKm` must be positive")
+    return Filters(
+        roles=list(_values("roles", given.roles)) or None,
+        regions=list(_values("regions", given.regions)) or None,
+        clusters=list(_values("clusters", given.clusters)) or None,
+        sectors=list(_values("sectors", given.sectors)) or None,
+        size_classes=list(_values("sizes", given.sizes)) or None,
+        max_km=max_km,
+    )
+
+
+def _reasons(suggestion: Suggestion, basis: str) -> list[Reason]:
+    """One reason per signal, strongest first: its share of the score and what it measured."""
+    ordered = sorted(suggestion.shares.items(), key=lambda item: -item[1])
+    return [
+        Reason(
+            signal=name,
+            share=share,
+            sentence=f"{SIGNAL_WORDS[name].format(basis=basis).capitalize()}: "
+            f"{suggestion.signals[name]:.2f}, adding {share:.2f} to the score of {suggestion.score:.2f}",
+        )
+        for name, share in ordered
+    ]
+
+
+async def partner_suggestions(
+    info: Ctx,
+    organization_id: str | None,
+    need: str | None,
+    given: OrganizationFilterInput | None,
+    limit: int,
+    max_km: float | None,
+) -> list[PartnerSuggestion]:
+    context = info.context
+    caller = context.who
+    check_page_size(limit, context.settings.api_max_page_size, "limit")
+    if need is not None:
+        if not need.strip():
+            raise InvalidInput("`need` is empty")
+        _TEXT.validate_python(need)
+    if organization_id is None and need is None:
+        if caller.role is not ApiRole.MEMBER:
+            raise InvalidInput("give an `organizationId` or a `need`")
+        organization_id = caller.organization_id
+    if organization_id is not None:
+        await check_may_act_for(info, caller, organization_id)
+    filters = _filters(given, max_km)
+    found: list[Suggestion] = await anyio.to_thread.run_sync(
+        lambda: suggest(
+            context.sync_graph,
+            organization_id,
+            need=need,
+            limit=limit,
+            filters=filters,
+            settings=context.settings,
+        )
+    )
+    partners = await context.loaders.organization.load_many([s.id for s in found])
+    introducer_ids = [person.id for s in found for person in s.introducers]
+    introducer_rows = await context.loaders.organization.load_many(introducer_ids)
+    introducers = dict(zip(introducer_ids, introducer_rows, strict=True))
+    basis = "your need" if need is not None else "what you look for"
+    result = []
+    for suggestion, partner in zip(found, partners, strict=True):
+        if partner is None:
+            continue  # deleted between the suggestion and this look-up
+        result.append(
+            PartnerSuggestion(
+                partner=Organization.from_row(partner),
+                score=suggestion.score,
+                reasons=_reasons(suggestion, basis),
+                explanation=suggestion.reasons,
+                matched_need=suggestion.best_pair.need if suggestion.best_pair else None,
+                matched_capability=suggestion.best_pair.capability if suggestion.best_pair else None,
+                introducers=[
+                    Organization.from_row(row)
+                    for row in (introducers.get(person.id) for person in suggestion.introducers)
+                    if row is not None
+                ],
+            )
+        )
+    return result
+
+
+async def feedback(
+    info: Ctx, organization_id: str, partner_id: str, accepted: bool, comment: str | None
+) -> SuggestionFeedback:
+    context = info.context
+    caller = context.who
+    await check_may_act_for(info, caller, organization_id)
+    if comment is not None:
+        comment = _TEXT.validate_python(comment)
+    recorded: Any = await anyio.to_thread.run_sync(
+        lambda: record_feedback(
+            context.sync_graph, organization_id, partner_id, accepted, comment, by=f"api-key:{caller.key_id}"
+        )
+    )
+    return SuggestionFeedback(
+        organization_id=strawberry.ID(recorded.seeker),
+        partner_id=strawberry.ID(recorded.partner),
+        accepted=recorded.accepted,
+        comment=recorded.comment,
+        at=str(recorded.at),
+    )
