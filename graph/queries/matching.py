@@ -216,3 +216,39 @@ RANDOM_ORGANIZATIONS = Query(
     """,
 )
 """A random sample of embedded organizations: the negatives ``tune`` contrasts known pairs with."""
+
+# --- benchmarks (bench/bench_embed.py, bench/bench_suggest.py) ----------------------------------------------
+
+COUNT_EMBEDDED = Query(
+    "matching.count_embedded",
+    """
+    MATCH (o:Organization)
+    RETURN count(o) AS organizations, count(o.capability_embedding) AS capability,
+           count(o.needs_embedding) AS needs
+    """,
+)
+
+CAPABILITY_VECTORS_PAGE = Query(
+    "matching.capability_vectors_page",
+    """
+    MATCH (o:Organization) WHERE o.id > $after AND o.capability_embedding IS NOT NULL
+    RETURN o.id AS id, o.capability_embedding AS vector ORDER BY o.id LIMIT $limit
+    """,
+)
+"""Every stored capability vector, page by page in id order: the exact top-k the index is compared with."""
+
+NEAREST_CAPABILITIES = Query(
+    "matching.nearest_capabilities",
+    """
+    CALL db.index.vector.queryNodes('organization_capability_embedding', $k, $vector) YIELD node, score
+    RETURN node.id AS id, score
+    """,
+)
+"""The plain index answer, as ``suggest`` gets its semantic candidates."""
+
+FORGET_CAPABILITY_HASHES = Query(
+    "matching.forget_capability_hashes",
+    "UNWIND $ids AS id MATCH (o:Organization {id: id}) REMOVE o.capability_hash",
+    write=True,
+)
+"""Mark texts as changed, so the next ``embed`` encodes them again."""

@@ -1,0 +1,256 @@
+"""Suggestion latency at 100,000 organizations, and the vector index's candidate recall against an exact
+numpy top-k on the same stored vectors.
+
+    NEO4J_URI=bolt://... NEO4J_PASSWORD=... python bench/bench_suggest.py [--orgs 100000] [--queries 300]
+
+The region is ``clusterkg generate``'s (seeded, planted collaborations), loaded through ``ingest.load`` when
+the graph holds fewer organizations. Encoding 100,000 descriptions takes about half an hour on two CPU cores,
+so the vectors are made like this, and the table says so: every needs text is encoded for real (the
+generator writes 149 distinct ones); each description is its name/place sentence plus one of ~430 distinct
+"working in ... We offer ..." texts, which are encoded for real, and each organization gets that vector plus
+Gaussian noise calibrated on a sample of real encodings (mean cosine real <-> generated is printed). Hashes
+are those of the real texts, so a later ``clusterkg embed`` sees nothing to do (``bench_embed.py`` times it).
+
+Targets: p50 <= 20 ms and p95 <= 50 ms for one in-process ``suggest`` with limit 10; index recall >= 0.95 of
+the exact top-k.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+import ingest
+from graph import migrations
+from graph.db import Graph
+from graph.queries import admin as admin_queries
+from graph.queries import matching as queries
+from ingest.generate import generate
+from matching import Filters, Place, suggest
+from matching.embed import EmbedSummary, content_hash, pack_sentence_vectors, plan
+from matching.model import embed_texts, encode
+from matching.seeker import organization_seeker
+from schema.settings import Settings
+
+console = Console()
+TEMPLATE = re.compile(r"^.*? working in ")
+REGION_FILES = ("clusters.csv", "organizations.csv", "memberships.csv", "collaborations.csv")
+
+
+def load_region(graph: Graph, orgs: int, seed: int, data: Path) -> float:
+    """Generate and ingest the region unless the graph already holds it; seconds spent loading."""
+    held = graph.run(queries.COUNT_EMBEDDED)[0]["organizations"]
+    if held >= orgs:
+        console.print(f"graph already holds {held:,} organizations; not loading")
+        return 0.0
+    generate(data, orgs=orgs, seed=seed)
+    started = time.perf_counter()
+    ingest.load(graph, [data / name for name in REGION_FILES])
+    return time.perf_counter() - started
+
+
+def template_of(description: str) -> str:
+    """The part of a generated description that says what the organization does."""
+    return "An organization working in " + TEMPLATE.sub("", description)
+
+
+def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict[str, Any]:
+    """Vectors for every organization that lacks a current one (see the module docstring for how)."""
+    rows = graph.run(queries.EMBED_STATE)
+    jobs, _ = plan(rows, settings.embedding_model, EmbedSummary())
+    if not jobs:
+        return {"generated": 0, "calibration": None}
+    model = settings.embedding_model
+    capability = [job for job in jobs if job.field == "capability"]
+    needs = [job for job in jobs if job.field == "needs"]
+    rng = np.random.default_rng(seed)
+
+    # Calibrate the noise: how far does a real description's vector sit from its template's vector?
+    sample = random.Random(seed).sample(capability, min(256, len(capability)))
+    real = encode([job.text for job in sample], model_name=model)
+    plain = encode([template_of(job.text) for job in sample], model_name=model)
+    closeness = float(np.mean(np.sum(real * plain, axis=1)))
+    sigma = float(np.sqrt(1.0 / closeness**2 - 1.0))
+
+    distinct = sorted({template_of(job.text) for job in capability} | {job.text for job in needs})
+    started = time.perf_counter()
+    embedded = dict(zip(distinct, embed_texts(distinct, model_name=model), strict=True))
+    encode_seconds = time.perf_counter() - started
+    write_rows: dict[str, list[dict[str, Any]]] = {"capability": [], "needs": []}
+    generated_closeness = []
+    for job in jobs:
+        text = embedded[template_of(job.text) if job.field == "capability" else job.text]
+        vector = text.vector
+        if job.field == "capability":
+            noisy = vector + rng.normal(0.0, sigma / np.sqrt(vector.size), vector.size).astype(np.float32)
+            vector = (noisy / np.linalg.norm(noisy)).astype(np.float32)
+            generated_closeness.append(float(vector @ text.vector))
+        write_rows[job.field].append(
+            {
+                "id": job.id,
+                "hash": content_hash(model, job.text),
+                "vector": vector.tolist(),
+                "sentences": text.sentences,
+                "sentence_vectors": pack_sentence_vectors(text.sentence_vectors),
+            }
+        )
+    writes = {"capability": queries.WRITE_CAPABILITY_EMBEDDINGS, "needs": queries.WRITE_NEEDS_EMBEDDINGS}
+    for field, batch in write_rows.items():
+        for start in range(0, len(batch), 2000):
+            graph.run(writes[field], rows=batch[start : start + 2000])
+    graph.run(admin_queries.AWAIT_INDEXES, seconds=1800)
+    return {
+        "generated": len(jobs),
+        "distinct_encoded": len(distinct),
+        "encode_seconds": encode_seconds,
+        "real_vs_template": closeness,
+        "generated_vs_template": float(np.mean(generated_closeness)),
+    }
+
+
+def stored_vectors(graph: Graph) -> tuple[list[str], np.ndarray]:
+    """Every stored capability vector, exactly as the index holds it."""
+    ids: list[str] = []
+    blocks: list[np.ndarray] = []
+    after = ""
+    while True:
+        page = graph.run(queries.CAPABILITY_VECTORS_PAGE, after=after, limit=20_000)
+        if not page:
+            break
+        ids.extend(row["id"] for row in page)
+        blocks.append(np.array([row["vector"] for row in page], dtype=np.float32))
+        after = page[-1]["id"]
+    return ids, np.concatenate(blocks)
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values), q))
+
+
+def time_suggest(graph: Graph, settings: Settings, seekers: list[str], **kwargs: Any) -> list[float]:
+    timings = []
+    for seeker in seekers:
+        started = time.perf_counter()
+        suggest(graph, seeker, limit=10, settings=settings, **kwargs)
+        timings.append(1000 * (time.perf_counter() - started))
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--orgs", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--data", type=Path, default=None, help="Where the generated files go (a temp dir).")
+    args = parser.parse_args()
+    settings = Settings()
+    graph = Graph.connect(settings)
+    migrations.migrate(graph)
+    data = args.data or Path(tempfile.mkdtemp(prefix="clusterkg-bench-"))
+    load_seconds = load_region(graph, args.orgs, args.seed, data)
+    vectors_made = write_generated_vectors(graph, settings, args.seed)
+    counts = graph.run(queries.COUNT_EMBEDDED)[0]
+
+    ids, matrix = stored_vectors(graph)
+    rng = random.Random(args.seed)
+    seekers = rng.sample(ids, args.queries)
+    warm = rng.sample(ids, 30)
+    time_suggest(graph, settings, warm)  # plans cached, model and connections warm
+
+    plain = time_suggest(graph, settings, seekers)
+    filtered = time_suggest(graph, settings, seekers[:100], filters=Filters(roles=["university"]))
+    anonymous = []
+    topics = ["machine vision", "cold chain logistics", "robot cells", "energy audits"]
+    for i in range(100):
+        need = f"We look for a partner for {topics[i % len(topics)]} in our plant."
+        started = time.perf_counter()
+        suggest(graph, need=need, location=Place(lat=48.0, lon=14.0), limit=10, settings=settings)
+        anonymous.append(1000 * (time.perf_counter() - started))
+
+    # Recall of the index's candidates (k as suggest asks for them) against the exact top-k.
+    k = max(10 * settings.matching_overfetch, 50)
+    recalls, index_ms, exact_ms = [], [], []
+    for seeker_id in seekers[:200]:
+        vector = organization_seeker(graph, seeker_id, need=None, settings=settings).vector
+        started = time.perf_counter()
+        found = {row["id"] for row in graph.run(queries.NEAREST_CAPABILITIES, k=k, vector=vector.tolist())}
+        index_ms.append(1000 * (time.perf_counter() - started))
+        started = time.perf_counter()
+        scores = matrix @ vector
+        top = np.argpartition(-scores, k)[:k]
+        exact_ms.append(1000 * (time.perf_counter() - started))
+        recalls.append(len(found & {ids[i] for i in top}) / k)
+
+    table = Table(title=f"suggest at {counts['organizations']:,} organizations (limit 10, in-process)")
+    for column in ("request", "n", "p50 ms", "p95 ms", "p99 ms", "mean ms", "target"):
+        table.add_column(column, justify="right" if column != "request" else "left")
+    for name, values, target in (
+        ("organization, no filter", plain, "p50 <= 20, p95 <= 50"),
+        ("organization, --role university", filtered, ""),
+        ("anonymous need (encodes the text)", anonymous, ""),
+    ):
+        table.add_row(
+            name,
+            str(len(values)),
+            f"{percentile(values, 50):.1f}",
+            f"{percentile(values, 95):.1f}",
+            f"{percentile(values, 99):.1f}",
+            f"{statistics.fmean(values):.1f}",
+            target,
+        )
+    console.print(table)
+
+    recall = Table(
+        title=f"vector-index candidates vs exact numpy top-{k} ({len(recalls)} seekers' need vectors)"
+    )
+    for column in ("method", "recall mean", "recall min", "p50 ms per query", "target"):
+        recall.add_column(column, justify="right" if column != "method" else "left")
+    recall.add_row(
+        "exact numpy (float32 matrix in memory)", "1.000", "1.000", f"{percentile(exact_ms, 50):.1f}", ""
+    )
+    recall.add_row(
+        "Neo4j vector index (HNSW)",
+        f"{statistics.fmean(recalls):.3f}",
+        f"{min(recalls):.3f}",
+        f"{percentile(index_ms, 50):.1f}",
+        ">= 0.95",
+    )
+    console.print(recall)
+
+    notes = Table(title="data")
+    notes.add_column("what")
+    notes.add_column("value", justify="right")
+    notes.add_row(
+        "organizations / with capability vector / with needs vector",
+        f"{counts['organizations']:,} / {counts['capability']:,} / {counts['needs']:,}",
+    )
+    notes.add_row(
+        "region loaded through ingest.load (s)", f"{load_seconds:.0f}" if load_seconds else "reused"
+    )
+    if vectors_made.get("generated"):
+        notes.add_row("vectors written this run", f"{vectors_made['generated']:,}")
+        notes.add_row("distinct texts encoded for real", f"{vectors_made['distinct_encoded']:,}")
+        notes.add_row("mean cos(real description, its template)", f"{vectors_made['real_vs_template']:.3f}")
+        notes.add_row(
+            "mean cos(generated vector, its template)", f"{vectors_made['generated_vs_template']:.3f}"
+        )
+    else:
+        notes.add_row("vectors", "already in the graph (from an earlier run)")
+    console.print(notes)
+    graph.close()
+
+
+if __name__ == "__main__":
+    main()
