@@ -491,6 +491,29 @@ def test_nested_page_costs_a_constant_number_of_queries(
     assert costs[5] == costs[100] == 7, costs
 
 
+def test_members_of_every_cluster_cost_one_query_together(
+    client: TestClient, region: dict[str, NewKey]
+) -> None:
+    graph = client.app.state.graph  # type: ignore[attr-defined]
+    query = """{ clusters { id members(first: 2, orderBy: {field: ID, direction: ASC}) {
+        totalCount pageInfo { hasNextPage } edges { node { id } } } } }"""
+    before = graph.queries_run
+    clusters = {c["id"]: c["members"] for c in data(gql(client, region["dairy"], query))["clusters"]}
+    assert graph.queries_run - before == 4  # key look-up, clusters, members pages, member counts
+    assert ids(clusters["food"]) == ["bakery", "cm-food"] and clusters["food"]["totalCount"] == 3
+    assert ids(clusters["precision"]) == ["cm-precision", "gen-000"]
+    assert clusters["precision"]["totalCount"] == 3 + GENERATED // 4
+    filtered = """{ cluster(id: "precision") { members(first: 5, filter: {roles: [VENDOR]}) {
+        totalCount edges { node { id } } } } }"""
+    members = data(gql(client, region["dairy"], filtered))["cluster"]["members"]
+    assert ids(members) == ["visiontech"] and members["totalCount"] == 1
+    similar = """{ cluster(id: "precision") { members(first: 1, filter: {similarTo: "camera inspection"}) {
+        edges { node { id } } } } }"""
+    assert ids(data(gql(client, region["dairy"], similar))["cluster"]["members"]) == ["visiontech"]
+    clash = '{ cluster(id: "food") { members(filter: {clusters: ["precision"]}) { totalCount } } }'
+    assert codes(gql(client, region["dairy"], clash)) == ["BAD_USER_INPUT"]
+
+
 # --- access ------------------------------------------------------------------------------------------------
 
 NEEDS = """query($id: ID!) { organization(id: $id) { id needs } }"""

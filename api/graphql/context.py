@@ -29,6 +29,7 @@ class Context(BaseContext):
             self.graph,
             viewer=caller.organization_id if caller else None,
             manager=caller is not None and caller.role is ApiRole.CLUSTER_MANAGER,
+            candidates=self.settings.api_vector_candidates,
         )
 
     @property

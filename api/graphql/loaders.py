@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -33,7 +34,7 @@ def _by_id(
 class Loaders:
     """The DataLoaders of one request; ``viewer`` and ``manager`` decide which needs are readable."""
 
-    def __init__(self, graph: AsyncGraph, *, viewer: str | None, manager: bool) -> None:
+    def __init__(self, graph: AsyncGraph, *, viewer: str | None, manager: bool, candidates: int) -> None:
         self.organization = DataLoader(_by_id(graph, q.ORGANIZATIONS_BY_ID, "organization", None))
         self.cluster = DataLoader(_by_id(graph, q.CLUSTERS_BY_ID, "cluster", None))
         self.region = DataLoader(_by_id(graph, q.REGIONS_BY_ID, "region", None))
@@ -46,6 +47,8 @@ class Loaders:
         self.member_count = DataLoader(_by_id(graph, q.MEMBER_COUNT, "members", 0))
         self.needs_of = DataLoader(self._needs(graph, viewer, manager))
         self.collaborators_of = DataLoader(self._collaborators(graph))
+        self.members = DataLoader(self._per_cluster(graph, candidates, count=False))
+        self.member_total = DataLoader(self._per_cluster(graph, candidates, count=True))
 
     @staticmethod
     def _needs(graph: AsyncGraph, viewer: str | None, manager: bool) -> Callable[..., Awaitable[list[Any]]]:
@@ -73,3 +76,49 @@ class Loaders:
             return [found.get(key, []) for key in keys]
 
         return load
+
+    @staticmethod
+    def _per_cluster(
+        graph: AsyncGraph, candidates: int, *, count: bool
+    ) -> Callable[..., Awaitable[list[Any]]]:
+        """Members pages (or their counts) of many clusters: keys are ``(cluster id, MembersPage)``; one query
+        per distinct page request (normally one for all clusters of a response)."""
+
+        async def load(keys: Sequence[tuple[str, MembersPage]]) -> list[Any]:
+            by_page: dict[MembersPage, list[str]] = defaultdict(list)
+            for cluster_id, page in keys:
+                by_page[page].append(cluster_id)
+            found: dict[tuple[str, MembersPage], Any] = {}
+            for page, cluster_ids in by_page.items():
+                if count:
+                    query, params = q.organizations_count(
+                        page.filter, candidates=candidates, per_cluster=True
+                    )
+                else:
+                    query, params = q.organizations_page(
+                        page.filter,
+                        page.order,
+                        limit=page.limit,
+                        after=page.after,
+                        candidates=candidates,
+                        per_cluster=True,
+                    )
+                for row in await graph.run(query, cluster_ids=cluster_ids, **params):
+                    key = (row["cluster_id"], page)
+                    if count:
+                        found[key] = row["total"]
+                    else:
+                        found.setdefault(key, []).append(row)
+            return [found.get(key, 0 if count else []) for key in keys]
+
+        return load
+
+
+@dataclass(frozen=True)
+class MembersPage:
+    """What a ``Cluster.members`` call asks for, apart from the cluster (hashable: a DataLoader key)."""
+
+    filter: q.OrganizationFilter
+    order: q.Order
+    limit: int
+    after: tuple[Any, str] | None

@@ -1,26 +1,25 @@
 """The root ``Mutation``: upserting organizations (data teams), a member's own need, suggestion feedback.
 
 Input is validated by the same pydantic models as ingest (``schema.models``) and written through ingest's
-writer and ``graph/``; the synchronous writer runs in a worker thread, never on the event loop.
+pipeline and ``graph/``; the synchronous ingest code runs in a worker thread, never on the event loop.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
+import json
+import tempfile
+from pathlib import Path
 
 import anyio
 import strawberry
 from pydantic import TypeAdapter
 
+import ingest
 from api.auth import ApiRole
 from api.graphql.suggestions import feedback
 from api.graphql.types import Ctx, Organization, OrganizationInput, SuggestionFeedback, VisibilityEnum
 from graph.db import Graph
 from graph.queries import api as q
-from ingest import writer
-from ingest.pipeline import content_hash
-from ingest.resolve import hash_entry
 from schema.errors import InvalidInput
 from schema.graph_model import Visibility
 from schema.models import OrganizationRecord, Text
@@ -28,13 +27,17 @@ from schema.models import OrganizationRecord, Text
 _NEED = TypeAdapter(Text)
 
 
-def _write_organization(graph: Graph, record: OrganizationRecord) -> None:
-    """One organization through ingest's writer, under its own id, stamped with an ``api`` provenance."""
-    prefix, entry = hash_entry(record.id, content_hash(record))
-    row = writer.organization_row(record, record.id, True, prefix, entry)
-    run_id = f"api-{uuid.uuid4().hex[:12]}"
-    out = writer.Writer(graph, writer.Writer.provenance("api", "", run_id, dt.datetime.now(dt.UTC)))
-    out.organizations([row], [record])
+def _write_organization(graph: Graph, record: OrganizationRecord) -> str:
+    """Load one organization through ingest's public entry point (a one-row JSONL registry named ``api``):
+    the same validation, entity resolution, writer and provenance as any registry. Returns the id of the
+    node it became (another organization's when resolution merged it)."""
+    with tempfile.TemporaryDirectory(prefix="clusterkg-api-") as folder:
+        path = Path(folder) / "organizations.jsonl"
+        path.write_text(json.dumps(record.model_dump(mode="json")) + "\n", encoding="utf-8")
+        summary = ingest.load(graph, [path], source="api", kind="organizations")
+    if summary.rejects:
+        raise InvalidInput("; ".join(f"{r.field}: {r.reason}" for r in summary.rejects))
+    return summary.merges[0].node if summary.merges else record.id
 
 
 @strawberry.type
@@ -52,9 +55,9 @@ class Mutation:
             missing = [cid for cid, row in zip(record.clusters, found, strict=True) if row is None]
             if missing:
                 raise InvalidInput(f"no cluster with id {', '.join(missing)}")
-        await anyio.to_thread.run_sync(_write_organization, context.sync_graph, record)
+        node = await anyio.to_thread.run_sync(_write_organization, context.sync_graph, record)
         context.loaders.organization.clear_all()  # clear(key) raises for keys never loaded
-        row = await context.loaders.organization.load(record.id)
+        row = await context.loaders.organization.load(node)
         return Organization.from_row(row)
 
     @strawberry.mutation(description="Set the needs of the caller's own organization (member keys).")

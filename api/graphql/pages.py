@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 
 from api.graphql.limits import check_page_size
+from api.graphql.loaders import MembersPage
 from api.graphql.types import (
     Ctx,
     Organization,
@@ -66,10 +67,8 @@ async def to_filter(
     """The graph filter for the GraphQL filter input (``similarTo`` embedded here, in a worker thread)."""
     given = given or OrganizationFilterInput()
     clusters = _values("clusters", given.clusters)
-    if within_cluster is not None:
-        if clusters:
-            raise InvalidInput("`members` are this cluster's already; leave `clusters` out of the filter")
-        clusters = (within_cluster,)
+    if within_cluster is not None and clusters:
+        raise InvalidInput("`members` are this cluster's already; leave `clusters` out of the filter")
     similar = _text("similarTo", given.similar_to)
     return q.OrganizationFilter(
         roles=_values("roles", given.roles),
@@ -123,16 +122,30 @@ async def organization_page(
     *,
     within_cluster: str | None = None,
 ) -> OrganizationConnection:
-    """One keyset page of organizations; ``totalCount`` runs its count only when asked for."""
-    settings = info.context.settings
+    """One keyset page of organizations (or of one cluster's members, batched with the other clusters' of the
+    response); ``totalCount`` runs its count only when asked for."""
+    context = info.context
+    settings = context.settings
     check_page_size(first, settings.api_max_page_size)
     flt = await to_filter(settings, given, within_cluster=within_cluster)
     order = _order(order_given, flt)
     keyset = decode_cursor(order, after) if after else None
-    query, params = q.organizations_page(
-        flt, order, limit=first + 1, after=keyset, candidates=settings.api_vector_candidates
-    )
-    rows = await info.context.graph.run(query, **params)
+    candidates = settings.api_vector_candidates
+    if within_cluster is not None:
+        page = MembersPage(filter=flt, order=order, limit=first + 1, after=keyset)
+        rows = await context.loaders.members.load((within_cluster, page))
+
+        async def count() -> int:
+            return int(await context.loaders.member_total.load((within_cluster, page)))
+
+    else:
+        query, params = q.organizations_page(flt, order, limit=first + 1, after=keyset, candidates=candidates)
+        rows = await context.graph.run(query, **params)
+
+        async def count() -> int:
+            count_query, count_params = q.organizations_count(flt, candidates=candidates)
+            return int((await context.graph.run(count_query, **count_params))[0]["total"])
+
     edges = [
         OrganizationEdge(
             cursor=encode_cursor(order, row["sort_key"], row["organization"]["id"]),
@@ -144,5 +157,5 @@ async def organization_page(
     return OrganizationConnection(
         edges=edges,
         page_info=PageInfo(has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None),
-        count_query=q.organizations_count(flt, candidates=settings.api_vector_candidates),
+        count=count,
     )

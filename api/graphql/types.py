@@ -3,6 +3,7 @@ request's DataLoaders (see ``loaders.py``), so a page costs a constant number of
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any
 
@@ -228,13 +229,11 @@ class OrganizationEdge:
 class OrganizationConnection:
     edges: list[OrganizationEdge]
     page_info: PageInfo
-    count_query: strawberry.Private[Any]
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="How many organizations match the filter, over all pages.")
-    async def total_count(self, info: Ctx) -> int:
-        query, params = self.count_query
-        rows = await info.context.graph.run(query, **params)
-        return int(rows[0]["total"])
+    async def total_count(self) -> int:
+        return await self.count()
 
 
 @strawberry.input(description="Filters combine with AND; a list matches any of its values.")

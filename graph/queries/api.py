@@ -121,6 +121,15 @@ CAN_SEE_NEEDS_OF = Query(
 
 APPLIED_VERSIONS = Query("api.applied_versions", "MATCH (m:Migration) RETURN m.version AS version")
 
+BENCH_SEEKERS = Query(
+    "api.bench_seekers",
+    "MATCH (m:Organization)-[:MANAGES]->(:Cluster)<-[:MEMBER_OF]-(o:Organization) "
+    "WHERE o.needs_embedding IS NOT NULL "
+    "WITH m, collect(o.id)[..$limit] AS ids ORDER BY size(ids) DESC LIMIT 1 "
+    "UNWIND ids AS id RETURN id, m.id AS manager",
+)
+"""Members with embedded needs of the cluster organization that has most of them (``bench/bench_api.py``)."""
+
 # --- API keys ---------------------------------------------------------------------------------------------
 
 CREATE_API_KEY = Query(
@@ -275,6 +284,22 @@ def _conditions(fragments: list[LiteralString]) -> LiteralString:
     return " AND ".join(fragments) if fragments else "true"
 
 
+_MEMBERS: LiteralString = "MATCH (:Cluster {id: cluster_id})<-[:MEMBER_OF]-(o:Organization) WHERE "
+_IN_CLUSTER: LiteralString = "EXISTS { (o)-[:MEMBER_OF]->(:Cluster {id: cluster_id}) }"
+_PER_CLUSTER: LiteralString = "UNWIND $cluster_ids AS cluster_id CALL (cluster_id) { "
+
+
+def _scoped(head: LiteralString, fragments: list[LiteralString], per_cluster: bool) -> LiteralString:
+    """Per cluster (``$cluster_ids``, one page or count each): all organizations become the cluster's
+    members; a full-text or vector source keeps its rows that are members."""
+    if not per_cluster:
+        return head
+    if head == _ALL:
+        return _MEMBERS
+    fragments.append(_IN_CLUSTER)
+    return head
+
+
 def organizations_page(
     flt: OrganizationFilter,
     order: Order,
@@ -282,39 +307,54 @@ def organizations_page(
     limit: int,
     after: tuple[Any, str] | None,
     candidates: int,
+    per_cluster: bool = False,
 ) -> tuple[Query, dict[str, Any]]:
     """One page of organizations matching ``flt`` in ``order``, starting after the keyset ``after``
-    (``(sort key, id)`` of the previous page's last row). Rows: ``organization``, ``score``, ``sort_key``."""
+    (``(sort key, id)`` of the previous page's last row). Rows: ``organization``, ``score``, ``sort_key``.
+
+    ``per_cluster``: one such page of members for each cluster in ``$cluster_ids`` (the caller binds it), all
+    in one query; rows also carry ``cluster_id``. So ``Cluster.members`` costs one query, not one per cluster.
+    """
     params: dict[str, Any] = {"limit": limit}
     head, text_is_filter = _source(flt, params, candidates)
     fragments = _where(flt, params, text_is_filter)
+    head = _scoped(head, fragments, per_cluster)
     key = (order.field, order.descending)
     if after is not None:
         fragments.append(_AFTER[key])
         params["after_key"], params["after_id"] = after
-    tail: LiteralString = _ALL_SCORE if head == _ALL else "WITH o, score "
-    text = (
-        head
-        + _conditions(fragments)
-        + " "
-        + tail
-        + _ORDER_BY[key]
-        + "LIMIT $limit RETURN "
-        + ORGANIZATION_FIELDS
-        + " AS organization, score, "
-        + _SORT_KEYS[order.field]
-        + " AS sort_key"
-    )
+    tail: LiteralString = _ALL_SCORE if head in (_ALL, _MEMBERS) else "WITH o, score "
+    body = head + _conditions(fragments) + " " + tail + _ORDER_BY[key] + "LIMIT $limit "
+    sort_key = _SORT_KEYS[order.field]
+    if per_cluster:
+        text = (
+            _PER_CLUSTER
+            + body
+            + "RETURN o, score, "
+            + sort_key
+            + " AS sort_key } RETURN cluster_id, "
+            + ORGANIZATION_FIELDS
+            + " AS organization, score, sort_key"
+        )
+        return Query("api.cluster_members_page", text), params
+    text = body + "RETURN " + ORGANIZATION_FIELDS + " AS organization, score, " + sort_key + " AS sort_key"
     return Query("api.organizations_page", text), params
 
 
-def organizations_count(flt: OrganizationFilter, *, candidates: int) -> tuple[Query, dict[str, Any]]:
-    """How many organizations match ``flt`` (the connection's ``totalCount``)."""
+def organizations_count(
+    flt: OrganizationFilter, *, candidates: int, per_cluster: bool = False
+) -> tuple[Query, dict[str, Any]]:
+    """How many organizations match ``flt`` (the connection's ``totalCount``); ``per_cluster`` as in
+    :func:`organizations_page`, with rows ``cluster_id``, ``total``."""
     params: dict[str, Any] = {}
     head, text_is_filter = _source(flt, params, candidates)
     fragments = _where(flt, params, text_is_filter)
-    text = head + _conditions(fragments) + " RETURN count(o) AS total"
-    return Query("api.organizations_count", text), params
+    head = _scoped(head, fragments, per_cluster)
+    body = head + _conditions(fragments) + " RETURN count(o) AS total"
+    if per_cluster:
+        text = _PER_CLUSTER + body + " } RETURN cluster_id, total"
+        return Query("api.cluster_members_count", text), params
+    return Query("api.organizations_count", body), params
 
 
 def valid_order(order: Order) -> bool:

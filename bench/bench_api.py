@@ -1,0 +1,345 @@
+"""GraphQL API benchmark: latency and throughput at 1, 8 and 32 concurrent clients, and the GraphQL tax.
+
+Scenarios, each asked of ``/graphql`` and, in the same run, of a plain FastAPI JSON endpoint that runs the
+same graph queries (and the same key check) and returns the same payload without GraphQL:
+
+  (a) a page of 50 organizations with their clusters and capabilities (pages spread over the keyset),
+  (b) partnerSuggestions with limit 10 for organizations that state needs,
+  (c) search (hybrid full-text + vector) for need-like texts.
+
+The server runs in its own process (uvicorn, one worker) so client and server do not share an event loop.
+When the graph holds fewer than ``--orgs`` organizations, the script generates a region with the ingest
+engineer's generator, loads it and embeds it first (slow the first time; idempotent afterwards).
+
+    python bench/bench_api.py --orgs 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import uvicorn
+from fastapi import FastAPI, Request
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import ingest  # noqa: E402
+import matching  # noqa: E402
+from api.app import create_app  # noqa: E402
+from api.auth import ApiRole, authenticate, create_key  # noqa: E402
+from api.graphql.pages import embed  # noqa: E402
+from graph import admin  # noqa: E402
+from graph.db import Graph  # noqa: E402
+from graph.queries import api as q  # noqa: E402
+from ingest.generate import generate  # noqa: E402
+from schema.settings import Settings  # noqa: E402
+
+console = Console()
+
+PAGE = """query($after: String) { organizations(first: 50, after: $after) { edges { node {
+    id name role clusters { id name } capabilities { id name } } } } }"""
+SUGGEST = """query($org: ID!) { partnerSuggestions(organizationId: $org, limit: 10) {
+    score partner { id name role } reasons { signal share sentence } matchedNeed matchedCapability } }"""
+SEARCH = """query($text: String!) { search(text: $text, limit: 10) {
+    score textScore vectorScore organization { id name role } } }"""
+SEARCH_TEXTS = [
+    "predictive maintenance for packaging machines",
+    "computer vision quality inspection",
+    "food safety laboratory analysis",
+    "cloud software for logistics planning",
+    "precision machining of aluminium parts",
+    "energy efficiency consulting for factories",
+    "industrial robotics integration",
+    "sustainable packaging materials",
+]
+
+
+# --- the server: the API plus plain JSON endpoints for the same payloads -----------------------------------
+
+
+def plain_app(settings: Settings) -> FastAPI:
+    """The API app with ``/plain/*`` endpoints that answer the same payloads without GraphQL."""
+    app = create_app(settings)
+
+    async def caller(request: Request) -> None:
+        await authenticate(request.app.state.graph, request.headers.get("authorization"))
+
+    @app.get("/plain/page")
+    async def page(request: Request, after: str | None = None) -> dict[str, Any]:
+        await caller(request)
+        graph = request.app.state.graph
+        keyset = tuple(after.split("\x1f", 1)) if after else None
+        query, params = q.organizations_page(
+            q.OrganizationFilter(),
+            q.Order(),
+            limit=50,
+            after=keyset,
+            candidates=settings.api_vector_candidates,
+        )
+        rows = await graph.run(query, **params)
+        ids = [row["organization"]["id"] for row in rows]
+        clusters = {r["id"]: r["clusters"] for r in await graph.run(q.CLUSTERS_OF, ids=ids)}
+        capabilities = {r["id"]: r["capabilities"] for r in await graph.run(q.CAPABILITIES_OF, ids=ids)}
+        edges = [
+            {
+                "node": {
+                    "id": org["id"],
+                    "name": org["name"],
+                    "role": org["role"].upper(),
+                    "clusters": [{"id": c["id"], "name": c["name"]} for c in clusters.get(org["id"], [])],
+                    "capabilities": capabilities.get(org["id"], []),
+                }
+            }
+            for org in (row["organization"] for row in rows)
+        ]
+        return {"data": {"organizations": {"edges": edges}}}
+
+    @app.get("/plain/suggest")
+    async def suggest(request: Request, org: str) -> dict[str, Any]:
+        await caller(request)
+        found = await anyio.to_thread.run_sync(
+            lambda: matching.suggest(request.app.state.sync_graph, org, limit=10, settings=settings)
+        )
+        return {
+            "data": {
+                "partnerSuggestions": [
+                    {
+                        "score": s.score,
+                        "partner": {"id": s.id, "name": s.name, "role": s.role.upper()},
+                        "reasons": [{"signal": k, "share": v, "sentence": k} for k, v in s.shares.items()],
+                        "matchedNeed": s.best_pair.need if s.best_pair else None,
+                        "matchedCapability": s.best_pair.capability if s.best_pair else None,
+                    }
+                    for s in found
+                ]
+            }
+        }
+
+    @app.get("/plain/search")
+    async def search(request: Request, text: str) -> dict[str, Any]:
+        await caller(request)
+        query, params = q.hybrid_search(
+            q.OrganizationFilter(),
+            text=text,
+            vector=list(await embed(settings, text)),
+            limit=10,
+            candidates=settings.api_vector_candidates,
+            text_weight=settings.api_search_text_weight,
+        )
+        rows = await request.app.state.graph.run(query, **params)
+        hits = [
+            {
+                "score": r["score"],
+                "textScore": r["text_score"],
+                "vectorScore": r["vector_score"],
+                "organization": {k: r["organization"][k] for k in ("id", "name", "role")},
+            }
+            for r in rows
+        ]
+        return {"data": {"search": hits}}
+
+    return app
+
+
+def serve(port: int) -> None:
+    uvicorn.run(plain_app(Settings()), host="127.0.0.1", port=port, log_level="warning")
+
+
+# --- preparing the graph -----------------------------------------------------------------------------------
+
+
+def prepare(settings: Settings, orgs: int) -> None:
+    """Make sure the graph holds ``orgs`` generated organizations, embedded."""
+    with Graph.connect(settings) as graph:
+        have = admin.node_counts(graph).get("Organization", 0)
+        if have < orgs:
+            console.print(f"graph has {have} organizations; generating and loading {orgs} (slow, once)")
+            admin.delete_data(graph)
+            folder = Path(tempfile.mkdtemp(prefix="bench-api-"))
+            generate(folder, orgs=orgs, seed=7)
+            files = sorted(p for p in folder.iterdir() if p.is_file())
+            started = time.perf_counter()
+            ingest.load(graph, files, batch_size=settings.batch_size)
+            console.print(f"loaded in {time.perf_counter() - started:.0f} s; embedding")
+        started = time.perf_counter()
+        summary = matching.embed(graph, settings)
+        console.print(
+            f"embeddings up to date ({summary.total_encoded} encoded, {time.perf_counter() - started:.0f} s)"
+        )
+
+
+def fixtures(settings: Settings) -> tuple[str, list[str]]:
+    """A manager key (it may ask for suggestions for its clusters' members) and members with stated needs."""
+    with Graph.connect(settings) as graph:
+        rows = graph.run(q.BENCH_SEEKERS, limit=200)
+        manager = rows[0]["manager"]
+        key = create_key(graph, ApiRole.CLUSTER_MANAGER, manager, label="bench").secret
+    return key, [row["id"] for row in rows if row["manager"] == manager]
+
+
+# --- clients -----------------------------------------------------------------------------------------------
+
+
+async def measure(
+    base: str, key: str, requests: list[Callable[[httpx.AsyncClient], Any]], clients: int, seconds: float
+) -> tuple[list[float], float]:
+    """Run ``clients`` concurrent loops over ``requests`` for ``seconds``; latencies (ms) and requests/s."""
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as http:
+
+        async def loop(index: int) -> None:
+            rng = random.Random(index)
+            while time.perf_counter() < deadline:
+                send = rng.choice(requests)
+                started = time.perf_counter()
+                response = await send(http)
+                latencies.append(1000 * (time.perf_counter() - started))
+                response.raise_for_status()
+                body = response.json()
+                if body.get("errors"):
+                    raise RuntimeError(f"request failed: {body['errors']}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(loop(i) for i in range(clients)))
+        elapsed = time.perf_counter() - started
+    return latencies, len(latencies) / elapsed
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def page_cursors(base: str, key: str, pages: int) -> tuple[list[str | None], list[str | None]]:
+    """Cursors of the first ``pages`` pages, for GraphQL (opaque) and for the plain endpoint (raw keyset)."""
+    query = """query($after: String) { organizations(first: 50, after: $after) {
+        pageInfo { endCursor } edges { node { id name } } } }"""
+    graphql: list[str | None] = [None]
+    plain: list[str | None] = [None]
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}) as http:
+        for _ in range(pages - 1):
+            body = (
+                await http.post("/graphql", json={"query": query, "variables": {"after": graphql[-1]}})
+            ).json()
+            connection = body["data"]["organizations"]
+            last = connection["edges"][-1]["node"]
+            graphql.append(connection["pageInfo"]["endCursor"])
+            plain.append(f"{last['name']}\x1f{last['id']}")
+    return graphql, plain
+
+
+async def run(args: argparse.Namespace) -> None:
+    settings = Settings()
+    prepare(settings, args.orgs)
+    key, seekers = fixtures(settings)
+    port = args.port
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([sys.executable, __file__, "--serve", "--port", str(port)], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.5)
+        graphql_cursors, plain_cursors = await page_cursors(base, key, 20)
+
+        def gql(query: str, variables: dict[str, Any]) -> Callable[[httpx.AsyncClient], Any]:
+            return lambda http: http.post("/graphql", json={"query": query, "variables": variables})
+
+        def get(path: str, params: dict[str, Any]) -> Callable[[httpx.AsyncClient], Any]:
+            clean = {k: v for k, v in params.items() if v is not None}
+            return lambda http: http.get(path, params=clean)
+
+        scenarios = {
+            "(a) page of 50 + clusters + capabilities": (
+                [gql(PAGE, {"after": c}) for c in graphql_cursors],
+                [get("/plain/page", {"after": c}) for c in plain_cursors],
+            ),
+            "(b) partnerSuggestions limit 10": (
+                [gql(SUGGEST, {"org": s}) for s in seekers],
+                [get("/plain/suggest", {"org": s}) for s in seekers],
+            ),
+            "(c) search limit 10": (
+                [gql(SEARCH, {"text": t}) for t in SEARCH_TEXTS],
+                [get("/plain/search", {"text": t}) for t in SEARCH_TEXTS],
+            ),
+        }
+        table = Table(title=f"GraphQL API, {args.orgs:,} organizations, {args.seconds:g} s per cell")
+        for column in (
+            "scenario",
+            "clients",
+            "GraphQL p50 ms",
+            "p95 ms",
+            "req/s",
+            "plain p50 ms",
+            "p95 ms",
+            "req/s",
+            "tax (p50 ratio)",
+        ):
+            table.add_column(column, justify="right" if column != "scenario" else "left")
+        for name, (graphql_requests, plain_requests) in scenarios.items():
+            await measure(base, key, graphql_requests, 2, 2)  # warm up caches and the model
+            await measure(base, key, plain_requests, 2, 2)
+            for clients in args.clients:
+                g_lat, g_rate = await measure(base, key, graphql_requests, clients, args.seconds)
+                p_lat, p_rate = await measure(base, key, plain_requests, clients, args.seconds)
+                g50, p50 = statistics.median(g_lat), statistics.median(p_lat)
+                table.add_row(
+                    name,
+                    str(clients),
+                    f"{g50:.1f}",
+                    f"{percentile(g_lat, 0.95):.1f}",
+                    f"{g_rate:.0f}",
+                    f"{p50:.1f}",
+                    f"{percentile(p_lat, 0.95):.1f}",
+                    f"{p_rate:.0f}",
+                    f"{g50 / p50:.2f}x",
+                )
+                console.print(f"{name} @{clients}: GraphQL p50 {g50:.1f} ms, plain p50 {p50:.1f} ms")
+        console.print(table)
+        console.print("targets: (a) p95 <= 60 ms @8, (b) p95 <= 120 ms @8, GraphQL tax <= 2x")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--orgs", type=int, default=100_000, help="organizations in the graph")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32], help="concurrent clients")
+    parser.add_argument("--seconds", type=float, default=8.0, help="measuring time per cell")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.port)
+    else:
+        asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
