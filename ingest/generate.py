@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 # sector -> (cluster name, capabilities (term, what offering it means), sectors it buys from)
 SECTORS: dict[str, tuple[str, list[tuple[str, str]], list[str]]] = {
@@ -148,7 +148,28 @@ OTHER_ROLES = [
     ("public_body", 0.01),
     ("other", 0.01),
 ]
-SYLLABLES = "al an ber bor dan del fen gar hal kor lin mar nor ost rav sel ster tal ven wald".split()
+SYLLABLES = [
+    "al",
+    "an",
+    "ber",
+    "bor",
+    "dan",
+    "del",
+    "fen",
+    "gar",
+    "hal",
+    "kor",
+    "lin",
+    "mar",
+    "nor",
+    "ost",
+    "rav",
+    "sel",
+    "ster",
+    "tal",
+    "ven",
+    "wald",
+]
 FIRM_WORDS = ["Werke", "Technik", "Systems", "Solutions", "Industries", "Labs", "Group", "Works", "Partners"]
 LEGAL = ["GmbH", "AG", "KG", "Ltd", "SA", "BV", "Oy", "s.r.o.", ""]
 RESEARCH_NAMES = {
@@ -199,15 +220,12 @@ class Generated:
 
 @contextmanager
 def _writer(path: Path, compress: bool) -> Iterator[Any]:
-    handle: IO[str] = (
-        gzip.open(path, "wt", encoding="utf-8", newline="", compresslevel=3)
-        if compress
-        else path.open("w", encoding="utf-8", newline="")
-    )
-    try:
-        yield csv.writer(handle)
-    finally:
-        handle.close()
+    if compress:
+        with gzip.open(path, "wt", encoding="utf-8", newline="", compresslevel=3) as handle:
+            yield csv.writer(handle)
+    else:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            yield csv.writer(handle)
 
 
 def _name(rng: random.Random) -> str:
@@ -234,7 +252,10 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     (out / "truth").mkdir(exist_ok=True)
     suffix = ".csv.gz" if compress else ".csv"
-    paths = {name: out / f"{name}{suffix}" for name in ("clusters", "organizations", "memberships", "collaborations")}
+    paths = {
+        name: out / f"{name}{suffix}"
+        for name in ("clusters", "organizations", "memberships", "collaborations")
+    }
     sectors = list(SECTORS)
     region_names = [f"{_name(rng)} Region" for _ in range(regions)]
     centres = [(rng.uniform(45.0, 55.0), rng.uniform(5.0, 25.0)) for _ in range(regions)]
@@ -246,7 +267,16 @@ def generate(
         w.writerow(["id", "name", "sector", "region", "stage", "managed_by"])
         stages = ["emergent", "growth", "mature", "transformative"]
         for (r, s), cid in cluster_ids.items():
-            w.writerow([cid, f"{region_names[r]} {SECTORS[s][0]} Cluster", s, region_names[r], rng.choice(stages), ""])
+            w.writerow(
+                [
+                    cid,
+                    f"{region_names[r]} {SECTORS[s][0]} Cluster",
+                    s,
+                    region_names[r],
+                    rng.choice(stages),
+                    "",
+                ]
+            )
 
     # offerers[(region, capability)] -> org ids, filled while writing organizations
     offerers: dict[tuple[int, str], list[str]] = {}
@@ -339,7 +369,9 @@ def generate(
                 continue
             seen.add(pair)
             kind = "supplier" if capability else rng.choice(["joint_project", "customer", "mentoring"])
-            w.writerow([a, b, kind, f"{rng.randint(2005, 2024)}-{rng.randint(1, 12):02d}-01", rng.randint(1, 5)])
+            w.writerow(
+                [a, b, kind, f"{rng.randint(2005, 2024)}-{rng.randint(1, 12):02d}-01", rng.randint(1, 5)]
+            )
             truth.writerow([a, b, capability])
             written += 1
             planted += bool(capability)

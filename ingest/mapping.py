@@ -55,6 +55,7 @@ class Mapping:
     ignore: frozenset[str] = frozenset()
     list_separator: str = LIST_SEPARATOR
     origin: str = "(identity)"
+    _cache: dict[Any, list[tuple[str, str]]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls, path: Path) -> Mapping:
@@ -140,13 +141,22 @@ class Mapping:
             if name
         }
 
+    def _pairs(self, columns: tuple[str, ...], allowed: frozenset[str]) -> list[tuple[str, str]]:
+        """(source column, canonical field) pairs for rows with these columns; cached, since the rows of a
+        CSV file all share one header."""
+        key = (columns, allowed)
+        pairs = self._cache.get(key)
+        if pairs is None:
+            candidates = self.columns.items() if self.columns else ((c, canonical_name(c)) for c in columns)
+            pairs = [(column, target) for column, target in candidates if target in allowed]
+            if len(self._cache) < 1024:
+                self._cache[key] = pairs
+        return pairs
+
     def apply(self, row: dict[str, Any], allowed: frozenset[str]) -> tuple[dict[str, Any], list[str]]:
         """Canonical values (only ``allowed`` fields) of one source row, and the fields a template filled."""
         out: dict[str, Any] = dict(self.constants)
-        pairs = self.columns.items() if self.columns else ((column, canonical_name(column)) for column in row)
-        for column, target in pairs:
-            if target not in allowed:
-                continue
+        for column, target in self._pairs(tuple(row), allowed):
             value = row.get(column)
             if isinstance(value, str):
                 value = value.strip()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import urlsplit
+from functools import lru_cache
 
 # Legal forms dropped from names before comparing (European ones first; matched as whole words).
 LEGAL_FORMS = frozenset(
@@ -79,14 +79,19 @@ LEGAL_FORMS = frozenset(
 _FOLD = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "þ": "th"})
 
 
+_TRANSLITERATED = re.compile(r"([aou])e")
+_HOST_END = re.compile(r"[/:?#]")
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+
+
 def fold(text: str) -> str:
     """Lower case, accents and punctuation removed, whitespace collapsed:
     ``"Bäckerei-Huber!"`` -> ``"backerei huber"``."""
-    text = text.lower().translate(_FOLD)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[^\w\s]|_", " ", text)
-    return " ".join(text.split())
+    text = text.lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(_PUNCTUATION.sub(" ", text).split())
 
 
 def name_key(name: str | None, city: str | None) -> str | None:
@@ -97,10 +102,15 @@ def name_key(name: str | None, city: str | None) -> str | None:
     if not name or not city:
         return None
     # German transliterations (ae, oe, ue) compare equal to the folded umlauts (a, o, u).
-    folded = re.sub(r"([aou])e", r"\1", fold(name.replace(".", "")))
+    folded = _TRANSLITERATED.sub(r"\1", fold(name.replace(".", "")))
     words = folded.split()
     kept = [w for w in words if w not in LEGAL_FORMS] or words
-    return f"{' '.join(kept)}|{fold(city)}"
+    return f"{' '.join(kept)}|{_folded_city(city)}"
+
+
+@lru_cache(maxsize=65536)
+def _folded_city(city: str) -> str:
+    return fold(city)
 
 
 def domain(website: str | None) -> str | None:
@@ -108,18 +118,14 @@ def domain(website: str | None) -> str | None:
     ``"https://WWW.Huber.at/shop"`` -> ``"huber.at"``."""
     if not website:
         return None
-    text = website.strip()
-    if "://" not in text:
-        text = "http://" + text
-    try:
-        host = urlsplit(text).hostname
-    except ValueError:
-        return None
-    if not host or "." not in host:
+    host = website.strip().lower().split("://", 1)[-1]
+    host = _HOST_END.split(host, 1)[0].rsplit("@", 1)[-1].rstrip(".")
+    if "." not in host or " " in host:
         return None
     return host.removeprefix("www.")
 
 
+@lru_cache(maxsize=65536)
 def capability_id(name: str) -> str:
     """Capabilities are one node per folded term: ``"Machine Vision"`` and ``"machine-vision"`` are one."""
     return fold(name).replace(" ", "-")

@@ -26,7 +26,7 @@ from ingest import readers, writer
 from ingest.kinds import detect_kind
 from ingest.mapping import IDENTITY, Mapping
 from ingest.report import Ambiguity, FileSummary, Merge, Outcome, Reject, RejectWriter, Summary
-from ingest.resolve import DEFAULT_RULES, OrganizationIndex, hash_entry
+from ingest.resolve import DEFAULT_RULES, Keys, OrganizationIndex, hash_entry
 from schema.errors import IngestError
 from schema.graph_model import Label, RelType
 from schema.models import (
@@ -74,15 +74,21 @@ def plan(
 ) -> list[PlannedFile]:
     """Detect format, kind and mapping of every file, and order the files by dependency.
 
-    ``mapping`` applies to every file; without it, a file ``NAME.csv`` (``.json``, ``.jsonl``, ``.gz``...)
-    uses ``NAME.mapping.yaml`` beside it when there is one, else canonical column names.
+    ``mapping`` is a mapping (file) for every file, or a folder holding ``NAME.mapping.yaml`` for each file
+    ``NAME.csv`` (``.json``, ``.jsonl``, ``.gz``...). Without it, a file uses ``NAME.mapping.yaml`` beside
+    it when there is one, else canonical column names.
     """
-    given = mapping if isinstance(mapping, Mapping) else Mapping.load(Path(mapping)) if mapping else None
+    folder = Path(mapping) if mapping is not None and not isinstance(mapping, Mapping) else None
+    if folder is not None and folder.is_dir():
+        given = None
+    else:
+        given = mapping if isinstance(mapping, Mapping) else Mapping.load(folder) if folder else None
+        folder = None
     forced = RecordKind(kind) if kind else None
     planned = []
     for raw in paths:
         path = Path(raw)
-        chosen = given or sibling_mapping(path) or IDENTITY
+        chosen = given or named_mapping(path, folder or path.parent) or IDENTITY
         fmt = readers.detect(path)
         columns = readers.columns(path, fmt)
         file_kind = forced or chosen.kind or detect_kind(chosen.fields(columns), str(path))
@@ -108,11 +114,11 @@ def plan(
     return planned
 
 
-def sibling_mapping(path: Path) -> Mapping | None:
-    """``research.csv.gz`` -> ``research.mapping.yaml`` (or ``.yml``) in the same folder, if it exists."""
+def named_mapping(path: Path, folder: Path) -> Mapping | None:
+    """The mapping of ``research.csv.gz`` in ``folder``: ``research.mapping.yaml`` (or ``.yml``), if any."""
     stem = path.name.split(".")[0]
     for suffix in (".mapping.yaml", ".mapping.yml"):
-        candidate = path.with_name(stem + suffix)
+        candidate = folder / (stem + suffix)
         if candidate.is_file():
             return Mapping.load(candidate)
     return None
@@ -179,6 +185,9 @@ def _link_key(a: str, b: str, kind: str | None = None) -> str:
     return f"{a}\x1f{b}\x1f{kind or ''}"
 
 
+_SKIPPED = frozenset({Outcome.UNCHANGED, Outcome.MERGED})  # outcomes of link rows that write nothing
+
+
 def _change(known: dict[str, str | None], key: str, digest: str) -> Outcome:
     """Added, updated or unchanged, by the content hash stored for ``key``; remembers the new hash."""
     if known.get(key) is None:  # new, or a MEMBER_OF edge an organization's ``clusters`` list created
@@ -222,6 +231,16 @@ class Run:
         self.reject_file = RejectWriter(rejects) if rejects else None
         self.progress = progress
         self.managers: dict[str, str] = {}
+        # Keys written in this run: a later row with the same key is folded into the first ("merged",
+        # not written), so duplicates in a registry cannot flip a node back and forth between loads.
+        self.seen: set[str] = set()
+
+    def _first(self, key: str) -> bool:
+        """Whether ``key`` turns up for the first time in this run."""
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
 
     # --- rows -> outcomes ----------------------------------------------------------------------------------
 
@@ -233,8 +252,13 @@ class Run:
                     "clusters", f"cluster {cluster!r} exists nowhere (not in the graph, not loaded)"
                 )
         orgs = self.state.orgs
+        if not self._first(f"O\x1f{record.id}"):
+            node = orgs.node_of(record.id) or record.id
+            self._keep(self.summary.merges, Merge(file.file, number, record.id, node, "same id"))
+            return Outcome.MERGED, None
         known_before = orgs.node_of(record.id) is not None
-        resolution = orgs.resolve(record)
+        keys = Keys.of(record)
+        resolution = orgs.resolve(record, keys)
         digest = content_hash(record)
         prefix, entry = hash_entry(record.id, digest)
         if resolution.ambiguous:
@@ -256,8 +280,10 @@ class Run:
                 self.summary.merges,
                 Merge(file.file, number, record.id, resolution.node, resolution.rule or ""),
             )
-        orgs.remember(record, resolution.node, entry)
-        return outcome, writer.organization_row(record, resolution.node, resolution.primary, prefix, entry)
+        fresh = outcome is Outcome.ADDED and resolution.node not in orgs.alias
+        orgs.remember(record, keys, resolution.node, entry)
+        row = writer.organization_row(record, keys, resolution.node, resolution.primary, fresh, prefix, entry)
+        return outcome, row
 
     def _organization_of(self, record_id: str, field_name: str) -> str:
         node = self.state.orgs.node_of(record_id)
@@ -276,22 +302,23 @@ class Run:
 
     def _cluster(self, record: ClusterRecord, file: FileSummary, number: int) -> Any:
         digest = content_hash(record)
-        outcome = _change(self.state.nodes(Label.CLUSTER), record.id, digest)
+        outcome = self._change(self.state.nodes(Label.CLUSTER), f"C\x1f{record.id}", record.id, digest)
         if record.managed_by:
             self.managers[record.id] = record.managed_by
-        return outcome, None if outcome is Outcome.UNCHANGED else writer.cluster_row(record, digest)
+        return outcome, None if outcome in _SKIPPED else writer.cluster_row(record, digest)
 
     def _project(self, record: ProjectRecord, file: FileSummary, number: int) -> Any:
         digest = content_hash(record)
-        outcome = _change(self.state.nodes(Label.PROJECT), record.id, digest)
-        return outcome, None if outcome is Outcome.UNCHANGED else writer.project_row(record, digest)
+        outcome = self._change(self.state.nodes(Label.PROJECT), f"P\x1f{record.id}", record.id, digest)
+        return outcome, None if outcome in _SKIPPED else writer.project_row(record, digest)
 
     def _membership(self, record: MembershipRecord, file: FileSummary, number: int) -> Any:
         node = self._organization_of(record.organization, "organization")
         self._known(Label.CLUSTER, record.cluster, "cluster")
         digest = content_hash(record, node)
-        outcome = _change(self.state.links(RelType.MEMBER_OF), _link_key(node, record.cluster), digest)
-        return outcome, None if outcome is Outcome.UNCHANGED else writer.membership_row(record, node, digest)
+        key = _link_key(node, record.cluster)
+        outcome = self._change(self.state.links(RelType.MEMBER_OF), f"M\x1f{key}", key, digest)
+        return outcome, None if outcome in _SKIPPED else writer.membership_row(record, node, digest)
 
     def _collaboration(self, record: CollaborationRecord, file: FileSummary, number: int) -> Any:
         a = self._organization_of(record.source, "source")
@@ -304,19 +331,22 @@ class Run:
         payload = record.model_copy(update={"source": low, "target": high})
         digest = content_hash(payload)
         key = _link_key(low, high, record.kind.value)
-        outcome = _change(self.state.links(RelType.COLLABORATES_WITH), key, digest)
-        return outcome, None if outcome is Outcome.UNCHANGED else writer.collaboration_row(
-            record, a, b, digest
-        )
+        outcome = self._change(self.state.links(RelType.COLLABORATES_WITH), f"W\x1f{key}", key, digest)
+        return outcome, None if outcome in _SKIPPED else writer.collaboration_row(record, a, b, digest)
 
     def _participation(self, record: ParticipationRecord, file: FileSummary, number: int) -> Any:
         node = self._organization_of(record.organization, "organization")
         self._known(Label.PROJECT, record.project, "project")
         digest = content_hash(record, node)
-        outcome = _change(self.state.links(RelType.PARTICIPATES_IN), _link_key(node, record.project), digest)
-        return outcome, None if outcome is Outcome.UNCHANGED else writer.participation_row(
-            record, node, digest
-        )
+        key = _link_key(node, record.project)
+        outcome = self._change(self.state.links(RelType.PARTICIPATES_IN), f"I\x1f{key}", key, digest)
+        return outcome, None if outcome in _SKIPPED else writer.participation_row(record, node, digest)
+
+    def _change(self, known: dict[str, str | None], run_key: str, key: str, digest: str) -> Outcome:
+        """The outcome of a cluster, project or link row; a repeat of a key within the run is merged."""
+        if not self._first(run_key):
+            return Outcome.MERGED
+        return _change(known, key, digest)
 
     # --- files ---------------------------------------------------------------------------------------------
 
@@ -375,7 +405,6 @@ class Run:
                 self._reject(file, row.number, [("(row)", row.error)])
                 continue
             values, templated = planned.mapping.apply(row.values, planned.allowed)
-            values = {k: v for k, v in values.items() if v is not None and v != ""}
             try:
                 record = model.model_validate(values)
                 outcome, prepared = handle(record, file, row.number)
@@ -471,7 +500,8 @@ def load(
     )
     summary = run.summary
     target = None if dry_run else graph
-    out = writer.Writer(target, writer.Writer.provenance("", "", summary.run_id, run.at))
+    sender = writer.BackgroundSender(target) if target is not None else None
+    out = writer.Writer(sender, writer.Writer.provenance("", "", summary.run_id, run.at))
     if target is not None:
         target.run(
             q.START_RUN,
@@ -484,12 +514,27 @@ def load(
     status = "failed"
     try:
         for planned in files:
-            run.load_file(planned, out.for_file(planned.source, planned.hash))
+            file_out = out.for_file(planned.source, planned.hash)
+            run.load_file(planned, file_out)
+            file_out.drain()
         run.link_managers(out.for_file("", ""))
+        out.drain()
         if derive_collaborations and target is not None:
-            summary.derived_collaborations = derive_joint_projects(target, out.for_file("derived", "").prov)
+            changed = any(
+                f.outcomes[Outcome.ADDED] + f.outcomes[Outcome.UPDATED]
+                for f in summary.files
+                if f.kind in (RecordKind.PROJECTS, RecordKind.PARTICIPATIONS)
+            )
+            existing = int(target.run(q.COUNT_DERIVED)[0]["count"])
+            summary.derived_collaborations = (
+                derive_joint_projects(target, out.for_file("derived", "").prov)
+                if changed or not existing
+                else existing
+            )
         status = "completed"
     finally:
+        if sender is not None:
+            sender.close()
         summary.seconds = time.perf_counter() - started
         if run.reject_file:
             run.reject_file.close()

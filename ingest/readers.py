@@ -12,6 +12,7 @@ import codecs
 import csv
 import gzip
 import hashlib
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -94,8 +95,8 @@ def _legacy_encoding(sample: bytes) -> str:
 
 
 def _open_text(path: Path, encoding: str) -> IO[str]:
-    binary = _open_binary(path)
-    return codecs.getreader(encoding)(binary, errors="strict")  # type: ignore[return-value]
+    """Text of a (possibly gzip-compressed) file; ``newline=""`` lets the csv module see quoted newlines."""
+    return io.TextIOWrapper(_open_binary(path), encoding=encoding, errors="strict", newline="")
 
 
 def detect(path: Path) -> FileFormat:

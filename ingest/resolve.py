@@ -23,6 +23,25 @@ HASH_SEPARATOR = "\u001f"
 
 
 @dataclass(frozen=True)
+class Keys:
+    """The values a record is matched on, computed once per record."""
+
+    registry_id: str | None
+    vat: str | None
+    domain: str | None
+    name_city: str | None
+
+    @classmethod
+    def of(cls, record: OrganizationRecord) -> Keys:
+        return cls(
+            registry_id=record.registry_id,
+            vat=record.vat,
+            domain=normalize.domain(record.website),
+            name_city=normalize.name_key(record.name, record.city),
+        )
+
+
+@dataclass(frozen=True)
 class Resolution:
     """The node a record belongs to. ``primary``: the record is that node's own (its id is the node id)."""
 
@@ -85,16 +104,16 @@ class OrganizationIndex:
             or (vat and record.vat and vat != record.vat)
         )
 
-    def resolve(self, record: OrganizationRecord) -> Resolution:
+    def resolve(self, record: OrganizationRecord, keys: Keys) -> Resolution:
         """Find the node of ``record``; a record already seen under its id keeps its node."""
         known = self.alias.get(record.id)
         if known is not None:
             return Resolution(node=known, primary=known == record.id)
         values = {
-            "registry_id": record.registry_id,
-            "vat": record.vat,
-            "domain": normalize.domain(record.website),
-            "name_city": normalize.name_key(record.name, record.city),
+            "registry_id": keys.registry_id,
+            "vat": keys.vat,
+            "domain": keys.domain,
+            "name_city": keys.name_city,
         }
         first_ambiguity: tuple[str, tuple[str, ...]] | None = None
         for rule in self.rules:
@@ -112,18 +131,12 @@ class OrganizationIndex:
             )
         return Resolution(node=record.id, primary=True)
 
-    def remember(self, record: OrganizationRecord, node: str, hash_entry: str) -> None:
+    def remember(self, record: OrganizationRecord, keys: Keys, node: str, hash_entry: str) -> None:
         """Record that ``record`` now lives in ``node`` (before its batch is written, so later records of
         the same batch resolve to it too)."""
         self.alias[record.id] = node
         self.alias.setdefault(node, node)
-        self._add_keys(
-            node,
-            record.registry_id,
-            record.vat,
-            normalize.domain(record.website),
-            normalize.name_key(record.name, record.city),
-        )
+        self._add_keys(node, keys.registry_id, keys.vat, keys.domain, keys.name_city)
         self.hashes.add(hash_entry)
 
 

@@ -7,6 +7,8 @@ capabilities a batch refers to are merged first, once per run. In a dry run noth
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +17,7 @@ from graph.db import Graph
 from graph.queries import ingest as q
 from graph.query import Query
 from ingest import normalize
+from ingest.resolve import Keys
 from schema.graph_model import SizeClass
 from schema.models import (
     ClusterRecord,
@@ -32,9 +35,10 @@ def _value(value: Any) -> Any:
 
 
 def organization_row(
-    record: OrganizationRecord, node: str, primary: bool, prefix: str, entry: str
+    record: OrganizationRecord, keys: Keys, node: str, primary: bool, fresh: bool, prefix: str, entry: str
 ) -> dict[str, Any]:
-    """The row of ``UPSERT_ORGANIZATIONS`` for one record folded into ``node``."""
+    """The row of ``UPSERT_ORGANIZATIONS`` for one record folded into ``node``; ``fresh`` when the row
+    creates the node (nothing stale to clean up)."""
     props = {
         "name": record.name,
         "role": record.role.value,
@@ -42,7 +46,7 @@ def organization_row(
         "needs": record.needs,
         "needs_visibility": record.needs_visibility.value,
         "website": record.website,
-        "domain": normalize.domain(record.website),
+        "domain": keys.domain,
         "country": record.country,
         "region": record.region,
         "city": record.city,
@@ -54,13 +58,14 @@ def organization_row(
         "sectors": record.sectors or None,
         "registry_id": record.registry_id,
         "vat": record.vat,
-        "name_key": normalize.name_key(record.name, record.city),
+        "name_key": keys.name_city,
     }
     path = normalize.region_path(record.country, record.region, record.city)
     return {
         "id": node,
         "record": record.id,
         "primary": primary,
+        "fresh": fresh,
         "label": record.role.label,
         "props": props,
         "hash_prefix": prefix,
@@ -130,11 +135,55 @@ def participation_row(record: ParticipationRecord, organization: str, content_ha
     }
 
 
+class BackgroundSender:
+    """Runs write queries on one background thread, in order, so that parsing and validating the next batch
+    overlaps with Neo4j writing this one. At most ``depth`` batches wait (memory stays bounded); a failure
+    is raised to the caller on its next call, and nothing queued after it is sent."""
+
+    def __init__(self, graph: Graph, depth: int = 2) -> None:
+        self.graph = graph
+        self._queue: queue.Queue[tuple[Query, dict[str, Any]] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="ingest-writer", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                if self._error is None:
+                    self.graph.run(item[0], **item[1])
+            except BaseException as e:  # noqa: BLE001 - handed to the caller's thread by _raise
+                self._error = e
+            finally:
+                self._queue.task_done()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def send(self, query: Query, **params: Any) -> None:
+        self._raise()
+        self._queue.put((query, params))
+
+    def drain(self) -> None:
+        """Wait until every queued write is committed (before reading the graph or ending a file)."""
+        self._queue.join()
+        self._raise()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+
 @dataclass
 class Writer:
-    """Sends prepared rows to the graph with the run's provenance; a dry run only counts."""
+    """Sends prepared rows to the graph with the run's provenance; a dry run (no sender) only counts."""
 
-    graph: Graph | None
+    sender: BackgroundSender | None
     prov: Mapping[str, Any]
     _regions: set[str] = field(default_factory=set)
     _capabilities: set[str] = field(default_factory=set)
@@ -144,15 +193,19 @@ class Writer:
         return {"source": source, "file_hash": file_hash, "ingest_run": run_id, "ingested_at": at}
 
     def for_file(self, source: str, file_hash: str) -> Writer:
-        """The same writer stamping another source and file hash; the regions and capabilities it has
-        written are shared."""
-        writer = Writer(self.graph, {**self.prov, "source": source, "file_hash": file_hash})
+        """The same writer stamping another source and file hash; the sender, and the regions and
+        capabilities written so far, are shared."""
+        writer = Writer(self.sender, {**self.prov, "source": source, "file_hash": file_hash})
         writer._regions, writer._capabilities = self._regions, self._capabilities
         return writer
 
     def _send(self, query: Query, rows: list[dict[str, Any]]) -> None:
-        if self.graph is not None and rows:
-            self.graph.run(query, rows=rows, prov=dict(self.prov))
+        if self.sender is not None and rows:
+            self.sender.send(query, rows=rows, prov=dict(self.prov))
+
+    def drain(self) -> None:
+        if self.sender is not None:
+            self.sender.drain()
 
     def organizations(self, rows: list[dict[str, Any]], records: list[OrganizationRecord]) -> None:
         """Write organization rows, after the regions and capabilities they point to."""

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -35,18 +35,8 @@ MAX_SHORT = 200
 MAX_LIST_ITEMS = 100
 
 
-def _blank_to_none(value: Any) -> Any:
-    """Registries write a missing value as an empty cell; treat it as absent."""
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
-
-
 def _split_list(value: Any) -> Any:
     """A list column: a JSON list, or one ``;``-separated cell. Empty items are dropped, order kept."""
-    if value is None:
-        return []
     if isinstance(value, str):
         value = value.split(LIST_SEPARATOR)
     if isinstance(value, list | tuple):
@@ -56,28 +46,26 @@ def _split_list(value: Any) -> Any:
 
 
 def _compact(value: str) -> str:
-    return value.strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
+    return value.replace("\u00a0", "").replace(" ", "").replace("'", "")
 
 
 def _float_text(value: Any) -> Any:
     """Decimal numbers: ``48,21`` (decimal comma, as European spreadsheets write it) is ``48.21``."""
-    if isinstance(value, str):
+    if isinstance(value, str) and "," in value:
         text = _compact(value)
-        if re.fullmatch(r"-?\d*,\d+", text):
-            return text.replace(",", ".")
-        return text or None
+        return text.replace(",", ".") if re.fullmatch(r"-?\d*,\d+", text) else text
     return value
 
 
 def _int_text(value: Any) -> Any:
     """Counts: ``1,234``, ``1.234`` and ``1 234`` (thousands separators) are 1234; ``12.0`` is 12."""
-    if isinstance(value, str):
+    if isinstance(value, str) and not value.isdigit():
         text = _compact(value)
         if re.fullmatch(r"-?\d{1,3}([,.]\d{3})+", text):
             return re.sub(r"[,.]", "", text)
         if re.fullmatch(r"-?\d+\.0+", text):
             return text.split(".")[0]
-        return text or None
+        return text
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -85,32 +73,49 @@ def _int_text(value: Any) -> Any:
 
 def _date_text(value: Any) -> Any:
     """Dates as ``2019``, ``2019-05`` or ``2019-05-01`` (a year means its first day); times are dropped."""
-    value = _blank_to_none(value)
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if isinstance(value, str):
-        text = value[:10] if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].*", value) else value
-        if re.fullmatch(r"\d{4}", text):
-            return f"{text}-01-01"
-        if re.fullmatch(r"\d{4}-\d{2}", text):
-            return f"{text}-01"
-        return text
+        if len(value) == 4 and value.isdigit():
+            return f"{value}-01-01"
+        if re.fullmatch(r"\d{4}-\d{2}", value):
+            return f"{value}-01"
+        if len(value) > 10 and re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].*", value):
+            return value[:10]
     return value
+
+
+# How registry text is coerced before validation, by canonical field name (a name means the same in every
+# kind). One pass per record in ``Record._prepare``, so validation stays fast on millions of rows.
+_COERCE: dict[str, Callable[[Any], Any]] = {
+    "lat": _float_text,
+    "lon": _float_text,
+    "weight": _float_text,
+    "employees": _int_text,
+    "founded": _int_text,
+    "since": _date_text,
+    "start": _date_text,
+    "end": _date_text,
+    "sectors": _split_list,
+    "capabilities": _split_list,
+    "needed_capabilities": _split_list,
+    "clusters": _split_list,
+}
 
 
 def _enum_coercer(enum: type[StrEnum], noun: str) -> Any:
     """Accept an enum value in any case, with spaces or hyphens for underscores; say what was expected."""
 
     def coerce(value: Any) -> Any:
-        if value is None or isinstance(value, enum):
+        if isinstance(value, enum):
             return value
-        text = re.sub(r"[\s\-]+", "_", str(value).strip().lower())
-        if not text:
-            return None
-        try:
+        text = str(value).strip().lower()
+        if text in enum._value2member_map_:
             return enum(text)
+        try:
+            return enum(re.sub(r"[\s\-]+", "_", text))
         except ValueError:
             allowed = ", ".join(member.value for member in enum)
             raise ValueError(f"unknown {noun} {str(value)!r}; expected one of: {allowed}") from None
@@ -118,38 +123,39 @@ def _enum_coercer(enum: type[StrEnum], noun: str) -> Any:
     return coerce
 
 
-def _stripped(value: Any) -> Any:
-    value = _blank_to_none(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-def _short_items(items: list[str]) -> list[str]:
-    for item in items:
-        if len(item) > MAX_SHORT:
-            raise ValueError(f"list item longer than {MAX_SHORT} characters: {item[:40]!r}...")
-    return items
-
-
-Id = Annotated[str, BeforeValidator(_stripped), Field(min_length=1, max_length=MAX_ID)]
-Name = Annotated[str, BeforeValidator(_stripped), Field(min_length=1, max_length=MAX_NAME)]
-Short = Annotated[str | None, BeforeValidator(_stripped), Field(max_length=MAX_SHORT)]
-Text = Annotated[str | None, BeforeValidator(_stripped), Field(max_length=MAX_TEXT)]
-Items = Annotated[
-    list[str],
-    BeforeValidator(_split_list),
-    AfterValidator(_short_items),
-    Field(max_length=MAX_LIST_ITEMS),
-]
-OptionalDate = Annotated[dt.date | None, BeforeValidator(_date_text)]
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+Short = Annotated[str | None, Field(max_length=MAX_SHORT)]
+Text = Annotated[str | None, Field(max_length=MAX_TEXT)]
+Items = Annotated[list[Annotated[str, Field(max_length=MAX_SHORT)]], Field(max_length=MAX_LIST_ITEMS)]
+OptionalDate = dt.date | None
 
 
 class Record(BaseModel):
-    """Base of every canonical record: unknown columns are an error (a mapping must name them), strings are
-    stripped, and the model is immutable once validated."""
+    """Base of every canonical record: unknown fields are an error (a mapping must name them), strings are
+    stripped, an empty value counts as absent, numbers given for text fields become text, and the record is
+    immutable once validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _prepare(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = {}
+        for key, value in data.items():
+            if isinstance(value, str):
+                value = value.strip()
+                if not value:
+                    continue
+            elif value is None:
+                continue
+            coerce = _COERCE.get(key)
+            out[key] = coerce(value) if coerce else value
+        return out
 
 
 class OrganizationRecord(Record):
@@ -163,25 +169,20 @@ class OrganizationRecord(Record):
     needs_visibility: Annotated[Visibility, BeforeValidator(_enum_coercer(Visibility, "visibility"))] = (
         Visibility.PUBLIC
     )
-    website: Annotated[str | None, BeforeValidator(_stripped), Field(max_length=500)] = None
+    website: Annotated[str | None, Field(max_length=500)] = None
     country: Short = None
     region: Short = None
     city: Short = None
-    lat: Annotated[float | None, BeforeValidator(_float_text), Field(ge=-90, le=90)] = None
-    lon: Annotated[float | None, BeforeValidator(_float_text), Field(ge=-180, le=180)] = None
-    employees: Annotated[int | None, BeforeValidator(_int_text), Field(ge=0, le=10_000_000)] = None
-    founded: Annotated[int | None, BeforeValidator(_int_text), Field(ge=1000, le=2100)] = None
+    lat: Annotated[float | None, Field(ge=-90, le=90)] = None
+    lon: Annotated[float | None, Field(ge=-180, le=180)] = None
+    employees: Annotated[int | None, Field(ge=0, le=10_000_000)] = None
+    founded: Annotated[int | None, Field(ge=1000, le=2100)] = None
     sectors: Items = []
     capabilities: Items = []
     needed_capabilities: Items = []
     clusters: Items = []
-    registry_id: Annotated[str | None, BeforeValidator(_stripped), Field(max_length=100)] = None
-    vat: Annotated[str | None, BeforeValidator(_stripped), Field(max_length=100)] = None
-
-    @field_validator("needs_visibility", mode="before")
-    @classmethod
-    def _default_visibility(cls, value: Any) -> Any:
-        return Visibility.PUBLIC if _blank_to_none(value) is None else value
+    registry_id: Annotated[str | None, Field(max_length=100)] = None
+    vat: Annotated[str | None, Field(max_length=100)] = None
 
     @field_validator("country")
     @classmethod
@@ -209,7 +210,7 @@ class ClusterRecord(Record):
     sector: Short = None
     region: Short = None
     stage: Annotated[ClusterStage | None, BeforeValidator(_enum_coercer(ClusterStage, "stage"))] = None
-    managed_by: Annotated[str | None, BeforeValidator(_stripped), Field(max_length=MAX_ID)] = None
+    managed_by: Annotated[str | None, Field(max_length=MAX_ID)] = None
 
 
 class MembershipRecord(Record):
@@ -229,12 +230,7 @@ class CollaborationRecord(Record):
         CollaborationKind, BeforeValidator(_enum_coercer(CollaborationKind, "collaboration kind"))
     ] = CollaborationKind.JOINT_PROJECT
     since: OptionalDate = None
-    weight: Annotated[float | None, BeforeValidator(_float_text), Field(ge=0, le=1_000_000)] = None
-
-    @field_validator("kind", mode="before")
-    @classmethod
-    def _default_kind(cls, value: Any) -> Any:
-        return CollaborationKind.JOINT_PROJECT if _blank_to_none(value) is None else value
+    weight: Annotated[float | None, Field(ge=0, le=1_000_000)] = None
 
     @model_validator(mode="after")
     def _two_sides(self) -> CollaborationRecord:
@@ -247,7 +243,7 @@ class ProjectRecord(Record):
     """A joint project: its text (title, description, topic) tells what the participants work on."""
 
     id: Id
-    title: Annotated[str | None, BeforeValidator(_stripped), Field(max_length=1000)] = None
+    title: Annotated[str | None, Field(max_length=1000)] = None
     acronym: Short = None
     description: Text = None
     topic: Text = None
@@ -267,7 +263,7 @@ class ParticipationRecord(Record):
 
     project: Id
     organization: Id
-    role: Annotated[str | None, BeforeValidator(_stripped), Field(max_length=50)] = None
+    role: Annotated[str | None, Field(max_length=50)] = None
 
     @field_validator("role")
     @classmethod

@@ -78,7 +78,8 @@ def ingest(
     mapping: Annotated[
         Path | None,
         typer.Option(
-            help="YAML column mapping for every file; by default NAME.mapping.yaml beside NAME.csv."
+            help="YAML mapping for every file, or a folder of NAME.mapping.yaml for each NAME.csv; "
+            "by default NAME.mapping.yaml beside NAME.csv."
         ),
     ] = None,
     source: Annotated[
@@ -92,7 +93,7 @@ def ingest(
     match_on: Annotated[
         str,
         typer.Option(
-            help="Entity-resolution keys, in the order tried (registry_id, vat, domain, name_city)."
+            help="Entity-resolution keys in the order tried (registry_id, vat, domain, name_city), or none."
         ),
     ] = ",".join(DEFAULT_RULES),
     derive_collaborations: Annotated[
@@ -112,7 +113,7 @@ def ingest(
     reported; the run goes on. Loading the same files again changes nothing.
     """
     settings = settings_of(ctx)
-    rules = tuple(rule.strip() for rule in match_on.split(",") if rule.strip())
+    rules = tuple(rule.strip() for rule in match_on.split(",") if rule.strip() not in ("", "none"))
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
