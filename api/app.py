@@ -1,8 +1,8 @@
 """The FastAPI application: GraphQL (with GraphiQL) at ``/graphql``, ``/healthz`` and ``/readyz``.
 
 Nothing connects at import time: :func:`create_app` builds the app, and its lifespan opens the graph (async
-for the resolvers, sync for the ingest writer and the matching code, which run in worker threads) and closes
-it on shutdown.
+for the resolvers, sync for the ingest pipeline and the matching code, which run in worker threads), loads
+the embedding model, and closes the graph on shutdown.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from api.middleware import BodySizeLimit, RequestTimeout
 from graph import migrations
 from graph.db import AsyncGraph, Graph
 from graph.queries import api as q
+from matching.model import load_model
 from schema.errors import GraphError, Unauthenticated
 from schema.settings import Settings, get_settings
 
@@ -40,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.graph = AsyncGraph.from_settings(settings)
         app.state.sync_graph = Graph.connect(settings, verify=False)
+        # Load the embedding model now, not in the first request that needs it (that would hit the timeout).
+        await anyio.to_thread.run_sync(load_model, settings.embedding_model)
         try:
             yield
         finally:

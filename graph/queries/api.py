@@ -224,13 +224,17 @@ class Order:
 
 _SORT_KEYS: dict[str, LiteralString] = {"name": "o.name", "id": "o.id", "relevance": "score"}
 _AFTER: dict[tuple[str, bool], LiteralString] = {
-    ("name", False): "(o.name > $after_key OR (o.name = $after_key AND o.id > $after_id))",
-    ("name", True): "(o.name < $after_key OR (o.name = $after_key AND o.id > $after_id))",
+    ("name", False): "o.name >= $after_key AND (o.name > $after_key OR o.id > $after_id)",
+    ("name", True): "o.name <= $after_key AND (o.name < $after_key OR o.id > $after_id)",
     ("id", False): "o.id > $after_id",
     ("id", True): "o.id < $after_id",
     ("relevance", True): "(score < $after_key OR (score = $after_key AND o.id > $after_id))",
 }
-"""Keyset conditions: the page starts after the last row's (sort key, id), whatever was inserted before it."""
+"""Keyset conditions: the page starts after the last row's (sort key, id), whatever was inserted before it.
+The range on the sort key (``>=`` / ``<=``) lets Neo4j seek the name index and read it in order."""
+_FIRST_PAGE: dict[str, LiteralString] = {"name": "o.name IS NOT NULL", "id": "o.id IS NOT NULL"}
+"""Without a cursor, a predicate on the sort key still lets the planner read its index in order (every
+organization has both)."""
 _ORDER_BY: dict[tuple[str, bool], LiteralString] = {
     ("name", False): "ORDER BY o.name, o.id ",
     ("name", True): "ORDER BY o.name DESC, o.id ",
@@ -323,6 +327,8 @@ def organizations_page(
     if after is not None:
         fragments.append(_AFTER[key])
         params["after_key"], params["after_id"] = after
+    elif order.field in _FIRST_PAGE:
+        fragments.append(_FIRST_PAGE[order.field])
     tail: LiteralString = _ALL_SCORE if head in (_ALL, _MEMBERS) else "WITH o, score "
     body = head + _conditions(fragments) + " " + tail + _ORDER_BY[key] + "LIMIT $limit "
     sort_key = _SORT_KEYS[order.field]
