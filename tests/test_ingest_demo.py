@@ -115,6 +115,7 @@ def test_the_demo_holds_what_the_matching_tests_need(demo_graph: tuple[Graph, Su
 
 def test_reloading_the_demo_changes_nothing(demo_graph: tuple[Graph, Summary]) -> None:
     graph, first = demo_graph
+
     def relationships() -> dict[str, int]:
         return {k: v for k, v in admin.relationship_counts(graph).items() if k != "LOADED_FROM"}
 
