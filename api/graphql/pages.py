@@ -43,7 +43,8 @@ async def embed(settings: Settings, text: str) -> tuple[float, ...]:
     return tuple(float(x) for x in result.vector)
 
 
-def _values(name: str, values: list[Any] | None) -> tuple[str, ...]:
+def filter_values(name: str, values: list[Any] | None) -> tuple[str, ...]:
+    """A list argument as plain strings (enum members by value), refused when longer than allowed."""
     if not values:
         return ()
     if len(values) > MAX_FILTER_VALUES:
@@ -51,7 +52,8 @@ def _values(name: str, values: list[Any] | None) -> tuple[str, ...]:
     return tuple(str(getattr(value, "value", value)) for value in values)
 
 
-def _text(name: str, value: str | None) -> str | None:
+def text_argument(name: str, value: str | None) -> str | None:
+    """A search text, refused when too long or without a single searchable word."""
     if value is None:
         return None
     if len(value) > MAX_TEXT:
@@ -66,18 +68,18 @@ async def to_filter(
 ) -> q.OrganizationFilter:
     """The graph filter for the GraphQL filter input (``similarTo`` embedded here, in a worker thread)."""
     given = given or OrganizationFilterInput()
-    clusters = _values("clusters", given.clusters)
+    clusters = filter_values("clusters", given.clusters)
     if within_cluster is not None and clusters:
         raise InvalidInput("`members` are this cluster's already; leave `clusters` out of the filter")
-    similar = _text("similarTo", given.similar_to)
+    similar = text_argument("similarTo", given.similar_to)
     return q.OrganizationFilter(
-        roles=_values("roles", given.roles),
+        roles=filter_values("roles", given.roles),
         clusters=clusters,
-        regions=_values("regions", given.regions),
-        sectors=_values("sectors", given.sectors),
-        capabilities=tuple(capability_id(c) for c in _values("capabilities", given.capabilities)),
-        sizes=_values("sizes", given.sizes),
-        text=_text("text", given.text),
+        regions=filter_values("regions", given.regions),
+        sectors=filter_values("sectors", given.sectors),
+        capabilities=tuple(capability_id(c) for c in filter_values("capabilities", given.capabilities)),
+        sizes=filter_values("sizes", given.sizes),
+        text=text_argument("text", given.text),
         similar_to=await embed(settings, similar) if similar is not None else None,
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import strawberry
 
 from api.graphql.limits import check_page_size
-from api.graphql.pages import _text, embed, organization_page, to_filter
+from api.graphql.pages import embed, organization_page, text_argument, to_filter
 from api.graphql.suggestions import partner_suggestions
 from api.graphql.types import (
     Cluster,
@@ -68,7 +68,7 @@ class Query:
     ) -> list[SearchHit]:
         settings = info.context.settings
         check_page_size(limit, settings.api_max_page_size, "limit")
-        text = _text("text", text) or ""
+        text = text_argument("text", text) or ""
         if filter is not None and (filter.text is not None or filter.similar_to is not None):
             raise InvalidInput(
                 "`search` takes its text as `text`; leave `text` and `similarTo` out of `filter`"

@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 
 from api.auth import ApiRole, Caller
 from api.graphql.limits import check_page_size
-from api.graphql.pages import _values
+from api.graphql.pages import filter_values
 from api.graphql.types import (
     Ctx,
     Organization,
@@ -57,11 +57,11 @@ def _filters(given: OrganizationFilterInput | None, max_km: float | None) -> Fil
     if max_km is not None and max_km <= 0:
         raise InvalidInput("`maxKm` must be positive")
     return Filters(
-        roles=list(_values("roles", given.roles)) or None,
-        regions=list(_values("regions", given.regions)) or None,
-        clusters=list(_values("clusters", given.clusters)) or None,
-        sectors=list(_values("sectors", given.sectors)) or None,
-        size_classes=list(_values("sizes", given.sizes)) or None,
+        roles=list(filter_values("roles", given.roles)) or None,
+        regions=list(filter_values("regions", given.regions)) or None,
+        clusters=list(filter_values("clusters", given.clusters)) or None,
+        sectors=list(filter_values("sectors", given.sectors)) or None,
+        size_classes=list(filter_values("sizes", given.sizes)) or None,
         max_km=max_km,
     )
 

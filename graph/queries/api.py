@@ -10,8 +10,7 @@ so a need can never make an organization match.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, LiteralString
 
 from graph.query import Query
@@ -401,7 +400,7 @@ def hybrid_search(
         "limit": limit,
         "text_weight": text_weight,
     }
-    fragments = _where(OrganizationFilter(**{**_plain(flt), "text": None, "similar_to": None}), params, False)
+    fragments = _where(replace(flt, text=None, similar_to=None), params, False)
     query = (
         _HYBRID + _conditions(fragments) + " WITH o, text_score, vector_score, "
         "$text_weight * text_score + (1 - $text_weight) * vector_score AS score "
@@ -410,7 +409,3 @@ def hybrid_search(
         + " AS organization, score, text_score, vector_score"
     )
     return Query("api.hybrid_search", query), params
-
-
-def _plain(flt: OrganizationFilter) -> Mapping[str, Any]:
-    return {name: getattr(flt, name) for name in flt.__dataclass_fields__}
