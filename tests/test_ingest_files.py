@@ -1,0 +1,111 @@
+"""The file side of ingest, without a graph: kind detection, streaming readers, models, the generator."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from ingest import load
+from ingest.generate import generate
+from ingest.kinds import detect_kind
+from ingest.normalize import domain, name_key
+from ingest.readers import CHUNK, detect, read
+from schema.errors import IngestError
+from schema.models import OrganizationRecord, RecordKind
+from tests.utils.registry import write_csv
+
+
+@pytest.mark.parametrize(
+    ("columns", "kind"),
+    [
+        ({"id", "name", "role", "city"}, RecordKind.ORGANIZATIONS),
+        ({"id", "name", "sector", "stage"}, RecordKind.CLUSTERS),
+        ({"organization", "cluster", "since"}, RecordKind.MEMBERSHIPS),
+        ({"source", "target", "kind"}, RecordKind.COLLABORATIONS),
+        ({"id", "title", "start", "end"}, RecordKind.PROJECTS),
+        ({"project", "organization", "role"}, RecordKind.PARTICIPATIONS),
+    ],
+)
+def test_the_kind_of_a_file_is_recognized_from_its_columns(columns: set[str], kind: RecordKind) -> None:
+    assert detect_kind(columns, "f.csv") is kind
+
+
+def test_a_file_that_fits_two_kinds_asks_for_kind(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="fit .* equally well; pass --kind"):
+        detect_kind({"organization", "cluster", "project"}, "f.csv")
+    path = write_csv(tmp_path / "x.csv", [{"organization": "a", "cluster": "c", "project": "p"}])
+    summary = load(None, [path], kind="participations", dry_run=True)
+    assert summary.files[0].kind is RecordKind.PARTICIPATIONS
+    assert summary.files[0].ignored_columns == ["cluster"]
+
+
+def test_a_json_array_is_streamed_item_by_item_across_chunks(tmp_path: Path) -> None:
+    items = [{"id": f"o{i}", "name": "ä" * 500, "role": "firm", "note": "]},{"} for i in range(5000)]
+    path = tmp_path / "big.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(items, ensure_ascii=False).encode()))
+    assert len(gzip.decompress(path.read_bytes())) > 2 * CHUNK
+    rows = list(read(path, detect(path)))
+    assert [r.number for r in rows[:2]] == [1, 2] and len(rows) == 5000
+    assert rows[-1].values == items[-1]
+
+
+def test_a_bad_jsonl_line_is_one_rejected_row(tmp_path: Path) -> None:
+    path = tmp_path / "orgs.jsonl"
+    path.write_text('{"id": "a", "name": "A", "role": "firm"}\n{"id": "b", oops\n[1, 2]\n', encoding="utf-8")
+    summary = load(None, [path], dry_run=True)
+    assert summary.counts()["added"] == 1 and summary.counts()["rejected"] == 2
+    assert [(r.row, r.reason.split(":")[0]) for r in summary.rejects] == [
+        (2, "not valid JSON"),
+        (3, "a JSONL line must hold one object"),
+    ]
+
+
+def test_records_coerce_registry_spellings_and_explain_failures() -> None:
+    record = OrganizationRecord.model_validate(
+        {"id": 17, "name": " Bäckerei ", "role": "Research Institute", "lat": "48,2", "lon": "14.3",
+         "employees": "1.200", "sectors": "food; bakery;", "vat": "ATU 123.45", "needs_visibility": ""}
+    )  # fmt: skip
+    assert (record.id, record.name, record.role.value) == ("17", "Bäckerei", "research_institute")
+    assert (record.lat, record.employees, record.sectors, record.vat) == (
+        48.2,
+        1200,
+        ["food", "bakery"],
+        "ATU12345",
+    )
+    with pytest.raises(ValidationError, match="lat and lon must be given together"):
+        OrganizationRecord.model_validate({"id": "x", "name": "y", "role": "firm", "lat": 1})
+
+
+def test_resolution_keys_fold_spellings() -> None:
+    assert name_key("Bäckerei Huber G.m.b.H.", "Linz") == name_key("BAECKEREI HUBER GmbH", "linz")
+    assert name_key("Huber", None) is None
+    assert domain("https://WWW.Huber.at/shop?x=1") == domain("huber.at") == "huber.at"
+    assert domain("not a website") is None
+
+
+def test_the_generator_is_seeded_and_plants_links_from_needs_to_offers(tmp_path: Path) -> None:
+    first = generate(tmp_path / "a", orgs=400, collaborations=900, seed=5, noise=0.2)
+    again = generate(tmp_path / "b", orgs=400, collaborations=900, seed=5, noise=0.2)
+    other = generate(tmp_path / "c", orgs=400, collaborations=900, seed=6, noise=0.2)
+    for a, b in zip(first.files, again.files, strict=True):
+        assert a.read_bytes() == b.read_bytes()
+    assert first.files[1].read_bytes() != other.files[1].read_bytes()
+    assert first.collaborations == 900 and 600 < first.planted < 900
+
+    with first.files[1].open(encoding="utf-8", newline="") as handle:
+        orgs = {row["id"]: row for row in csv.DictReader(handle)}
+    with (first.out / "truth" / "planted.csv").open(encoding="utf-8", newline="") as handle:
+        planted = [row for row in csv.DictReader(handle) if row["capability"]]
+    for link in planted:
+        assert link["capability"] in orgs[link["source"]]["needed_capabilities"].split(";")
+        assert link["capability"] in orgs[link["target"]]["capabilities"].split(";")
+    assert len({orgs[o]["role"] for o in orgs}) >= 5
+
+    summary = load(None, first.files, dry_run=True)
+    assert summary.counts() == {"rows": 400 + 400 + 900 + first.clusters, "added": 1700 + first.clusters,
+                                "updated": 0, "unchanged": 0, "merged": 0, "rejected": 0}  # fmt: skip
