@@ -50,7 +50,7 @@ from graph.queries import api as q  # noqa: E402
 from ingest.generate import generate  # noqa: E402
 from schema.settings import Settings  # noqa: E402
 
-console = Console()
+console = Console(width=170)
 
 PAGE = """query($after: String) { organizations(first: 50, after: $after) { edges { node {
     id name role clusters { id name } capabilities { id name } } } } }"""
@@ -58,6 +58,11 @@ SUGGEST = """query($org: ID!) { partnerSuggestions(organizationId: $org, limit: 
     score partner { id name role } reasons { signal share sentence } matchedNeed matchedCapability } }"""
 SEARCH = """query($text: String!) { search(text: $text, limit: 10) {
     score textScore vectorScore organization { id name role } } }"""
+SCENARIOS = {
+    "a": "(a) page of 50 + clusters + capabilities",
+    "b": "(b) partnerSuggestions limit 10",
+    "c": "(c) search limit 10",
+}
 SEARCH_TEXTS = [
     "predictive maintenance for packaging machines",
     "computer vision quality inspection",
@@ -164,8 +169,9 @@ def serve(port: int) -> None:
 # --- preparing the graph -----------------------------------------------------------------------------------
 
 
-def prepare(settings: Settings, orgs: int) -> None:
-    """Make sure the graph holds ``orgs`` generated organizations, embedded."""
+def prepare(settings: Settings, orgs: int, *, embeddings: bool) -> None:
+    """Make sure the graph holds ``orgs`` generated organizations, embedded when ``embeddings`` (the
+    suggestion and search scenarios need them; the page scenario does not)."""
     with Graph.connect(settings) as graph:
         have = admin.node_counts(graph).get("Organization", 0)
         if have < orgs:
@@ -176,7 +182,9 @@ def prepare(settings: Settings, orgs: int) -> None:
             files = sorted(p for p in folder.iterdir() if p.is_file())
             started = time.perf_counter()
             ingest.load(graph, files, batch_size=settings.batch_size)
-            console.print(f"loaded in {time.perf_counter() - started:.0f} s; embedding")
+            console.print(f"loaded in {time.perf_counter() - started:.0f} s")
+        if not embeddings:
+            return
         started = time.perf_counter()
         summary = matching.embed(graph, settings)
         console.print(
@@ -188,9 +196,11 @@ def fixtures(settings: Settings) -> tuple[str, list[str]]:
     """A manager key (it may ask for suggestions for its clusters' members) and members with stated needs."""
     with Graph.connect(settings) as graph:
         rows = graph.run(q.BENCH_SEEKERS, limit=200)
+        if not rows:  # nothing embedded: only the page scenario can run
+            return create_key(graph, ApiRole.DATA_TEAM, None, label="bench").secret, []
         manager = rows[0]["manager"]
         key = create_key(graph, ApiRole.CLUSTER_MANAGER, manager, label="bench").secret
-    return key, [row["id"] for row in rows if row["manager"] == manager]
+    return key, [row["id"] for row in rows]
 
 
 # --- clients -----------------------------------------------------------------------------------------------
@@ -249,7 +259,7 @@ async def page_cursors(base: str, key: str, pages: int) -> tuple[list[str | None
 
 async def run(args: argparse.Namespace) -> None:
     settings = Settings()
-    prepare(settings, args.orgs)
+    prepare(settings, args.orgs, embeddings=bool({"b", "c"} & set(args.scenarios)))
     key, seekers = fixtures(settings)
     port = args.port
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -273,15 +283,15 @@ async def run(args: argparse.Namespace) -> None:
             return lambda http: http.get(path, params=clean)
 
         scenarios = {
-            "(a) page of 50 + clusters + capabilities": (
+            "a": (
                 [gql(PAGE, {"after": c}) for c in graphql_cursors],
                 [get("/plain/page", {"after": c}) for c in plain_cursors],
             ),
-            "(b) partnerSuggestions limit 10": (
+            "b": (
                 [gql(SUGGEST, {"org": s}) for s in seekers],
                 [get("/plain/suggest", {"org": s}) for s in seekers],
             ),
-            "(c) search limit 10": (
+            "c": (
                 [gql(SEARCH, {"text": t}) for t in SEARCH_TEXTS],
                 [get("/plain/search", {"text": t}) for t in SEARCH_TEXTS],
             ),
@@ -299,7 +309,8 @@ async def run(args: argparse.Namespace) -> None:
             "tax (p50 ratio)",
         ):
             table.add_column(column, justify="right" if column != "scenario" else "left")
-        for name, (graphql_requests, plain_requests) in scenarios.items():
+        for name in args.scenarios:
+            graphql_requests, plain_requests = scenarios[name]
             await measure(base, key, graphql_requests, 2, 2)  # warm up caches and the model
             await measure(base, key, plain_requests, 2, 2)
             for clients in args.clients:
@@ -307,7 +318,7 @@ async def run(args: argparse.Namespace) -> None:
                 p_lat, p_rate = await measure(base, key, plain_requests, clients, args.seconds)
                 g50, p50 = statistics.median(g_lat), statistics.median(p_lat)
                 table.add_row(
-                    name,
+                    SCENARIOS[name],
                     str(clients),
                     f"{g50:.1f}",
                     f"{percentile(g_lat, 0.95):.1f}",
@@ -333,6 +344,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32], help="concurrent clients")
     parser.add_argument("--seconds", type=float, default=8.0, help="measuring time per cell")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--scenarios", nargs="+", choices=sorted(SCENARIOS), default=sorted(SCENARIOS))
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
