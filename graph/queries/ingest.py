@@ -334,3 +334,19 @@ COUNT_DERIVED = Query(
     "ingest.count_derived",
     "MATCH ()-[r:COLLABORATES_WITH {kind: 'joint_project'}]->() WHERE r.derived RETURN count(r) AS count",
 )
+
+# --- benchmark reference points (bench/bench_ingest.py) ---------------------------------------------------
+
+TRANSFER_ONLY = Query(
+    "ingest.transfer_only",
+    "UNWIND $rows AS row RETURN count(*) AS rows",
+)
+
+NAIVE_UPSERT_ORGANIZATION = Query(
+    "ingest.naive_upsert_organization",
+    """
+    MERGE (o:Organization {id: $row.id})
+    SET o += $row.props, o += $prov
+    """,
+    write=True,
+)

@@ -1,0 +1,207 @@
+"""Ingest benchmark (issue 3, Performance): a generated region loaded into a fresh Neo4j.
+
+Prints, measured in one run: organization rows/s and link rows/s end to end (parse + validate + resolve +
+write), the transfer-only ceiling (``UNWIND $rows RETURN count(*)``), a naive baseline (one ``MERGE`` per row
+in its own transaction, on a sample), the speed-up of a second load of the same files, and the peak memory
+of the loading process for the organization file and for the same records in a file five times larger
+(streamed: memory follows the number of organizations, not the bytes).
+
+    python bench/bench_ingest.py                      # 100,000 organizations, 300,000 collaborations
+    python bench/bench_ingest.py --orgs 20000 --collaborations 60000
+
+It starts its own Neo4j (the managed Community server, throwaway folder, free port) so the graph is fresh.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import csv
+import json
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from graph import migrations
+from graph.db import Graph
+from graph.queries import ingest as q
+from graph.server import ManagedNeo4j
+from ingest import load
+from ingest.generate import generate
+from ingest.resolve import Keys
+from ingest.writer import Writer, collaboration_row, organization_row
+from schema.models import CollaborationRecord, OrganizationRecord
+from schema.settings import Settings
+
+PASSWORD = "clusterkg-bench-password"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _child(files: list[str], uri: str, dry_run: bool, batch_size: int) -> None:
+    """Load in this (child) process and print the summary and the peak resident memory as JSON."""
+    settings = Settings(environment="test", neo4j_uri=uri, neo4j_password=PASSWORD)
+    with Graph.connect(settings) as graph:
+        summary = load(graph, files, dry_run=dry_run, batch_size=batch_size)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"summary": summary.as_dict(), "peak_mb": peak_kb / 1024}, default=str))
+
+
+def _run_child(files: list[Path], uri: str, *, dry_run: bool = False, batch_size: int) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", "--uri", uri, "--batch-size", str(batch_size)]
+    command += ["--dry-run"] if dry_run else []
+    done = subprocess.run([*command, *map(str, files)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"child load failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _file(summary: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [f for f in summary["files"] if f["kind"] == kind]
+
+
+def _rate(files: list[dict[str, Any]]) -> float:
+    return sum(f["rows"] for f in files) / max(sum(f["seconds"] for f in files), 1e-9)
+
+
+def _rows(path: Path, limit: int) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row for _, row in zip(range(limit), csv.DictReader(handle), strict=False)]
+
+
+def _padded(source: Path, target: Path, factor: int) -> None:
+    """The same records with descriptions ``factor`` times as long (streamed, row by row)."""
+    with (
+        source.open(encoding="utf-8", newline="") as src,
+        target.open("w", encoding="utf-8", newline="") as dst,
+    ):
+        reader = csv.DictReader(src)
+        writer = csv.DictWriter(dst, fieldnames=reader.fieldnames or [])
+        writer.writeheader()
+        for row in reader:
+            row["description"] = " ".join([row["description"]] * factor)[:4900]
+            writer.writerow(row)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orgs", type=int, default=100_000)
+    parser.add_argument("--collaborations", type=int, default=300_000)
+    parser.add_argument("--naive-sample", type=int, default=2_000)
+    parser.add_argument("--ceiling-sample", type=int, default=50_000)
+    parser.add_argument("--batch-size", type=int, default=5_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--dry-run", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--uri", help=argparse.SUPPRESS)
+    parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.files, args.uri, args.dry_run, args.batch_size)
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    started = time.perf_counter()
+    region = generate(work / "region", orgs=args.orgs, collaborations=args.collaborations, seed=args.seed)
+    print(
+        f"generated {region.organizations:,} organizations, {region.collaborations:,} collaborations, "
+        f"{region.memberships:,} memberships in {time.perf_counter() - started:.1f} s"
+    )
+    clusters, organizations, memberships, collaborations = region.files
+    settings = Settings(
+        environment="test",
+        home=work / "neo4j-home",
+        neo4j_bolt_port=_free_port(),
+        neo4j_password=PASSWORD,
+        neo4j_heap="2g",
+        neo4j_pagecache="1g",
+    )
+    server = ManagedNeo4j(settings)
+    server.start()
+    try:
+        with Graph.connect(settings) as graph:
+            migrations.migrate(graph)
+            uri = settings.neo4j_uri
+
+            first = _run_child(region.files, uri, batch_size=args.batch_size)
+            second = _run_child(region.files, uri, batch_size=args.batch_size)
+            org_rate = _rate(_file(first["summary"], "organizations"))
+            link_files = _file(first["summary"], "memberships") + _file(first["summary"], "collaborations")
+            link_rate = _rate(link_files)
+
+            # The ceiling: the same prepared rows, sent and counted, nothing written.
+            records = [
+                OrganizationRecord.model_validate(r) for r in _rows(organizations, args.ceiling_sample)
+            ]
+            org_rows = [organization_row(r, Keys.of(r), r.id, True, True, "p", "e") for r in records]
+            links = [
+                CollaborationRecord.model_validate(r) for r in _rows(collaborations, args.ceiling_sample)
+            ]
+            link_rows = [collaboration_row(r, r.source, r.target, "h") for r in links]
+
+            def transfer(rows: list[dict[str, Any]]) -> float:
+                t = time.perf_counter()
+                for start in range(0, len(rows), args.batch_size):
+                    graph.run(q.TRANSFER_ONLY, rows=rows[start : start + args.batch_size])
+                return len(rows) / (time.perf_counter() - t)
+
+            org_ceiling, link_ceiling = transfer(org_rows), transfer(link_rows)
+
+            # The naive baseline: one MERGE per row, each in its own transaction, on new ids.
+            prov = Writer.provenance("bench-naive", "", "bench", dt.datetime.now(dt.UTC))
+            sample = org_rows[: args.naive_sample]
+            t = time.perf_counter()
+            for row in sample:
+                graph.run(q.NAIVE_UPSERT_ORGANIZATION, row={**row, "id": f"naive-{row['id']}"}, prov=prov)
+            naive_rate = len(sample) / (time.perf_counter() - t)
+
+        padded = work / "padded" / "organizations.csv"
+        padded.parent.mkdir()
+        _padded(organizations, padded, factor=12)
+        small = _run_child([clusters, organizations], uri, dry_run=True, batch_size=args.batch_size)
+        large = _run_child([clusters, padded], uri, dry_run=True, batch_size=args.batch_size)
+    finally:
+        server.stop()
+
+    first_s, second_s = first["summary"]["seconds"], second["summary"]["seconds"]
+    size_mb = organizations.stat().st_size / 2**20
+    padded_mb = padded.stat().st_size / 2**20
+    table = [
+        ("organization rows/s (end to end)", f"{org_rate:,.0f}", "target >= 10,000"),
+        ("link rows/s (memberships + collaborations)", f"{link_rate:,.0f}", "target >= 30,000"),
+        (
+            "ceiling: organization rows/s, transfer only",
+            f"{org_ceiling:,.0f}",
+            "UNWIND $rows RETURN count(*)",
+        ),
+        ("ceiling: link rows/s, transfer only", f"{link_ceiling:,.0f}", ""),
+        ("naive baseline rows/s (one MERGE per row)", f"{naive_rate:,.0f}", f"sample of {len(sample):,}"),
+        ("batched / naive", f"{org_rate / naive_rate:,.1f}x", "target >= 20x"),
+        ("first load, all files (s)", f"{first_s:,.1f}", f"{first['summary']['rows']:,} rows"),
+        ("second load, same files (s)", f"{second_s:,.1f}", f"{second['summary']['unchanged']:,} unchanged"),
+        ("second-load speed-up", f"{first_s / second_s:,.1f}x", "target >= 3x"),
+        ("peak memory, load (MB)", f"{first['peak_mb']:,.0f}", f"{args.orgs:,} organizations in the graph"),
+        (f"peak memory, {size_mb:,.0f} MB organization file (MB)", f"{small['peak_mb']:,.0f}", "dry run"),
+        (f"peak memory, {padded_mb:,.0f} MB file, same records (MB)", f"{large['peak_mb']:,.0f}", "dry run"),
+    ]
+    width = max(len(name) for name, _, _ in table)
+    print(
+        f"\nIngest benchmark: {args.orgs:,} organizations, {args.collaborations:,} collaborations, "
+        f"batch {args.batch_size:,}"
+    )
+    print(f"{'measure':<{width}}  {'value':>12}  note")
+    for name, value, note in table:
+        print(f"{name:<{width}}  {value:>12}  {note}")
+
+
+if __name__ == "__main__":
+    main()
