@@ -427,7 +427,7 @@ class Run:
             mapping=planned.mapping.origin,
         )
         self.summary.files.append(file)
-        handlers: dict[RecordKind, Callable[[Any, FileSummary, int], Any]] = {
+        handlers: dict[RecordKind, Callable[[Any, FileSummary, int, Values[str, Any]], Any]] = {
             RecordKind.CLUSTERS: self._cluster,
             RecordKind.ORGANIZATIONS: self._organization,
             RecordKind.MEMBERSHIPS: self._membership,
@@ -608,7 +608,9 @@ def load(
     return summary
 
 
-def derive_joint_projects(graph: Graph, prov: dict[str, Any], *, smallest: int = 2, largest: int = 30) -> int:
+def derive_joint_projects(
+    graph: Graph, prov: Values[str, Any], *, smallest: int = 2, largest: int = 30
+) -> int:
     """``COLLABORATES_WITH {kind: 'joint_project'}`` between every two organizations sharing a project of
     ``smallest`` to ``largest`` participants, dated by their first shared project's start, weighted by the
     number of shared projects. Idempotent; returns how many such links the graph holds."""

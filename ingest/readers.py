@@ -51,7 +51,7 @@ class Row:
 def _open_binary(path: Path) -> IO[bytes]:
     with path.open("rb") as probe:
         compressed = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if compressed else path.open("rb")
+    return gzip.open(path, "rb") if compressed else path.open("rb")  # type: ignore[return-value]
 
 
 def file_hash(path: Path) -> str:
