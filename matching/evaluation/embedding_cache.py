@@ -1,0 +1,56 @@
+"""Sentence embeddings of project texts, cached on disk by content hash.
+
+The benchmark embeds ~15,000 project texts; on a laptop CPU that takes minutes, so each vector is kept under
+the SHA-256 of its model name and text. A rerun encodes only texts it has not seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from matching import model
+
+log = logging.getLogger(__name__)
+
+
+def _digest(model_name: str, text: str) -> bytes:
+    return hashlib.sha256(f"{model_name}\0{text}".encode()).digest()[:16]
+
+
+def _paths(cache_dir: Path) -> tuple[Path, Path]:
+    return cache_dir / "text-hashes.npy", cache_dir / "text-vectors.npy"
+
+
+def cached_encode(texts: list[str], *, model_name: str, cache_dir: Path, batch_size: int = 64) -> np.ndarray:
+    """Unit embeddings of ``texts`` (zero rows for empty texts), reusing and extending the cache."""
+    hash_path, vector_path = _paths(cache_dir)
+    known: dict[bytes, int] = {}
+    vectors = np.zeros((0, model.DIMENSIONS), dtype=np.float32)
+    if hash_path.exists() and vector_path.exists():
+        hashes = np.load(hash_path)
+        vectors = np.load(vector_path)
+        known = {h.tobytes(): i for i, h in enumerate(hashes)}
+    digests = [_digest(model_name, t) if t else b"" for t in texts]
+    missing = sorted({(d, t) for d, t in zip(digests, texts, strict=True) if t and d not in known})
+    if missing:
+        log.info("embedding %d new texts (%d cached)", len(missing), len(known))
+        fresh = model.encode([t for _, t in missing], model_name=model_name, batch_size=batch_size)
+        for d, _ in missing:
+            known[d] = len(known)
+        vectors = np.vstack([vectors, fresh])
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        ordered = np.frombuffer(b"".join(sorted(known, key=known.__getitem__)), np.uint8).reshape(-1, 16)
+        for path, array in ((hash_path, ordered), (vector_path, vectors)):
+            partial = path.with_suffix(f".{os.getpid()}.tmp.npy")
+            np.save(partial, array)
+            partial.replace(path)
+    out = np.zeros((len(texts), model.DIMENSIONS), dtype=np.float32)
+    for i, d in enumerate(digests):
+        if d:
+            out[i] = vectors[known[d]]
+    return out
