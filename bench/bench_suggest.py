@@ -66,8 +66,7 @@ def template_of(description: str) -> str:
 
 def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict[str, Any]:
     """Vectors for every organization that lacks a current one (see the module docstring for how)."""
-    rows = graph.run(queries.EMBED_STATE)
-    jobs, _ = plan(rows, settings.embedding_model, EmbedSummary())
+    jobs, _ = plan(graph.run(queries.EMBED_STATE), settings.embedding_model, EmbedSummary())
     if not jobs:
         return {"generated": 0, "calibration": None}
     model = settings.embedding_model
@@ -86,7 +85,8 @@ def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict
     started = time.perf_counter()
     embedded = dict(zip(distinct, embed_texts(distinct, model_name=model), strict=True))
     encode_seconds = time.perf_counter() - started
-    write_rows: dict[str, list[dict[str, Any]]] = {"capability": [], "needs": []}
+    writes = {"capability": queries.WRITE_CAPABILITY_EMBEDDINGS, "needs": queries.WRITE_NEEDS_EMBEDDINGS}
+    pending: dict[str, list[dict[str, Any]]] = {"capability": [], "needs": []}
     generated_closeness = []
     for job in jobs:
         text = embedded[template_of(job.text) if job.field == "capability" else job.text]
@@ -95,7 +95,7 @@ def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict
             noisy = vector + rng.normal(0.0, sigma / np.sqrt(vector.size), vector.size).astype(np.float32)
             vector = (noisy / np.linalg.norm(noisy)).astype(np.float32)
             generated_closeness.append(float(vector @ text.vector))
-        write_rows[job.field].append(
+        pending[job.field].append(
             {
                 "id": job.id,
                 "hash": content_hash(model, job.text),
@@ -104,10 +104,12 @@ def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict
                 "sentence_vectors": pack_sentence_vectors(text.sentence_vectors),
             }
         )
-    writes = {"capability": queries.WRITE_CAPABILITY_EMBEDDINGS, "needs": queries.WRITE_NEEDS_EMBEDDINGS}
-    for field, batch in write_rows.items():
-        for start in range(0, len(batch), 2000):
-            graph.run(writes[field], rows=batch[start : start + 2000])
+        if len(pending[job.field]) >= 2000:
+            graph.run(writes[job.field], rows=pending[job.field])
+            pending[job.field] = []
+    for field, rows_left in pending.items():
+        if rows_left:
+            graph.run(writes[field], rows=rows_left)
     graph.run(admin_queries.AWAIT_INDEXES, seconds=1800)
     return {
         "generated": len(jobs),
@@ -154,12 +156,15 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data", type=Path, default=None, help="Where the generated files go (a temp dir).")
+    parser.add_argument("--rewrite-vectors", action="store_true", help="Write every vector again.")
     args = parser.parse_args()
     settings = Settings()
     graph = Graph.connect(settings)
     migrations.migrate(graph)
     data = args.data or Path(tempfile.mkdtemp(prefix="clusterkg-bench-"))
     load_seconds = load_region(graph, args.orgs, args.seed, data)
+    if args.rewrite_vectors:
+        graph.run(queries.FORGET_EMBEDDING_HASHES)
     vectors_made = write_generated_vectors(graph, settings, args.seed)
     counts = graph.run(queries.COUNT_EMBEDDED)[0]
 

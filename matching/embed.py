@@ -8,6 +8,7 @@ the graph round trips hide behind the model.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
@@ -40,7 +41,8 @@ _CLEAR: dict[Field, Query] = {
 }
 
 SENTENCE_SCALE = 127.0
-"""Sentence vectors are stored as int8 bytes (v * 127): a quarter of float32, ample for picking a sentence."""
+"""Sentence vectors are stored as int8 (v * 127) in base64 text: small, ample for picking a sentence, and a
+string travels through the driver as one value (a byte array would be converted byte by byte)."""
 
 
 def content_hash(model_name: str, text: str) -> str:
@@ -48,19 +50,18 @@ def content_hash(model_name: str, text: str) -> str:
     return hashlib.sha256(f"{model_name}\0{text}".encode()).hexdigest()[:24]
 
 
-def pack_sentence_vectors(vectors: np.ndarray) -> bytes:
-    """int8 bytes of unit vectors, row after row (stored as a Neo4j byte array)."""
-    return np.clip(np.rint(vectors * SENTENCE_SCALE), -127, 127).astype(np.int8).tobytes()
+def pack_sentence_vectors(vectors: np.ndarray) -> str:
+    """Unit vectors as int8, row after row, in base64."""
+    codes = np.clip(np.rint(vectors * SENTENCE_SCALE), -127, 127).astype(np.int8)
+    return base64.b64encode(codes.tobytes()).decode("ascii")
 
 
-def unpack_sentence_vectors(data: bytes | bytearray | None, count: int, dimensions: int) -> np.ndarray:
+def unpack_sentence_vectors(data: str | None, count: int, dimensions: int) -> np.ndarray:
     """The inverse of :func:`pack_sentence_vectors` (approximately unit vectors, float32)."""
     if not data or count == 0:
         return np.zeros((0, dimensions), dtype=np.float32)
-    return (
-        np.frombuffer(bytes(data), dtype=np.int8).reshape(count, dimensions).astype(np.float32)
-        / SENTENCE_SCALE
-    )
+    codes = np.frombuffer(base64.b64decode(data), dtype=np.int8)
+    return codes.reshape(count, dimensions).astype(np.float32) / SENTENCE_SCALE
 
 
 @dataclass(frozen=True)

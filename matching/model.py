@@ -17,7 +17,7 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -176,7 +176,7 @@ def embed_texts(texts: list[str], *, model_name: str, batch_size: int = 64) -> l
         for text, ranges in zip(texts, pieces, strict=True)
         for a, b in ranges
     ]
-    outputs = model.encode(
+    outputs: list[dict[str, Any]] = model.encode(  # type: ignore[assignment]
         piece_texts, batch_size=batch_size, output_value=None, convert_to_numpy=True, show_progress_bar=False
     )
     offsets = model.tokenizer(

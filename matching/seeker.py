@@ -38,15 +38,6 @@ class Seeker:
     declined: set[str] = field(default_factory=set)
 
 
-def _text_side(row: dict[str, Any], prefix: str) -> tuple[np.ndarray, list[str], np.ndarray] | None:
-    vector = row[f"{prefix}_embedding"]
-    if vector is None:
-        return None
-    sentences = list(row[f"{prefix}_sentences"] or [])
-    sentence_vectors = unpack_sentence_vectors(row[f"{prefix}_sentence_vectors"], len(sentences), DIMENSIONS)
-    return np.asarray(vector, dtype=np.float32), sentences, sentence_vectors
-
-
 def organization_seeker(
     graph: Graph, organization_id: str, *, need: str | None, settings: Settings
 ) -> Seeker:
@@ -59,17 +50,22 @@ def organization_seeker(
     row = rows[0]
     if need:
         text = embed_text(need, model_name=settings.embedding_model)
-        side, basis = (text.vector, text.sentences, text.sentence_vectors), "need"
-    elif (needs := _text_side(row, "needs")) is not None:
-        side, basis = needs, "need"
-    elif (capability := _text_side(row, "capability")) is not None:
-        side, basis = capability, "capability"
+        vector, sentences, sentence_vectors, basis = (
+            text.vector,
+            text.sentences,
+            text.sentence_vectors,
+            "need",
+        )
+    elif row["basis"] is not None:
+        vector = np.asarray(row["embedding"], dtype=np.float32)
+        sentences = list(row["sentences"] or [])
+        sentence_vectors = unpack_sentence_vectors(row["sentence_vectors"], len(sentences), DIMENSIONS)
+        basis = row["basis"]
     else:
         raise MatchingError(
             f"Organization {organization_id!r} has no embedded needs or description: run `clusterkg embed`, "
             "or ask with a need text"
         )
-    vector, sentences, sentence_vectors = side
     return Seeker(
         id=row["id"],
         name=row["name"] or row["id"],

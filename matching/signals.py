@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,18 @@ def load_weights(settings: Settings) -> dict[str, float]:
     """Tuned weights when ``clusterkg tune`` saved some, else the settings' weights; normalized to sum 1, so
     that a score stays in [0, 1] and each signal's share of it reads as a part of the whole."""
     path = weights_path(settings)
-    weights = dict(settings.matching_weights)
-    if path.exists():
+    try:
+        changed = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        changed = None
+    return dict(_weights(path, changed, tuple(sorted(settings.matching_weights.items()))))
+
+
+@lru_cache(maxsize=8)
+def _weights(path: Path, changed: int | None, configured: tuple[tuple[str, float], ...]) -> dict[str, float]:
+    """Read once per file version: ``suggest`` asks on every call."""
+    weights: dict[str, Any] = dict(configured)
+    if changed is not None:
         try:
             weights = json.loads(path.read_text(encoding="utf-8"))["weights"]
         except (OSError, ValueError, KeyError, TypeError) as e:

@@ -207,7 +207,7 @@ def suggest(
     for candidate in candidates:
         candidate.score = score(candidate, weights)
     candidates.sort(key=lambda c: (-c.score, c.row["id"]))
-    pool = candidates[: 3 * limit]
+    pool = candidates[: 2 * limit]
     if not pool:
         return []
 

@@ -71,23 +71,28 @@ SEEKER = Query(
     "matching.seeker",
     """
     MATCH (s:Organization {id: $id})
+    WITH s, s.needs_embedding IS NOT NULL AS has_needs
     RETURN s.id AS id, s.name AS name, s.role AS role, s.city AS city, s.region AS region,
            s.country AS country, s.lat AS lat, s.lon AS lon,
-           s.needs_embedding AS needs_embedding, s.needs_sentences AS needs_sentences,
-           s.needs_sentence_vectors AS needs_sentence_vectors,
-           s.capability_embedding AS capability_embedding, s.capability_sentences AS capability_sentences,
-           s.capability_sentence_vectors AS capability_sentence_vectors,
+           CASE WHEN has_needs THEN 'need' WHEN s.capability_embedding IS NOT NULL THEN 'capability' END
+             AS basis,
+           coalesce(s.needs_embedding, s.capability_embedding) AS embedding,
+           CASE WHEN has_needs THEN s.needs_sentences ELSE s.capability_sentences END AS sentences,
+           CASE WHEN has_needs THEN s.needs_sentence_vectors ELSE s.capability_sentence_vectors END
+             AS sentence_vectors,
            [(s)-[:COLLABORATES_WITH]-(p:Organization) | p {.id, .name, .role}] AS partners,
            [(s)-[:MEMBER_OF]->(c:Cluster) | c {.id, .name,
               managers: [(m:Organization)-[:MANAGES]->(c) | m {.id, .name, .role}]}] AS clusters,
            [(s)-[f:SUGGESTION_FEEDBACK]->(d:Organization) WHERE f.accepted = false | d.id] AS declined
     """,
 )
-"""The seeker's profile: the only query that reads an organization's needs, and only the seeker's own."""
+"""The seeker's profile and the vector it searches with: its needs' (else, with no need stated, its
+capability's). The only query that reads an organization's needs, and only the seeker's own."""
 
 _SIGNAL_INPUTS: LiteralString = """
     RETURN c.id AS id, c.name AS name, c.role AS role, c.city AS city, c.region AS region, c.lat AS lat,
-           c.lon AS lon, sources, vector.similarity.cosine(c.capability_embedding, $vector) AS similarity,
+           c.lon AS lon, sources,
+           coalesce(score, vector.similarity.cosine(c.capability_embedding, $vector)) AS similarity,
            [(c)-[:MEMBER_OF]->(k:Cluster) | k.id] AS clusters,
            COUNT { (c)-[:COLLABORATES_WITH]-(:Organization) } AS degree,
            [(c)-[:COLLABORATES_WITH]-(p:Organization) WHERE p.id IN $partners | p.id] AS shared_partners
@@ -99,25 +104,25 @@ CANDIDATES = Query(
     "matching.candidates",
     """
     CALL () {
-      CALL db.index.vector.queryNodes('organization_capability_embedding', $k, $vector) YIELD node
-      RETURN node AS c, 'semantic' AS source
+      CALL db.index.vector.queryNodes('organization_capability_embedding', $k, $vector) YIELD node, score
+      RETURN node AS c, 'semantic' AS source, score
       UNION
       MATCH (:Organization {id: $seeker})-[:COLLABORATES_WITH]-(:Organization)
             -[:COLLABORATES_WITH]-(c:Organization)
       WITH c, count(*) AS paths ORDER BY paths DESC LIMIT $graph_limit
-      RETURN c, 'partner_of_partner' AS source
+      RETURN c, 'partner_of_partner' AS source, null AS score
       UNION
-      MATCH (:Organization {id: $seeker})-[:MEMBER_OF]->(:Cluster)<-[:MEMBER_OF]-(c:Organization)
-      WITH c, count(*) AS shared ORDER BY shared DESC LIMIT $graph_limit
-      RETURN c, 'same_cluster' AS source
+      MATCH (:Organization {id: $seeker})-[:MEMBER_OF]->(k:Cluster)
+      CALL (k) { MATCH (k)<-[:MEMBER_OF]-(c:Organization) RETURN c LIMIT $graph_limit }
+      RETURN DISTINCT c, 'same_cluster' AS source, null AS score
       UNION
       CALL db.index.vector.queryNodes('organization_needs_embedding', $similar_k, $vector) YIELD node AS peer
       WITH peer WHERE peer.needs_visibility = 'public' AND peer.id <> $seeker
       MATCH (peer)-[:COLLABORATES_WITH]-(c:Organization)
       WITH c, count(*) AS peers ORDER BY peers DESC LIMIT $graph_limit
-      RETURN c, 'partner_of_similar' AS source
+      RETURN c, 'partner_of_similar' AS source, null AS score
     }
-    WITH c, collect(source) AS sources
+    WITH c, collect(source) AS sources, max(score) AS score
     WHERE c.id <> $seeker AND NOT c.id IN $exclude
       AND ($roles IS NULL OR c.role IN $roles)
       AND ($size_classes IS NULL OR c.size_class IN $size_classes)
@@ -132,9 +137,9 @@ CANDIDATES = Query(
     + _SIGNAL_INPUTS,
 )
 """Candidates from the capability vector index (the seeker's need against others' capabilities, over-fetched
-because filters apply after the index) and from the graph (partners of partners, members of the same
-clusters, partners of organizations with a similar public need), filtered, with what the signals need.
-``vector.similarity.cosine`` answers (1 + cos) / 2."""
+because filters apply after the index) and from the graph (partners of partners, up to ``$graph_limit``
+members of each shared cluster, partners of organizations with a similar public need), filtered, with what
+the signals need. Similarities are (1 + cos) / 2, as the index scores them."""
 
 POOL_DETAILS = Query(
     "matching.pool_details",
@@ -158,7 +163,7 @@ PAIR_SIGNAL_INPUTS = Query(
     """
     UNWIND $ids AS id
     MATCH (c:Organization {id: id})
-    WITH c, [] AS sources
+    WITH c, [] AS sources, null AS score
     """
     + _SIGNAL_INPUTS,
 )
@@ -246,9 +251,9 @@ NEAREST_CAPABILITIES = Query(
 )
 """The plain index answer, as ``suggest`` gets its semantic candidates."""
 
-FORGET_CAPABILITY_HASHES = Query(
-    "matching.forget_capability_hashes",
-    "UNWIND $ids AS id MATCH (o:Organization {id: id}) REMOVE o.capability_hash",
+FORGET_EMBEDDING_HASHES = Query(
+    "matching.forget_embedding_hashes",
+    "MATCH (o:Organization) REMOVE o.capability_hash, o.needs_hash",
     write=True,
 )
-"""Mark texts as changed, so the next ``embed`` encodes them again."""
+"""Mark every text as changed, so the next ``embed`` encodes everything again."""
