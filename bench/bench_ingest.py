@@ -15,8 +15,8 @@ It starts its own Neo4j (the managed Community server, throwaway folder, free po
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import csv
+import datetime as dt
 import json
 import resource
 import socket
@@ -146,7 +146,7 @@ def main() -> None:
             links = [
                 CollaborationRecord.model_validate(r) for r in _rows(collaborations, args.ceiling_sample)
             ]
-            link_rows = [collaboration_row(r, r.source, r.target, "h") for r in links]
+            link_rows = [collaboration_row(r, r.source, r.target, "h", True) for r in links]
 
             def transfer(rows: list[dict[str, Any]]) -> float:
                 t = time.perf_counter()

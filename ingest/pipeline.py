@@ -333,8 +333,10 @@ class Run:
         self._known(Label.CLUSTER, record.cluster, "cluster")
         digest = content_hash(values, node)
         key = _link_key(node, record.cluster)
-        outcome = self._change(self.state.links(RelType.MEMBER_OF), f"M\x1f{key}", key, digest)
-        return outcome, None if outcome in _SKIPPED else writer.membership_row(record, node, digest)
+        known = self.state.links(RelType.MEMBER_OF)
+        fresh = key not in known
+        outcome = self._change(known, f"M\x1f{key}", key, digest)
+        return outcome, None if outcome in _SKIPPED else writer.membership_row(record, node, digest, fresh)
 
     def _collaboration(
         self, record: CollaborationRecord, file: FileSummary, number: int, values: Values[str, Any]
@@ -348,8 +350,10 @@ class Run:
         low, high = sorted((a, b))
         digest = content_hash(values, low, high)
         key = _link_key(low, high, record.kind.value)
-        outcome = self._change(self.state.links(RelType.COLLABORATES_WITH), f"W\x1f{key}", key, digest)
-        return outcome, None if outcome in _SKIPPED else writer.collaboration_row(record, a, b, digest)
+        known = self.state.links(RelType.COLLABORATES_WITH)
+        fresh = key not in known
+        outcome = self._change(known, f"W\x1f{key}", key, digest)
+        return outcome, None if outcome in _SKIPPED else writer.collaboration_row(record, a, b, digest, fresh)
 
     def _participation(
         self, record: ParticipationRecord, file: FileSummary, number: int, values: Values[str, Any]
@@ -358,8 +362,10 @@ class Run:
         self._known(Label.PROJECT, record.project, "project")
         digest = content_hash(values, node)
         key = _link_key(node, record.project)
-        outcome = self._change(self.state.links(RelType.PARTICIPATES_IN), f"I\x1f{key}", key, digest)
-        return outcome, None if outcome in _SKIPPED else writer.participation_row(record, node, digest)
+        known = self.state.links(RelType.PARTICIPATES_IN)
+        fresh = key not in known
+        outcome = self._change(known, f"I\x1f{key}", key, digest)
+        return outcome, None if outcome in _SKIPPED else writer.participation_row(record, node, digest, fresh)
 
     def _unchanged(self, kind: RecordKind, values: Values[str, Any]) -> bool:
         """Whether a row is known unchanged from its values alone (same key, same content hash as stored),

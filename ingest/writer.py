@@ -104,8 +104,11 @@ def project_row(record: ProjectRecord, content_hash: str) -> dict[str, Any]:
     return {"id": record.id, "props": props, "hash": content_hash}
 
 
-def membership_row(record: MembershipRecord, organization: str, content_hash: str) -> dict[str, Any]:
+def membership_row(
+    record: MembershipRecord, organization: str, content_hash: str, fresh: bool
+) -> dict[str, Any]:
     return {
+        "fresh": fresh,
         "organization": organization,
         "cluster": record.cluster,
         "since": record.since,
@@ -113,10 +116,13 @@ def membership_row(record: MembershipRecord, organization: str, content_hash: st
     }
 
 
-def collaboration_row(record: CollaborationRecord, a: str, b: str, content_hash: str) -> dict[str, Any]:
+def collaboration_row(
+    record: CollaborationRecord, a: str, b: str, content_hash: str, fresh: bool
+) -> dict[str, Any]:
     """``a`` < ``b``: each pair is stored once, in a fixed direction, and read undirected."""
     a, b = sorted((a, b))
     return {
+        "fresh": fresh,
         "a": a,
         "b": b,
         "kind": record.kind.value,
@@ -126,8 +132,11 @@ def collaboration_row(record: CollaborationRecord, a: str, b: str, content_hash:
     }
 
 
-def participation_row(record: ParticipationRecord, organization: str, content_hash: str) -> dict[str, Any]:
+def participation_row(
+    record: ParticipationRecord, organization: str, content_hash: str, fresh: bool
+) -> dict[str, Any]:
     return {
+        "fresh": fresh,
         "organization": organization,
         "project": record.project,
         "role": record.role,
@@ -234,14 +243,18 @@ class Writer:
     def managers(self, rows: list[dict[str, Any]]) -> None:
         self._send(q.LINK_MANAGERS, rows)
 
+    def _links(self, upsert: Query, create: Query, rows: list[dict[str, Any]]) -> None:
+        self._send(create, [row for row in rows if row["fresh"]])
+        self._send(upsert, [row for row in rows if not row["fresh"]])
+
     def memberships(self, rows: list[dict[str, Any]]) -> None:
-        self._send(q.UPSERT_MEMBERSHIPS, rows)
+        self._links(q.UPSERT_MEMBERSHIPS, q.CREATE_MEMBERSHIPS, rows)
 
     def collaborations(self, rows: list[dict[str, Any]]) -> None:
-        self._send(q.UPSERT_COLLABORATIONS, rows)
+        self._links(q.UPSERT_COLLABORATIONS, q.CREATE_COLLABORATIONS, rows)
 
     def projects(self, rows: list[dict[str, Any]]) -> None:
         self._send(q.UPSERT_PROJECTS, rows)
 
     def participations(self, rows: list[dict[str, Any]]) -> None:
-        self._send(q.UPSERT_PARTICIPATIONS, rows)
+        self._links(q.UPSERT_PARTICIPATIONS, q.CREATE_PARTICIPATIONS, rows)

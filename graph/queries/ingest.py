@@ -201,30 +201,40 @@ LINK_MANAGERS = Query(
     write=True,
 )
 
-UPSERT_MEMBERSHIPS = Query(
-    "ingest.upsert_memberships",
-    """
-    UNWIND $rows AS row
-    MATCH (o:Organization {id: row.organization})
-    MATCH (c:Cluster {id: row.cluster})
-    MERGE (o)-[r:MEMBER_OF]->(c)
-    SET r.since = row.since, r.hash = row.hash, r += $prov
-    RETURN count(*) AS written
-    """,
-    write=True,
+
+def _link_writes(
+    name: str, match: LiteralString, pattern: LiteralString, props: LiteralString
+) -> tuple[Query, Query]:
+    """The MERGE and the CREATE form of one link write. The run knows every key already in the graph, so
+    rows it knows to be new are CREATEd, skipping the existence check MERGE makes."""
+    head: LiteralString = "UNWIND $rows AS row " + match
+    tail: LiteralString = " SET " + props + " RETURN count(*) AS written"
+    return (
+        Query(f"ingest.upsert_{name}", head + " MERGE " + pattern + tail, write=True),
+        Query(f"ingest.create_{name}", head + " CREATE " + pattern + tail, write=True),
+    )
+
+
+UPSERT_MEMBERSHIPS, CREATE_MEMBERSHIPS = _link_writes(
+    "memberships",
+    "MATCH (o:Organization {id: row.organization}) MATCH (c:Cluster {id: row.cluster})",
+    "(o)-[r:MEMBER_OF]->(c)",
+    "r.since = row.since, r.hash = row.hash, r += $prov",
 )
 
-UPSERT_COLLABORATIONS = Query(
-    "ingest.upsert_collaborations",
-    """
-    UNWIND $rows AS row
-    MATCH (a:Organization {id: row.a})
-    MATCH (b:Organization {id: row.b})
-    MERGE (a)-[r:COLLABORATES_WITH {kind: row.kind}]->(b)
-    SET r.since = row.since, r.weight = row.weight, r.hash = row.hash, r += $prov
-    RETURN count(*) AS written
-    """,
-    write=True,
+# Stored once per pair and kind, from the smaller id to the larger (``row.a`` < ``row.b``); read undirected.
+UPSERT_COLLABORATIONS, CREATE_COLLABORATIONS = _link_writes(
+    "collaborations",
+    "MATCH (a:Organization {id: row.a}) MATCH (b:Organization {id: row.b})",
+    "(a)-[r:COLLABORATES_WITH {kind: row.kind}]->(b)",
+    "r.since = row.since, r.weight = row.weight, r.hash = row.hash, r += $prov",
+)
+
+UPSERT_PARTICIPATIONS, CREATE_PARTICIPATIONS = _link_writes(
+    "participations",
+    "MATCH (o:Organization {id: row.organization}) MATCH (p:Project {id: row.project})",
+    "(o)-[r:PARTICIPATES_IN]->(p)",
+    "r.role = row.role, r.hash = row.hash, r += $prov",
 )
 
 UPSERT_PROJECTS = Query(
@@ -238,18 +248,6 @@ UPSERT_PROJECTS = Query(
     write=True,
 )
 
-UPSERT_PARTICIPATIONS = Query(
-    "ingest.upsert_participations",
-    """
-    UNWIND $rows AS row
-    MATCH (o:Organization {id: row.organization})
-    MATCH (p:Project {id: row.project})
-    MERGE (o)-[r:PARTICIPATES_IN]->(p)
-    SET r.role = row.role, r.hash = row.hash, r += $prov
-    RETURN count(*) AS written
-    """,
-    write=True,
-)
 
 # --- what resolution and change detection start from ---------------------------------------------------
 
