@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from api.cli import db, keys, neo4j
 from api.cli.common import err_console
+from api.cli.evaluate import evaluate as evaluate_command
 from api.cli.ingest import generate as generate_command
 from api.cli.ingest import ingest as ingest_command
 from api.cli.matching import register as register_matching
@@ -42,6 +43,7 @@ app.add_typer(neo4j.app, name="neo4j")
 app.add_typer(db.app, name="db")
 app.command("ingest")(ingest_command)
 app.command("generate")(generate_command)
+app.command("eval")(evaluate_command)
 register_matching(app)
 app.add_typer(keys.app, name="keys")
 app.command()(serve)

@@ -20,15 +20,24 @@ from matching.evaluation.links import Links
 from schema.errors import MatchingError
 
 
+@dataclass(frozen=True)
+class TextVectors:
+    """Unit embeddings of every project text and every organization's own description (zero rows where
+    there is no text), indexed like :class:`EvalData`."""
+
+    projects: np.ndarray
+    organizations: np.ndarray
+
+
 @dataclass
 class History:
-    """The registry as of ``day``. ``project_vectors`` are unit embeddings of project texts (zero rows where
-    a project has no text); organizations' vectors are their means over the projects before the day."""
+    """The registry as of ``day``. An organization's vector is the mean of its description's and of the
+    texts of its projects before the day."""
 
     data: EvalData
     day: np.datetime64
     links: Links
-    project_vectors: np.ndarray | None = field(default=None, repr=False)
+    vectors: TextVectors | None = field(default=None, repr=False)
 
     @cached_property
     def adjacency(self) -> sp.csr_matrix:
@@ -53,24 +62,32 @@ class History:
 
     @cached_property
     def has_text(self) -> np.ndarray:
-        """Organizations with some project text before the day."""
+        """Organizations with a description or some project text before the day."""
         with_text = (self.data.project_text != "").astype(np.float64)
-        return (self.participation @ with_text) > 0
+        return ((self.participation @ with_text) > 0) | (self.data.org_text != "")
 
     @cached_property
     def tfidf(self) -> sp.csr_matrix:
         """Unit TF-IDF rows of each organization's project texts before the day."""
-        texts = self.data.project_text
-        seen = np.flatnonzero((self.participation.sum(axis=0).A1 > 0) & (texts != ""))
-        if not len(seen):
-            return sp.csr_matrix((self.data.n_orgs, 0))
-        counts = CountVectorizer(stop_words="english").fit_transform(texts[seen])
-        org_counts = self.participation[:, seen] @ counts
+        d = self.data
+        seen = np.flatnonzero((self.participation.sum(axis=0).A1 > 0) & (d.project_text != ""))
+        described = np.flatnonzero(d.org_text != "")
+        if not len(seen) and not len(described):
+            return sp.csr_matrix((d.n_orgs, 0))
+        counts = CountVectorizer(stop_words="english").fit_transform(
+            np.concatenate([d.project_text[seen], d.org_text[described]])
+        )
+        own = sp.csr_matrix(
+            (np.ones(len(described)), (described, np.arange(len(described)))),
+            shape=(d.n_orgs, len(described)),
+        )
+        org_counts = self.participation[:, seen] @ counts[: len(seen)] + own @ counts[len(seen) :]
         return normalize(TfidfTransformer(sublinear_tf=True).fit_transform(org_counts)).tocsr()
 
     @cached_property
     def embeddings(self) -> np.ndarray:
         """Unit mean embedding of each organization's project texts before the day (zero rows without)."""
-        if self.project_vectors is None:
-            raise MatchingError("this history was built without project embeddings")
-        return normalize(np.asarray(self.participation @ self.project_vectors, dtype=np.float32))
+        if self.vectors is None:
+            raise MatchingError("this history was built without text embeddings")
+        total = self.participation @ self.vectors.projects + self.vectors.organizations
+        return normalize(np.asarray(total, dtype=np.float32))

@@ -17,8 +17,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from matching.evaluation.baselines import Scorer
 from matching.evaluation.dataset import EvalData
 from matching.evaluation.features import CATEGORICAL, PairFeatures
-from matching.evaluation.history import History
-from matching.evaluation.links import Links
+from matching.evaluation.history import History, TextVectors
 from matching.evaluation.protocol import Split, temporal_split
 
 log = logging.getLogger(__name__)
@@ -39,10 +38,9 @@ class LearnedRanker:
     def fit(
         cls,
         data: EvalData,
-        links: Links,
         day: np.datetime64,
         *,
-        project_vectors: np.ndarray,
+        vectors: TextVectors,
         roles: set[str] | None = None,
         seed: int = 0,
         horizon_days: int = HORIZON_DAYS,
@@ -57,9 +55,8 @@ class LearnedRanker:
             roles=roles,
             n_queries=train_queries,
             seed=seed,
-            links=links,
             until=day,
-            project_vectors=project_vectors,
+            vectors=vectors,
         )
         return cls.fit_split(inner, seed=seed, negative_rate=negative_rate)
 

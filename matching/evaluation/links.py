@@ -8,11 +8,13 @@ little about who actually works with whom, single-partner grants say nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
-from matching.evaluation.dataset import EvalData
+if TYPE_CHECKING:
+    from matching.evaluation.dataset import EvalData
 
 MIN_PROJECT_SIZE = 2
 MAX_PROJECT_SIZE = 30
@@ -46,6 +48,19 @@ class Links:
         cols = np.concatenate([self.b, self.a])
         data = np.ones(len(rows), dtype=np.float64)
         return sp.csr_matrix((data, (rows, cols)), shape=(self.n_orgs, self.n_orgs))
+
+    @classmethod
+    def undirected(cls, a: np.ndarray, b: np.ndarray, since: np.ndarray, n_orgs: int) -> Links:
+        """One link per pair (``a < b``), dated by its earliest row (a pair may be stored once per kind)."""
+        low, high = np.minimum(a, b), np.maximum(a, b)
+        keep = low != high
+        key = low[keep] * n_orgs + high[keep]
+        days = since[keep]
+        order = np.lexsort((np.isnat(days), days, key))  # earliest date first, undated last
+        key, days = key[order], days[order]
+        first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
+        key, days = key[first], days[first]
+        return cls(key // n_orgs, key % n_orgs, days, n_orgs)
 
     def endpoints(self) -> np.ndarray:
         """Boolean mask of organizations with at least one link: the "active" organizations."""

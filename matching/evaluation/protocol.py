@@ -15,8 +15,7 @@ import numpy as np
 from matching.evaluation import metrics
 from matching.evaluation.baselines import Scorer
 from matching.evaluation.dataset import EvalData
-from matching.evaluation.history import History
-from matching.evaluation.links import Links, co_participation_links
+from matching.evaluation.history import History, TextVectors
 
 FAR_FUTURE = np.datetime64("9999-12-31", "D")
 
@@ -37,17 +36,15 @@ def temporal_split(
     roles: set[str] | None,
     n_queries: int | None,
     seed: int,
-    links: Links | None = None,
     until: np.datetime64 = FAR_FUTURE,
-    project_vectors: np.ndarray | None = None,
+    vectors: TextVectors | None = None,
 ) -> Split:
     """Links before ``split`` as history; links first seen in ``[split, until)`` among active ones as truth.
 
     ``roles=None`` takes queries of every role; ``n_queries=None`` takes every eligible organization.
     """
-    links = links if links is not None else co_participation_links(data)
-    history = History(data, split, links.before(split), project_vectors)
-    future = links.between(split, until).among(history.active)
+    history = History(data, split, data.links.before(split), vectors)
+    future = data.links.between(split, until).among(history.active)
     gained = future.adjacency().tocsr()
     eligible = history.active & history.has_text & (np.diff(gained.indptr) > 0)
     if roles is not None:

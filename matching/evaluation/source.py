@@ -1,0 +1,95 @@
+"""Where the evaluation's data comes from: the graph (through ``graph/``), loaded first when needed.
+
+A registry folder (e.g. the CORDIS files) is loaded with the ingest engine and the mapping files of its
+source; the files' hashes recorded by completed ingest runs tell whether that already happened, so a second
+``clusterkg eval`` does not load again.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+import ingest
+from graph.db import Graph
+from graph.queries import evaluation as queries
+from ingest import readers
+from matching.evaluation.dataset import EvalData
+from matching.evaluation.embedding_cache import cached_encode
+from matching.evaluation.history import TextVectors
+from schema.errors import IngestError
+from schema.graph_model import CollaborationKind
+from schema.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CORDIS_MAPPINGS = Path(ingest.__file__).parent / "sources" / "cordis"
+"""The mapping files of the EU's Horizon 2020 registry: one ``NAME.mapping.yaml`` per file ``NAME.csv.gz``."""
+
+
+def registry_files(data_dir: Path, mappings: Path) -> list[tuple[Path, Path]]:
+    """(file, mapping) for every mapping in ``mappings`` whose file is in ``data_dir``, in load order."""
+    pairs = []
+    for mapping in sorted(mappings.glob("*.mapping.yaml")):
+        name = mapping.name.removesuffix(".mapping.yaml")
+        found = sorted(p for p in data_dir.glob(f"{name}.*") if p.is_file())
+        if not found:
+            raise IngestError(f"{data_dir} has no {name}.* file for the mapping {mapping}")
+        pairs.append((found[0], mapping))
+    if not pairs:
+        raise IngestError(f"{mappings} holds no *.mapping.yaml files")
+    order = {"organizations": 0, "projects": 1, "participations": 2}
+    return sorted(pairs, key=lambda pair: order.get(pair[1].name.split(".")[0], 3))
+
+
+def ensure_loaded(graph: Graph, data_dir: Path, *, mappings: Path, source: str, batch_size: int) -> bool:
+    """Load the registry in ``data_dir`` unless completed ingest runs already loaded these exact files.
+
+    Returns whether it loaded. The last file is loaded with ``derive_collaborations`` so the graph holds the
+    dated joint-project collaborations the benchmark reads.
+    """
+    pairs = registry_files(data_dir, mappings)
+    loaded = set(graph.run(queries.LOADED_FILE_HASHES)[0]["hashes"])
+    derived = graph.run(queries.COUNT_COLLABORATIONS, kinds=[CollaborationKind.JOINT_PROJECT.value])[0][
+        "count"
+    ]
+    if derived and all(readers.file_hash(path) in loaded for path, _ in pairs):
+        return False
+    for i, (path, mapping) in enumerate(pairs):
+        log.info("loading %s with %s", path, mapping)
+        ingest.load(
+            graph,
+            [path],
+            mapping=mapping,
+            source=source,
+            batch_size=batch_size,
+            rules=("registry_id",),
+            derive_collaborations=i == len(pairs) - 1,
+        )
+    return True
+
+
+def read(graph: Graph, *, kinds: list[str] | None = None) -> EvalData:
+    """The organizations, projects, participations and collaborations (of ``kinds``; all when None)."""
+    return EvalData.from_rows(
+        graph.run(queries.ORGANIZATIONS),
+        graph.run(queries.PROJECTS),
+        graph.run(queries.PARTICIPATIONS),
+        graph.run(queries.COLLABORATIONS, kinds=kinds),
+    )
+
+
+def text_vectors(data: EvalData, settings: Settings) -> TextVectors:
+    """Embeddings of every project text and organization description, cached by content hash."""
+    texts = [*data.project_text, *data.org_text]
+    vectors = cached_encode(
+        texts,
+        model_name=settings.embedding_model,
+        cache_dir=settings.cache_dir / "embeddings",
+        batch_size=settings.embedding_batch_size,
+    )
+    return TextVectors(
+        projects=vectors[: data.n_projects], organizations=np.asarray(vectors[data.n_projects :])
+    )

@@ -1,0 +1,109 @@
+"""The evaluation's arithmetic on hand-computed cases, and ``clusterkg eval`` on the demo region."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import ingest
+from api.cli import app
+from graph import admin
+from graph.db import Graph
+from matching import embed
+from matching.evaluation import metrics
+from matching.evaluation.baselines import adamic_adar_scorer, most_connected_scorer
+from matching.evaluation.dataset import EvalData
+from matching.evaluation.protocol import rank, temporal_split
+from schema.settings import Settings
+
+DEMO = Path(__file__).resolve().parents[1] / "ingest" / "demo"
+
+
+def test_recall_hit_ndcg_mrr_on_a_hand_computed_case() -> None:
+    ranked = np.array([[5, 1, 7, -1], [2, 3, 4, 6]])
+    relevant = [np.array([1, 9]), np.array([8])]
+    # query 0: one of two found at rank 2; query 1: nothing
+    assert metrics.recall_at_k(ranked, relevant, k=4) == pytest.approx((0.5 + 0.0) / 2)
+    assert metrics.hit_at_k(ranked, relevant, k=4) == pytest.approx(0.5)
+    assert metrics.hit_at_k(ranked, relevant, k=1) == 0.0
+    ideal = 1 + 1 / np.log2(3)  # two relevant: ideal list has them at ranks 1 and 2
+    assert metrics.ndcg_at_k(ranked, relevant, k=4) == pytest.approx((1 / np.log2(3)) / ideal / 2)
+    assert metrics.mrr(ranked, relevant) == pytest.approx((1 / 2 + 0) / 2)
+    assert metrics.ndcg_at_k(np.array([[9, 1]]), [np.array([1, 9])], k=2) == pytest.approx(1.0)
+
+
+def test_coverage_and_intra_list_diversity() -> None:
+    ranked = np.array([[0, 1], [1, 2], [2, -1]])
+    assert metrics.catalogue_coverage(ranked, catalogue_size=6) == pytest.approx(3 / 6)
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    # lists {0,1}: orthogonal -> distance 1; {1,2}: orthogonal -> 1; {2}: too short to count
+    assert metrics.intra_list_diversity(ranked, vectors) == pytest.approx(1.0)
+    assert metrics.intra_list_diversity(np.array([[0, 2]]), vectors) == pytest.approx(0.0)
+
+
+def tiny() -> EvalData:
+    """a-b 2015, b-c 2016, c-d 2016 (history); a-c 2019, a-d 2019, b-e 2019 (future; e is new)."""
+    orgs = [{"id": i, "role": "firm", "country": "AT", "text": f"{i} makes sensors"} for i in "abcde"]
+    links = [
+        ("a", "b", "2015-03-01"),
+        ("b", "a", "2020-01-01"),  # the same pair again, later: the first date counts
+        ("b", "c", "2016-01-01"),
+        ("c", "d", "2016-06-01"),
+        ("a", "c", "2019-02-01"),
+        ("a", "d", "2019-05-01"),
+        ("b", "e", "2019-05-01"),
+    ]
+    return EvalData.from_rows(orgs, [], [], [{"a": a, "b": b, "since": s} for a, b, s in links])
+
+
+def test_temporal_split_keeps_the_past_and_tests_on_new_links_between_active_organizations() -> None:
+    data = tiny()
+    assert len(data.links) == 6
+    split = temporal_split(data, np.datetime64("2019-01-01"), roles=None, n_queries=None, seed=7)
+    history = split.history
+    assert len(history.links) == 3
+    assert list(data.org_ids[history.active]) == ["a", "b", "c", "d"]  # e only appears after the split
+    truth = {data.org_ids[q]: sorted(data.org_ids[split.relevant[i]]) for i, q in enumerate(split.queries)}
+    assert truth == {"a": ["c", "d"], "c": ["a"], "d": ["a"]}  # b-e does not count: e was not active
+    a = int(np.flatnonzero(data.org_ids == "a")[0])
+    # Adamic-Adar: c shares partner b with a; d shares nobody. Partner b and a itself are never suggested.
+    top = rank(history, adamic_adar_scorer(history), np.array([a]), k=2)[0]
+    assert data.org_ids[top[0]] == "c" and "b" not in data.org_ids[top[top >= 0]]
+    most = rank(history, most_connected_scorer(history), np.array([a]), k=3)[0]
+    assert set(data.org_ids[most[most >= 0]]) == {"c", "d"}
+    drawn = temporal_split(data, np.datetime64("2019-01-01"), roles=None, n_queries=2, seed=7)
+    again = temporal_split(data, np.datetime64("2019-01-01"), roles=None, n_queries=2, seed=7)
+    assert len(drawn.queries) == 2 and list(drawn.queries) == list(again.queries)
+
+
+@pytest.fixture
+def demo(graph: Graph, neo4j_settings: Settings) -> Graph:
+    admin.delete_data(graph)
+    files = ["clusters.csv", "companies.csv", "members.jsonl", "research.csv", "memberships.csv"]
+    ingest.load(graph, [DEMO / name for name in [*files, "collaborations.csv"]])
+    embed(graph, neo4j_settings)
+    return graph
+
+
+def test_eval_without_data_hides_the_newest_collaborations_and_compares_suggest_with_baselines(
+    demo: Graph, neo4j_settings: Settings
+) -> None:
+    before = admin.relationship_counts(demo)["COLLABORATES_WITH"]
+    flags = ["--neo4j-uri", neo4j_settings.neo4j_uri, "--neo4j-password", neo4j_settings.neo4j_password]
+    result = CliRunner().invoke(app, [*flags, "eval", "--hide", "0.3", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["method"]: r for r in json.loads(result.stdout)}
+    assert set(rows) == {"clusterkg", "random", "most-connected", "adamic-adar", "tfidf", "embedding"}
+    for row in rows.values():
+        for name in ("recall_at_10", "ndcg_at_10", "mrr", "coverage", "diversity"):
+            assert 0.0 <= row[name] <= 1.0
+    assert rows["clusterkg"]["coverage"] > 0
+    # the hidden collaborations are back
+    assert admin.relationship_counts(demo)["COLLABORATES_WITH"] == before
+    table = CliRunner().invoke(app, [*flags, "eval", "--hide", "0.3"])
+    assert table.exit_code == 0, table.output
+    assert "MRR" in table.stdout and "clusterkg" in table.stdout
