@@ -9,14 +9,11 @@ files cheap and a killed run resumable: running it again writes only what the ki
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from collections.abc import Mapping as Values
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,10 +22,11 @@ from pydantic import ValidationError
 from graph.db import Graph
 from graph.queries import ingest as q
 from ingest import readers, writer
-from ingest.kinds import detect_kind
-from ingest.mapping import IDENTITY, Mapping
+from ingest.known import Known, change, content_hash, link_key
+from ingest.mapping import Mapping
+from ingest.plan import PlannedFile, plan
 from ingest.report import Ambiguity, FileSummary, Merge, Outcome, Reject, RejectWriter, Summary
-from ingest.resolve import DEFAULT_RULES, Keys, OrganizationIndex, hash_entry
+from ingest.resolve import DEFAULT_RULES, Keys, hash_entry
 from schema.errors import IngestError
 from schema.graph_model import Label, RelType
 from schema.models import (
@@ -54,93 +52,6 @@ class Progress(Protocol):
     def advance(self, rows: int) -> None: ...
 
 
-@dataclass(frozen=True)
-class PlannedFile:
-    path: Path
-    fmt: readers.FileFormat
-    kind: RecordKind
-    mapping: Mapping
-    allowed: frozenset[str]
-    ignored: list[str]
-    source: str
-    hash: str
-
-
-def plan(
-    paths: Iterable[Path | str],
-    *,
-    mapping: Mapping | Path | str | None = None,
-    kind: RecordKind | str | None = None,
-    source: str | None = None,
-) -> list[PlannedFile]:
-    """Detect format, kind and mapping of every file, and order the files by dependency.
-
-    ``mapping`` is a mapping (file) for every file, or a folder holding ``NAME.mapping.yaml`` for each file
-    ``NAME.csv`` (``.json``, ``.jsonl``, ``.gz``...). Without it, a file uses ``NAME.mapping.yaml`` beside
-    it when there is one, else canonical column names.
-    """
-    folder = Path(mapping) if mapping is not None and not isinstance(mapping, Mapping) else None
-    if folder is not None and folder.is_dir():
-        given = None
-    else:
-        given = mapping if isinstance(mapping, Mapping) else Mapping.load(folder) if folder else None
-        folder = None
-    forced = RecordKind(kind) if kind else None
-    planned = []
-    for raw in paths:
-        path = Path(raw)
-        chosen = given or named_mapping(path, folder or path.parent) or IDENTITY
-        fmt = readers.detect(path)
-        columns = readers.columns(path, fmt)
-        file_kind = forced or chosen.kind or detect_kind(chosen.fields(columns), str(path))
-        allowed = frozenset(file_kind.model.model_fields)
-        used = {c for c, t in chosen.targets(columns).items() if t in allowed}
-        ignored = [c for c in columns if c not in used and c not in chosen.ignore]
-        ignored = [c for c in ignored if c not in chosen.template_columns()]
-        if ignored:
-            log.warning("%s: columns %s feed no %s field and are ignored", path, ignored, file_kind.value)
-        planned.append(
-            PlannedFile(
-                path=path,
-                fmt=fmt,
-                kind=file_kind,
-                mapping=chosen,
-                allowed=allowed,
-                ignored=ignored,
-                source=source or _default_source(path),
-                hash=readers.file_hash(path),
-            )
-        )
-    planned.sort(key=lambda f: f.kind.order)
-    return planned
-
-
-def named_mapping(path: Path, folder: Path) -> Mapping | None:
-    """The mapping of ``research.csv.gz`` in ``folder``: ``research.mapping.yaml`` (or ``.yml``), if any."""
-    stem = path.name.split(".")[0]
-    for suffix in (".mapping.yaml", ".mapping.yml"):
-        candidate = folder / (stem + suffix)
-        if candidate.is_file():
-            return Mapping.load(candidate)
-    return None
-
-
-def _default_source(path: Path) -> str:
-    """Without ``--source``, a file's source is its name without suffixes:
-    ``members.csv.gz`` -> ``members``."""
-    return path.name.split(".")[0]
-
-
-def content_hash(values: Values[str, Any], *resolved: str) -> str:
-    """A short digest of a row's canonical values as read (after the mapping) and of the nodes its ids
-    resolved to. Computed before validation, so a row known unchanged skips validation altogether."""
-    text = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
-    digest = hashlib.blake2b(text.encode(), digest_size=12)
-    for value in resolved:
-        digest.update(b"\x1f" + value.encode())
-    return digest.hexdigest()
-
-
 def _text(values: Values[str, Any], name: str) -> str:
     value = values.get(name)
     return "" if value is None else str(value).strip()
@@ -159,53 +70,7 @@ def _errors(error: ValidationError) -> list[tuple[str, str]]:
     return out
 
 
-@dataclass
-class _State:
-    """What one run knows: the organization index, ids and content hashes of clusters, projects and links."""
-
-    graph: Graph | None
-    rules: tuple[str, ...]
-    _orgs: OrganizationIndex | None = None
-    _nodes: dict[Label, dict[str, str | None]] = field(default_factory=dict)
-    _links: dict[RelType, dict[str, str | None]] = field(default_factory=dict)
-
-    @property
-    def orgs(self) -> OrganizationIndex:
-        if self._orgs is None:
-            rows = self.graph.run(q.ORGANIZATION_KEYS) if self.graph else []
-            self._orgs = OrganizationIndex.from_rows(rows, self.rules)
-        return self._orgs
-
-    def nodes(self, label: Label) -> dict[str, str | None]:
-        if label not in self._nodes:
-            rows = self.graph.run(q.NODE_HASHES, label=label.value) if self.graph else []
-            self._nodes[label] = {row["key"]: row["hash"] for row in rows}
-        return self._nodes[label]
-
-    def links(self, rel: RelType) -> dict[str, str | None]:
-        if rel not in self._links:
-            rows = self.graph.run(q.LINK_HASHES, type=rel.value) if self.graph else []
-            self._links[rel] = {_link_key(r["a"], r["b"], r["kind"]): r["hash"] for r in rows}
-        return self._links[rel]
-
-
-def _link_key(a: str, b: str, kind: str | None = None) -> str:
-    return f"{a}\x1f{b}\x1f{kind or ''}"
-
-
-_SKIPPED = frozenset({Outcome.UNCHANGED, Outcome.MERGED})  # outcomes of link rows that write nothing
-
-
-def _change(known: dict[str, str | None], key: str, digest: str) -> Outcome:
-    """Added, updated or unchanged, by the content hash stored for ``key``; remembers the new hash."""
-    if known.get(key) is None:  # new, or a MEMBER_OF edge an organization's ``clusters`` list created
-        outcome = Outcome.ADDED
-    elif known[key] == digest:
-        return Outcome.UNCHANGED
-    else:
-        outcome = Outcome.UPDATED
-    known[key] = digest
-    return outcome
+_SKIPPED = frozenset({Outcome.UNCHANGED, Outcome.MERGED})  # outcomes of rows that write nothing
 
 
 class _Reject(Exception):
@@ -233,7 +98,7 @@ class Run:
         self.graph = graph
         self.dry_run = dry_run
         self.batch_size = batch_size
-        self.state = _State(graph, rules)
+        self.state = Known(graph, rules)
         self.at = dt.datetime.now(dt.UTC)
         self.summary = Summary(run_id=f"{self.at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", dry_run=dry_run)
         self.reject_file = RejectWriter(rejects) if rejects else None
@@ -332,7 +197,7 @@ class Run:
         node = self._organization_of(record.organization, "organization")
         self._known(Label.CLUSTER, record.cluster, "cluster")
         digest = content_hash(values, node)
-        key = _link_key(node, record.cluster)
+        key = link_key(node, record.cluster)
         known = self.state.links(RelType.MEMBER_OF)
         fresh = key not in known
         outcome = self._change(known, f"M\x1f{key}", key, digest)
@@ -349,7 +214,7 @@ class Run:
             )
         low, high = sorted((a, b))
         digest = content_hash(values, low, high)
-        key = _link_key(low, high, record.kind.value)
+        key = link_key(low, high, record.kind.value)
         known = self.state.links(RelType.COLLABORATES_WITH)
         fresh = key not in known
         outcome = self._change(known, f"W\x1f{key}", key, digest)
@@ -361,7 +226,7 @@ class Run:
         node = self._organization_of(record.organization, "organization")
         self._known(Label.PROJECT, record.project, "project")
         digest = content_hash(values, node)
-        key = _link_key(node, record.project)
+        key = link_key(node, record.project)
         known = self.state.links(RelType.PARTICIPATES_IN)
         fresh = key not in known
         outcome = self._change(known, f"I\x1f{key}", key, digest)
@@ -387,17 +252,17 @@ class Run:
             if a is None or b is None:
                 return False
             low, high = sorted((a, b))
-            key = _link_key(low, high, _text(values, "kind").lower() or "joint_project")
+            key = link_key(low, high, _text(values, "kind").lower() or "joint_project")
             same = self.state.links(RelType.COLLABORATES_WITH).get(key) == content_hash(values, low, high)
             return same and self._first(f"W\x1f{key}")
         node = orgs.node_of(_text(values, "organization"))
         if node is None:
             return False
         if kind is RecordKind.MEMBERSHIPS:
-            key = _link_key(node, _text(values, "cluster"))
+            key = link_key(node, _text(values, "cluster"))
             same = self.state.links(RelType.MEMBER_OF).get(key) == content_hash(values, node)
             return same and self._first(f"M\x1f{key}")
-        key = _link_key(node, _text(values, "project"))
+        key = link_key(node, _text(values, "project"))
         same = self.state.links(RelType.PARTICIPATES_IN).get(key) == content_hash(values, node)
         return same and self._first(f"I\x1f{key}")
 
@@ -405,7 +270,7 @@ class Run:
         """The outcome of a cluster, project or link row; a repeat of a key within the run is merged."""
         if not self._first(run_key):
             return Outcome.MERGED
-        return _change(known, key, digest)
+        return change(known, key, digest)
 
     # --- files ---------------------------------------------------------------------------------------------
 

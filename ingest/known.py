@@ -1,0 +1,73 @@
+"""What a run knows before it writes: the organization index, and the ids and content hashes of the
+clusters, projects and links in the graph (read once per run, kept up to date as rows go by), so each row
+can be told added, updated or unchanged without asking the graph again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.db import Graph
+from graph.queries import ingest as q
+from ingest.report import Outcome
+from ingest.resolve import OrganizationIndex
+from schema.graph_model import Label, RelType
+
+
+def content_hash(values: Mapping[str, Any], *resolved: str) -> str:
+    """A short digest of a row's canonical values as read (after the mapping) and of the nodes its ids
+    resolved to. Computed before validation, so a row known unchanged skips validation altogether."""
+    text = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
+    digest = hashlib.blake2b(text.encode(), digest_size=12)
+    for value in resolved:
+        digest.update(b"\x1f" + value.encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class Known:
+    """What one run knows: the organization index, ids and content hashes of clusters, projects and links."""
+
+    graph: Graph | None
+    rules: tuple[str, ...]
+    _orgs: OrganizationIndex | None = None
+    _nodes: dict[Label, dict[str, str | None]] = field(default_factory=dict)
+    _links: dict[RelType, dict[str, str | None]] = field(default_factory=dict)
+
+    @property
+    def orgs(self) -> OrganizationIndex:
+        if self._orgs is None:
+            rows = self.graph.run(q.ORGANIZATION_KEYS) if self.graph else []
+            self._orgs = OrganizationIndex.from_rows(rows, self.rules)
+        return self._orgs
+
+    def nodes(self, label: Label) -> dict[str, str | None]:
+        if label not in self._nodes:
+            rows = self.graph.run(q.NODE_HASHES, label=label.value) if self.graph else []
+            self._nodes[label] = {row["key"]: row["hash"] for row in rows}
+        return self._nodes[label]
+
+    def links(self, rel: RelType) -> dict[str, str | None]:
+        if rel not in self._links:
+            rows = self.graph.run(q.LINK_HASHES, type=rel.value) if self.graph else []
+            self._links[rel] = {link_key(r["a"], r["b"], r["kind"]): r["hash"] for r in rows}
+        return self._links[rel]
+
+
+def link_key(a: str, b: str, kind: str | None = None) -> str:
+    return f"{a}\x1f{b}\x1f{kind or ''}"
+
+
+def change(known: dict[str, str | None], key: str, digest: str) -> Outcome:
+    """Added, updated or unchanged, by the content hash stored for ``key``; remembers the new hash."""
+    if known.get(key) is None:  # new, or a MEMBER_OF edge an organization's ``clusters`` list created
+        outcome = Outcome.ADDED
+    elif known[key] == digest:
+        return Outcome.UNCHANGED
+    else:
+        outcome = Outcome.UPDATED
+    known[key] = digest
+    return outcome

@@ -1,0 +1,96 @@
+"""Planning a run: each file's format, encoding, mapping and kind, and the order files load in.
+
+Files load in dependency order (clusters, organizations, memberships, collaborations, projects,
+participations), whatever the order they were given in, so every link finds its ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest import readers
+from ingest.kinds import detect_kind
+from ingest.mapping import IDENTITY, Mapping
+from schema.models import RecordKind
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: Path
+    fmt: readers.FileFormat
+    kind: RecordKind
+    mapping: Mapping
+    allowed: frozenset[str]
+    ignored: list[str]
+    source: str
+    hash: str
+
+
+def plan(
+    paths: Iterable[Path | str],
+    *,
+    mapping: Mapping | Path | str | None = None,
+    kind: RecordKind | str | None = None,
+    source: str | None = None,
+) -> list[PlannedFile]:
+    """Detect format, kind and mapping of every file, and order the files by dependency.
+
+    ``mapping`` is a mapping (file) for every file, or a folder holding ``NAME.mapping.yaml`` for each file
+    ``NAME.csv`` (``.json``, ``.jsonl``, ``.gz``...). Without it, a file uses ``NAME.mapping.yaml`` beside
+    it when there is one, else canonical column names.
+    """
+    folder = Path(mapping) if mapping is not None and not isinstance(mapping, Mapping) else None
+    if folder is not None and folder.is_dir():
+        given = None
+    else:
+        given = mapping if isinstance(mapping, Mapping) else Mapping.load(folder) if folder else None
+        folder = None
+    forced = RecordKind(kind) if kind else None
+    planned = []
+    for raw in paths:
+        path = Path(raw)
+        chosen = given or named_mapping(path, folder or path.parent) or IDENTITY
+        fmt = readers.detect(path)
+        columns = readers.columns(path, fmt)
+        file_kind = forced or chosen.kind or detect_kind(chosen.fields(columns), str(path))
+        allowed = frozenset(file_kind.model.model_fields)
+        used = {c for c, t in chosen.targets(columns).items() if t in allowed}
+        ignored = [c for c in columns if c not in used and c not in chosen.ignore]
+        ignored = [c for c in ignored if c not in chosen.template_columns()]
+        if ignored:
+            log.warning("%s: columns %s feed no %s field and are ignored", path, ignored, file_kind.value)
+        planned.append(
+            PlannedFile(
+                path=path,
+                fmt=fmt,
+                kind=file_kind,
+                mapping=chosen,
+                allowed=allowed,
+                ignored=ignored,
+                source=source or _default_source(path),
+                hash=readers.file_hash(path),
+            )
+        )
+    planned.sort(key=lambda f: f.kind.order)
+    return planned
+
+
+def named_mapping(path: Path, folder: Path) -> Mapping | None:
+    """The mapping of ``research.csv.gz`` in ``folder``: ``research.mapping.yaml`` (or ``.yml``), if any."""
+    stem = path.name.split(".")[0]
+    for suffix in (".mapping.yaml", ".mapping.yml"):
+        candidate = folder / (stem + suffix)
+        if candidate.is_file():
+            return Mapping.load(candidate)
+    return None
+
+
+def _default_source(path: Path) -> str:
+    """Without ``--source``, a file's source is its name without suffixes:
+    ``members.csv.gz`` -> ``members``."""
+    return path.name.split(".")[0]
