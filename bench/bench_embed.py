@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import socket
 import statistics
@@ -100,7 +101,9 @@ def throughput(orgs: int, seed: int) -> Table:
     table.add_row("model.encode, raw (before)", f"{before:.1f}", "")
     table.add_row("model.encode, raw (after)", f"{after:.1f}", "")
     table.add_row("clusterkg embed, end to end", f"{rate:.1f}", f"{rate / raw:.1%} (target >= 90%)")
-    table.caption = f"clusterkg embed said: {said}"
+    table.caption = (
+        f"clusterkg embed said: {said}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     return table
 
 
@@ -114,7 +117,9 @@ def unchanged_rerun() -> Table:
     table.add_column("seconds", justify="right")
     table.add_column("target", justify="right")
     table.add_row("clusterkg embed (CLI, in-process)", f"{seconds:.2f}", "<= 5 s")
-    table.caption = f"clusterkg embed said: {said}"
+    table.caption = (
+        f"clusterkg embed said: {said}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     return table
 
 

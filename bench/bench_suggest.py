@@ -18,6 +18,7 @@ the exact top-k.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import statistics
@@ -241,6 +242,7 @@ def main() -> None:
         "organizations / with capability vector / with needs vector",
         f"{counts['organizations']:,} / {counts['capability']:,} / {counts['needs']:,}",
     )
+    notes.add_row("load average (1 / 5 / 15 min) at the end", " / ".join(f"{x:.1f}" for x in os.getloadavg()))
     notes.add_row(
         "region loaded through ingest.load (s)", f"{load_seconds:.0f}" if load_seconds else "reused"
     )
