@@ -8,8 +8,11 @@ same graph queries (and the same key check) and returns the same payload without
   (c) search (hybrid full-text + vector) for need-like texts.
 
 The server runs in its own process (uvicorn, one worker) so client and server do not share an event loop.
-When the graph holds fewer than ``--orgs`` organizations, the script generates a region with the ingest
-engineer's generator, loads it and embeds it first (slow the first time; idempotent afterwards).
+When the graph holds fewer than ``--orgs`` organizations, the script generates a region with ``clusterkg
+generate``'s generator and loads it with ``ingest.load``. Vectors are made as ``bench/bench_suggest.py``
+makes them (encoding 100,000 descriptions takes about half an hour on two cores): every distinct needs
+text and description template is encoded for real, each organization gets its template's vector plus noise
+calibrated on real encodings, with the real texts' hashes (so ``clusterkg embed`` sees nothing to do).
 
     python bench/bench_api.py --orgs 100000
 """
@@ -38,6 +41,9 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_suggest import write_generated_vectors  # noqa: E402
 
 import ingest  # noqa: E402
 import matching  # noqa: E402
@@ -51,6 +57,8 @@ from ingest.generate import generate  # noqa: E402
 from schema.settings import Settings  # noqa: E402
 
 console = Console(width=170)
+Send = Callable[[httpx.AsyncClient], Any]
+"""One request of a scenario, ready to send with a client."""
 
 PAGE = """query($after: String) { organizations(first: 50, after: $after) { edges { node {
     id name role clusters { id name } capabilities { id name } } } } }"""
@@ -186,28 +194,25 @@ def prepare(settings: Settings, orgs: int, *, embeddings: bool) -> None:
         if not embeddings:
             return
         started = time.perf_counter()
-        summary = matching.embed(graph, settings)
-        console.print(
-            f"embeddings up to date ({summary.total_encoded} encoded, {time.perf_counter() - started:.0f} s)"
-        )
+        made = write_generated_vectors(graph, settings, seed=7)
+        console.print(f"vectors up to date ({made}, {time.perf_counter() - started:.0f} s)")
 
 
-def fixtures(settings: Settings) -> tuple[str, list[str]]:
-    """A manager key (it may ask for suggestions for its clusters' members) and members with stated needs."""
+def fixtures(settings: Settings, seekers: int) -> tuple[str, dict[str, str]]:
+    """A data_team key for pages and search, and a member key for each of ``seekers`` organizations with
+    embedded needs (a member may ask for its own suggestions)."""
     with Graph.connect(settings) as graph:
-        rows = graph.run(q.BENCH_SEEKERS, limit=200)
-        if not rows:  # nothing embedded: only the page scenario can run
-            return create_key(graph, ApiRole.DATA_TEAM, None, label="bench").secret, []
-        manager = rows[0]["manager"]
-        key = create_key(graph, ApiRole.CLUSTER_MANAGER, manager, label="bench").secret
-    return key, [row["id"] for row in rows]
+        key = create_key(graph, ApiRole.DATA_TEAM, None, label="bench").secret
+        ids = [row["id"] for row in graph.run(q.BENCH_SEEKERS, limit=seekers)]
+        members = {org: create_key(graph, ApiRole.MEMBER, org, label="bench").secret for org in ids}
+    return key, members
 
 
 # --- clients -----------------------------------------------------------------------------------------------
 
 
 async def measure(
-    base: str, key: str, requests: list[Callable[[httpx.AsyncClient], Any]], clients: int, seconds: float
+    base: str, key: str, requests: list[Send], clients: int, seconds: float
 ) -> tuple[list[float], float]:
     """Run ``clients`` concurrent loops over ``requests`` for ``seconds``; latencies (ms) and requests/s."""
     latencies: list[float] = []
@@ -260,7 +265,7 @@ async def page_cursors(base: str, key: str, pages: int) -> tuple[list[str | None
 async def run(args: argparse.Namespace) -> None:
     settings = Settings()
     prepare(settings, args.orgs, embeddings=bool({"b", "c"} & set(args.scenarios)))
-    key, seekers = fixtures(settings)
+    key, members = fixtures(settings, 50)
     port = args.port
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen([sys.executable, __file__, "--serve", "--port", str(port)], env=env)
@@ -275,12 +280,15 @@ async def run(args: argparse.Namespace) -> None:
             await asyncio.sleep(0.5)
         graphql_cursors, plain_cursors = await page_cursors(base, key, 20)
 
-        def gql(query: str, variables: dict[str, Any]) -> Callable[[httpx.AsyncClient], Any]:
-            return lambda http: http.post("/graphql", json={"query": query, "variables": variables})
+        def gql(query: str, variables: dict[str, Any], as_key: str = key) -> Send:
+            body = {"query": query, "variables": variables}
+            headers = {"Authorization": f"Bearer {as_key}"}
+            return lambda http: http.post("/graphql", json=body, headers=headers)
 
-        def get(path: str, params: dict[str, Any]) -> Callable[[httpx.AsyncClient], Any]:
+        def get(path: str, params: dict[str, Any], as_key: str = key) -> Send:
             clean = {k: v for k, v in params.items() if v is not None}
-            return lambda http: http.get(path, params=clean)
+            headers = {"Authorization": f"Bearer {as_key}"}
+            return lambda http: http.get(path, params=clean, headers=headers)
 
         scenarios = {
             "a": (
@@ -288,8 +296,8 @@ async def run(args: argparse.Namespace) -> None:
                 [get("/plain/page", {"after": c}) for c in plain_cursors],
             ),
             "b": (
-                [gql(SUGGEST, {"org": s}) for s in seekers],
-                [get("/plain/suggest", {"org": s}) for s in seekers],
+                [gql(SUGGEST, {"org": org}, secret) for org, secret in members.items()],
+                [get("/plain/suggest", {"org": org}, secret) for org, secret in members.items()],
             ),
             "c": (
                 [gql(SEARCH, {"text": t}) for t in SEARCH_TEXTS],
@@ -297,6 +305,7 @@ async def run(args: argparse.Namespace) -> None:
             ),
         }
         table = Table(title=f"GraphQL API, {args.orgs:,} organizations, {args.seconds:g} s per cell")
+        table.caption = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the start"
         for column in (
             "scenario",
             "clients",

@@ -122,12 +122,9 @@ APPLIED_VERSIONS = Query("api.applied_versions", "MATCH (m:Migration) RETURN m.v
 
 BENCH_SEEKERS = Query(
     "api.bench_seekers",
-    "MATCH (m:Organization)-[:MANAGES]->(:Cluster)<-[:MEMBER_OF]-(o:Organization) "
-    "WHERE o.needs_embedding IS NOT NULL "
-    "WITH m, collect(o.id)[..$limit] AS ids ORDER BY size(ids) DESC LIMIT 1 "
-    "UNWIND ids AS id RETURN id, m.id AS manager",
+    "MATCH (o:Organization) WHERE o.needs_embedding IS NOT NULL RETURN o.id AS id ORDER BY o.id LIMIT $limit",
 )
-"""Members with embedded needs of the cluster organization that has most of them (``bench/bench_api.py``)."""
+"""Organizations with embedded needs, to ask suggestions for (``bench/bench_api.py``)."""
 
 # --- API keys ---------------------------------------------------------------------------------------------
 
