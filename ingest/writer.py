@@ -54,6 +54,7 @@ def organization_row(
         "lon": record.lon,
         "employees": record.employees,
         "size_class": _value(SizeClass.of(record.employees)),
+        "sme": record.sme,
         "founded": record.founded,
         "sectors": record.sectors or None,
         "registry_id": record.registry_id,

@@ -176,6 +176,7 @@ class OrganizationRecord(Record):
     lat: Annotated[float | None, Field(ge=-90, le=90)] = None
     lon: Annotated[float | None, Field(ge=-180, le=180)] = None
     employees: Annotated[int | None, Field(ge=0, le=10_000_000)] = None
+    sme: bool | None = None  # a registry's own small-and-medium-enterprise flag, where it has one
     founded: Annotated[int | None, Field(ge=1000, le=2100)] = None
     sectors: Items = []
     capabilities: Items = []

@@ -30,6 +30,7 @@ ORGANIZATION_PROPERTIES: tuple[str, ...] = (
     "lon",
     "employees",
     "size_class",
+    "sme",
     "founded",
     "sectors",
     "registry_id",

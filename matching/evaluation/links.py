@@ -1,23 +1,16 @@
-"""Dated collaboration links derived from co-participation, and the graph views the methods read.
+"""Dated collaboration links between organizations, and the graph views the methods read.
 
-Two organizations are linked when they take part in the same project of ``min_size`` to ``max_size``
-participants; a link dates from the first such project's start. Larger projects (consortia of hundreds) say
-little about who actually works with whom, single-partner grants say nothing.
+On a participation registry they are the ``COLLABORATES_WITH {kind: 'joint_project'}`` relationships the
+ingest derives: two organizations sharing a project of 2 to 30 participants, dated by the first such
+project's start.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-
-if TYPE_CHECKING:
-    from matching.evaluation.dataset import EvalData
-
-MIN_PROJECT_SIZE = 2
-MAX_PROJECT_SIZE = 30
 
 
 @dataclass(frozen=True)
@@ -71,40 +64,3 @@ class Links:
 
     def __len__(self) -> int:
         return len(self.a)
-
-
-def co_participation_links(
-    data: EvalData, min_size: int = MIN_PROJECT_SIZE, max_size: int = MAX_PROJECT_SIZE
-) -> Links:
-    """Every pair of organizations sharing a project of the right size, dated by the first one's start.
-
-    Pairs are generated per project size (all projects of size ``s`` at once, with ``triu_indices(s)``), so
-    the work is a handful of numpy calls rather than a loop over projects.
-    """
-    size = data.project_size
-    start = data.project_start
-    eligible = (size >= min_size) & (size <= max_size) & ~np.isnat(start)
-    order = np.lexsort((data.part_org, data.part_project))
-    proj = data.part_project[order]
-    org = data.part_org[order]
-    keep = eligible[proj]
-    proj, org = proj[keep], org[keep]
-    firsts = np.flatnonzero(np.r_[True, proj[1:] != proj[:-1]])
-    counts = np.diff(np.r_[firsts, len(proj)])
-    a_parts, b_parts, day_parts = [], [], []
-    for s in np.unique(counts):
-        starts = firsts[counts == s]
-        members = org[starts[:, None] + np.arange(s)[None, :]]  # (projects, s), sorted per row
-        i, j = np.triu_indices(s, k=1)
-        a_parts.append(members[:, i].ravel())
-        b_parts.append(members[:, j].ravel())
-        day_parts.append(np.repeat(start[proj[starts]], len(i)))
-    a = np.concatenate(a_parts) if a_parts else np.empty(0, np.int64)
-    b = np.concatenate(b_parts) if b_parts else np.empty(0, np.int64)
-    days = np.concatenate(day_parts) if day_parts else np.empty(0, "datetime64[D]")
-    key = a * data.n_orgs + b
-    order = np.lexsort((days, key))
-    key, days = key[order], days[order]
-    first = np.r_[True, key[1:] != key[:-1]]
-    key, days = key[first], days[first]
-    return Links(key // data.n_orgs, key % data.n_orgs, days, data.n_orgs)
