@@ -236,7 +236,9 @@ class Writer:
         self._send(q.MERGE_CAPABILITIES, [{"id": cid, "name": name} for cid, name in capabilities.items()])
         self._regions.update(regions)
         self._capabilities.update(capabilities)
-        self._send(q.UPSERT_ORGANIZATIONS, rows)
+        # New nodes first: a record merged into a node created in the same batch finds it.
+        self._send(q.CREATE_ORGANIZATIONS, [row for row in rows if row["fresh"]])
+        self._send(q.UPSERT_ORGANIZATIONS, [row for row in rows if not row["fresh"]])
 
     def clusters(self, rows: list[dict[str, Any]]) -> None:
         self._send(q.UPSERT_CLUSTERS, rows)

@@ -70,8 +70,58 @@ MERGE_CAPABILITIES = Query(
     write=True,
 )
 
-# ``row.fresh``: the node is created by this row (no stale labels or edges to clean up, edges are CREATEd);
-# ``row.primary``: the row is the node's own record (its values win; it places the node in a region).
+# Organization rows come in two forms. A row that creates its node (the run knows the id is new) is CREATEd
+# with its label, properties and edges; any other row (an update, or a record folded into a node first
+# created from another record) is MERGEd: ``row.primary`` rows are the node's own record (their values win,
+# stale role labels and edges of that record are removed), others only fill properties the node lacks.
+_ORGANIZATION_EDGES: LiteralString = """
+    CALL (o, row) {
+      UNWIND row.offers AS cid
+      MATCH (c:Capability {id: cid})
+      MERGE (o)-[r:OFFERS]->(c)
+      SET r.record = row.record, r += $prov
+    }
+    CALL (o, row) {
+      UNWIND row.needs AS cid
+      MATCH (c:Capability {id: cid})
+      MERGE (o)-[r:NEEDS]->(c)
+      SET r.record = row.record, r.visibility = row.needs_visibility, r += $prov
+    }
+    CALL (o, row) {
+      UNWIND row.clusters AS kid
+      MATCH (k:Cluster {id: kid})
+      MERGE (o)-[r:MEMBER_OF]->(k)
+      SET r += $prov
+    }
+"""
+
+CREATE_ORGANIZATIONS = Query(
+    "ingest.create_organizations",
+    cast(
+        LiteralString,
+        """
+    UNWIND $rows AS row
+    CREATE (o:Organization {id: row.id})
+    SET o:$(row.label), o += row.props, o += $prov,
+        o.location = CASE WHEN row.props.lat IS NULL THEN null
+                          ELSE point({latitude: row.props.lat, longitude: row.props.lon}) END,
+        o.source_ids = [row.record], o.sources = [$prov.source], o.record_hashes = [row.hash_entry]
+    WITH o, row
+    CALL (o, row) {
+      WITH o, row WHERE row.region IS NOT NULL
+      MATCH (g:Region {id: row.region})
+      CREATE (o)-[r:LOCATED_IN]->(g)
+      SET r += $prov
+    }
+    """
+        + _ORGANIZATION_EDGES.replace("MERGE (o)", "CREATE (o)")
+        + """
+    RETURN count(*) AS written
+    """,
+    ),
+    write=True,
+)
+
 UPSERT_ORGANIZATIONS = Query(
     "ingest.upsert_organizations",
     cast(
@@ -79,14 +129,12 @@ UPSERT_ORGANIZATIONS = Query(
         """
     UNWIND $rows AS row
     MERGE (o:Organization {id: row.id})
-    FOREACH (_ IN CASE WHEN row.primary AND NOT row.fresh THEN [1] ELSE [] END |
-      REMOVE o:"""
-        + _ROLE_LABELS
-        + """
-    )
     WITH o, row
     CALL (o, row) {
       WITH o, row WHERE row.primary
+      REMOVE o:"""
+        + _ROLE_LABELS
+        + """
       SET o:$(row.label), o += row.props
     }
     CALL (o, row) {
@@ -106,74 +154,30 @@ UPSERT_ORGANIZATIONS = Query(
         o += $prov
     WITH o, row
     CALL (o, row) {
-      WITH o, row WHERE row.fresh
-      CALL (o, row) {
-        UNWIND row.offers AS cid
-        MATCH (c:Capability {id: cid})
-        CREATE (o)-[r:OFFERS]->(c)
-        SET r.record = row.record, r += $prov
-      }
-      CALL (o, row) {
-        UNWIND row.needs AS cid
-        MATCH (c:Capability {id: cid})
-        CREATE (o)-[r:NEEDS]->(c)
-        SET r.record = row.record, r.visibility = row.needs_visibility, r += $prov
-      }
-      CALL (o, row) {
-        WITH o, row WHERE row.region IS NOT NULL
-        MATCH (g:Region {id: row.region})
-        CREATE (o)-[r:LOCATED_IN]->(g)
-        SET r += $prov
-      }
-      CALL (o, row) {
-        UNWIND row.clusters AS kid
-        MATCH (k:Cluster {id: kid})
-        CREATE (o)-[r:MEMBER_OF]->(k)
-        SET r += $prov
-      }
+      OPTIONAL MATCH (o)-[r:OFFERS|NEEDS]->(c:Capability)
+      WHERE r.record = row.record
+        AND NOT (type(r) = 'OFFERS' AND c.id IN row.offers)
+        AND NOT (type(r) = 'NEEDS' AND c.id IN row.needs)
+      DELETE r
     }
     CALL (o, row) {
-      WITH o, row WHERE NOT row.fresh
-      CALL (o, row) {
-        OPTIONAL MATCH (o)-[r:OFFERS|NEEDS]->(c:Capability)
-        WHERE r.record = row.record
-          AND NOT (type(r) = 'OFFERS' AND c.id IN row.offers)
-          AND NOT (type(r) = 'NEEDS' AND c.id IN row.needs)
-        DELETE r
-      }
-      CALL (o, row) {
-        UNWIND row.offers AS cid
-        MATCH (c:Capability {id: cid})
-        MERGE (o)-[r:OFFERS]->(c)
-        SET r.record = row.record, r += $prov
-      }
-      CALL (o, row) {
-        UNWIND row.needs AS cid
-        MATCH (c:Capability {id: cid})
-        MERGE (o)-[r:NEEDS]->(c)
-        SET r.record = row.record, r.visibility = row.needs_visibility, r += $prov
-      }
-      CALL (o, row) {
-        WITH o, row WHERE row.region IS NOT NULL
-        OPTIONAL MATCH (o)-[old:LOCATED_IN]->(g:Region) WHERE g.id <> row.region
-        DELETE old
-        WITH DISTINCT o, row
-        MATCH (g:Region {id: row.region})
-        MERGE (o)-[r:LOCATED_IN]->(g)
-        SET r += $prov
-      }
-      CALL (o, row) {
-        UNWIND row.clusters AS kid
-        MATCH (k:Cluster {id: kid})
-        MERGE (o)-[r:MEMBER_OF]->(k)
-        SET r += $prov
-      }
+      WITH o, row WHERE row.region IS NOT NULL
+      OPTIONAL MATCH (o)-[old:LOCATED_IN]->(g:Region) WHERE g.id <> row.region
+      DELETE old
+      WITH DISTINCT o, row
+      MATCH (g:Region {id: row.region})
+      MERGE (o)-[r:LOCATED_IN]->(g)
+      SET r += $prov
     }
+    """
+        + _ORGANIZATION_EDGES
+        + """
     RETURN count(*) AS written
     """,
     ),
     write=True,
 )
+
 
 UPSERT_CLUSTERS = Query(
     "ingest.upsert_clusters",
