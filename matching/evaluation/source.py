@@ -29,45 +29,43 @@ CORDIS_MAPPINGS = Path(ingest.__file__).parent / "sources" / "cordis"
 """The mapping files of the EU's Horizon 2020 registry: one ``NAME.mapping.yaml`` per file ``NAME.csv.gz``."""
 
 
-def registry_files(data_dir: Path, mappings: Path) -> list[tuple[Path, Path]]:
-    """(file, mapping) for every mapping in ``mappings`` whose file is in ``data_dir``, in load order."""
-    pairs = []
+def registry_files(data_dir: Path, mappings: Path) -> list[Path]:
+    """The file of ``data_dir`` for every ``NAME.mapping.yaml`` in ``mappings`` (``NAME.csv.gz``, ...)."""
+    files = []
     for mapping in sorted(mappings.glob("*.mapping.yaml")):
         name = mapping.name.removesuffix(".mapping.yaml")
         found = sorted(p for p in data_dir.glob(f"{name}.*") if p.is_file())
         if not found:
             raise IngestError(f"{data_dir} has no {name}.* file for the mapping {mapping}")
-        pairs.append((found[0], mapping))
-    if not pairs:
+        files.append(found[0])
+    if not files:
         raise IngestError(f"{mappings} holds no *.mapping.yaml files")
-    order = {"organizations": 0, "projects": 1, "participations": 2}
-    return sorted(pairs, key=lambda pair: order.get(pair[1].name.split(".")[0], 3))
+    return files
 
 
 def ensure_loaded(graph: Graph, data_dir: Path, *, mappings: Path, source: str, batch_size: int) -> bool:
     """Load the registry in ``data_dir`` unless completed ingest runs already loaded these exact files.
 
-    Returns whether it loaded. The last file is loaded with ``derive_collaborations`` so the graph holds the
-    dated joint-project collaborations the benchmark reads.
+    The same as ``clusterkg ingest DIR/* --mapping MAPPINGS --match-on none --derive-collaborations``: each
+    record is its own organization (the registry's ids are unique), and the dated joint-project
+    collaborations the benchmark reads are derived. Returns whether it loaded.
     """
-    pairs = registry_files(data_dir, mappings)
+    files = registry_files(data_dir, mappings)
     loaded = set(graph.run(queries.LOADED_FILE_HASHES)[0]["hashes"])
-    derived = graph.run(queries.COUNT_COLLABORATIONS, kinds=[CollaborationKind.JOINT_PROJECT.value])[0][
-        "count"
-    ]
-    if derived and all(readers.file_hash(path) in loaded for path, _ in pairs):
+    joint = [CollaborationKind.JOINT_PROJECT.value]
+    derived = graph.run(queries.COUNT_COLLABORATIONS, kinds=joint)[0]["count"]
+    if derived and all(readers.file_hash(path) in loaded for path in files):
         return False
-    for i, (path, mapping) in enumerate(pairs):
-        log.info("loading %s with %s", path, mapping)
-        ingest.load(
-            graph,
-            [path],
-            mapping=mapping,
-            source=source,
-            batch_size=batch_size,
-            rules=("registry_id",),
-            derive_collaborations=i == len(pairs) - 1,
-        )
+    log.info("loading %s with the mappings in %s", ", ".join(map(str, files)), mappings)
+    ingest.load(
+        graph,
+        files,
+        mapping=mappings,
+        source=source,
+        batch_size=batch_size,
+        rules=(),
+        derive_collaborations=True,
+    )
     return True
 
 
