@@ -108,3 +108,18 @@ def test_eval_without_data_hides_the_newest_collaborations_and_compares_suggest_
     table = CliRunner().invoke(app, [*flags, "eval", "--hide", "0.3"])
     assert table.exit_code == 0, table.output
     assert "MRR" in table.stdout and "clusterkg" in table.stdout
+
+
+def test_project_embeddings_are_cached_by_content_and_only_new_texts_are_encoded(tmp_path: Path) -> None:
+    from matching import model
+    from matching.evaluation.embedding_cache import cached_encode
+
+    name = Settings().embedding_model
+    texts = ["sensor fusion for robots", "", "bakery lines"]
+    first = cached_encode(texts, model_name=name, cache_dir=tmp_path)
+    assert first.shape == (3, model.DIMENSIONS) and not first[1].any()  # no text, no vector
+    second = cached_encode(["bakery lines", "laser welding"], model_name=name, cache_dir=tmp_path)
+    assert np.array_equal(second[0], first[2])
+    assert np.load(tmp_path / "text-hashes.npy").shape == (3, 16)  # three distinct texts stored once each
+    direct = model.encode(["laser welding"], model_name=name)
+    assert np.allclose(second[1], direct[0], atol=1e-5)

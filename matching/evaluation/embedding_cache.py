@@ -44,7 +44,8 @@ def cached_encode(texts: list[str], *, model_name: str, cache_dir: Path, batch_s
             known[d] = len(known)
         vectors = np.vstack([vectors, fresh])
         cache_dir.mkdir(parents=True, exist_ok=True)
-        ordered = np.frombuffer(b"".join(sorted(known, key=known.__getitem__)), np.uint8).reshape(-1, 16)
+        in_order = [digest for digest, _ in sorted(known.items(), key=lambda item: item[1])]
+        ordered = np.frombuffer(b"".join(in_order), np.uint8).reshape(-1, 16)
         for path, array in ((hash_path, ordered), (vector_path, vectors)):
             partial = path.with_suffix(f".{os.getpid()}.tmp.npy")
             np.save(partial, array)
