@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import json
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -171,6 +172,7 @@ def main() -> None:
         large = _run_child([clusters, padded], uri, dry_run=True, batch_size=args.batch_size)
     finally:
         server.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
     first_s, second_s = first["summary"]["seconds"], second["summary"]["seconds"]
     size_mb = organizations.stat().st_size / 2**20
