@@ -170,13 +170,13 @@ def main() -> None:
         _padded(organizations, padded, factor=12)
         small = _run_child([clusters, organizations], uri, dry_run=True, batch_size=args.batch_size)
         large = _run_child([clusters, padded], uri, dry_run=True, batch_size=args.batch_size)
+        size_mb = organizations.stat().st_size / 2**20
+        padded_mb = padded.stat().st_size / 2**20
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
     first_s, second_s = first["summary"]["seconds"], second["summary"]["seconds"]
-    size_mb = organizations.stat().st_size / 2**20
-    padded_mb = padded.stat().st_size / 2**20
     table = [
         ("organization rows/s (end to end)", f"{org_rate:,.0f}", "target >= 10,000"),
         ("link rows/s (memberships + collaborations)", f"{link_rate:,.0f}", "target >= 30,000"),
