@@ -110,7 +110,9 @@ class Settings(BaseSettings):
     # --- the GraphQL API (abuse limits and search) ----------------------------------------------------------
     api_max_depth: int = Field(8, ge=2, description="Deepest selection nesting a GraphQL query may have.")
     api_max_complexity: int = Field(
-        20_000, ge=10, description="Most fields a query may resolve, list fields counted times their page size."
+        20_000,
+        ge=10,
+        description="Most fields a query may resolve, list fields counted times their page size.",
     )
     api_max_page_size: int = Field(100, ge=1, description="Largest `first` / `limit` a query may ask for.")
     api_max_body_bytes: int = Field(100_000, ge=1_000, description="Largest request body the API accepts.")
