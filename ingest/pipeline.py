@@ -194,13 +194,9 @@ class Run:
     def _membership(
         self, record: MembershipRecord, file: FileSummary, number: int, values: Values[str, Any]
     ) -> Any:
-        node = self._organization_of(record.organization, "organization")
-        self._known(Label.CLUSTER, record.cluster, "cluster")
-        digest = content_hash(values, node)
-        key = link_key(node, record.cluster)
-        known = self.state.links(RelType.MEMBER_OF)
-        fresh = key not in known
-        outcome = self._change(known, f"M\x1f{key}", key, digest)
+        node, digest, fresh, outcome = self._organization_link(
+            record.organization, Label.CLUSTER, record.cluster, "cluster", RelType.MEMBER_OF, "M", values
+        )
         return outcome, None if outcome in _SKIPPED else writer.membership_row(record, node, digest, fresh)
 
     def _collaboration(
@@ -223,14 +219,36 @@ class Run:
     def _participation(
         self, record: ParticipationRecord, file: FileSummary, number: int, values: Values[str, Any]
     ) -> Any:
-        node = self._organization_of(record.organization, "organization")
-        self._known(Label.PROJECT, record.project, "project")
-        digest = content_hash(values, node)
-        key = link_key(node, record.project)
-        known = self.state.links(RelType.PARTICIPATES_IN)
-        fresh = key not in known
-        outcome = self._change(known, f"I\x1f{key}", key, digest)
+        node, digest, fresh, outcome = self._organization_link(
+            record.organization,
+            Label.PROJECT,
+            record.project,
+            "project",
+            RelType.PARTICIPATES_IN,
+            "I",
+            values,
+        )
         return outcome, None if outcome in _SKIPPED else writer.participation_row(record, node, digest, fresh)
+
+    def _organization_link(
+        self,
+        organization: str,
+        target_label: Label,
+        target: str,
+        target_field: str,
+        rel: RelType,
+        tag: str,
+        values: Values[str, Any],
+    ) -> tuple[str, str, bool, Outcome]:
+        """Resolve both ends of an organization -> cluster/project link and classify the change:
+        ``(organization node id, content hash, whether the link is new, outcome)``."""
+        node = self._organization_of(organization, "organization")
+        self._known(target_label, target, target_field)
+        digest = content_hash(values, node)
+        key = link_key(node, target)
+        known = self.state.links(rel)
+        fresh = key not in known
+        return node, digest, fresh, self._change(known, f"{tag}\x1f{key}", key, digest)
 
     def _unchanged(self, kind: RecordKind, values: Values[str, Any]) -> bool:
         """Whether a row is known unchanged from its values alone (same key, same content hash as stored),
