@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ from api.cli import app
 from graph import admin
 from graph.db import Graph
 from graph.query import Query
+from ingest import demo as demo_region
 from matching import Filters, Place, Suggestion, embed, record_feedback, suggest
 from matching.feedback import feedback_of
 from matching.signals import SIGNALS, distance_km, load_weights
@@ -23,16 +23,6 @@ from matching.suggest import mmr
 from matching.tune import tune
 from schema.errors import MatchingError, NotFound
 from schema.settings import Settings
-
-DEMO = Path(__file__).resolve().parents[1] / "ingest" / "demo"
-DEMO_FILES = [
-    "clusters.csv",
-    "companies.csv",
-    "members.jsonl",
-    "research.csv",
-    "memberships.csv",
-    "collaborations.csv",
-]
 
 BAKERY = "FN100000a"  # wants AI-based visual quality control for its bakery line
 VISION = {"FN242542i", "R-002", "R-006"}  # the machine-vision vendor, the computer-vision lab and institute
@@ -59,7 +49,7 @@ def settings(neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
 def demo(session_graph: Graph, settings: Settings) -> Iterator[Graph]:
     """The demo region, loaded through the ingest pipeline and embedded once for this module."""
     admin.delete_data(session_graph)
-    ingest.load(session_graph, [DEMO / name for name in DEMO_FILES])
+    ingest.load(session_graph, demo_region.paths())
     embed(session_graph, settings)
     yield session_graph
 
