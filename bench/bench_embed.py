@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import statistics
 import tempfile
 import time
@@ -31,7 +30,7 @@ from api.cli import app
 from graph import migrations
 from graph.db import Graph
 from graph.queries import matching as queries
-from graph.server import ManagedNeo4j
+from graph.server import ManagedNeo4j, free_port
 from ingest.generate import generate
 from matching.embed import EmbedSummary, plan
 from matching.model import encode, load_model
@@ -39,12 +38,6 @@ from schema.settings import Settings
 
 console = Console()
 SCRATCH_PASSWORD = "clusterkg-bench-scratch"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run_embed_command(settings: Settings) -> tuple[float, str]:

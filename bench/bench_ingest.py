@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from typing import Any
 from graph import migrations
 from graph.db import Graph
 from graph.queries import ingest as q
-from graph.server import ManagedNeo4j
+from graph.server import ManagedNeo4j, free_port
 from ingest import load
 from ingest.generate import generate
 from ingest.resolve import Keys
@@ -40,12 +39,6 @@ from schema.models import CollaborationRecord, OrganizationRecord
 from schema.settings import Settings
 
 PASSWORD = "clusterkg-bench-password"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _child(files: list[str], uri: str, dry_run: bool, batch_size: int) -> None:
@@ -121,7 +114,7 @@ def main() -> None:
     settings = Settings(
         environment="test",
         home=work / "neo4j-home",
-        neo4j_bolt_port=_free_port(),
+        neo4j_bolt_port=free_port(),
         neo4j_password=PASSWORD,
         neo4j_heap="2g",
         neo4j_pagecache="1g",

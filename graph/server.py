@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -31,6 +32,13 @@ log = logging.getLogger(__name__)
 LAUNCHER_CLASS = "ClusterkgNeo4j"
 HOST = "127.0.0.1"
 READY_MARKER = b"clusterkg-neo4j ready"
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now, for throwaway servers (tests, benchmarks)."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,18 +16,12 @@ import pytest
 
 from graph import admin, migrations
 from graph.db import Graph
-from graph.server import ManagedNeo4j
+from graph.server import ManagedNeo4j, free_port
 from schema.settings import Settings
 
 log = logging.getLogger(__name__)
 
 TEST_PASSWORD = "clusterkg-test-password"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _docker_answers() -> bool:

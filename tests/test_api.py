@@ -279,7 +279,7 @@ def test_health_and_readiness(client: TestClient) -> None:
 
 
 def test_readiness_fails_without_neo4j(region: dict[str, NewKey], neo4j_settings: Settings) -> None:
-    from tests.conftest import free_port
+    from graph.server import free_port
 
     nowhere = neo4j_settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{free_port()}"})
     with TestClient(create_app(nowhere)) as down:

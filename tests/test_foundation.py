@@ -14,10 +14,10 @@ from api.cli import app
 from graph import admin, migrations
 from graph.db import Graph
 from graph.query import Query
-from graph.server import ManagedNeo4j
+from graph.server import ManagedNeo4j, free_port
 from schema.errors import ConstraintViolation, GraphUnavailable, MigrationError
 from schema.settings import Settings
-from tests.conftest import TEST_PASSWORD, free_port, managed_settings
+from tests.conftest import TEST_PASSWORD, managed_settings
 
 log = logging.getLogger(__name__)
 
