@@ -104,22 +104,20 @@ def plain_app(settings: Settings) -> FastAPI:
             limit=50,
             after=keyset,
             candidates=settings.api_vector_candidates,
+            nested=("clusters", "capabilities"),
         )
-        rows = await graph.run(query, **params)
-        ids = [row["organization"]["id"] for row in rows]
-        clusters = {r["id"]: r["clusters"] for r in await graph.run(q.CLUSTERS_OF, ids=ids)}
-        capabilities = {r["id"]: r["capabilities"] for r in await graph.run(q.CAPABILITIES_OF, ids=ids)}
+        (result,) = await graph.run(query, **params)
         edges = [
             {
                 "node": {
-                    "id": org["id"],
-                    "name": org["name"],
-                    "role": org["role"].upper(),
-                    "clusters": [{"id": c["id"], "name": c["name"]} for c in clusters.get(org["id"], [])],
-                    "capabilities": capabilities.get(org["id"], []),
+                    "id": row["organization"]["id"],
+                    "name": row["organization"]["name"],
+                    "role": row["organization"]["role"].upper(),
+                    "clusters": [{"id": c["id"], "name": c["name"]} for c in row["clusters"]],
+                    "capabilities": row["capabilities"],
                 }
             }
-            for org in (row["organization"] for row in rows)
+            for row in result["rows"]
         ]
         return {"data": {"organizations": {"edges": edges}}}
 

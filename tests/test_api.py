@@ -487,8 +487,25 @@ def test_nested_page_costs_a_constant_number_of_queries(
         page = data(gql(client, region["dairy"], NESTED_PAGE, {"first": first}))["organizations"]
         costs[first] = graph.queries_run - before
         assert len(page["edges"]) == first
-    # key look-up, page, clusters, region of, regions, parent regions, capabilities
-    assert costs[5] == costs[100] == 7, costs
+    # key look-up, page (its clusters and capabilities inlined), region of, regions, parent regions
+    assert costs[5] == costs[100] == 5, costs
+    one = """query($id: ID!) { organization(id: $id) { clusters { id name } capabilities { id name } } }"""
+    for edge in page["edges"]:
+        alone = data(gql(client, region["dairy"], one, {"id": edge["node"]["id"]}))["organization"]
+        assert alone["clusters"] == edge["node"]["clusters"]
+        assert alone["capabilities"] == edge["node"]["capabilities"]
+    members = (
+        """{ clusters { members(first: 3) { edges { node { id clusters { id } capabilities { id } } } } } }"""
+    )
+    before = graph.queries_run
+    clusters = data(gql(client, region["dairy"], members))["clusters"]
+    assert graph.queries_run - before == 3  # key look-up, clusters, members pages with their lists
+    bakery = next(e["node"] for c in clusters for e in c["members"]["edges"] if e["node"]["id"] == "bakery")
+    assert bakery == {
+        "id": "bakery",
+        "clusters": [{"id": "food"}],
+        "capabilities": [{"id": "baking"}, {"id": "logistics"}],
+    }
 
 
 def test_members_of_every_cluster_cost_one_query_together(

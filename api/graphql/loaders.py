@@ -50,6 +50,13 @@ class Loaders:
         self.members = DataLoader(self._per_cluster(graph, candidates, count=False))
         self.member_total = DataLoader(self._per_cluster(graph, candidates, count=True))
 
+    def prime_nested(self, rows: Sequence[dict[str, Any]], nested: Sequence[str]) -> None:
+        """Put the nested lists a page query fetched with its rows into their loaders, so the fields that
+        ask for them are answered without a query."""
+        loaders = {"clusters": self.clusters_of, "capabilities": self.capabilities_of}
+        for name in nested:
+            loaders[name].prime_many({row["organization"]["id"]: row[name] for row in rows})
+
     @staticmethod
     def _needs(graph: AsyncGraph, viewer: str | None, manager: bool) -> Callable[..., Awaitable[list[Any]]]:
         async def load(ids: Sequence[str]) -> list[str | None]:
@@ -94,21 +101,21 @@ class Loaders:
                     query, params = q.organizations_count(
                         page.filter, candidates=candidates, per_cluster=True
                     )
-                else:
-                    query, params = q.organizations_page(
-                        page.filter,
-                        page.order,
-                        limit=page.limit,
-                        after=page.after,
-                        candidates=candidates,
-                        per_cluster=True,
-                    )
-                for row in await graph.run(query, cluster_ids=cluster_ids, **params):
-                    key = (row["cluster_id"], page)
-                    if count:
-                        found[key] = row["total"]
-                    else:
-                        found.setdefault(key, []).append(row)
+                    for row in await graph.run(query, cluster_ids=cluster_ids, **params):
+                        found[(row["cluster_id"], page)] = row["total"]
+                    continue
+                query, params = q.organizations_page(
+                    page.filter,
+                    page.order,
+                    limit=page.limit,
+                    after=page.after,
+                    candidates=candidates,
+                    per_cluster=True,
+                    nested=page.nested,
+                )
+                (result,) = await graph.run(query, cluster_ids=cluster_ids, **params)
+                for row in result["rows"]:
+                    found.setdefault((row["cluster_id"], page), []).append(row)
             return [found.get(key, 0 if count else []) for key in keys]
 
         return load
@@ -122,3 +129,5 @@ class MembersPage:
     order: q.Order
     limit: int
     after: tuple[Any, str] | None
+    nested: tuple[str, ...] = ()
+    """The nested lists the page's rows carry (see ``graph.queries.api.NESTED_LISTS``)."""

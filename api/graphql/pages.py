@@ -10,9 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import anyio
+from strawberry.types.nodes import SelectedField, Selection
 
 from api.graphql.limits import check_page_size
 from api.graphql.loaders import MembersPage
@@ -115,6 +117,30 @@ def decode_cursor(order: q.Order, cursor: str) -> tuple[Any, str]:
     return key, org_id
 
 
+def _fields(selections: list[Selection]) -> Iterator[SelectedField]:
+    """The fields of a selection set, those inside fragments included."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection
+        else:
+            yield from _fields(selection.selections)
+
+
+def inlined_lists(info: Ctx) -> tuple[str, ...]:
+    """The nested lists of :data:`graph.queries.api.NESTED_LISTS` that the page's ``edges { node { … } }``
+    selects: the page query fetches them with the page, so they cost no query of their own."""
+    selected = {
+        field.name
+        for connection in _fields(info.selected_fields)
+        for edges in _fields(connection.selections)
+        if edges.name == "edges"
+        for node in _fields(edges.selections)
+        if node.name == "node"
+        for field in _fields(node.selections)
+    }
+    return tuple(name for name in q.NESTED_LISTS if name in selected)
+
+
 async def organization_page(
     info: Ctx,
     given: OrganizationFilterInput | None,
@@ -133,21 +159,26 @@ async def organization_page(
     order = _order(order_given, flt)
     keyset = decode_cursor(order, after) if after else None
     candidates = settings.api_vector_candidates
+    nested = inlined_lists(info)
     if within_cluster is not None:
-        page = MembersPage(filter=flt, order=order, limit=first + 1, after=keyset)
+        page = MembersPage(filter=flt, order=order, limit=first + 1, after=keyset, nested=nested)
         rows = await context.loaders.members.load((within_cluster, page))
 
         async def count() -> int:
             return int(await context.loaders.member_total.load((within_cluster, page)))
 
     else:
-        query, params = q.organizations_page(flt, order, limit=first + 1, after=keyset, candidates=candidates)
-        rows = await context.graph.run(query, **params)
+        query, params = q.organizations_page(
+            flt, order, limit=first + 1, after=keyset, candidates=candidates, nested=nested
+        )
+        (result,) = await context.graph.run(query, **params)
+        rows = result["rows"]
 
         async def count() -> int:
             count_query, count_params = q.organizations_count(flt, candidates=candidates)
             return int((await context.graph.run(count_query, **count_params))[0]["total"])
 
+    context.loaders.prime_nested(rows[:first], nested)
     edges = [
         OrganizationEdge(
             cursor=encode_cursor(order, row["sort_key"], row["organization"]["id"]),
