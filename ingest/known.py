@@ -17,14 +17,29 @@ from ingest.resolve import OrganizationIndex
 from schema.graph_model import Label, RelType
 
 
-def content_hash(values: Mapping[str, Any], *resolved: str) -> str:
-    """A short digest of a row's canonical values as read (after the mapping) and of the nodes its ids
-    resolved to. Computed before validation, so a row known unchanged skips validation altogether."""
-    text = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
-    digest = hashlib.blake2b(text.encode(), digest_size=12)
-    for value in resolved:
-        digest.update(b"\x1f" + value.encode())
-    return digest.hexdigest()
+def row_digest(values: Mapping[str, Any]) -> str:
+    """A short digest of a row's canonical values as read (after the mapping), computed once per row and
+    before validation, so a row known unchanged skips validation altogether. Text values (all of a CSV
+    row) are joined as they are; other values (JSON numbers, lists, objects) as JSON, marked so that ``1``
+    and ``"1"`` differ."""
+    parts = []
+    for key in sorted(values):
+        value = values[key]
+        parts.append(key)
+        parts.append(
+            value
+            if isinstance(value, str)
+            else "\x00" + json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+        )
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def content_hash(digest: str, *resolved: str) -> str:
+    """The content hash of a row: its :func:`row_digest` and the nodes its ids resolved to (a link whose
+    end now resolves to another node has changed even if its row has not)."""
+    if not resolved:
+        return digest
+    return hashlib.blake2b("\x1f".join((digest, *resolved)).encode(), digest_size=12).hexdigest()
 
 
 @dataclass

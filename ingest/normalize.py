@@ -131,9 +131,13 @@ def capability_id(name: str) -> str:
     return fold(name).replace(" ", "-")
 
 
-def region_path(country: str | None, region: str | None, city: str | None) -> list[dict[str, str | None]]:
+@lru_cache(maxsize=65536)
+def region_path(
+    country: str | None, region: str | None, city: str | None
+) -> tuple[dict[str, str | None], ...]:
     """The region hierarchy country > region > city as rows (parent first) with ids that nest:
-    ``AT``, ``AT/upper-austria``, ``AT/upper-austria/linz``. Missing levels are skipped."""
+    ``AT``, ``AT/upper-austria``, ``AT/upper-austria/linz``. Missing levels are skipped. Cached (a region
+    has many organizations); the rows are shared, so callers must not change them."""
     rows: list[dict[str, str | None]] = []
     parent: str | None = None
     for level, value in (("country", country), ("region", region), ("city", city)):
@@ -143,4 +147,4 @@ def region_path(country: str | None, region: str | None, city: str | None) -> li
         node_id = part if parent is None else f"{parent}/{part}"
         rows.append({"id": node_id, "name": value, "level": level, "parent": parent})
         parent = node_id
-    return rows
+    return tuple(rows)

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from graph.db import Graph
 from graph.queries import ingest as q
 from ingest import readers, writer
-from ingest.known import Known, change, content_hash, link_key
+from ingest.known import Known, change, content_hash, link_key, row_digest
 from ingest.mapping import Mapping
 from ingest.plan import PlannedFile, plan
 from ingest.report import Ambiguity, FileSummary, Merge, Outcome, Reject, RejectWriter, Summary
@@ -117,9 +117,7 @@ class Run:
 
     # --- rows -> outcomes ----------------------------------------------------------------------------------
 
-    def _organization(
-        self, record: OrganizationRecord, file: FileSummary, number: int, values: Values[str, Any]
-    ) -> Any:
+    def _organization(self, record: OrganizationRecord, file: FileSummary, number: int, row_hash: str) -> Any:
         clusters = self.state.nodes(Label.CLUSTER)
         for cluster in record.clusters:
             if cluster not in clusters:
@@ -134,8 +132,7 @@ class Run:
         known_before = orgs.node_of(record.id) is not None
         keys = Keys.of(record)
         resolution = orgs.resolve(record, keys)
-        digest = content_hash(values)
-        prefix, entry = hash_entry(record.id, digest)
+        prefix, entry = hash_entry(record.id, row_hash)
         if resolution.ambiguous:
             self._keep(
                 self.summary.ambiguities,
@@ -175,32 +172,24 @@ class Run:
                 f"{label.value.lower()} {record_id!r} exists nowhere (not in the graph, not loaded)",
             )
 
-    def _cluster(
-        self, record: ClusterRecord, file: FileSummary, number: int, values: Values[str, Any]
-    ) -> Any:
-        digest = content_hash(values)
-        outcome = self._change(self.state.nodes(Label.CLUSTER), f"C\x1f{record.id}", record.id, digest)
+    def _cluster(self, record: ClusterRecord, file: FileSummary, number: int, row_hash: str) -> Any:
+        outcome = self._change(self.state.nodes(Label.CLUSTER), f"C\x1f{record.id}", record.id, row_hash)
         if record.managed_by:
             self.managers[record.id] = record.managed_by
-        return outcome, None if outcome in _SKIPPED else writer.cluster_row(record, digest)
+        return outcome, None if outcome in _SKIPPED else writer.cluster_row(record, row_hash)
 
-    def _project(
-        self, record: ProjectRecord, file: FileSummary, number: int, values: Values[str, Any]
-    ) -> Any:
-        digest = content_hash(values)
-        outcome = self._change(self.state.nodes(Label.PROJECT), f"P\x1f{record.id}", record.id, digest)
-        return outcome, None if outcome in _SKIPPED else writer.project_row(record, digest)
+    def _project(self, record: ProjectRecord, file: FileSummary, number: int, row_hash: str) -> Any:
+        outcome = self._change(self.state.nodes(Label.PROJECT), f"P\x1f{record.id}", record.id, row_hash)
+        return outcome, None if outcome in _SKIPPED else writer.project_row(record, row_hash)
 
-    def _membership(
-        self, record: MembershipRecord, file: FileSummary, number: int, values: Values[str, Any]
-    ) -> Any:
+    def _membership(self, record: MembershipRecord, file: FileSummary, number: int, row_hash: str) -> Any:
         node, digest, fresh, outcome = self._organization_link(
-            record.organization, Label.CLUSTER, record.cluster, "cluster", RelType.MEMBER_OF, "M", values
+            record.organization, Label.CLUSTER, record.cluster, "cluster", RelType.MEMBER_OF, "M", row_hash
         )
         return outcome, None if outcome in _SKIPPED else writer.membership_row(record, node, digest, fresh)
 
     def _collaboration(
-        self, record: CollaborationRecord, file: FileSummary, number: int, values: Values[str, Any]
+        self, record: CollaborationRecord, file: FileSummary, number: int, row_hash: str
     ) -> Any:
         a = self._organization_of(record.source, "source")
         b = self._organization_of(record.target, "target")
@@ -209,7 +198,7 @@ class Run:
                 "target", f"{record.source!r} and {record.target!r} are the same organization ({a})"
             )
         low, high = sorted((a, b))
-        digest = content_hash(values, low, high)
+        digest = content_hash(row_hash, low, high)
         key = link_key(low, high, record.kind.value)
         known = self.state.links(RelType.COLLABORATES_WITH)
         fresh = key not in known
@@ -217,7 +206,7 @@ class Run:
         return outcome, None if outcome in _SKIPPED else writer.collaboration_row(record, a, b, digest, fresh)
 
     def _participation(
-        self, record: ParticipationRecord, file: FileSummary, number: int, values: Values[str, Any]
+        self, record: ParticipationRecord, file: FileSummary, number: int, row_hash: str
     ) -> Any:
         node, digest, fresh, outcome = self._organization_link(
             record.organization,
@@ -226,7 +215,7 @@ class Run:
             "project",
             RelType.PARTICIPATES_IN,
             "I",
-            values,
+            row_hash,
         )
         return outcome, None if outcome in _SKIPPED else writer.participation_row(record, node, digest, fresh)
 
@@ -238,31 +227,32 @@ class Run:
         target_field: str,
         rel: RelType,
         tag: str,
-        values: Values[str, Any],
+        row_hash: str,
     ) -> tuple[str, str, bool, Outcome]:
         """Resolve both ends of an organization -> cluster/project link and classify the change:
         ``(organization node id, content hash, whether the link is new, outcome)``."""
         node = self._organization_of(organization, "organization")
         self._known(target_label, target, target_field)
-        digest = content_hash(values, node)
+        digest = content_hash(row_hash, node)
         key = link_key(node, target)
         known = self.state.links(rel)
         fresh = key not in known
         return node, digest, fresh, self._change(known, f"{tag}\x1f{key}", key, digest)
 
-    def _unchanged(self, kind: RecordKind, values: Values[str, Any]) -> bool:
-        """Whether a row is known unchanged from its values alone (same key, same content hash as stored),
-        so it needs no validation: this is what makes a second load of the same files cheap."""
+    def _unchanged(self, kind: RecordKind, values: Values[str, Any], row_hash: str) -> bool:
+        """Whether a row is known unchanged from its values alone (same key, same content hash as stored;
+        ``row_hash`` is its :func:`row_digest`), so it needs no validation: this is what makes a second
+        load of the same files cheap."""
         if kind is RecordKind.ORGANIZATIONS:
             record_id = _text(values, "id")
-            entry = hash_entry(record_id, content_hash(values))[1]
+            entry = hash_entry(record_id, row_hash)[1]
             return bool(record_id) and entry in self.state.orgs.hashes and self._first(f"O\x1f{record_id}")
         if kind in (RecordKind.CLUSTERS, RecordKind.PROJECTS):
             node_id = _text(values, "id")
             if kind is RecordKind.CLUSTERS and _text(values, "managed_by"):
                 self.managers[node_id] = _text(values, "managed_by")
             label, tag = (Label.CLUSTER, "C") if kind is RecordKind.CLUSTERS else (Label.PROJECT, "P")
-            same = self.state.nodes(label).get(node_id) == content_hash(values)
+            same = self.state.nodes(label).get(node_id) == row_hash
             return same and self._first(f"{tag}\x1f{node_id}")
         orgs = self.state.orgs
         if kind is RecordKind.COLLABORATIONS:
@@ -271,17 +261,17 @@ class Run:
                 return False
             low, high = sorted((a, b))
             key = link_key(low, high, _text(values, "kind").lower() or "joint_project")
-            same = self.state.links(RelType.COLLABORATES_WITH).get(key) == content_hash(values, low, high)
+            same = self.state.links(RelType.COLLABORATES_WITH).get(key) == content_hash(row_hash, low, high)
             return same and self._first(f"W\x1f{key}")
         node = orgs.node_of(_text(values, "organization"))
         if node is None:
             return False
         if kind is RecordKind.MEMBERSHIPS:
             key = link_key(node, _text(values, "cluster"))
-            same = self.state.links(RelType.MEMBER_OF).get(key) == content_hash(values, node)
+            same = self.state.links(RelType.MEMBER_OF).get(key) == content_hash(row_hash, node)
             return same and self._first(f"M\x1f{key}")
         key = link_key(node, _text(values, "project"))
-        same = self.state.links(RelType.PARTICIPATES_IN).get(key) == content_hash(values, node)
+        same = self.state.links(RelType.PARTICIPATES_IN).get(key) == content_hash(row_hash, node)
         return same and self._first(f"I\x1f{key}")
 
     def _change(self, known: dict[str, str | None], run_key: str, key: str, digest: str) -> Outcome:
@@ -316,7 +306,7 @@ class Run:
             mapping=planned.mapping.origin,
         )
         self.summary.files.append(file)
-        handlers: dict[RecordKind, Callable[[Any, FileSummary, int, Values[str, Any]], Any]] = {
+        handlers: dict[RecordKind, Callable[[Any, FileSummary, int, str], Any]] = {
             RecordKind.CLUSTERS: self._cluster,
             RecordKind.ORGANIZATIONS: self._organization,
             RecordKind.MEMBERSHIPS: self._membership,
@@ -347,7 +337,8 @@ class Run:
                 self._reject(file, row.number, [("(row)", row.error)])
                 continue
             values, templated = planned.mapping.apply(row.values, planned.allowed)
-            if self._unchanged(kind, values):
+            digest = row_digest(values)
+            if self._unchanged(kind, values, digest):
                 file.count(Outcome.UNCHANGED)
                 file.templated.update(templated)
                 if pending >= self.batch_size:
@@ -355,7 +346,7 @@ class Run:
                 continue
             try:
                 record = model.model_validate(values)
-                outcome, prepared = handle(record, file, row.number, values)
+                outcome, prepared = handle(record, file, row.number, digest)
             except ValidationError as e:
                 self._reject(file, row.number, _errors(e))
                 continue

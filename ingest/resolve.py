@@ -9,10 +9,9 @@ blindly. A candidate whose registry id or VAT contradicts the record's is never 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ingest import normalize
 from schema.models import OrganizationRecord
@@ -22,9 +21,9 @@ DEFAULT_RULES = RULES
 HASH_SEPARATOR = "\u001f"
 
 
-@dataclass(frozen=True)
-class Keys:
-    """The values a record is matched on, computed once per record."""
+class Keys(NamedTuple):
+    """The values a record is matched on, computed once per record (a named tuple: cheap to make, and
+    the rules read it by name)."""
 
     registry_id: str | None
     vat: str | None
@@ -34,15 +33,14 @@ class Keys:
     @classmethod
     def of(cls, record: OrganizationRecord) -> Keys:
         return cls(
-            registry_id=record.registry_id,
-            vat=record.vat,
-            domain=normalize.domain(record.website),
-            name_city=normalize.name_key(record.name, record.city),
+            record.registry_id,
+            record.vat,
+            normalize.domain(record.website),
+            normalize.name_key(record.name, record.city),
         )
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     """The node a record belongs to. ``primary``: the record is that node's own (its id is the node id)."""
 
     node: str
@@ -58,9 +56,8 @@ class OrganizationIndex:
 
     rules: tuple[str, ...] = DEFAULT_RULES
     alias: dict[str, str] = field(default_factory=dict)
-    keys: dict[str, dict[str, set[str]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(set))
-    )
+    # rule -> key value -> the nodes with that value (a tuple: nearly always one node, and 100,000s of them)
+    keys: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=lambda: {rule: {} for rule in RULES})
     strong: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     hashes: set[str] = field(default_factory=set)
 
@@ -89,7 +86,12 @@ class OrganizationIndex:
             ("name_city", name_key),
         ):
             if value:
-                self.keys[rule][value].add(node)
+                bucket = self.keys[rule]
+                nodes = bucket.get(value)
+                if nodes is None:
+                    bucket[value] = (node,)
+                elif node not in nodes:
+                    bucket[value] = (*nodes, node)
         old_registry, old_vat = self.strong.get(node, (None, None))
         self.strong[node] = (old_registry or registry_id, old_vat or vat)
 
@@ -109,18 +111,13 @@ class OrganizationIndex:
         known = self.alias.get(record.id)
         if known is not None:
             return Resolution(node=known, primary=known == record.id)
-        values = {
-            "registry_id": keys.registry_id,
-            "vat": keys.vat,
-            "domain": keys.domain,
-            "name_city": keys.name_city,
-        }
         first_ambiguity: tuple[str, tuple[str, ...]] | None = None
         for rule in self.rules:
-            value = values[rule]
-            if not value:
+            value = getattr(keys, rule)
+            bucket = self.keys[rule].get(value) if value else None
+            if not bucket:
                 continue
-            candidates = sorted(n for n in self.keys[rule].get(value, ()) if not self._contradicts(n, record))
+            candidates = sorted(n for n in bucket if not self._contradicts(n, record))
             if len(candidates) == 1:
                 return Resolution(node=candidates[0], primary=False, rule=rule)
             if len(candidates) > 1 and first_ambiguity is None:

@@ -28,6 +28,8 @@ from schema.models import (
     ProjectRecord,
 )
 
+FILE_HASH_DIGITS = 16
+
 
 def _value(value: Any) -> Any:
     """Enums travel as their values; dates stay dates (Neo4j ``date``)."""
@@ -204,8 +206,12 @@ class Writer:
 
     def for_file(self, source: str, file_hash: str) -> Writer:
         """The same writer stamping another source and file hash; the sender, and the regions and
-        capabilities written so far, are shared."""
-        writer = Writer(self.sender, {**self.prov, "source": source, "file_hash": file_hash})
+        capabilities written so far, are shared. Nodes and relationships get the first 16 hex digits of the
+        file's SHA-256 (enough to tell versions apart, and short enough to be stored inline by Neo4j rather
+        than in a string record of its own); the :IngestRun keeps the whole hashes."""
+        writer = Writer(
+            self.sender, {**self.prov, "source": source, "file_hash": file_hash[:FILE_HASH_DIGITS]}
+        )
         writer._regions, writer._capabilities = self._regions, self._capabilities
         return writer
 

@@ -38,11 +38,13 @@ MAX_LIST_ITEMS = 100
 def _split_list(value: Any) -> Any:
     """A list column: a JSON list, or one ``;``-separated cell. Empty items are dropped, order kept."""
     if isinstance(value, str):
-        value = value.split(LIST_SEPARATOR)
-    if isinstance(value, list | tuple):
+        items = [item.strip() for item in value.split(LIST_SEPARATOR)]
+    elif isinstance(value, list | tuple):
         items = [str(item).strip() for item in value if item is not None]
-        return list(dict.fromkeys(item for item in items if item))
-    return value
+    else:
+        return value
+    items = [item for item in items if item]
+    return items if len(set(items)) == len(items) else list(dict.fromkeys(items))
 
 
 def _compact(value: str) -> str:
@@ -108,12 +110,15 @@ _COERCE: dict[str, Callable[[Any], Any]] = {
 def _enum_coercer(enum: type[StrEnum], noun: str) -> Any:
     """Accept an enum value in any case, with spaces or hyphens for underscores; say what was expected."""
 
+    members = enum._value2member_map_
+
     def coerce(value: Any) -> Any:
-        if isinstance(value, enum):
-            return value
+        member = members.get(value) if isinstance(value, str) else None
+        if member is not None:  # the exact value (or the member itself): most rows
+            return member
         text = str(value).strip().lower()
-        if text in enum._value2member_map_:
-            return enum(text)
+        if text in members:
+            return members[text]
         try:
             return enum(re.sub(r"[\s\-]+", "_", text))
         except ValueError:
@@ -133,12 +138,10 @@ OptionalDate = dt.date | None
 
 class Record(BaseModel):
     """Base of every canonical record: unknown fields are an error (a mapping must name them), strings are
-    stripped, an empty value counts as absent, numbers given for text fields become text, and the record is
-    immutable once validated."""
+    stripped (once, in ``_prepare``), an empty value counts as absent, numbers given for text fields become
+    text, and the record is immutable once validated."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -153,8 +156,9 @@ class Record(BaseModel):
                     continue
             elif value is None:
                 continue
-            coerce = _COERCE.get(key)
-            out[key] = coerce(value) if coerce else value
+            out[key] = value
+        for key in _COERCE.keys() & out.keys():
+            out[key] = _COERCE[key](out[key])
         return out
 
 
