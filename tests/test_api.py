@@ -508,6 +508,22 @@ def test_nested_page_costs_a_constant_number_of_queries(
     }
 
 
+def test_a_page_reads_the_properties_it_selects(client: TestClient, region: dict[str, NewKey]) -> None:
+    fields = "id name role description website founded sectors location { country city lat lon } " + (
+        "size { employees sizeClass }"
+    )
+    page = data(
+        gql(client, region["dairy"], f"{{ organizations(first: 30) {{ edges {{ node {{ {fields} }} }} }} }}")
+    )
+    one = f"query($id: ID!) {{ organization(id: $id) {{ {fields} }} }}"
+    nodes = [edge["node"] for edge in page["organizations"]["edges"]]
+    assert any(node["location"]["city"] for node in nodes) and any(
+        node["size"]["employees"] for node in nodes
+    )
+    for node in nodes:
+        assert data(gql(client, region["dairy"], one, {"id": node["id"]}))["organization"] == node
+
+
 def test_members_of_every_cluster_cost_one_query_together(
     client: TestClient, region: dict[str, NewKey]
 ) -> None:

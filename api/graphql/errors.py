@@ -11,11 +11,7 @@ import logging
 import uuid
 
 import pydantic
-from fastapi import Request
 from graphql.error import GraphQLError
-from strawberry.fastapi import GraphQLRouter
-from strawberry.http import GraphQLHTTPResponse
-from strawberry.types import ExecutionResult
 
 from schema.errors import AccessDenied, InvalidInput, MatchingError, NotFound, Unauthenticated
 
@@ -73,13 +69,3 @@ def coded(error: GraphQLError) -> GraphQLError:
         path=error.path,
         extensions={"code": code},
     )
-
-
-class CodedGraphQLRouter(GraphQLRouter):
-    """strawberry's FastAPI router, putting a code on every error of every result (parse, validation,
-    limits and resolver errors alike) just before the response is written."""
-
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
-        if result.errors:
-            result.errors = [coded(error) for error in result.errors]
-        return await super().process_result(request, result)

@@ -50,13 +50,6 @@ class Loaders:
         self.members = DataLoader(self._per_cluster(graph, candidates, count=False))
         self.member_total = DataLoader(self._per_cluster(graph, candidates, count=True))
 
-    def prime_nested(self, rows: Sequence[dict[str, Any]], nested: Sequence[str]) -> None:
-        """Put the nested lists a page query fetched with its rows into their loaders, so the fields that
-        ask for them are answered without a query."""
-        loaders = {"clusters": self.clusters_of, "capabilities": self.capabilities_of}
-        for name in nested:
-            loaders[name].prime_many({row["organization"]["id"]: row[name] for row in rows})
-
     @staticmethod
     def _needs(graph: AsyncGraph, viewer: str | None, manager: bool) -> Callable[..., Awaitable[list[Any]]]:
         async def load(ids: Sequence[str]) -> list[str | None]:
@@ -111,7 +104,8 @@ class Loaders:
                     after=page.after,
                     candidates=candidates,
                     per_cluster=True,
-                    nested=page.nested,
+                    nested=page.selection.nested,
+                    properties=page.selection.properties,
                 )
                 (result,) = await graph.run(query, cluster_ids=cluster_ids, **params)
                 for row in result["rows"]:
@@ -122,6 +116,15 @@ class Loaders:
 
 
 @dataclass(frozen=True)
+class NodeSelection:
+    """What a page's ``edges { node { … } }`` selects, as the page query needs it: the nested lists to
+    inline (``graph.queries.api.NESTED_LISTS``) and the organization properties to read."""
+
+    nested: tuple[str, ...]
+    properties: frozenset[str]
+
+
+@dataclass(frozen=True)
 class MembersPage:
     """What a ``Cluster.members`` call asks for, apart from the cluster (hashable: a DataLoader key)."""
 
@@ -129,5 +132,4 @@ class MembersPage:
     order: q.Order
     limit: int
     after: tuple[Any, str] | None
-    nested: tuple[str, ...] = ()
-    """The nested lists the page's rows carry (see ``graph.queries.api.NESTED_LISTS``)."""
+    selection: NodeSelection

@@ -17,7 +17,7 @@ import anyio
 from strawberry.types.nodes import SelectedField, Selection
 
 from api.graphql.limits import check_page_size
-from api.graphql.loaders import MembersPage
+from api.graphql.loaders import MembersPage, NodeSelection
 from api.graphql.types import (
     Ctx,
     Organization,
@@ -126,9 +126,20 @@ def _fields(selections: list[Selection]) -> Iterator[SelectedField]:
             yield from _fields(selection.selections)
 
 
-def inlined_lists(info: Ctx) -> tuple[str, ...]:
-    """The nested lists of :data:`graph.queries.api.NESTED_LISTS` that the page's ``edges { node { … } }``
-    selects: the page query fetches them with the page, so they cost no query of their own."""
+FIELD_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "description": ("description",),
+    "website": ("website",),
+    "founded": ("founded",),
+    "sectors": ("sectors",),
+    "location": ("country", "region", "city", "lat", "lon"),
+    "size": ("employees", "size_class"),
+}
+"""The graph properties behind each ``Organization`` field beyond id, name and role (which every row has)."""
+
+
+def node_selection(info: Ctx) -> NodeSelection:
+    """Look ahead at the page's node fields: lists inlined into the page query cost no query of their own,
+    properties not asked for are neither read nor sent."""
     selected = {
         field.name
         for connection in _fields(info.selected_fields)
@@ -138,7 +149,10 @@ def inlined_lists(info: Ctx) -> tuple[str, ...]:
         if node.name == "node"
         for field in _fields(node.selections)
     }
-    return tuple(name for name in q.NESTED_LISTS if name in selected)
+    return NodeSelection(
+        nested=tuple(name for name in q.NESTED_LISTS if name in selected),
+        properties=frozenset(prop for name in selected for prop in FIELD_PROPERTIES.get(name, ())),
+    )
 
 
 async def organization_page(
@@ -159,9 +173,9 @@ async def organization_page(
     order = _order(order_given, flt)
     keyset = decode_cursor(order, after) if after else None
     candidates = settings.api_vector_candidates
-    nested = inlined_lists(info)
+    selection = node_selection(info)
     if within_cluster is not None:
-        page = MembersPage(filter=flt, order=order, limit=first + 1, after=keyset, nested=nested)
+        page = MembersPage(filter=flt, order=order, limit=first + 1, after=keyset, selection=selection)
         rows = await context.loaders.members.load((within_cluster, page))
 
         async def count() -> int:
@@ -169,7 +183,13 @@ async def organization_page(
 
     else:
         query, params = q.organizations_page(
-            flt, order, limit=first + 1, after=keyset, candidates=candidates, nested=nested
+            flt,
+            order,
+            limit=first + 1,
+            after=keyset,
+            candidates=candidates,
+            nested=selection.nested,
+            properties=selection.properties,
         )
         (result,) = await context.graph.run(query, **params)
         rows = result["rows"]
@@ -178,11 +198,10 @@ async def organization_page(
             count_query, count_params = q.organizations_count(flt, candidates=candidates)
             return int((await context.graph.run(count_query, **count_params))[0]["total"])
 
-    context.loaders.prime_nested(rows[:first], nested)
     edges = [
         OrganizationEdge(
             cursor=encode_cursor(order, row["sort_key"], row["organization"]["id"]),
-            node=Organization.from_row(row["organization"]),
+            node=Organization.from_row(row["organization"], {name: row[name] for name in selection.nested}),
             score=row["score"],
         )
         for row in rows[:first]

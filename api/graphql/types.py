@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from api.graphql.context import Context
@@ -21,6 +22,7 @@ CollaborationKindEnum = strawberry.enum(CollaborationKind, name="CollaborationKi
 VisibilityEnum = strawberry.enum(Visibility, name="Visibility", description="Who may read a need.")
 
 Ctx = Info[Context, None]
+T = TypeVar("T")
 
 
 def _enum(enum: Any, value: Any) -> Any:
@@ -143,10 +145,16 @@ class Organization:
     sectors: list[str]
     location: Location
     size: Size
+    lists: strawberry.Private[dict[str, list[dict[str, Any]]]]
+    """Nested lists the query that found the organization brought along (``graph.queries.api.NESTED_LISTS``
+    by name): their fields answer from these without a DataLoader."""
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Organization:
+    def from_row(
+        cls, row: dict[str, Any], lists: dict[str, list[dict[str, Any]]] | None = None
+    ) -> Organization:
         return cls(
+            lists=lists or {},
             id=row["id"],
             name=row["name"],
             role=Role(row["role"]),
@@ -171,14 +179,32 @@ class Organization:
     async def needs(self, info: Ctx) -> str | None:
         return await info.context.loaders.needs_of.load(self.id)
 
-    @strawberry.field(description="The capabilities it offers.")
-    async def capabilities(self, info: Ctx) -> list[Capability]:
-        rows = await info.context.loaders.capabilities_of.load(self.id)
-        return [Capability(id=row["id"], name=row["name"]) for row in rows]
+    def _listed(
+        self, name: str, loader: DataLoader[str, list[dict[str, Any]]], convert: Callable[[dict[str, Any]], T]
+    ) -> list[T] | Awaitable[list[T]]:
+        """The nested list ``name``: at once from :attr:`lists` when the query brought it, else a coroutine
+        through ``loader`` (graphql-core awaits what a resolver returns). A page of 50 that inlined its lists
+        so costs no coroutine, task and future per organization and field."""
+        rows = self.lists.get(name)
+        if rows is not None:
+            return [convert(row) for row in rows]
 
-    @strawberry.field(description="The clusters it is a member of.")
-    async def clusters(self, info: Ctx) -> list[Cluster]:
-        return [Cluster.from_row(row) for row in await info.context.loaders.clusters_of.load(self.id)]
+        async def load() -> list[T]:
+            return [convert(row) for row in await loader.load(self.id)]
+
+        return load()
+
+    @strawberry.field(description="The capabilities it offers.", graphql_type=list[Capability])
+    def capabilities(self, info: Ctx) -> list[Capability] | Awaitable[list[Capability]]:
+        return self._listed(
+            "capabilities",
+            info.context.loaders.capabilities_of,
+            lambda row: Capability(id=row["id"], name=row["name"]),
+        )
+
+    @strawberry.field(description="The clusters it is a member of.", graphql_type=list[Cluster])
+    def clusters(self, info: Ctx) -> list[Cluster] | Awaitable[list[Cluster]]:
+        return self._listed("clusters", info.context.loaders.clusters_of, Cluster.from_row)
 
     @strawberry.field(description="The most specific region it is located in.")
     async def region(self, info: Ctx) -> Region | None:

@@ -15,11 +15,35 @@ from typing import Any, LiteralString
 
 from graph.query import Query
 
-ORGANIZATION_FIELDS: LiteralString = (
-    "o {.id, .name, .role, .description, .website, .country, .region, .city, .lat, .lon, .employees, "
-    ".size_class, .founded, .sectors}"
+PUBLIC_PROPERTIES: tuple[LiteralString, ...] = (
+    "id",
+    "name",
+    "role",
+    "description",
+    "website",
+    "country",
+    "region",
+    "city",
+    "lat",
+    "lon",
+    "employees",
+    "size_class",
+    "founded",
+    "sectors",
 )
 """The public properties of an organization (never ``needs``, which the ``NEEDS_OF`` query guards)."""
+KEY_PROPERTIES = frozenset({"id", "name", "role"})
+"""Properties every organization row carries, whatever else is asked for."""
+
+
+def organization_fields(properties: frozenset[str] | None = None) -> LiteralString:
+    """The map projection of ``o`` to ``properties`` (with :data:`KEY_PROPERTIES`), all public ones by
+    default. Built from the constant names only: a name not among them is ignored."""
+    wanted = PUBLIC_PROPERTIES if properties is None else KEY_PROPERTIES | properties
+    return "o {" + ", ".join("." + name for name in PUBLIC_PROPERTIES if name in wanted) + "}"
+
+
+ORGANIZATION_FIELDS = organization_fields()
 
 CLUSTER_FIELDS: LiteralString = "c {.id, .name, .sector, .stage, .region}"
 
@@ -311,9 +335,13 @@ def _scoped(head: LiteralString, fragments: list[LiteralString], per_cluster: bo
     return head
 
 
-def _page_row(sort_key: LiteralString, nested: tuple[str, ...], per_cluster: bool) -> LiteralString:
-    """The map of one page row: the organization, its score and sort key, and the ``nested`` lists."""
-    row: LiteralString = "{organization: " + ORGANIZATION_FIELDS + ", score: score, sort_key: " + sort_key
+def _page_row(
+    sort_key: LiteralString, nested: tuple[str, ...], properties: frozenset[str] | None, per_cluster: bool
+) -> LiteralString:
+    """The map of one page row: the organization (its ``properties``), its score and sort key, and the
+    ``nested`` lists."""
+    row: LiteralString = "{organization: " + organization_fields(properties) + ", score: score, sort_key: "
+    row += sort_key
     if per_cluster:
         row += ", cluster_id: cluster_id"
     for name, fragment in NESTED_LISTS.items():
@@ -331,13 +359,16 @@ def organizations_page(
     candidates: int,
     per_cluster: bool = False,
     nested: tuple[str, ...] = (),
+    properties: frozenset[str] | None = None,
 ) -> tuple[Query, dict[str, Any]]:
     """One page of organizations matching ``flt`` in ``order``, starting after the keyset ``after``
     (``(sort key, id)`` of the previous page's last row).
 
     The result is ONE record whose ``rows`` lists the page in order, each row a map of ``organization``,
     ``score``, ``sort_key`` and the lists of :data:`NESTED_LISTS` named in ``nested``: one record instead of
-    one per row saves the driver most of its per-message work, and the nested lists save a query each.
+    one per row saves the driver most of its per-message work, and the nested lists save a query each. The
+    organization maps carry ``properties`` (see :func:`organization_fields`): what is not asked for is
+    neither read, sent nor decoded.
 
     ``per_cluster``: one such page of members for each cluster in ``$cluster_ids`` (the caller binds it), all
     in one query; rows also carry ``cluster_id``. So ``Cluster.members`` costs one query, not one per cluster.
@@ -357,11 +388,10 @@ def organizations_page(
     if per_cluster:
         inner = _SORT_KEYS[order.field] + " AS sort_key } "
         text = _PER_CLUSTER + body + "RETURN o, score, " + inner + "RETURN collect("
-        text += _page_row("sort_key", nested, per_cluster=True) + ") AS rows"
+        text += _page_row("sort_key", nested, properties, per_cluster=True) + ") AS rows"
         return Query("api.cluster_members_page", text), params
-    text = (
-        body + "RETURN collect(" + _page_row(_SORT_KEYS[order.field], nested, per_cluster=False) + ") AS rows"
-    )
+    row = _page_row(_SORT_KEYS[order.field], nested, properties, per_cluster=False)
+    text = body + "RETURN collect(" + row + ") AS rows"
     return Query("api.organizations_page", text), params
 
 
