@@ -1,7 +1,9 @@
 """``clusterkg embed``: the capability and needs embeddings of every organization, kept up to date cheaply.
 
-Each text is stored with a content hash (of the model name and the text), so a rerun encodes only texts that
-are new or changed and a run with nothing changed reads the hashes and stops. Encoding is batched; the
+Each embedding is stored with a content hash (of the model name and the text) and a key (the model name and
+the text as embedded). The graph compares each current text with its key, so a rerun reads and encodes only
+texts that are new or changed, whoever changed them (ingest, the API), and a run with nothing changed
+transfers no text at all. Encoding is batched; the
 writes of one batch run in a background thread while the model encodes the next (torch releases the GIL), so
 the graph round trips hide behind the model.
 """
@@ -31,6 +33,7 @@ Field = Literal["capability", "needs"]
 
 TEXT_PROPERTY: dict[Field, str] = {"capability": "description", "needs": "needs"}
 HASH_PROPERTY: dict[Field, str] = {"capability": "capability_hash", "needs": "needs_hash"}
+KEY_PROPERTY: dict[Field, str] = {"capability": "capability_key", "needs": "needs_key"}
 _WRITE: dict[Field, Query] = {
     "capability": queries.WRITE_CAPABILITY_EMBEDDINGS,
     "needs": queries.WRITE_NEEDS_EMBEDDINGS,
@@ -64,6 +67,11 @@ def unpack_sentence_vectors(data: str | None, count: int, dimensions: int) -> np
     return codes.reshape(count, dimensions).astype(np.float32) / SENTENCE_SCALE
 
 
+def key_prefix(model_name: str) -> str:
+    """What a stored text key starts with: the model name and a NUL, then comes the text as embedded."""
+    return f"{model_name}\0"
+
+
 @dataclass(frozen=True)
 class Job:
     """One text to (re)encode."""
@@ -72,6 +80,8 @@ class Job:
     field: Field
     text: str
     hash: str
+    key: str
+    """The model name, a NUL and the text exactly as stored: the graph compares it with the current text."""
 
 
 @dataclass
@@ -88,27 +98,44 @@ class EmbedSummary:
         return sum(self.encoded.values())
 
 
-def plan(
-    rows: list[dict[str, Any]], model_name: str, summary: EmbedSummary
-) -> tuple[list[Job], dict[Field, list[str]]]:
-    """Compare each text's hash with the stored one: the jobs to encode, and the ids whose text is gone."""
-    jobs: list[Job] = []
-    gone: dict[Field, list[str]] = {"capability": [], "needs": []}
+@dataclass
+class Plan:
+    """What a run must do with the stale texts (``queries.EMBED_STALE``)."""
+
+    jobs: list[Job] = field(default_factory=list)
+    """Texts to encode."""
+    adopted: list[dict[str, Any]] = field(default_factory=list)
+    """Embeddings whose hash matches their text but that lack a key (stored before keys were): keys only."""
+    gone: dict[Field, list[str]] = field(default_factory=lambda: {"capability": [], "needs": []})
+    """Ids whose text is gone while its embedding stays."""
+
+
+def plan(rows: list[dict[str, Any]], model_name: str) -> Plan:
+    """Sort the stale texts of ``rows`` into jobs, keys to adopt and embeddings to clear."""
+    result = Plan()
+    prefix = key_prefix(model_name)
     fields: tuple[Field, ...] = ("capability", "needs")
     for row in rows:
+        adopt: dict[str, Any] = {}
         for name in fields:
-            text = (row[TEXT_PROPERTY[name]] or "").strip()
+            raw = row[TEXT_PROPERTY[name]]
+            key = None if raw is None else prefix + raw
+            if key is not None and key == row[KEY_PROPERTY[name]]:
+                continue
+            text = (raw or "").strip()
             stored = row[HASH_PROPERTY[name]]
             if not text:
                 if stored is not None:
-                    gone[name].append(row["id"])
+                    result.gone[name].append(row["id"])
                 continue
             digest = content_hash(model_name, text)
             if digest == stored:
-                summary.unchanged[name] += 1
+                adopt[KEY_PROPERTY[name]] = key
             else:
-                jobs.append(Job(row["id"], name, text, digest))
-    return jobs, gone
+                result.jobs.append(Job(row["id"], name, text, digest, prefix + raw))
+        if adopt:
+            result.adopted.append({"id": row["id"], "capability_key": None, "needs_key": None, **adopt})
+    return result
 
 
 def _rows(jobs: list[Job], embeddings: list[TextEmbedding]) -> dict[Field, list[dict[str, Any]]]:
@@ -118,6 +145,7 @@ def _rows(jobs: list[Job], embeddings: list[TextEmbedding]) -> dict[Field, list[
             {
                 "id": job.id,
                 "hash": job.hash,
+                "key": job.key,
                 "vector": embedding.vector.tolist(),
                 "sentences": embedding.sentences,
                 "sentence_vectors": pack_sentence_vectors(embedding.sentence_vectors),
@@ -144,18 +172,34 @@ def embed(
     """
     model_name = settings.embedding_model
     summary = EmbedSummary()
-    rows = graph.run(queries.EMBED_STATE)
-    summary.organizations = len(rows)
-    jobs, gone = plan(rows, model_name, summary)
-    del rows
-    for name, ids in gone.items():
+    work = plan(graph.run(queries.EMBED_STALE, key_prefix=key_prefix(model_name)), model_name)
+    for name, ids in work.gone.items():
         if ids:
             graph.run(_CLEAR[name], ids=ids)
             summary.cleared[name] = len(ids)
+    for start in range(0, len(work.adopted), settings.batch_size):
+        graph.run(queries.ADOPT_KEYS, rows=work.adopted[start : start + settings.batch_size])
+    jobs = work.jobs
     if on_plan:
         on_plan(len(jobs))
-    if not jobs:
-        return summary
+    if jobs:
+        _encode_and_write(graph, settings, jobs, summary, on_progress)
+    counts = graph.run(queries.COUNT_EMBEDDED)[0]
+    summary.organizations = counts["organizations"]
+    for name in summary.unchanged:
+        summary.unchanged[name] = counts[name] - summary.encoded[name]
+    log.info("embedded %d texts of %d organizations", summary.total_encoded, summary.organizations)
+    return summary
+
+
+def _encode_and_write(
+    graph: Graph,
+    settings: Settings,
+    jobs: list[Job],
+    summary: EmbedSummary,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    model_name = settings.embedding_model
     # Similar lengths side by side: the model pads each batch to its longest text.
     jobs.sort(key=lambda job: len(job.text))
     chunk_size = max(settings.embedding_batch_size * 8, 256)
@@ -180,5 +224,3 @@ def embed(
             pending = writer.submit(write, chunk, embeddings)
         if pending:
             pending.result()
-    log.info("embedded %d texts of %d organizations", summary.total_encoded, summary.organizations)
-    return summary

@@ -1,7 +1,7 @@
 """Who is asking: an organization of the graph, or an anonymous SMB with a free-text need and a place.
 
-Privacy: the seeker's needs are read here and only here, and only the seeker's own (``queries.SEEKER``).
-Nothing else in matching reads another organization's needs.
+Privacy: the seeker's needs are read with its profile only, and only the seeker's own
+(``queries._SEEKER_PROFILE``). Nothing in matching reads another organization's needs.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 from graph.db import Graph
 from graph.queries import matching as queries
 from matching.embed import unpack_sentence_vectors
-from matching.model import DIMENSIONS, embed_text
+from matching.model import DIMENSIONS, TextEmbedding, embed_text
 from matching.signals import Place
 from schema.errors import MatchingError, NotFound
 from schema.settings import Settings
@@ -28,7 +28,8 @@ class Seeker:
     name: str
     role: str
     place: Place
-    vector: np.ndarray
+    vector: np.ndarray | None
+    """The vector searched with; None while it stays in the graph (an organization's stored one)."""
     sentences: list[str]
     sentence_vectors: np.ndarray
     basis: str
@@ -41,43 +42,53 @@ class Seeker:
 def organization_seeker(
     graph: Graph, organization_id: str, *, need: str | None, settings: Settings
 ) -> Seeker:
-    """The organization ``organization_id`` as seeker: its stored needs (or ``need`` when given instead),
-    else, when it has stated no need, its capability (then suggestions are organizations with similar
-    offers: peers and competitors-turned-partners)."""
-    rows = graph.run(queries.SEEKER, id=organization_id)
-    if not rows:
+    """The organization ``organization_id`` as seeker, with the vector it searches with (``tune`` and the
+    benchmarks; ``suggest`` gets the profile together with its candidates, see :func:`profile_seeker`)."""
+    rows = graph.run(queries.SEEKER, id=organization_id, vector=None)
+    text = embed_text(need, model_name=settings.embedding_model) if need else None
+    seeker = profile_seeker(organization_id, rows[0]["seeker"] if rows else None, text)
+    if text is None:
+        seeker.vector = np.asarray(rows[0]["embedding"], dtype=np.float32)
+    return seeker
+
+
+def profile_seeker(
+    organization_id: str, profile: dict[str, Any] | None, need: TextEmbedding | None
+) -> Seeker:
+    """The organization as seeker from its profile (``queries._SEEKER_PROFILE``): its stored needs (or the
+    embedded ``need`` when given instead), else, when it has stated no need, its capability (then suggestions
+    are organizations with similar offers: peers and competitors-turned-partners). The stored vector stays in
+    the graph (``vector`` is None); a ``need`` brings its own."""
+    if profile is None:
         raise NotFound(f"No organization with id {organization_id!r}")
-    row = rows[0]
-    if need:
-        text = embed_text(need, model_name=settings.embedding_model)
+    if need is not None:
         vector, sentences, sentence_vectors, basis = (
-            text.vector,
-            text.sentences,
-            text.sentence_vectors,
+            need.vector,
+            need.sentences,
+            need.sentence_vectors,
             "need",
         )
-    elif row["basis"] is not None:
-        vector = np.asarray(row["embedding"], dtype=np.float32)
-        sentences = list(row["sentences"] or [])
-        sentence_vectors = unpack_sentence_vectors(row["sentence_vectors"], len(sentences), DIMENSIONS)
-        basis = row["basis"]
+    elif profile["basis"] is not None:
+        vector, basis = None, profile["basis"]
+        sentences = list(profile["sentences"] or [])
+        sentence_vectors = unpack_sentence_vectors(profile["sentence_vectors"], len(sentences), DIMENSIONS)
     else:
         raise MatchingError(
             f"Organization {organization_id!r} has no embedded needs or description: run `clusterkg embed`, "
             "or ask with a need text"
         )
     return Seeker(
-        id=row["id"],
-        name=row["name"] or row["id"],
-        role=row["role"] or "firm",
-        place=Place(city=row["city"], region=row["region"], lat=row["lat"], lon=row["lon"]),
+        id=profile["id"],
+        name=profile["name"] or profile["id"],
+        role=profile["role"] or "firm",
+        place=Place(city=profile["city"], region=profile["region"], lat=profile["lat"], lon=profile["lon"]),
         vector=vector,
         sentences=sentences,
         sentence_vectors=sentence_vectors,
         basis=basis,
-        partners={p["id"]: p for p in row["partners"]},
-        clusters={c["id"]: c for c in row["clusters"]},
-        declined=set(row["declined"]),
+        partners={p["id"]: p for p in profile["partners"]},
+        clusters={c["id"]: c for c in profile["clusters"]},
+        declined=set(profile["declined"]),
     )
 
 

@@ -1,8 +1,9 @@
 """Explained partner suggestions: candidates from the vector index and the graph, five signals, a weighted
 score, diversity re-ranking, and the reasons in words.
 
-``suggest`` is called in-process by the CLI, the GraphQL API and the evaluation, so it costs three queries:
-the seeker, the filtered candidates with their signal inputs, and the texts of the few best.
+``suggest`` is called in-process by the CLI, the GraphQL API and the evaluation, so it costs two queries:
+the seeker's profile with its filtered candidates and their signal inputs (no vector leaves the server), and
+the texts and pairwise similarities of the few best.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from graph.db import Graph
 from graph.queries import matching as queries
 from matching import signals
 from matching.embed import unpack_sentence_vectors
-from matching.model import DIMENSIONS
+from matching.model import DIMENSIONS, embed_text
 from matching.reasons import Introducer, SentencePair, best_pair, describe, introducers
-from matching.seeker import Seeker, anonymous_seeker, organization_seeker
+from matching.seeker import Seeker, anonymous_seeker, profile_seeker
 from matching.signals import Place
 from schema.errors import MatchingError
 from schema.graph_model import Role, SizeClass
@@ -26,6 +27,9 @@ from schema.settings import Settings, get_settings
 
 MIN_INDEX_K = 50
 MAX_INDEX_K = 5000
+INDEX_SEARCH_K = 1000
+"""The vector index is searched this deep and its best ``k`` kept: asked for few, the HNSW graph misses some
+of the true nearest neighbours (recall against an exact search: ``bench/bench_suggest.py``)."""
 SIMILAR_SEEKERS = 20
 """Organizations with a similar public need whose partners become candidates."""
 
@@ -91,20 +95,19 @@ class Candidate:
 def candidate_signals(
     seeker: Seeker, row: dict[str, Any], settings: Settings, role_fit: dict[str, dict[str, float]]
 ) -> Candidate:
-    """The five signals of one candidate row (the columns of ``queries.CANDIDATES``)."""
+    """The five signals of one candidate (a map of ``queries._CANDIDATE_INPUTS``)."""
     semantic, cosine = signals.semantic(row["similarity"])
     place = Place(city=row["city"], region=row["region"], lat=row["lat"], lon=row["lon"])
     proximity, km = signals.proximity(seeker.place, place, settings.matching_distance_km)
     shared = row["shared_partners"]
     brokers = sum(1 for pid in shared if seeker.partners[pid]["role"] in signals.BROKER_ROLES)
-    candidate_clusters = set(row["clusters"])
-    shared_clusters = len(candidate_clusters & seeker.clusters.keys())
+    shared_clusters = set(row["shared_clusters"])
     values = {
         "semantic": semantic,
         "role": role_fit.get(seeker.role, {}).get(row["role"] or "", signals.UNKNOWN_ROLE_FIT),
         "proximity": proximity,
-        "trust": signals.trust(len(shared), brokers, shared_clusters),
-        "novelty": signals.novelty(set(seeker.clusters), candidate_clusters, row["degree"]),
+        "trust": signals.trust(len(shared), brokers, len(shared_clusters)),
+        "novelty": signals.novelty(set(seeker.clusters), shared_clusters, row["degree"]),
     }
     return Candidate(row=row, signals=values, cosine=cosine, distance_km=km)
 
@@ -129,37 +132,49 @@ def mmr(scores: np.ndarray, similarities: np.ndarray, limit: int, lam: float) ->
     return chosen
 
 
+def pairwise(details: list[dict[str, Any]]) -> np.ndarray:
+    """The symmetric cosine matrix of the pool from each row's similarities to the rows after it (as
+    ``queries.POOL_DETAILS`` computes them, (1 + cos) / 2); unknown (no vector) counts as 0."""
+    matrix = np.ones((len(details), len(details)), dtype=np.float32)
+    for i, row in enumerate(details):
+        later = 2.0 * np.array(row["similarities"], dtype=np.float32) - 1.0
+        matrix[i, i + 1 :] = later
+        matrix[i + 1 :, i] = later
+    return np.nan_to_num(matrix)
+
+
 def fetch_candidates(
     graph: Graph,
-    seeker: Seeker,
     *,
+    organization_id: str | None,
+    vector: np.ndarray | None,
+    place: Place,
     k: int,
     graph_limit: int,
-    exclude: list[str],
     filters: Filters,
-    partner_ids: list[str] | None = None,
-) -> list[dict[str, Any]]:
-    """One run of ``queries.CANDIDATES``: the candidate rows after filters and exclusions."""
-    if filters.max_km is not None and not seeker.place.has_point:
-        raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
-    return graph.run(
-        queries.CANDIDATES,
-        vector=seeker.vector.tolist(),
+    include_partners: bool,
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """One run of ``queries.SUGGEST``: the seeker's profile (None when anonymous or unknown) and the candidate
+    rows after filters and exclusions. ``vector`` None searches with the organization's stored vector."""
+    result = graph.run(
+        queries.SUGGEST,
+        seeker=organization_id,
+        vector=None if vector is None else vector.tolist(),
         k=k,
+        search_k=max(k, INDEX_SEARCH_K),
         similar_k=SIMILAR_SEEKERS,
         graph_limit=graph_limit,
-        seeker=seeker.id or "",
-        exclude=exclude,
-        partners=list(seeker.partners) if partner_ids is None else partner_ids,
+        include_partners=include_partners,
         roles=filters.roles,
         size_classes=filters.size_classes,
         sectors=filters.sectors,
         regions=filters.regions,
         clusters=filters.clusters,
         max_m=None if filters.max_km is None else filters.max_km * 1000.0,
-        lat=seeker.place.lat,
-        lon=seeker.place.lon,
-    )
+        lat=place.lat,
+        lon=place.lon,
+    )[0]
+    return result["seeker"], result["candidates"]
 
 
 def suggest(
@@ -183,22 +198,38 @@ def suggest(
     filters = filters or Filters()
     if limit < 1:
         raise MatchingError("limit must be at least 1")
+    seeker: Seeker | None = None
+    text = None
     if organization_id:
-        seeker = organization_seeker(graph, organization_id, need=need, settings=settings)
+        text = embed_text(need, model_name=settings.embedding_model) if need else None
+        vector = None if text is None else text.vector
     elif need:
         seeker = anonymous_seeker(need, location or Place(), role=role, settings=settings)
+        vector = seeker.vector
     else:
         raise MatchingError("Ask for an organization id or a need text")
+    if filters.max_km is not None and seeker is not None and not seeker.place.has_point:
+        raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
     weights = signals.load_weights(settings)
     role_fit = signals.role_fit_matrix(settings)
-    exclude = sorted(seeker.declined | (set() if include_partners else set(seeker.partners)))
 
     k = max(limit * settings.matching_overfetch, MIN_INDEX_K)
     filtering = filters != Filters()
     while True:
-        rows = fetch_candidates(
-            graph, seeker, k=k, graph_limit=max(5 * limit, MIN_INDEX_K), exclude=exclude, filters=filters
+        profile, rows = fetch_candidates(
+            graph,
+            organization_id=organization_id,
+            vector=vector,
+            place=seeker.place if seeker else Place(),
+            k=k,
+            graph_limit=max(5 * limit, MIN_INDEX_K),
+            filters=filters,
+            include_partners=include_partners,
         )
+        if seeker is None:
+            seeker = profile_seeker(organization_id or "", profile, text)
+            if filters.max_km is not None and not seeker.place.has_point:
+                raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
         if len(rows) >= limit or not filtering or k >= MAX_INDEX_K:
             break
         k = min(8 * k, MAX_INDEX_K)  # the filters left too few: look further down the index
@@ -214,10 +245,7 @@ def suggest(
     details = graph.run(queries.POOL_DETAILS, ids=[c.row["id"] for c in pool])
     if len(details) != len(pool):
         raise MatchingError("Candidates changed while a suggestion was computed; ask again")
-    similarities = 2.0 * np.array([row["similarities"] for row in details], dtype=np.float32) - 1.0
-    order = mmr(
-        np.array([c.score for c in pool]), np.nan_to_num(similarities), limit, settings.matching_mmr_lambda
-    )
+    order = mmr(np.array([c.score for c in pool]), pairwise(details), limit, settings.matching_mmr_lambda)
     return [_explain(seeker, pool[i], details[i], weights) for i in order]
 
 
@@ -229,9 +257,7 @@ def _explain(
     sentence_vectors = unpack_sentence_vectors(text["sentence_vectors"], len(sentences), DIMENSIONS)
     shares = {name: weights[name] * candidate.signals[name] for name in signals.SIGNALS}
     shared_partners = [seeker.partners[pid] for pid in row["shared_partners"]]
-    shared_clusters = [
-        {"id": cid, "name": seeker.clusters[cid]["name"]} for cid in row["clusters"] if cid in seeker.clusters
-    ]
+    shared_clusters = [{"id": cid, "name": seeker.clusters[cid]["name"]} for cid in row["shared_clusters"]]
     pair = best_pair(seeker.sentences, seeker.sentence_vectors, sentences, sentence_vectors)
     who = introducers(seeker, row["id"], shared_partners, [seeker.clusters[c["id"]] for c in shared_clusters])
     suggestion = Suggestion(

@@ -53,13 +53,8 @@ def _signal_matrix(
             seeker = organization_seeker(graph, seeker_id, need=None, settings=settings)
         except MatchingError:
             continue  # nothing embedded to match with
-        inputs = graph.run(
-            queries.PAIR_SIGNAL_INPUTS,
-            ids=list(candidates),
-            vector=seeker.vector.tolist(),
-            partners=list(seeker.partners),
-        )
-        for row in inputs:
+        inputs = graph.run(queries.PAIR_SIGNAL_INPUTS, seeker=seeker_id, ids=list(candidates), vector=None)
+        for row in (record["candidate"] for record in inputs):
             if row["id"] in sampled[seeker_id] and row["id"] in seeker.partners:
                 continue
             candidate = candidate_signals(seeker, row, settings, role_fit)

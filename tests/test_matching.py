@@ -80,7 +80,9 @@ def test_a_computer_vision_need_ranks_the_vision_vendor_and_lab_above_unrelated(
 def test_the_bakery_gets_the_vision_vendor_first_with_reasons_that_add_up(
     demo: Graph, settings: Settings
 ) -> None:
+    before = demo.queries_run
     found = suggest(demo, BAKERY, settings=settings)
+    assert demo.queries_run - before == 2  # the profile with the candidates, then the best few's texts
     top = found[0]
     assert top.id == "FN242542i"
     for suggestion in found:

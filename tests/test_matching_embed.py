@@ -21,8 +21,11 @@ EMBEDDINGS = Query(
     MATCH (o:Organization)
     RETURN o.id AS id, o.capability_embedding AS capability, o.needs_embedding AS needs,
     o.capability_hash AS capability_hash, o.needs_hash AS needs_hash, o.needs_sentences AS needs_sentences,
-    o.needs_sentence_vectors AS needs_sentence_vectors
+    o.needs_sentence_vectors AS needs_sentence_vectors, o.needs_key AS needs_key
     """,
+)
+FORGET_KEYS = Query(
+    "test.matching.forget_keys", "MATCH (o:Organization) REMOVE o.capability_key, o.needs_key", write=True
 )
 SET_TEXT = Query(
     "test.matching.set_text",
@@ -96,6 +99,12 @@ def test_embed_is_incremental_by_content_hash(
 
     second = embed(graph, neo4j_settings)
     assert second.total_encoded == 0 and second.unchanged == {"capability": 10, "needs": 2}
+    # Embeddings stored before text keys were: their hash still matches, so the key is added, nothing encoded.
+    graph.run(FORGET_KEYS)
+    adopted = embed(graph, neo4j_settings)
+    assert adopted.total_encoded == 0 and adopted.unchanged == {"capability": 10, "needs": 2}
+    keys = {row["id"]: row["needs_key"] for row in graph.run(EMBEDDINGS)}
+    assert keys["bakery"] == f"{model_name}\0{bakery_needs(graph)}" and keys["tax"] is None
 
     graph.run(SET_TEXT, id="tax", description="Payroll software as a service for bakeries.", needs=None)
     graph.run(SET_TEXT, id="bakery", description="Family bakery.", needs=None)

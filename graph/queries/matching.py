@@ -1,7 +1,8 @@
 """Queries of matching: the embedding write path, the candidates and signals of a suggestion, feedback.
 
-Privacy: a seeker's needs are read only by :data:`SEEKER` (for the seeker itself). No other query here
-returns another organization's needs, and the needs vector index is searched only over public needs.
+Privacy: a seeker's needs are read only through ``_SEEKER_PROFILE`` and ``_SEEKER_CONTEXT`` (:data:`SEEKER`,
+:data:`SUGGEST`, :data:`PAIR_SIGNAL_INPUTS`), for the seeker itself. No query here returns another
+organization's needs, and the needs vector index is searched only over public needs.
 """
 
 from __future__ import annotations
@@ -12,14 +13,39 @@ from graph.query import Query
 
 # --- embeddings ---------------------------------------------------------------------------------------------
 
-EMBED_STATE = Query(
-    "matching.embed_state",
+EMBED_STALE = Query(
+    "matching.embed_stale",
     """
     MATCH (o:Organization)
+    WITH o,
+         CASE WHEN o.description IS NULL THEN o.capability_hash IS NOT NULL
+              ELSE o.capability_key IS NULL OR o.capability_key <> $key_prefix + o.description END
+           AS capability_stale,
+         CASE WHEN o.needs IS NULL THEN o.needs_hash IS NOT NULL
+              ELSE o.needs_key IS NULL OR o.needs_key <> $key_prefix + o.needs END AS needs_stale
+    WHERE capability_stale OR needs_stale
     RETURN o.id AS id, o.description AS description, o.needs AS needs,
-           o.capability_hash AS capability_hash, o.needs_hash AS needs_hash
+           o.capability_hash AS capability_hash, o.needs_hash AS needs_hash,
+           o.capability_key AS capability_key, o.needs_key AS needs_key
     """,
 )
+"""The organizations whose description or needs may differ from what was embedded: the text is compared in
+the server with the key stored with the embedding (``$key_prefix``, the model name and a NUL, followed by
+the text as it was embedded), so a run with nothing changed reads no text and ingest or the API need not
+flag their edits. A text gone while its embedding stays is stale too."""
+
+ADOPT_KEYS = Query(
+    "matching.adopt_keys",
+    """
+    UNWIND $rows AS row
+    MATCH (o:Organization {id: row.id})
+    SET o.capability_key = coalesce(row.capability_key, o.capability_key),
+        o.needs_key = coalesce(row.needs_key, o.needs_key)
+    """,
+    write=True,
+)
+"""Keys for embeddings whose content hash still matches their text (embedded before keys were stored): no
+encoding needed."""
 
 WRITE_CAPABILITY_EMBEDDINGS = Query(
     "matching.write_capability_embeddings",
@@ -27,7 +53,7 @@ WRITE_CAPABILITY_EMBEDDINGS = Query(
     UNWIND $rows AS row
     MATCH (o:Organization {id: row.id})
     CALL db.create.setNodeVectorProperty(o, 'capability_embedding', row.vector)
-    SET o.capability_hash = row.hash, o.capability_sentences = row.sentences,
+    SET o.capability_hash = row.hash, o.capability_key = row.key, o.capability_sentences = row.sentences,
         o.capability_sentence_vectors = row.sentence_vectors
     """,
     write=True,
@@ -39,7 +65,7 @@ WRITE_NEEDS_EMBEDDINGS = Query(
     UNWIND $rows AS row
     MATCH (o:Organization {id: row.id})
     CALL db.create.setNodeVectorProperty(o, 'needs_embedding', row.vector)
-    SET o.needs_hash = row.hash, o.needs_sentences = row.sentences,
+    SET o.needs_hash = row.hash, o.needs_key = row.key, o.needs_sentences = row.sentences,
         o.needs_sentence_vectors = row.sentence_vectors
     """,
     write=True,
@@ -50,7 +76,8 @@ CLEAR_CAPABILITY_EMBEDDINGS = Query(
     """
     UNWIND $ids AS id
     MATCH (o:Organization {id: id})
-    REMOVE o.capability_embedding, o.capability_hash, o.capability_sentences, o.capability_sentence_vectors
+    REMOVE o.capability_embedding, o.capability_hash, o.capability_key, o.capability_sentences,
+           o.capability_sentence_vectors
     """,
     write=True,
 )
@@ -60,114 +87,176 @@ CLEAR_NEEDS_EMBEDDINGS = Query(
     """
     UNWIND $ids AS id
     MATCH (o:Organization {id: id})
-    REMOVE o.needs_embedding, o.needs_hash, o.needs_sentences, o.needs_sentence_vectors
+    REMOVE o.needs_embedding, o.needs_hash, o.needs_key, o.needs_sentences, o.needs_sentence_vectors
     """,
     write=True,
 )
 
+COUNT_EMBEDDED = Query(
+    "matching.count_embedded",
+    """
+    MATCH (o:Organization)
+    RETURN count(o) AS organizations, count(o.capability_hash) AS capability, count(o.needs_hash) AS needs
+    """,
+)
+"""How many organizations, and how many of them have each embedding (``embed``'s summary, the benchmarks).
+Counts the hashes, which are written and removed with the embeddings: an existence test on a vector property
+reads the whole vector."""
+
 # --- suggestions -------------------------------------------------------------------------------------------
+
+_SEEKER_CONTEXT: LiteralString = """
+    WITH s, coalesce($vector, s.needs_embedding, s.capability_embedding) AS vector,
+         [(s)-[:COLLABORATES_WITH]-(p:Organization) | p] AS partners,
+         [(s)-[:MEMBER_OF]->(k:Cluster) | k] AS clusters
+    """
+"""The seeker ``s`` (null for an anonymous need) in the server: the vector it searches with (``$vector`` when
+given, else its needs', else its capability's), its partners and its clusters, as nodes, so that the
+candidate queries below never send a vector or an id list back and forth."""
+
+_SEEKER_PROFILE: LiteralString = """
+    s {.id, .name, .role, .city, .region, .country, .lat, .lon,
+       basis: CASE WHEN s.needs_embedding IS NOT NULL THEN 'need'
+                   WHEN s.capability_embedding IS NOT NULL THEN 'capability' END,
+       sentences: CASE WHEN s.needs_embedding IS NOT NULL THEN s.needs_sentences
+                       ELSE s.capability_sentences END,
+       sentence_vectors: CASE WHEN s.needs_embedding IS NOT NULL THEN s.needs_sentence_vectors
+                              ELSE s.capability_sentence_vectors END,
+       partners: [p IN partners | p {.id, .name, .role}],
+       clusters: [k IN clusters | k {.id, .name,
+                  managers: [(m:Organization)-[:MANAGES]->(k) | m {.id, .name, .role}]}],
+       declined: [(s)-[f:SUGGESTION_FEEDBACK]->(d:Organization) WHERE f.accepted = false | d.id]}
+    """
+"""What ``matching.seeker`` needs of an organization asking: its place, the sentences of the text it searches
+with (its needs', else, with no need stated, its capability's), partners, clusters with their managers,
+declined suggestions. Null when ``s`` is."""
+
+_CANDIDATE_INPUTS: LiteralString = """
+    c {.id, .name, .role, .city, .region, .lat, .lon, sources,
+       similarity: coalesce(score, vector.similarity.cosine(c.capability_embedding, vector)),
+       shared_clusters: [(c)-[:MEMBER_OF]->(k:Cluster) WHERE k IN clusters | k.id],
+       degree: COUNT { (c)-[:COLLABORATES_WITH]-() },
+       shared_partners: [(c)-[:COLLABORATES_WITH]-(p:Organization) WHERE p IN partners | p.id]}
+    """
+"""What the signals of a candidate ``c`` are computed from (``matching.suggest.candidate_signals``), shared by
+:data:`SUGGEST` and :data:`PAIR_SIGNAL_INPUTS` so that ``tune`` fits exactly what ``suggest`` ranks by.
+Similarities are (1 + cos) / 2, as the index scores them."""
 
 SEEKER = Query(
     "matching.seeker",
     """
     MATCH (s:Organization {id: $id})
-    WITH s, s.needs_embedding IS NOT NULL AS has_needs
-    RETURN s.id AS id, s.name AS name, s.role AS role, s.city AS city, s.region AS region,
-           s.country AS country, s.lat AS lat, s.lon AS lon,
-           CASE WHEN has_needs THEN 'need' WHEN s.capability_embedding IS NOT NULL THEN 'capability' END
-             AS basis,
-           coalesce(s.needs_embedding, s.capability_embedding) AS embedding,
-           CASE WHEN has_needs THEN s.needs_sentences ELSE s.capability_sentences END AS sentences,
-           CASE WHEN has_needs THEN s.needs_sentence_vectors ELSE s.capability_sentence_vectors END
-             AS sentence_vectors,
-           [(s)-[:COLLABORATES_WITH]-(p:Organization) | p {.id, .name, .role}] AS partners,
-           [(s)-[:MEMBER_OF]->(c:Cluster) | c {.id, .name,
-              managers: [(m:Organization)-[:MANAGES]->(c) | m {.id, .name, .role}]}] AS clusters,
-           [(s)-[f:SUGGESTION_FEEDBACK]->(d:Organization) WHERE f.accepted = false | d.id] AS declined
-    """,
+    """
+    + _SEEKER_CONTEXT
+    + "RETURN vector AS embedding, "
+    + _SEEKER_PROFILE
+    + " AS seeker",
 )
-"""The seeker's profile and the vector it searches with: its needs' (else, with no need stated, its
-capability's). The only query that reads an organization's needs, and only the seeker's own."""
+"""The seeker's profile and the vector it searches with (``$vector`` null: its stored one), for ``tune`` and
+the benchmarks; ``suggest`` reads the profile together with its candidates. The queries with the seeker's
+profile are the only ones that read an organization's needs, and only the seeker's own."""
 
-_SIGNAL_INPUTS: LiteralString = """
-    RETURN c.id AS id, c.name AS name, c.role AS role, c.city AS city, c.region AS region, c.lat AS lat,
-           c.lon AS lon, sources,
-           coalesce(score, vector.similarity.cosine(c.capability_embedding, $vector)) AS similarity,
-           [(c)-[:MEMBER_OF]->(k:Cluster) | k.id] AS clusters,
-           COUNT { (c)-[:COLLABORATES_WITH]-(:Organization) } AS degree,
-           [(c)-[:COLLABORATES_WITH]-(p:Organization) WHERE p.id IN $partners | p.id] AS shared_partners
+SUGGEST = Query(
+    "matching.suggest",
     """
-"""What the signals of a candidate ``c`` are computed from (``matching.suggest.candidate_signals``), shared by
-:data:`CANDIDATES` and :data:`PAIR_SIGNAL_INPUTS` so that ``tune`` fits exactly what ``suggest`` ranks by."""
-
-CANDIDATES = Query(
-    "matching.candidates",
+    OPTIONAL MATCH (s:Organization {id: $seeker})
     """
-    CALL () {
-      CALL db.index.vector.queryNodes('organization_capability_embedding', $k, $vector) YIELD node, score
-      RETURN node AS c, 'semantic' AS source, score
-      UNION
-      MATCH (:Organization {id: $seeker})-[:COLLABORATES_WITH]-(:Organization)
-            -[:COLLABORATES_WITH]-(c:Organization)
-      WITH c, count(*) AS paths ORDER BY paths DESC LIMIT $graph_limit
-      RETURN c, 'partner_of_partner' AS source, null AS score
-      UNION
-      MATCH (:Organization {id: $seeker})-[:MEMBER_OF]->(k:Cluster)
-      CALL (k) { MATCH (k)<-[:MEMBER_OF]-(c:Organization) RETURN c LIMIT $graph_limit }
-      RETURN DISTINCT c, 'same_cluster' AS source, null AS score
-      UNION
-      CALL db.index.vector.queryNodes('organization_needs_embedding', $similar_k, $vector) YIELD node AS peer
-      WITH peer WHERE peer.needs_visibility = 'public' AND peer.id <> $seeker
-      MATCH (peer)-[:COLLABORATES_WITH]-(c:Organization)
-      WITH c, count(*) AS peers ORDER BY peers DESC LIMIT $graph_limit
-      RETURN c, 'partner_of_similar' AS source, null AS score
+    + _SEEKER_CONTEXT
+    + """
+    WITH s, vector, partners, clusters,
+         coalesce(s.location, CASE WHEN $lat IS NOT NULL AND $lon IS NOT NULL
+                                   THEN point({latitude: $lat, longitude: $lon}) END) AS origin,
+         [(s)-[f:SUGGESTION_FEEDBACK]->(d:Organization) WHERE f.accepted = false | d]
+           + CASE WHEN $include_partners THEN [] ELSE partners END AS excluded
+    CALL (s, vector, partners, clusters, origin, excluded) {
+      CALL (s, vector, partners, clusters) {
+        CALL (s, vector, partners, clusters) {
+          WITH vector WHERE vector IS NOT NULL
+          CALL db.index.vector.queryNodes('organization_capability_embedding', $search_k, vector)
+            YIELD node, score
+          WITH node, score ORDER BY score DESC LIMIT $k
+          RETURN node AS c, 'semantic' AS source, score
+          UNION
+          UNWIND partners AS p
+          MATCH (p)-[:COLLABORATES_WITH]-(c:Organization)
+          WITH c, count(*) AS paths ORDER BY paths DESC LIMIT $graph_limit
+          RETURN c, 'partner_of_partner' AS source, null AS score
+          UNION
+          UNWIND clusters AS k
+          CALL (k) { MATCH (k)<-[:MEMBER_OF]-(c:Organization) RETURN c LIMIT $graph_limit }
+          RETURN DISTINCT c, 'same_cluster' AS source, null AS score
+          UNION
+          WITH s, vector WHERE vector IS NOT NULL
+          CALL db.index.vector.queryNodes('organization_needs_embedding', $similar_k, vector)
+            YIELD node AS peer
+          WITH s, peer WHERE peer.needs_visibility = 'public' AND (s IS NULL OR peer <> s)
+          MATCH (peer)-[:COLLABORATES_WITH]-(c:Organization)
+          WITH c, count(*) AS peers ORDER BY peers DESC LIMIT $graph_limit
+          RETURN c, 'partner_of_similar' AS source, null AS score
+        }
+        RETURN c, collect(source) AS sources, max(score) AS score
+      }
+      WITH *
+      WHERE (s IS NULL OR c <> s) AND NOT c IN excluded
+        AND ($roles IS NULL OR c.role IN $roles)
+        AND ($size_classes IS NULL OR c.size_class IN $size_classes)
+        AND ($sectors IS NULL OR any(sector IN coalesce(c.sectors, []) WHERE sector IN $sectors))
+        AND ($regions IS NULL OR c.region IN $regions OR c.country IN $regions OR c.city IN $regions
+             OR EXISTS { (c)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..6]->(g:Region)
+                         WHERE g.id IN $regions OR g.name IN $regions })
+        AND ($clusters IS NULL
+             OR EXISTS { (c)-[:MEMBER_OF]->(k:Cluster) WHERE k.id IN $clusters OR k.name IN $clusters })
+        AND ($max_m IS NULL OR point.distance(c.location, origin) <= $max_m)
+      RETURN collect("""
+    + _CANDIDATE_INPUTS
+    + """) AS candidates
     }
-    WITH c, collect(source) AS sources, max(score) AS score
-    WHERE c.id <> $seeker AND NOT c.id IN $exclude
-      AND ($roles IS NULL OR c.role IN $roles)
-      AND ($size_classes IS NULL OR c.size_class IN $size_classes)
-      AND ($sectors IS NULL OR any(sector IN coalesce(c.sectors, []) WHERE sector IN $sectors))
-      AND ($regions IS NULL OR c.region IN $regions OR c.country IN $regions OR c.city IN $regions
-           OR EXISTS { (c)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..6]->(g:Region)
-                       WHERE g.id IN $regions OR g.name IN $regions })
-      AND ($clusters IS NULL
-           OR EXISTS { (c)-[:MEMBER_OF]->(k:Cluster) WHERE k.id IN $clusters OR k.name IN $clusters })
-      AND ($max_m IS NULL OR point.distance(c.location, point({latitude: $lat, longitude: $lon})) <= $max_m)
-    """
-    + _SIGNAL_INPUTS,
+    RETURN """
+    + _SEEKER_PROFILE
+    + " AS seeker, candidates",
 )
-"""Candidates from the capability vector index (the seeker's need against others' capabilities, over-fetched
-because filters apply after the index) and from the graph (partners of partners, up to ``$graph_limit``
-members of each shared cluster, partners of organizations with a similar public need), filtered, with what
-the signals need. Similarities are (1 + cos) / 2, as the index scores them."""
+"""One round trip for a suggestion: the seeker's profile (null for an anonymous need, or an unknown id) and
+its filtered candidates with what the signals need. Candidates come from the capability vector index (the
+seeker's need against others' capabilities: ``$search_k`` searched, the ``$k`` most similar kept, because
+the HNSW graph misses some of the true nearest when asked for few; over-fetched because filters apply
+after the index) and from the graph (partners of partners, up to ``$graph_limit`` members of each shared
+cluster, partners of organizations with a similar public need). Excluded: the seeker, organizations it
+declined, and its partners unless ``$include_partners``."""
 
 POOL_DETAILS = Query(
     "matching.pool_details",
     """
     UNWIND range(0, size($ids) - 1) AS i
     MATCH (c:Organization {id: $ids[i]})
-    WITH i, c ORDER BY i
-    WITH collect(c) AS pool
-    UNWIND pool AS c
+    WITH i, {node: c, vector: c.capability_embedding} AS member ORDER BY i
+    WITH collect(member) AS pool
+    UNWIND range(0, size(pool) - 1) AS i
+    WITH pool[i].node AS c, pool[i].vector AS vector, pool[i + 1 ..] AS later
     RETURN c.id AS id, c.capability_sentences AS sentences,
            c.capability_sentence_vectors AS sentence_vectors,
-           [o IN pool | vector.similarity.cosine(c.capability_embedding, o.capability_embedding)]
-             AS similarities
+           [other IN later | vector.similarity.cosine(vector, other.vector)] AS similarities
     """,
 )
-"""For the best candidates only (in ``$ids`` order): their pairwise similarities, computed in the server so
-that no 384-float vector travels, for the diversity re-ranking; their sentences for the pair reason."""
+"""For the best candidates only (in ``$ids`` order): their similarities to the candidates after them (the
+upper triangle of the pairwise matrix), computed in the server with each vector read once, so that no
+384-float vector travels, for the diversity re-ranking; their sentences for the pair reason."""
 
 PAIR_SIGNAL_INPUTS = Query(
     "matching.pair_signal_inputs",
     """
+    MATCH (s:Organization {id: $seeker})
+    """
+    + _SEEKER_CONTEXT
+    + """
     UNWIND $ids AS id
     MATCH (c:Organization {id: id})
-    WITH c, [] AS sources, null AS score
-    """
-    + _SIGNAL_INPUTS,
+    WITH c, [] AS sources, null AS score, vector, partners, clusters
+    RETURN """
+    + _CANDIDATE_INPUTS
+    + " AS candidate",
 )
-"""The signal inputs of given candidates for one seeker (``tune`` scores known pairs with it)."""
+"""The signal inputs of given candidates for one seeker, against the vector ``suggest`` would search with
+(``$vector`` null: the seeker's stored one); ``tune`` scores known pairs with it."""
 
 # --- feedback and tuning -----------------------------------------------------------------------------------
 
@@ -224,14 +313,8 @@ RANDOM_ORGANIZATIONS = Query(
 
 # --- benchmarks (bench/bench_embed.py, bench/bench_suggest.py) ----------------------------------------------
 
-COUNT_EMBEDDED = Query(
-    "matching.count_embedded",
-    """
-    MATCH (o:Organization)
-    RETURN count(o) AS organizations, count(o.capability_embedding) AS capability,
-           count(o.needs_embedding) AS needs
-    """,
-)
+ROUND_TRIP = Query("matching.round_trip", "RETURN 1 AS one")
+"""The cheapest query: the baseline a suggestion's latency is compared with in the same run."""
 
 CAPABILITY_VECTORS_PAGE = Query(
     "matching.capability_vectors_page",
@@ -245,15 +328,17 @@ CAPABILITY_VECTORS_PAGE = Query(
 NEAREST_CAPABILITIES = Query(
     "matching.nearest_capabilities",
     """
-    CALL db.index.vector.queryNodes('organization_capability_embedding', $k, $vector) YIELD node, score
+    CALL db.index.vector.queryNodes('organization_capability_embedding', $search_k, $vector) YIELD node, score
+    WITH node, score ORDER BY score DESC LIMIT $k
     RETURN node.id AS id, score
     """,
 )
-"""The plain index answer, as ``suggest`` gets its semantic candidates."""
+"""The index's ``$k`` nearest when searched ``$search_k`` deep, as :data:`SUGGEST` gets its semantic
+candidates (``$search_k`` = ``$k``: the plain index answer)."""
 
 FORGET_EMBEDDING_HASHES = Query(
     "matching.forget_embedding_hashes",
-    "MATCH (o:Organization) REMOVE o.capability_hash, o.needs_hash",
+    "MATCH (o:Organization) REMOVE o.capability_hash, o.needs_hash, o.capability_key, o.needs_key",
     write=True,
 )
 """Mark every text as changed, so the next ``embed`` encodes everything again."""
