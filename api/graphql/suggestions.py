@@ -35,9 +35,12 @@ _TEXT = TypeAdapter(Text)
 
 
 async def check_may_act_for(info: Ctx, caller: Caller, organization_id: str) -> None:
-    """Refuse unless ``caller`` is ``organization_id`` itself or manages one of its clusters."""
+    """Refuse unless ``caller`` is ``organization_id`` itself or manages one of its clusters (a member asking
+    for itself, the common case, needs no query)."""
     if caller.role is ApiRole.DATA_TEAM:
         raise AccessDenied("a data_team key cannot act for an organization; use its member or manager key")
+    if caller.role is ApiRole.MEMBER and caller.organization_id == organization_id:
+        return
     rows = await info.context.graph.run(
         q.CAN_SEE_NEEDS_OF,
         id=organization_id,
@@ -112,13 +115,13 @@ async def partner_suggestions(
             settings=context.settings,
         )
     )
-    partners = await context.loaders.organization.load_many([s.id for s in found])
-    introducer_ids = [person.id for s in found for person in s.introducers]
-    introducer_rows = await context.loaders.organization.load_many(introducer_ids)
-    introducers = dict(zip(introducer_ids, introducer_rows, strict=True))
+    # Partners and introducers in one look-up (one query).
+    ids = [s.id for s in found] + [person.id for s in found for person in s.introducers]
+    rows = dict(zip(ids, await context.loaders.organization.load_many(ids), strict=True))
     basis = "your need" if need is not None else "what you look for"
     result = []
-    for suggestion, partner in zip(found, partners, strict=True):
+    for suggestion in found:
+        partner = rows[suggestion.id]
         if partner is None:
             continue  # deleted between the suggestion and this look-up
         result.append(
@@ -131,7 +134,7 @@ async def partner_suggestions(
                 matched_capability=suggestion.best_pair.capability if suggestion.best_pair else None,
                 introducers=[
                     Organization.from_row(row)
-                    for row in (introducers.get(person.id) for person in suggestion.introducers)
+                    for row in (rows[person.id] for person in suggestion.introducers)
                     if row is not None
                 ],
             )
