@@ -189,7 +189,11 @@ class AsyncGraph:
         await self.driver.close()
 
     async def run(self, query: Query, **params: Any) -> list[dict[str, Any]]:
-        """Run one query in a managed (retried) transaction; return its records as dicts."""
+        """Run one query in a managed (retried) transaction; return its records as dicts.
+
+        Values come back as the driver decoded them (``dict(record)``): the API's queries return maps, lists
+        and scalars only, never nodes, and ``record.data()`` would walk every nested value again to convert
+        nodes (half the driver's CPU for a page of 50 organizations with their lists)."""
         self._queries.add()
         started = time.perf_counter()
         try:
@@ -202,4 +206,4 @@ class AsyncGraph:
         except Exception as e:
             raise translate_error(e, query, self.uri) from e
         log.debug("%s: %d rows in %.1f ms", query.name, len(records), 1000 * (time.perf_counter() - started))
-        return [record.data() for record in records]
+        return [dict(record) for record in records]
