@@ -708,6 +708,31 @@ def test_suggestions_for_a_free_text_need(client: TestClient, region: dict[str, 
     assert codes(bad) == ["BAD_USER_INPUT"]
 
 
+def test_suggested_organizations_read_like_organization_by_id(
+    client: TestClient, region: dict[str, NewKey]
+) -> None:
+    fields = "id name role description location { city } clusters { id }"
+    query = f"""query($need: String) {{ partnerSuggestions(need: $need, limit: 5) {{
+        partner {{ {fields} }} introducers {{ {fields} }} }} }}"""
+    short = """query($need: String) { partnerSuggestions(need: $need, limit: 5) {
+        partner { id name role clusters { id } } introducers { id name role } } }"""
+    need = "automated visual quality inspection of products with cameras"
+    full = data(gql(client, region["dairy"], query, {"need": need}))["partnerSuggestions"]
+    brief = data(gql(client, region["dairy"], short, {"need": need}))["partnerSuggestions"]
+    one = f"query($id: ID!) {{ organization(id: $id) {{ {fields} }} }}"
+    people = [s["partner"] for s in full] + [person for s in full for person in s["introducers"]]
+    assert any(person["description"] for person in people)
+    for person in people:
+        assert data(gql(client, region["dairy"], one, {"id": person["id"]}))["organization"] == person
+    assert brief == [
+        {
+            "partner": {key: s["partner"][key] for key in ("id", "name", "role", "clusters")},
+            "introducers": [{key: p[key] for key in ("id", "name", "role")} for p in s["introducers"]],
+        }
+        for s in full
+    ]
+
+
 def test_suggestions_for_an_organization_follow_the_access_rules(
     client: TestClient, region: dict[str, NewKey]
 ) -> None:

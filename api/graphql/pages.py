@@ -137,18 +137,18 @@ FIELD_PROPERTIES: dict[str, tuple[str, ...]] = {
 """The graph properties behind each ``Organization`` field beyond id, name and role (which every row has)."""
 
 
+def selected_under(info: Ctx, *path: str) -> set[str]:
+    """The names of the fields selected at ``path`` below the field being resolved (through fragments)."""
+    level = [child for current in _fields(info.selected_fields) for child in _fields(current.selections)]
+    for name in path:
+        level = [child for field in level if field.name == name for child in _fields(field.selections)]
+    return {field.name for field in level}
+
+
 def node_selection(info: Ctx) -> NodeSelection:
     """Look ahead at the page's node fields: lists inlined into the page query cost no query of their own,
     properties not asked for are neither read nor sent."""
-    selected = {
-        field.name
-        for connection in _fields(info.selected_fields)
-        for edges in _fields(connection.selections)
-        if edges.name == "edges"
-        for node in _fields(edges.selections)
-        if node.name == "node"
-        for field in _fields(node.selections)
-    }
+    selected = selected_under(info, "edges", "node")
     return NodeSelection(
         nested=tuple(name for name in q.NESTED_LISTS if name in selected),
         properties=frozenset(prop for name in selected for prop in FIELD_PROPERTIES.get(name, ())),

@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 
 from api.auth import ApiRole, Caller
 from api.graphql.limits import check_page_size
-from api.graphql.pages import filter_values
+from api.graphql.pages import FIELD_PROPERTIES, filter_values, selected_under
 from api.graphql.types import (
     Ctx,
     Organization,
@@ -83,6 +83,18 @@ def _reasons(suggestion: Suggestion, basis: str) -> list[Reason]:
     ]
 
 
+async def _organizations(info: Ctx, found: list[Suggestion]) -> dict[str, dict[str, Any] | None]:
+    """The rows of the partners and introducers: the suggestions' own id, name and role when the query
+    asks for no other property of them (their nested fields load by id), else one look-up for all."""
+    people = [(s.id, s.name, s.role) for s in found]
+    people += [(person.id, person.name, person.role) for s in found for person in s.introducers]
+    selected = selected_under(info, "partner") | selected_under(info, "introducers")
+    if not any(name in FIELD_PROPERTIES for name in selected):
+        return {id_: {"id": id_, "name": name, "role": role} for id_, name, role in people}
+    ids = [id_ for id_, _, _ in people]
+    return dict(zip(ids, await info.context.loaders.organization.load_many(ids), strict=True))
+
+
 async def partner_suggestions(
     info: Ctx,
     organization_id: str | None,
@@ -115,9 +127,7 @@ async def partner_suggestions(
             settings=context.settings,
         )
     )
-    # Partners and introducers in one look-up (one query).
-    ids = [s.id for s in found] + [person.id for s in found for person in s.introducers]
-    rows = dict(zip(ids, await context.loaders.organization.load_many(ids), strict=True))
+    rows = await _organizations(info, found)
     basis = "your need" if need is not None else "what you look for"
     result = []
     for suggestion in found:
