@@ -154,8 +154,12 @@ class ManagedNeo4j:
         log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         cmd = [
             "java",
+            # A fixed heap (Neo4j's advice: no resizing pauses) and the throughput collector: the managed
+            # server mostly runs batched ingest transactions, whose young garbage G1 copied at three
+            # times the CPU cost (bench/bench_ingest.py, 2 cores).
+            f"-Xms{self.settings.neo4j_heap}",
             f"-Xmx{self.settings.neo4j_heap}",
-            "-XX:+UseG1GC",
+            "-XX:+UseParallelGC",
             "-Dfile.encoding=UTF-8",
             "-cp",
             f"{self.lib_dir}/*:{self.classes_dir}",
@@ -243,6 +247,19 @@ class ManagedNeo4j:
         self.pid_file.unlink(missing_ok=True)
         log.info("Stopped Neo4j (pid %s)", pid)
         return True
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """CPU time (user + system, all threads) process ``pid`` has used so far, from ``/proc``; ``None`` when
+    unknown. Benchmarks read it for the managed server: on a shared machine, server CPU per request or row
+    says more than wall-clock time."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _is_zombie(pid: int) -> bool:

@@ -261,18 +261,23 @@ class Run:
                 return False
             low, high = sorted((a, b))
             key = link_key(low, high, _text(values, "kind").lower() or "joint_project")
-            same = self.state.links(RelType.COLLABORATES_WITH).get(key) == content_hash(row_hash, low, high)
-            return same and self._first(f"W\x1f{key}")
+            return self._same_link(RelType.COLLABORATES_WITH, "W", key, row_hash, low, high)
         node = orgs.node_of(_text(values, "organization"))
         if node is None:
             return False
         if kind is RecordKind.MEMBERSHIPS:
             key = link_key(node, _text(values, "cluster"))
-            same = self.state.links(RelType.MEMBER_OF).get(key) == content_hash(row_hash, node)
-            return same and self._first(f"M\x1f{key}")
+            return self._same_link(RelType.MEMBER_OF, "M", key, row_hash, node)
         key = link_key(node, _text(values, "project"))
-        same = self.state.links(RelType.PARTICIPATES_IN).get(key) == content_hash(row_hash, node)
-        return same and self._first(f"I\x1f{key}")
+        return self._same_link(RelType.PARTICIPATES_IN, "I", key, row_hash, node)
+
+    def _same_link(self, rel: RelType, tag: str, key: str, row_hash: str, *ends: str) -> bool:
+        """Whether the graph holds link ``key`` with this row's content hash (hashed only for a known key:
+        in a first load no link is known), the first time the run sees ``key``."""
+        stored = self.state.links(rel).get(key)
+        return (
+            stored is not None and stored == content_hash(row_hash, *ends) and self._first(f"{tag}\x1f{key}")
+        )
 
     def _change(self, known: dict[str, str | None], run_key: str, key: str, digest: str) -> Outcome:
         """The outcome of a cluster, project or link row; a repeat of a key within the run is merged."""
@@ -340,7 +345,8 @@ class Run:
             digest = row_digest(values)
             if self._unchanged(kind, values, digest):
                 file.count(Outcome.UNCHANGED)
-                file.templated.update(templated)
+                if templated:
+                    file.templated.update(templated)
                 if pending >= self.batch_size:
                     flush()
                 continue
@@ -354,7 +360,8 @@ class Run:
                 self._reject(file, row.number, [(e.field, e.reason)])
                 continue
             file.count(outcome)
-            file.templated.update(templated)
+            if templated:
+                file.templated.update(templated)
             if prepared is not None:
                 rows.append(prepared)
                 records.append(record)

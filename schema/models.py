@@ -80,6 +80,8 @@ def _date_text(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if isinstance(value, str):
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":  # already ISO: most rows
+            return value
         if len(value) == 4 and value.isdigit():
             return f"{value}-01-01"
         if re.fullmatch(r"\d{4}-\d{2}", value):
