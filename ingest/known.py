@@ -55,25 +55,33 @@ class Known:
     @property
     def orgs(self) -> OrganizationIndex:
         if self._orgs is None:
-            rows = self.graph.run(q.ORGANIZATION_KEYS) if self.graph else []
+            rows = self.graph.value(q.ORGANIZATION_KEYS) if self.graph else []
             self._orgs = OrganizationIndex.from_rows(rows, self.rules)
         return self._orgs
 
     def nodes(self, label: Label) -> dict[str, str | None]:
         if label not in self._nodes:
-            rows = self.graph.run(q.NODE_HASHES, label=label.value) if self.graph else []
-            self._nodes[label] = {row["key"]: row["hash"] for row in rows}
+            rows = self.graph.value(q.NODE_HASHES, label=label.value) if self.graph else []
+            self._nodes[label] = dict(rows)
         return self._nodes[label]
 
     def links(self, rel: RelType) -> dict[str, str | None]:
         if rel not in self._links:
-            rows = self.graph.run(q.LINK_HASHES, type=rel.value) if self.graph else []
-            self._links[rel] = {link_key(r["a"], r["b"], r["kind"]): r["hash"] for r in rows}
+            rows = (
+                self.graph.value(q.LINK_HASHES, type=rel.value, separator=LINK_SEPARATOR)
+                if self.graph
+                else []
+            )
+            self._links[rel] = dict(rows)
         return self._links[rel]
 
 
+LINK_SEPARATOR = "\x1f"
+
+
 def link_key(a: str, b: str, kind: str | None = None) -> str:
-    return f"{a}\x1f{b}\x1f{kind or ''}"
+    """The key of a link in :class:`Known` (``graph.queries.ingest.LINK_HASHES`` builds the same)."""
+    return f"{a}{LINK_SEPARATOR}{b}{LINK_SEPARATOR}{kind or ''}"
 
 
 def change(known: dict[str, str | None], key: str, digest: str) -> Outcome:

@@ -9,7 +9,7 @@ blindly. A candidate whose registry id or VAT contradicts the record's is never 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -63,17 +63,17 @@ class OrganizationIndex:
 
     @classmethod
     def from_rows(
-        cls, rows: Iterable[Mapping[str, Any]], rules: tuple[str, ...] = DEFAULT_RULES
+        cls, rows: Iterable[Sequence[Any]], rules: tuple[str, ...] = DEFAULT_RULES
     ) -> OrganizationIndex:
-        """Build from ``graph.queries.ingest.ORGANIZATION_KEYS`` rows."""
+        """Build from the rows of ``graph.queries.ingest.ORGANIZATION_KEYS``: ``[id, source_ids,
+        registry_id, vat, domain, name_key, record_hashes]``."""
         index = cls(rules=rules)
-        for row in rows:
-            node = row["id"]
+        for node, source_ids, registry_id, vat, domain, name_key, record_hashes in rows:
             index.alias[node] = node
-            for source_id in row["source_ids"] or ():
+            for source_id in source_ids or ():
                 index.alias[source_id] = node
-            index._add_keys(node, row["registry_id"], row["vat"], row["domain"], row["name_key"])
-            index.hashes.update(row["record_hashes"] or ())
+            index._add_keys(node, registry_id, vat, domain, name_key)
+            index.hashes.update(record_hashes or ())
         return index
 
     def _add_keys(

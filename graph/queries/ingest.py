@@ -256,25 +256,26 @@ UPSERT_PROJECTS = Query(
 
 # --- what resolution and change detection start from ---------------------------------------------------
 
+# Each returns ONE record holding a list (read with ``Graph.value``): a list per row keeps nulls in place.
 ORGANIZATION_KEYS = Query(
     "ingest.organization_keys",
     """
     MATCH (o:Organization)
-    RETURN o.id AS id, o.source_ids AS source_ids, o.registry_id AS registry_id, o.vat AS vat,
-           o.domain AS domain, o.name_key AS name_key, o.record_hashes AS record_hashes
+    RETURN collect([o.id, o.source_ids, o.registry_id, o.vat, o.domain, o.name_key, o.record_hashes]) AS rows
     """,
 )
 
 NODE_HASHES = Query(
     "ingest.node_hashes",
-    "MATCH (n:$($label)) RETURN n.id AS key, n.hash AS hash",
+    "MATCH (n:$($label)) RETURN collect([n.id, n.hash]) AS rows",
 )
 
+# The key is ``ingest.known.link_key``: both ids and the kind, joined by ``$separator``.
 LINK_HASHES = Query(
     "ingest.link_hashes",
     """
     MATCH (a)-[r:$($type)]->(b)
-    RETURN a.id AS a, b.id AS b, r.kind AS kind, r.hash AS hash
+    RETURN collect([a.id + $separator + b.id + $separator + coalesce(r.kind, ''), r.hash]) AS rows
     """,
 )
 
