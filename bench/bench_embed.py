@@ -175,10 +175,12 @@ def main() -> None:
     parser.add_argument("--texts-orgs", type=int, default=1000, help="Organizations in the throughput run.")
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-unchanged", action="store_true", help="No graph at NEO4J_URI to rerun on.")
     args = parser.parse_args()
     if not args.skip_throughput:
         console.print(throughput(args.texts_orgs, args.seed))
-    console.print(unchanged_rerun())
+    if not args.skip_unchanged:
+        console.print(unchanged_rerun())
 
 
 if __name__ == "__main__":

@@ -27,9 +27,10 @@ from schema.settings import Settings, get_settings
 
 MIN_INDEX_K = 50
 MAX_INDEX_K = 5000
-INDEX_SEARCH_K = 1000
-"""The vector index is searched this deep and its best ``k`` kept: asked for few, the HNSW graph misses some
-of the true nearest neighbours (recall against an exact search: ``bench/bench_suggest.py``)."""
+INDEX_SEARCH_DEPTH = 2
+"""The vector index is searched this many times deeper than the ``k`` candidates kept, which are then chosen
+by the exact cosine: the index ranks by quantized vectors (recall against an exact search:
+``bench/bench_suggest.py``)."""
 SIMILAR_SEEKERS = 20
 """Organizations with a similar public need whose partners become candidates."""
 
@@ -161,7 +162,7 @@ def fetch_candidates(
         seeker=organization_id,
         vector=None if vector is None else vector.tolist(),
         k=k,
-        search_k=max(k, INDEX_SEARCH_K),
+        search_k=INDEX_SEARCH_DEPTH * k,
         similar_k=SIMILAR_SEEKERS,
         graph_limit=graph_limit,
         include_partners=include_partners,
@@ -208,8 +209,6 @@ def suggest(
         vector = seeker.vector
     else:
         raise MatchingError("Ask for an organization id or a need text")
-    if filters.max_km is not None and seeker is not None and not seeker.place.has_point:
-        raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
     weights = signals.load_weights(settings)
     role_fit = signals.role_fit_matrix(settings)
 
@@ -228,8 +227,8 @@ def suggest(
         )
         if seeker is None:
             seeker = profile_seeker(organization_id or "", profile, text)
-            if filters.max_km is not None and not seeker.place.has_point:
-                raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
+        if filters.max_km is not None and not seeker.place.has_point:
+            raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
         if len(rows) >= limit or not filtering or k >= MAX_INDEX_K:
             break
         k = min(8 * k, MAX_INDEX_K)  # the filters left too few: look further down the index

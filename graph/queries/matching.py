@@ -105,6 +105,33 @@ reads the whole vector."""
 
 # --- suggestions -------------------------------------------------------------------------------------------
 
+_INDEX_SEARCH: LiteralString = """
+    CALL db.index.vector.queryNodes('organization_capability_embedding', $search_k, vector) YIELD node AS c
+    """
+_EXACT_TOP_K: LiteralString = """
+    WITH c, vector.similarity.cosine(c.capability_embedding, vector) AS score
+    ORDER BY score DESC LIMIT $k
+    """
+"""The ``$k`` capabilities nearest to ``vector`` among those the index found searching ``$search_k`` deep
+(:data:`_INDEX_SEARCH`), by the exact cosine. The index scores with quantized vectors, so among near ties
+its order (and its top ``$k``) is approximate; re-ranking a deeper search exactly recovers the true nearest
+(``bench/bench_suggest.py``)."""
+
+_FILTERS: LiteralString = """
+    (s IS NULL OR c <> s) AND NOT c IN excluded
+    AND ($roles IS NULL OR c.role IN $roles)
+    AND ($size_classes IS NULL OR c.size_class IN $size_classes)
+    AND ($sectors IS NULL OR any(sector IN coalesce(c.sectors, []) WHERE sector IN $sectors))
+    AND ($regions IS NULL OR c.region IN $regions OR c.country IN $regions OR c.city IN $regions
+         OR EXISTS { (c)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..6]->(g:Region)
+                     WHERE g.id IN $regions OR g.name IN $regions })
+    AND ($clusters IS NULL
+         OR EXISTS { (c)-[:MEMBER_OF]->(k:Cluster) WHERE k.id IN $clusters OR k.name IN $clusters })
+    AND ($max_m IS NULL OR point.distance(c.location, origin) <= $max_m)
+    """
+"""Whether candidate ``c`` may be suggested to ``s``: not the seeker, not ``excluded``, and every filter
+given holds."""
+
 _SEEKER_CONTEXT: LiteralString = """
     WITH s, coalesce($vector, s.needs_embedding, s.capability_embedding) AS vector,
          [(s)-[:COLLABORATES_WITH]-(p:Organization) | p] AS partners,
@@ -169,13 +196,16 @@ SUGGEST = Query(
          [(s)-[f:SUGGESTION_FEEDBACK]->(d:Organization) WHERE f.accepted = false | d]
            + CASE WHEN $include_partners THEN [] ELSE partners END AS excluded
     CALL (s, vector, partners, clusters, origin, excluded) {
-      CALL (s, vector, partners, clusters) {
-        CALL (s, vector, partners, clusters) {
-          WITH vector WHERE vector IS NOT NULL
-          CALL db.index.vector.queryNodes('organization_capability_embedding', $search_k, vector)
-            YIELD node, score
-          WITH node, score ORDER BY score DESC LIMIT $k
-          RETURN node AS c, 'semantic' AS source, score
+      CALL (s, vector, partners, clusters, origin, excluded) {
+        CALL (s, vector, partners, clusters, origin, excluded) {
+          WITH s, vector, origin, excluded WHERE vector IS NOT NULL
+          """
+    + _INDEX_SEARCH
+    + "WITH s, vector, origin, excluded, c WHERE"
+    + _FILTERS
+    + _EXACT_TOP_K
+    + """
+          RETURN c, 'semantic' AS source, score
           UNION
           UNWIND partners AS p
           MATCH (p)-[:COLLABORATES_WITH]-(c:Organization)
@@ -197,16 +227,9 @@ SUGGEST = Query(
         RETURN c, collect(source) AS sources, max(score) AS score
       }
       WITH *
-      WHERE (s IS NULL OR c <> s) AND NOT c IN excluded
-        AND ($roles IS NULL OR c.role IN $roles)
-        AND ($size_classes IS NULL OR c.size_class IN $size_classes)
-        AND ($sectors IS NULL OR any(sector IN coalesce(c.sectors, []) WHERE sector IN $sectors))
-        AND ($regions IS NULL OR c.region IN $regions OR c.country IN $regions OR c.city IN $regions
-             OR EXISTS { (c)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..6]->(g:Region)
-                         WHERE g.id IN $regions OR g.name IN $regions })
-        AND ($clusters IS NULL
-             OR EXISTS { (c)-[:MEMBER_OF]->(k:Cluster) WHERE k.id IN $clusters OR k.name IN $clusters })
-        AND ($max_m IS NULL OR point.distance(c.location, origin) <= $max_m)
+      WHERE"""
+    + _FILTERS
+    + """
       RETURN collect("""
     + _CANDIDATE_INPUTS
     + """) AS candidates
@@ -217,11 +240,10 @@ SUGGEST = Query(
 )
 """One round trip for a suggestion: the seeker's profile (null for an anonymous need, or an unknown id) and
 its filtered candidates with what the signals need. Candidates come from the capability vector index (the
-seeker's need against others' capabilities: ``$search_k`` searched, the ``$k`` most similar kept, because
-the HNSW graph misses some of the true nearest when asked for few; over-fetched because filters apply
-after the index) and from the graph (partners of partners, up to ``$graph_limit`` members of each shared
-cluster, partners of organizations with a similar public need). Excluded: the seeker, organizations it
-declined, and its partners unless ``$include_partners``."""
+seeker's need against others' capabilities, see ``_EXACT_TOP_K``: the nearest that pass the filters, which
+apply after the index) and from the graph (partners of partners, up to ``$graph_limit`` members of each
+shared cluster, partners of organizations with a similar public need). Excluded: the seeker, organizations
+it declined, and its partners unless ``$include_partners``."""
 
 POOL_DETAILS = Query(
     "matching.pool_details",
@@ -328,13 +350,16 @@ CAPABILITY_VECTORS_PAGE = Query(
 NEAREST_CAPABILITIES = Query(
     "matching.nearest_capabilities",
     """
-    CALL db.index.vector.queryNodes('organization_capability_embedding', $search_k, $vector) YIELD node, score
-    WITH node, score ORDER BY score DESC LIMIT $k
-    RETURN node.id AS id, score
+    WITH $vector AS vector
+    """
+    + _INDEX_SEARCH
+    + _EXACT_TOP_K
+    + """
+    RETURN c.id AS id, score
     """,
 )
-"""The index's ``$k`` nearest when searched ``$search_k`` deep, as :data:`SUGGEST` gets its semantic
-candidates (``$search_k`` = ``$k``: the plain index answer)."""
+"""The ``$k`` nearest capabilities as :data:`SUGGEST` gets its semantic candidates (``$search_k`` = ``$k``:
+the plain index answer)."""
 
 FORGET_EMBEDDING_HASHES = Query(
     "matching.forget_embedding_hashes",
