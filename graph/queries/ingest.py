@@ -345,12 +345,3 @@ TRANSFER_ONLY = Query(
     "ingest.transfer_only",
     "UNWIND $rows AS row RETURN count(*) AS rows",
 )
-
-NAIVE_UPSERT_ORGANIZATION = Query(
-    "ingest.naive_upsert_organization",
-    """
-    MERGE (o:Organization {id: $row.id})
-    SET o += $row.props, o += $prov
-    """,
-    write=True,
-)
