@@ -14,16 +14,27 @@ makes them (encoding 100,000 descriptions takes about half an hour on two cores)
 text and description template is encoded for real, each organization gets its template's vector plus noise
 calibrated on real encodings, with the real texts' hashes (so ``clusterkg embed`` sees nothing to do).
 
+Every cell also reports the CPU milliseconds per request that the API server process, this client and
+Neo4j spent (read from /proc), and the tax as a ratio of server CPU: on a shared machine wall-clock figures
+are mostly queueing, CPU per request is what the code costs. ``--profile`` runs the server under cProfile
+and prints where its CPU went (both endpoints of the chosen scenarios; pick one with ``--scenarios``).
+
     python bench/bench_api.py --orgs 100000
+    python bench/bench_api.py --orgs 100000 --scenarios a --clients 1 --seconds 4 --profile
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import cProfile
 import importlib.util
 import os
+import pstats
 import random
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -70,6 +81,20 @@ SUGGEST = """query($org: ID!) { partnerSuggestions(organizationId: $org, limit: 
     score partner { id name role } reasons { signal share sentence } matchedNeed matchedCapability } }"""
 SEARCH = """query($text: String!) { search(text: $text, limit: 10) {
     score textScore vectorScore organization { id name role } } }"""
+PROFILE_PACKAGES = (
+    "graphql",
+    "strawberry",
+    "neo4j",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "asyncio",
+    "anyio",
+    "/api/",
+    "/graph/",
+    "isinstance",
+)
+"""How the server profile is summed up: the first of these in a function's file name (or built-in's name)."""
 SCENARIOS = {
     "a": "(a) page of 50 + clusters + capabilities",
     "b": "(b) partnerSuggestions limit 10",
@@ -175,8 +200,38 @@ def plain_app(settings: Settings) -> FastAPI:
     return app
 
 
-def serve(port: int) -> None:
-    uvicorn.run(plain_app(Settings()), host="127.0.0.1", port=port, log_level="warning")
+def serve(port: int, profile: Path | None) -> None:
+    """Serve the benchmark app; with ``profile``, under cProfile (CPU time, event-loop thread only: the
+    suggestion and embedding worker threads are not in it), stats written there on shutdown."""
+    app = plain_app(Settings())
+    if profile is None:
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+        return
+    profiler = cProfile.Profile(time.thread_time)
+    profiler.enable()
+    # uvicorn re-raises the signal that stopped it once it has shut down: SIGINT, as a KeyboardInterrupt.
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    profiler.disable()
+    profiler.dump_stats(profile)
+
+
+def print_profile(path: Path) -> None:
+    """Where the server's CPU went, by package: cProfile inflates small calls, so read shares, not ms."""
+    stats = pstats.Stats(str(path))
+    by_package: dict[str, float] = {}
+    for (filename, _, function), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        where = filename if filename != "~" else function
+        for package in PROFILE_PACKAGES:
+            if package in where:
+                where = package
+                break
+        by_package[where] = by_package.get(where, 0.0) + own
+    total = sum(by_package.values())
+    console.print("server CPU by package (cProfile, event-loop thread):")
+    for where, seconds in sorted(by_package.items(), key=lambda item: -item[1])[:15]:
+        console.print(f"  {100 * seconds / total:5.1f}%  {where}")
+    stats.sort_stats("tottime").print_stats(20)
 
 
 # --- preparing the graph -----------------------------------------------------------------------------------
@@ -313,7 +368,11 @@ async def run(args: argparse.Namespace) -> None:
     port = args.port
     # A benchmark measures slow answers instead of cutting them off at the API's 10 s limit.
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CLUSTERKG_API_REQUEST_TIMEOUT": "120"}
-    server = subprocess.Popen([sys.executable, __file__, "--serve", "--port", str(port)], env=env)
+    command = [sys.executable, __file__, "--serve", "--port", str(port)]
+    profile = Path(tempfile.mkdtemp(prefix="bench-api-profile-")) / "server.pstats" if args.profile else None
+    if profile is not None:
+        command += ["--profile-to", str(profile)]
+    server = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -400,8 +459,11 @@ async def run(args: argparse.Namespace) -> None:
         console.print(table)
         console.print("targets: (a) p95 <= 60 ms @8, (b) p95 <= 120 ms @8, GraphQL tax <= 2x")
     finally:
-        server.terminate()
+        server.send_signal(signal.SIGINT)  # a graceful stop, after which a profiled server writes its stats
         server.wait(timeout=30)
+    if profile is not None:
+        print_profile(profile)
+        shutil.rmtree(profile.parent)
 
 
 def main() -> None:
@@ -413,10 +475,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="measuring time per cell")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--scenarios", nargs="+", choices=sorted(SCENARIOS), default=sorted(SCENARIOS))
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="run the server under cProfile and print where its CPU went (slows it down: figures of a "
+        "profiled run are not the benchmark's)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.port)
+        serve(args.port, args.profile_to)
     else:
         asyncio.run(run(args))
 
