@@ -207,39 +207,65 @@ LINK_MANAGERS = Query(
 )
 
 
+_PROVENANCE: tuple[str, ...] = ("source", "file_hash", "ingest_run", "ingested_at")
+
+
 def _link_writes(
-    name: str, match: LiteralString, pattern: LiteralString, props: LiteralString
+    name: str,
+    match: LiteralString,
+    start: LiteralString,
+    rel: LiteralString,
+    end: LiteralString,
+    key: tuple[str, ...],
+    fields: tuple[str, ...],
 ) -> tuple[Query, Query]:
-    """The MERGE and the CREATE form of one link write. The run knows every key already in the graph, so
-    rows it knows to be new are CREATEd, skipping the existence check MERGE makes."""
-    head: LiteralString = "UNWIND $rows AS row " + match
-    tail: LiteralString = " SET " + props + " RETURN count(*) AS written"
+    """The MERGE and the CREATE form of one link write: ``(start)-[r:rel {key}]->(end)`` with ``fields``
+    and provenance, each ``row.<name>`` / ``$prov.<name>``. The run knows every key already in the graph,
+    so rows it knows to be new are CREATEd, skipping the existence check MERGE makes, with every property
+    in the pattern: named properties rather than ``+= $prov`` spare the planner's Eager buffering."""
+    values = [f"{f}: row.{f}" for f in (*key, *fields)] + [f"{p}: $prov.{p}" for p in _PROVENANCE]
+    sets = [f"r.{f} = row.{f}" for f in fields] + [f"r.{p} = $prov.{p}" for p in _PROVENANCE]
+    key_map = " {" + ", ".join(f"{f}: row.{f}" for f in key) + "}" if key else ""
+    head = f"UNWIND $rows AS row {match} "
+    merge = (
+        f"{head}MERGE ({start})-[r:{rel}{key_map}]->({end}) SET {', '.join(sets)} RETURN count(*) AS written"
+    )
+    create = f"{head}CREATE ({start})-[r:{rel} {{{', '.join(values)}}}]->({end}) RETURN count(*) AS written"
     return (
-        Query(f"ingest.upsert_{name}", head + " MERGE " + pattern + tail, write=True),
-        Query(f"ingest.create_{name}", head + " CREATE " + pattern + tail, write=True),
+        Query(f"ingest.upsert_{name}", cast(LiteralString, merge), write=True),
+        Query(f"ingest.create_{name}", cast(LiteralString, create), write=True),
     )
 
 
 UPSERT_MEMBERSHIPS, CREATE_MEMBERSHIPS = _link_writes(
     "memberships",
     "MATCH (o:Organization {id: row.organization}) MATCH (c:Cluster {id: row.cluster})",
-    "(o)-[r:MEMBER_OF]->(c)",
-    "r.since = row.since, r.hash = row.hash, r += $prov",
+    "o",
+    "MEMBER_OF",
+    "c",
+    (),
+    ("since", "hash"),
 )
 
 # Stored once per pair and kind, from the smaller id to the larger (``row.a`` < ``row.b``); read undirected.
 UPSERT_COLLABORATIONS, CREATE_COLLABORATIONS = _link_writes(
     "collaborations",
     "MATCH (a:Organization {id: row.a}) MATCH (b:Organization {id: row.b})",
-    "(a)-[r:COLLABORATES_WITH {kind: row.kind}]->(b)",
-    "r.since = row.since, r.weight = row.weight, r.hash = row.hash, r += $prov",
+    "a",
+    "COLLABORATES_WITH",
+    "b",
+    ("kind",),
+    ("since", "weight", "hash"),
 )
 
 UPSERT_PARTICIPATIONS, CREATE_PARTICIPATIONS = _link_writes(
     "participations",
     "MATCH (o:Organization {id: row.organization}) MATCH (p:Project {id: row.project})",
-    "(o)-[r:PARTICIPATES_IN]->(p)",
-    "r.role = row.role, r.hash = row.hash, r += $prov",
+    "o",
+    "PARTICIPATES_IN",
+    "p",
+    (),
+    ("role", "hash"),
 )
 
 UPSERT_PROJECTS = Query(
