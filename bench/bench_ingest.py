@@ -43,21 +43,28 @@ from schema.settings import Settings
 PASSWORD = "clusterkg-bench-password"
 
 
-def _child(files: list[str], uri: str, dry_run: bool, batch_size: int) -> None:
+def _child(files: list[str], uri: str, dry_run: bool, batch_size: int, writers: int) -> None:
     """Load in this (child) process and print the summary and the peak resident memory as JSON."""
     settings = Settings(environment="test", neo4j_uri=uri, neo4j_password=PASSWORD)
     with Graph.connect(settings) as graph:
-        summary = load(graph, files, dry_run=dry_run, batch_size=batch_size)
+        summary = load(graph, files, dry_run=dry_run, batch_size=batch_size, writers=writers)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result = {"summary": summary.as_dict(), "peak_mb": usage.ru_maxrss / 1024}
     print(json.dumps({**result, "cpu_s": usage.ru_utime + usage.ru_stime}, default=str))
 
 
 def _run_child(
-    files: list[Path], uri: str, *, dry_run: bool = False, batch_size: int, server: int | None = None
+    files: list[Path],
+    uri: str,
+    *,
+    dry_run: bool = False,
+    batch_size: int,
+    writers: int = 1,
+    server: int | None = None,
 ) -> dict[str, Any]:
     """Load in a fresh process; the result also says the CPU seconds of the loader and of the server."""
     command = [sys.executable, __file__, "--child", "--uri", uri, "--batch-size", str(batch_size)]
+    command += ["--writers", str(writers)]
     command += ["--dry-run"] if dry_run else []
     before = cpu_seconds(server)
     done = subprocess.run([*command, *map(str, files)], capture_output=True, text=True, check=False)
@@ -103,6 +110,7 @@ def main() -> None:
     parser.add_argument("--naive-sample", type=int, default=2_000)
     parser.add_argument("--ceiling-sample", type=int, default=50_000)
     parser.add_argument("--batch-size", type=int, default=5_000)
+    parser.add_argument("--writers", type=int, default=2, help="write transactions at once")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dry-run", action="store_true", help=argparse.SUPPRESS)
@@ -110,7 +118,7 @@ def main() -> None:
     parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.files, args.uri, args.dry_run, args.batch_size)
+        _child(args.files, args.uri, args.dry_run, args.batch_size, args.writers)
         return
 
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
@@ -137,8 +145,9 @@ def main() -> None:
             uri = settings.neo4j_uri
 
             pid = server.status().pid
-            first = _run_child(region.files, uri, batch_size=args.batch_size, server=pid)
-            second = _run_child(region.files, uri, batch_size=args.batch_size, server=pid)
+            load_options = {"batch_size": args.batch_size, "writers": args.writers, "server": pid}
+            first = _run_child(region.files, uri, **load_options)
+            second = _run_child(region.files, uri, **load_options)
             org_rate = _rate(_file(first["summary"], "organizations"))
             link_files = _file(first["summary"], "memberships") + _file(first["summary"], "collaborations")
             link_rate = _rate(link_files)
@@ -208,7 +217,7 @@ def main() -> None:
     width = max(len(name) for name, _, _ in table)
     print(
         f"\nIngest benchmark: {args.orgs:,} organizations, {args.collaborations:,} collaborations, "
-        f"batch {args.batch_size:,}"
+        f"batch {args.batch_size:,}, {args.writers} writers"
     )
     print(f"{'measure':<{width}}  {'value':>12}  note")
     for name, value, note in table:

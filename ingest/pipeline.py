@@ -418,6 +418,7 @@ def load(
     rejects: Path | str | None = None,
     dry_run: bool = False,
     batch_size: int = 5000,
+    writers: int = 2,
     rules: tuple[str, ...] = DEFAULT_RULES,
     derive_collaborations: bool = False,
     progress: Progress | None = None,
@@ -427,7 +428,8 @@ def load(
     ``graph`` may be ``None`` only for a dry run (then resolution sees only this run's files). ``rules`` are
     the entity-resolution keys in the order tried (``registry_id``, ``vat``, ``domain``, ``name_city``).
     ``derive_collaborations`` adds ``COLLABORATES_WITH {kind: 'joint_project'}`` between organizations that
-    share a project of 2 to 30 participants, dated by the first shared project's start.
+    share a project of 2 to 30 participants, dated by the first shared project's start. ``writers`` write
+    transactions run at once (see ``ingest.writer.BackgroundSender``).
     """
     if graph is None and not dry_run:
         raise IngestError("a graph is needed unless this is a dry run")
@@ -446,7 +448,7 @@ def load(
     )
     summary = run.summary
     target = None if dry_run else graph
-    sender = writer.BackgroundSender(target) if target is not None else None
+    sender = writer.BackgroundSender(target, writers=writers) if target is not None else None
     out = writer.Writer(sender, writer.Writer.provenance("", "", summary.run_id, run.at))
     if target is not None:
         target.run(

@@ -148,16 +148,25 @@ def participation_row(
 
 
 class BackgroundSender:
-    """Runs write queries on one background thread, in order, so that parsing and validating the next batch
-    overlaps with Neo4j writing this one. At most ``depth`` batches wait (memory stays bounded); a failure
-    is raised to the caller on its next call, and nothing queued after it is sent."""
+    """Runs write queries on background threads so that parsing and validating the next batch overlaps
+    with Neo4j writing this one, and ``writers`` batches are written at once (one transaction runs on one
+    server thread: on two cores a second writer keeps the server busy while the first one commits).
 
-    def __init__(self, graph: Graph, depth: int = 2) -> None:
+    Batches start in the order sent; a write that needs an earlier one committed (a record merged into a
+    node created in an earlier batch, an organization pointing to a new capability) calls :meth:`drain`
+    first. At most ``depth`` batches per writer wait (memory stays bounded); a failure is raised to the
+    caller on its next call, and nothing queued after it is sent."""
+
+    def __init__(self, graph: Graph, depth: int = 2, writers: int = 1) -> None:
         self.graph = graph
-        self._queue: queue.Queue[tuple[Query, dict[str, Any]] | None] = queue.Queue(maxsize=depth)
+        self._queue: queue.Queue[tuple[Query, dict[str, Any]] | None] = queue.Queue(maxsize=depth * writers)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._work, name="ingest-writer", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"ingest-writer-{n}", daemon=True)
+            for n in range(writers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def _work(self) -> None:
         while True:
@@ -182,13 +191,16 @@ class BackgroundSender:
         self._queue.put((query, params))
 
     def drain(self) -> None:
-        """Wait until every queued write is committed (before reading the graph or ending a file)."""
+        """Wait until every queued write is committed (before a dependent write, before reading the graph
+        or ending a file)."""
         self._queue.join()
         self._raise()
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
 
 
 @dataclass
@@ -242,9 +254,14 @@ class Writer:
         self._send(q.MERGE_CAPABILITIES, [{"id": cid, "name": name} for cid, name in capabilities.items()])
         self._regions.update(regions)
         self._capabilities.update(capabilities)
-        # New nodes first: a record merged into a node created in the same batch finds it.
+        if regions or capabilities:
+            self.drain()  # the organizations below point to them
+        # New nodes first: a record merged into a node created in this or an earlier batch finds it.
         self._send(q.CREATE_ORGANIZATIONS, [row for row in rows if row["fresh"]])
-        self._send(q.UPSERT_ORGANIZATIONS, [row for row in rows if not row["fresh"]])
+        updates = [row for row in rows if not row["fresh"]]
+        if updates:
+            self.drain()
+            self._send(q.UPSERT_ORGANIZATIONS, updates)
 
     def clusters(self, rows: list[dict[str, Any]]) -> None:
         self._send(q.UPSERT_CLUSTERS, rows)

@@ -74,6 +74,7 @@ class Settings(BaseSettings):
 
     # --- batching ------------------------------------------------------------------------------------------
     batch_size: int = Field(5000, ge=1, le=100_000, description="Rows per write transaction.")
+    ingest_writers: int = Field(2, ge=1, le=16, description="Write transactions an ingest runs at once.")
 
     # --- embeddings --------------------------------------------------------------------------------------
     embedding_model: str = Field(

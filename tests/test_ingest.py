@@ -20,7 +20,7 @@ from api.cli import app
 from graph import admin
 from graph.db import Graph
 from graph.query import Query
-from ingest import Mapping, Outcome, load
+from ingest import Mapping, Outcome, demo, load
 from ingest.demo import FOLDER as DEMO
 from ingest.generate import generate
 from schema.errors import IngestError
@@ -307,6 +307,26 @@ def test_loading_twice_changes_nothing_and_a_new_version_updates_what_changed(
     assert "University" in by_id["F2"]["labels"] and "Vendor" not in by_id["F2"]["labels"]
     assert graph.run(OFFERS, id="F1") == [{"id": "baking"}]
     assert sorted(by_id) == ["F1", "F2", "F3", "F4"]
+
+
+MERGED_INTO = Query(
+    "test.merged_into",
+    "MATCH (o:Organization) WHERE size(o.source_ids) > 1 "
+    "RETURN o.id AS id, o.source_ids AS source_ids, o.name AS name ORDER BY id",
+)
+
+
+def test_parallel_writers_in_small_batches_build_the_same_graph(graph: Graph) -> None:
+    """Four writers and batches of three rows: records merged into nodes that an earlier batch creates,
+    organizations pointing to new capabilities, links to fresh nodes, all still land as with one writer."""
+    one = load(graph, demo.paths(), writers=1)
+    expected = counts(graph), graph.run(MERGED_INTO), graph.run(COLLABORATIONS)
+    admin.delete_data(graph)
+    many = load(graph, demo.paths(), writers=4, batch_size=3)
+    assert many.counts() == one.counts()
+    assert (counts(graph), graph.run(MERGED_INTO), graph.run(COLLABORATIONS)) == expected
+    again = load(graph, demo.paths(), writers=4, batch_size=3).counts()
+    assert again["unchanged"] == one.counts()["rows"] - one.counts()["rejected"]
 
 
 def test_provenance_on_every_node_and_relationship(graph: Graph) -> None:

@@ -106,6 +106,10 @@ def ingest(
     batch_size: Annotated[
         int | None, typer.Option(help="Rows per write transaction (default: CLUSTERKG_BATCH_SIZE).")
     ] = None,
+    writers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Write transactions at once (default: CLUSTERKG_INGEST_WRITERS, 2)."),
+    ] = None,
 ) -> None:
     """Load registry files into the graph: validated, resolved across registries, idempotent.
 
@@ -131,6 +135,7 @@ def ingest(
             "rejects": rejects,
             "dry_run": dry_run,
             "batch_size": batch_size or settings.batch_size,
+            "writers": writers or settings.ingest_writers,
             "rules": rules,
             "derive_collaborations": derive_collaborations,
             "progress": _Bar(progress),
