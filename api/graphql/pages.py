@@ -3,6 +3,10 @@ order and a keyset cursor; the builders in ``graph/queries/api.py`` turn those i
 
 Cursors are opaque base64 of ``[field, descending, sort key, id]``: the next page starts strictly after that
 row, so inserts and deletes between requests never shift or repeat rows (as offsets would).
+
+The page query looks ahead at what ``edges { node { … } }`` selects (:func:`selected_under`): it reads only
+those properties and brings the selected clusters and capabilities along, so a page is one query and its
+nested lists answer without a DataLoader.
 """
 
 from __future__ import annotations
