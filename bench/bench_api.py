@@ -68,7 +68,7 @@ from api.graphql.pages import embed  # noqa: E402
 from graph import admin  # noqa: E402
 from graph.db import Graph  # noqa: E402
 from graph.queries import api as q  # noqa: E402
-from graph.server import ManagedNeo4j  # noqa: E402
+from graph.server import ManagedNeo4j, cpu_seconds  # noqa: E402
 from ingest.generate import generate  # noqa: E402
 from schema.settings import Settings  # noqa: E402
 
@@ -271,17 +271,6 @@ def fixtures(settings: Settings, seekers: int) -> tuple[str, dict[str, str]]:
 # --- clients -----------------------------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int | None) -> float:
-    """CPU time (user + system, all threads) process ``pid`` has used so far; 0 when unknown."""
-    if pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Cell:
     """One measured cell: latencies (ms), throughput, and CPU ms per request of each process."""
@@ -308,9 +297,9 @@ async def measure_cell(
     """:func:`measure`, with the CPU the API server, this client and Neo4j spent per request meanwhile
     (read from /proc: on a shared machine wall-clock figures wander, CPU per request much less)."""
     server, neo4j = pids
-    before = cpu_seconds(server), time.process_time(), cpu_seconds(neo4j)
+    before = cpu_seconds(server) or 0.0, time.process_time(), cpu_seconds(neo4j) or 0.0
     latencies, rate = await measure(port, requests, clients, seconds)
-    after = cpu_seconds(server), time.process_time(), cpu_seconds(neo4j)
+    after = cpu_seconds(server) or 0.0, time.process_time(), cpu_seconds(neo4j) or 0.0
     per_request = [1000 * (b - a) / len(latencies) for a, b in zip(before, after, strict=True)]
     return Cell(latencies, rate, *per_request)
 
