@@ -39,7 +39,7 @@ from graph import migrations
 from graph.db import Graph
 from graph.queries import admin as admin_queries
 from graph.queries import matching as queries
-from graph.server import ManagedNeo4j
+from graph.server import ManagedNeo4j, cpu_seconds
 from ingest.generate import generate
 from matching import Filters, Place, suggest
 from matching.embed import key_prefix, pack_sentence_vectors, plan
@@ -162,11 +162,9 @@ class Timings:
 
 def server_cpu_seconds(settings: Settings) -> float | None:
     """CPU seconds the managed Neo4j process has used so far, when this machine runs it."""
-    pid = ManagedNeo4j(settings).status().pid
-    if pid is None or settings.neo4j_uri.rsplit(":", 1)[-1] != str(settings.neo4j_bolt_port):
+    if settings.neo4j_uri.rsplit(":", 1)[-1] != str(settings.neo4j_bolt_port):
         return None
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu_seconds(ManagedNeo4j(settings).status().pid)
 
 
 def timed(graph: Graph, settings: Settings, requests: list[Callable[[], object]]) -> Timings:
