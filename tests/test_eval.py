@@ -17,6 +17,8 @@ from matching import embed
 from matching.evaluation import metrics
 from matching.evaluation.baselines import adamic_adar_scorer, most_connected_scorer
 from matching.evaluation.dataset import EvalData
+from matching.evaluation.features import DECAY_DAYS, PAIR_FEATURES, PairFeatures
+from matching.evaluation.history import History, TextVectors
 from matching.evaluation.protocol import rank, temporal_split
 from schema.settings import Settings
 
@@ -78,6 +80,35 @@ def test_temporal_split_keeps_the_past_and_tests_on_new_links_between_active_org
     drawn = temporal_split(data, np.datetime64("2019-01-01"), roles=None, n_queries=2, seed=7)
     again = temporal_split(data, np.datetime64("2019-01-01"), roles=None, n_queries=2, seed=7)
     assert len(drawn.queries) == 2 and list(drawn.queries) == list(again.queries)
+
+
+def test_recent_paths_weigh_more_and_pagerank_stays_in_the_seekers_component() -> None:
+    """s reaches old via a 2010 partner and new via a 2018 partner (same degrees); x-y is a separate pair."""
+    links = [("s", "m1", "2010-01-01"), ("m1", "old", "2010-01-01")]
+    links += [("s", "m2", "2018-01-01"), ("m2", "new", "2018-01-01"), ("x", "y", "2018-01-01")]
+    ids = sorted({o for a, b, _ in links for o in (a, b)})
+    orgs = [{"id": i, "role": "firm", "country": "AT", "text": f"{i} makes sensors"} for i in ids]
+    project = {"id": "p", "start": "2017-01-01", "part": "H2020-EU.2.1.1", "texts": ["sensors"]}
+    collaborations = [{"a": a, "b": b, "since": d} for a, b, d in links]
+    data = EvalData.from_rows(orgs, [project], [{"org": "s", "project": "p"}], collaborations)
+    day = np.datetime64("2019-01-01")
+    vectors = TextVectors(projects=np.ones((1, 4)) / 2, organizations=np.eye(len(ids), 4))
+    features = PairFeatures(History(data, day, data.links.before(day), vectors))
+    at = {data.org_ids[c]: i for i, c in enumerate(features.columns)}
+    x = features.pairs(np.flatnonzero(data.org_ids == "s"))[0]
+
+    def value(name: str, org: str) -> float:
+        return float(x[at[org], PAIR_FEATURES.index(name)])
+
+    assert value("adamic_adar", "old") == value("adamic_adar", "new")  # the undecayed index cannot tell
+    old_age, new_age = (day - np.datetime64("2010-01-01")).astype(int), 365  # days, both links of a path
+    expected = np.exp(-2 * (old_age - new_age) / DECAY_DAYS)
+    ratio = value("decayed_adamic_adar", "old") / value("decayed_adamic_adar", "new")
+    assert ratio == pytest.approx(expected, rel=1e-4)
+    assert (value("recent_common_partners", "new"), value("recent_common_partners", "old")) == (1.0, 0.0)
+    assert value("recent_partners_paths", "new") == 1.0 and value("recent_partners_paths", "old") == 0.0
+    assert value("personalized_pagerank", "old") == pytest.approx(value("personalized_pagerank", "new"))
+    assert value("personalized_pagerank", "new") > 0 and value("personalized_pagerank", "x") == 0.0
 
 
 @pytest.fixture

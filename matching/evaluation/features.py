@@ -4,7 +4,10 @@ Every feature is read from a :class:`History`, so a model fitted on an earlier h
 that appeared after it) can score a later one without seeing its future. The groups:
 
 - *graph*: common partners, Adamic-Adar, resource allocation, 3-hop path counts (a truncated Katz index),
-  shared projects of any size (big consortia are no link, but they are acquaintance);
+  shared projects of any size (big consortia are no link, but they are acquaintance); the same paths through
+  recent links (Adamic-Adar over links decayed by age, common partners over the last two years' links: who
+  works together now brings partners now); and a personalized PageRank from the seeker (every path length,
+  hubs damped);
 - *text*: TF-IDF and embedding cosine of the two organizations' project texts, the seeker's partners' mean
   embedding against the candidate (who the seeker works with tells what it looks for), and "organizations
   with a text like mine worked with the candidate";
@@ -30,6 +33,10 @@ from matching.evaluation.history import History
 from schema.graph_model import Role
 
 RECENT_DAYS = 730
+DECAY_DAYS = 730.0
+"""Links weigh exp(-age / DECAY_DAYS) in the decayed Adamic-Adar."""
+PAGERANK_RESTART = 0.3
+PAGERANK_STEPS = 6
 POPULAR_CANDIDATES = 3000
 TEXT_CANDIDATES = 300
 TEXT_NEIGHBOURS = 50
@@ -50,6 +57,10 @@ PAIR_FEATURES = (
     "country_affinity",
     "jaccard",
     "candidate_partners_of_seeker_role",
+    "decayed_adamic_adar",
+    "recent_common_partners",
+    "recent_partners_paths",
+    "personalized_pagerank",
 )
 SIDE_FEATURES = (
     "partners",
@@ -91,6 +102,38 @@ class PairFeatures:
             adamic_adar_matrix(h)[:, self.columns].tocsr(),
             (sp.diags(inverse) @ to_columns).tocsr(),
         )
+
+    @cached_property
+    def _recent_graph(self) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
+        """Links weighted exp(-age / DECAY_DAYS), the same times 1 / log(degree) of the middle organization
+        (the decayed Adamic-Adar's right-hand factor), and the 0/1 links of the last RECENT_DAYS."""
+        h = self.history
+        links = h.links
+        age = (h.day - links.since).astype("timedelta64[D]").astype(np.float64)
+        decayed = links.weighted_adjacency(np.exp(-age / DECAY_DAYS))
+        recent = links.weighted_adjacency((age < RECENT_DAYS).astype(np.float64))
+        recent.eliminate_zeros()
+        degree = h.degree
+        inverse_log = np.zeros_like(degree)
+        inverse_log[degree > 1] = 1.0 / np.log(degree[degree > 1])
+        return decayed, (sp.diags(inverse_log) @ decayed).tocsr(), recent
+
+    @cached_property
+    def _walk(self) -> sp.csr_matrix:
+        """The transposed random-walk matrix (D^-1 A)^T, for walks from blocks of seekers."""
+        h = self.history
+        inverse = np.zeros_like(h.degree)
+        inverse[h.degree > 0] = 1.0 / h.degree[h.degree > 0]
+        return (sp.diags(inverse) @ h.adjacency).T.tocsr()
+
+    def _pagerank(self, queries: np.ndarray) -> np.ndarray:
+        """Personalized PageRank from each seeker by PAGERANK_STEPS power iterations (queries x orgs)."""
+        restart = np.zeros((len(queries), self.history.data.n_orgs))
+        restart[np.arange(len(queries)), queries] = 1.0
+        rank = restart
+        for _ in range(PAGERANK_STEPS):
+            rank = PAGERANK_RESTART * restart + (1 - PAGERANK_RESTART) * (self._walk @ rank.T).T
+        return rank
 
     @cached_property
     def _programme_parts(self) -> sp.csr_matrix:
@@ -174,10 +217,11 @@ class PairFeatures:
         seeker_text = embeddings[queries]
         text_sims = seeker_text @ embeddings.T
         text_sims[np.arange(len(queries)), queries] = -np.inf
-        nearest = np.argpartition(-text_sims, TEXT_NEIGHBOURS, axis=1)[:, :TEXT_NEIGHBOURS]
+        neighbours = min(TEXT_NEIGHBOURS, h.data.n_orgs - 1)
+        nearest = np.argpartition(-text_sims, neighbours, axis=1)[:, :neighbours]
         weights = np.clip(np.take_along_axis(text_sims, nearest, axis=1), 0, None)
         similar = sp.csr_matrix(
-            (weights.ravel(), (np.repeat(np.arange(len(queries)), TEXT_NEIGHBOURS), nearest.ravel())),
+            (weights.ravel(), (np.repeat(np.arange(len(queries)), neighbours), nearest.ravel())),
             shape=(len(queries), h.data.n_orgs),
         )
         participation = h.participation
@@ -186,6 +230,7 @@ class PairFeatures:
         common = (seeker_rows @ adjacency).toarray()
         degree = h.degree
         union = degree[queries][:, None] + degree[cols][None, :] - common
+        decayed, decayed_aa, recent = self._recent_graph
         pair = [
             common,
             _row_scaled((seeker_rows @ adamic_adar).toarray()),
@@ -201,6 +246,10 @@ class PairFeatures:
             lift[country_codes[queries]][:, country_codes[cols]],
             common / np.maximum(union, 1.0),
             self._partners_by_role[cols][:, self._roles[queries]].T,
+            _row_scaled((decayed[queries] @ decayed_aa[:, cols]).toarray()),
+            (recent[queries] @ recent[:, cols]).toarray(),
+            _row_scaled((recent[queries] @ h.adjacency[:, cols]).toarray()),
+            _row_scaled(self._pagerank(queries)[:, cols]),
         ]
         shape = (len(queries), len(cols))
         side = self.side

@@ -37,9 +37,13 @@ class Links:
 
     def adjacency(self) -> sp.csr_matrix:
         """Symmetric 0/1 adjacency matrix (float64, CSR)."""
+        return self.weighted_adjacency(np.ones(len(self.a)))
+
+    def weighted_adjacency(self, weights: np.ndarray) -> sp.csr_matrix:
+        """Symmetric adjacency matrix with one weight per link (e.g. decayed by its age)."""
         rows = np.concatenate([self.a, self.b])
         cols = np.concatenate([self.b, self.a])
-        data = np.ones(len(rows), dtype=np.float64)
+        data = np.concatenate([weights, weights]).astype(np.float64)
         return sp.csr_matrix((data, (rows, cols)), shape=(self.n_orgs, self.n_orgs))
 
     @classmethod
