@@ -134,6 +134,8 @@ class Graph:
         except Exception as e:
             raise translate_error(e, query, self.uri) from e
         log.debug("%s: %d rows in %.1f ms", query.name, len(records), 1000 * (time.perf_counter() - started))
+        if query.plain:
+            return [dict(record) for record in records]
         return [record.data() for record in records]
 
     def value(self, query: Query, **params: Any) -> Any:

@@ -31,6 +31,17 @@ def test_write_and_read_a_node(graph: Graph) -> None:
     assert graph.run(GET_ORG, id="o1") == [{"name": "Bäckerei Müller GmbH"}]
 
 
+MAPS = "UNWIND range(1, 3) AS i RETURN i, {n: i, tags: ['a', toString(i)], at: date('2020-01-01')} AS m"
+
+
+def test_plain_queries_return_the_same_records_without_conversion(graph: Graph) -> None:
+    """``Query.plain`` skips ``Record.data()``; for maps, lists and scalars the records are the same, and
+    the one value of an aggregate comes back whole."""
+    assert graph.run(Query("test.maps_plain", MAPS, plain=True)) == graph.run(Query("test.maps", MAPS))
+    rows = graph.value(Query("test.collect", "UNWIND range(1, 3) AS i RETURN collect([i, null]) AS rows"))
+    assert rows == [[1, None], [2, None], [3, None]]
+
+
 def test_constraint_violation_reaches_the_caller_as_a_clear_error(graph: Graph) -> None:
     graph.run(CREATE_ORG, id="dup", name="first")
     with pytest.raises(ConstraintViolation) as caught:

@@ -178,6 +178,7 @@ SEEKER = Query(
     + "RETURN vector AS embedding, "
     + _SEEKER_PROFILE
     + " AS seeker",
+    plain=True,
 )
 """The seeker's profile and the vector it searches with (``$vector`` null: its stored one), for ``tune`` and
 the benchmarks; ``suggest`` reads the profile together with its candidates. The queries with the seeker's
@@ -237,6 +238,7 @@ SUGGEST = Query(
     RETURN """
     + _SEEKER_PROFILE
     + " AS seeker, candidates",
+    plain=True,
 )
 """One round trip for a suggestion: the seeker's profile (null for an anonymous need, or an unknown id) and
 its filtered candidates with what the signals need. Candidates come from the capability vector index (the
@@ -258,6 +260,7 @@ POOL_DETAILS = Query(
            c.capability_sentence_vectors AS sentence_vectors,
            [other IN later | vector.similarity.cosine(vector, other.vector)] AS similarities
     """,
+    plain=True,
 )
 """For the best candidates only (in ``$ids`` order): their similarities to the candidates after them (the
 upper triangle of the pairwise matrix), computed in the server with each vector read once, so that no
