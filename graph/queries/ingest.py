@@ -39,6 +39,17 @@ ORGANIZATION_PROPERTIES: tuple[str, ...] = (
 )
 
 
+# The provenance every write stamps (``$prov``, made by ``ingest.writer.Writer.provenance``).
+_PROVENANCE: tuple[str, ...] = ("source", "file_hash", "ingest_run", "ingested_at")
+
+
+def _created(*pairs: str) -> LiteralString:
+    """The property map of a CREATE pattern: ``name: value`` pairs (fixed code, never user text) and the
+    provenance. Named properties in the pattern, not ``SET n += $map``, which makes the planner buffer the
+    whole batch behind an Eager operator."""
+    return cast(LiteralString, "{" + ", ".join([*pairs, *(f"{k}: $prov.{k}" for k in _PROVENANCE)]) + "}")
+
+
 def _fill_missing(var: str, props: tuple[str, ...]) -> LiteralString:
     """``SET n.p = coalesce(n.p, row.props.p), ...`` for a fixed tuple of property names (never user text)."""
     return cast(LiteralString, ", ".join(f"{var}.{p} = coalesce({var}.{p}, row.props.{p})" for p in props))
@@ -95,32 +106,49 @@ _ORGANIZATION_EDGES: LiteralString = """
     }
 """
 
+_NEW_ORGANIZATION = _created(
+    "id: row.id",
+    *(f"{p}: row.props.{p}" for p in ORGANIZATION_PROPERTIES),
+    "location: CASE WHEN row.props.lat IS NULL THEN null "
+    "ELSE point({latitude: row.props.lat, longitude: row.props.lon}) END",
+    "source_ids: [row.record]",
+    "sources: [$prov.source]",
+    "record_hashes: [row.hash_entry]",
+)
+
 CREATE_ORGANIZATIONS = Query(
     "ingest.create_organizations",
     cast(
         LiteralString,
         """
     UNWIND $rows AS row
-    CREATE (o:Organization {id: row.id})
-    SET o:$(row.label), o += row.props, o += $prov,
-        o.location = CASE WHEN row.props.lat IS NULL THEN null
-                          ELSE point({latitude: row.props.lat, longitude: row.props.lon}) END,
-        o.source_ids = [row.record], o.sources = [$prov.source], o.record_hashes = [row.hash_entry]
-    WITH o, row
-    CALL (o, row) {
-      WITH o, row WHERE row.region IS NOT NULL
-      MATCH (g:Region {id: row.region})
-      CREATE (o)-[r:LOCATED_IN]->(g)
-      SET r += $prov
-    }
-    """
-        + _ORGANIZATION_EDGES.replace("MERGE (o)", "CREATE (o)")
-        + """
+    CREATE (o:Organization:$(row.label) """
+        + _NEW_ORGANIZATION
+        + """)
+    WITH o, row,
+         COLLECT { MATCH (g:Region {id: row.region}) RETURN g } AS regions,
+         COLLECT { MATCH (c:Capability) WHERE c.id IN row.offers RETURN c } AS offers,
+         COLLECT { MATCH (c:Capability) WHERE c.id IN row.needs RETURN c } AS needs,
+         COLLECT { MATCH (k:Cluster) WHERE k.id IN row.clusters RETURN k } AS clusters
+    FOREACH (g IN regions | CREATE (o)-[:LOCATED_IN """
+        + _created()
+        + """]->(g))
+    FOREACH (c IN offers | CREATE (o)-[:OFFERS """
+        + _created("record: row.record")
+        + """]->(c))
+    FOREACH (c IN needs | CREATE (o)-[:NEEDS """
+        + _created("record: row.record", "visibility: row.needs_visibility")
+        + """]->(c))
+    FOREACH (k IN clusters | CREATE (o)-[:MEMBER_OF """
+        + _created()
+        + """]->(k))
     RETURN count(*) AS written
     """,
     ),
     write=True,
 )
+"""Rows the run knows to be new nodes: created with every property, label and edge in one pass, the nodes
+they point to looked up first (``COLLECT``) and the edges created after (``FOREACH``)."""
 
 UPSERT_ORGANIZATIONS = Query(
     "ingest.upsert_organizations",
@@ -207,9 +235,6 @@ LINK_MANAGERS = Query(
 )
 
 
-_PROVENANCE: tuple[str, ...] = ("source", "file_hash", "ingest_run", "ingested_at")
-
-
 def _link_writes(
     name: str,
     match: LiteralString,
@@ -223,14 +248,14 @@ def _link_writes(
     and provenance, each ``row.<name>`` / ``$prov.<name>``. The run knows every key already in the graph,
     so rows it knows to be new are CREATEd, skipping the existence check MERGE makes, with every property
     in the pattern: named properties rather than ``+= $prov`` spare the planner's Eager buffering."""
-    values = [f"{f}: row.{f}" for f in (*key, *fields)] + [f"{p}: $prov.{p}" for p in _PROVENANCE]
     sets = [f"r.{f} = row.{f}" for f in fields] + [f"r.{p} = $prov.{p}" for p in _PROVENANCE]
     key_map = " {" + ", ".join(f"{f}: row.{f}" for f in key) + "}" if key else ""
     head = f"UNWIND $rows AS row {match} "
     merge = (
         f"{head}MERGE ({start})-[r:{rel}{key_map}]->({end}) SET {', '.join(sets)} RETURN count(*) AS written"
     )
-    create = f"{head}CREATE ({start})-[r:{rel} {{{', '.join(values)}}}]->({end}) RETURN count(*) AS written"
+    properties = _created(*(f"{f}: row.{f}" for f in (*key, *fields)))
+    create = f"{head}CREATE ({start})-[r:{rel} {properties}]->({end}) RETURN count(*) AS written"
     return (
         Query(f"ingest.upsert_{name}", cast(LiteralString, merge), write=True),
         Query(f"ingest.create_{name}", cast(LiteralString, create), write=True),
