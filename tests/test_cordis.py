@@ -20,6 +20,7 @@ from api.cli import app
 from graph import admin
 from graph.db import Graph
 from graph.query import Query
+from ingest.sources import CORDIS_MAPPINGS
 from matching.evaluation import source
 from schema.settings import Settings
 
@@ -111,9 +112,7 @@ def loaded(
 
 
 def _load(graph: Graph, folder: Path) -> bool:
-    return source.ensure_loaded(
-        graph, folder, mappings=source.CORDIS_MAPPINGS, source="slice", batch_size=500
-    )
+    return source.ensure_loaded(graph, folder, mappings=CORDIS_MAPPINGS, source="slice", batch_size=500)
 
 
 def expected_links(rows: dict[str, list[dict[str, str]]]) -> dict[tuple[str, str], str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import typer
@@ -13,12 +13,13 @@ from rich.table import Table
 
 from api.cli.common import console, err_console, open_graph, settings_of
 from ingest import Mapping
-from matching import suggest
-from matching.evaluation import source
-from matching.evaluation.benchmark import FULL_METHOD, MethodResult, temporal_benchmark
-from matching.evaluation.hidden import HiddenResult, hidden_benchmark
+from ingest.sources import CORDIS_MAPPINGS
 from schema.errors import MatchingError
 from schema.graph_model import CollaborationKind, Role
+
+if TYPE_CHECKING:
+    from matching.evaluation.benchmark import MethodResult
+    from matching.evaluation.hidden import HiddenResult
 
 
 def query_roles(types: str, mappings: Path) -> set[str]:
@@ -36,18 +37,18 @@ def query_roles(types: str, mappings: Path) -> set[str]:
     return roles
 
 
-def _table(title: str, results: list[MethodResult]) -> Table:
+def _table(title: str, results: list[MethodResult], full_method: str) -> Table:
     table = Table(title=title)
     for column in ("method", "recall@10", "hit@10", "nDCG@10", "s"):
         table.add_column(column, justify="left" if column == "method" else "right")
     for r in results:
-        style = "bold" if r.method == FULL_METHOD else None
+        style = "bold" if r.method == full_method else None
         figures = (f"{r.recall_at_10:.4f}", f"{r.hit_at_10:.3f}", f"{r.ndcg_at_10:.4f}", f"{r.seconds:.1f}")
         table.add_row(r.method, *figures, style=style)
     return table
 
 
-def _hidden_table(title: str, results: list[HiddenResult]) -> Table:
+def _hidden_table(title: str, results: list[HiddenResult], full_method: str) -> Table:
     table = Table(title=title)
     for column in ("method", "recall@10", "nDCG@10", "MRR", "coverage", "diversity", "s"):
         table.add_column(column, justify="left" if column == "method" else "right")
@@ -57,7 +58,7 @@ def _hidden_table(title: str, results: list[HiddenResult]) -> Table:
             r.method,
             *(f"{f:.4f}" for f in figures),
             f"{r.seconds:.1f}",
-            style="bold" if r.method == FULL_METHOD else None,
+            style="bold" if r.method == full_method else None,
         )
     return table
 
@@ -89,7 +90,7 @@ def evaluate(
     ] = 0.2,
     mappings: Annotated[
         Path, typer.Option(help="Mapping files of the registry in --data.", exists=True, file_okay=False)
-    ] = source.CORDIS_MAPPINGS,
+    ] = CORDIS_MAPPINGS,
     source_name: Annotated[
         str, typer.Option("--source", help="Source name recorded when --data is loaded.")
     ] = "cordis-h2020",
@@ -99,6 +100,13 @@ def evaluate(
 ) -> None:
     """Measure the suggestions: recall@10, hit@10 and nDCG@10 of the full method (clusterkg) and of random,
     most-connected, Adamic-Adar, TF-IDF and embedding-only baselines, on the same queries."""
+    # Imported here, not at the top: scikit-learn and the evaluation take over a second to import, which
+    # every other clusterkg command would pay.
+    from matching import suggest
+    from matching.evaluation import source
+    from matching.evaluation.benchmark import FULL_METHOD, temporal_benchmark
+    from matching.evaluation.hidden import hidden_benchmark
+
     settings = settings_of(ctx)
     roles = query_roles(query_types, mappings)
     try:
@@ -122,7 +130,7 @@ def evaluate(
                 typer.echo(json.dumps([vars(r) for r in hidden.results], indent=2))
                 return
             title = f"{hidden.queries} organizations lost some of {hidden.hidden} links: {hidden.how}"
-            console.print(_hidden_table(title, hidden.results))
+            console.print(_hidden_table(title, hidden.results, FULL_METHOD))
             return
         loaded = source.ensure_loaded(
             graph, data, mappings=mappings, source=source_name, batch_size=settings.batch_size
@@ -139,5 +147,5 @@ def evaluate(
         f"{report.queries} queries ({', '.join(sorted(roles))}), split {split}, seed {seed}: "
         f"{report.test_links:,} new partners among {report.active:,} active organizations"
     )
-    console.print(_table(title, report.results))
+    console.print(_table(title, report.results, FULL_METHOD))
     console.print(f"{time.perf_counter() - started:.0f} s in all")

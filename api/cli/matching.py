@@ -16,7 +16,6 @@ from matching.embed import embed as run_embed
 from matching.signals import SIGNALS, Place
 from matching.suggest import Filters
 from matching.suggest import suggest as run_suggest
-from matching.tune import tune as run_tune
 from schema.errors import MatchingError
 
 
@@ -158,6 +157,9 @@ def tune(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the figures, save nothing.")] = False,
 ) -> None:
     """Fit the signal weights to accepted suggestions and collaborations; show before/after; save them."""
+    # Imported here: scikit-learn takes most of a second to import, which every other command would pay.
+    from matching.tune import tune as run_tune
+
     settings = settings_of(ctx)
     with open_graph(ctx) as graph:
         result = run_tune(graph, settings, max_pairs=max_pairs, seed=seed, save=not dry_run)

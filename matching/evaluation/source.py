@@ -25,9 +25,6 @@ from schema.settings import Settings
 
 log = logging.getLogger(__name__)
 
-CORDIS_MAPPINGS = Path(ingest.__file__).parent / "sources" / "cordis"
-"""The mapping files of the EU's Horizon 2020 registry: one ``NAME.mapping.yaml`` per file ``NAME.csv.gz``."""
-
 
 def registry_files(data_dir: Path, mappings: Path) -> list[Path]:
     """The file of ``data_dir`` for every ``NAME.mapping.yaml`` in ``mappings`` (``NAME.csv.gz``, ...)."""
