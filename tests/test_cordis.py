@@ -1,14 +1,13 @@
 """The EU's Horizon 2020 registry, loaded through its mapping files only, and evaluated from the graph.
 
 A slice of the real files (every participant of the small projects of twelve companies: ~470 organizations,
-48 projects) is written to a folder as the published files would be, loaded with the product's own path
-(``clusterkg eval --data`` loads it when the graph lacks it), and compared with what the files say.
+48 projects), kept in ``tests/data/cordis-slice`` as the published files are written, is loaded with the
+product's own path (``clusterkg eval --data`` loads it when the graph lacks it) and compared with what the
+files say.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -23,9 +22,8 @@ from graph.query import Query
 from ingest.sources import CORDIS_MAPPINGS
 from matching.evaluation import source
 from schema.settings import Settings
+from tests.utils.cordis_slice import FILES, SLICE, rows
 
-CORDIS = Path(__file__).resolve().parents[2] / "shared" / "data" / "cordis-h2020"
-FILES = ("organizations", "projects", "participations")
 ROLES = {
     "PRC": "firm",
     "HES": "university",
@@ -33,7 +31,6 @@ ROLES = {
     "PUB": "public_body",
     "OTH": "other",
 }
-FIRMS = 12
 
 NODES = Query(
     "test.cordis.nodes",
@@ -55,50 +52,10 @@ LINKS = Query(
 )
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    with gzip.open(CORDIS / f"{name}.csv.gz", "rt", encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _write(folder: Path, name: str, rows: list[dict[str, str]]) -> None:
-    with gzip.open(folder / f"{name}.csv.gz", "wt", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 @pytest.fixture(scope="module")
-def cordis_slice(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list[dict[str, str]]]]:
-    """Twelve companies with small projects before 2016, in 2016-17 and from 2018 on; all their small
-    projects with every participant, so the derived links are exactly those of the full files."""
-    participations = _rows("participations")
-    size = Counter(p["rcn"] for p in participations)
-    start = {p["rcn"]: p["start_date"] for p in participations}
-    small: dict[str, set[str]] = defaultdict(set)
-    for p in participations:
-        if 2 <= size[p["rcn"]] <= 30 and start[p["rcn"]]:
-            small[p["pic"]].add(p["rcn"])
-    kind = {p["pic"]: p["type"] for p in participations}
-
-    def periods(projects: set[str]) -> set[str]:
-        return {"a" if start[r] < "2016" else "b" if start[r] < "2018" else "c" for r in projects}
-
-    firms = sorted(
-        pic
-        for pic, projects in small.items()
-        if kind[pic] == "PRC" and periods(projects) == {"a", "b", "c"} and len(projects) <= 6
-    )[:FIRMS]
-    projects = set().union(*(small[f] for f in firms))
-    chosen = {
-        "participations": [p for p in participations if p["rcn"] in projects],
-        "projects": [p for p in _rows("projects") if p["rcn"] in projects],
-    }
-    members = {p["pic"] for p in chosen["participations"]}
-    chosen["organizations"] = [o for o in _rows("organizations") if o["pic"] in members]
-    folder = tmp_path_factory.mktemp("cordis")
-    for name in FILES:
-        _write(folder, name, chosen[name])
-    return folder, chosen
+def cordis_slice() -> tuple[Path, dict[str, list[dict[str, str]]]]:
+    """The slice of the real files kept in the repository (see ``tests.utils.cordis_slice``)."""
+    return SLICE, {name: rows(SLICE, name) for name in FILES}
 
 
 @pytest.fixture(scope="module")
