@@ -7,6 +7,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.extensions import AddValidationRules, ParserCache, QueryDepthLimiter, ValidationCache
 
+from api.graphql.execution import LeanExecutionContext
 from api.graphql.limits import MaxComplexity
 from api.graphql.mutations import Mutation
 from api.graphql.queries import Query
@@ -31,6 +32,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE),
             lambda: MaxComplexity(settings.api_max_complexity),
         ],
+        execution_context_class=LeanExecutionContext,
     )
 
 
