@@ -161,6 +161,7 @@ class ManagedNeo4j:
             f"-Xmx{self.settings.neo4j_heap}",
             "-XX:+UseParallelGC",
             "-Dfile.encoding=UTF-8",
+            *self.settings.neo4j_jvm_options.split(),
             "-cp",
             f"{self.lib_dir}/*:{self.classes_dir}",
             LAUNCHER_CLASS,

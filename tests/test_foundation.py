@@ -117,12 +117,15 @@ def test_cli_start_migrate_twice_status_stop_leaves_no_process(tmp_path: Path) -
         "CLUSTERKG_NEO4J_BOLT_PORT": str(port),
         "NEO4J_PASSWORD": TEST_PASSWORD,
         "NEO4J_URI": f"bolt://127.0.0.1:{port}",
+        "CLUSTERKG_NEO4J_JVM_OPTIONS": "-Dclusterkg.test=on -XX:+UseParallelGC",
     }
     runner = CliRunner()
     started = runner.invoke(app, ["neo4j", "start"], env=env)
     try:
         assert started.exit_code == 0, started.output
         assert f"bolt://127.0.0.1:{port}" in started.output
+        java = subprocess.run(["pgrep", "-f", "-a", str(tmp_path)], capture_output=True, text=True).stdout
+        assert "-Dclusterkg.test=on -XX:+UseParallelGC" in java, java
         first = runner.invoke(app, ["db", "migrate"], env=env)
         assert first.exit_code == 0 and "applied 0001_core" in first.output, first.output
         second = runner.invoke(app, ["db", "migrate"], env=env)
