@@ -8,6 +8,7 @@ the texts and pairwise similarities of the few best.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -27,10 +28,19 @@ from schema.settings import Settings, get_settings
 
 MIN_INDEX_K = 50
 MAX_INDEX_K = 5000
-INDEX_SEARCH_DEPTH = 2
+INDEX_SEARCH_DEPTH = 1.25
 """The vector index is searched this many times deeper than the ``k`` candidates kept, which are then chosen
 by the exact cosine: the index ranks by quantized vectors (recall against an exact search:
-``bench/bench_suggest.py``)."""
+``bench/bench_suggest.py``). At 100,000 organizations and k = 100, recall of the exact top 100 is 0.950 for
+the plain index answer, 0.99 searching 1.25 times deeper and 0.999 searching twice as deep; the search and
+the re-rank cost the server in proportion to the depth, and 1.25 already clears the 0.95 target."""
+
+
+def search_depth(k: int) -> int:
+    """How deep the index is searched for ``k`` candidates (see :data:`INDEX_SEARCH_DEPTH`)."""
+    return math.ceil(INDEX_SEARCH_DEPTH * k)
+
+
 SIMILAR_SEEKERS = 20
 """Organizations with a similar public need whose partners become candidates."""
 
@@ -162,7 +172,7 @@ def fetch_candidates(
         seeker=organization_id,
         vector=None if vector is None else vector.tolist(),
         k=k,
-        search_k=INDEX_SEARCH_DEPTH * k,
+        search_k=search_depth(k),
         similar_k=SIMILAR_SEEKERS,
         graph_limit=graph_limit,
         include_partners=include_partners,
