@@ -17,7 +17,7 @@ import pytest
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from api.graphql.execution import LeanExecutionContext, plain_fields
+from api.graphql.execution import LeanExecutionContext, answer_from, plain_fields
 
 
 @strawberry.enum
@@ -47,7 +47,12 @@ class Item:
     place: Place
     other_place: Place | None
     tags: list[Tag]
-    raw: strawberry.Private[Any] = None
+    lists: strawberry.Private[dict[str, list[Tag]]]
+
+    @strawberry.field
+    def related(self) -> list[Tag]:
+        """Answered from ``lists`` by :func:`answer_from` when it holds them; this resolver otherwise."""
+        return [Tag(id=f"r-{self.id}", name="resolved")]
 
     @strawberry.field
     def shout(self) -> str:
@@ -76,6 +81,7 @@ def item(index: int, **changes: Any) -> Item:
         "place": Place(city="Linz" if index % 2 else None, country="AT"),
         "other_place": Place(city="Wels", country="AT") if index % 4 == 0 else None,
         "tags": [Tag(id=f"t{index}-{n}", name=f"tag {n}") for n in range(index % 3)],
+        "lists": {"related": [Tag(id=f"r{index}", name="inlined")]} if index % 2 else {},
     }
     values.update(changes)
     return Item(**values)
@@ -90,6 +96,9 @@ BAD = {
     "null list item": [item(0, tags=[Tag(id="t", name="n"), None])],
     "null tag name": [item(0, tags=[Tag(id="t", name=None)])],
     "null object": [item(0, place=None)],
+    "null inlined item": [item(0, lists={"related": [None]})],
+    "null inlined name": [item(0, lists={"related": [Tag(id="t", name=None)]})],
+    "bad inlined item": [item(0, lists={"related": ["not a tag"]})],
     "wrong object": [item(0, place="not a place")],
 }
 
@@ -110,8 +119,12 @@ class Query:
 
 
 def schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    """The same schema run by graphql-core's general path and by the lean executor (``Item.related``
+    answered from ``lists`` in both: the general path through the shortened resolver)."""
     general = strawberry.Schema(query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext)
     lean = strawberry.Schema(query=Query, execution_context_class=LeanExecutionContext)
+    for schema in (general, lean):
+        answer_from(schema._schema, "Item", "lists", ["related"])
     return general, lean
 
 
@@ -121,7 +134,7 @@ def run(schema: strawberry.Schema, query: str, variables: dict[str, Any] | None 
     return {"data": result.data, "errors": errors}
 
 
-FIELDS = """id name kind score __typename shout later broken
+FIELDS = """id name kind score __typename shout later broken related { id name later: __typename }
     place { city country } other_place: otherPlace { city } tags { id name } asyncTags { name }"""
 OPERATIONS = [
     "{ items { " + FIELDS + " } }",
@@ -143,7 +156,7 @@ def test_plain_reads_answer_as_graphql_core_does(operation: str) -> None:
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_values_fail_as_in_graphql_core(case: str) -> None:
     general, lean = schemas()
-    selection = "{ id name kind score place { city country } tags { id name } }"
+    selection = "{ id name kind score place { city country } tags { id name } related { id name } }"
     for operation in (
         "query($case: String) { items(case: $case) " + selection + " }",
         "query($case: String!) { maybeItems(case: $case) " + selection + " }",
@@ -153,14 +166,18 @@ def test_bad_values_fail_as_in_graphql_core(case: str) -> None:
         assert run(lean, operation, {"case": case}) == expected
 
 
-def test_only_fields_that_read_an_attribute_are_plain() -> None:
+def test_inlined_lists_answer_without_their_resolver() -> None:
+    general, lean = schemas()
+    query = "{ items { id related { id name } } }"
+    for schema in (general, lean):
+        related = {row["id"]: row["related"] for row in run(schema, query)["data"]["items"]}
+        assert related["i1"] == [{"id": "r1", "name": "inlined"}]
+        assert related["i2"] == [{"id": "r-i2", "name": "resolved"}]
+
+
+def test_only_fields_read_without_a_resolver_are_plain() -> None:
     _, lean = schemas()
-    plain = plain_fields(lean._schema)
-    assert {
-        ("Item", "id"),
-        ("Item", "kind"),
-        ("Item", "place"),
-        ("Item", "otherPlace"),
-        ("Tag", "name"),
-    } <= set(plain)
-    assert not {("Item", "shout"), ("Item", "later"), ("Item", "tags"), ("Query", "items")} & set(plain)
+    plain = set(plain_fields(lean._schema))
+    read = {("Item", "id"), ("Item", "kind"), ("Item", "place"), ("Item", "otherPlace"), ("Item", "tags")}
+    assert read | {("Item", "related"), ("Tag", "name")} <= plain
+    assert not {("Item", "shout"), ("Item", "later"), ("Item", "asyncTags"), ("Query", "items")} & plain

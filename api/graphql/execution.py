@@ -2,55 +2,85 @@
 
 A page of 50 organizations with their clusters and capabilities completes about 1,650 values: some 500
 fields that only read an attribute and return a scalar or an enum (``id``, ``name``, ``role``…), some 270
-objects (edges, nodes, clusters, capabilities). For each leaf graphql-core builds a response path and a
-resolve info, calls strawberry's default resolver and walks ``complete_value`` through its type checks; each
-object goes through five calls before its fields run. That was most of the CPU a page costs in GraphQL.
+objects (edges, nodes, clusters, capabilities) and 100 short lists. For each leaf graphql-core builds a
+response path and a resolve info, calls strawberry's default resolver and walks ``complete_value`` through its
+type checks; each object goes through five calls before its fields run, each list through eight. That was
+most of the CPU a page costs in GraphQL.
 
-:class:`LeanExecutionContext` answers such a leaf with one attribute read and its type's own output coercion,
-and completes an object that is an attribute or a list item (of an object type without ``is_type_of``) by
-executing its fields at once. Everything else — resolvers, arguments, nulls, abstract types, any error — goes
-to graphql-core unchanged, so results and errors are the same; only the work is less.
+:class:`LeanExecutionContext` answers a *plain field* (:func:`plain_fields`) by reading its value and
+completing it directly: a leaf with its type's own output coercion, an object or a list of objects by
+executing the objects' fields at once. Everything else — resolvers, arguments, nulls, abstract types, any
+error — goes to graphql-core unchanged, so results and errors are the same; only the work is less.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from enum import Enum
 from functools import cache
 from typing import Any, NamedTuple
 
 from graphql import (
-    GraphQLNamedType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    default_field_resolver,
     is_leaf_type,
 )
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+INLINED = "clusterkg-inlined"
+"""Marks a field that :func:`answer_from` lets answer from a dict on its source: (attribute, key)."""
+
+
+class Kind(Enum):
+    LEAF = "leaf"
+    OBJECT = "object"
+    LIST = "list"
+
 
 class PlainField(NamedTuple):
-    """A field strawberry resolves as ``resolve(source, attribute)``: no resolver of its own, no arguments, no
-    field extension; its type (``named``, null allowed unless ``non_null``) is a leaf, or a plain object
-    (``object_type``: one without ``is_type_of``)."""
+    """A field whose value is ``read(source)`` (``Undefined`` when it must be resolved the general way) and
+    whose type (``type``; ``named`` without its non-null wrapper) is a leaf, a plain object or a list of plain
+    objects (``object_type``, one without ``is_type_of``; ``item_type``, the list's item type)."""
 
-    resolve: Callable[[Any, str], Any]
-    attribute: str
+    read: Callable[[Any], Any]
     type: GraphQLOutputType
-    named: GraphQLNamedType
+    named: Any
     non_null: bool
+    kind: Kind
     object_type: GraphQLObjectType | None
+    item_type: GraphQLOutputType | None
+
+
+def _unwrapped(graphql_type: GraphQLOutputType) -> Any:
+    return graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
 
 
 def _plain_object(graphql_type: GraphQLOutputType) -> GraphQLObjectType | None:
     """The object type of ``graphql_type`` (null allowed or not) when completing a value of it needs no
     ``is_type_of`` check; else None."""
-    named = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
+    named = _unwrapped(graphql_type)
     if isinstance(named, GraphQLObjectType) and named.is_type_of is None:
         return named
     return None
+
+
+def _reader(field: Any, definition: Any) -> Callable[[Any], Any] | None:
+    """How to read a field's value without its resolver: from the dict :func:`answer_from` named, or as
+    strawberry reads a field that has no resolver, no arguments and no field extension; else None."""
+    inlined = (field.extensions or {}).get(INLINED)
+    if inlined is not None:
+        attribute, name = inlined
+        return lambda source: getattr(source, attribute).get(name, Undefined)
+    if definition is None or field.args or not getattr(field.resolve, "_is_default", False):
+        return None
+    resolve, attribute = definition.default_resolver, definition.python_name
+    return lambda source: resolve(source, attribute)
 
 
 @cache
@@ -61,29 +91,53 @@ def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], PlainField]:
         if not isinstance(graphql_type, GraphQLObjectType) or type_name.startswith("__"):
             continue
         for field_name, field in graphql_type.fields.items():
-            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if definition is None or field.args or not getattr(field.resolve, "_is_default", False):
+            read = _reader(field, (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF))
+            if read is None:
                 continue
             non_null = isinstance(field.type, GraphQLNonNull)
-            named = field.type.of_type if non_null else field.type
-            object_type = _plain_object(named)
-            if is_leaf_type(named) or object_type is not None:
+            named = _unwrapped(field.type)
+            item_type = named.of_type if isinstance(named, GraphQLList) else None
+            if is_leaf_type(named):
+                kind, object_type = Kind.LEAF, None
+            elif item_type is not None:
+                kind, object_type = Kind.LIST, _plain_object(item_type)
+            else:
+                kind, object_type = Kind.OBJECT, _plain_object(named)
+            if kind is Kind.LEAF or object_type is not None:
                 fields[(type_name, field_name)] = PlainField(
-                    definition.default_resolver,
-                    definition.python_name,
-                    field.type,
-                    named,
-                    non_null,
-                    object_type,
+                    read, field.type, named, non_null, kind, object_type, item_type
                 )
     return fields
+
+
+def answer_from(schema: GraphQLSchema, type_name: str, attribute: str, field_names: Iterable[str]) -> None:
+    """Let the fields ``field_names`` of ``type_name`` answer from the dict ``getattr(source, attribute)``
+    when it holds their value, and call their resolver only when it does not.
+
+    For the lists a query brought along with an object: a resolver call through strawberry (an ``Info``, the
+    arguments bound, seven frames) costs more than completing the few items of such a list. The lean executor
+    completes such a list at once; graphql-core's general path calls the shortened resolver."""
+    fields = schema.type_map[type_name].fields  # type: ignore[union-attr]
+    for name in field_names:
+        field = fields[name]
+        field.resolve = _from_attribute(attribute, name, field.resolve or default_field_resolver)
+        field.extensions = {**(field.extensions or {}), INLINED: (attribute, name)}
+
+
+def _from_attribute(attribute: str, name: str, resolve: Callable[..., Any]) -> Callable[..., Any]:
+    def resolve_from_attribute(source: Any, info: Any, **args: Any) -> Any:
+        value = getattr(source, attribute).get(name)
+        return value if value is not None else resolve(source, info, **args)
+
+    return resolve_from_attribute
 
 
 class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor with the short cuts of the module docstring.
 
     Only when no schema extension wraps resolvers (a ``resolve`` hook must see every field). A value that is
-    null where its type forbids it, or that fails to read or coerce, goes the general way, which reports it.
+    null where its type forbids it, that fails to read or coerce, or a list holding a null or an awaitable,
+    goes the general way, which reports it.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -112,15 +166,15 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             for response_name, field_details_list in grouped_field_set.items():
                 field = plain.get((type_name, field_details_list[0].node.name.value))
-                result = Undefined
-                if field is not None and field.object_type is None:
-                    value = _leaf_value(field, source_value)
-                    if value is not Undefined:
-                        results[response_name] = value
+                result: Any = Undefined
+                if field is not None and field.kind is Kind.LEAF:
+                    result = _leaf_value(field, source_value)
+                    if result is not Undefined:
+                        results[response_name] = result
                         continue
                 field_path = Path(path, response_name, type_name)
-                if field is not None and field.object_type is not None:
-                    result = self._plain_object_field(
+                if field is not None and field.kind is not Kind.LEAF:
+                    result = self._plain_value(
                         field, source_value, field_details_list, field_path, position_context
                     )
                 if result is Undefined:
@@ -139,30 +193,72 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return results
         return self._gather_fields(results, awaitable_fields)
 
-    def _plain_object_field(
+    def _plain_value(
         self, field: PlainField, source: Any, field_details_list: Any, path: Path, position_context: Any
     ) -> Any:
-        """An object read from an attribute, its fields executed at once (``Undefined``: the general way)."""
+        """A plain object or list of objects, completed at once (``Undefined``: go the general way)."""
         try:
-            value = field.resolve(source, field.attribute)
+            value = field.read(source)
         except Exception:  # noqa: BLE001 - the general way reads it again and reports the error
             return Undefined
-        if value is None or isinstance(value, Exception) or self.is_awaitable(value):
+        is_awaitable = self.is_awaitable
+        if field.kind is Kind.LIST:
+            if type(value) is not list or any(
+                item is None or isinstance(item, Exception) or is_awaitable(item) for item in value
+            ):
+                return Undefined
+        elif value is None or value is Undefined or isinstance(value, Exception) or is_awaitable(value):
             return Undefined
         try:
-            completed = self.collect_and_execute_subfields(
-                field.object_type,  # type: ignore[arg-type]
-                field_details_list,
-                path,
-                value,
-                position_context,
-            )
+            if field.kind is Kind.LIST:
+                completed = self._complete_objects(value, field, field_details_list, path, position_context)
+            else:
+                completed = self.collect_and_execute_subfields(
+                    field.object_type,  # type: ignore[arg-type]
+                    field_details_list,
+                    path,
+                    value,
+                    position_context,
+                )
         except Exception as raw_error:
             self.handle_field_error(raw_error, field.type, field_details_list, path)
             return None
-        if self.is_awaitable(completed):
+        if is_awaitable(completed):
             return self._await_completed(completed, field.type, field_details_list, path)
         return completed
+
+    def _complete_objects(
+        self, items: list[Any], field: PlainField, field_details_list: Any, path: Path, position_context: Any
+    ) -> AwaitableOrValue[list[Any]]:
+        """The items of a list of plain objects, as ``complete_iterable_value`` completes them."""
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        object_type, item_type = field.object_type, field.item_type
+        for index, item in enumerate(items):
+            item_path = Path(path, index, None)
+            try:
+                value = self.collect_and_execute_subfields(
+                    object_type,  # type: ignore[arg-type]
+                    field_details_list,
+                    item_path,
+                    item,
+                    position_context,
+                )
+            except Exception as raw_error:
+                try:
+                    self.handle_field_error(raw_error, item_type, field_details_list, item_path)  # type: ignore[arg-type]
+                except Exception:
+                    if awaitable_indices:
+                        self.settle_in_background([completed[i] for i in awaitable_indices])
+                    raise
+                value = None
+            if self.is_awaitable(value):
+                value = self._await_completed(value, item_type, field_details_list, item_path)  # type: ignore[arg-type]
+                awaitable_indices.append(index)
+            completed.append(value)
+        if not awaitable_indices:
+            return completed
+        return self._gather_items(completed, awaitable_indices)
 
     def complete_list_item_value(
         self,
@@ -198,7 +294,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     async def _await_completed(
         self, completed: Awaitable[Any], return_type: GraphQLOutputType, field_details_list: Any, path: Path
     ) -> Any:
-        """An object whose fields are still running, errors handled as graphql-core handles them."""
+        """A value still being completed, its error handled as graphql-core handles it."""
         try:
             return await completed
         except Exception as raw_error:
@@ -216,15 +312,25 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         results.update(zip(awaitable_fields, awaited, strict=True))
         return results
 
+    @staticmethod
+    async def _gather_items(completed: list[Any], awaitable_indices: list[int]) -> list[Any]:
+        """The list items still being completed, awaited together."""
+        awaited = await gather_with_cancel(*(completed[index] for index in awaitable_indices))
+        for index, value in zip(awaitable_indices, awaited, strict=True):
+            completed[index] = value
+        return completed
+
 
 def _leaf_value(field: PlainField, source: Any) -> Any:
     """The completed value of a plain leaf, or ``Undefined`` when graphql-core must handle it (a null the type
     forbids, a failed read or coercion: its general path raises the error the client should see)."""
     try:
-        value = field.resolve(source, field.attribute)
+        value = field.read(source)
         if value is None:
             return Undefined if field.non_null else None
-        coerced = field.named.coerce_output_value(value)  # type: ignore[union-attr]
+        if value is Undefined:
+            return Undefined
+        coerced = field.named.coerce_output_value(value)
     except Exception:  # noqa: BLE001 - graphql-core redoes it and reports the error where it belongs
         return Undefined
     return Undefined if coerced is None else coerced

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import anyio
+import orjson
 from strawberry.types.nodes import SelectedField, Selection
 
 from api.graphql.limits import check_page_size
@@ -105,8 +106,10 @@ def _order(given: OrganizationOrderInput | None, flt: q.OrganizationFilter) -> q
 
 
 def encode_cursor(order: q.Order, key: Any, org_id: str) -> str:
-    raw = json.dumps([order.field, order.descending, key, org_id], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    """The cursor after one row (orjson: a page makes one per row, the standard encoder costs ten times as
+    much; :func:`decode_cursor` reads both)."""
+    raw = orjson.dumps([order.field, order.descending, key, org_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(order: q.Order, cursor: str) -> tuple[Any, str]:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import strawberry
 from strawberry.extensions import AddValidationRules, ParserCache, QueryDepthLimiter, ValidationCache
 
-from api.graphql.execution import LeanExecutionContext
+from api.graphql.execution import LeanExecutionContext, answer_from
 from api.graphql.limits import MaxComplexity
 from api.graphql.mutations import Mutation
 from api.graphql.queries import Query
+from api.graphql.types import INLINED_LISTS
 from schema.settings import Settings
 
 DOCUMENT_CACHE = 256
@@ -23,7 +24,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     The depth rule is made once: the validation cache is keyed by the rules too, and a rule class made per
     request would never hit it. The complexity check depends on the variables, so it runs per request."""
     depth_rules = QueryDepthLimiter(max_depth=settings.api_max_depth).validation_rules
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         extensions=[
@@ -34,6 +35,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ],
         execution_context_class=LeanExecutionContext,
     )
+    answer_from(schema._schema, "Organization", "lists", INLINED_LISTS)
+    return schema
 
 
 def sdl() -> str:

@@ -43,6 +43,10 @@ class Capability:
     id: strawberry.ID
     name: str
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Capability:
+        return cls(id=row["id"], name=row["name"])
+
 
 @strawberry.type(description="A region of the hierarchy country › region › city.")
 class Region:
@@ -145,16 +149,19 @@ class Organization:
     sectors: list[str]
     location: Location
     size: Size
-    lists: strawberry.Private[dict[str, list[dict[str, Any]]]]
+    lists: strawberry.Private[dict[str, list[Any]]]
     """Nested lists the query that found the organization brought along (``graph.queries.api.NESTED_LISTS``
-    by name): their fields answer from these without a DataLoader."""
+    by name), as GraphQL objects: their fields answer from these without a DataLoader, and without a resolver
+    call either (``schema.build_schema`` installs :data:`INLINED_LISTS` with ``execution.answer_from``)."""
 
     @classmethod
     def from_row(
         cls, row: dict[str, Any], lists: dict[str, list[dict[str, Any]]] | None = None
     ) -> Organization:
         return cls(
-            lists=lists or {},
+            lists={name: list(map(INLINED_LISTS[name], rows)) for name, rows in lists.items()}
+            if lists
+            else {},
             id=row["id"],
             name=row["name"],
             role=Role(row["role"]),
@@ -185,9 +192,9 @@ class Organization:
         """The nested list ``name``: at once from :attr:`lists` when the query brought it, else a coroutine
         through ``loader`` (graphql-core awaits what a resolver returns). A page of 50 that inlined its lists
         so costs no coroutine, task and future per organization and field."""
-        rows = self.lists.get(name)
-        if rows is not None:
-            return [convert(row) for row in rows]
+        inlined = self.lists.get(name)
+        if inlined is not None:
+            return inlined
 
         async def load() -> list[T]:
             return [convert(row) for row in await loader.load(self.id)]
@@ -196,11 +203,7 @@ class Organization:
 
     @strawberry.field(description="The capabilities it offers.", graphql_type=list[Capability])
     def capabilities(self, info: Ctx) -> list[Capability] | Awaitable[list[Capability]]:
-        return self._listed(
-            "capabilities",
-            info.context.loaders.capabilities_of,
-            lambda row: Capability(id=row["id"], name=row["name"]),
-        )
+        return self._listed("capabilities", info.context.loaders.capabilities_of, Capability.from_row)
 
     @strawberry.field(description="The clusters it is a member of.", graphql_type=list[Cluster])
     def clusters(self, info: Ctx) -> list[Cluster] | Awaitable[list[Cluster]]:
@@ -236,6 +239,13 @@ class Organization:
     @strawberry.field(description="The registries it was loaded from.")
     async def sources(self, info: Ctx) -> list[str]:
         return await info.context.loaders.sources_of.load(self.id)
+
+
+INLINED_LISTS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "clusters": Cluster.from_row,
+    "capabilities": Capability.from_row,
+}
+"""The ``Organization`` list fields a query may bring along, and how their rows become GraphQL objects."""
 
 
 @strawberry.type
