@@ -16,6 +16,9 @@ rate, and deletes it: the measured loads still start on an empty graph.
     python bench/bench_ingest.py                      # 100,000 organizations, 300,000 collaborations
     python bench/bench_ingest.py --orgs 20000 --collaborations 60000
 
+It also prints the floor of a write: the same organization rows, each creating its node with the id alone
+(no properties, role label, edges or index entries beyond the id), one writer.
+
 It starts its own Neo4j (the managed Community server, throwaway folder, free port) so the graph is fresh.
 """
 
@@ -196,6 +199,14 @@ def main() -> None:
 
             org_ceiling, link_ceiling = transfer(org_rows), transfer(link_rows)
 
+            # The floor of a write: each organization's node with its id alone, from the same rows.
+            bare = [{**row, "id": f"bare-{row['id']}"} for row in org_rows]
+            before, t = cpu_seconds(pid), time.perf_counter()
+            for start in range(0, len(bare), args.batch_size):
+                graph.run(q.CREATE_BARE_ORGANIZATIONS, rows=bare[start : start + args.batch_size])
+            bare_rate = len(bare) / (time.perf_counter() - t)
+            bare_ms = ((cpu_seconds(pid) or 0.0) - (before or 0.0)) / len(bare) * 1000
+
             # The naive baseline: the same write (the organization, its labels, properties and edges), one
             # row per transaction and round trip, on new ids.
             prov = Writer.provenance("bench-naive", "", "bench", dt.datetime.now(dt.UTC))
@@ -240,6 +251,11 @@ def main() -> None:
             "UNWIND $rows RETURN count(*)",
         ),
         ("ceiling: link rows/s, transfer only", f"{link_ceiling:,.0f}", ""),
+        (
+            "floor of a write: bare organization nodes/s",
+            f"{bare_rate:,.0f}",
+            f"CREATE (o:Organization {{id}}): {bare_ms:.3f} ms server CPU/row",
+        ),
         ("naive baseline rows/s (one row per MERGE)", f"{naive_rate:,.0f}", f"sample of {len(sample):,}"),
         ("batched / naive", f"{org_rate / naive_rate:,.1f}x", "target >= 20x"),
         ("first load, all files (s)", f"{first_s:,.1f}", f"{first['summary']['rows']:,} rows"),

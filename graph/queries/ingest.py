@@ -396,3 +396,10 @@ TRANSFER_ONLY = Query(
     "ingest.transfer_only",
     "UNWIND $rows AS row RETURN count(*) AS rows",
 )
+
+CREATE_BARE_ORGANIZATIONS = Query(
+    "ingest.create_bare_organizations",
+    "UNWIND $rows AS row CREATE (o:Organization {id: row.id}) RETURN count(*) AS rows",
+    write=True,
+)
+"""The least a new organization costs the server: its node with the id alone, from the same rows."""
