@@ -3,9 +3,10 @@
 Each embedding is stored with a content hash (of the model name and the text) and a key (the model name and
 the text as embedded). The graph compares each current text with its key, so a rerun reads and encodes only
 texts that are new or changed, whoever changed them (ingest, the API), and a run with nothing changed
-transfers no text at all. Encoding is batched; the
-writes of one batch run in a background thread while the model encodes the next (torch releases the GIL), so
-the graph round trips hide behind the model.
+transfers no text at all. Encoding is batched, sorted by length across the whole run (less padding), and each
+distinct text is encoded once however many organizations state it; the writes of one batch run in a
+background thread while the model encodes the next (torch releases the GIL), so the graph round trips hide
+behind the model.
 """
 
 from __future__ import annotations
@@ -92,6 +93,8 @@ class EmbedSummary:
     encoded: dict[str, int] = field(default_factory=lambda: {"capability": 0, "needs": 0})
     unchanged: dict[str, int] = field(default_factory=lambda: {"capability": 0, "needs": 0})
     cleared: dict[str, int] = field(default_factory=lambda: {"capability": 0, "needs": 0})
+    distinct: int = 0
+    """Texts the model encoded: identical texts (the same need stated by several organizations) once."""
 
     @property
     def total_encoded(self) -> int:
@@ -138,25 +141,25 @@ def plan(rows: list[dict[str, Any]], model_name: str) -> Plan:
     return result
 
 
-def _rows(jobs: list[Job], embeddings: list[TextEmbedding]) -> dict[Field, list[dict[str, Any]]]:
+def _payload(embedding: TextEmbedding) -> dict[str, Any]:
+    """What is written for a text, whichever organization it belongs to."""
+    return {
+        "vector": embedding.vector.tolist(),
+        "sentences": embedding.sentences,
+        "sentence_vectors": pack_sentence_vectors(embedding.sentence_vectors),
+    }
+
+
+def _rows(jobs: list[Job], payloads: dict[str, dict[str, Any]]) -> dict[Field, list[dict[str, Any]]]:
     by_field: dict[Field, list[dict[str, Any]]] = {"capability": [], "needs": []}
-    for job, embedding in zip(jobs, embeddings, strict=True):
-        by_field[job.field].append(
-            {
-                "id": job.id,
-                "hash": job.hash,
-                "key": job.key,
-                "vector": embedding.vector.tolist(),
-                "sentences": embedding.sentences,
-                "sentence_vectors": pack_sentence_vectors(embedding.sentence_vectors),
-            }
-        )
+    for job in jobs:
+        by_field[job.field].append({"id": job.id, "hash": job.hash, "key": job.key, **payloads[job.text]})
     return by_field
 
 
-def _chunks(jobs: list[Job], size: int) -> Iterator[list[Job]]:
-    for start in range(0, len(jobs), size):
-        yield jobs[start : start + size]
+def _chunks(texts: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(texts), size):
+        yield texts[start : start + size]
 
 
 def embed(
@@ -199,26 +202,33 @@ def _encode_and_write(
     summary: EmbedSummary,
     on_progress: Callable[[int], None] | None,
 ) -> None:
+    """Encode each distinct text once (organizations often state the same need word for word; a text's vector
+    does not depend on whose it is) and write it to every job with that text, the writes of one chunk
+    overlapping the encoding of the next."""
     model_name = settings.embedding_model
+    jobs_of: dict[str, list[Job]] = {}
+    for job in jobs:
+        jobs_of.setdefault(job.text, []).append(job)
     # Similar lengths side by side: the model pads each batch to its longest text.
-    jobs.sort(key=lambda job: len(job.text))
+    texts = sorted(jobs_of, key=len)
+    summary.distinct = len(texts)
     chunk_size = max(settings.embedding_batch_size * 8, 256)
 
-    def write(chunk: list[Job], embeddings: list[TextEmbedding]) -> None:
-        for name, batch in _rows(chunk, embeddings).items():
+    def write(chunk: list[str], embeddings: list[TextEmbedding]) -> None:
+        payloads = {text: _payload(embedding) for text, embedding in zip(chunk, embeddings, strict=True)}
+        chunk_jobs = [job for text in chunk for job in jobs_of[text]]
+        for name, batch in _rows(chunk_jobs, payloads).items():
             for start in range(0, len(batch), settings.batch_size):
                 graph.run(_WRITE[name], rows=batch[start : start + settings.batch_size])
-        for job in chunk:
+        for job in chunk_jobs:
             summary.encoded[job.field] += 1
         if on_progress:
-            on_progress(len(chunk))
+            on_progress(len(chunk_jobs))
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-write") as writer:
         pending: Future[None] | None = None
-        for chunk in _chunks(jobs, chunk_size):
-            embeddings = embed_texts(
-                [job.text for job in chunk], model_name=model_name, batch_size=settings.embedding_batch_size
-            )
+        for chunk in _chunks(texts, chunk_size):
+            embeddings = embed_texts(chunk, model_name=model_name, batch_size=settings.embedding_batch_size)
             if pending:
                 pending.result()
             pending = writer.submit(write, chunk, embeddings)

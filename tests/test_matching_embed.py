@@ -117,6 +117,26 @@ def test_embed_is_incremental_by_content_hash(
     assert after["visionware"]["capability"] == rows["visionware"]["capability"]
 
 
+def test_identical_texts_are_encoded_once_and_written_to_each_organization(
+    graph: Graph, neo4j_settings: Settings, model_name: str
+) -> None:
+    create_region(graph)
+    description = graph.run(
+        Query("test.matching.description", "MATCH (o {id: 'visionware'}) RETURN o.description AS text")
+    )[0]["text"]
+    graph.run(SET_TEXT, id="tax", description=description, needs=bakery_needs(graph))
+    summary = embed(graph, neo4j_settings)
+    assert summary.encoded == {"capability": 10, "needs": 3}
+    assert summary.distinct == 11
+    rows = {row["id"]: row for row in graph.run(EMBEDDINGS)}
+    assert rows["tax"]["capability"] == rows["visionware"]["capability"]
+    assert rows["tax"]["needs"] == rows["bakery"]["needs"]
+    assert rows["tax"]["needs_sentence_vectors"] == rows["bakery"]["needs_sentence_vectors"]
+    assert rows["tax"]["needs_hash"] == content_hash(model_name, bakery_needs(graph))
+    alone = embed_texts([description], model_name=model_name)[0].vector
+    assert np.allclose(rows["tax"]["capability"], alone, atol=1e-5)
+
+
 def bakery_needs(graph: Graph) -> str:
     return graph.run(Query("test.matching.needs", "MATCH (o {id: 'bakery'}) RETURN o.needs AS needs"))[0][
         "needs"
