@@ -139,8 +139,8 @@ def throughput(orgs: int, seed: int, rounds: int) -> Table:
         server.stop()
         shutil.rmtree(home, ignore_errors=True)
     table = Table(
-        title=f"embedding throughput, {len(texts):,} texts ({orgs:,} organizations; {len(set(texts)):,} distinct "
-        "texts: raw encodes all, embed each distinct one once), CPU"
+        title=f"embedding throughput, {len(texts):,} texts ({orgs:,} organizations; {len(set(texts)):,} "
+        "distinct texts: raw encodes all, embed each distinct one once), CPU"
     )
     columns = (
         "what",
