@@ -8,6 +8,7 @@ transactions, and re-raises a driver failure as the project's own error naming t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -20,6 +21,7 @@ from neo4j.exceptions import (
     AuthError,
     ClientError,
     ConstraintError,
+    DriverError,
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
@@ -184,10 +186,13 @@ class Graph:
 class AsyncGraph:
     """Asynchronous access to the graph for the API (strawberry resolvers and DataLoaders are async)."""
 
-    def __init__(self, driver: neo4j.AsyncDriver, *, database: str, uri: str) -> None:
+    def __init__(
+        self, driver: neo4j.AsyncDriver, *, database: str, uri: str, retry_seconds: float = 15.0
+    ) -> None:
         self.driver = driver
         self.database = database
         self.uri = uri
+        self.retry_seconds = retry_seconds
         self._queries = _Counter()
 
     @classmethod
@@ -198,7 +203,12 @@ class AsyncGraph:
             notifications_min_severity="OFF",
             max_transaction_retry_time=settings.neo4j_retry_seconds,
         )
-        return cls(driver, database=settings.neo4j_database, uri=settings.neo4j_uri)
+        return cls(
+            driver,
+            database=settings.neo4j_database,
+            uri=settings.neo4j_uri,
+            retry_seconds=settings.neo4j_retry_seconds,
+        )
 
     @property
     def queries_run(self) -> int:
@@ -208,7 +218,11 @@ class AsyncGraph:
         await self.driver.close()
 
     async def run(self, query: Query, **params: Any) -> list[dict[str, Any]]:
-        """Run one query in a managed (retried) transaction; return its records as dicts.
+        """Run one query, retried on transient errors; return its records as dicts.
+
+        Writes run in a managed transaction. Reads run in an auto-commit transaction (:meth:`_read`): one
+        round trip (RUN and PULL) where a managed one takes two (BEGIN, RUN, PULL, then COMMIT); per API
+        request of two reads that saved about 0.55 ms of the API's CPU and 0.2 ms of Neo4j's.
 
         Values come back as the driver decoded them (``dict(record)``): the API's queries return maps, lists
         and scalars only, never nodes, and ``record.data()`` would walk every nested value again to convert
@@ -216,13 +230,33 @@ class AsyncGraph:
         self._queries.add()
         started = time.perf_counter()
         try:
-            records, _, _ = await self.driver.execute_query(
-                query.text,
-                params,
-                database_=self.database,
-                routing_=RoutingControl.WRITE if query.write else RoutingControl.READ,
-            )
+            if query.write:
+                records, _, _ = await self.driver.execute_query(
+                    query.text, params, database_=self.database, routing_=RoutingControl.WRITE
+                )
+                rows = [dict(record) for record in records]
+            else:
+                rows = await self._read(query, params)
         except Exception as e:
             raise translate_error(e, query, self.uri) from e
-        log.debug("%s: %d rows in %.1f ms", query.name, len(records), 1000 * (time.perf_counter() - started))
-        return [dict(record) for record in records]
+        log.debug("%s: %d rows in %.1f ms", query.name, len(rows), 1000 * (time.perf_counter() - started))
+        return rows
+
+    async def _read(self, query: Query, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """A read in an auto-commit transaction, retried as the driver retries managed ones: a retryable error
+        (server unavailable, session expired, transient) again after a growing pause, until the retry time
+        is spent. A read has no effect, so running it again is safe."""
+        deadline = time.monotonic() + self.retry_seconds
+        pause = 0.05
+        while True:
+            try:
+                async with self.driver.session(
+                    database=self.database, default_access_mode=neo4j.READ_ACCESS
+                ) as session:
+                    result = await session.run(query.text, params)
+                    return [dict(record) async for record in result]
+            except (Neo4jError, DriverError) as e:
+                if not e.is_retryable() or time.monotonic() + pause > deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause *= 2
