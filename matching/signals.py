@@ -144,22 +144,30 @@ class Place:
         return self.lat is not None and self.lon is not None
 
 
-def proximity(seeker: Place, candidate: Place, scale_km: float) -> tuple[float, float | None]:
-    """Proximity in [0, 1] and the distance in km when both points are known: the same city counts as 1,
-    else the distance decays as exp(-d / scale); without points, the same region counts as 0.5."""
-    km = (
-        distance_km(seeker.lat, seeker.lon, candidate.lat, candidate.lon)  # type: ignore[arg-type]
-        if seeker.has_point and candidate.has_point
-        else None
-    )
-    same_city = bool(seeker.city and candidate.city and seeker.city.casefold() == candidate.city.casefold())
-    same_region = bool(
-        seeker.region and candidate.region and seeker.region.casefold() == candidate.region.casefold()
-    )
-    value = 1.0 if same_city else math.exp(-km / scale_km) if km is not None else 0.0
-    if same_region:
-        value = max(value, 0.5)
-    return value, km
+class Proximity:
+    """Proximity in [0, 1] of candidates to one seeker's place, and the distance in km when both points are
+    known: the same city counts as 1, else the distance decays as exp(-d / scale); without points, the same
+    region counts as 0.5. What depends on the seeker alone is worked out once, not once per candidate."""
+
+    def __init__(self, seeker: Place, scale_km: float) -> None:
+        self.seeker = seeker
+        self.city = seeker.city.casefold() if seeker.city else None
+        self.region = seeker.region.casefold() if seeker.region else None
+        self.scale_km = scale_km
+
+    def __call__(self, candidate: Place) -> tuple[float, float | None]:
+        seeker = self.seeker
+        km = (
+            distance_km(seeker.lat, seeker.lon, candidate.lat, candidate.lon)  # type: ignore[arg-type]
+            if seeker.has_point and candidate.has_point
+            else None
+        )
+        same_city = bool(self.city and candidate.city and self.city == candidate.city.casefold())
+        same_region = bool(self.region and candidate.region and self.region == candidate.region.casefold())
+        value = 1.0 if same_city else math.exp(-km / self.scale_km) if km is not None else 0.0
+        if same_region:
+            value = max(value, 0.5)
+        return value, km
 
 
 def trust(shared_partners: int, broker_partners: int, shared_clusters: int) -> float:

@@ -103,24 +103,38 @@ class Candidate:
     score: float = 0.0
 
 
+class CandidateSignals:
+    """The five signals of candidates for one seeker (from maps of ``queries._CANDIDATE_INPUTS``), shared by
+    ``suggest`` and ``tune``. What depends on the seeker alone (its role's fit row, its place, its clusters,
+    which of its partners are brokers) is worked out once, not for each of the hundreds of candidates."""
+
+    def __init__(self, seeker: Seeker, settings: Settings, role_fit: dict[str, dict[str, float]]) -> None:
+        self.role_fit = role_fit.get(seeker.role, {})
+        self.proximity = signals.Proximity(seeker.place, settings.matching_distance_km)
+        self.clusters = set(seeker.clusters)
+        self.brokers = {pid for pid, p in seeker.partners.items() if p["role"] in signals.BROKER_ROLES}
+
+    def __call__(self, row: dict[str, Any]) -> Candidate:
+        semantic, cosine = signals.semantic(row["similarity"])
+        place = Place(city=row["city"], region=row["region"], lat=row["lat"], lon=row["lon"])
+        proximity, km = self.proximity(place)
+        shared = row["shared_partners"]
+        shared_clusters = set(row["shared_clusters"])
+        values = {
+            "semantic": semantic,
+            "role": self.role_fit.get(row["role"] or "", signals.UNKNOWN_ROLE_FIT),
+            "proximity": proximity,
+            "trust": signals.trust(len(shared), len(self.brokers.intersection(shared)), len(shared_clusters)),
+            "novelty": signals.novelty(self.clusters, shared_clusters, row["degree"]),
+        }
+        return Candidate(row=row, signals=values, cosine=cosine, distance_km=km)
+
+
 def candidate_signals(
     seeker: Seeker, row: dict[str, Any], settings: Settings, role_fit: dict[str, dict[str, float]]
 ) -> Candidate:
-    """The five signals of one candidate (a map of ``queries._CANDIDATE_INPUTS``)."""
-    semantic, cosine = signals.semantic(row["similarity"])
-    place = Place(city=row["city"], region=row["region"], lat=row["lat"], lon=row["lon"])
-    proximity, km = signals.proximity(seeker.place, place, settings.matching_distance_km)
-    shared = row["shared_partners"]
-    brokers = sum(1 for pid in shared if seeker.partners[pid]["role"] in signals.BROKER_ROLES)
-    shared_clusters = set(row["shared_clusters"])
-    values = {
-        "semantic": semantic,
-        "role": role_fit.get(seeker.role, {}).get(row["role"] or "", signals.UNKNOWN_ROLE_FIT),
-        "proximity": proximity,
-        "trust": signals.trust(len(shared), brokers, len(shared_clusters)),
-        "novelty": signals.novelty(set(seeker.clusters), shared_clusters, row["degree"]),
-    }
-    return Candidate(row=row, signals=values, cosine=cosine, distance_km=km)
+    """The signals of one candidate (``tune`` scores known pairs one by one)."""
+    return CandidateSignals(seeker, settings, role_fit)(row)
 
 
 def score(candidate: Candidate, weights: dict[str, float]) -> float:
@@ -243,7 +257,8 @@ def suggest(
             break
         k = min(8 * k, MAX_INDEX_K)  # the filters left too few: look further down the index
 
-    candidates = [candidate_signals(seeker, row, settings, role_fit) for row in rows]
+    signals_of = CandidateSignals(seeker, settings, role_fit)
+    candidates = [signals_of(row) for row in rows]
     for candidate in candidates:
         candidate.score = score(candidate, weights)
     candidates.sort(key=lambda c: (-c.score, c.row["id"]))
