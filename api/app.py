@@ -17,9 +17,8 @@ import torch
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.graphql.context import get_context
 from api.graphql.errors import INTERNAL, UNAUTHENTICATED, error_body
-from api.graphql.router import CodedGraphQLRouter
+from api.graphql.router import CodedGraphQL
 from api.graphql.schema import build_schema
 from api.middleware import BodySizeLimit, RequestTimeout
 from graph import migrations
@@ -70,8 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="The cluster knowledge graph and partner suggestions over GraphQL.",
         lifespan=lifespan,
     )
-    router = CodedGraphQLRouter(build_schema(settings), context_getter=get_context)
-    app.include_router(router, prefix="/graphql")
+    app.add_route("/graphql", CodedGraphQL(build_schema(settings)), methods=["GET", "POST"])
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(_: Request, error: Unauthenticated) -> JSONResponse:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fastapi import Request
-from strawberry.fastapi import BaseContext
 
 from api.auth import ApiRole, Caller, authenticate
 from api.graphql.loaders import Loaders
@@ -15,7 +14,7 @@ from schema.settings import Settings
 
 
 @dataclass
-class Context(BaseContext):
+class Context:
     graph: AsyncGraph
     sync_graph: Graph
     settings: Settings
@@ -23,7 +22,6 @@ class Context(BaseContext):
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        super().__init__()
         caller = self.caller
         self.loaders = Loaders(
             self.graph,

@@ -18,14 +18,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from enum import Enum
 from functools import cache
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from graphql import (
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLString,
     default_field_resolver,
     is_leaf_type,
 )
@@ -55,6 +58,8 @@ class PlainField(NamedTuple):
     kind: Kind
     object_type: GraphQLObjectType | None
     item_type: GraphQLOutputType | None
+    text: bool
+    """A ``String`` or ``ID``: a ``str`` value is its own output (what their coercion returns for one)."""
 
 
 def _unwrapped(graphql_type: GraphQLOutputType) -> Any:
@@ -80,6 +85,8 @@ def _reader(field: Any, definition: Any) -> Callable[[Any], Any] | None:
     if definition is None or field.args or not getattr(field.resolve, "_is_default", False):
         return None
     resolve, attribute = definition.default_resolver, definition.python_name
+    if resolve is getattr:
+        return attrgetter(attribute)
     return lambda source: resolve(source, attribute)
 
 
@@ -104,8 +111,9 @@ def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], PlainField]:
             else:
                 kind, object_type = Kind.OBJECT, _plain_object(named)
             if kind is Kind.LEAF or object_type is not None:
+                text = named is GraphQLString or named is GraphQLID
                 fields[(type_name, field_name)] = PlainField(
-                    read, field.type, named, non_null, kind, object_type, item_type
+                    read, field.type, named, non_null, kind, object_type, item_type, text
                 )
     return fields
 
@@ -132,6 +140,62 @@ def _from_attribute(attribute: str, name: str, resolve: Callable[..., Any]) -> C
     return resolve_from_attribute
 
 
+class Step(NamedTuple):
+    """One field of a plain selection: its response name, the field, the steps of its own selection (an
+    object's, or a list's items') and the Python class its objects must have (``origin``)."""
+
+    name: str
+    field: PlainField
+    nested: list[Step] | None
+    origin: type | None
+
+
+class _Fallback(Exception):  # noqa: N818 - a signal, not an error
+    """A value :func:`_run` does not answer itself: the general way completes the object again."""
+
+
+def _origin(object_type: GraphQLObjectType) -> type | None:
+    definition = (object_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    return getattr(definition, "origin", None)
+
+
+def _run(steps: list[Step], source: Any) -> dict[str, Any]:
+    """The answer to a plain selection on ``source``, or :class:`_Fallback` (or the read's own error) at the
+    first value that needs graphql-core: a null the type forbids, an object of another class, a value its
+    type does not coerce. A plain selection reads attributes only, so giving up half-way changes nothing."""
+    result: dict[str, Any] = {}
+    for name, field, nested, origin in steps:
+        value = field.read(source)
+        if value is None:
+            if field.non_null:
+                raise _Fallback
+            result[name] = None
+        elif nested is None:
+            if field.text and type(value) is str:
+                result[name] = value
+                continue
+            if value is Undefined:
+                raise _Fallback
+            coerced = field.named.coerce_output_value(value)
+            if coerced is None or coerced is Undefined:
+                raise _Fallback
+            result[name] = coerced
+        elif field.kind is Kind.OBJECT:
+            if type(value) is not origin:
+                raise _Fallback
+            result[name] = _run(nested, value)
+        else:
+            if type(value) is not list:
+                raise _Fallback
+            items = []
+            for item in value:
+                if type(item) is not origin:
+                    raise _Fallback
+                items.append(_run(nested, item))
+            result[name] = items
+    return result
+
+
 class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor with the short cuts of the module docstring.
 
@@ -145,6 +209,8 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         middleware = self.middleware_manager
         wrapped = middleware is not None and bool(middleware.middlewares)
         self.plain = {} if wrapped else plain_fields(self.schema)
+        self.plans: dict[tuple[GraphQLObjectType, int], tuple[Any, list[Step] | None]] = {}
+        self.executors: dict[tuple[GraphQLObjectType, int, bool], tuple[Any, Callable[..., Any]]] = {}
 
     def execute_fields(
         self,
@@ -168,7 +234,20 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 field = plain.get((type_name, field_details_list[0].node.name.value))
                 result: Any = Undefined
                 if field is not None and field.kind is Kind.LEAF:
-                    result = _leaf_value(field, source_value)
+                    # Inline (a leaf is most of the values): a null the type forbids, a failed read or
+                    # coercion leaves ``Undefined``, and graphql-core's general path reports it.
+                    try:
+                        value = field.read(source_value)
+                        if value is None:
+                            result = Undefined if field.non_null else None
+                        elif field.text and type(value) is str:
+                            result = value
+                        elif value is not Undefined:
+                            result = field.named.coerce_output_value(value)
+                            if result is None:
+                                result = Undefined
+                    except Exception:  # noqa: BLE001
+                        result = Undefined
                     if result is not Undefined:
                         results[response_name] = result
                         continue
@@ -213,13 +292,8 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if field.kind is Kind.LIST:
                 completed = self._complete_objects(value, field, field_details_list, path, position_context)
             else:
-                completed = self.collect_and_execute_subfields(
-                    field.object_type,  # type: ignore[arg-type]
-                    field_details_list,
-                    path,
-                    value,
-                    position_context,
-                )
+                execute = self._subfields_executor(field.object_type, field_details_list, position_context)  # type: ignore[arg-type]
+                completed = execute(value, path)
         except Exception as raw_error:
             self.handle_field_error(raw_error, field.type, field_details_list, path)
             return None
@@ -234,16 +308,11 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         completed: list[Any] = []
         awaitable_indices: list[int] = []
         object_type, item_type = field.object_type, field.item_type
+        execute = self._subfields_executor(object_type, field_details_list, position_context)  # type: ignore[arg-type]
         for index, item in enumerate(items):
             item_path = Path(path, index, None)
             try:
-                value = self.collect_and_execute_subfields(
-                    object_type,  # type: ignore[arg-type]
-                    field_details_list,
-                    item_path,
-                    item,
-                    position_context,
-                )
+                value = execute(item, item_path)
             except Exception as raw_error:
                 try:
                     self.handle_field_error(raw_error, item_type, field_details_list, item_path)  # type: ignore[arg-type]
@@ -259,6 +328,65 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaitable_indices:
             return completed
         return self._gather_items(completed, awaitable_indices)
+
+    def _subfields_executor(
+        self, object_type: GraphQLObjectType, field_details_list: Any, position_context: Any
+    ) -> Callable[[Any, Path], AwaitableOrValue[dict[str, Any]]]:
+        """``execute(value, path)``: the selected fields of objects of ``object_type``, as
+        ``collect_and_execute_subfields`` executes them; when nothing is deferred, without its three calls per
+        object, and a plain selection answered by :func:`_run` (memoized per selection)."""
+        key = (object_type, id(field_details_list), position_context is None)
+        if key not in self.executors:
+            made = self._make_executor(object_type, field_details_list, position_context)
+            self.executors[key] = (field_details_list, made)
+        return self.executors[key][1]
+
+    def _make_executor(
+        self, object_type: GraphQLObjectType, field_details_list: Any, position_context: Any
+    ) -> Callable[[Any, Path], AwaitableOrValue[dict[str, Any]]]:
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+        if new_defer_usages or position_context is not None:
+            return lambda value, path: self.collect_and_execute_subfields(
+                object_type, field_details_list, path, value, position_context
+            )
+        steps = self._plan(object_type, field_details_list)
+        if steps is None:
+            return lambda value, path: self.execute_fields(object_type, value, path, grouped_field_set, None)
+        origin = _origin(object_type)
+
+        def execute(value: Any, path: Path) -> AwaitableOrValue[dict[str, Any]]:
+            if type(value) is origin:
+                try:
+                    return _run(steps, value)
+                except Exception:  # noqa: BLE001, S110 - plain reads have no effects: the general way redoes them
+                    pass
+            return self.execute_fields(object_type, value, path, grouped_field_set, None)
+
+        return execute
+
+    def _plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> list[Step] | None:
+        """The :class:`Step` s that answer the selection on ``object_type`` when every field in it, nested
+        selections included, is plain and nothing is deferred; else None (memoized per selection, as
+        graphql-core memoizes the collected fields)."""
+        key = (object_type, id(field_details_list))
+        if key in self.plans:
+            return self.plans[key][1]
+        steps: list[Step] | None = []
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+        if new_defer_usages:
+            steps = None
+        for response_name, details in grouped_field_set.items() if steps is not None else ():
+            field = self.plain.get((object_type.name, details[0].node.name.value))
+            nested = None
+            if field is not None and field.object_type is not None:
+                nested = self._plan(field.object_type, details)
+            if field is None or (field.kind is not Kind.LEAF and nested is None):
+                steps = None
+                break
+            origin = _origin(field.object_type) if field.object_type is not None else None
+            steps.append(Step(response_name, field, nested, origin))
+        self.plans[key] = (field_details_list, steps)
+        return steps
 
     def complete_list_item_value(
         self,
@@ -276,9 +404,8 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 item, complete_results, item_type, field_details_list, info, item_path, position_context
             )
         try:
-            completed = self.collect_and_execute_subfields(
-                object_type, field_details_list, item_path, item, position_context
-            )
+            execute = self._subfields_executor(object_type, field_details_list, position_context)
+            completed = execute(item, item_path)
         except Exception as raw_error:
             self.handle_field_error(raw_error, item_type, field_details_list, item_path)
             complete_results.append(None)
@@ -319,18 +446,3 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for index, value in zip(awaitable_indices, awaited, strict=True):
             completed[index] = value
         return completed
-
-
-def _leaf_value(field: PlainField, source: Any) -> Any:
-    """The completed value of a plain leaf, or ``Undefined`` when graphql-core must handle it (a null the type
-    forbids, a failed read or coercion: its general path raises the error the client should see)."""
-    try:
-        value = field.read(source)
-        if value is None:
-            return Undefined if field.non_null else None
-        if value is Undefined:
-            return Undefined
-        coerced = field.named.coerce_output_value(value)
-    except Exception:  # noqa: BLE001 - graphql-core redoes it and reports the error where it belongs
-        return Undefined
-    return Undefined if coerced is None else coerced

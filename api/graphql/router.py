@@ -1,22 +1,33 @@
-"""The GraphQL route: strawberry's FastAPI router with a code on every error and a fast JSON codec."""
+"""The GraphQL endpoint: strawberry's ASGI app with a code on every error, a fast JSON codec and our context.
+
+Served as a plain route of the FastAPI app (not through strawberry's FastAPI router): the router resolves its
+context, root value and response through FastAPI's dependency injection on every request, which cost as much
+CPU as executing a small query; the ASGI app calls :func:`~api.graphql.context.get_context` directly.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import orjson
-from fastapi import Request
-from strawberry.fastapi import GraphQLRouter
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from api.graphql.context import Context, get_context
 from api.graphql.errors import coded
 
 
-class CodedGraphQLRouter(GraphQLRouter):
+class CodedGraphQL(GraphQL):
     """Puts a code on every error of every result (parse, validation, limits and resolver errors alike) just
     before the response is written, and reads and writes JSON with orjson (a page of 50 organizations is
     tens of kilobytes; the standard library's encoder costs several times more CPU for it)."""
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        return await get_context(request)  # type: ignore[arg-type]
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:
