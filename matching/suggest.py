@@ -168,6 +168,13 @@ def pairwise(details: list[dict[str, Any]]) -> np.ndarray:
     return np.nan_to_num(matrix)
 
 
+def widened(k: int, limit: int, *, passed: int) -> int:
+    """The next ``k`` when the filters let only ``passed`` of the ``k`` nearest through: deep enough for
+    twice ``limit`` at the rate seen, between 2 and 8 times as deep (8 when none passed)."""
+    wanted = math.ceil(2 * limit * k / passed) if passed else 8 * k
+    return min(max(2 * k, min(wanted, 8 * k)), MAX_INDEX_K)
+
+
 def fetch_candidates(
     graph: Graph,
     *,
@@ -255,7 +262,7 @@ def suggest(
             raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
         if len(rows) >= limit or not filtering or k >= MAX_INDEX_K:
             break
-        k = min(8 * k, MAX_INDEX_K)  # the filters left too few: look further down the index
+        k = widened(k, limit, passed=sum(1 for row in rows if "semantic" in row["sources"]))
 
     signals_of = CandidateSignals(seeker, settings, role_fit)
     candidates = [signals_of(row) for row in rows]

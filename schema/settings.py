@@ -102,7 +102,10 @@ class Settings(BaseSettings):
         "default matrix in matching/signals.py (an SMB's technology need fits vendors, universities best).",
     )
     matching_overfetch: int = Field(
-        10, ge=1, description="Vector-index candidates per suggestion asked for (filters apply after)."
+        5,
+        ge=1,
+        description="Vector-index candidates per suggestion asked for: k = limit x this, at least 50; "
+        "filters apply after the index, and k widens when they leave too few.",
     )
     matching_distance_km: float = Field(
         50.0, gt=0, description="Distance at which proximity has decayed to 1/e (same city counts as 1)."

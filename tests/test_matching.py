@@ -19,7 +19,7 @@ from ingest import demo as demo_region
 from matching import Filters, Place, Suggestion, embed, record_feedback, suggest
 from matching.feedback import feedback_of
 from matching.signals import SIGNALS, distance_km, load_weights
-from matching.suggest import mmr
+from matching.suggest import MAX_INDEX_K, mmr, widened
 from matching.tune import tune
 from schema.errors import MatchingError, NotFound
 from schema.settings import Settings
@@ -140,6 +140,14 @@ def test_role_filter(demo: Graph, settings: Settings) -> None:
     assert {"R-002", "R-006"} & set(ids(found))
     with pytest.raises(MatchingError):
         Filters(roles=["wizard"])
+
+
+def test_a_filtered_search_widens_by_the_share_the_filters_let_through() -> None:
+    assert widened(50, 10, passed=4) == 250  # 4 of 50 passed: 250 should give about 20
+    assert widened(50, 10, passed=8) == 125
+    assert widened(50, 10, passed=0) == 400  # nothing passed: 8 times as deep
+    assert widened(50, 10, passed=40) == 100  # at least twice as deep
+    assert widened(4000, 10, passed=1) == MAX_INDEX_K
 
 
 def test_distance_filter(demo: Graph, settings: Settings) -> None:
