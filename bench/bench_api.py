@@ -65,6 +65,7 @@ import matching  # noqa: E402
 from api.app import create_app  # noqa: E402
 from api.auth import ApiRole, authenticate, create_key  # noqa: E402
 from api.graphql.pages import embed  # noqa: E402
+from api.graphql.suggestions import basis_of, reasons  # noqa: E402
 from graph import admin  # noqa: E402
 from graph.db import Graph  # noqa: E402
 from graph.queries import api as q  # noqa: E402
@@ -162,11 +163,14 @@ def plain_app(settings: Settings) -> FastAPI:
         found = await anyio.to_thread.run_sync(
             lambda: matching.suggest(request.app.state.sync_graph, org, limit=10, settings=settings)
         )
+        basis = basis_of(None)
         suggestions = [
             {
                 "score": s.score,
                 "partner": {"id": s.id, "name": s.name, "role": s.role.upper()},
-                "reasons": [{"signal": k, "share": v, "sentence": k} for k, v in s.shares.items()],
+                "reasons": [
+                    {"signal": r.signal, "share": r.share, "sentence": r.sentence} for r in reasons(s, basis)
+                ],
                 "matchedNeed": s.best_pair.need if s.best_pair else None,
                 "matchedCapability": s.best_pair.capability if s.best_pair else None,
             }
@@ -191,7 +195,11 @@ def plain_app(settings: Settings) -> FastAPI:
                 "score": r["score"],
                 "textScore": r["text_score"],
                 "vectorScore": r["vector_score"],
-                "organization": {k: r["organization"][k] for k in ("id", "name", "role")},
+                "organization": {
+                    "id": r["organization"]["id"],
+                    "name": r["organization"]["name"],
+                    "role": r["organization"]["role"].upper(),
+                },
             }
             for r in rows
         ]
@@ -355,6 +363,19 @@ async def measure(
     return latencies, len(latencies) / (time.perf_counter() - started)
 
 
+async def check_same_payload(port: int, name: str, graphql_request: bytes, plain_request: bytes) -> None:
+    """Refuse to measure a scenario whose plain endpoint answers differently from GraphQL: the tax must
+    compare the same payload."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        graphql = orjson.loads(await exchange(reader, writer, graphql_request))
+        plain = orjson.loads(await exchange(reader, writer, plain_request))
+    finally:
+        writer.close()
+    if graphql != plain:
+        raise RuntimeError(f"scenario {name}: the plain endpoint's payload differs from GraphQL's")
+
+
 async def page_cursors(base: str, key: str, pages: int) -> tuple[list[str | None], list[str | None]]:
     """Cursors of the first ``pages`` pages, for GraphQL (opaque) and for the plain endpoint (raw keyset)."""
     query = """query($after: String) { organizations(first: 50, after: $after) {
@@ -442,6 +463,8 @@ async def run(args: argparse.Namespace) -> None:
             table.add_column(column, justify="right" if column != "scenario" else "left")
         for name in args.scenarios:
             graphql_requests, plain_requests = scenarios[name]
+            middle = len(graphql_requests) // 2
+            await check_same_payload(port, name, graphql_requests[middle], plain_requests[middle])
             await measure(port, graphql_requests, 2, 2)  # warm up caches and the model
             await measure(port, plain_requests, 2, 2)
             for clients in args.clients:

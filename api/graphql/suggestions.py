@@ -69,7 +69,7 @@ def _filters(given: OrganizationFilterInput | None, max_km: float | None) -> Fil
     )
 
 
-def _reasons(suggestion: Suggestion, basis: str) -> list[Reason]:
+def reasons(suggestion: Suggestion, basis: str) -> list[Reason]:
     """One reason per signal, strongest first: its share of the score and what it measured."""
     ordered = sorted(suggestion.shares.items(), key=lambda item: -item[1])
     return [
@@ -81,6 +81,11 @@ def _reasons(suggestion: Suggestion, basis: str) -> list[Reason]:
         )
         for name, share in ordered
     ]
+
+
+def basis_of(need: str | None) -> str:
+    """What the reasons call the seeker's side: a free-text need, or the organization's own needs."""
+    return "your need" if need is not None else "what you look for"
 
 
 async def _organizations(info: Ctx, found: list[Suggestion]) -> dict[str, dict[str, Any] | None]:
@@ -128,7 +133,7 @@ async def partner_suggestions(
         )
     )
     rows = await _organizations(info, found)
-    basis = "your need" if need is not None else "what you look for"
+    basis = basis_of(need)
     result = []
     for suggestion in found:
         partner = rows[suggestion.id]
@@ -138,7 +143,7 @@ async def partner_suggestions(
             PartnerSuggestion(
                 partner=Organization.from_row(partner),
                 score=suggestion.score,
-                reasons=_reasons(suggestion, basis),
+                reasons=reasons(suggestion, basis),
                 explanation=suggestion.reasons,
                 matched_need=suggestion.best_pair.need if suggestion.best_pair else None,
                 matched_capability=suggestion.best_pair.capability if suggestion.best_pair else None,
