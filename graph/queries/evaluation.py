@@ -15,7 +15,8 @@ PROJECTS = Query(
 
 PARTICIPATIONS = Query(
     "evaluation.participations",
-    "MATCH (o:Organization)-[:PARTICIPATES_IN]->(p:Project) RETURN o.id AS org, p.id AS project",
+    "MATCH (o:Organization)-[r:PARTICIPATES_IN]->(p:Project) "
+    "RETURN o.id AS org, p.id AS project, r.role AS role",
 )
 
 COLLABORATIONS = Query(
