@@ -17,7 +17,7 @@ import pytest
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from api.graphql.execution import LeanExecutionContext, answer_from, plain_fields
+from api.graphql.execution import LeanExecutionContext, answer_from, computed, plain_fields
 
 
 @strawberry.enum
@@ -48,6 +48,14 @@ class Item:
     other_place: Place | None
     tags: list[Tag]
     lists: strawberry.Private[dict[str, list[Tag]]]
+
+    @strawberry.field
+    @computed
+    def label(self) -> str:
+        """Read like an attribute by the lean executor (a computed field); fails for one item."""
+        if self.name == "boom":
+            raise ValueError("no label for boom")
+        return f"<{self.name}>"
 
     @strawberry.field
     def related(self) -> list[Tag]:
@@ -96,6 +104,7 @@ BAD = {
     "null list item": [item(0, tags=[Tag(id="t", name="n"), None])],
     "null tag name": [item(0, tags=[Tag(id="t", name=None)])],
     "null object": [item(0, place=None)],
+    "failing computed field": [item(0), item(1, name="boom")],
     "null inlined item": [item(0, lists={"related": [None]})],
     "null inlined name": [item(0, lists={"related": [Tag(id="t", name=None)]})],
     "bad inlined item": [item(0, lists={"related": ["not a tag"]})],
@@ -134,7 +143,7 @@ def run(schema: strawberry.Schema, query: str, variables: dict[str, Any] | None 
     return {"data": result.data, "errors": errors}
 
 
-FIELDS = """id name kind score __typename shout later broken related { id name later: __typename }
+FIELDS = """id name label kind score __typename shout later broken related { id name later: __typename }
     place { city country } other_place: otherPlace { city } tags { id name } asyncTags { name }"""
 OPERATIONS = [
     "{ items { " + FIELDS + " } }",
@@ -156,7 +165,7 @@ def test_plain_reads_answer_as_graphql_core_does(operation: str) -> None:
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_values_fail_as_in_graphql_core(case: str) -> None:
     general, lean = schemas()
-    selection = "{ id name kind score place { city country } tags { id name } related { id name } }"
+    selection = "{ id name label kind score place { city country } tags { id name } related { id name } }"
     for operation in (
         "query($case: String) { items(case: $case) " + selection + " }",
         "query($case: String!) { maybeItems(case: $case) " + selection + " }",
@@ -179,5 +188,5 @@ def test_only_fields_read_without_a_resolver_are_plain() -> None:
     _, lean = schemas()
     plain = set(plain_fields(lean._schema))
     read = {("Item", "id"), ("Item", "kind"), ("Item", "place"), ("Item", "otherPlace"), ("Item", "tags")}
-    assert read | {("Item", "related"), ("Tag", "name")} <= plain
+    assert read | {("Item", "related"), ("Item", "label"), ("Tag", "name")} <= plain
     assert not {("Item", "shout"), ("Item", "later"), ("Item", "asyncTags"), ("Query", "items")} & plain

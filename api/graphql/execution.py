@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from enum import Enum
 from functools import cache
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from graphql import (
     GraphQLID,
@@ -75,14 +75,42 @@ def _plain_object(graphql_type: GraphQLOutputType) -> GraphQLObjectType | None:
     return None
 
 
+COMPUTED = "_clusterkg_computed"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def computed(method: F) -> F:
+    """Mark a resolver that takes only ``self`` and derives its value from the object's own attributes, with
+    no effect and no I/O: the lean executor calls it directly, as it reads a plain attribute (and may call it
+    again when the value needs graphql-core's general path). Put it under ``@strawberry.field``."""
+    setattr(method, COMPUTED, True)
+    return method
+
+
+def _computed_reader(definition: Any) -> Callable[[Any], Any] | None:
+    """The method of a :func:`computed` resolver (sync, no arguments, no field extension); else None."""
+    resolver = getattr(definition, "base_resolver", None)
+    if resolver is None or definition.extensions or not getattr(resolver.wrapped_func, COMPUTED, False):
+        return None
+    if resolver.is_async or resolver.arguments or len(resolver.signature.parameters) != 1:
+        return None
+    return resolver.wrapped_func  # type: ignore[no-any-return]
+
+
 def _reader(field: Any, definition: Any) -> Callable[[Any], Any] | None:
-    """How to read a field's value without its resolver: from the dict :func:`answer_from` named, or as
-    strawberry reads a field that has no resolver, no arguments and no field extension; else None."""
+    """How to read a field's value without its resolver call: from the dict :func:`answer_from` named, by
+    calling a :func:`computed` method, or as strawberry reads a field that has no resolver, no arguments and
+    no field extension; else None."""
     inlined = (field.extensions or {}).get(INLINED)
     if inlined is not None:
         attribute, name = inlined
         return lambda source: getattr(source, attribute).get(name, Undefined)
-    if definition is None or field.args or not getattr(field.resolve, "_is_default", False):
+    if field.args:
+        return None
+    method = _computed_reader(definition)
+    if method is not None:
+        return method
+    if definition is None or not getattr(field.resolve, "_is_default", False):
         return None
     resolve, attribute = definition.default_resolver, definition.python_name
     if resolve is getattr:

@@ -3,15 +3,18 @@ request's DataLoaders (see ``loaders.py``), so a page costs a constant number of
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any, TypeVar
 
+import orjson
 import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from api.graphql.context import Context
+from api.graphql.execution import computed
 from api.graphql.limits import check_page_size
 from schema.graph_model import ClusterStage, CollaborationKind, Role, SizeClass, Visibility
 
@@ -147,8 +150,8 @@ class Organization:
     website: str | None
     founded: int | None
     sectors: list[str]
-    location: Location
-    size: Size
+    row: strawberry.Private[dict[str, Any]]
+    """The graph row it was made from (``location`` and ``size`` are made from it when asked for)."""
     lists: strawberry.Private[dict[str, list[Any]]]
     """Nested lists the query that found the organization brought along (``graph.queries.api.NESTED_LISTS``
     by name), as GraphQL objects: their fields answer from these without a DataLoader, and without a resolver
@@ -169,14 +172,26 @@ class Organization:
             website=row.get("website"),
             founded=row.get("founded"),
             sectors=row.get("sectors") or [],
-            location=Location(
-                country=row.get("country"),
-                region=row.get("region"),
-                city=row.get("city"),
-                lat=row.get("lat"),
-                lon=row.get("lon"),
-            ),
-            size=Size(employees=row.get("employees"), size_class=_enum(SizeClass, row.get("size_class"))),
+            row=row,
+        )
+
+    @strawberry.field
+    @computed
+    def location(self) -> Location:
+        row = self.row
+        return Location(
+            country=row.get("country"),
+            region=row.get("region"),
+            city=row.get("city"),
+            lat=row.get("lat"),
+            lon=row.get("lon"),
+        )
+
+    @strawberry.field
+    @computed
+    def size(self) -> Size:
+        return Size(
+            employees=self.row.get("employees"), size_class=_enum(SizeClass, self.row.get("size_class"))
         )
 
     @strawberry.field(
@@ -256,9 +271,21 @@ class PageInfo:
 
 @strawberry.type
 class OrganizationEdge:
-    cursor: str
     node: Organization
     score: float | None = strawberry.field(description="Relevance, if the filter has `text` or `similarTo`.")
+    key: strawberry.Private[list[Any]]
+    """What the cursor encodes (``api.graphql.pages.cursor_key``): made into one only when asked for."""
+
+    @strawberry.field
+    @computed
+    def cursor(self) -> str:
+        return cursor_text(self.key)
+
+
+def cursor_text(key: list[Any]) -> str:
+    """An opaque cursor: unpadded URL-safe base64 of the JSON of ``key`` (orjson: a page makes one per row,
+    the standard encoder costs ten times as much; ``api.graphql.pages.decode_cursor`` reads it)."""
+    return base64.urlsafe_b64encode(orjson.dumps(key)).decode().rstrip("=")
 
 
 @strawberry.type(description="A page of organizations with keyset cursors (stable under inserts).")
