@@ -245,13 +245,16 @@ class AsyncGraph:
     async def _read(self, query: Query, params: dict[str, Any]) -> list[dict[str, Any]]:
         """A read in an auto-commit transaction, retried as the driver retries managed ones: a retryable error
         (server unavailable, session expired, transient) again after a growing pause, until the retry time
-        is spent. A read has no effect, so running it again is safe."""
+        is spent. A read has no effect, so running it again is safe. It shares the bookmarks of the writes
+        (``execute_query``'s bookmark manager), so it sees them on a cluster too."""
         deadline = time.monotonic() + self.retry_seconds
         pause = 0.05
         while True:
             try:
                 async with self.driver.session(
-                    database=self.database, default_access_mode=neo4j.READ_ACCESS
+                    database=self.database,
+                    default_access_mode=neo4j.READ_ACCESS,
+                    bookmark_manager=self.driver.execute_query_bookmark_manager,
                 ) as session:
                     result = await session.run(query.text, params)
                     return [dict(record) async for record in result]
