@@ -17,7 +17,7 @@ from matching import embed
 from matching.evaluation import metrics
 from matching.evaluation.baselines import adamic_adar_scorer, most_connected_scorer
 from matching.evaluation.dataset import EvalData
-from matching.evaluation.features import DECAY_DAYS, PAIR_FEATURES, SIDE_FEATURES, PairFeatures
+from matching.evaluation.features import DECAY_DAYS, PAIR_FEATURES, PairFeatures
 from matching.evaluation.history import History, TextVectors
 from matching.evaluation.protocol import rank, temporal_split
 from schema.settings import Settings
@@ -109,60 +109,6 @@ def test_recent_paths_weigh_more_and_pagerank_stays_in_the_seekers_component() -
     assert value("recent_partners_paths", "new") == 1.0 and value("recent_partners_paths", "old") == 0.0
     assert value("personalized_pagerank", "old") == pytest.approx(value("personalized_pagerank", "new"))
     assert value("personalized_pagerank", "new") > 0 and value("personalized_pagerank", "x") == 0.0
-
-
-def test_project_ties_weigh_recent_small_projects_and_coordinators_link_their_partners() -> None:
-    """s worked with m1 in an old 2-partner project and with m2 in a recent one; m1 and m2 each share a
-    project with their own candidate (old_c, new_c); k coordinated one project with s and one with c; the
-    30-partner-plus project p_big makes no tie."""
-    projects = [
-        ("p_old", "2012-01-01", [("s", False), ("m1", False)]),
-        ("p_new", "2018-01-01", [("s", False), ("m2", False)]),
-        ("p_m1", "2018-01-01", [("m1", False), ("old_c", False)]),
-        ("p_m2", "2018-01-01", [("m2", False), ("new_c", False)]),
-        ("p_ks", "2017-01-01", [("k", True), ("s", False)]),
-        ("p_kc", "2017-01-01", [("k", True), ("c", False)]),
-        ("p_big", "2018-01-01", [("s", False), ("big", False)] + [(f"z{i}", False) for i in range(30)]),
-    ]
-    members = [(o, p, lead) for p, _, people in projects for o, lead in people]
-    ids = sorted({o for o, _, _ in members})
-    orgs = [{"id": i, "role": "firm", "country": "AT", "text": ""} for i in ids]
-    rows = [{"id": p, "start": start, "part": "", "texts": [p]} for p, start, _ in projects]
-    participations = [
-        {"org": o, "project": p, "role": "coordinator" if lead else "participant"} for o, p, lead in members
-    ]
-    links = [
-        {"a": a, "b": b, "since": start}
-        for p, start, people in projects
-        if len(people) <= 30
-        for i, (a, _) in enumerate(people)
-        for b, _ in people[i + 1 :]
-    ]
-    links.append({"a": "big", "b": "s", "since": "2018-01-01"})  # acquaintance from elsewhere
-    data = EvalData.from_rows(orgs, rows, participations, links)
-    assert int(data.part_coordinator.sum()) == 2
-    day = np.datetime64("2019-01-01")
-    vectors = TextVectors(projects=np.ones((len(rows), 4)) / 2, organizations=np.zeros((len(ids), 4)))
-    features = PairFeatures(History(data, day, data.links.before(day), vectors))
-    at = {data.org_ids[c]: i for i, c in enumerate(features.columns)}
-    x = features.pairs(np.flatnonzero(data.org_ids == "s"))[0]
-
-    def value(name: str, org: str) -> float:
-        return float(x[at[org], PAIR_FEATURES.index(name)])
-
-    assert value("common_partners", "old_c") == value("common_partners", "new_c") == 1.0
-    age = (day - np.datetime64("2012-01-01")).astype(int), (day - np.datetime64("2018-01-01")).astype(int)
-    ratio = np.exp(-(age[0] - age[1]) / DECAY_DAYS)  # the old tie against the recent one
-    assert value("tie_paths", "old_c") / value("tie_paths", "new_c") == pytest.approx(ratio, rel=1e-4)
-    assert value("ties_then_partners", "old_c") / value("ties_then_partners", "new_c") == pytest.approx(
-        ratio, rel=1e-4
-    )
-    assert value("tie_paths", "big") == 0.0  # a project of 32 makes no tie
-    assert value("same_coordinator", "c") == 1.0 and value("same_coordinator", "new_c") == 0.0
-    assert value("partners_coordinated_with", "c") == 1.0  # s's partner k coordinated a project with c
-    k, s = (int(np.flatnonzero(data.org_ids == o)[0]) for o in ("k", "s"))
-    coordinated = SIDE_FEATURES.index("coordinated")
-    assert features.side[k, coordinated] > features.side[s, coordinated]  # k coordinated, s did not
 
 
 @pytest.fixture

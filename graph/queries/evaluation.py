@@ -15,8 +15,7 @@ PROJECTS = Query(
 
 PARTICIPATIONS = Query(
     "evaluation.participations",
-    "MATCH (o:Organization)-[r:PARTICIPATES_IN]->(p:Project) "
-    "RETURN o.id AS org, p.id AS project, r.role AS role",
+    "MATCH (o:Organization)-[:PARTICIPATES_IN]->(p:Project) RETURN o.id AS org, p.id AS project",
 )
 
 COLLABORATIONS = Query(

@@ -28,9 +28,8 @@ def to_day(value: Any) -> np.datetime64:
 class EvalData:
     """Organizations, projects and participations, indexed 0..n-1.
 
-    ``part_org[k]`` took part in ``part_project[k]``, as its coordinator where ``part_coordinator[k]``;
-    project texts are the titles and topics that tell what an organization works on (the only
-    self-description a participation registry has).
+    ``part_org[k]`` took part in ``part_project[k]``; project texts are the titles and topics that tell what
+    an organization works on (the only self-description a participation registry has).
     """
 
     org_ids: np.ndarray  # str, one per organization
@@ -43,7 +42,6 @@ class EvalData:
     project_text: np.ndarray  # str: title and topic ('' when the registry has none)
     part_org: np.ndarray  # int64
     part_project: np.ndarray  # int64
-    part_coordinator: np.ndarray  # bool: the organization coordinated the project
     links: Links  # the collaborations of the graph, dated where the graph has dates
 
     @property
@@ -68,20 +66,18 @@ class EvalData:
         collaborations: Iterable[Mapping[str, Any]],
     ) -> EvalData:
         """Index the rows of ``graph/queries/evaluation.py``: organizations ``{id, role, country, text}``,
-        projects ``{id, start, part, texts}``, participations ``{org, project, role}`` (role
-        ``coordinator`` or anything else), collaborations
+        projects ``{id, start, part, texts}``, participations ``{org, project}``, collaborations
         ``{a, b, since}``. Rows naming an unknown organization or project are dropped."""
         orgs = sorted(organizations, key=lambda r: str(r["id"]))
         projs = sorted(projects, key=lambda r: str(r["id"]))
         org_index = {str(r["id"]): i for i, r in enumerate(orgs)}
         project_index = {str(r["id"]): i for i, r in enumerate(projs)}
-        pairs: dict[tuple[int, int], bool] = {}
-        for r in participations:
-            if str(r["org"]) in org_index and str(r["project"]) in project_index:
-                key = (org_index[str(r["org"])], project_index[str(r["project"])])
-                pairs[key] = pairs.get(key, False) or r.get("role") == "coordinator"
-        ordered = sorted(pairs)
-        pair_array = np.array(ordered, dtype=np.int64).reshape(-1, 2)
+        pairs = {
+            (org_index[str(r["org"])], project_index[str(r["project"])])
+            for r in participations
+            if str(r["org"]) in org_index and str(r["project"]) in project_index
+        }
+        pair_array = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
         links = [
             (org_index[str(r["a"])], org_index[str(r["b"])], to_day(r.get("since")))
             for r in collaborations
@@ -98,7 +94,6 @@ class EvalData:
             project_text=np.array([". ".join(r.get("texts") or []) for r in projs], dtype=object),
             part_org=pair_array[:, 0],
             part_project=pair_array[:, 1],
-            part_coordinator=np.array([pairs[k] for k in ordered], dtype=bool),
             links=Links.undirected(
                 np.array([a for a, _, _ in links], dtype=np.int64),
                 np.array([b for _, b, _ in links], dtype=np.int64),

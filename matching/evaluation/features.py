@@ -8,20 +8,13 @@ that appeared after it) can score a later one without seeing its future. The gro
   recent links (Adamic-Adar over links decayed by age, common partners over the last two years' links: who
   works together now brings partners now); and a personalized PageRank from the seeker (every path length,
   hubs damped);
-- *ties*: paths over project ties, each joint project of 2 to 30 weighing its recency over its size (a tie
-  renewed last year in a small consortium says more than a first contact in a big one five years ago; a
-  link's date is its first project only);
-- *coordinators*: a coordinator builds the next consortium from the organizations it worked with, so
-  "coordinated projects with both", "the seeker's partners coordinated projects with the candidate" and
-  the reverse;
 - *text*: TF-IDF and embedding cosine of the two organizations' project texts, the seeker's partners' mean
   embedding against the candidate (who the seeker works with tells what it looks for), and "organizations
   with a text like mine worked with the candidate";
 - *context*: shared programme parts, same country, both roles;
 - *activity*: each side's partner count, project count, projects and new partners in the last two years and
-  the last year, age, tie strength, projects coordinated, as percentiles among the active organizations
-  (counts grow with time, ranks do not), and years since its last project (who is active now gains
-  partners now).
+  the last year, age, as percentiles among the active organizations (counts grow with time, ranks do not),
+  and years since its last project (who is active now gains partners now).
 
 Path-count features are divided by the seeker's largest one for the same reason.
 """
@@ -68,12 +61,6 @@ PAIR_FEATURES = (
     "recent_common_partners",
     "recent_partners_paths",
     "personalized_pagerank",
-    "tie_paths",
-    "ties_then_partners",
-    "partners_then_ties",
-    "same_coordinator",
-    "partners_coordinated_with",
-    "coordinated_with_partners",
 )
 SIDE_FEATURES = (
     "partners",
@@ -84,8 +71,6 @@ SIDE_FEATURES = (
     "age",
     "years_since_last",
     "role",
-    "tie_strength",
-    "coordinated",
 )
 FEATURE_NAMES = (
     PAIR_FEATURES
@@ -132,34 +117,6 @@ class PairFeatures:
         inverse_log = np.zeros_like(degree)
         inverse_log[degree > 1] = 1.0 / np.log(degree[degree > 1])
         return decayed, (sp.diags(inverse_log) @ decayed).tocsr(), recent
-
-    @cached_property
-    def _project_ties(self) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
-        """Projects of 2 to 30 (those that make links) before the day: the organization x organization ties,
-        each joint project weighing exp(-age / DECAY_DAYS) / (participants - 1), and the coordinator x
-        participant matrix (1 where the first coordinated a project with the second) and its transpose."""
-        h = self.history
-        d = h.data
-        size = d.project_size
-        age = (h.day - d.project_start).astype("timedelta64[D]").astype(np.float64)
-        linking = (d.project_start < h.day) & (size >= 2) & (size <= 30)
-        weight = np.zeros(d.n_projects)
-        weight[linking] = np.exp(-age[linking] / DECAY_DAYS) / (size[linking] - 1)
-        keep = linking[d.part_project]
-        orgs, projects = d.part_org[keep], d.part_project[keep]
-        shape = (d.n_orgs, d.n_projects)
-        members = sp.csr_matrix((np.ones(len(orgs)), (orgs, projects)), shape=shape)
-        ties = (members @ sp.diags(weight) @ members.T).tocsr()
-        coordinator = d.part_coordinator[keep]
-        led = sp.csr_matrix(
-            (np.ones(int(coordinator.sum())), (orgs[coordinator], projects[coordinator])), shape=shape
-        )
-        coordinated = (led @ members.T).tocsr()
-        for matrix in (ties, coordinated):
-            matrix.setdiag(0)
-            matrix.eliminate_zeros()
-        coordinated.data[:] = 1.0
-        return ties, coordinated, coordinated.T.tocsr()
 
     @cached_property
     def _walk(self) -> sp.csr_matrix:
@@ -247,19 +204,7 @@ class PairFeatures:
         roles = self._roles.astype(np.float64)
         active = h.active
         counts = [_percentile(v, active) for v in (h.degree, projects, recent, recent_partners, last_year)]
-        ties, _, _ = self._project_ties
-        strength = np.asarray(ties.sum(axis=1)).ravel()
-        coordinated = np.bincount(d.part_org[before & d.part_coordinator], minlength=n)
-        return np.column_stack(
-            [
-                *counts,
-                _percentile(first, active),
-                last / 365.25,
-                roles,
-                _percentile(strength, active),
-                _percentile(coordinated, active),
-            ]
-        ).astype(np.float32)
+        return np.column_stack([*counts, _percentile(first, active), last / 365.25, roles]).astype(np.float32)
 
     def pairs(self, queries: np.ndarray) -> np.ndarray:
         """Features of every (query, candidate) pair: shape (queries, candidates, features), float32."""
@@ -286,8 +231,6 @@ class PairFeatures:
         degree = h.degree
         union = degree[queries][:, None] + degree[cols][None, :] - common
         decayed, decayed_aa, recent = self._recent_graph
-        ties, coordinated, coordinators = self._project_ties
-        seeker_ties = ties[queries]
         pair = [
             common,
             _row_scaled((seeker_rows @ adamic_adar).toarray()),
@@ -307,12 +250,6 @@ class PairFeatures:
             (recent[queries] @ recent[:, cols]).toarray(),
             _row_scaled((recent[queries] @ h.adjacency[:, cols]).toarray()),
             _row_scaled(self._pagerank(queries)[:, cols]),
-            _row_scaled((seeker_ties @ ties[:, cols]).toarray()),
-            _row_scaled((seeker_ties @ h.adjacency[:, cols]).toarray()),
-            _row_scaled((seeker_rows @ ties[:, cols]).toarray()),
-            _row_scaled((coordinators[queries] @ coordinated[:, cols]).toarray()),
-            _row_scaled((seeker_rows @ coordinated[:, cols]).toarray()),
-            _row_scaled((seeker_rows @ coordinators[:, cols]).toarray()),
         ]
         shape = (len(queries), len(cols))
         side = self.side
