@@ -10,6 +10,7 @@ and only if it still is our launcher.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import shutil
@@ -62,9 +63,13 @@ class ManagedNeo4j:
         self.data_dir = settings.data_dir
         self.artifacts_dir = settings.cache_dir / f"neo4j-{self.version}"
         self.lib_dir = self.artifacts_dir / "lib"
-        self.classes_dir = self.artifacts_dir / "classes"
+        self.launcher_source = (files("graph") / "neo4j").joinpath(f"{LAUNCHER_CLASS}.java").read_text()
+        # One folder per version of the launcher's source, so an edited launcher is compiled again.
+        digest = hashlib.sha256(self.launcher_source.encode()).hexdigest()[:12]
+        self.classes_dir = self.artifacts_dir / f"classes-{digest}"
         self.pid_file = self.data_dir / "neo4j.pid"
         self.log_file = self.data_dir / "neo4j.log"
+        self.settings_file = self.data_dir / "neo4j-settings.conf"
 
     @property
     def uri(self) -> str:
@@ -77,19 +82,33 @@ class ManagedNeo4j:
         )
 
     def install(self) -> Path:
-        """Resolve the Neo4j Community jars with Maven and compile the launcher (once; cached)."""
+        """Resolve the Neo4j Community jars with Maven and compile the launcher (once each; cached)."""
         if self.installed():
             return self.artifacts_dir
         for tool in ("mvn", "javac", "java"):
             if shutil.which(tool) is None:
                 raise Neo4jServerError(f"`{tool}` is not on PATH; the managed Neo4j needs Java 17+ and Maven")
-        resources = files("graph") / "neo4j"
         work = self.artifacts_dir / "build"
         work.mkdir(parents=True, exist_ok=True)
-        pom = work / "pom.xml"
-        pom.write_text(resources.joinpath("pom.xml").read_text())
+        if not any(self.lib_dir.glob("neo4j-*.jar")):
+            self._resolve(work)
         source = work / f"{LAUNCHER_CLASS}.java"
-        source.write_text(resources.joinpath(f"{LAUNCHER_CLASS}.java").read_text())
+        source.write_text(self.launcher_source)
+        staging = self.classes_dir.with_name(self.classes_dir.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        self._run(
+            ["javac", "-cp", f"{self.lib_dir}/*", "-d", str(staging), str(source)],
+            "compiling the Neo4j launcher",
+        )
+        staging.rename(self.classes_dir)
+        log.info("Neo4j Community %s installed in %s", self.version, self.artifacts_dir)
+        return self.artifacts_dir
+
+    def _resolve(self, work: Path) -> None:
+        """Fetch the Community jars from Maven Central into ``lib`` (all or nothing)."""
+        pom = work / "pom.xml"
+        pom.write_text((files("graph") / "neo4j").joinpath("pom.xml").read_text())
         staging = self.artifacts_dir / "lib.partial"
         shutil.rmtree(staging, ignore_errors=True)
         log.info("Resolving Neo4j Community %s from Maven Central (once) ...", self.version)
@@ -108,13 +127,6 @@ class ManagedNeo4j:
         )
         shutil.rmtree(self.lib_dir, ignore_errors=True)
         staging.rename(self.lib_dir)
-        self.classes_dir.mkdir(parents=True, exist_ok=True)
-        self._run(
-            ["javac", "-cp", f"{self.lib_dir}/*", "-d", str(self.classes_dir), str(source)],
-            "compiling the Neo4j launcher",
-        )
-        log.info("Neo4j Community %s installed in %s", self.version, self.artifacts_dir)
-        return self.artifacts_dir
 
     @staticmethod
     def _run(cmd: list[str], what: str) -> None:
@@ -152,6 +164,9 @@ class ManagedNeo4j:
         self.install()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
+        self.settings_file.write_text(
+            "".join(f"{name}={value}\n" for name, value in sorted(self.settings.neo4j_config.items()))
+        )
         cmd = [
             "java",
             # A fixed heap (Neo4j's advice: no resizing pauses) and the throughput collector: the managed
@@ -169,6 +184,7 @@ class ManagedNeo4j:
             HOST,
             str(self.port),
             self.settings.neo4j_pagecache,
+            str(self.settings_file),
         ]
         env = {**os.environ, "CLUSTERKG_NEO4J_PASSWORD": self.settings.neo4j_password}
         with self.log_file.open("ab") as out:

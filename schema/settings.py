@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     neo4j_bolt_port: int = Field(7687, ge=1, le=65535, description="Bolt port of the managed server.")
     neo4j_heap: str = Field("2g", description="JVM heap of the managed server (-Xmx).")
     neo4j_pagecache: str = Field("1g", description="Page cache of the managed server.")
+    neo4j_config: dict[str, str] = Field(
+        default_factory=dict,
+        description="Further settings of the managed server (neo4j.conf names and values, as JSON).",
+    )
     neo4j_jvm_options: str = Field(
         "", description="Extra JVM options of the managed server, separated by spaces (e.g. GC or JIT flags)."
     )

@@ -141,6 +141,24 @@ def test_cli_start_migrate_twice_status_stop_leaves_no_process(tmp_path: Path) -
     assert leftover.stdout.strip() == ""
 
 
+def test_neo4j_settings_reach_the_server_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    """CLUSTERKG_NEO4J_CONFIG goes to the launcher's settings file; Neo4j refuses a bad value by name."""
+    port = free_port()
+    env = {
+        "CLUSTERKG_HOME": str(tmp_path),
+        "CLUSTERKG_NEO4J_BOLT_PORT": str(port),
+        "NEO4J_PASSWORD": TEST_PASSWORD,
+        "CLUSTERKG_NEO4J_CONFIG": '{"db.transaction.timeout": "not-a-duration"}',
+    }
+    result = CliRunner().invoke(app, ["neo4j", "start"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "setting 'db.transaction.timeout'" in " ".join(result.output.split()), result.output
+    settings_files = list(tmp_path.rglob("neo4j-settings.conf"))
+    assert [f.read_text() for f in settings_files] == ["db.transaction.timeout=not-a-duration\n"]
+    leftover = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
+    assert leftover.stdout.strip() == ""
+
+
 def test_cli_without_a_server_prints_a_sentence_and_fails() -> None:
     env = {"NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "NEO4J_PASSWORD": TEST_PASSWORD}
     result = CliRunner().invoke(app, ["db", "status"], env=env)

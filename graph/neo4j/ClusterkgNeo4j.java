@@ -2,8 +2,9 @@
 // DatabaseManagementService with the Bolt connector on, authentication on, listening on loopback.
 // Neo4j publishes no server tarball to Maven Central, so this small launcher stands in for bin/neo4j.
 //
-// Usage: java -cp <jars>:<dir> ClusterkgNeo4j <home> <host> <port> <pagecache>
-// The password of user neo4j is read from the environment variable CLUSTERKG_NEO4J_PASSWORD.
+// Usage: java -cp <jars>:<dir> ClusterkgNeo4j <home> <host> <port> <pagecache> [<settings file>]
+// The password of user neo4j is read from the environment variable CLUSTERKG_NEO4J_PASSWORD. The optional
+// settings file holds further Neo4j settings in neo4j.conf syntax; the ones set here take precedence.
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,8 +19,8 @@ import org.neo4j.io.ByteUnit;
 
 public final class ClusterkgNeo4j {
     public static void main(String[] args) throws Exception {
-        if (args.length != 4) {
-            System.err.println("usage: ClusterkgNeo4j <home> <host> <port> <pagecache>");
+        if (args.length != 4 && args.length != 5) {
+            System.err.println("usage: ClusterkgNeo4j <home> <host> <port> <pagecache> [<settings file>]");
             System.exit(2);
         }
         Path home = Path.of(args[0]).toAbsolutePath();
@@ -30,7 +31,11 @@ public final class ClusterkgNeo4j {
             System.err.println("CLUSTERKG_NEO4J_PASSWORD must be set to at least 8 characters");
             System.exit(2);
         }
-        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home);
+        if (args.length == 5) {
+            builder.loadPropertiesFromFile(Path.of(args[4]));
+        }
+        DatabaseManagementService dbms = builder
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress(host, port))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress(host, port))
