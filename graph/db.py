@@ -124,6 +124,21 @@ class Graph:
 
     def run(self, query: Query, **params: Any) -> list[dict[str, Any]]:
         """Run one query in a managed (retried) transaction; return its records as dicts."""
+        records = self._records(query, params)
+        if query.plain:
+            return [dict(record) for record in records]
+        return [record.data() for record in records]
+
+    def value(self, query: Query, **params: Any) -> Any:
+        """The one value of a query that returns one record of one column, as the driver decoded it.
+
+        For large aggregates (``RETURN collect([...]) AS rows``): one record holding a list is read many
+        times faster than as many records, each converted by :meth:`run` (what a second ingest run reads
+        first, 100,000s of keys, went from most of its time to a small part)."""
+        return self._records(query, params)[0][0]
+
+    def _records(self, query: Query, params: dict[str, Any]) -> list[neo4j.Record]:
+        """Run one query in a managed (retried) transaction, counted, timed and with errors translated."""
         self._queries.add()
         started = time.perf_counter()
         try:
@@ -135,27 +150,9 @@ class Graph:
             )
         except Exception as e:
             raise translate_error(e, query, self.uri) from e
-        log.debug("%s: %d rows in %.1f ms", query.name, len(records), 1000 * (time.perf_counter() - started))
-        if query.plain:
-            return [dict(record) for record in records]
-        return [record.data() for record in records]
-
-    def value(self, query: Query, **params: Any) -> Any:
-        """The one value of a query that returns one record of one column, as the driver decoded it.
-
-        For large aggregates (``RETURN collect([...]) AS rows``): one record holding a list is read many
-        times faster than as many records, each converted by :meth:`run` (what a second ingest run reads
-        first, 100,000s of keys, went from most of its time to a small part)."""
-        self._queries.add()
-        started = time.perf_counter()
-        try:
-            records, _, _ = self.driver.execute_query(
-                query.text, params, database_=self.database, routing_=RoutingControl.READ
-            )
-        except Exception as e:
-            raise translate_error(e, query, self.uri) from e
-        log.debug("%s: one value in %.1f ms", query.name, 1000 * (time.perf_counter() - started))
-        return records[0][0]
+        elapsed_ms = 1000 * (time.perf_counter() - started)
+        log.debug("%s: %d records in %.1f ms", query.name, len(records), elapsed_ms)
+        return records
 
     def run_batches(
         self,

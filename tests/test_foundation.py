@@ -110,15 +110,24 @@ def test_driver_recovers_after_the_server_restarts(tmp_path: Path) -> None:
     assert not server.status().running
 
 
-def test_cli_start_migrate_twice_status_stop_leaves_no_process(tmp_path: Path) -> None:
-    port = free_port()
-    env = {
-        "CLUSTERKG_HOME": str(tmp_path),
+def _managed_env(home: Path, port: int, **extra: str) -> dict[str, str]:
+    """The environment of a CLI call that manages its own Neo4j in ``home`` on ``port``."""
+    return {
+        "CLUSTERKG_HOME": str(home),
         "CLUSTERKG_NEO4J_BOLT_PORT": str(port),
         "NEO4J_PASSWORD": TEST_PASSWORD,
         "NEO4J_URI": f"bolt://127.0.0.1:{port}",
-        "CLUSTERKG_NEO4J_JVM_OPTIONS": "-Dclusterkg.test=on -XX:+UseParallelGC",
+        **extra,
     }
+
+
+def _no_process_left(home: Path) -> bool:
+    return subprocess.run(["pgrep", "-f", str(home)], capture_output=True, text=True).stdout.strip() == ""
+
+
+def test_cli_start_migrate_twice_status_stop_leaves_no_process(tmp_path: Path) -> None:
+    port = free_port()
+    env = _managed_env(tmp_path, port, CLUSTERKG_NEO4J_JVM_OPTIONS="-Dclusterkg.test=on -XX:+UseParallelGC")
     runner = CliRunner()
     started = runner.invoke(app, ["neo4j", "start"], env=env)
     try:
@@ -137,26 +146,20 @@ def test_cli_start_migrate_twice_status_stop_leaves_no_process(tmp_path: Path) -
         stopped = runner.invoke(app, ["neo4j", "stop"], env=env)
     assert stopped.exit_code == 0 and "Stopped" in stopped.output, stopped.output
     assert runner.invoke(app, ["neo4j", "status"], env=env).exit_code == 3
-    leftover = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
-    assert leftover.stdout.strip() == ""
+    assert _no_process_left(tmp_path)
 
 
 def test_neo4j_settings_reach_the_server_and_a_bad_one_is_named(tmp_path: Path) -> None:
     """CLUSTERKG_NEO4J_CONFIG goes to the launcher's settings file; Neo4j refuses a bad value by name."""
-    port = free_port()
-    env = {
-        "CLUSTERKG_HOME": str(tmp_path),
-        "CLUSTERKG_NEO4J_BOLT_PORT": str(port),
-        "NEO4J_PASSWORD": TEST_PASSWORD,
-        "CLUSTERKG_NEO4J_CONFIG": '{"db.transaction.timeout": "not-a-duration"}',
-    }
+    env = _managed_env(
+        tmp_path, free_port(), CLUSTERKG_NEO4J_CONFIG='{"db.transaction.timeout": "not-a-duration"}'
+    )
     result = CliRunner().invoke(app, ["neo4j", "start"], env=env)
     assert result.exit_code == 1, result.output
     assert "setting 'db.transaction.timeout'" in " ".join(result.output.split()), result.output
     settings_files = list(tmp_path.rglob("neo4j-settings.conf"))
     assert [f.read_text() for f in settings_files] == ["db.transaction.timeout=not-a-duration\n"]
-    leftover = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
-    assert leftover.stdout.strip() == ""
+    assert _no_process_left(tmp_path)
 
 
 def test_cli_without_a_server_prints_a_sentence_and_fails() -> None:
