@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import numpy as np
 from graph.db import Graph
 from graph.queries import matching as queries
 from graph.query import Query
+from matching import vector_index
 from matching.model import TextEmbedding, embed_texts
 from schema.settings import Settings
 
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 
 Field = Literal["capability", "needs"]
 """Which text of an organization: its description (what it offers) or its needs (what it seeks)."""
+FIELDS: tuple[Field, ...] = ("capability", "needs")
 
 TEXT_PROPERTY: dict[Field, str] = {"capability": "description", "needs": "needs"}
 HASH_PROPERTY: dict[Field, str] = {"capability": "capability_hash", "needs": "needs_hash"}
@@ -117,10 +120,9 @@ def plan(rows: list[dict[str, Any]], model_name: str) -> Plan:
     """Sort the stale texts of ``rows`` into jobs, keys to adopt and embeddings to clear."""
     result = Plan()
     prefix = key_prefix(model_name)
-    fields: tuple[Field, ...] = ("capability", "needs")
     for row in rows:
         adopt: dict[str, Any] = {}
-        for name in fields:
+        for name in FIELDS:
             raw = row[TEXT_PROPERTY[name]]
             key = None if raw is None else prefix + raw
             if key is not None and key == row[KEY_PROPERTY[name]]:
@@ -185,8 +187,9 @@ def embed(
     jobs = work.jobs
     if on_plan:
         on_plan(len(jobs))
-    if jobs:
-        _encode_and_write(graph, settings, jobs, summary, on_progress)
+    with vector_index.writing(graph, settings, Counter(job.field for job in jobs)):
+        if jobs:
+            _encode_and_write(graph, settings, jobs, summary, on_progress)
     counts = graph.run(queries.COUNT_EMBEDDED)[0]
     summary.organizations = counts["organizations"]
     for name in summary.unchanged:

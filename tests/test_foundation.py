@@ -158,7 +158,9 @@ def test_neo4j_settings_reach_the_server_and_a_bad_one_is_named(tmp_path: Path) 
     assert result.exit_code == 1, result.output
     assert "setting 'db.transaction.timeout'" in " ".join(result.output.split()), result.output
     settings_files = list(tmp_path.rglob("neo4j-settings.conf"))
-    assert [f.read_text() for f in settings_files] == ["db.transaction.timeout=not-a-duration\n"]
+    assert [f.read_text().splitlines() for f in settings_files] == [
+        ["db.transaction.timeout=not-a-duration", "internal.dbms.index.vector.population_ram_buffer_size=512"]
+    ]
     assert _no_process_left(tmp_path)
 
 

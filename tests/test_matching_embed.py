@@ -9,7 +9,9 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from graph.db import Graph
+from graph.queries.matching import VECTOR_INDEX
 from graph.query import Query
+from matching import vector_index
 from matching.embed import content_hash, embed, unpack_sentence_vectors
 from matching.model import DIMENSIONS, MAX_PIECE_WORDS, embed_texts, encode, split_sentences
 from schema.settings import Settings
@@ -158,3 +160,48 @@ def test_embed_command_reports_what_it_did(graph: Graph, neo4j_settings: Setting
     assert "encoded 10 capability and 2 needs texts" in result.output
     again = CliRunner().invoke(app, [*flags, "embed"])
     assert again.exit_code == 0 and "encoded 0 capability and 0 needs texts; 12 unchanged" in again.output
+
+
+def test_a_bulk_embed_rebuilds_a_vector_index_and_the_settings_hold(
+    graph: Graph, neo4j_settings: Settings, model_name: str
+) -> None:
+    """An index built with other HNSW settings is rebuilt; writing a large share of an index drops it for the
+    writes and creates it again, populated and searchable, by the time ``embed`` returns."""
+    create_region(graph)
+    bulk = neo4j_settings.model_copy(
+        update={"vector_index_m": 24, "vector_rebuild_min": 3, "vector_rebuild_share": 0.5}
+    )
+    assert set(vector_index.ensure(graph, bulk)) == {"capability", "needs"}
+    vector_index.await_online(graph)
+    before = _index_ids(graph)
+
+    # 10 capability vectors into an empty index: rebuilt; 2 needs vectors, under the minimum of 3: written.
+    assert embed(graph, bulk).encoded == {"capability": 10, "needs": 2}
+    after = _index_ids(graph)
+    assert after["capability"] != before["capability"] and after["needs"] == before["needs"]
+    for name, _ in vector_index.INDEXES.values():
+        index = graph.run(VECTOR_INDEX, name=name)[0]
+        assert index["state"] == "ONLINE" and index["config"]["vector.hnsw.m"] == 24
+    nearest = Query(
+        "test.matching.nearest",
+        "MATCH (o {id: 'visionware'}) "
+        "CALL db.index.vector.queryNodes('organization_capability_embedding', 1, o.capability_embedding) "
+        "YIELD node RETURN node.id AS id",
+    )
+    assert graph.run(nearest) == [{"id": "visionware"}]
+
+    # Nothing changed, or one text of ten: the indexes stay.
+    assert embed(graph, bulk).total_encoded == 0
+    graph.run(SET_TEXT, id="tax", description="Payroll software as a service for bakeries.", needs=None)
+    assert embed(graph, bulk).encoded == {"capability": 1, "needs": 0}
+    assert _index_ids(graph) == after
+    assert not vector_index.rebuilds(bulk, writes=1, stored=10) and vector_index.rebuilds(bulk, 6, 4)
+
+    # Back to the session's settings for the tests after this one.
+    assert set(vector_index.ensure(graph, neo4j_settings)) == {"capability", "needs"}
+    vector_index.await_online(graph)
+
+
+def _index_ids(graph: Graph) -> dict[str, int]:
+    show = Query("test.matching.index_id", "SHOW INDEXES YIELD id, name WHERE name = $name RETURN id")
+    return {field: graph.run(show, name=name)[0]["id"] for field, (name, _) in vector_index.INDEXES.items()}

@@ -103,6 +103,36 @@ COUNT_EMBEDDED = Query(
 Counts the hashes, which are written and removed with the embeddings: an existence test on a vector property
 reads the whole vector."""
 
+# --- the vector indexes -------------------------------------------------------------------------------------
+
+VECTOR_INDEX = Query(
+    "matching.vector_index",
+    "SHOW VECTOR INDEXES YIELD name, state, options WHERE name = $name "
+    "RETURN state, options.indexConfig AS config",
+)
+"""The state and configuration of the vector index ``$name``; no row when it does not exist."""
+
+DROP_VECTOR_INDEX = Query("matching.drop_vector_index", "DROP INDEX $name IF EXISTS", write=True)
+
+CREATE_CAPABILITY_INDEX = Query(
+    "matching.create_capability_index",
+    """
+    CREATE VECTOR INDEX organization_capability_embedding IF NOT EXISTS
+    FOR (n:Organization) ON (n.capability_embedding) OPTIONS {indexConfig: $config}
+    """,
+    write=True,
+)
+CREATE_NEEDS_INDEX = Query(
+    "matching.create_needs_index",
+    """
+    CREATE VECTOR INDEX organization_needs_embedding IF NOT EXISTS
+    FOR (n:Organization) ON (n.needs_embedding) OPTIONS {indexConfig: $config}
+    """,
+    write=True,
+)
+"""The two vector indexes as ``graph.vector_index`` (re)creates them, with the HNSW settings of ``$config``
+(the first ones come from migration 0001 with Neo4j's defaults)."""
+
 # --- suggestions -------------------------------------------------------------------------------------------
 
 _INDEX_SEARCH: LiteralString = """

@@ -1,0 +1,112 @@
+"""The organizations' two vector indexes: kept at the HNSW settings of config, and rebuilt after a bulk write.
+
+Neo4j keeps a vector index as Lucene segments, each an HNSW graph of its own, and a search walks every
+segment. Vectors written transaction by transaction land in segments of a few thousand (Lucene flushes its
+16 MB buffer): 100,000 vectors written in batches of 2,000 made 20 segments, and a search 63 deep cost the
+server 15 ms. Neo4j's own population of a new index over vectors already stored builds one segment (the
+managed server lets it buffer 512 MB, ``graph/server.py``), searched in about 5 ms. One big graph needs more
+links per node than Neo4j's default of 16, though: the generated region's near-identical vectors then form
+islands that a search never reaches (recall 0.82 on average, 0.02 at worst against an exact top 50), while
+32 links keep them connected (``bench/bench_suggest.py`` prints the recall). So ``embed`` drops an index
+before writing a large share of its vectors and creates it again afterwards, and keeps the indexes at the
+configured settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from graph.db import Graph
+from graph.queries import admin
+from graph.queries import matching as queries
+from graph.query import Query
+from matching.model import DIMENSIONS
+from schema.settings import Settings
+
+if TYPE_CHECKING:
+    from matching.embed import Field
+
+log = logging.getLogger(__name__)
+
+INDEXES: dict[Field, tuple[str, Query]] = {
+    "capability": ("organization_capability_embedding", queries.CREATE_CAPABILITY_INDEX),
+    "needs": ("organization_needs_embedding", queries.CREATE_NEEDS_INDEX),
+}
+"""Each field's index name and the query that creates it."""
+
+
+def wanted_config(settings: Settings) -> dict[str, Any]:
+    """The index configuration ``settings`` ask for."""
+    return {
+        "vector.dimensions": DIMENSIONS,
+        "vector.similarity_function": "cosine",
+        "vector.hnsw.m": settings.vector_index_m,
+        "vector.hnsw.ef_construction": settings.vector_index_ef_construction,
+    }
+
+
+def _matches(config: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    return all(str(config.get(name)).lower() == str(value).lower() for name, value in wanted.items())
+
+
+def _create(graph: Graph, field: Field, settings: Settings) -> None:
+    name, create = INDEXES[field]
+    log.info("creating the %s vector index %s (Neo4j populates it from the stored vectors)", field, name)
+    graph.run_autocommit(create, config=wanted_config(settings))
+
+
+def ensure(graph: Graph, settings: Settings) -> list[Field]:
+    """Create an index that is missing (an ``embed`` stopped half way through a rebuild) or built with other
+    settings than configured; the fields whose index was (re)created. Population runs in the background:
+    a caller that searches right away waits with :func:`await_online`."""
+    wanted = wanted_config(settings)
+    changed: list[Field] = []
+    for field, (name, _) in INDEXES.items():
+        rows = graph.run(queries.VECTOR_INDEX, name=name)
+        if rows and _matches(rows[0]["config"], wanted):
+            continue
+        if rows:
+            graph.run_autocommit(queries.DROP_VECTOR_INDEX, name=name)
+        _create(graph, field, settings)
+        changed.append(field)
+    return changed
+
+
+def await_online(graph: Graph, seconds: int = 3600) -> None:
+    """Wait until every index is online (populated)."""
+    graph.run_autocommit(admin.AWAIT_INDEXES, seconds=seconds)
+
+
+def rebuilds(settings: Settings, writes: int, stored: int) -> bool:
+    """Whether writing ``writes`` vectors of a field that has ``stored`` now is a bulk write: enough vectors,
+    and a large enough share of the index, that one population beats updating the index vector by vector."""
+    return writes >= settings.vector_rebuild_min and writes >= settings.vector_rebuild_share * (
+        stored + writes
+    )
+
+
+@contextmanager
+def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> Iterator[None]:
+    """Around the vector writes of one run, ``writes`` vectors per field: the indexes at the configured
+    settings (:func:`ensure`), and the index of a field that gets a bulk (:func:`rebuilds`) dropped for the
+    writes, then created again. On the way out, also when the writes fail, every index is online again."""
+    recreated = ensure(graph, settings)
+    stored = graph.run(queries.COUNT_EMBEDDED)[0]
+    bulk = [
+        field
+        for field, count in writes.items()
+        if field not in recreated and rebuilds(settings, count, stored[field])
+    ]
+    for field in bulk:
+        log.info("dropping the %s vector index for a bulk write of %d vectors", field, writes[field])
+        graph.run_autocommit(queries.DROP_VECTOR_INDEX, name=INDEXES[field][0])
+    try:
+        yield
+    finally:
+        for field in bulk:
+            _create(graph, field, settings)
+        if bulk or recreated:
+            await_online(graph)
