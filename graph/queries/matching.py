@@ -282,19 +282,13 @@ POOL_DETAILS = Query(
     """
     UNWIND range(0, size($ids) - 1) AS i
     MATCH (c:Organization {id: $ids[i]})
-    WITH i, {node: c, vector: c.capability_embedding} AS member ORDER BY i
-    WITH collect(member) AS pool
-    UNWIND range(0, size(pool) - 1) AS i
-    WITH pool[i].node AS c, pool[i].vector AS vector, pool[i + 1 ..] AS later
-    RETURN c.id AS id, c.capability_sentences AS sentences,
-           c.capability_sentence_vectors AS sentence_vectors,
-           [other IN later | vector.similarity.cosine(vector, other.vector)] AS similarities
+    RETURN c.id AS id, c.capability_sentences AS sentences, c.capability_sentence_vectors AS sentence_vectors
+    ORDER BY i
     """,
     plain=True,
 )
-"""For the best candidates only (in ``$ids`` order): their similarities to the candidates after them (the
-upper triangle of the pairwise matrix), computed in the server with each vector read once, so that no
-384-float vector travels, for the diversity re-ranking; their sentences for the pair reason."""
+"""For the best candidates only (in ``$ids`` order): their sentences and sentence vectors, for the pair
+reason and the diversity re-ranking (``matching.suggest.pairwise``)."""
 
 PAIR_SIGNAL_INPUTS = Query(
     "matching.pair_signal_inputs",
