@@ -283,13 +283,12 @@ def main() -> None:
     console.print(table)
 
     # Recall of the index's candidates against the exact top-k: asked for k (the plain index answer), and
-    # searched INDEX_SEARCH_DEPTH times deeper, re-ranked by the exact cosine (what suggest does), and four
-    # times as deep.
+    # the top k of a search INDEX_SEARCH_DEPTH times deeper (what suggest does), and four times as deep.
     k = max(10 * settings.matching_overfetch, MIN_INDEX_K)
     depths = {
         "Neo4j vector index, asked for k": k,
-        f"searched {INDEX_SEARCH_DEPTH:g}x deeper, exact re-rank (suggest)": search_depth(k),
-        "searched 4x deeper, exact re-rank": 4 * k,
+        f"top k of a search {INDEX_SEARCH_DEPTH:g}x deeper (suggest)": search_depth(k),
+        "top k of a search 4x deeper": 4 * k,
     }
     recalls: dict[str, list[float]] = {name: [] for name in depths}
     index_ms: dict[str, list[float]] = {name: [] for name in depths}

@@ -29,12 +29,11 @@ from schema.settings import Settings, get_settings
 MIN_INDEX_K = 50
 MAX_INDEX_K = 5000
 INDEX_SEARCH_DEPTH = 2.0
-"""The vector index is searched this many times deeper than the ``k`` candidates kept, which are then chosen
-by the exact cosine: an HNSW search is approximate, and the index ranks by quantized vectors (recall against
-an exact search: ``bench/bench_suggest.py``). At 100,000 organizations, k = 50 and one HNSW graph of 32
-links per node (``matching/vector_index.py``), recall of the exact top 50 is 0.93 searching 1.25 times
-deeper and 0.97 searching twice as deep; the search and the re-rank cost the server in proportion to the
-depth (with 20 graphs of 16 links, as Neo4j left the index before session 4, 1.25 reached 0.99 at three
+"""The vector index is searched this many times deeper than the ``k`` candidates kept: an HNSW search is
+approximate (recall against an exact search: ``bench/bench_suggest.py``). At 100,000 organizations, k = 50
+and one HNSW graph of 32 links per node (``matching/vector_index.py``), recall of the exact top 50 is 0.93
+searching 1.25 times deeper and 0.97 searching twice as deep; the search costs the server in proportion to
+the depth (with 20 graphs of 16 links, as Neo4j left the index before session 4, 1.25 reached 0.99 at three
 times the cost)."""
 
 

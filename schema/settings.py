@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     vector_index_ef_construction: int = Field(
         100, ge=1, le=3200, description="Candidates considered per node while a vector index is built."
     )
+    vector_index_quantization: bool = Field(
+        False,
+        description="Search the vector indexes with int8 vectors: approximate scores, which suggest would "
+        "have to re-rank by the exact cosine, reading each vector from the store.",
+    )
     vector_rebuild_min: int = Field(
         5000,
         ge=1,

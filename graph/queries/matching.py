@@ -136,16 +136,17 @@ CREATE_NEEDS_INDEX = Query(
 # --- suggestions -------------------------------------------------------------------------------------------
 
 _INDEX_SEARCH: LiteralString = """
-    CALL db.index.vector.queryNodes('organization_capability_embedding', $search_k, vector) YIELD node AS c
+    CALL db.index.vector.queryNodes('organization_capability_embedding', $search_k, vector)
+      YIELD node AS c, score
     """
-_EXACT_TOP_K: LiteralString = """
-    WITH c, vector.similarity.cosine(c.capability_embedding, vector) AS score
-    ORDER BY score DESC LIMIT $k
+_TOP_K: LiteralString = """
+    WITH c, score ORDER BY score DESC LIMIT $k
     """
 """The ``$k`` capabilities nearest to ``vector`` among those the index found searching ``$search_k`` deep
-(:data:`_INDEX_SEARCH`), by the exact cosine. The index scores with quantized vectors, so among near ties
-its order (and its top ``$k``) is approximate; re-ranking a deeper search exactly recovers the true nearest
-(``bench/bench_suggest.py``)."""
+(:data:`_INDEX_SEARCH`). An HNSW search is approximate: searching deeper than ``$k`` finds more of the true
+nearest. The index keeps full vectors (``matching.vector_index``), so its scores are the exact (1 + cos) / 2
+and need no re-ranking: a quantized index needed the exact cosine of every vector found, read from the
+store, 28% of the server's CPU for a suggestion (Java Flight Recorder, session 4)."""
 
 _FILTERS: LiteralString = """
     (s IS NULL OR c <> s) AND NOT c IN excluded
@@ -232,9 +233,9 @@ SUGGEST = Query(
           WITH s, vector, origin, excluded WHERE vector IS NOT NULL
           """
     + _INDEX_SEARCH
-    + "WITH s, vector, origin, excluded, c WHERE"
+    + "WITH s, vector, origin, excluded, c, score WHERE"
     + _FILTERS
-    + _EXACT_TOP_K
+    + _TOP_K
     + """
           RETURN c, 'semantic' AS source, score
           UNION
@@ -272,7 +273,7 @@ SUGGEST = Query(
 )
 """One round trip for a suggestion: the seeker's profile (null for an anonymous need, or an unknown id) and
 its filtered candidates with what the signals need. Candidates come from the capability vector index (the
-seeker's need against others' capabilities, see ``_EXACT_TOP_K``: the nearest that pass the filters, which
+seeker's need against others' capabilities, see ``_TOP_K``: the nearest that pass the filters, which
 apply after the index) and from the graph (partners of partners, up to ``$graph_limit`` members of each
 shared cluster, partners of organizations with a similar public need). Excluded: the seeker, organizations
 it declined, and its partners unless ``$include_partners``."""
@@ -380,7 +381,7 @@ NEAREST_CAPABILITIES = Query(
     WITH $vector AS vector
     """
     + _INDEX_SEARCH
-    + _EXACT_TOP_K
+    + _TOP_K
     + """
     RETURN c.id AS id, score
     """,
