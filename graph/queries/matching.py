@@ -245,7 +245,7 @@ SUGGEST = Query(
           RETURN c, 'partner_of_partner' AS source, null AS score
           UNION
           UNWIND clusters AS k
-          CALL (k) { MATCH (k)<-[:MEMBER_OF]-(c:Organization) RETURN c LIMIT $graph_limit }
+          CALL (k) { MATCH (k)<-[:MEMBER_OF]-(c:Organization) RETURN c LIMIT $cluster_limit }
           RETURN DISTINCT c, 'same_cluster' AS source, null AS score
           UNION
           WITH s, vector WHERE vector IS NOT NULL
@@ -274,9 +274,9 @@ SUGGEST = Query(
 """One round trip for a suggestion: the seeker's profile (null for an anonymous need, or an unknown id) and
 its filtered candidates with what the signals need. Candidates come from the capability vector index (the
 seeker's need against others' capabilities, see ``_TOP_K``: the nearest that pass the filters, which
-apply after the index) and from the graph (partners of partners, up to ``$graph_limit`` members of each
-shared cluster, partners of organizations with a similar public need). Excluded: the seeker, organizations
-it declined, and its partners unless ``$include_partners``."""
+apply after the index) and from the graph (up to ``$graph_limit`` partners of partners, ``$cluster_limit``
+members of each shared cluster and ``$graph_limit`` partners of organizations with a similar public need).
+Excluded: the seeker, organizations it declined, and its partners unless ``$include_partners``."""
 
 POOL_DETAILS = Query(
     "matching.pool_details",
