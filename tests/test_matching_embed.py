@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from graph.db import Graph
-from graph.queries.matching import VECTOR_INDEX
+from graph.queries.matching import DROP_VECTOR_INDEX, VECTOR_INDEX
 from graph.query import Query
 from matching import vector_index
 from matching.embed import content_hash, embed, unpack_sentence_vectors
@@ -196,6 +196,12 @@ def test_a_bulk_embed_rebuilds_a_vector_index_and_the_settings_hold(
     assert embed(graph, bulk).encoded == {"capability": 1, "needs": 0}
     assert _index_ids(graph) == after
     assert not vector_index.rebuilds(bulk, writes=1, stored=10) and vector_index.rebuilds(bulk, 6, 4)
+
+    # An index gone (an embed stopped half way through a rebuild) is created again.
+    graph.run_autocommit(DROP_VECTOR_INDEX, name=vector_index.INDEXES["needs"][0])
+    assert vector_index.ensure(graph, bulk) == ["needs"]
+    vector_index.await_online(graph)
+    assert graph.run(VECTOR_INDEX, name=vector_index.INDEXES["needs"][0])[0]["state"] == "ONLINE"
 
     # Back to the session's settings for the tests after this one.
     assert set(vector_index.ensure(graph, neo4j_settings)) == {"capability", "needs"}
