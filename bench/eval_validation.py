@@ -1,7 +1,7 @@
 """The learned ranker on an inner temporal validation, before the benchmark's split: how to choose a variant.
 
     NEO4J_URI=bolt://... NEO4J_PASSWORD=... python bench/eval_validation.py \
-        [--data ../shared/data/cordis-h2020] [--day 2018-01-01] [--until 2019-01-01]
+        [--data ../shared/data/cordis-h2020] [--day 2018-01-01] [--until 2019-01-01] [--seed 7] [--fit-seed S]
 
 The graph at NEO4J_URI is read as ``clusterkg eval`` reads it (loaded from ``--data`` first if needed). The
 full method is fitted exactly as the benchmark fits it, one horizon before ``--day`` (by default at 2017 with
@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--roles", default="firm", help="Roles of the queries, comma-separated.")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--fit-seed", type=int, default=None, help="Seed of the fit (default: --seed).")
     args = parser.parse_args()
     console = Console()
     settings = Settings()
@@ -69,7 +70,8 @@ def main() -> None:
     )
     started = time.perf_counter()
     cpu = time.process_time()
-    learned = LearnedRanker.fit(data, day, vectors=vectors, seed=args.seed)
+    fit_seed = args.seed if args.fit_seed is None else args.fit_seed
+    learned = LearnedRanker.fit(data, day, vectors=vectors, seed=fit_seed)
     fit = time.perf_counter() - started, time.process_time() - cpu
     h = split.history
     methods = {
@@ -79,7 +81,8 @@ def main() -> None:
     }
     table = Table(
         title=f"validation: {len(split.queries)} queries ({args.roles}) at {args.day}, "
-        f"truth until {args.until}, seed {args.seed}; {sum(len(r) for r in split.relevant):,} new partners"
+        f"truth until {args.until}, seed {args.seed} (fit {fit_seed}); "
+        f"{sum(len(r) for r in split.relevant):,} new partners"
     )
     for column in ("method", "recall@10", "hit@10", "nDCG@10", "recall / Adamic-Adar", "s", "CPU s"):
         table.add_column(column, justify="left" if column == "method" else "right")
