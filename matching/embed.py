@@ -6,7 +6,8 @@ texts that are new or changed, whoever changed them (ingest, the API), and a run
 transfers no text at all. Encoding is batched, sorted by length across the whole run (less padding), and each
 distinct text is encoded once however many organizations state it; the writes of one batch run in a
 background thread while the model encodes the next (torch releases the GIL), so the graph round trips hide
-behind the model.
+behind the model. A run that writes a large share of a vector index rebuilds that index once instead of
+updating it vector by vector (``matching.vector_index``).
 """
 
 from __future__ import annotations

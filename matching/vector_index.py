@@ -7,10 +7,10 @@ server 15 ms. Neo4j's own population of a new index over vectors already stored 
 managed server lets it buffer 512 MB, ``graph/server.py``), searched in about 5 ms. One big graph needs more
 links per node than Neo4j's default of 16, though: the generated region's near-identical vectors then form
 islands that a search never reaches (recall 0.82 on average, 0.02 at worst against an exact top 50), while
-32 links keep them connected (``bench/bench_suggest.py`` prints the recall). The indexes keep full vectors,
-not int8 ones, so their scores are exact and ``suggest`` needs no re-ranking (``graph/queries/matching.py``).
-So ``embed`` drops an index before writing a large share of its vectors and creates it again afterwards,
-and keeps the indexes at the configured settings.
+32 links keep them connected (``bench/bench_suggest.py`` prints the recall). So ``embed`` drops an index
+before writing a large share of its vectors and creates it again afterwards, and keeps the indexes at the
+configured settings. They keep full vectors, not int8 ones, so their scores are exact and ``suggest`` needs
+no re-ranking (``graph/queries/matching.py``).
 """
 
 from __future__ import annotations
