@@ -36,8 +36,8 @@ READY_MARKER = b"clusterkg-neo4j ready"
 DEFAULT_CONFIG = {"internal.dbms.index.vector.population_ram_buffer_size": "512"}
 """Server settings of our own, under those of ``CLUSTERKG_NEO4J_CONFIG``. A vector index populated over
 stored vectors buffers up to 512 MB before it writes a Lucene segment (Neo4j's default: 1 MB), so 100,000
-vectors become one HNSW graph instead of 20, searched at a third of
-the cost (``matching/vector_index.py``)."""
+vectors become one HNSW graph instead of 20, searched at a third of the cost (``matching/vector_index.py``).
+"""
 
 
 def free_port() -> int:

@@ -96,12 +96,14 @@ def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> It
     settings (:func:`ensure`), and the index of a field that gets a bulk (:func:`rebuilds`) dropped for the
     writes, then created again. On the way out, also when the writes fail, every index is online again."""
     recreated = ensure(graph, settings)
-    stored = graph.run(queries.COUNT_EMBEDDED)[0]
-    bulk = [
-        field
-        for field, count in writes.items()
-        if field not in recreated and rebuilds(settings, count, stored[field])
-    ]
+    bulk: list[Field] = []
+    if any(writes.values()):  # a run with nothing to write (the common rerun) counts nothing
+        stored = graph.run(queries.COUNT_EMBEDDED)[0]
+        bulk = [
+            field
+            for field, count in writes.items()
+            if field not in recreated and rebuilds(settings, count, stored[field])
+        ]
     for field in bulk:
         log.info("dropping the %s vector index for a bulk write of %d vectors", field, writes[field])
         graph.run_autocommit(queries.DROP_VECTOR_INDEX, name=INDEXES[field][0])
