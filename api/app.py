@@ -48,6 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.graph = AsyncGraph.from_settings(settings)
         app.state.sync_graph = Graph.connect(settings, verify=False)
+        # Suggestions and embeddings are CPU work: at most `api_compute_threads` run at once, the rest queue,
+        # first come first served. Eight suggestions in eight threads took turns at the GIL and the cores, and
+        # all of them finished late; queued, each finishes as early as the ones before it allow (p95 at 8
+        # clients, bench/bench_api.py: 127-134 ms with a thread each, 101-110 ms two at a time).
+        app.state.compute = anyio.CapacityLimiter(settings.api_compute_threads)
         torch_threads = torch.get_num_threads()
         torch.set_num_threads(TORCH_THREADS)
         # Load the embedding model now, not in the first request that needs it (that would hit the timeout).

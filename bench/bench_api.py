@@ -161,7 +161,8 @@ def plain_app(settings: Settings) -> FastAPI:
     async def suggest(request: Request, org: str) -> Response:
         await caller(request)
         found = await anyio.to_thread.run_sync(
-            lambda: matching.suggest(request.app.state.sync_graph, org, limit=10, settings=settings)
+            lambda: matching.suggest(request.app.state.sync_graph, org, limit=10, settings=settings),
+            limiter=request.app.state.compute,
         )
         basis = basis_of(None)
         suggestions = [
@@ -184,7 +185,7 @@ def plain_app(settings: Settings) -> FastAPI:
         query, params = q.hybrid_search(
             q.OrganizationFilter(),
             text=text,
-            vector=list(await embed(settings, text)),
+            vector=list(await embed(text, settings, request.app.state.compute)),
             limit=10,
             candidates=settings.api_vector_candidates,
             text_weight=settings.api_search_text_weight,

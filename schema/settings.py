@@ -154,6 +154,12 @@ class Settings(BaseSettings):
     api_max_page_size: int = Field(100, ge=1, description="Largest `first` / `limit` a query may ask for.")
     api_max_body_bytes: int = Field(100_000, ge=1_000, description="Largest request body the API accepts.")
     api_request_timeout: float = Field(10.0, gt=0, description="Seconds a request may take before it fails.")
+    api_compute_threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="Suggestions and text embeddings a server computes at once (default: one per CPU core); "
+        "more requests wait their turn, first come first served.",
+    )
     api_vector_candidates: int = Field(
         500, ge=10, description="Nearest neighbours fetched from a vector index before filters apply."
     )

@@ -672,6 +672,21 @@ def test_slow_requests_time_out(neo4j_settings: Settings, region: dict[str, NewK
     assert body["status"] == 504 and codes(body) == ["INTERNAL"]
 
 
+def test_cpu_work_waits_for_a_free_compute_thread(neo4j_settings: Settings, region: dict[str, NewKey]) -> None:
+    """A search's embedding queues while every compute thread is busy, and runs once one is free."""
+    one = neo4j_settings.model_copy(update={"api_compute_threads": 1, "api_request_timeout": 1.0})
+    search = '{ search(text: "machine learning", limit: 3) { score } }'
+    with TestClient(create_app(one)) as queued:
+        compute = queued.app.state.compute  # type: ignore[attr-defined]
+        assert compute.total_tokens == 1
+        busy = object()
+        queued.portal.call(compute.acquire_on_behalf_of, busy)  # type: ignore[union-attr]
+        waited = gql(queued, region["dairy"], search)
+        queued.portal.call(compute.release_on_behalf_of, busy)  # type: ignore[union-attr]
+        assert waited["status"] == 504 and codes(waited) == ["INTERNAL"]
+        assert len(data(gql(queued, region["dairy"], search))["search"]) == 3
+
+
 def test_errors_carry_codes_and_no_internals(client: TestClient, region: dict[str, NewKey]) -> None:
     syntax = gql(client, region["dairy"], "{ organizations(first: ")
     assert codes(syntax) == ["BAD_USER_INPUT"]

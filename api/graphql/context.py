@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from anyio import CapacityLimiter
 from fastapi import Request
 
 from api.auth import ApiRole, Caller, authenticate
@@ -19,6 +20,9 @@ class Context:
     sync_graph: Graph
     settings: Settings
     caller: Caller | None
+    compute: CapacityLimiter
+    """Admits a request's CPU-bound work (a suggestion, a text's embedding) to a worker thread, a few at a
+    time (``api.app``)."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -52,4 +56,10 @@ async def get_context(request: Request) -> Context:
     caller = None
     if not _is_graphiql_page(request):
         caller = await authenticate(state.graph, request.headers.get("authorization"))
-    return Context(graph=state.graph, sync_graph=state.sync_graph, settings=state.settings, caller=caller)
+    return Context(
+        graph=state.graph,
+        sync_graph=state.sync_graph,
+        settings=state.settings,
+        caller=caller,
+        compute=state.compute,
+    )

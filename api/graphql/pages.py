@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import anyio
+from anyio import CapacityLimiter
 from strawberry.types.nodes import SelectedField, Selection
 
+from api.graphql.context import Context
 from api.graphql.limits import check_page_size
 from api.graphql.loaders import MembersPage, NodeSelection
 from api.graphql.types import (
@@ -44,9 +46,12 @@ MAX_FILTER_VALUES = 100
 MAX_TEXT = 1000
 
 
-async def embed(settings: Settings, text: str) -> tuple[float, ...]:
-    """The capability-space vector of ``text``, computed in a worker thread (never on the event loop)."""
-    result = await anyio.to_thread.run_sync(lambda: embed_text(text, model_name=settings.embedding_model))
+async def embed(text: str, settings: Settings, limiter: CapacityLimiter) -> tuple[float, ...]:
+    """The capability-space vector of ``text``, computed in a worker thread that ``limiter`` admits (never on
+    the event loop)."""
+    result = await anyio.to_thread.run_sync(
+        lambda: embed_text(text, model_name=settings.embedding_model), limiter=limiter
+    )
     return tuple(float(x) for x in result.vector)
 
 
@@ -71,7 +76,7 @@ def text_argument(name: str, value: str | None) -> str | None:
 
 
 async def to_filter(
-    settings: Settings, given: OrganizationFilterInput | None, *, within_cluster: str | None = None
+    context: Context, given: OrganizationFilterInput | None, *, within_cluster: str | None = None
 ) -> q.OrganizationFilter:
     """The graph filter for the GraphQL filter input (``similarTo`` embedded here, in a worker thread)."""
     given = given or OrganizationFilterInput()
@@ -87,7 +92,7 @@ async def to_filter(
         capabilities=tuple(capability_id(c) for c in filter_values("capabilities", given.capabilities)),
         sizes=filter_values("sizes", given.sizes),
         text=text_argument("text", given.text),
-        similar_to=await embed(settings, similar) if similar is not None else None,
+        similar_to=await embed(similar, context.settings, context.compute) if similar is not None else None,
     )
 
 
@@ -174,7 +179,7 @@ async def organization_page(
     context = info.context
     settings = context.settings
     check_page_size(first, settings.api_max_page_size)
-    flt = await to_filter(settings, given, within_cluster=within_cluster)
+    flt = await to_filter(context, given, within_cluster=within_cluster)
     order = _order(order_given, flt)
     keyset = decode_cursor(order, after) if after else None
     candidates = settings.api_vector_candidates

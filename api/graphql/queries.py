@@ -73,11 +73,11 @@ class Query:
             raise InvalidInput(
                 "`search` takes its text as `text`; leave `text` and `similarTo` out of `filter`"
             )
-        flt = await to_filter(settings, filter)
+        flt = await to_filter(info.context, filter)
         query, params = q.hybrid_search(
             flt,
             text=text,
-            vector=list(await embed(settings, text)),
+            vector=list(await embed(text, settings, info.context.compute)),
             limit=limit,
             candidates=settings.api_vector_candidates,
             text_weight=settings.api_search_text_weight,

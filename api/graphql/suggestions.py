@@ -130,7 +130,8 @@ async def partner_suggestions(
             limit=limit,
             filters=filters,
             settings=context.settings,
-        )
+        ),
+        limiter=context.compute,
     )
     rows = await _organizations(info, found)
     basis = basis_of(need)
