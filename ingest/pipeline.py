@@ -370,6 +370,7 @@ class Run:
             elif pending >= self.batch_size:
                 flush()
         flush()
+        out.drain()  # the file's time includes writing its last batches, not only queueing them
         file.seconds = time.perf_counter() - started
         log.info(
             "%s (%s): %d rows: %s",
@@ -464,7 +465,6 @@ def load(
         for planned in files:
             file_out = out.for_file(planned.source, planned.hash)
             run.load_file(planned, file_out)
-            file_out.drain()
         run.link_managers(out.for_file("", ""))
         out.drain()
         if derive_collaborations and target is not None:
