@@ -672,7 +672,9 @@ def test_slow_requests_time_out(neo4j_settings: Settings, region: dict[str, NewK
     assert body["status"] == 504 and codes(body) == ["INTERNAL"]
 
 
-def test_cpu_work_waits_for_a_free_compute_thread(neo4j_settings: Settings, region: dict[str, NewKey]) -> None:
+def test_cpu_work_waits_for_a_free_compute_thread(
+    neo4j_settings: Settings, region: dict[str, NewKey]
+) -> None:
     """A search's embedding queues while every compute thread is busy, and runs once one is free."""
     one = neo4j_settings.model_copy(update={"api_compute_threads": 1, "api_request_timeout": 1.0})
     search = '{ search(text: "machine learning", limit: 3) { score } }'
