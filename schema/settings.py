@@ -29,6 +29,11 @@ def _default_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clusterkg"
 
 
+def _cores() -> int:
+    """The CPU cores this process may run on (a container's cpuset, where the OS tells it)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name, f"CLUSTERKG_{name}")
 
@@ -155,7 +160,7 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(100_000, ge=1_000, description="Largest request body the API accepts.")
     api_request_timeout: float = Field(10.0, gt=0, description="Seconds a request may take before it fails.")
     api_compute_threads: int = Field(
-        default_factory=lambda: os.cpu_count() or 1,
+        default_factory=_cores,
         ge=1,
         description="Suggestions and text embeddings a server computes at once (default: one per CPU core); "
         "more requests wait their turn, first come first served.",
