@@ -73,7 +73,12 @@ class BodySizeLimit:
 
 
 class RequestTimeout:
-    """Cancels a request still running after ``seconds`` and answers 504 (if nothing was sent yet)."""
+    """Answers 504 when a request has not started its response within ``seconds``, and cancels what it still
+    awaits.
+
+    Work in a worker thread cannot be cancelled: it runs to its end, and the response the request then makes
+    is dropped for the 504 (sent in its place, whole). A response begun in time is sent to its end: cutting
+    it off would leave the client a status line without its body."""
 
     def __init__(self, app: ASGIApp, seconds: float) -> None:
         self.app = app
@@ -85,15 +90,17 @@ class RequestTimeout:
             return
         started = False
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
+            if not started and deadline.cancel_called:
+                return  # too late: the 504 answers instead
             started = True
-            await send(message)
+            with anyio.CancelScope(shield=True):
+                await send(message)
 
         with anyio.move_on_after(self.seconds) as deadline:
-            await self.app(scope, receive, tracking_send)
-        if deadline.cancelled_caught:
+            await self.app(scope, receive, guarded_send)
+        if deadline.cancel_called and not started:
             log.warning("request to %s cancelled after %.1f s", scope.get("path"), self.seconds)
-            if not started:
-                message = f"the request took longer than the limit of {self.seconds:g} s"
-                await send_json(send, 504, error_body(message, INTERNAL))
+            message = f"the request took longer than the limit of {self.seconds:g} s"
+            await send_json(send, 504, error_body(message, INTERNAL))

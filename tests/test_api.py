@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from api.app import create_app
 from api.auth import ApiRole, NewKey, create_key, revoke_key
 from graph import admin
 from graph.db import Graph
+from graph.queries.matching import RECORD_FEEDBACK
 from graph.query import Query
 from schema.settings import Settings
 
@@ -675,18 +677,41 @@ def test_slow_requests_time_out(neo4j_settings: Settings, region: dict[str, NewK
 def test_cpu_work_waits_for_a_free_compute_thread(
     neo4j_settings: Settings, region: dict[str, NewKey]
 ) -> None:
-    """A search's embedding queues while every compute thread is busy, and runs once one is free."""
+    """A search's embedding and a suggestion queue while every compute thread is busy, and run once one is
+    free."""
     one = neo4j_settings.model_copy(update={"api_compute_threads": 1, "api_request_timeout": 1.0})
     search = '{ search(text: "machine learning", limit: 3) { score } }'
+    suggest = "{ partnerSuggestions(limit: 3) { partner { id } } }"
     with TestClient(create_app(one)) as queued:
         compute = queued.app.state.compute  # type: ignore[attr-defined]
         assert compute.total_tokens == 1
         busy = object()
         queued.portal.call(compute.acquire_on_behalf_of, busy)  # type: ignore[union-attr]
-        waited = gql(queued, region["dairy"], search)
+        waited = [gql(queued, region["dairy"], query) for query in (search, suggest)]
         queued.portal.call(compute.release_on_behalf_of, busy)  # type: ignore[union-attr]
-        assert waited["status"] == 504 and codes(waited) == ["INTERNAL"]
+        assert [(body["status"], codes(body)) for body in waited] == [(504, ["INTERNAL"])] * 2
         assert len(data(gql(queued, region["dairy"], search))["search"]) == 3
+
+
+def test_work_that_ends_past_the_time_limit_answers_504(
+    neo4j_settings: Settings, session_graph: Graph, region: dict[str, NewKey]
+) -> None:
+    """A worker thread cannot be cancelled: when it finishes after the deadline, the answer is a whole 504,
+    not a response cut off after its first bytes. Here the thread waits for a lock this test holds."""
+    hurried = neo4j_settings.model_copy(update={"api_request_timeout": 1.0})
+    record = """mutation { recordSuggestionFeedback(organizationId: "dairy", partnerId: "bakery",
+        accepted: true) { accepted } }"""
+    with TestClient(create_app(hurried)) as impatient, session_graph.driver.session() as session:
+        holding = session.begin_transaction()
+        lock = {"seeker": "dairy", "partner": "bakery", "accepted": True, "comment": None, "by": "test"}
+        holding.run(RECORD_FEEDBACK.text, lock)
+        released = threading.Timer(1.5, holding.rollback)
+        released.start()
+        try:
+            body = gql(impatient, region["dairy"], record)
+        finally:
+            released.join()
+    assert body["status"] == 504 and codes(body) == ["INTERNAL"]
 
 
 def test_errors_carry_codes_and_no_internals(client: TestClient, region: dict[str, NewKey]) -> None:
