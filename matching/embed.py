@@ -193,8 +193,8 @@ def embed(
             _encode_and_write(graph, settings, jobs, summary, on_progress)
     counts = graph.run(queries.COUNT_EMBEDDED)[0]
     summary.organizations = counts["organizations"]
-    for name in summary.unchanged:
-        summary.unchanged[name] = counts[name] - summary.encoded[name]
+    for kind in summary.unchanged:
+        summary.unchanged[kind] = counts[kind] - summary.encoded[kind]
     log.info("embedded %d texts of %d organizations", summary.total_encoded, summary.organizations)
     return summary
 
