@@ -74,6 +74,7 @@ def template_of(description: str) -> str:
 def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict[str, Any]:
     """Vectors for every organization that lacks a current one (see the module docstring for how)."""
     model = settings.embedding_model
+    vector_index.finish_staged(graph, settings)
     work = plan(graph.run(queries.EMBED_STALE, key_prefix=key_prefix(model)), model)
     for start in range(0, len(work.adopted), settings.batch_size):
         graph.run(queries.ADOPT_KEYS, rows=work.adopted[start : start + settings.batch_size])
@@ -97,11 +98,14 @@ def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict
     started = time.perf_counter()
     embedded = dict(zip(distinct, embed_texts(distinct, model_name=model), strict=True))
     encode_seconds = time.perf_counter() - started
-    writes = {"capability": queries.WRITE_CAPABILITY_EMBEDDINGS, "needs": queries.WRITE_NEEDS_EMBEDDINGS}
     pending: dict[str, list[dict[str, Any]]] = {"capability": [], "needs": []}
     generated_closeness = []
     # The same index handling as `clusterkg embed`: a bulk write rebuilds the index it fills.
-    with vector_index.writing(graph, settings, Counter(job.field for job in jobs)):
+    with vector_index.writing(graph, settings, Counter(job.field for job in jobs)) as staged:
+        writes = {
+            field: (queries.STAGE_EMBEDDINGS if field in staged else queries.WRITE_EMBEDDINGS)[field]
+            for field in ("capability", "needs")
+        }
         for job in jobs:
             text = embedded[template_of(job.text) if job.field == "capability" else job.text]
             vector = text.vector

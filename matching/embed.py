@@ -6,8 +6,9 @@ texts that are new or changed, whoever changed them (ingest, the API), and a run
 transfers no text at all. Encoding is batched, sorted by length across the whole run (less padding), and each
 distinct text is encoded once however many organizations state it; the writes of one batch run in a
 background thread while the model encodes the next (torch releases the GIL), so the graph round trips hide
-behind the model. A run that writes a large share of a vector index rebuilds that index once instead of
-updating it vector by vector (``matching.vector_index``).
+behind the model. A run that writes a large share of a vector index stages those vectors beside the current
+ones, which go on answering, and then rebuilds that index once over them instead of updating it vector by
+vector (``matching.vector_index``).
 """
 
 from __future__ import annotations
@@ -39,10 +40,6 @@ FIELDS: tuple[Field, ...] = ("capability", "needs")
 TEXT_PROPERTY: dict[Field, str] = {"capability": "description", "needs": "needs"}
 HASH_PROPERTY: dict[Field, str] = {"capability": "capability_hash", "needs": "needs_hash"}
 KEY_PROPERTY: dict[Field, str] = {"capability": "capability_key", "needs": "needs_key"}
-_WRITE: dict[Field, Query] = {
-    "capability": queries.WRITE_CAPABILITY_EMBEDDINGS,
-    "needs": queries.WRITE_NEEDS_EMBEDDINGS,
-}
 _CLEAR: dict[Field, Query] = {
     "capability": queries.CLEAR_CAPABILITY_EMBEDDINGS,
     "needs": queries.CLEAR_NEEDS_EMBEDDINGS,
@@ -178,6 +175,7 @@ def embed(
     """
     model_name = settings.embedding_model
     summary = EmbedSummary()
+    vector_index.finish_staged(graph, settings)
     work = plan(graph.run(queries.EMBED_STALE, key_prefix=key_prefix(model_name)), model_name)
     for name, ids in work.gone.items():
         if ids:
@@ -188,9 +186,9 @@ def embed(
     jobs = work.jobs
     if on_plan:
         on_plan(len(jobs))
-    with vector_index.writing(graph, settings, Counter(job.field for job in jobs)):
+    with vector_index.writing(graph, settings, Counter(job.field for job in jobs)) as staged:
         if jobs:
-            _encode_and_write(graph, settings, jobs, summary, on_progress)
+            _encode_and_write(graph, settings, jobs, summary, on_progress, staged)
     counts = graph.run(queries.COUNT_EMBEDDED)[0]
     summary.organizations = counts["organizations"]
     for kind in summary.unchanged:
@@ -205,6 +203,7 @@ def _encode_and_write(
     jobs: list[Job],
     summary: EmbedSummary,
     on_progress: Callable[[int], None] | None,
+    staged: frozenset[Field],
 ) -> None:
     """Encode each distinct text once (organizations often state the same need word for word; a text's vector
     does not depend on whose it is) and write it to every job with that text, the writes of one chunk
@@ -223,7 +222,8 @@ def _encode_and_write(
         chunk_jobs = [job for text in chunk for job in jobs_of[text]]
         for name, batch in _rows(chunk_jobs, payloads).items():
             for start in range(0, len(batch), settings.batch_size):
-                graph.run(_WRITE[name], rows=batch[start : start + settings.batch_size])
+                query = (queries.STAGE_EMBEDDINGS if name in staged else queries.WRITE_EMBEDDINGS)[name]
+                graph.run(query, rows=batch[start : start + settings.batch_size])
         for job in chunk_jobs:
             summary.encoded[job.field] += 1
         if on_progress:

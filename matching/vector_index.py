@@ -8,9 +8,11 @@ managed server lets it buffer 512 MB, ``graph/server.py``), searched in about 5 
 links per node than Neo4j's default of 16, though: the generated region's near-identical vectors then form
 islands that a search never reaches (recall 0.82 on average, 0.02 at worst against an exact top 50), while
 32 links keep them connected (``bench/bench_suggest.py`` prints the recall). So ``embed`` drops an index
-before writing a large share of its vectors and creates it again afterwards, and keeps the indexes at the
-configured settings. They keep full vectors, not int8 ones, so their scores are exact and ``suggest`` needs
-no re-ranking (``graph/queries/matching.py``).
+after writing a large share of its vectors and creates it again over them, and keeps the indexes at the
+configured settings. Such a bulk is written beside the current vectors (staged properties) while the index
+goes on answering from those; the index is down only while it is rebuilt, not while the texts are encoded.
+The indexes keep full vectors, not int8 ones, so their scores are exact and ``suggest`` needs no re-ranking
+(``graph/queries/matching.py``).
 """
 
 from __future__ import annotations
@@ -90,27 +92,51 @@ def rebuilds(settings: Settings, writes: int, stored: int) -> bool:
     )
 
 
+def _promote(graph: Graph, settings: Settings, field: Field) -> None:
+    """Move a field's staged vectors in and rebuild its index over them: dropped first, so that Neo4j builds
+    it in one population, not vector by vector."""
+    name = INDEXES[field][0]
+    log.info("moving the staged %s vectors in and rebuilding the vector index %s", field, name)
+    graph.run_autocommit(queries.DROP_VECTOR_INDEX, name=name)
+    graph.run_autocommit(queries.PROMOTE_STAGED[field], batch=settings.batch_size)
+    _create(graph, field, settings)
+
+
+def finish_staged(graph: Graph, settings: Settings) -> list[Field]:
+    """Promote what a bulk run stopped half way through left staged (before planning a new run, so the
+    vectors it already encoded count as done); the fields promoted, their indexes online again."""
+    stored = graph.run(queries.COUNT_EMBEDDED)[0]
+    left = [field for field in INDEXES if stored[f"staged_{field}"]]
+    for field in left:
+        _promote(graph, settings, field)
+    if left:
+        await_online(graph)
+    return left
+
+
 @contextmanager
-def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> Iterator[None]:
+def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> Iterator[frozenset[Field]]:
     """Around the vector writes of one run, ``writes`` vectors per field: the indexes at the configured
-    settings (:func:`ensure`), and the index of a field that gets a bulk (:func:`rebuilds`) dropped for the
-    writes, then created again. On the way out, also when the writes fail, every index is online again."""
+    settings (:func:`ensure`); yields the fields whose writes are a bulk (:func:`rebuilds`), which the caller
+    writes to the staged properties (``queries.STAGE_EMBEDDINGS``). The index keeps answering from the
+    current vectors meanwhile; after the writes the staged ones move in and the index is rebuilt over them
+    (down for that rebuild only, not for the whole encoding). On the way out, also when the writes fail,
+    every index is online again; staged vectors of a failed run wait for :func:`finish_staged`."""
     recreated = ensure(graph, settings)
-    bulk: list[Field] = []
+    bulk: frozenset[Field] = frozenset()
     if any(writes.values()):  # a run with nothing to write (the common rerun) counts nothing
         stored = graph.run(queries.COUNT_EMBEDDED)[0]
-        bulk = [
+        bulk = frozenset(
             field
             for field, count in writes.items()
             if field not in recreated and rebuilds(settings, count, stored[field])
-        ]
-    for field in bulk:
-        log.info("dropping the %s vector index for a bulk write of %d vectors", field, writes[field])
-        graph.run_autocommit(queries.DROP_VECTOR_INDEX, name=INDEXES[field][0])
+        )
+    for field in sorted(bulk):
+        log.info("staging a bulk write of %d %s vectors; the index answers meanwhile", writes[field], field)
     try:
-        yield
+        yield bulk
+        for field in sorted(bulk):
+            _promote(graph, settings, field)
     finally:
-        for field in bulk:
-            _create(graph, field, settings)
-        if bulk or recreated:
+        if ensure(graph, settings) or bulk or recreated:
             await_online(graph)

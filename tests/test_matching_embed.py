@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from graph.db import Graph
-from graph.queries.matching import DROP_VECTOR_INDEX, VECTOR_INDEX
+from graph.queries.matching import COUNT_EMBEDDED, DROP_VECTOR_INDEX, FORGET_EMBEDDING_HASHES, VECTOR_INDEX
 from graph.query import Query
 from matching import vector_index
 from matching.embed import content_hash, embed, unpack_sentence_vectors
@@ -182,13 +182,7 @@ def test_a_bulk_embed_rebuilds_a_vector_index_and_the_settings_hold(
     for name, _ in vector_index.INDEXES.values():
         index = graph.run(VECTOR_INDEX, name=name)[0]
         assert index["state"] == "ONLINE" and index["config"]["vector.hnsw.m"] == 24
-    nearest = Query(
-        "test.matching.nearest",
-        "MATCH (o {id: 'visionware'}) "
-        "CALL db.index.vector.queryNodes('organization_capability_embedding', 1, o.capability_embedding) "
-        "YIELD node RETURN node.id AS id",
-    )
-    assert graph.run(nearest) == [{"id": "visionware"}]
+    assert graph.run(NEAREST) == [{"id": "visionware"}]
 
     # Nothing changed, or one text of ten: the indexes stay.
     assert embed(graph, bulk).total_encoded == 0
@@ -206,6 +200,59 @@ def test_a_bulk_embed_rebuilds_a_vector_index_and_the_settings_hold(
     # Back to the session's settings for the tests after this one.
     assert set(vector_index.ensure(graph, neo4j_settings)) == {"capability", "needs"}
     vector_index.await_online(graph)
+
+
+NEAREST = Query(
+    "test.matching.nearest",
+    "MATCH (o {id: 'visionware'}) "
+    "CALL db.index.vector.queryNodes('organization_capability_embedding', 1, o.capability_embedding) "
+    "YIELD node RETURN node.id AS id",
+)
+"""The capability index's nearest organization to visionware's vector: visionware itself."""
+
+
+def test_a_bulk_re_embed_keeps_the_index_answering_until_it_is_rebuilt(
+    graph: Graph, neo4j_settings: Settings, model_name: str
+) -> None:
+    """A bulk is written beside the current vectors: the index answers from them while the texts are
+    encoded and written, and a run stopped half way leaves its vectors staged for the next run to move in."""
+    create_region(graph)
+    bulk = neo4j_settings.model_copy(update={"vector_rebuild_min": 3, "vector_rebuild_share": 0.5})
+    embed(graph, bulk)
+    answers: list[list[dict[str, str]]] = []
+
+    def search(_: int) -> None:
+        answers.append(graph.run(NEAREST))
+
+    def search_and_stop(written: int) -> None:
+        search(written)
+        raise RuntimeError("stopped half way")
+
+    # Every text new again (10 descriptions: a bulk; 2 needs: written as they come). Stopped after the writes.
+    graph.run(FORGET_EMBEDDING_HASHES)
+    before = _index_ids(graph)
+    with pytest.raises(RuntimeError, match="stopped half way"):
+        embed(graph, bulk, on_progress=search_and_stop)
+    assert answers == [[{"id": "visionware"}]]
+    assert _index_ids(graph) == before
+    counts = graph.run(COUNT_EMBEDDED)[0]
+    assert (counts["capability"], counts["staged_capability"], counts["staged_needs"]) == (0, 10, 0)
+
+    # The next run moves the staged vectors in and rebuilds the index; nothing is left to encode.
+    assert embed(graph, bulk).total_encoded == 0
+    counts = graph.run(COUNT_EMBEDDED)[0]
+    assert (counts["capability"], counts["staged_capability"]) == (10, 0)
+    assert _index_ids(graph)["capability"] != before["capability"]
+    assert graph.run(NEAREST) == [{"id": "visionware"}]
+
+    # A whole bulk run: the index answers during the writes and is rebuilt after them.
+    graph.run(FORGET_EMBEDDING_HASHES)
+    before = _index_ids(graph)
+    assert embed(graph, bulk, on_progress=search).encoded == {"capability": 10, "needs": 2}
+    assert answers[1:] == [[{"id": "visionware"}]]
+    assert _index_ids(graph)["capability"] != before["capability"]
+    assert graph.run(COUNT_EMBEDDED)[0]["staged_capability"] == 0
+    assert graph.run(NEAREST) == [{"id": "visionware"}]
 
 
 def _index_ids(graph: Graph) -> dict[str, int]:

@@ -7,7 +7,7 @@ organization's needs, and the needs vector index is searched only over public ne
 
 from __future__ import annotations
 
-from typing import LiteralString
+from typing import LiteralString, cast
 
 from graph.query import Query
 
@@ -47,29 +47,47 @@ ADOPT_KEYS = Query(
 """Keys for embeddings whose content hash still matches their text (embedded before keys were stored): no
 encoding needed."""
 
-WRITE_CAPABILITY_EMBEDDINGS = Query(
-    "matching.write_capability_embeddings",
-    """
-    UNWIND $rows AS row
-    MATCH (o:Organization {id: row.id})
-    CALL db.create.setNodeVectorProperty(o, 'capability_embedding', row.vector)
-    SET o.capability_hash = row.hash, o.capability_key = row.key, o.capability_sentences = row.sentences,
-        o.capability_sentence_vectors = row.sentence_vectors
-    """,
-    write=True,
-)
+_EMBEDDING_PARTS: tuple[str, ...] = ("hash", "key", "sentences", "sentence_vectors")
+"""What is stored with a text's vector, each as ``<field>_<part>``; ``<field>_embedding`` is the vector."""
 
-WRITE_NEEDS_EMBEDDINGS = Query(
-    "matching.write_needs_embeddings",
-    """
+
+def _write_embeddings(field: str, target: str) -> Query:
+    """``UNWIND $rows`` writing a text's vector and what goes with it to ``<target>_embedding``,
+    ``<target>_hash``... (``target``: the field's own properties or its staged ones; fixed names, never user
+    text). The vector goes through ``setNodeVectorProperty``, which stores it as 32-bit floats."""
+    sets = ", ".join(f"o.{target}_{part} = row.{part}" for part in _EMBEDDING_PARTS)
+    text = f"""
     UNWIND $rows AS row
-    MATCH (o:Organization {id: row.id})
-    CALL db.create.setNodeVectorProperty(o, 'needs_embedding', row.vector)
-    SET o.needs_hash = row.hash, o.needs_key = row.key, o.needs_sentences = row.sentences,
-        o.needs_sentence_vectors = row.sentence_vectors
-    """,
-    write=True,
-)
+    MATCH (o:Organization {{id: row.id}})
+    CALL db.create.setNodeVectorProperty(o, '{target}_embedding', row.vector)
+    SET {sets}
+    """
+    verb = "stage" if target != field else "write"
+    return Query(f"matching.{verb}_{field}_embeddings", cast(LiteralString, text), write=True)
+
+
+def _promote_staged(field: str) -> Query:
+    """Move a field's staged vectors and what goes with them into its own properties, in transactions of
+    ``$batch`` organizations (an auto-commit query)."""
+    sets = ", ".join(f"o.{field}_{part} = o.staged_{field}_{part}" for part in _EMBEDDING_PARTS)
+    removed = ", ".join(f"o.staged_{field}_{part}" for part in ("embedding", *_EMBEDDING_PARTS))
+    text = f"""
+    MATCH (o:Organization) WHERE o.staged_{field}_hash IS NOT NULL
+    CALL (o) {{
+      CALL db.create.setNodeVectorProperty(o, '{field}_embedding', o.staged_{field}_embedding)
+      SET {sets}
+      REMOVE {removed}
+    }} IN TRANSACTIONS OF $batch ROWS
+    """
+    return Query(f"matching.promote_staged_{field}", cast(LiteralString, text), write=True)
+
+
+WRITE_EMBEDDINGS = {field: _write_embeddings(field, field) for field in ("capability", "needs")}
+"""Per field: write vectors to the organizations' own properties (what the vector index covers)."""
+STAGE_EMBEDDINGS = {field: _write_embeddings(field, f"staged_{field}") for field in ("capability", "needs")}
+"""Per field: write vectors beside the current ones (``staged_<field>_...``), which go on answering until
+:data:`PROMOTE_STAGED` moves the new ones in (a bulk write, ``matching.vector_index``)."""
+PROMOTE_STAGED = {field: _promote_staged(field) for field in ("capability", "needs")}
 
 CLEAR_CAPABILITY_EMBEDDINGS = Query(
     "matching.clear_capability_embeddings",
@@ -77,7 +95,8 @@ CLEAR_CAPABILITY_EMBEDDINGS = Query(
     UNWIND $ids AS id
     MATCH (o:Organization {id: id})
     REMOVE o.capability_embedding, o.capability_hash, o.capability_key, o.capability_sentences,
-           o.capability_sentence_vectors
+           o.capability_sentence_vectors, o.staged_capability_embedding, o.staged_capability_hash,
+           o.staged_capability_key, o.staged_capability_sentences, o.staged_capability_sentence_vectors
     """,
     write=True,
 )
@@ -87,7 +106,9 @@ CLEAR_NEEDS_EMBEDDINGS = Query(
     """
     UNWIND $ids AS id
     MATCH (o:Organization {id: id})
-    REMOVE o.needs_embedding, o.needs_hash, o.needs_key, o.needs_sentences, o.needs_sentence_vectors
+    REMOVE o.needs_embedding, o.needs_hash, o.needs_key, o.needs_sentences, o.needs_sentence_vectors,
+           o.staged_needs_embedding, o.staged_needs_hash, o.staged_needs_key, o.staged_needs_sentences,
+           o.staged_needs_sentence_vectors
     """,
     write=True,
 )
@@ -96,7 +117,8 @@ COUNT_EMBEDDED = Query(
     "matching.count_embedded",
     """
     MATCH (o:Organization)
-    RETURN count(o) AS organizations, count(o.capability_hash) AS capability, count(o.needs_hash) AS needs
+    RETURN count(o) AS organizations, count(o.capability_hash) AS capability, count(o.needs_hash) AS needs,
+           count(o.staged_capability_hash) AS staged_capability, count(o.staged_needs_hash) AS staged_needs
     """,
 )
 """How many organizations, and how many of them have each embedding (``embed``'s summary, the benchmarks).
