@@ -26,7 +26,6 @@ import numpy as np
 
 from graph.db import Graph
 from graph.queries import matching as queries
-from graph.query import Query
 from matching import vector_index
 from matching.model import TextEmbedding, embed_texts
 from schema.settings import Settings
@@ -40,10 +39,6 @@ FIELDS: tuple[Field, ...] = ("capability", "needs")
 TEXT_PROPERTY: dict[Field, str] = {"capability": "description", "needs": "needs"}
 HASH_PROPERTY: dict[Field, str] = {"capability": "capability_hash", "needs": "needs_hash"}
 KEY_PROPERTY: dict[Field, str] = {"capability": "capability_key", "needs": "needs_key"}
-_CLEAR: dict[Field, Query] = {
-    "capability": queries.CLEAR_CAPABILITY_EMBEDDINGS,
-    "needs": queries.CLEAR_NEEDS_EMBEDDINGS,
-}
 
 SENTENCE_SCALE = 127.0
 """Sentence vectors are stored as int8 (v * 127) in base64 text: small, ample for picking a sentence, and a
@@ -179,7 +174,7 @@ def embed(
     work = plan(graph.run(queries.EMBED_STALE, key_prefix=key_prefix(model_name)), model_name)
     for name, ids in work.gone.items():
         if ids:
-            graph.run(_CLEAR[name], ids=ids)
+            graph.run(queries.CLEAR_EMBEDDINGS[name], ids=ids)
             summary.cleared[name] = len(ids)
     for start in range(0, len(work.adopted), settings.batch_size):
         graph.run(queries.ADOPT_KEYS, rows=work.adopted[start : start + settings.batch_size])

@@ -105,8 +105,8 @@ def _promote(graph: Graph, settings: Settings, field: Field) -> None:
 def finish_staged(graph: Graph, settings: Settings) -> list[Field]:
     """Promote what a bulk run stopped half way through left staged (before planning a new run, so the
     vectors it already encoded count as done); the fields promoted, their indexes online again."""
-    stored = graph.run(queries.COUNT_EMBEDDED)[0]
-    left = [field for field in INDEXES if stored[f"staged_{field}"]]
+    staged = graph.run(queries.STAGED_LEFT)[0]
+    left = [field for field in INDEXES if staged[field]]
     for field in left:
         _promote(graph, settings, field)
     if left:

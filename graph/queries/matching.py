@@ -89,29 +89,32 @@ STAGE_EMBEDDINGS = {field: _write_embeddings(field, f"staged_{field}") for field
 :data:`PROMOTE_STAGED` moves the new ones in (a bulk write, ``matching.vector_index``)."""
 PROMOTE_STAGED = {field: _promote_staged(field) for field in ("capability", "needs")}
 
-CLEAR_CAPABILITY_EMBEDDINGS = Query(
-    "matching.clear_capability_embeddings",
-    """
-    UNWIND $ids AS id
-    MATCH (o:Organization {id: id})
-    REMOVE o.capability_embedding, o.capability_hash, o.capability_key, o.capability_sentences,
-           o.capability_sentence_vectors, o.staged_capability_embedding, o.staged_capability_hash,
-           o.staged_capability_key, o.staged_capability_sentences, o.staged_capability_sentence_vectors
-    """,
-    write=True,
-)
 
-CLEAR_NEEDS_EMBEDDINGS = Query(
-    "matching.clear_needs_embeddings",
-    """
+def _clear_embeddings(field: str) -> Query:
+    """Remove a field's vector and what goes with it, current and staged, from the organizations ``$ids``
+    (their text is gone)."""
+    removed = ", ".join(
+        f"o.{prefix}{field}_{part}" for prefix in ("", "staged_") for part in ("embedding", *_EMBEDDING_PARTS)
+    )
+    text = f"""
     UNWIND $ids AS id
-    MATCH (o:Organization {id: id})
-    REMOVE o.needs_embedding, o.needs_hash, o.needs_key, o.needs_sentences, o.needs_sentence_vectors,
-           o.staged_needs_embedding, o.staged_needs_hash, o.staged_needs_key, o.staged_needs_sentences,
-           o.staged_needs_sentence_vectors
+    MATCH (o:Organization {{id: id}})
+    REMOVE {removed}
+    """
+    return Query(f"matching.clear_{field}_embeddings", cast(LiteralString, text), write=True)
+
+
+CLEAR_EMBEDDINGS = {field: _clear_embeddings(field) for field in ("capability", "needs")}
+
+STAGED_LEFT = Query(
+    "matching.staged_left",
+    """
+    RETURN EXISTS { MATCH (o:Organization) WHERE o.staged_capability_hash IS NOT NULL } AS capability,
+           EXISTS { MATCH (o:Organization) WHERE o.staged_needs_hash IS NOT NULL } AS needs
     """,
-    write=True,
 )
+"""Which fields hold staged vectors (a bulk ``embed`` stopped before moving them in): an index look-up
+(migration 0200), so every run can ask."""
 
 COUNT_EMBEDDED = Query(
     "matching.count_embedded",
