@@ -17,8 +17,9 @@ from matching import embed
 from matching.evaluation import metrics
 from matching.evaluation.baselines import adamic_adar_scorer, most_connected_scorer
 from matching.evaluation.dataset import EvalData
-from matching.evaluation.features import DECAY_DAYS, PAIR_FEATURES, PairFeatures
+from matching.evaluation.features import DECAY_DAYS, FEATURE_NAMES, PAIR_FEATURES, PairFeatures
 from matching.evaluation.history import History, TextVectors
+from matching.evaluation.learned import LearnedRanker
 from matching.evaluation.protocol import rank, temporal_split
 from schema.settings import Settings
 
@@ -154,3 +155,39 @@ def test_project_embeddings_are_cached_by_content_and_only_new_texts_are_encoded
     assert np.load(tmp_path / "text-hashes.npy").shape == (3, 16)  # three distinct texts stored once each
     direct = model.encode(["laser welding"], model_name=name)
     assert np.allclose(second[1], direct[0], atol=1e-5)
+
+
+def communities(seed: int = 3) -> tuple[EvalData, TextVectors]:
+    """Twelve communities of 25 organizations whose links appear at random days of 2012-2020, plus a few
+    links across: the partners an organization gains are mostly in its own community."""
+    rng = np.random.default_rng(seed)
+    n, size = 300, 25
+    community = np.arange(n) // size
+    orgs = [{"id": f"o{i:03d}", "role": "firm", "country": "AT", "text": f"maker {i}"} for i in range(n)]
+    a, b = np.triu_indices(n, 1)
+    linked = rng.random(len(a)) < np.where(community[a] == community[b], 0.3, 0.002)
+    days = np.datetime64("2012-01-01") + rng.integers(0, 9 * 365, linked.sum())
+    links = [
+        {"a": f"o{x:03d}", "b": f"o{y:03d}", "since": str(d)}
+        for x, y, d in zip(a[linked], b[linked], days, strict=True)
+    ]
+    project = {"id": "p", "start": "2012-01-01", "part": "H2020-EU.2.1.1", "texts": ["sensors"]}
+    vectors = TextVectors(projects=np.ones((1, 8)), organizations=rng.normal(size=(n, 8)))
+    return EvalData.from_rows(orgs, [project], [{"org": "o000", "project": "p"}], links), vectors
+
+
+def test_the_learned_ranker_averages_bags_fitted_on_their_own_negatives() -> None:
+    data, vectors = communities()
+    day = np.datetime64("2019-01-01")
+    ranker = LearnedRanker.fit(data, day, vectors=vectors, seed=1, bags=2)
+    assert len(ranker.models) == 2
+    split = temporal_split(data, day, roles=None, n_queries=None, seed=1, vectors=vectors)
+    features = PairFeatures(split.history)
+    x = features.pairs(split.queries[:20]).reshape(-1, len(FEATURE_NAMES))
+    first, second = (np.asarray(m.predict_proba(x))[:, 1] for m in ranker.models)
+    assert not np.allclose(first, second)  # each bag drew other negatives
+    scores = ranker.scorer(split.history)(split.queries[:20])[:, features.columns].ravel()
+    assert np.allclose(scores, (first + second) / 2)
+    learned = rank(split.history, ranker.scorer(split.history), split.queries)
+    most = rank(split.history, most_connected_scorer(split.history), split.queries)
+    assert metrics.recall_at_k(learned, split.relevant) > 2 * metrics.recall_at_k(most, split.relevant)
