@@ -19,7 +19,7 @@ from matching.evaluation.baselines import adamic_adar_scorer, most_connected_sco
 from matching.evaluation.dataset import EvalData
 from matching.evaluation.features import DECAY_DAYS, FEATURE_NAMES, PAIR_FEATURES, PairFeatures
 from matching.evaluation.history import History, TextVectors
-from matching.evaluation.learned import LearnedRanker
+from matching.evaluation.learned import SHORTLIST, LearnedRanker
 from matching.evaluation.protocol import rank, temporal_split
 from schema.settings import Settings
 
@@ -187,7 +187,13 @@ def test_the_learned_ranker_averages_bags_fitted_on_their_own_negatives() -> Non
     first, second = (np.asarray(m.predict_proba(x))[:, 1] for m in ranker.models)
     assert not np.allclose(first, second)  # each bag drew other negatives
     scores = ranker.scorer(split.history)(split.queries[:20])[:, features.columns].ravel()
-    assert np.allclose(scores, (first + second) / 2)
+    # the first model's SHORTLIST best per seeker are ranked, by the mean of both models; the rest never
+    ranked = np.isfinite(scores)
+    assert ranked.reshape(20, -1).sum(axis=1).tolist() == [SHORTLIST] * 20
+    assert np.allclose(scores[ranked], (first[ranked] + second[ranked]) / 2)
+    by_seeker, chosen = first.reshape(20, -1), ranked.reshape(20, -1)
+    for row, keep in zip(by_seeker, chosen, strict=True):
+        assert row[keep].min() >= row[~keep].max()
     learned = rank(split.history, ranker.scorer(split.history), split.queries)
     most = rank(split.history, most_connected_scorer(split.history), split.queries)
     assert metrics.recall_at_k(learned, split.relevant) > 2 * metrics.recall_at_k(most, split.relevant)
