@@ -101,11 +101,7 @@ def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict
     pending: dict[str, list[dict[str, Any]]] = {"capability": [], "needs": []}
     generated_closeness = []
     # The same index handling as `clusterkg embed`: a bulk write rebuilds the index it fills.
-    with vector_index.writing(graph, settings, Counter(job.field for job in jobs)) as staged:
-        writes = {
-            field: (queries.STAGE_EMBEDDINGS if field in staged else queries.WRITE_EMBEDDINGS)[field]
-            for field in ("capability", "needs")
-        }
+    with vector_index.writing(graph, settings, Counter(job.field for job in jobs)) as writes:
         for job in jobs:
             text = embedded[template_of(job.text) if job.field == "capability" else job.text]
             vector = text.vector

@@ -17,7 +17,7 @@ import base64
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -26,6 +26,7 @@ import numpy as np
 
 from graph.db import Graph
 from graph.queries import matching as queries
+from graph.query import Query
 from matching import vector_index
 from matching.model import TextEmbedding, embed_texts
 from schema.settings import Settings
@@ -181,9 +182,9 @@ def embed(
     jobs = work.jobs
     if on_plan:
         on_plan(len(jobs))
-    with vector_index.writing(graph, settings, Counter(job.field for job in jobs)) as staged:
+    with vector_index.writing(graph, settings, Counter(job.field for job in jobs)) as writes:
         if jobs:
-            _encode_and_write(graph, settings, jobs, summary, on_progress, staged)
+            _encode_and_write(graph, settings, jobs, summary, on_progress, writes)
     counts = graph.run(queries.COUNT_EMBEDDED)[0]
     summary.organizations = counts["organizations"]
     for kind in summary.unchanged:
@@ -198,7 +199,7 @@ def _encode_and_write(
     jobs: list[Job],
     summary: EmbedSummary,
     on_progress: Callable[[int], None] | None,
-    staged: frozenset[Field],
+    writes: Mapping[Field, Query],
 ) -> None:
     """Encode each distinct text once (organizations often state the same need word for word; a text's vector
     does not depend on whose it is) and write it to every job with that text, the writes of one chunk
@@ -217,8 +218,7 @@ def _encode_and_write(
         chunk_jobs = [job for text in chunk for job in jobs_of[text]]
         for name, batch in _rows(chunk_jobs, payloads).items():
             for start in range(0, len(batch), settings.batch_size):
-                query = (queries.STAGE_EMBEDDINGS if name in staged else queries.WRITE_EMBEDDINGS)[name]
-                graph.run(query, rows=batch[start : start + settings.batch_size])
+                graph.run(writes[name], rows=batch[start : start + settings.batch_size])
         for job in chunk_jobs:
             summary.encoded[job.field] += 1
         if on_progress:

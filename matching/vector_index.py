@@ -115,10 +115,11 @@ def finish_staged(graph: Graph, settings: Settings) -> list[Field]:
 
 
 @contextmanager
-def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> Iterator[frozenset[Field]]:
+def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> Iterator[dict[Field, Query]]:
     """Around the vector writes of one run, ``writes`` vectors per field: the indexes at the configured
-    settings (:func:`ensure`); yields the fields whose writes are a bulk (:func:`rebuilds`), which the caller
-    writes to the staged properties (``queries.STAGE_EMBEDDINGS``). The index keeps answering from the
+    settings (:func:`ensure`); yields the query to write each field's vectors with: the staged properties
+    (``queries.STAGE_EMBEDDINGS``) for a field whose writes are a bulk (:func:`rebuilds`), its own properties
+    otherwise. The index keeps answering from the
     current vectors meanwhile; after the writes the staged ones move in and the index is rebuilt over them
     (down for that rebuild only, not for the whole encoding). On the way out, also when the writes fail,
     every index is online again; staged vectors of a failed run wait for :func:`finish_staged`."""
@@ -134,7 +135,10 @@ def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> It
     for field in sorted(bulk):
         log.info("staging a bulk write of %d %s vectors; the index answers meanwhile", writes[field], field)
     try:
-        yield bulk
+        yield {
+            field: (queries.STAGE_EMBEDDINGS if field in bulk else queries.WRITE_EMBEDDINGS)[field]
+            for field in INDEXES
+        }
         for field in sorted(bulk):
             _promote(graph, settings, field)
     finally:
