@@ -74,7 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="The cluster knowledge graph and partner suggestions over GraphQL.",
         lifespan=lifespan,
     )
-    app.add_route("/graphql", CodedGraphQL(build_schema(settings)), methods=["GET", "POST"])
+    # An ASGI app as the endpoint: Starlette's Route passes it the raw scope (its type hints know only
+    # request handlers).
+    app.add_route("/graphql", CodedGraphQL(build_schema(settings)), methods=["GET", "POST"])  # type: ignore[arg-type]
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(_: Request, error: Unauthenticated) -> JSONResponse:

@@ -44,6 +44,14 @@ class Caller:
             wanted = " or ".join(role.value for role in roles)
             raise AccessDenied(f"this needs a {wanted} key; yours is a {self.role.value} key")
 
+    def own_organization(self) -> str:
+        """The organization a member key acts for; other keys are refused (``create_key`` binds every member
+        key to an organization)."""
+        self.require(ApiRole.MEMBER)
+        if self.organization_id is None:
+            raise AccessDenied("this member key is bound to no organization")
+        return self.organization_id
+
 
 @dataclass(frozen=True)
 class NewKey:

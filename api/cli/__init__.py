@@ -90,7 +90,7 @@ def root(
 ) -> None:
     """Settings come from flags, then NEO4J_* / CLUSTERKG_* environment variables, then defaults."""
     _configure_logging(verbose)
-    overrides = {
+    overrides: dict[str, Any] = {
         key: value
         for key, value in {
             "neo4j_uri": neo4j_uri,

@@ -153,7 +153,10 @@ def answer_from(schema: GraphQLSchema, type_name: str, attribute: str, field_nam
     For the lists a query brought along with an object: a resolver call through strawberry (an ``Info``, the
     arguments bound, seven frames) costs more than completing the few items of such a list. The lean executor
     completes such a list at once; graphql-core's general path calls the shortened resolver."""
-    fields = schema.type_map[type_name].fields  # type: ignore[union-attr]
+    object_type = schema.type_map[type_name]
+    if not isinstance(object_type, GraphQLObjectType):
+        raise TypeError(f"{type_name} is not an object type")
+    fields = object_type.fields
     for name in field_names:
         field = fields[name]
         field.resolve = _from_attribute(attribute, name, field.resolve or default_field_resolver)
@@ -316,6 +319,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return Undefined
         elif value is None or value is Undefined or isinstance(value, Exception) or is_awaitable(value):
             return Undefined
+        completed: AwaitableOrValue[Any]
         try:
             if field.kind is Kind.LIST:
                 completed = self._complete_objects(value, field, field_details_list, path, position_context)
@@ -399,21 +403,23 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         key = (object_type, id(field_details_list))
         if key in self.plans:
             return self.plans[key][1]
-        steps: list[Step] | None = []
         grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
-        if new_defer_usages:
-            steps = None
-        for response_name, details in grouped_field_set.items() if steps is not None else ():
+        steps = None if new_defer_usages else self._steps(object_type, grouped_field_set)
+        self.plans[key] = (field_details_list, steps)
+        return steps
+
+    def _steps(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> list[Step] | None:
+        """One :class:`Step` per response field, or None as soon as one field is not plain."""
+        steps: list[Step] = []
+        for response_name, details in grouped_field_set.items():
             field = self.plain.get((object_type.name, details[0].node.name.value))
             nested = None
             if field is not None and field.object_type is not None:
                 nested = self._plan(field.object_type, details)
             if field is None or (field.kind is not Kind.LEAF and nested is None):
-                steps = None
-                break
+                return None
             origin = _origin(field.object_type) if field.object_type is not None else None
             steps.append(Step(response_name, field, nested, origin))
-        self.plans[key] = (field_details_list, steps)
         return steps
 
     def complete_list_item_value(

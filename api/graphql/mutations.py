@@ -12,7 +12,6 @@ from pathlib import Path
 
 import anyio
 import strawberry
-from pydantic import TypeAdapter
 
 import ingest
 from api.auth import ApiRole
@@ -22,9 +21,7 @@ from graph.db import Graph
 from graph.queries import api as q
 from schema.errors import InvalidInput
 from schema.graph_model import Visibility
-from schema.models import OrganizationRecord, Text
-
-_NEED = TypeAdapter(Text)
+from schema.models import TEXT, OrganizationRecord
 
 
 def _write_organization(graph: Graph, record: OrganizationRecord) -> str:
@@ -68,15 +65,14 @@ class Mutation:
         visibility: VisibilityEnum = Visibility.PUBLIC,  # type: ignore[valid-type]
     ) -> Organization:
         context = info.context
-        caller = context.who
-        caller.require(ApiRole.MEMBER)
+        organization_id = context.who.own_organization()
         if not text.strip():
             raise InvalidInput("`text` is empty")
-        needs = _NEED.validate_python(text)
+        needs = TEXT.validate_python(text)
         await context.graph.run(
-            q.SET_NEED, id=caller.organization_id, needs=needs, visibility=Visibility(visibility).value
+            q.SET_NEED, id=organization_id, needs=needs, visibility=Visibility(visibility).value
         )
-        row = await context.loaders.organization.load(caller.organization_id)
+        row = await context.loaders.organization.load(organization_id)
         return Organization.from_row(row)
 
     @strawberry.mutation(

@@ -21,7 +21,7 @@ from api.graphql.context import Context, get_context
 from api.graphql.errors import coded
 
 
-class CodedGraphQL(GraphQL):
+class CodedGraphQL(GraphQL[Context, None]):
     """Puts a code on every error of every result (parse, validation, limits and resolver errors alike) just
     before the response is written, and reads and writes JSON with orjson (a page of 50 organizations is
     tens of kilobytes; the standard library's encoder costs several times more CPU for it)."""

@@ -11,7 +11,6 @@ from typing import Any
 
 import anyio
 import strawberry
-from pydantic import TypeAdapter
 
 from api.auth import ApiRole, Caller
 from api.graphql.limits import check_page_size
@@ -28,10 +27,7 @@ from graph.queries import api as q
 from matching import Filters, Suggestion, record_feedback, suggest
 from matching.reasons import SIGNAL_WORDS
 from schema.errors import AccessDenied, InvalidInput
-from schema.models import Text
-
-_TEXT = TypeAdapter(Text)
-"""Needs and comments are validated like registry text fields (stripped, at most ``MAX_TEXT`` chars)."""
+from schema.models import TEXT
 
 
 async def check_may_act_for(info: Ctx, caller: Caller, organization_id: str) -> None:
@@ -114,7 +110,7 @@ async def partner_suggestions(
     if need is not None:
         if not need.strip():
             raise InvalidInput("`need` is empty")
-        _TEXT.validate_python(need)
+        TEXT.validate_python(need)
     if organization_id is None and need is None:
         if caller.role is not ApiRole.MEMBER:
             raise InvalidInput("give an `organizationId` or a `need`")
@@ -165,7 +161,7 @@ async def feedback(
     caller = context.who
     await check_may_act_for(info, caller, organization_id)
     if comment is not None:
-        comment = _TEXT.validate_python(comment)
+        comment = TEXT.validate_python(comment)
     recorded: Any = await anyio.to_thread.run_sync(
         lambda: record_feedback(
             context.sync_graph, organization_id, partner_id, accepted, comment, by=f"api-key:{caller.key_id}"
