@@ -214,7 +214,7 @@ class Writer:
 
     @classmethod
     def provenance(cls, source: str, file_hash: str, run_id: str, at: dt.datetime) -> dict[str, Any]:
-        return {"source": source, "file_hash": file_hash, "ingest_run": run_id, "ingested_at": at}
+        return dict(zip(q.PROVENANCE, (source, file_hash, run_id, at), strict=True))
 
     def for_file(self, source: str, file_hash: str) -> Writer:
         """The same writer stamping another source and file hash; the sender, and the regions and

@@ -39,15 +39,15 @@ ORGANIZATION_PROPERTIES: tuple[str, ...] = (
 )
 
 
-# The provenance every write stamps (``$prov``, made by ``ingest.writer.Writer.provenance``).
-_PROVENANCE: tuple[str, ...] = ("source", "file_hash", "ingest_run", "ingested_at")
+PROVENANCE: tuple[str, ...] = ("source", "file_hash", "ingest_run", "ingested_at")
+"""The provenance every write stamps from ``$prov`` (made by ``ingest.writer.Writer.provenance``)."""
 
 
 def _created(*pairs: str) -> LiteralString:
     """The property map of a CREATE pattern: ``name: value`` pairs (fixed code, never user text) and the
     provenance. Named properties in the pattern, not ``SET n += $map``, which makes the planner buffer the
     whole batch behind an Eager operator."""
-    return cast(LiteralString, "{" + ", ".join([*pairs, *(f"{k}: $prov.{k}" for k in _PROVENANCE)]) + "}")
+    return cast(LiteralString, "{" + ", ".join([*pairs, *(f"{k}: $prov.{k}" for k in PROVENANCE)]) + "}")
 
 
 def _fill_missing(var: str, props: tuple[str, ...]) -> LiteralString:
@@ -248,7 +248,7 @@ def _link_writes(
     and provenance, each ``row.<name>`` / ``$prov.<name>``. The run knows every key already in the graph,
     so rows it knows to be new are CREATEd, skipping the existence check MERGE makes, with every property
     in the pattern: named properties rather than ``+= $prov`` spare the planner's Eager buffering."""
-    sets = [f"r.{f} = row.{f}" for f in fields] + [f"r.{p} = $prov.{p}" for p in _PROVENANCE]
+    sets = [f"r.{f} = row.{f}" for f in fields] + [f"r.{p} = $prov.{p}" for p in PROVENANCE]
     key_map = " {" + ", ".join(f"{f}: row.{f}" for f in key) + "}" if key else ""
     head = f"UNWIND $rows AS row {match} "
     merge = (
