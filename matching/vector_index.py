@@ -119,10 +119,10 @@ def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> It
     """Around the vector writes of one run, ``writes`` vectors per field: the indexes at the configured
     settings (:func:`ensure`); yields the query to write each field's vectors with: the staged properties
     (``queries.STAGE_EMBEDDINGS``) for a field whose writes are a bulk (:func:`rebuilds`), its own properties
-    otherwise. The index keeps answering from the
-    current vectors meanwhile; after the writes the staged ones move in and the index is rebuilt over them
-    (down for that rebuild only, not for the whole encoding). On the way out, also when the writes fail,
-    every index is online again; staged vectors of a failed run wait for :func:`finish_staged`."""
+    otherwise. The index keeps answering from the current vectors meanwhile; after the writes the staged ones
+    move in and the index is rebuilt over them (down for that rebuild only, not for the whole encoding). On
+    the way out, also when the writes fail, every index is online again; staged vectors of a failed run wait
+    for :func:`finish_staged`."""
     recreated = ensure(graph, settings)
     bulk: frozenset[Field] = frozenset()
     if any(writes.values()):  # a run with nothing to write (the common rerun) counts nothing

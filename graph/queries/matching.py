@@ -47,6 +47,8 @@ ADOPT_KEYS = Query(
 """Keys for embeddings whose content hash still matches their text (embedded before keys were stored): no
 encoding needed."""
 
+_FIELDS: tuple[str, ...] = ("capability", "needs")
+"""The embedded texts of an organization (``matching.embed.FIELDS``)."""
 _EMBEDDING_PARTS: tuple[str, ...] = ("hash", "key", "sentences", "sentence_vectors")
 """What is stored with a text's vector, each as ``<field>_<part>``; ``<field>_embedding`` is the vector."""
 
@@ -82,12 +84,12 @@ def _promote_staged(field: str) -> Query:
     return Query(f"matching.promote_staged_{field}", cast(LiteralString, text), write=True)
 
 
-WRITE_EMBEDDINGS = {field: _write_embeddings(field, field) for field in ("capability", "needs")}
+WRITE_EMBEDDINGS = {field: _write_embeddings(field, field) for field in _FIELDS}
 """Per field: write vectors to the organizations' own properties (what the vector index covers)."""
-STAGE_EMBEDDINGS = {field: _write_embeddings(field, f"staged_{field}") for field in ("capability", "needs")}
+STAGE_EMBEDDINGS = {field: _write_embeddings(field, f"staged_{field}") for field in _FIELDS}
 """Per field: write vectors beside the current ones (``staged_<field>_...``), which go on answering until
 :data:`PROMOTE_STAGED` moves the new ones in (a bulk write, ``matching.vector_index``)."""
-PROMOTE_STAGED = {field: _promote_staged(field) for field in ("capability", "needs")}
+PROMOTE_STAGED = {field: _promote_staged(field) for field in _FIELDS}
 
 
 def _clear_embeddings(field: str) -> Query:
@@ -104,7 +106,7 @@ def _clear_embeddings(field: str) -> Query:
     return Query(f"matching.clear_{field}_embeddings", cast(LiteralString, text), write=True)
 
 
-CLEAR_EMBEDDINGS = {field: _clear_embeddings(field) for field in ("capability", "needs")}
+CLEAR_EMBEDDINGS = {field: _clear_embeddings(field) for field in _FIELDS}
 
 STAGED_LEFT = Query(
     "matching.staged_left",
