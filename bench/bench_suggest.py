@@ -220,7 +220,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     seekers = rng.sample(ids, args.queries)
     # Plans cached, model and connections warm, and the server's JIT past its first minute: right after a
-    # start, 30 warm-up requests left RETURN 1 costing 5.1 ms of Neo4j CPU instead of 1.7 (session 3).
+    # start, 30 warm-up requests left RETURN 1 costing 5.1 ms of Neo4j CPU instead of 1.7.
     warm = rng.sample(ids, 300)
     for_seekers(graph, settings, warm)
 

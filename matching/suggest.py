@@ -33,8 +33,8 @@ INDEX_SEARCH_DEPTH = 2.0
 approximate (recall against an exact search: ``bench/bench_suggest.py``). At 100,000 organizations, k = 50
 and one HNSW graph of 32 links per node (``matching/vector_index.py``), recall of the exact top 50 is 0.93
 searching 1.25 times deeper and 0.97 searching twice as deep; the search costs the server in proportion to
-the depth (with 20 graphs of 16 links, as Neo4j left the index before session 4, 1.25 reached 0.99 at three
-times the cost)."""
+the depth (with 20 graphs of 16 links, as Neo4j leaves an index written batch by batch, 1.25 reached 0.99 at
+three times the cost)."""
 
 
 def search_depth(k: int) -> int:
@@ -165,7 +165,7 @@ def pairwise(texts: list[tuple[list[str], np.ndarray]]) -> np.ndarray:
     A text stands for the sum of its sentence vectors weighted by the sentences' lengths, which is the model's
     mean pooling over the text's tokens up to the sentences' own norms. The sentences are fetched for the
     reasons anyway; the texts' own vectors would cost 384 floats a member to transfer, and their pairwise
-    cosines in Cypher (until session 4) cost the server 3-5 ms of CPU per suggestion, converting both
+    cosines in Cypher would cost the server 3-5 ms of CPU per suggestion, converting both
     vectors of each of 190 pairs anew."""
     sums = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
     for i, (sentences, vectors) in enumerate(texts):

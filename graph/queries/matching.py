@@ -173,7 +173,7 @@ _TOP_K: LiteralString = """
 (:data:`_INDEX_SEARCH`). An HNSW search is approximate: searching deeper than ``$k`` finds more of the true
 nearest. The index keeps full vectors (``matching.vector_index``), so its scores are the exact (1 + cos) / 2
 and need no re-ranking: a quantized index needed the exact cosine of every vector found, read from the
-store, 28% of the server's CPU for a suggestion (Java Flight Recorder, session 4)."""
+store, 28% of the server's CPU for a suggestion (Java Flight Recorder)."""
 
 _FILTERS: LiteralString = """
     (s IS NULL OR c <> s) AND NOT c IN excluded

@@ -31,7 +31,7 @@ TRAIN_QUERIES = 3000
 NEGATIVE_RATE = 0.03
 BAGS = 3
 """Chosen on the validations at 2017 and 2018: three bags raised recall@10 by 0.0024 and 0.0027 over the
-mean of their single models (session 6)."""
+mean of their single models."""
 SHORTLIST = 200
 """Scoring is most of ``eval``'s time (68 s per model for the 6 million pool pairs of 1,000 seekers), so only
 the first model scores the whole pool. On both validations (2017, 2018) a shortlist of even 100 gave the
