@@ -1,0 +1,76 @@
+"""Capability gaps: what members need and no member offers, with the best suppliers outside the cluster; and
+the capabilities many members offer (concentration).
+
+Suppliers come from the one public suggestion function, ``matching.suggest``, asked for the capability as a
+free-text need: the same candidates, signals and reasons an SMB gets, so a gap's suppliers are those the
+matcher would put forward. Members are dropped from its answer (a gap is something the cluster cannot close
+from inside). Needs counted here are public ones unless the caller may read private ones (``data``); the
+need text sent to ``suggest`` is the capability's name, never a member's own words.
+"""
+
+from __future__ import annotations
+
+from graph.db import Graph
+from graph.queries import insights as queries
+from matching.insights.data import Snapshot
+from matching.insights.result import Actor, Concentration, Gap, Supplier
+from matching.suggest import suggest
+from schema.settings import Settings
+
+CONCENTRATED = 10
+"""The capabilities offered by most members that the report lists."""
+
+
+def find_gaps(view: Snapshot, graph: Graph, cluster_id: str) -> list[Gap]:
+    """The gaps of ``view``, most needed first, each with how many outside organizations offer it."""
+    missing = sorted(
+        (c for c in view.needs if c not in view.offers),
+        key=lambda c: (-len(view.needs[c]), view.capability_names[c].lower()),
+    )
+    if not missing:
+        return []
+    offerers = {
+        row["capability"]: row["offerers"]
+        for row in graph.run(queries.OUTSIDE_OFFERERS, capabilities=missing, cluster=cluster_id)
+    }
+    return [
+        Gap(
+            capability=view.capability_names[c],
+            capability_id=c,
+            needed_by=sorted(
+                (Actor(m, view.members[m].name, view.members[m].role) for m in view.needs[c]),
+                key=lambda a: (a.name.lower(), a.id),
+            ),
+            offered_outside=offerers.get(c, 0),
+        )
+        for c in missing
+    ]
+
+
+def add_suppliers(
+    gaps: list[Gap], graph: Graph, members: set[str], *, per_gap: int, settings: Settings
+) -> None:
+    """Fill each gap's ``suppliers`` with up to ``per_gap`` outside organizations from ``suggest``."""
+    for gap in gaps:
+        found = suggest(graph, need=gap.capability, limit=3 * per_gap, settings=settings)
+        gap.suppliers = [
+            Supplier(id=s.id, name=s.name, role=s.role, score=round(s.score, 4), reasons=s.reasons)
+            for s in found
+            if s.id not in members
+        ][:per_gap]
+    pairs = [[s.id, gap.capability_id] for gap in gaps for s in gap.suppliers]
+    if pairs:
+        offered = {tuple(p) for p in graph.value(queries.OFFERED, pairs=pairs)}
+        for gap in gaps:
+            for supplier in gap.suppliers:
+                supplier.offers_capability = (supplier.id, gap.capability_id) in offered
+
+
+def concentration(view: Snapshot) -> list[Concentration]:
+    """The capabilities offered by two or more members, most offered first."""
+    ranked = sorted(
+        ((c, len(ms)) for c, ms in view.offers.items() if len(ms) > 1),
+        key=lambda item: (-item[1], view.capability_names[item[0]].lower()),
+    )[:CONCENTRATED]
+    n = len(view.members)
+    return [Concentration(view.capability_names[c], count, count / n) for c, count in ranked]
