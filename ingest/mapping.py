@@ -37,6 +37,31 @@ from schema.models import LIST_FIELDS, LIST_SEPARATOR, RecordKind
 CANONICAL_FIELDS: frozenset[str] = frozenset(name for kind in RecordKind for name in kind.model.model_fields)
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without aliases and without a key twice. An alias (``*name``) may repeat a node
+    exponentially (a few hundred bytes expanding to gigabytes), and a mapping never needs one; a repeated
+    key would silently win over the first."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"aliases (*{event.anchor}) are not allowed in a mapping file", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 @lru_cache(maxsize=4096)
 def canonical_name(column: str) -> str:
     """``"Registry ID"`` -> ``"registry_id"``: how headers are compared with canonical field names."""
@@ -61,8 +86,13 @@ class Mapping:
     def load(cls, path: Path) -> Mapping:
         """Read and check a mapping file; a mistake in it is an :class:`IngestError` naming the file."""
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as e:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}  # noqa: S506 - safe
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            problem = " ".join(part for part in (e.context, e.problem) if part)
+            raise IngestError(f"mapping {path}: {where}{problem}") from e
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
             raise IngestError(f"mapping {path}: cannot be read: {e}") from e
         return cls.from_dict(data, origin=str(path))
 
@@ -127,6 +157,18 @@ class Mapping:
             for column in source_columns
             if canonical_name(column) in CANONICAL_FIELDS
         }
+
+    def clash(self, source_columns: list[str]) -> str | None:
+        """Without explicit ``columns``, two source columns that read as one field (``Name`` and ``name``)
+        would silently overwrite each other: say which, or None. (Explicit columns may name fallbacks.)"""
+        if self.columns:
+            return None
+        first: dict[str, str] = {}
+        for column, target in self.targets(source_columns).items():
+            if target in first:
+                return f"columns {first[target]!r} and {column!r} both read as field {target!r}"
+            first[target] = column
+        return None
 
     def fields(self, source_columns: list[str]) -> set[str]:
         """The canonical fields a file provides through this mapping (kind detection reads them)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from ingest import readers
 from ingest.kinds import detect_kind
 from ingest.mapping import IDENTITY, Mapping
+from schema.errors import FileError
 from schema.models import RecordKind
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ def plan(
         chosen = given or named_mapping(path, folder or path.parent) or IDENTITY
         fmt = readers.detect(path)
         columns = readers.columns(path, fmt)
+        clash = chosen.clash(columns)
+        if clash:
+            raise FileError(str(path), "the header" if fmt.format == "csv" else "its keys", clash)
         file_kind = forced or chosen.kind or detect_kind(chosen.fields(columns), str(path))
         allowed = frozenset(file_kind.model.model_fields)
         used = {c for c, t in chosen.targets(columns).items() if t in allowed}

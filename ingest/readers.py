@@ -4,29 +4,33 @@ CSV (delimiter and encoding detected: UTF-8 with or without BOM, cp1252 / latin-
 charset-normalizer recognizes), a JSON array, or JSONL; any of them gzip-compressed (``.gz``). Rows are
 yielded one by one with their position (CSV: the line the record starts on, the header being line 1; JSONL:
 the line; JSON array: the item's number), so memory stays flat in the file's size.
+
+A file that stops being readable (cut short, corrupt compression, an undecodable byte, a header naming a
+column twice, a JSON array broken off) raises :class:`~schema.errors.FileError` naming the file, the position
+reached and the reason; ``ingest.rows`` parses the text.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import gzip
 import hashlib
 import io
-import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from charset_normalizer import from_bytes
 
-from schema.errors import IngestError
+from ingest.rows import CHUNK, Broken, Cursor, Row, csv_header, csv_rows, json_array_rows, jsonl_rows
+from schema.errors import FileError, IngestError
+
+__all__ = ["CHUNK", "FileFormat", "Row", "columns", "detect", "file_hash", "read"]
 
 SAMPLE_BYTES = 256 * 1024
-CHUNK = 1024 * 1024
 DELIMITERS = ",;\t|"
-csv.field_size_limit(16 * 1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -37,15 +41,6 @@ class FileFormat:
     encoding: str
     compressed: bool
     delimiter: str | None = None
-
-
-@dataclass(frozen=True)
-class Row:
-    """One record as read: its values by source column, and where it is in the file."""
-
-    number: int
-    values: dict[str, Any]
-    error: str | None = None
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -65,21 +60,27 @@ def file_hash(path: Path) -> str:
 
 def _detect_encoding(path: Path) -> str:
     """UTF-8 (``utf-8-sig`` when a BOM is there) if the whole file decodes as UTF-8, else a legacy encoding
-    detected from the first stretch that does not."""
-    with _open_binary(path) as handle:
-        head = handle.read(SAMPLE_BYTES)
-        if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        chunk = head
-        while chunk:
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                return _legacy_encoding(chunk)
-            chunk = handle.read(CHUNK)
+    detected from the first stretch that does not. Reading it all also finds a compressed file cut short
+    before anything is written."""
+    offset = 0
+    try:
+        with _open_binary(path) as handle:
+            head = handle.read(SAMPLE_BYTES)
+            if head.startswith(codecs.BOM_UTF8):
+                return "utf-8-sig"
+            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                return "utf-16"
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            chunk = head
+            while chunk:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    return _legacy_encoding(chunk)
+                offset += len(chunk)
+                chunk = handle.read(CHUNK)
+    except _STREAM_ERRORS as e:
+        raise FileError(str(path), f"after {offset:,} bytes of content", _reason(e)) from e
     return "utf-8"
 
 
@@ -103,11 +104,14 @@ def detect(path: Path) -> FileFormat:
     """Detect the format, encoding and (for CSV) delimiter of a file from its content."""
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
-    with _open_binary(path) as probe:
-        compressed = isinstance(probe, gzip.GzipFile)
-    encoding = _detect_encoding(path)
-    with _open_text(path, encoding) as handle:
-        head = handle.read(64 * 1024)
+    try:
+        with _open_binary(path) as probe:
+            compressed = isinstance(probe, gzip.GzipFile)
+        encoding = _detect_encoding(path)
+        with _open_text(path, encoding) as handle:
+            head = handle.read(64 * 1024)
+    except _STREAM_ERRORS as e:
+        raise FileError(str(path), "start of the file", _reason(e)) from e
     stripped = head.lstrip("\ufeff \t\r\n")
     if not stripped:
         raise IngestError(f"{path}: the file is empty")
@@ -126,9 +130,14 @@ def columns(path: Path, fmt: FileFormat, sample: int = 1000) -> list[str]:
     """The column names of a file: the CSV header, or the keys of its first ``sample`` JSON records (JSON
     records need not all have the same keys)."""
     if fmt.format == "csv":
-        with _open_text(path, fmt.encoding) as handle:
-            header = next(csv.reader(handle, delimiter=fmt.delimiter or ","), [])
-        return [name.lstrip("\ufeff").strip() for name in header]
+        cursor = Cursor()
+        try:
+            with _open_text(path, fmt.encoding) as handle:
+                return csv_header(handle, fmt.delimiter or ",", cursor)
+        except Broken as e:
+            raise FileError(str(path), cursor.position(), e.reason) from None
+        except _STREAM_ERRORS as e:
+            raise FileError(str(path), cursor.position(), _reason(e, fmt)) from e
     seen: dict[str, None] = {}
     for number, row in enumerate(read(path, fmt)):
         if number >= sample:
@@ -139,82 +148,37 @@ def columns(path: Path, fmt: FileFormat, sample: int = 1000) -> list[str]:
 
 def read(path: Path, fmt: FileFormat) -> Iterator[Row]:
     """Stream the rows of a file. A row that cannot be parsed is yielded with ``error`` set (it is rejected,
-    the run goes on); a file that cannot be read at all raises :class:`IngestError`."""
+    the run goes on); a file that cannot be read on raises :class:`FileError` once the rows before the
+    failure are yielded."""
+    cursor = Cursor()
     try:
         with _open_text(path, fmt.encoding) as handle:
             if fmt.format == "csv":
-                yield from _read_csv(handle, fmt.delimiter or ",")
+                yield from csv_rows(handle, fmt.delimiter or ",", cursor)
             elif fmt.format == "jsonl":
-                yield from _read_jsonl(handle)
+                yield from jsonl_rows(handle, cursor)
             else:
-                yield from _read_json_array(handle)
-    except (UnicodeDecodeError, OSError, EOFError, csv.Error) as e:
-        raise IngestError(f"{path}: cannot be read as {fmt.format} ({fmt.encoding}): {e}") from e
+                yield from json_array_rows(handle, cursor)
+    except Broken as e:
+        raise FileError(str(path), cursor.position(), e.reason) from None
+    except _STREAM_ERRORS as e:
+        raise FileError(str(path), f"after {cursor.position()}", _reason(e, fmt)) from e
 
 
-def _read_csv(handle: IO[str], delimiter: str) -> Iterator[Row]:
-    reader = csv.reader(handle, delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
-        return
-    header = [name.lstrip("\ufeff").strip() for name in header]
-    start = reader.line_num + 1
-    for cells in reader:
-        number, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) > len(header):
-            yield Row(number, {}, f"{len(cells)} cells but the header has {len(header)} columns")
-            continue
-        yield Row(number, dict(zip(header, cells, strict=False)))
+def _reason(error: BaseException, fmt: FileFormat | None = None) -> str:
+    """A reading failure in words a data team can act on."""
+    if isinstance(error, EOFError):
+        return "the compressed data ends before its end marker: the file is cut short"
+    if isinstance(error, gzip.BadGzipFile):
+        return f"not a valid gzip file ({error})"
+    if isinstance(error, zlib.error):
+        return f"the compressed data is corrupt ({error})"
+    if isinstance(error, UnicodeDecodeError):
+        encoding = fmt.encoding if fmt else error.encoding
+        return f"bytes {error.object[error.start : error.end]!r} cannot be decoded as {encoding}"
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    return str(error)
 
 
-def _read_jsonl(handle: IO[str]) -> Iterator[Row]:
-    for number, line in enumerate(handle, start=1):
-        text = line.strip()
-        if not text:
-            continue
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as e:
-            yield Row(number, {}, f"not valid JSON: {e.msg}")
-            continue
-        if not isinstance(value, dict):
-            yield Row(number, {}, "a JSONL line must hold one object")
-            continue
-        yield Row(number, value)
-
-
-def _read_json_array(handle: IO[str]) -> Iterator[Row]:
-    """Decode the items of a top-level JSON array one at a time, never the whole document."""
-    decoder = json.JSONDecoder()
-    buffer = handle.read(CHUNK).lstrip("\ufeff \t\r\n")
-    if not buffer.startswith("["):
-        raise IngestError("a JSON file must hold one array of objects")
-    position, number = 1, 0
-
-    def refill() -> bool:
-        nonlocal buffer, position
-        more = handle.read(CHUNK)
-        buffer, position = buffer[position:] + more, 0
-        return bool(more)
-
-    while True:
-        while True:
-            while position < len(buffer) and buffer[position] in " \t\r\n,":
-                position += 1
-            if position < len(buffer) or not refill():
-                break
-        if position >= len(buffer):
-            raise IngestError("the JSON array is not closed")
-        if buffer[position] == "]":
-            return
-        while True:
-            try:
-                value, position = decoder.raw_decode(buffer, position)
-                break
-            except json.JSONDecodeError as e:
-                if not refill():
-                    raise IngestError(f"invalid JSON after item {number}: {e.msg}") from e
-        number += 1
-        yield Row(number, value) if isinstance(value, dict) else Row(number, {}, "an item must be an object")
+_STREAM_ERRORS = (UnicodeDecodeError, OSError, EOFError, zlib.error)

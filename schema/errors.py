@@ -11,6 +11,7 @@ GraphQL) can turn them into what its users expect in one place::
     │   ├── ConstraintViolation  a write broke a uniqueness constraint
     │   └── MigrationError       a schema migration failed or was changed after it was applied
     ├── IngestError              a registry file could not be read at all (bad rows go to the reject report)
+    │   └── FileError            a file stops being readable at a position: names the file, where and why
     ├── MatchingError            embeddings or suggestions could not be computed
     ├── NotFound                 an organization, cluster, ... that does not exist
     ├── AccessDenied             the caller may not do or see this
@@ -55,6 +56,18 @@ class MigrationError(GraphError):
 
 class IngestError(ClusterkgError):
     """A registry file could not be read at all (single bad rows are rejected, not raised)."""
+
+
+class FileError(IngestError):
+    """A registry file cannot be read on from ``position`` (a line, an item, a byte): the file is cut short,
+    its compression or encoding breaks, its header repeats a column. The message names the file, the
+    position and the reason, so a data team can find and mend the spot without a traceback."""
+
+    def __init__(self, file: str, position: str, reason: str) -> None:
+        super().__init__(f"{file}: {position}: {reason}")
+        self.file = file
+        self.position = position
+        self.reason = reason
 
 
 class MatchingError(ClusterkgError):
