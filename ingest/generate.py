@@ -17,7 +17,7 @@ import gzip
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +232,27 @@ def _name(rng: random.Random) -> str:
     return "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 2, 3)))).capitalize()
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """The regions (names, centres, countries, cities) and the clusters, one per region and sector."""
+
+    names: list[str]
+    centres: list[tuple[float, float]]
+    countries: list[str]
+    cities: list[list[str]]
+    clusters: dict[tuple[int, str], str]
+
+
+@dataclass
+class _Offers:
+    """Who offers and who needs what, gathered while organizations are written: planted links join them."""
+
+    offerers: dict[tuple[int, str], list[str]] = field(default_factory=dict)  # (region, capability) -> ids
+    offerers_any: dict[str, list[str]] = field(default_factory=dict)  # capability -> ids
+    needers: list[tuple[str, int, str]] = field(default_factory=list)  # (org, region, needed capability)
+    memberships: int = 0
+
+
 def generate(
     out: Path,
     *,
@@ -244,7 +265,10 @@ def generate(
 ) -> Generated:
     """Write a synthetic region of ``orgs`` organizations and ``collaborations`` links (default 3 per
     organization) into ``out``: clusters.csv, organizations.csv, memberships.csv, collaborations.csv
-    (``.gz`` when ``compress``) and truth/planted.csv."""
+    (``.gz`` when ``compress``) and truth/planted.csv.
+
+    One random stream drives everything, in this order (layout, clusters, organizations, links), so a seed
+    gives the same region byte for byte."""
     if orgs < 2:
         raise ValueError("a region needs at least two organizations")
     links = 3 * orgs if collaborations is None else collaborations
@@ -256,131 +280,153 @@ def generate(
         name: out / f"{name}{suffix}"
         for name in ("clusters", "organizations", "memberships", "collaborations")
     }
-    sectors = list(SECTORS)
-    region_names = [f"{_name(rng)} Region" for _ in range(regions)]
-    centres = [(rng.uniform(45.0, 55.0), rng.uniform(5.0, 25.0)) for _ in range(regions)]
-    countries = [rng.choice(COUNTRIES) for _ in range(regions)]
-    cities = [[_name(rng) for _ in range(8)] for _ in range(regions)]
-
-    cluster_ids = {(r, s): f"CL-{r + 1}-{s}" for r in range(regions) for s in sectors}
+    layout = _layout(rng, regions)
     with _writer(paths["clusters"], compress) as w:
-        w.writerow(["id", "name", "sector", "region", "stage", "managed_by"])
-        stages = ["emergent", "growth", "mature", "transformative"]
-        for (r, s), cid in cluster_ids.items():
-            w.writerow(
-                [
-                    cid,
-                    f"{region_names[r]} {SECTORS[s][0]} Cluster",
-                    s,
-                    region_names[r],
-                    rng.choice(stages),
-                    "",
-                ]
-            )
-
-    # offerers[(region, capability)] -> org ids, filled while writing organizations
-    offerers: dict[tuple[int, str], list[str]] = {}
-    offerers_any: dict[str, list[str]] = {}
-    needers: list[tuple[str, int, str]] = []  # (org, region, needed capability): what links are planted from
-    memberships = 0
+        _write_clusters(w, rng, layout)
     with _writer(paths["organizations"], compress) as w, _writer(paths["memberships"], compress) as m:
-        w.writerow(ORG_COLUMNS)
-        m.writerow(["organization", "cluster", "since"])
-        for n in range(orgs):
-            oid = f"G{n:07d}"
-            region = rng.randrange(regions)
-            sector = rng.choice(sectors)
-            draw, role = rng.random(), ROLE_BY_SECTOR[sector]
-            for other, share in OTHER_ROLES:
-                if draw < share:
-                    role = other
-                    break
-                draw -= share
-            base = _name(rng)
-            if role in RESEARCH_NAMES:
-                name = RESEARCH_NAMES[role].format(f"{base} {rng.choice(cities[region])}")
-            else:
-                name = f"{base} {rng.choice(FIRM_WORDS)} {rng.choice(LEGAL)}".strip()
-            caps = rng.sample(SECTORS[sector][1], k=min(len(SECTORS[sector][1]), rng.choice((2, 3))))
-            wanted_sector = rng.choice(SECTORS[sector][2])
-            needs = rng.sample(SECTORS[wanted_sector][1], k=rng.choice((1, 1, 2)))
-            city = rng.choice(cities[region])
-            lat, lon = centres[region]
-            employees = int(rng.lognormvariate(3.2, 1.3)) + 1
-            description = (
-                f"{name} is a {role.replace('_', ' ')} in {city} working in {SECTORS[sector][0].lower()}. "
-                f"We offer {', '.join(c[1] for c in caps)}."
-            )
-            need_text = f"We are looking for a partner for {' and '.join(c[1] for c in needs)}."
-            visibility = "private" if rng.random() < 0.1 else "public"
-            w.writerow(
-                [
-                    oid,
-                    name,
-                    role,
-                    description,
-                    need_text,
-                    visibility,
-                    f"www.{base.lower()}{n}.example",
-                    countries[region],
-                    region_names[region],
-                    city,
-                    round(lat + rng.uniform(-0.8, 0.8), 5),
-                    round(lon + rng.uniform(-0.8, 0.8), 5),
-                    employees,
-                    rng.randint(1900, 2023),
-                    sector,
-                    ";".join(c[0] for c in caps),
-                    ";".join(c[0] for c in needs),
-                    f"REG-{n:07d}",
-                    f"{countries[region]}U{n:08d}",
-                ]
-            )
-            for cap, _ in caps:
-                offerers.setdefault((region, cap), []).append(oid)
-                offerers_any.setdefault(cap, []).append(oid)
-            for cap, _ in needs:
-                needers.append((oid, region, cap))
-            m.writerow([oid, cluster_ids[(region, sector)], f"{rng.randint(2000, 2023)}-01-01"])
-            memberships += 1
-
-    planted = 0
-    seen: set[tuple[str, str]] = set()
-    ids = [f"G{n:07d}" for n in range(orgs)] if noise > 0 else []
+        offers = _write_organizations(w, m, rng, layout, orgs)
     with (
         _writer(paths["collaborations"], compress) as w,
         (out / "truth" / "planted.csv").open("w", encoding="utf-8", newline="") as truth_handle,
     ):
-        truth = csv.writer(truth_handle)
-        w.writerow(["source", "target", "kind", "since", "weight"])
-        truth.writerow(["source", "target", "capability"])
-        attempts = 0
-        written = 0
-        while written < links and attempts < 20 * links:
-            attempts += 1
-            if noise > 0 and rng.random() < noise:
-                a, b, capability = rng.choice(ids), rng.choice(ids), ""
-            else:
-                a, region, capability = rng.choice(needers)
-                pool = offerers.get((region, capability)) if rng.random() < 0.8 else None
-                b = rng.choice(pool or offerers_any[capability])
-            pair = (min(a, b), max(a, b))
-            if a == b or pair in seen:
-                continue
-            seen.add(pair)
-            kind = "supplier" if capability else rng.choice(["joint_project", "customer", "mentoring"])
-            w.writerow(
-                [a, b, kind, f"{rng.randint(2005, 2024)}-{rng.randint(1, 12):02d}-01", rng.randint(1, 5)]
-            )
-            truth.writerow([a, b, capability])
-            written += 1
-            planted += bool(capability)
+        written, planted = _plant(w, csv.writer(truth_handle), rng, offers, orgs, links, noise)
     return Generated(
         out=out,
         organizations=orgs,
         collaborations=written,
         planted=planted,
-        memberships=memberships,
-        clusters=len(cluster_ids),
+        memberships=offers.memberships,
+        clusters=len(layout.clusters),
         files=[paths[k] for k in ("clusters", "organizations", "memberships", "collaborations")],
     )
+
+
+def _layout(rng: random.Random, regions: int) -> _Layout:
+    names = [f"{_name(rng)} Region" for _ in range(regions)]
+    centres = [(rng.uniform(45.0, 55.0), rng.uniform(5.0, 25.0)) for _ in range(regions)]
+    countries = [rng.choice(COUNTRIES) for _ in range(regions)]
+    cities = [[_name(rng) for _ in range(8)] for _ in range(regions)]
+    clusters = {(r, s): f"CL-{r + 1}-{s}" for r in range(regions) for s in SECTORS}
+    return _Layout(names, centres, countries, cities, clusters)
+
+
+def _write_clusters(w: Any, rng: random.Random, layout: _Layout) -> None:
+    w.writerow(["id", "name", "sector", "region", "stage", "managed_by"])
+    stages = ["emergent", "growth", "mature", "transformative"]
+    for (r, s), cid in layout.clusters.items():
+        name = f"{layout.names[r]} {SECTORS[s][0]} Cluster"
+        w.writerow([cid, name, s, layout.names[r], rng.choice(stages), ""])
+
+
+def _role(rng: random.Random, sector: str) -> str:
+    draw, role = rng.random(), ROLE_BY_SECTOR[sector]
+    for other, share in OTHER_ROLES:
+        if draw < share:
+            return other
+        draw -= share
+    return role
+
+
+def _write_organizations(w: Any, m: Any, rng: random.Random, layout: _Layout, orgs: int) -> _Offers:
+    """Write ``orgs`` organizations and one membership each; return who offers and needs what."""
+    offers = _Offers()
+    sectors = list(SECTORS)
+    w.writerow(ORG_COLUMNS)
+    m.writerow(["organization", "cluster", "since"])
+    for n in range(orgs):
+        oid = f"G{n:07d}"
+        region = rng.randrange(len(layout.names))
+        sector = rng.choice(sectors)
+        row, caps, needs = _organization(rng, n, oid, region, sector, layout)
+        w.writerow(row)
+        for cap, _ in caps:
+            offers.offerers.setdefault((region, cap), []).append(oid)
+            offers.offerers_any.setdefault(cap, []).append(oid)
+        for cap, _ in needs:
+            offers.needers.append((oid, region, cap))
+        m.writerow([oid, layout.clusters[(region, sector)], f"{rng.randint(2000, 2023)}-01-01"])
+        offers.memberships += 1
+    return offers
+
+
+Capabilities = list[tuple[str, str]]
+
+
+def _organization(
+    rng: random.Random, n: int, oid: str, region: int, sector: str, layout: _Layout
+) -> tuple[list[Any], Capabilities, Capabilities]:
+    """One organization's row (in :data:`ORG_COLUMNS` order), what it offers and what it needs."""
+    role = _role(rng, sector)
+    cities = layout.cities[region]
+    base = _name(rng)
+    if role in RESEARCH_NAMES:
+        name = RESEARCH_NAMES[role].format(f"{base} {rng.choice(cities)}")
+    else:
+        name = f"{base} {rng.choice(FIRM_WORDS)} {rng.choice(LEGAL)}".strip()
+    caps = rng.sample(SECTORS[sector][1], k=min(len(SECTORS[sector][1]), rng.choice((2, 3))))
+    wanted_sector = rng.choice(SECTORS[sector][2])
+    needs = rng.sample(SECTORS[wanted_sector][1], k=rng.choice((1, 1, 2)))
+    city = rng.choice(cities)
+    lat, lon = layout.centres[region]
+    employees = int(rng.lognormvariate(3.2, 1.3)) + 1
+    description = (
+        f"{name} is a {role.replace('_', ' ')} in {city} working in {SECTORS[sector][0].lower()}. "
+        f"We offer {', '.join(c[1] for c in caps)}."
+    )
+    need_text = f"We are looking for a partner for {' and '.join(c[1] for c in needs)}."
+    visibility = "private" if rng.random() < 0.1 else "public"
+    country = layout.countries[region]
+    row = [
+        oid,
+        name,
+        role,
+        description,
+        need_text,
+        visibility,
+        f"www.{base.lower()}{n}.example",
+        country,
+        layout.names[region],
+        city,
+        round(lat + rng.uniform(-0.8, 0.8), 5),
+        round(lon + rng.uniform(-0.8, 0.8), 5),
+        employees,
+        rng.randint(1900, 2023),
+        sector,
+        ";".join(c[0] for c in caps),
+        ";".join(c[0] for c in needs),
+        f"REG-{n:07d}",
+        f"{country}U{n:08d}",
+    ]
+    return row, caps, needs
+
+
+def _plant(
+    w: Any, truth: Any, rng: random.Random, offers: _Offers, orgs: int, links: int, noise: float
+) -> tuple[int, int]:
+    """Write ``links`` collaborations, each planted from a need and an offer of its capability (preferring
+    the same region) or, a ``noise`` share, between two random organizations; return (written, planted)."""
+    planted = 0
+    seen: set[tuple[str, str]] = set()
+    ids = [f"G{n:07d}" for n in range(orgs)] if noise > 0 else []
+    w.writerow(["source", "target", "kind", "since", "weight"])
+    truth.writerow(["source", "target", "capability"])
+    attempts = 0
+    written = 0
+    while written < links and attempts < 20 * links:
+        attempts += 1
+        if noise > 0 and rng.random() < noise:
+            a, b, capability = rng.choice(ids), rng.choice(ids), ""
+        else:
+            a, region, capability = rng.choice(offers.needers)
+            pool = offers.offerers.get((region, capability)) if rng.random() < 0.8 else None
+            b = rng.choice(pool or offers.offerers_any[capability])
+        pair = (min(a, b), max(a, b))
+        if a == b or pair in seen:
+            continue
+        seen.add(pair)
+        kind = "supplier" if capability else rng.choice(["joint_project", "customer", "mentoring"])
+        w.writerow([a, b, kind, f"{rng.randint(2005, 2024)}-{rng.randint(1, 12):02d}-01", rng.randint(1, 5)])
+        truth.writerow([a, b, capability])
+        written += 1
+        planted += bool(capability)
+    return written, planted

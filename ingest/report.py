@@ -16,6 +16,9 @@ from typing import IO, Any
 
 from schema.models import RecordKind
 
+MAX_REPORTED = 10_000
+"""Rejects, merges and ambiguities kept in the in-memory summary; the reject file gets every reject."""
+
 
 class Outcome(StrEnum):
     ADDED = "added"
@@ -161,3 +164,37 @@ class RejectWriter:
 
     def close(self) -> None:
         self._handle.close()
+
+
+class Tally:
+    """Where a run notes what happened beside the counts: merges, ambiguities and rejects go into the summary
+    (each list capped at :data:`MAX_REPORTED`, so a bad registry of millions of rows cannot fill the
+    memory), and every reject into the reject file when the run has one."""
+
+    def __init__(self, summary: Summary, reject_file: RejectWriter | None) -> None:
+        self.summary = summary
+        self.reject_file = reject_file
+
+    @staticmethod
+    def _keep(items: list[Any], item: Any) -> None:
+        if len(items) < MAX_REPORTED:
+            items.append(item)
+
+    def merge(self, merge: Merge) -> None:
+        self._keep(self.summary.merges, merge)
+
+    def ambiguity(self, ambiguity: Ambiguity) -> None:
+        self._keep(self.summary.ambiguities, ambiguity)
+
+    def reject(self, file: FileSummary, number: int, problems: list[tuple[str, str]]) -> None:
+        """Row ``number`` of ``file`` is rejected, for each ``(field, reason)`` of ``problems``."""
+        file.count(Outcome.REJECTED)
+        for field_name, reason in problems:
+            reject = Reject(file.file, number, field_name, reason)
+            self._keep(self.summary.rejects, reject)
+            if self.reject_file:
+                self.reject_file.write(reject)
+
+    def close(self) -> None:
+        if self.reject_file:
+            self.reject_file.close()

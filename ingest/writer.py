@@ -26,6 +26,7 @@ from schema.models import (
     OrganizationRecord,
     ParticipationRecord,
     ProjectRecord,
+    RecordKind,
 )
 
 FILE_HASH_DIGITS = 16
@@ -284,3 +285,19 @@ class Writer:
 
     def participations(self, rows: list[dict[str, Any]]) -> None:
         self._links(q.UPSERT_PARTICIPATIONS, q.CREATE_PARTICIPATIONS, rows)
+
+    def write(self, kind: RecordKind, rows: list[dict[str, Any]], records: list[Any]) -> None:
+        """Write a batch of rows of ``kind``; ``records`` are the organization records behind organization
+        rows (their regions and capabilities are written first)."""
+        if kind is RecordKind.ORGANIZATIONS:
+            self.organizations(rows, records)
+        elif kind is RecordKind.CLUSTERS:
+            self.clusters(rows)
+        elif kind is RecordKind.MEMBERSHIPS:
+            self.memberships(rows)
+        elif kind is RecordKind.COLLABORATIONS:
+            self.collaborations(rows)
+        elif kind is RecordKind.PROJECTS:
+            self.projects(rows)
+        else:
+            self.participations(rows)

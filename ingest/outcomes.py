@@ -1,0 +1,262 @@
+"""Resolving a row: which node it belongs to, what it changes (added, updated, unchanged, merged), and the row
+it writes.
+
+Everything here is decided from what the run knows (``ingest.known``: the graph as read once at the start,
+kept up to date as rows go by), never by asking the graph again, so a row costs no round trip. A key seen
+twice in one run is folded into its first row ("merged", not written), so duplicates in a registry cannot
+flip a node back and forth between loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Mapping as Values
+from typing import Any
+
+from ingest import writer
+from ingest.known import Known, change, content_hash, link_key
+from ingest.report import Ambiguity, FileSummary, Merge, Outcome, Tally
+from ingest.resolve import Keys, hash_entry
+from schema.graph_model import Label, RelType
+from schema.models import (
+    ClusterRecord,
+    CollaborationRecord,
+    MembershipRecord,
+    OrganizationRecord,
+    ParticipationRecord,
+    ProjectRecord,
+    RecordKind,
+)
+
+Row = dict[str, Any]
+Classified = tuple[Outcome, Row | None]
+"""A row's outcome and the row to write (None when it writes nothing)."""
+
+_SKIPPED = frozenset({Outcome.UNCHANGED, Outcome.MERGED})  # outcomes of rows that write nothing
+
+
+class RowRejected(Exception):
+    """A row refers to something that exists nowhere; carries the field and reason."""
+
+    def __init__(self, field_name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field_name
+        self.reason = reason
+
+
+def _text(values: Values[str, Any], name: str) -> str:
+    value = values.get(name)
+    return "" if value is None else str(value).strip()
+
+
+def _nowhere(field_name: str, what: str, record_id: str) -> RowRejected:
+    return RowRejected(field_name, f"{what} {record_id!r} exists nowhere (not in the graph, not loaded)")
+
+
+class Outcomes:
+    """The outcome of each row of one run, and the rows to write."""
+
+    def __init__(self, known: Known, tally: Tally) -> None:
+        self.state = known
+        self.tally = tally
+        self.managers: dict[str, str] = {}  # cluster id -> managed_by, linked once the organizations are in
+        self.seen: set[str] = set()  # run keys already written in this run
+        self._handlers: dict[RecordKind, Callable[[Any, FileSummary, int, str], Classified]] = {
+            RecordKind.CLUSTERS: self._cluster,
+            RecordKind.ORGANIZATIONS: self._organization,
+            RecordKind.MEMBERSHIPS: self._membership,
+            RecordKind.COLLABORATIONS: self._collaboration,
+            RecordKind.PROJECTS: self._project,
+            RecordKind.PARTICIPATIONS: self._participation,
+        }
+
+    def classify(
+        self, kind: RecordKind, record: Any, file: FileSummary, number: int, row_hash: str
+    ) -> Classified:
+        """The outcome of validated ``record`` (row ``number`` of ``file``; ``row_hash`` its
+        :func:`~ingest.known.row_digest`) and its row to write; raises :class:`RowRejected`."""
+        return self._handlers[kind](record, file, number, row_hash)
+
+    def _first(self, key: str) -> bool:
+        """Whether ``key`` turns up for the first time in this run."""
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+    # --- organizations -------------------------------------------------------------------------------------
+
+    def _organization(
+        self, record: OrganizationRecord, file: FileSummary, number: int, row_hash: str
+    ) -> Classified:
+        clusters = self.state.nodes(Label.CLUSTER)
+        for cluster in record.clusters:
+            if cluster not in clusters:
+                raise _nowhere("clusters", "cluster", cluster)
+        orgs = self.state.orgs
+        if not self._first(f"O\x1f{record.id}"):
+            node = orgs.node_of(record.id) or record.id
+            self.tally.merge(Merge(file.file, number, record.id, node, "same id"))
+            return Outcome.MERGED, None
+        known_before = orgs.node_of(record.id) is not None
+        keys = Keys.of(record)
+        resolution = orgs.resolve(record, keys)
+        prefix, entry = hash_entry(record.id, row_hash)
+        if resolution.ambiguous:
+            rule = resolution.ambiguous_rule or ""
+            self.tally.ambiguity(Ambiguity(file.file, number, record.id, rule, resolution.ambiguous))
+        if entry in orgs.hashes:
+            return Outcome.UNCHANGED, None
+        if known_before:
+            outcome = Outcome.UPDATED
+        elif resolution.primary:
+            outcome = Outcome.ADDED
+        else:
+            outcome = Outcome.MERGED
+            self.tally.merge(Merge(file.file, number, record.id, resolution.node, resolution.rule or ""))
+        fresh = outcome is Outcome.ADDED and resolution.node not in orgs.alias
+        orgs.remember(record, keys, resolution.node, entry)
+        row = writer.organization_row(record, keys, resolution.node, resolution.primary, fresh, prefix, entry)
+        return outcome, row
+
+    def _organization_of(self, record_id: str, field_name: str) -> str:
+        node = self.state.orgs.node_of(record_id)
+        if node is None:
+            raise _nowhere(field_name, "organization", record_id)
+        return node
+
+    # --- clusters and projects -----------------------------------------------------------------------------
+
+    def _cluster(self, record: ClusterRecord, file: FileSummary, number: int, row_hash: str) -> Classified:
+        outcome = self._change(self.state.nodes(Label.CLUSTER), f"C\x1f{record.id}", record.id, row_hash)
+        if record.managed_by:
+            self.managers[record.id] = record.managed_by
+        return outcome, None if outcome in _SKIPPED else writer.cluster_row(record, row_hash)
+
+    def _project(self, record: ProjectRecord, file: FileSummary, number: int, row_hash: str) -> Classified:
+        outcome = self._change(self.state.nodes(Label.PROJECT), f"P\x1f{record.id}", record.id, row_hash)
+        return outcome, None if outcome in _SKIPPED else writer.project_row(record, row_hash)
+
+    # --- links ---------------------------------------------------------------------------------------------
+
+    def _membership(
+        self, record: MembershipRecord, file: FileSummary, number: int, row_hash: str
+    ) -> Classified:
+        node, digest, fresh, outcome = self._organization_link(
+            record.organization, Label.CLUSTER, record.cluster, "cluster", RelType.MEMBER_OF, "M", row_hash
+        )
+        return outcome, None if outcome in _SKIPPED else writer.membership_row(record, node, digest, fresh)
+
+    def _collaboration(
+        self, record: CollaborationRecord, file: FileSummary, number: int, row_hash: str
+    ) -> Classified:
+        a = self._organization_of(record.source, "source")
+        b = self._organization_of(record.target, "target")
+        if a == b:
+            raise RowRejected(
+                "target", f"{record.source!r} and {record.target!r} are the same organization ({a})"
+            )
+        low, high = sorted((a, b))
+        digest = content_hash(row_hash, low, high)
+        key = link_key(low, high, record.kind.value)
+        known = self.state.links(RelType.COLLABORATES_WITH)
+        fresh = key not in known
+        outcome = self._change(known, f"W\x1f{key}", key, digest)
+        return outcome, None if outcome in _SKIPPED else writer.collaboration_row(record, a, b, digest, fresh)
+
+    def _participation(
+        self, record: ParticipationRecord, file: FileSummary, number: int, row_hash: str
+    ) -> Classified:
+        node, digest, fresh, outcome = self._organization_link(
+            record.organization,
+            Label.PROJECT,
+            record.project,
+            "project",
+            RelType.PARTICIPATES_IN,
+            "I",
+            row_hash,
+        )
+        return outcome, None if outcome in _SKIPPED else writer.participation_row(record, node, digest, fresh)
+
+    def _organization_link(
+        self,
+        organization: str,
+        target_label: Label,
+        target: str,
+        target_field: str,
+        rel: RelType,
+        tag: str,
+        row_hash: str,
+    ) -> tuple[str, str, bool, Outcome]:
+        """Resolve both ends of an organization -> cluster/project link and classify the change:
+        ``(organization node id, content hash, whether the link is new, outcome)``."""
+        node = self._organization_of(organization, "organization")
+        if target not in self.state.nodes(target_label):
+            raise _nowhere(target_field, target_label.value.lower(), target)
+        digest = content_hash(row_hash, node)
+        key = link_key(node, target)
+        known = self.state.links(rel)
+        fresh = key not in known
+        return node, digest, fresh, self._change(known, f"{tag}\x1f{key}", key, digest)
+
+    def _change(self, known: dict[str, str | None], run_key: str, key: str, digest: str) -> Outcome:
+        """The outcome of a cluster, project or link row; a repeat of a key within the run is merged."""
+        if not self._first(run_key):
+            return Outcome.MERGED
+        return change(known, key, digest)
+
+    # --- rows known unchanged before validation ------------------------------------------------------------
+
+    def unchanged(self, kind: RecordKind, values: Values[str, Any], row_hash: str) -> bool:
+        """Whether a row is known unchanged from its values alone (same key, same content hash as stored;
+        ``row_hash`` is its :func:`~ingest.known.row_digest`), so it needs no validation: this is what makes
+        a second load of the same files cheap."""
+        if kind is RecordKind.ORGANIZATIONS:
+            record_id = _text(values, "id")
+            entry = hash_entry(record_id, row_hash)[1]
+            return bool(record_id) and entry in self.state.orgs.hashes and self._first(f"O\x1f{record_id}")
+        if kind in (RecordKind.CLUSTERS, RecordKind.PROJECTS):
+            node_id = _text(values, "id")
+            if kind is RecordKind.CLUSTERS and _text(values, "managed_by"):
+                self.managers[node_id] = _text(values, "managed_by")
+            label, tag = (Label.CLUSTER, "C") if kind is RecordKind.CLUSTERS else (Label.PROJECT, "P")
+            same = self.state.nodes(label).get(node_id) == row_hash
+            return same and self._first(f"{tag}\x1f{node_id}")
+        orgs = self.state.orgs
+        if kind is RecordKind.COLLABORATIONS:
+            a, b = orgs.node_of(_text(values, "source")), orgs.node_of(_text(values, "target"))
+            if a is None or b is None:
+                return False
+            low, high = sorted((a, b))
+            key = link_key(low, high, _text(values, "kind").lower() or "joint_project")
+            return self._same_link(RelType.COLLABORATES_WITH, "W", key, row_hash, low, high)
+        node = orgs.node_of(_text(values, "organization"))
+        if node is None:
+            return False
+        if kind is RecordKind.MEMBERSHIPS:
+            key = link_key(node, _text(values, "cluster"))
+            return self._same_link(RelType.MEMBER_OF, "M", key, row_hash, node)
+        key = link_key(node, _text(values, "project"))
+        return self._same_link(RelType.PARTICIPATES_IN, "I", key, row_hash, node)
+
+    def _same_link(self, rel: RelType, tag: str, key: str, row_hash: str, *ends: str) -> bool:
+        """Whether the graph holds link ``key`` with this row's content hash (hashed only for a known key:
+        in a first load no link is known), the first time the run sees ``key``."""
+        stored = self.state.links(rel).get(key)
+        return (
+            stored is not None and stored == content_hash(row_hash, *ends) and self._first(f"{tag}\x1f{key}")
+        )
+
+    # --- after the files -----------------------------------------------------------------------------------
+
+    def manager_rows(self) -> list[Row]:
+        """``managed_by`` of the clusters seen in this run, resolved now that the organizations are loaded;
+        a manager that exists nowhere is reported in the summary."""
+        rows = []
+        for cluster, manager in self.managers.items():
+            node = self.state.orgs.node_of(manager)
+            if node is None:
+                self.tally.summary.unresolved_managers.append(f"{cluster}: {manager}")
+            else:
+                rows.append({"cluster": cluster, "organization": node})
+        return rows

@@ -1,0 +1,138 @@
+"""Reading one planned file into the graph: read -> map -> skip rows known unchanged -> validate -> resolve
+-> batch -> write, one row at a time, so a file is never held whole.
+
+Rows are written in batches of ``batch_size`` on the writer's background threads while the next rows are
+read; a file's time ends when its writes are committed, not when its last rows are queued.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from ingest import readers, writer
+from ingest.known import row_digest
+from ingest.outcomes import Outcomes, RowRejected
+from ingest.plan import PlannedFile
+from ingest.report import FileSummary, Outcome, Tally
+from schema.models import RecordKind
+
+log = logging.getLogger(__name__)
+
+
+class Progress(Protocol):
+    """What a run tells a progress display (the CLI's rich bar); rows are input rows of the current file."""
+
+    def start_file(self, file: str, kind: RecordKind) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
+
+
+def validation_problems(error: ValidationError) -> list[tuple[str, str]]:
+    """``(field, reason)`` of each of pydantic's errors, in words a data team can act on."""
+    out = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(row)"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "required field is missing or empty"
+        elif item["type"] == "extra_forbidden":
+            message = "not a field of this kind"
+        out.append((where, message))
+    return out
+
+
+def _summary(planned: PlannedFile) -> FileSummary:
+    return FileSummary(
+        file=str(planned.path),
+        kind=planned.kind,
+        source=planned.source,
+        format=planned.fmt.format + (".gz" if planned.fmt.compressed else ""),
+        encoding=planned.fmt.encoding,
+        ignored_columns=planned.ignored,
+        mapping=planned.mapping.origin,
+    )
+
+
+class _Batch:
+    """The rows waiting to be written, and the input rows read since the progress display last heard."""
+
+    def __init__(self, kind: RecordKind, out: writer.Writer, progress: Progress | None) -> None:
+        self.kind, self.out, self.progress = kind, out, progress
+        self.rows: list[dict[str, Any]] = []
+        self.records: list[Any] = []
+        self.pending = 0
+
+    def flush(self) -> None:
+        if self.rows:
+            self.out.write(self.kind, self.rows, self.records)
+        if self.progress and self.pending:
+            self.progress.advance(self.pending)
+        self.rows, self.records, self.pending = [], [], 0
+
+
+def load_file(
+    planned: PlannedFile,
+    outcomes: Outcomes,
+    tally: Tally,
+    out: writer.Writer,
+    *,
+    batch_size: int,
+    progress: Progress | None = None,
+) -> FileSummary:
+    """Load one file; every row ends in exactly one outcome of the returned summary."""
+    kind = planned.kind
+    file = _summary(planned)
+    tally.summary.files.append(file)
+    model = kind.model
+    started = time.perf_counter()
+    batch = _Batch(kind, out, progress)
+    if progress:
+        progress.start_file(file.file, kind)
+    for row in readers.read(planned.path, planned.fmt):
+        batch.pending += 1
+        if row.error:
+            tally.reject(file, row.number, [("(row)", row.error)])
+            continue
+        values, templated = planned.mapping.apply(row.values, planned.allowed)
+        digest = row_digest(values)
+        if outcomes.unchanged(kind, values, digest):
+            file.count(Outcome.UNCHANGED)
+            if templated:
+                file.templated.update(templated)
+            if batch.pending >= batch_size:
+                batch.flush()
+            continue
+        try:
+            record = model.model_validate(values)
+            outcome, prepared = outcomes.classify(kind, record, file, row.number, digest)
+        except ValidationError as e:
+            tally.reject(file, row.number, validation_problems(e))
+            continue
+        except RowRejected as e:
+            tally.reject(file, row.number, [(e.field, e.reason)])
+            continue
+        file.count(outcome)
+        if templated:
+            file.templated.update(templated)
+        if prepared is not None:
+            batch.rows.append(prepared)
+            batch.records.append(record)
+            if len(batch.rows) >= batch_size:
+                batch.flush()
+        elif batch.pending >= batch_size:
+            batch.flush()
+    batch.flush()
+    out.drain()  # the file's time includes writing its last batches, not only queueing them
+    file.seconds = time.perf_counter() - started
+    log.info(
+        "%s (%s): %d rows: %s",
+        file.file,
+        kind.value,
+        file.rows,
+        ", ".join(f"{n} {o.value}" for o, n in file.outcomes.items() if n),
+    )
+    return file
