@@ -15,6 +15,7 @@ from api.cli.common import err_console
 from api.cli.evaluate import evaluate as evaluate_command
 from api.cli.ingest import generate as generate_command
 from api.cli.ingest import ingest as ingest_command
+from api.cli.insights import insights as insights_command
 from api.cli.matching import register as register_matching
 from api.cli.serve import serve
 from schema.errors import ClusterkgError
@@ -45,6 +46,7 @@ app.command("ingest")(ingest_command)
 app.command("generate")(generate_command)
 app.command("eval")(evaluate_command)
 register_matching(app)
+app.command("insights")(insights_command)
 app.add_typer(keys.app, name="keys")
 app.command()(serve)
 

@@ -1,12 +1,13 @@
-"""The root ``Query``: organizations, clusters, search and partner suggestions.
-
-Cluster insights (gaps, periphery, brokers) will get fields of their own on ``Cluster`` and here.
-"""
+"""The root ``Query``: organizations, clusters, search, partner suggestions and cluster insights."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import strawberry
 
+from api.graphql import insights
+from api.graphql.insight_types import ClusterInsights, RegionInsights
 from api.graphql.limits import check_page_size
 from api.graphql.pages import embed, organization_page, text_argument, to_filter
 from api.graphql.suggestions import partner_suggestions
@@ -107,3 +108,26 @@ class Query:
         max_km: float | None = None,
     ) -> list[PartnerSuggestion]:
         return await partner_suggestions(info, organization_id, need, filter, limit, max_km)
+
+    @strawberry.field(
+        description="A cluster's network analysis: composition, density, components, brokers, isolates and "
+        "periphery, openness, capability gaps with outside suppliers, computed stage and trend; as of `asOf` "
+        "(memberships and links dated after it hidden). Private needs count only for the cluster's managers."
+    )
+    async def cluster_insights(
+        self,
+        info: Ctx,
+        cluster_id: strawberry.ID,
+        as_of: dt.date | None = None,
+        suppliers: int = 3,
+    ) -> ClusterInsights:
+        return await insights.cluster(info, cluster_id, as_of, suppliers)
+
+    @strawberry.field(
+        description="The insights of every cluster of a region (its `region` name, any case; every cluster "
+        "without one), without suppliers or the network."
+    )
+    async def region_insights(
+        self, info: Ctx, region: str | None = None, as_of: dt.date | None = None
+    ) -> RegionInsights:
+        return await insights.region(info, region, as_of)

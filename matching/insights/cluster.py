@@ -45,6 +45,7 @@ def cluster_insights(
     *,
     as_of: dt.date | None = None,
     read_private_needs: bool = False,
+    manager: str | None = None,
     suppliers: int = 3,
     settings: Settings | None = None,
     today: dt.date | None = None,
@@ -52,9 +53,10 @@ def cluster_insights(
     """The insights of cluster ``cluster_id`` as of ``as_of`` (None: the graph now).
 
     ``read_private_needs``: count members' private needs in the gaps (only for callers who may read them:
-    the cluster's managers). ``suppliers``: outside suppliers suggested per gap (0: none, no model needed).
+    the cluster's managers); ``manager``: the organization of a cluster_manager caller, whose private needs
+    count when it manages this cluster. ``suppliers``: outside suppliers suggested per gap (0: none, no model needed).
     ``today`` dates "now" for the stage's window and the trend when ``as_of`` is None."""
-    data = read_cluster(graph, cluster_id, read_private_needs=read_private_needs)
+    data = read_cluster(graph, cluster_id, read_private_needs=read_private_needs, manager=manager)
     return analyse(data, graph, as_of=as_of, suppliers=suppliers, settings=settings, today=today)
 
 

@@ -75,11 +75,16 @@ def parse_date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text[:10]) if text else None
 
 
-def read_cluster(graph: Graph, cluster_id: str, *, read_private_needs: bool) -> ClusterData:
-    """Read one cluster; its private needs only when ``read_private_needs`` (the caller may read them)."""
+def read_cluster(
+    graph: Graph, cluster_id: str, *, read_private_needs: bool, manager: str | None = None
+) -> ClusterData:
+    """Read one cluster; its members' private needs only when ``read_private_needs`` or when ``manager`` (the
+    organization of a cluster_manager caller) manages this cluster: the only callers who may read them."""
     rows = graph.run(queries.CLUSTER, cluster=cluster_id)
     if not rows:
         raise NotFound(f"no cluster with id {cluster_id!r}")
+    cluster = rows[0]["cluster"]
+    read_private_needs = read_private_needs or (manager is not None and manager in cluster["managers"])
     members = {
         row[0]: Member(row[0], row[1] or row[0], row[2] or "", row[3], row[4], parse_date(row[5]))
         for row in graph.value(queries.MEMBERS, cluster=cluster_id)
@@ -92,7 +97,7 @@ def read_cluster(graph: Graph, cluster_id: str, *, read_private_needs: bool) -> 
         (row[0], row[1], row[2], row[3] or row[2])
         for row in graph.value(queries.CAPABILITIES, cluster=cluster_id, private=read_private_needs)
     ]
-    return ClusterData(rows[0]["cluster"], members, links, capabilities, read_private_needs)
+    return ClusterData(cluster, members, links, capabilities, read_private_needs)
 
 
 def _exists(since: dt.date | None, founded: int | None, date: dt.date | None) -> bool:

@@ -4,7 +4,6 @@ without the suggested suppliers (each would cost a suggestion per gap) and witho
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,15 +60,15 @@ def region_insights(
     region: str | None = None,
     *,
     as_of: dt.date | None = None,
-    private_needs_of: Collection[str] = (),
+    manager: str | None = None,
     today: dt.date | None = None,
 ) -> RegionInsights:
     """The insights of every cluster whose ``region`` is ``region`` (any case; every cluster when None).
-    ``private_needs_of``: the clusters whose members' private needs the caller may read."""
+    ``manager``: the organization of a cluster_manager caller; private needs count in the clusters it manages."""
     ids = [row["id"] for row in graph.run(queries.CLUSTERS_IN_REGION, region=region)]
     clusters = []
     for cluster_id in ids:
-        data = read_cluster(graph, cluster_id, read_private_needs=cluster_id in private_needs_of)
+        data = read_cluster(graph, cluster_id, read_private_needs=False, manager=manager)
         insights = analyse(data, graph, as_of=as_of, suppliers=0, settings=None, today=today, draw=False)
         clusters.append(insights)
     return RegionInsights(region=region, as_of=iso(as_of), clusters=clusters)

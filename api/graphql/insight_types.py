@@ -1,0 +1,321 @@
+"""The GraphQL types of cluster insights: the figures of ``matching.insights`` (``result.py``), one type per
+dataclass, with maps turned into lists of ``{key, count}``. Definitions of every figure: ``docs/insights.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from api.graphql.types import ClusterStageEnum
+from matching.insights import ClusterInsights as Result
+from matching.insights import RegionInsights as RegionResult
+from matching.insights import result as r
+from schema.graph_model import ClusterStage
+
+
+def _stage(value: str | None) -> Any:
+    return ClusterStage(value) if value else None
+
+
+@strawberry.type(description="A member or an outside organization.")
+class InsightActor:
+    id: strawberry.ID
+    name: str
+    role: str
+
+    @classmethod
+    def of(cls, a: r.Actor) -> InsightActor:
+        return cls(id=strawberry.ID(a.id), name=a.name, role=a.role)
+
+
+@strawberry.type(description="A member with its degree and normalized betweenness.")
+class RankedMember(InsightActor):
+    degree: int
+    betweenness: float
+
+    @classmethod
+    def of_ranked(cls, a: r.Ranked) -> RankedMember:
+        return cls(
+            id=strawberry.ID(a.id), name=a.name, role=a.role, degree=a.degree, betweenness=a.betweenness
+        )
+
+
+@strawberry.type(description="Gould–Fernandez brokerage: open two-paths through a member, by role.")
+class BrokerageCounts:
+    coordinator: int
+    itinerant: int
+    gatekeeper: int
+    liaison: int
+
+
+@strawberry.type(description="A member ranked by betweenness, with its brokerage roles.")
+class InsightBroker(RankedMember):
+    knowledge_broker: bool
+    community: int | None
+    brokerage: BrokerageCounts = strawberry.field(description="Across Leiden communities.")
+    brokerage_by_role: BrokerageCounts = strawberry.field(description="Across the members' roles.")
+    dominant_role: str | None
+
+    @classmethod
+    def of_broker(cls, a: r.Broker) -> InsightBroker:
+        return cls(
+            id=strawberry.ID(a.id),
+            name=a.name,
+            role=a.role,
+            degree=a.degree,
+            betweenness=a.betweenness,
+            knowledge_broker=a.knowledge_broker,
+            community=a.community,
+            brokerage=BrokerageCounts(**a.brokerage),
+            brokerage_by_role=BrokerageCounts(**a.brokerage_by_role),
+            dominant_role=a.dominant_role,
+        )
+
+
+@strawberry.type(description="A Leiden community of the member network.")
+class InsightCommunity:
+    number: int
+    size: int
+    members: list[InsightActor] = strawberry.field(description="At most ten, most connected first.")
+
+
+@strawberry.type(description="An organization outside the cluster that members collaborate with.")
+class OutsidePartner(InsightActor):
+    members: int = strawberry.field(description="How many members it collaborates with.")
+    weight: float
+    clusters: list[str]
+
+
+@strawberry.type(description="An outside organization suggested for a gap, with the matcher's reasons.")
+class GapSupplier(InsightActor):
+    score: float
+    offers_capability: bool
+    reasons: list[str]
+
+
+@strawberry.type(description="A capability some member needs and no member offers.")
+class CapabilityGap:
+    capability: str
+    capability_id: strawberry.ID
+    needed_by: list[InsightActor]
+    offered_outside: int = strawberry.field(description="Organizations outside that offer it in the graph.")
+    suppliers: list[GapSupplier]
+
+
+@strawberry.type(description="A capability offered by several members.")
+class CapabilityConcentration:
+    capability: str
+    offered_by: int
+    share: float
+
+
+@strawberry.type(description="A count by key (a role, a size class, a year).")
+class CountByKey:
+    key: str
+    count: int
+
+
+def counts(values: dict[str, int]) -> list[CountByKey]:
+    return [CountByKey(key=k, count=v) for k, v in values.items()]
+
+
+@strawberry.type(description="Who the members are.")
+class ClusterComposition:
+    by_role: list[CountByKey]
+    by_size_class: list[CountByKey]
+    smb_share: float | None
+    anchors: list[InsightActor] = strawberry.field(description="Universities and research institutes.")
+    knowledge_brokers: list[InsightActor]
+    joined_per_year: list[CountByKey]
+
+
+@strawberry.type(description="The stage computed from the graph, the rule that fired, the declared stage.")
+class ComputedStage:
+    computed: ClusterStageEnum  # type: ignore[valid-type]
+    declared: ClusterStageEnum | None  # type: ignore[valid-type]
+    rule: str
+    differs: bool
+
+
+@strawberry.type(description="The headline figures of one date.")
+class InsightFigures:
+    date: str | None
+    members: int
+    links: int
+    density: float
+    average_degree: float
+    components: int
+    isolates: int
+    external_share: float
+    stage: ClusterStageEnum  # type: ignore[valid-type]
+
+    @classmethod
+    def of(cls, f: r.Figures) -> InsightFigures:
+        return cls(**{**vars(f), "stage": ClusterStage(f.stage)})
+
+
+@strawberry.type(description="The same figures at an earlier date and now.")
+class InsightTrend:
+    since: str | None = strawberry.field(description="The earlier date.")
+    then: InsightFigures
+    now: InsightFigures
+
+
+@strawberry.type(description="A node of the member network; `outside` nodes are the top outside partners.")
+class NetworkNode(InsightActor):
+    community: int | None
+    broker: bool
+    isolate: bool
+    peripheral: bool
+    outside: bool
+    degree: int
+    betweenness: float
+
+
+@strawberry.type(description="A tie of the member network (`outside`: to an outside partner).")
+class NetworkEdge:
+    source: strawberry.ID
+    target: strawberry.ID
+    outside: bool
+
+
+@strawberry.type(description="The member network for drawing.")
+class MemberNetwork:
+    nodes: list[NetworkNode]
+    edges: list[NetworkEdge]
+
+
+def _actors(actors: list[r.Actor]) -> list[InsightActor]:
+    return [InsightActor.of(a) for a in actors]
+
+
+_SCALARS = [
+    "name",
+    "sector",
+    "region",
+    "as_of",
+    "members",
+    "links",
+    "density",
+    "average_degree",
+    "components",
+    "largest_component",
+    "periphery_rule",
+    "modularity",
+    "external_share",
+    "outside_links",
+    "private_needs_counted",
+]
+"""Fields copied as they are from the result."""
+
+
+@strawberry.type(description="A cluster's network analysis as of a date (docs/insights.md).")
+class ClusterInsights:
+    cluster: strawberry.ID
+    name: str
+    sector: str | None
+    region: str | None
+    as_of: str | None
+    members: int
+    links: int = strawberry.field(description="Member pairs that collaborate (edges of the member network).")
+    density: float = strawberry.field(description="2m / (n (n - 1)).")
+    average_degree: float
+    components: int
+    largest_component: int
+    isolates: list[InsightActor]
+    peripheral: list[InsightActor]
+    core_k: int = strawberry.field(description="k of the densest k-core.")
+    core_members: int
+    periphery_rule: str
+    degree: list[RankedMember]
+    brokers: list[InsightBroker]
+    communities: list[InsightCommunity]
+    modularity: float
+    external_share: float = strawberry.field(
+        description="Of the collaborating pairs that touch a member, the share whose other end is no member."
+    )
+    outside_links: int
+    outside_partners: list[OutsidePartner]
+    gaps: list[CapabilityGap] = strawberry.field(
+        description="Private needs count only for managers of the cluster."
+    )
+    concentration: list[CapabilityConcentration]
+    composition: ClusterComposition
+    stage: ComputedStage
+    trend: InsightTrend
+    private_needs_counted: bool
+    undated_memberships: int
+    undated_links: int
+    network: MemberNetwork
+
+    @classmethod
+    def of(cls, i: Result) -> ClusterInsights:
+        c = i.composition
+        return cls(
+            **{name: getattr(i, name) for name in _SCALARS},
+            cluster=strawberry.ID(i.cluster),
+            isolates=_actors(i.isolates),
+            peripheral=_actors(i.peripheral),
+            core_k=i.core["k"],
+            core_members=i.core["members"],
+            degree=[RankedMember.of_ranked(x) for x in i.degree],
+            brokers=[InsightBroker.of_broker(b) for b in i.brokers],
+            communities=[
+                InsightCommunity(number=x.number, size=x.size, members=_actors(x.members))
+                for x in i.communities
+            ],
+            outside_partners=[OutsidePartner(**vars(p)) for p in i.outside_partners],
+            gaps=[
+                CapabilityGap(
+                    capability=g.capability,
+                    capability_id=strawberry.ID(g.capability_id),
+                    needed_by=_actors(g.needed_by),
+                    offered_outside=g.offered_outside,
+                    suppliers=[GapSupplier(**vars(s)) for s in g.suppliers],
+                )
+                for g in i.gaps
+            ],
+            concentration=[CapabilityConcentration(**vars(x)) for x in i.concentration],
+            composition=ClusterComposition(
+                by_role=counts(c.by_role),
+                by_size_class=counts(c.by_size_class),
+                smb_share=c.smb_share,
+                anchors=_actors(c.anchors),
+                knowledge_brokers=_actors(c.knowledge_brokers),
+                joined_per_year=counts(c.joined_per_year),
+            ),
+            stage=ComputedStage(
+                computed=ClusterStage(i.stage.computed),
+                declared=_stage(i.stage.declared),
+                rule=i.stage.rule,
+                differs=i.stage.differs,
+            ),
+            trend=InsightTrend(
+                since=i.trend["from"],
+                then=InsightFigures.of(i.trend["then"]),
+                now=InsightFigures.of(i.trend["now"]),
+            ),
+            undated_memberships=i.undated["memberships"],
+            undated_links=i.undated["links"],
+            network=MemberNetwork(
+                nodes=[NetworkNode(**vars(n)) for n in i.nodes],
+                edges=[NetworkEdge(**vars(e)) for e in i.edges],
+            ),
+        )
+
+
+@strawberry.type(description="The insights of every cluster of a region (no suppliers, no network).")
+class RegionInsights:
+    region: str | None
+    as_of: str | None
+    clusters: list[ClusterInsights]
+
+    @classmethod
+    def of(cls, result: RegionResult) -> RegionInsights:
+        return cls(
+            region=result.region,
+            as_of=result.as_of,
+            clusters=[ClusterInsights.of(c) for c in result.clusters],
+        )
