@@ -54,8 +54,8 @@ def cluster_insights(
 
     ``read_private_needs``: count members' private needs in the gaps (only for callers who may read them:
     the cluster's managers); ``manager``: the organization of a cluster_manager caller, whose private needs
-    count when it manages this cluster. ``suppliers``: outside suppliers suggested per gap (0: none, no model needed).
-    ``today`` dates "now" for the stage's window and the trend when ``as_of`` is None."""
+    count when it manages this cluster. ``suppliers``: outside suppliers suggested per gap (0: none, no
+    model needed). ``today`` dates "now" for the stage's window and the trend when ``as_of`` is None."""
     data = read_cluster(graph, cluster_id, read_private_needs=read_private_needs, manager=manager)
     return analyse(data, graph, as_of=as_of, suppliers=suppliers, settings=settings, today=today)
 

@@ -64,7 +64,8 @@ def region_insights(
     today: dt.date | None = None,
 ) -> RegionInsights:
     """The insights of every cluster whose ``region`` is ``region`` (any case; every cluster when None).
-    ``manager``: the organization of a cluster_manager caller; private needs count in the clusters it manages."""
+    ``manager``: the organization of a cluster_manager caller; private needs count in the clusters it
+    manages."""
     ids = [row["id"] for row in graph.run(queries.CLUSTERS_IN_REGION, region=region)]
     clusters = []
     for cluster_id in ids:
