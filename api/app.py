@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         torch_threads = torch.get_num_threads()
         torch.set_num_threads(TORCH_THREADS)
         # Load the embedding model now, not in the first request that needs it (that would hit the timeout).
-        await anyio.to_thread.run_sync(load_model, settings.embedding_model)
+        await anyio.to_thread.run_sync(load_model, settings.embedder)
         # What is loaded now (the model, torch, the schema: about half a million objects) lives as long as
         # the app: out of the collector's sight, a request's full collection no longer walks all of it.
         gc.collect()

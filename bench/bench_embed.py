@@ -86,7 +86,7 @@ class Rate:
 
 def raw_rate(texts: list[str], settings: Settings) -> Rate:
     started, cpu_started = time.perf_counter(), time.process_time()
-    encode(texts, model_name=settings.embedding_model, batch_size=settings.embedding_batch_size)
+    encode(texts, model_name=settings.embedder, batch_size=settings.embedding_batch_size)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     return Rate(len(texts) / seconds, 1000 * cpu / len(texts))
 
@@ -124,11 +124,11 @@ def throughput(orgs: int, seed: int, rounds: int) -> Table:
             migrations.migrate(graph)
             generate(home / "region", orgs=orgs, seed=seed)
             ingest.load(graph, [home / "region" / "organizations.csv"])
-            model = settings.embedding_model
+            model = settings.embedder
             jobs = plan(graph.run(queries.EMBED_STALE, key_prefix=key_prefix(model)), model).jobs
             texts = [job.text for job in jobs]
-            load_model(settings.embedding_model)
-            encode(texts[:128], model_name=settings.embedding_model)  # warm up
+            load_model(settings.embedder)
+            encode(texts[:128], model_name=settings.embedder)  # warm up
             raws.append(raw_rate(texts, settings))
             for _ in range(rounds):
                 graph.run(queries.FORGET_EMBEDDING_HASHES)  # every text is new again

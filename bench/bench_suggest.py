@@ -73,7 +73,7 @@ def template_of(description: str) -> str:
 
 def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict[str, Any]:
     """Vectors for every organization that lacks a current one (see the module docstring for how)."""
-    model = settings.embedding_model
+    model = settings.embedder
     vector_index.finish_staged(graph, settings)
     work = plan(graph.run(queries.EMBED_STALE, key_prefix=key_prefix(model)), model)
     for start in range(0, len(work.adopted), settings.batch_size):

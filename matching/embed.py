@@ -1,11 +1,13 @@
 """``clusterkg embed``: the capability and needs embeddings of every organization, kept up to date cheaply.
 
-Each embedding is stored with a content hash (of the model name and the text) and a key (the model name and
-the text as embedded). The graph compares each current text with its key, so a rerun reads and encodes only
+Each embedding is stored with a content hash (of the embedder's name and the text) and a key (that name and
+the text as embedded); the embedder is the model and its backend (``settings.embedder``), so vectors of two
+backends never mix in an index: changing either re-embeds.
+The graph compares each current text with its key, so a rerun reads and encodes only
 texts that are new or changed, whoever changed them (ingest, the API), and a run with nothing changed
 transfers no text at all. Encoding is batched, sorted by length across the whole run (less padding), and each
 distinct text is encoded once however many organizations state it; the writes of one batch run in a
-background thread while the model encodes the next (torch releases the GIL), so the graph round trips hide
+background thread while the model encodes the next (encoders release the GIL), so the graph round trips hide
 behind the model. A run that writes a large share of a vector index stages those vectors beside the current
 ones, which go on answering, and then rebuilds that index once over them instead of updating it vector by
 vector (``matching.vector_index``).
@@ -169,7 +171,7 @@ def embed(
 
     ``on_plan`` hears how many texts will be encoded, ``on_progress`` how many were just written.
     """
-    model_name = settings.embedding_model
+    model_name = settings.embedder
     summary = EmbedSummary()
     vector_index.finish_staged(graph, settings)
     work = plan(graph.run(queries.EMBED_STALE, key_prefix=key_prefix(model_name)), model_name)
@@ -204,7 +206,7 @@ def _encode_and_write(
     """Encode each distinct text once (organizations often state the same need word for word; a text's vector
     does not depend on whose it is) and write it to every job with that text, the writes of one chunk
     overlapping the encoding of the next."""
-    model_name = settings.embedding_model
+    model_name = settings.embedder
     jobs_of: dict[str, list[Job]] = {}
     for job in jobs:
         jobs_of.setdefault(job.text, []).append(job)

