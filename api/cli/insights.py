@@ -99,7 +99,12 @@ def report(i: ClusterInsights) -> None:
             f"{b.name} ({b.id})", b.role + flag, str(b.degree), f"{b.betweenness:.3f}", b.dominant_role or ""
         )
     console.print(brokers)
-    outside = ", ".join(f"{p.name} ({p.members} members)" for p in i.outside_partners[:5]) or "none"
+    outside = (
+        ", ".join(
+            f"{p.name} ({p.members} member{'s' if p.members > 1 else ''})" for p in i.outside_partners[:5]
+        )
+        or "none"
+    )
     console.print(
         f"Openness: external share {i.external_share:.2f} ({i.outside_links} outside ties); "
         f"top outside partners: {outside}",

@@ -84,3 +84,10 @@ OFFERED = Query(
     plain=True,
 )
 """Which of the ``[organization, capability]`` pairs are an ``OFFERS`` link (a supplier offers the gap)."""
+
+REGION_NAMES = Query(
+    "insights.region_names",
+    "MATCH (c:Cluster) WHERE c.region IS NOT NULL RETURN DISTINCT c.region AS region ORDER BY region",
+    plain=True,
+)
+"""The regions clusters name (what ``CLUSTERS_IN_REGION`` matches)."""
