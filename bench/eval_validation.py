@@ -4,11 +4,12 @@
         [--data ../shared/data/cordis-h2020] [--day 2018-01-01] [--until 2019-01-01] [--seed 7] [--fit-seed S]
 
 The graph at NEO4J_URI is read as ``clusterkg eval`` reads it (loaded from ``--data`` first if needed). The
-full method is fitted exactly as the benchmark fits it, one horizon before ``--day`` (by default at 2017 with
-2017's new partners as labels), and ranks for ``--queries`` organizations of ``--roles`` drawn with
-``default_rng(--seed)`` at ``--day``; truth is their new partners in ``[--day, --until)``. Nothing on or
-after ``--until`` (the benchmark's split) is read, so choosing features or settings by this table never looks
-at the test links. Adamic-Adar and most-connected, on the same queries, are the ratio's baseline.
+full method is trained as the benchmark and ``clusterkg tune`` train it (``matching.tune.train``), one
+horizon before ``--day`` (by default at 2017 with 2017's new partners as labels), and ranks for
+``--queries`` organizations of ``--roles`` drawn with ``default_rng(--seed)`` at ``--day``; truth is their
+new partners in ``[--day, --until)``. Nothing on or after ``--until`` (the benchmark's split) is read, so
+choosing features or settings by this table never looks at the test links. Adamic-Adar (the ratio's
+baseline), AA-DC and most-connected rank the same queries.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from api.cli.evaluate import ensure_loaded
 from graph.db import Graph
 from ingest.sources import CORDIS_MAPPINGS
-from matching.evaluation import baselines, source
-from matching.evaluation.learned import LearnedRanker
-from matching.evaluation.protocol import rank, score_lists, temporal_split
-from schema.graph_model import CollaborationKind
+from matching import snapshot
+from matching.evaluation import baselines
+from matching.evaluation.protocol import rank, score_lists
+from matching.history import temporal_split
+from matching.tune import learned_scorer, train
 from schema.settings import Settings
 
 
@@ -46,17 +49,17 @@ def main() -> None:
     graph = Graph.connect(settings)
     try:
         if args.data is not None:
-            source.ensure_loaded(
+            ensure_loaded(
                 graph,
                 args.data,
                 mappings=CORDIS_MAPPINGS,
                 source="cordis-h2020",
                 batch_size=settings.batch_size,
             )
-        data = source.read(graph, kinds=[CollaborationKind.JOINT_PROJECT.value])
+        held = snapshot.read(graph, settings)
     finally:
         graph.close()
-    vectors = source.text_vectors(data, settings)
+    data, vectors = held.data, held.vectors
     read_seconds = time.perf_counter() - started
     day, until = np.datetime64(args.day, "D"), np.datetime64(args.until, "D")
     split = temporal_split(
@@ -71,12 +74,13 @@ def main() -> None:
     started = time.perf_counter()
     cpu = time.process_time()
     fit_seed = args.seed if args.fit_seed is None else args.fit_seed
-    learned = LearnedRanker.fit(data, day, vectors=vectors, seed=fit_seed)
+    learned = train(held, day, seed=fit_seed, held_out=False)
     fit = time.perf_counter() - started, time.process_time() - cpu
     h = split.history
     methods = {
-        "clusterkg": learned.scorer(h),
+        "clusterkg": learned_scorer(learned, h),
         "adamic-adar": baselines.adamic_adar_scorer(h),
+        "aa-dc": baselines.aa_dc_scorer(h),
         "most-connected": baselines.most_connected_scorer(h),
     }
     table = Table(
@@ -90,7 +94,7 @@ def main() -> None:
     for name, scorer in methods.items():
         started = time.perf_counter()
         cpu = time.process_time()
-        figures = score_lists(rank(h, scorer, split.queries), split.relevant)
+        figures = score_lists(rank(h, scorer, split.queries, chunk=100), split.relevant)
         seconds = time.perf_counter() - started + (fit[0] if name == "clusterkg" else 0.0)
         cpu_seconds = time.process_time() - cpu + (fit[1] if name == "clusterkg" else 0.0)
         rows[name] = (figures, seconds, cpu_seconds)

@@ -3,7 +3,7 @@ matching pair of sentences, shared partners and clusters, the distance, and who 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,7 +12,6 @@ from matching.signals import BROKER_ROLES
 
 if TYPE_CHECKING:
     from matching.seeker import Seeker
-    from matching.suggest import Suggestion
 
 SIGNAL_WORDS = {
     "semantic": "fit of what they offer to {basis}",
@@ -20,12 +19,19 @@ SIGNAL_WORDS = {
     "proximity": "proximity",
     "trust": "ties you already share",
     "novelty": "a contact outside your clusters",
+    # the learned ranking's reasons (``matching.learned``)
+    "ties": "partners and projects you share, near and recent",
+    "work": "how close their work is to yours",
+    "activity": "how active they are in making new partners",
+    "base": "how often organizations like you gain partners at all",
 }
 SOURCE_WORDS = {
     "semantic": "the text search",
     "partner_of_partner": "partners of your partners",
     "same_cluster": "your clusters",
     "partner_of_similar": "partners of organizations with a similar need",
+    "similar_text": "organizations whose work is like yours",
+    "most_active": "the most active organizations",
 }
 
 
@@ -46,6 +52,33 @@ class Introducer:
     name: str
     role: str
     how: str
+
+
+@dataclass
+class Suggestion:
+    """One suggested partner: its score, each signal (or reason) and its share of the score, and why, in
+    words. ``ranking`` says which ranking made it: "learned" (the trained model) or "signals" (the
+    hand-weighted fallback)."""
+
+    id: str
+    name: str
+    role: str
+    city: str | None
+    region: str | None
+    score: float
+    reasons: list[str]
+    signals: dict[str, float]
+    shares: dict[str, float]
+    best_pair: SentencePair | None = None
+    shared_partners: list[dict[str, Any]] = field(default_factory=list)
+    shared_clusters: list[dict[str, Any]] = field(default_factory=list)
+    distance_km: float | None = None
+    introducers: list[Introducer] = field(default_factory=list)
+    found_via: list[str] = field(default_factory=list)
+    ranking: str = "signals"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def best_pair(
@@ -141,3 +174,43 @@ def describe(seeker: Seeker, suggestion: Suggestion, cosine: float) -> list[str]
         reasons.append("On the periphery of your cluster: few ties so far")
     reasons.append("Found through " + ", ".join(SOURCE_WORDS.get(s, s) for s in suggestion.found_via))
     return reasons
+
+
+def describe_learned(suggestion: Suggestion, model: dict[str, Any]) -> list[str]:
+    """The reasons of a learned suggestion as sentences, largest share first (a negative share lowered it)."""
+    parts = sorted(suggestion.shares.items(), key=lambda item: -abs(item[1]))
+    reasons = [
+        f"Score {suggestion.score:.2f} = "
+        + " ".join(
+            f"{'+' if share >= 0 else '-'} {abs(share):.2f} {SIGNAL_WORDS[name].format(basis='your work')}"
+            for name, share in parts
+            if abs(share) > 0.0005
+        ).lstrip("+ ")
+        + f" (learned ranking, trained on the links up to {model.get('day', 'its training day')})"
+    ]
+    pair = suggestion.best_pair
+    if pair is not None:
+        reasons.append(
+            f'Your work "{_short(pair.need)}" is close to theirs, "{_short(pair.capability)}" '
+            f"(similarity {pair.similarity:.2f})"
+        )
+    if suggestion.shared_partners:
+        reasons.append(f"Partners you share: {_names(suggestion.shared_partners)}")
+    if suggestion.shared_clusters:
+        reasons.append(f"Clusters you share: {_names(suggestion.shared_clusters)}")
+    if suggestion.distance_km is not None:
+        reasons.append(
+            f"{suggestion.distance_km:.0f} km away" + (f" in {suggestion.city}" if suggestion.city else "")
+        )
+    if suggestion.introducers:
+        reasons.append(
+            "Could introduce you: "
+            + "; ".join(f"{person.name} ({person.how})" for person in suggestion.introducers[:3])
+        )
+    reasons.append("Found through " + ", ".join(SOURCE_WORDS.get(s, s) for s in suggestion.found_via))
+    return reasons
+
+
+def _short(text: str, most: int = 160) -> str:
+    """A text cut for a sentence (only for display: the embedding read all of it)."""
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"

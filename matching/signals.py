@@ -1,6 +1,6 @@
 """The signals of a suggestion, each a number in [0, 1], and the weights that sum them into a score.
 
-Kept apart from the queries so that ``tune`` computes exactly the signals ``suggest`` ranks with.
+Kept apart from the queries: the signal ranking is what `suggest` falls back to while no model is trained.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def weights_path(settings: Settings) -> Path:
 
 
 def load_weights(settings: Settings) -> dict[str, float]:
-    """Tuned weights when ``clusterkg tune`` saved some, else the settings' weights; normalized to sum 1, so
+    """The weights file's weights when it exists, else the settings' weights; normalized to sum 1, so
     that a score stays in [0, 1] and each signal's share of it reads as a part of the whole."""
     path = weights_path(settings)
     try:
@@ -100,7 +100,7 @@ def _weights(path: Path, changed: int | None, configured: tuple[tuple[str, float
         try:
             weights = json.loads(path.read_text(encoding="utf-8"))["weights"]
         except (OSError, ValueError, KeyError, TypeError) as e:
-            raise ConfigError(f"Cannot read tuned weights from {path}: {e}; rerun `clusterkg tune`") from e
+            raise ConfigError(f"Cannot read signal weights from {path}: {e}") from e
     return normalized(weights)
 
 
@@ -113,13 +113,6 @@ def normalized(weights: dict[str, Any]) -> dict[str, float]:
         raise ConfigError(f"Signal weights must be non-negative and not all zero: {values}")
     total = sum(values.values())
     return {name: value / total for name, value in values.items()}
-
-
-def save_weights(settings: Settings, weights: dict[str, float], figures: dict[str, Any]) -> Path:
-    path = weights_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"weights": weights, "figures": figures}, indent=2), encoding="utf-8")
-    return path
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

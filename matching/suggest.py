@@ -8,9 +8,11 @@ the texts and pairwise similarities of the few best.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,12 +21,15 @@ from graph.queries import matching as queries
 from matching import signals
 from matching.embed import unpack_sentence_vectors
 from matching.model import DIMENSIONS, embed_text
-from matching.reasons import Introducer, SentencePair, best_pair, describe, introducers
+from matching.reasons import Suggestion, best_pair, describe, introducers
 from matching.seeker import Seeker, anonymous_seeker, profile_seeker
 from matching.signals import Place
 from schema.errors import MatchingError
 from schema.graph_model import Role, SizeClass
 from schema.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from matching.ranker import LearnedRanker
 
 MIN_INDEX_K = 50
 MAX_INDEX_K = 5000
@@ -70,32 +75,8 @@ class Filters:
 
 
 @dataclass
-class Suggestion:
-    """One suggested partner: its score, each signal and its share of the score, and why, in words."""
-
-    id: str
-    name: str
-    role: str
-    city: str | None
-    region: str | None
-    score: float
-    reasons: list[str]
-    signals: dict[str, float]
-    shares: dict[str, float]
-    best_pair: SentencePair | None = None
-    shared_partners: list[dict[str, Any]] = field(default_factory=list)
-    shared_clusters: list[dict[str, Any]] = field(default_factory=list)
-    distance_km: float | None = None
-    introducers: list[Introducer] = field(default_factory=list)
-    found_via: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
 class Candidate:
-    """A filtered candidate with its signal values (shared by ``suggest`` and ``tune``)."""
+    """A filtered candidate with its signal values."""
 
     row: dict[str, Any]
     signals: dict[str, float]
@@ -105,9 +86,9 @@ class Candidate:
 
 
 class CandidateSignals:
-    """The five signals of candidates for one seeker (from maps of ``queries._CANDIDATE_INPUTS``), shared by
-    ``suggest`` and ``tune``. What depends on the seeker alone (its role's fit row, its place, its clusters,
-    which of its partners are brokers) is worked out once, not for each of the hundreds of candidates."""
+    """The five signals of candidates for one seeker (from maps of ``queries._CANDIDATE_INPUTS``). What
+    depends on the seeker alone (its role's fit row, its place, its clusters, which of its partners are
+    brokers) is worked out once, not for each of the hundreds of candidates."""
 
     def __init__(self, seeker: Seeker, settings: Settings, role_fit: dict[str, dict[str, float]]) -> None:
         self.role_fit = role_fit.get(seeker.role, {})
@@ -129,13 +110,6 @@ class CandidateSignals:
             "novelty": signals.novelty(self.clusters, shared_clusters, row["degree"]),
         }
         return Candidate(row=row, signals=values, cosine=cosine, distance_km=km)
-
-
-def candidate_signals(
-    seeker: Seeker, row: dict[str, Any], settings: Settings, role_fit: dict[str, dict[str, float]]
-) -> Candidate:
-    """The signals of one candidate (``tune`` scores known pairs one by one)."""
-    return CandidateSignals(seeker, settings, role_fit)(row)
 
 
 def score(candidate: Candidate, weights: dict[str, float]) -> float:
@@ -232,9 +206,16 @@ def suggest(
     filters: Filters | None = None,
     include_partners: bool = False,
     settings: Settings | None = None,
+    as_of: dt.date | None = None,
+    ranker: LearnedRanker | None = None,
 ) -> list[Suggestion]:
     """Suggest up to ``limit`` partners for the organization ``organization_id``, or, without one, for an
     anonymous ``need`` (free text, optional ``location``, seeker ``role``).
+
+    One ranking: an organization asking without a need text is ranked by the learned model (``ranker``, by
+    default the one ``clusterkg tune`` saved) on the collaboration snapshot, as of the day ``as_of`` (None:
+    now; ``eval`` asks as of its split day); without a model, or for a need text, by the hand-weighted
+    signals. Each suggestion's ``ranking`` says which ran.
 
     Excluded: the seeker, its partners (unless ``include_partners``) and organizations it declined.
     """
@@ -242,6 +223,14 @@ def suggest(
     filters = filters or Filters()
     if limit < 1:
         raise MatchingError("limit must be at least 1")
+    if organization_id and need is None:
+        learned = _learned(graph, organization_id, limit, filters, include_partners, settings, as_of, ranker)
+        if learned is not None:
+            return learned
+    if as_of is not None:
+        raise MatchingError(
+            "Only the learned ranking suggests as of a past day: train it with `clusterkg tune`"
+        )
     seeker: Seeker | None = None
     text = None
     if organization_id:
@@ -295,6 +284,46 @@ def suggest(
     texts = [_sentences(row) for row in details]
     order = mmr(np.array([c.score for c in pool]), pairwise(texts), limit, settings.matching_mmr_lambda)
     return [_explain(seeker, pool[i], *texts[i], weights) for i in order]
+
+
+def _learned(
+    graph: Graph,
+    organization_id: str,
+    limit: int,
+    filters: Filters,
+    include_partners: bool,
+    settings: Settings,
+    as_of: dt.date | None,
+    ranker: LearnedRanker | None,
+) -> list[Suggestion] | None:
+    """The learned ranking's suggestions, or None when no model is trained. Imported here, not at the top:
+    LightGBM and scikit-learn take a second to import, which the signal ranking and every other command
+    would pay."""
+    if ranker is None and not model_path(settings).exists():
+        return None
+    from matching import ranker as ranker_module
+    from matching import snapshot
+    from matching.learned import learned_suggest
+
+    ranker = ranker or ranker_module.load(model_path(settings))
+    if ranker is None:
+        return None
+    return learned_suggest(
+        graph,
+        snapshot.current(graph, settings),
+        ranker,
+        organization_id,
+        as_of=None if as_of is None else np.datetime64(as_of, "D"),
+        limit=limit,
+        filters=filters,
+        include_partners=include_partners,
+        settings=settings,
+    )
+
+
+def model_path(settings: Settings) -> Path:
+    """Where ``clusterkg tune`` saves the learned ranking and ``suggest`` loads it."""
+    return settings.matching_model_file or settings.home / "matching_model.json"
 
 
 def _sentences(row: dict[str, Any]) -> tuple[list[str], np.ndarray]:

@@ -1,129 +1,136 @@
-"""``clusterkg tune``: fit the signal weights to what organizations actually chose.
+"""``clusterkg tune``: train the learned ranking from the graph's own dated history, and save it.
 
-Positives are accepted suggestions and historical collaborations; negatives are declined suggestions and
-random organizations the seeker never worked with. A logistic regression over the five signals (the exact
-signals ``suggest`` ranks by) gives one coefficient per signal; negative ones are set to zero and the rest
-normalized to sum 1, the form the score needs. Pairs are split by seeker into a fitting and a held-out part,
-and the held-out ranking quality (ROC AUC, average precision) is reported before and after.
+The question ``suggest`` answers is "who will this organization work with next?". The graph's history asks
+it of its own past: the features are taken as of a day one horizon before the end of the dated links, the
+labels are the partners each organization gained after that day, and accepted and declined suggestions
+answered before the end are labels too. A share of the seekers is held out of the fit; their recall@10
+next to Adamic-Adar's, on the same seekers, goes into the model's metadata with the features and the days.
+
+:func:`train` is the one way a model is made: ``tune`` trains at the present and saves the model where
+``suggest`` loads it; ``eval`` trains at its split day and hands the model to ``suggest``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-import random
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, roc_auc_score
 
-from graph.db import Graph
-from graph.queries import matching as queries
-from matching import signals
-from matching.seeker import organization_seeker
-from matching.suggest import candidate_signals
+from matching.evaluation.baselines import Scorer, adamic_adar_scorer
+from matching.evaluation.protocol import rank, score_lists
+from matching.features import FEATURE_NAMES, PairFeatures
+from matching.history import History, Split, temporal_split
+from matching.ranker import BAGS, CHUNK, HORIZON_DAYS, TRAIN_QUERIES, LearnedRanker
+from matching.snapshot import Snapshot
+from matching.suggest import model_path
 from schema.errors import MatchingError
 from schema.settings import Settings
 
 log = logging.getLogger(__name__)
 
+HELD_OUT = 0.2
+"""Share of the training seekers kept out of the fit for the figures (at most ``MAX_HELD_OUT``)."""
+MAX_HELD_OUT = 1000
+
 
 @dataclass(frozen=True)
 class TuneResult:
-    """Weights before and after, and the held-out figures of each."""
+    """The trained ranker, and where it was saved (None: not saved)."""
 
-    before: dict[str, float]
-    after: dict[str, float]
-    figures: dict[str, dict[str, float]]
-    pairs: dict[str, int]
+    ranker: LearnedRanker
     path: Path | None
 
 
-def _signal_matrix(
-    graph: Graph, settings: Settings, labelled: dict[str, dict[str, bool]], sampled: dict[str, set[str]]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Signals of every labelled (seeker, candidate) pair: features, labels, and the seeker group of each.
-    A sampled negative that turns out to be a partner of the seeker is dropped."""
-    role_fit = signals.role_fit_matrix(settings)
-    rows, labels, groups = [], [], []
-    for group, (seeker_id, candidates) in enumerate(labelled.items()):
-        try:
-            seeker = organization_seeker(graph, seeker_id, need=None, settings=settings)
-        except MatchingError:
-            continue  # nothing embedded to match with
-        inputs = graph.run(queries.PAIR_SIGNAL_INPUTS, seeker=seeker_id, ids=list(candidates), vector=None)
-        for row in (record["candidate"] for record in inputs):
-            if row["id"] in sampled[seeker_id] and row["id"] in seeker.partners:
-                continue
-            candidate = candidate_signals(seeker, row, settings, role_fit)
-            rows.append([candidate.signals[name] for name in signals.SIGNALS])
-            labels.append(candidates[row["id"]])
-            groups.append(group)
-    return np.array(rows, dtype=np.float64), np.array(labels, dtype=bool), np.array(groups)
-
-
-def _figures(x: np.ndarray, y: np.ndarray, weights: dict[str, float]) -> dict[str, float]:
-    scores = x @ np.array([weights[name] for name in signals.SIGNALS])
-    if y.all() or not y.any():
-        return {"roc_auc": float("nan"), "average_precision": float("nan")}
-    return {
-        "roc_auc": round(float(roc_auc_score(y, scores)), 4),
-        "average_precision": round(float(average_precision_score(y, scores)), 4),
-    }
-
-
-def tune(
-    graph: Graph,
-    settings: Settings,
+def train(
+    snapshot: Snapshot,
+    day: np.datetime64 | None = None,
     *,
-    max_pairs: int = 4000,
-    negatives_per_positive: int = 3,
-    held_out: float = 0.3,
-    seed: int = 7,
-    save: bool = True,
-) -> TuneResult:
-    """Fit, compare on held-out seekers, and (``save``) write the weights where ``suggest`` reads them."""
-    rng = random.Random(seed)
-    known = graph.run(queries.TRAINING_PAIRS, limit=max_pairs)
-    if not known:
-        raise MatchingError("Nothing to learn from: no collaborations and no feedback in the graph")
-    pool = [row["id"] for row in graph.run(queries.RANDOM_ORGANIZATIONS, limit=max(200, max_pairs))]
-    labelled: dict[str, dict[str, bool]] = defaultdict(dict)
-    for row in known:
-        labelled[row["seeker"]][row["candidate"]] = bool(row["accepted"])
-    sampled: dict[str, set[str]] = defaultdict(set)
-    for seeker_id, candidates in labelled.items():
-        wanted = negatives_per_positive * sum(candidates.values())
-        for other in rng.sample(pool, min(len(pool), 2 * wanted + 5)):
-            if len(sampled[seeker_id]) >= wanted:
-                break
-            if other != seeker_id and other not in candidates:
-                candidates[other] = False
-                sampled[seeker_id].add(other)
-    x, y, groups = _signal_matrix(graph, settings, labelled, sampled)
-    if y.all() or not y.any():
-        raise MatchingError("Need both positive and negative pairs to tune")
-    seekers = np.unique(groups)
-    rng_np = np.random.default_rng(seed)
-    test_groups = rng_np.choice(seekers, size=max(1, int(held_out * len(seekers))), replace=False)
-    test = np.isin(groups, test_groups)
-    train = ~test
-    if y[train].all() or not y[train].any():
-        train = np.ones_like(test)
-    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
-    model.fit(x[train], y[train])
-    coefficients = {name: max(0.0, float(c)) for name, c in zip(signals.SIGNALS, model.coef_[0], strict=True)}
-    before = signals.load_weights(settings)
-    after = signals.normalized(coefficients) if sum(coefficients.values()) > 0 else before
-    figures = {"before": _figures(x[test], y[test], before), "after": _figures(x[test], y[test], after)}
-    pairs = {
-        "positive": int(y.sum()),
-        "negative": int((~y).sum()),
-        "held_out": int(test.sum()),
-        "seekers": int(len(seekers)),
+    horizon_days: int = HORIZON_DAYS,
+    train_queries: int = TRAIN_QUERIES,
+    bags: int = BAGS,
+    seed: int = 0,
+    held_out: bool = True,
+) -> LearnedRanker:
+    """Fit the ranker to use at ``day`` (None: the present) on the history before ``day - horizon`` with the
+    links of ``[day - horizon, day)`` and the answers before ``day`` as labels.
+
+    Raises :class:`MatchingError` when the graph has no dated links on both sides of the inner day: a
+    region without dated history keeps the signal ranking."""
+    day = snapshot.present if day is None else day
+    inner_day = day - np.timedelta64(horizon_days, "D")
+    split = temporal_split(
+        snapshot.data,
+        inner_day,
+        roles=None,
+        n_queries=None,
+        seed=seed,
+        until=day,
+        vectors=snapshot.vectors,
+    )
+    if len(split.history.links) == 0 or len(split.queries) < 2:
+        raise MatchingError(
+            f"No dated history to learn from: {len(split.history.links)} links before {inner_day} and "
+            f"{len(split.queries)} organizations that gained a partner between {inner_day} and {day}; "
+            "suggestions keep the signal ranking"
+        )
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(split.queries))
+    kept = min(MAX_HELD_OUT, int(HELD_OUT * len(order))) if held_out else 0
+    test, fit = np.sort(order[:kept]), np.sort(order[kept:])[:train_queries]
+    feedback = snapshot.feedback(day)
+    ranker = LearnedRanker.fit_split(_subset(split, fit), feedback=feedback, seed=seed, bags=bags)
+    figures = _figures(ranker, _subset(split, test)) if kept else {}
+    ranker.metadata.update(
+        {
+            "features": list(FEATURE_NAMES),
+            "day": str(day),
+            "features_as_of": str(inner_day),
+            "labels": f"links first seen in [{inner_day}, {day}) and {len(feedback.accepted)} answers",
+            "seekers": {"fit": len(fit), "held_out": kept},
+            "bags": bags,
+            "held_out": figures,
+            "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+    )
+    return ranker
+
+
+def tune(snapshot: Snapshot, settings: Settings, *, seed: int = 0, save: bool = True) -> TuneResult:
+    """Train at the present and (``save``) write the model where ``suggest`` reads it."""
+    ranker = train(snapshot, seed=seed)
+    path = ranker.save(model_path(settings)) if save else None
+    log.info("trained the ranking: %s", ranker.metadata)
+    return TuneResult(ranker, path)
+
+
+def _subset(split: Split, keep: np.ndarray) -> Split:
+    return Split(split.history, split.queries[keep], [split.relevant[i] for i in keep])
+
+
+def learned_scorer(ranker: LearnedRanker, history: History) -> Scorer:
+    """The ranker as a scorer over all organizations of ``history`` (-inf outside its pool), for ranking
+    many seekers at once: the held-out figures here, the validation in ``bench/eval_validation.py``."""
+    features = PairFeatures(history)
+
+    def score(queries: np.ndarray) -> np.ndarray:
+        out = np.full((len(queries), history.data.n_orgs), -np.inf)
+        out[:, features.columns] = ranker.score(features.pairs(queries), features.pool(queries))
+        return out
+
+    return score
+
+
+def _figures(ranker: LearnedRanker, held: Split) -> dict[str, dict[str, float]]:
+    """recall@10, hit@10 and nDCG@10 of the ranker and of Adamic-Adar on the held-out seekers."""
+    scorers = {
+        "learned": learned_scorer(ranker, held.history),
+        "adamic-adar": adamic_adar_scorer(held.history),
     }
-    path = signals.save_weights(settings, after, {**figures, "pairs": pairs}) if save else None
-    log.info("tuned weights on %d pairs: %s", len(y), after)
-    return TuneResult(before=before, after=after, figures=figures, pairs=pairs, path=path)
+    figures = {}
+    for name, scorer in scorers.items():
+        ranked = rank(held.history, scorer, held.queries, chunk=CHUNK)
+        figures[name] = {k: round(v, 4) for k, v in score_lists(ranked, held.relevant).items()}
+    return figures

@@ -151,11 +151,18 @@ class Settings(BaseSettings):
     # --- partner suggestions (matching/) -------------------------------------------------------------------
     matching_weights: dict[str, float] = Field(
         default_factory=lambda: dict(semantic=0.5, role=0.15, proximity=0.15, trust=0.15, novelty=0.05),
-        description="Weight of each signal in a suggestion's score; `clusterkg tune` writes fitted weights "
-        "to matching_weights_file, which then takes precedence.",
+        description="Weight of each signal in the signal ranking (used while no model is trained); "
+        "matching_weights_file, when it exists, takes precedence.",
     )
     matching_weights_file: Path | None = Field(
-        None, description="JSON file of tuned signal weights; by default <home>/matching_weights.json."
+        None,
+        description='JSON file {"weights": {...}} of signal weights; by default '
+        "<home>/matching_weights.json.",
+    )
+    matching_model_file: Path | None = Field(
+        None,
+        description="The learned ranking `clusterkg tune` trains and `suggest` loads; by default "
+        "<home>/matching_model.json.",
     )
     matching_role_fit: dict[str, dict[str, float]] = Field(
         default_factory=dict,

@@ -16,11 +16,12 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.cli.evaluate import ensure_loaded
 from graph import admin
 from graph.db import Graph
 from graph.query import Query
 from ingest.sources import CORDIS_MAPPINGS
-from matching.evaluation import source
+from matching import snapshot
 from schema.settings import Settings
 from tests.utils.cordis_slice import FILES, SLICE, rows
 
@@ -69,7 +70,7 @@ def loaded(
 
 
 def _load(graph: Graph, folder: Path) -> bool:
-    return source.ensure_loaded(graph, folder, mappings=CORDIS_MAPPINGS, source="slice", batch_size=500)
+    return ensure_loaded(graph, folder, mappings=CORDIS_MAPPINGS, source="slice", batch_size=500)
 
 
 def expected_links(rows: dict[str, list[dict[str, str]]]) -> dict[tuple[str, str], str]:
@@ -113,13 +114,13 @@ def test_organizations_projects_and_participations_load_as_the_files_say(loaded)
     assert participations == {(p["pic"], p["rcn"]): p["role"] for p in rows["participations"]}
 
 
-def test_derived_collaborations_are_the_dated_co_participations(loaded) -> None:
+def test_derived_collaborations_are_the_dated_co_participations(loaded, neo4j_settings: Settings) -> None:
     graph, rows, folder = loaded
     expected = expected_links(rows)
     found = {tuple(sorted((r["a"], r["b"]))): r["since"] for r in graph.run(LINKS)}
     assert found == expected and len(expected) > 1000
-    # what the benchmark reads back through graph/ is the same, and loading again is skipped
-    data = source.read(graph, kinds=["joint_project"])
+    # what the snapshot reads back through graph/ is the same, and loading again is skipped
+    data = snapshot.read(graph, neo4j_settings).data
     read_back = {
         tuple(sorted((data.org_ids[a], data.org_ids[b]))): str(day)
         for a, b, day in zip(data.links.a, data.links.b, data.links.since, strict=True)
@@ -134,18 +135,21 @@ def test_eval_prints_the_table_and_json_for_every_method(loaded, neo4j_settings:
     args = ["eval", "--data", str(folder), "--split", "2019-01-01", "--queries", "8", "--seed", "3"]
     result = CliRunner().invoke(app, [*flags, *args, "--json"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)
+    report = json.loads(result.stdout)
+    rows = report["methods"]
     assert [r["method"] for r in rows] == [
         "clusterkg",
         "random",
         "most-connected",
         "adamic-adar",
+        "aa-dc",
         "tfidf",
         "embedding",
     ]
-    for row in rows:
+    for row in rows + report["cold_start"]:
         assert set(row) == {"method", "recall_at_10", "hit_at_10", "ndcg_at_10"}
         assert 0.0 <= row["recall_at_10"] <= row["hit_at_10"] <= 1.0 and 0.0 <= row["ndcg_at_10"] <= 1.0
+    assert 0.0 < report["pool_recall"] <= 1.0 and 0 <= report["cold_start_queries"] <= 8
     table = CliRunner().invoke(app, [*flags, *args, "--query-types", "PRC,HES"])
     assert table.exit_code == 0, table.output
     assert "clusterkg" in table.stdout and "adamic-adar" in table.stdout and "recall@10" in table.stdout

@@ -14,13 +14,14 @@ from api.cli import app
 from graph import admin
 from graph.db import Graph
 from matching import embed
+from matching.dataset import GraphData
 from matching.evaluation import metrics
-from matching.evaluation.baselines import adamic_adar_scorer, most_connected_scorer
-from matching.evaluation.dataset import EvalData
-from matching.evaluation.features import DECAY_DAYS, FEATURE_NAMES, PAIR_FEATURES, PairFeatures
-from matching.evaluation.history import History, TextVectors
-from matching.evaluation.learned import SHORTLIST, LearnedRanker
-from matching.evaluation.protocol import rank, temporal_split
+from matching.evaluation.baselines import aa_dc_scorer, adamic_adar_scorer, most_connected_scorer
+from matching.evaluation.protocol import rank
+from matching.features import DECAY_DAYS, FEATURE_NAMES, PAIR_FEATURES, PairFeatures
+from matching.history import History, TextVectors, temporal_split
+from matching.ranker import SHORTLIST, LearnedRanker
+from matching.tune import learned_scorer
 from schema.settings import Settings
 
 DEMO = Path(__file__).resolve().parents[1] / "ingest" / "demo"
@@ -48,7 +49,7 @@ def test_coverage_and_intra_list_diversity() -> None:
     assert metrics.intra_list_diversity(np.array([[0, 2]]), vectors) == pytest.approx(0.0)
 
 
-def tiny() -> EvalData:
+def tiny() -> GraphData:
     """a-b 2015, b-c 2016, c-d 2016 (history); a-c 2019, a-d 2019, b-e 2019 (future; e is new)."""
     orgs = [{"id": i, "role": "firm", "country": "AT", "text": f"{i} makes sensors"} for i in "abcde"]
     links = [
@@ -60,7 +61,7 @@ def tiny() -> EvalData:
         ("a", "d", "2019-05-01"),
         ("b", "e", "2019-05-01"),
     ]
-    return EvalData.from_rows(orgs, [], [], [{"a": a, "b": b, "since": s} for a, b, s in links])
+    return GraphData.from_rows(orgs, [], [], [{"a": a, "b": b, "since": s} for a, b, s in links])
 
 
 def test_temporal_split_keeps_the_past_and_tests_on_new_links_between_active_organizations() -> None:
@@ -91,7 +92,7 @@ def test_recent_paths_weigh_more_and_pagerank_stays_in_the_seekers_component() -
     orgs = [{"id": i, "role": "firm", "country": "AT", "text": f"{i} makes sensors"} for i in ids]
     project = {"id": "p", "start": "2017-01-01", "part": "H2020-EU.2.1.1", "texts": ["sensors"]}
     collaborations = [{"a": a, "b": b, "since": d} for a, b, d in links]
-    data = EvalData.from_rows(orgs, [project], [{"org": "s", "project": "p"}], collaborations)
+    data = GraphData.from_rows(orgs, [project], [{"org": "s", "project": "p"}], collaborations)
     day = np.datetime64("2019-01-01")
     vectors = TextVectors(projects=np.ones((1, 4)) / 2, organizations=np.eye(len(ids), 4))
     features = PairFeatures(History(data, day, data.links.before(day), vectors))
@@ -144,7 +145,7 @@ def test_eval_without_data_hides_the_newest_collaborations_and_compares_suggest_
 
 def test_project_embeddings_are_cached_by_content_and_only_new_texts_are_encoded(tmp_path: Path) -> None:
     from matching import model
-    from matching.evaluation.embedding_cache import cached_encode
+    from matching.embedding_cache import cached_encode
 
     name = Settings().embedder
     texts = ["sensor fusion for robots", "", "bakery lines"]
@@ -157,7 +158,7 @@ def test_project_embeddings_are_cached_by_content_and_only_new_texts_are_encoded
     assert np.allclose(second[1], direct[0], atol=1e-5)
 
 
-def communities(seed: int = 3) -> tuple[EvalData, TextVectors]:
+def communities(seed: int = 3) -> tuple[GraphData, TextVectors]:
     """Twelve communities of 25 organizations whose links appear at random days of 2012-2020, plus a few
     links across: the partners an organization gains are mostly in its own community."""
     rng = np.random.default_rng(seed)
@@ -173,27 +174,47 @@ def communities(seed: int = 3) -> tuple[EvalData, TextVectors]:
     ]
     project = {"id": "p", "start": "2012-01-01", "part": "H2020-EU.2.1.1", "texts": ["sensors"]}
     vectors = TextVectors(projects=np.ones((1, 8)), organizations=rng.normal(size=(n, 8)))
-    return EvalData.from_rows(orgs, [project], [{"org": "o000", "project": "p"}], links), vectors
+    return GraphData.from_rows(orgs, [project], [{"org": "o000", "project": "p"}], links), vectors
 
 
 def test_the_learned_ranker_averages_bags_fitted_on_their_own_negatives() -> None:
     data, vectors = communities()
     day = np.datetime64("2019-01-01")
-    ranker = LearnedRanker.fit(data, day, vectors=vectors, seed=1, bags=2)
-    assert len(ranker.models) == 2
+    inner = temporal_split(
+        data, day - np.timedelta64(365, "D"), roles=None, n_queries=None, seed=1, until=day, vectors=vectors
+    )
+    ranker = LearnedRanker.fit_split(inner, seed=1, bags=2)
+    assert len(ranker.boosters) == 2
     split = temporal_split(data, day, roles=None, n_queries=None, seed=1, vectors=vectors)
     features = PairFeatures(split.history)
-    x = features.pairs(split.queries[:20]).reshape(-1, len(FEATURE_NAMES))
-    first, second = (np.asarray(m.predict_proba(x))[:, 1] for m in ranker.models)
+    queries = split.queries[:20]
+    x = features.pairs(queries)
+    first, second = (b.predict(x.reshape(-1, len(FEATURE_NAMES)), raw_score=True) for b in ranker.boosters)
     assert not np.allclose(first, second)  # each bag drew other negatives
-    scores = ranker.scorer(split.history)(split.queries[:20])[:, features.columns].ravel()
-    # the first model's SHORTLIST best per seeker are ranked, by the mean of both models; the rest never
+    scores = ranker.score(x, features.pool(queries)).ravel()
+    # the first model's SHORTLIST best per seeker are ranked, by the mean log-odds of both; the rest never
     ranked = np.isfinite(scores)
     assert ranked.reshape(20, -1).sum(axis=1).tolist() == [SHORTLIST] * 20
     assert np.allclose(scores[ranked], (first[ranked] + second[ranked]) / 2)
     by_seeker, chosen = first.reshape(20, -1), ranked.reshape(20, -1)
     for row, keep in zip(by_seeker, chosen, strict=True):
         assert row[keep].min() >= row[~keep].max()
-    learned = rank(split.history, ranker.scorer(split.history), split.queries)
+    # the per-feature contributions add up to the log-odds that ranked
+    contributions = ranker.contributions(x.reshape(-1, len(FEATURE_NAMES))[ranked][:50])
+    assert np.allclose(contributions.sum(axis=1), scores[ranked][:50], atol=1e-6)
+    learned = rank(split.history, learned_scorer(ranker, split.history), split.queries)
     most = rank(split.history, most_connected_scorer(split.history), split.queries)
     assert metrics.recall_at_k(learned, split.relevant) > 2 * metrics.recall_at_k(most, split.relevant)
+
+
+def test_aa_dc_ranks_decayed_common_partners_first_then_three_hop_paths() -> None:
+    """s-m1 (2010) and s-m2 (2018): old shares the old partner, new the new one; far is three hops away."""
+    links = [("s", "m1", "2010-01-01"), ("m1", "old", "2010-01-01"), ("s", "m2", "2018-01-01")]
+    links += [("m2", "new", "2018-01-01"), ("new", "far", "2018-01-01"), ("x", "y", "2018-01-01")]
+    ids = sorted({o for a, b, _ in links for o in (a, b)})
+    orgs = [{"id": i, "role": "firm", "country": "AT", "text": ""} for i in ids]
+    data = GraphData.from_rows(orgs, [], [], [{"a": a, "b": b, "since": d} for a, b, d in links])
+    history = History(data, np.datetime64("2019-01-01"), data.links, None)
+    s = int(np.flatnonzero(data.org_ids == "s")[0])
+    top = rank(history, aa_dc_scorer(history), np.array([s]), k=4)[0]
+    assert list(data.org_ids[top[top >= 0]][:3]) == ["new", "old", "far"]

@@ -18,9 +18,8 @@ from graph.query import Query
 from ingest import demo as demo_region
 from matching import Filters, Place, Suggestion, embed, record_feedback, suggest
 from matching.feedback import feedback_of
-from matching.signals import SIGNALS, distance_km, load_weights
+from matching.signals import SIGNALS, distance_km
 from matching.suggest import MAX_INDEX_K, mmr, widened
-from matching.tune import tune
 from schema.errors import MatchingError, NotFound
 from schema.settings import Settings
 
@@ -40,9 +39,11 @@ ORGANIZATION = Query(
 
 @pytest.fixture(scope="module")
 def settings(neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The test server's settings, with tuned weights kept in a throwaway file."""
-    weights = tmp_path_factory.mktemp("matching") / "weights.json"
-    return neo4j_settings.model_copy(update={"matching_weights_file": weights})
+    """The test server's settings, with a weights file and a model file that do not exist: the signal
+    ranking with the configured weights."""
+    folder = tmp_path_factory.mktemp("matching")
+    update = {"matching_weights_file": folder / "weights.json", "matching_model_file": folder / "model.json"}
+    return neo4j_settings.model_copy(update=update)
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +86,7 @@ def test_the_bakery_gets_the_vision_vendor_first_with_reasons_that_add_up(
     assert demo.queries_run - before == 2  # the profile with the candidates, then the best few's texts
     top = found[0]
     assert top.id == "FN242542i"
+    assert {s.ranking for s in found} == {"signals"}  # no model trained: the signal ranking
     for suggestion in found:
         assert set(suggestion.signals) == set(SIGNALS) == set(suggestion.shares)
         assert all(0.0 <= value <= 1.0 for value in suggestion.signals.values())
@@ -217,25 +219,12 @@ def test_diversity_reranking_pushes_near_duplicates_down() -> None:
     assert mmr(scores, similarities, 2, lam=0.7) == [0, 2]
 
 
-def test_tune_fits_weights_that_suggest_then_uses(demo: Graph, settings: Settings) -> None:
-    result = tune(demo, settings, seed=3)
-    assert result.path == settings.matching_weights_file and result.path.exists()
-    assert sum(result.after.values()) == pytest.approx(1.0)
-    assert all(value >= 0 for value in result.after.values())
-    assert result.pairs["positive"] > 50 and result.pairs["negative"] > result.pairs["positive"]
-    assert 0.5 < result.figures["after"]["roc_auc"] <= 1.0
-    assert load_weights(settings) == pytest.approx(result.after)
-    try:
-        top = suggest(demo, BAKERY, settings=settings)[0]
-        for name in SIGNALS:
-            assert top.shares[name] == pytest.approx(result.after[name] * top.signals[name])
-    finally:
-        result.path.unlink()
-
-
 def test_suggest_command_prints_json(demo: Graph, settings: Settings) -> None:
     flags = ["--neo4j-uri", settings.neo4j_uri, "--neo4j-password", settings.neo4j_password]
-    env = {"CLUSTERKG_MATCHING_WEIGHTS_FILE": str(settings.matching_weights_file)}
+    env = {
+        "CLUSTERKG_MATCHING_WEIGHTS_FILE": str(settings.matching_weights_file),
+        "CLUSTERKG_MATCHING_MODEL_FILE": str(settings.matching_model_file),
+    }
     result = CliRunner().invoke(
         app, [*flags, "suggest", BAKERY, "--role", "vendor", "--limit", "3", "--json"], env=env
     )
@@ -245,5 +234,6 @@ def test_suggest_command_prints_json(demo: Graph, settings: Settings) -> None:
     assert all({"id", "name", "score", "reasons"} <= set(s) and s["role"] == "vendor" for s in found)
     table = CliRunner().invoke(app, [*flags, "suggest", "--need", "sourdough flour", "--limit", "2"], env=env)
     assert table.exit_code == 0 and "1. " in table.output and "Score" in table.output
+    assert "Ranked by the signal ranking (no model trained)" in table.output
     missing = CliRunner().invoke(app, [*flags, "suggest", "no-such-org"], env=env)
     assert missing.exit_code == 1 and "No organization with id 'no-such-org'" in missing.output

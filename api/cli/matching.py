@@ -1,9 +1,9 @@
-"""``clusterkg embed / suggest / feedback / tune``: embeddings, explained partner suggestions, feedback."""
+"""``clusterkg embed / suggest / feedback / tune``: embeddings, explained partner suggestions, feedback, and
+training the learned ranking."""
 
 from __future__ import annotations
 
 import json
-import math
 from typing import Annotated
 
 import typer
@@ -13,7 +13,7 @@ from rich.table import Table
 from api.cli.common import console, open_graph, settings_of
 from matching import feedback as feedback_store
 from matching.embed import embed as run_embed
-from matching.signals import SIGNALS, Place
+from matching.signals import Place
 from matching.suggest import Filters
 from matching.suggest import suggest as run_suggest
 from schema.errors import MatchingError
@@ -115,6 +115,10 @@ def suggest(
     if not found:
         console.print("No partner fits these filters.")
         return
+    ranking = (
+        "the learned ranking" if found[0].ranking == "learned" else "the signal ranking (no model trained)"
+    )
+    console.print(f"Ranked by {ranking}", highlight=False)
     for rank, suggestion in enumerate(found, 1):
         what = ", ".join(
             part for part in (suggestion.role.replace("_", " "), suggestion.city, suggestion.region) if part
@@ -146,37 +150,36 @@ def feedback(
     console.print(f"{answer.seeker} {verb} {answer.partner} at {answer.at}")
 
 
-def _figure(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.3f}"
-
-
 def tune(
     ctx: typer.Context,
-    max_pairs: Annotated[int, typer.Option("--max-pairs", min=10, help="Known pairs to learn from.")] = 4000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampling and the held-out split.")] = 7,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the negatives' draw and the held-out seekers.")
+    ] = 0,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the figures, save nothing.")] = False,
 ) -> None:
-    """Fit the signal weights to accepted suggestions and collaborations; show before/after; save them."""
-    # Imported here: scikit-learn takes most of a second to import, which every other command would pay.
+    """Train the learned ranking from the graph's dated history and feedback; show its held-out figures next
+    to Adamic-Adar's; save it where `suggest` loads it (without one, suggest ranks by the signals)."""
+    # Imported here: LightGBM and scikit-learn take a second to import, which every other command would pay.
+    from matching import snapshot
     from matching.tune import tune as run_tune
 
     settings = settings_of(ctx)
     with open_graph(ctx) as graph:
-        result = run_tune(graph, settings, max_pairs=max_pairs, seed=seed, save=not dry_run)
-    weights = Table(title="Signal weights")
-    weights.add_column("signal")
-    weights.add_column("before", justify="right")
-    weights.add_column("after", justify="right")
-    for name in SIGNALS:
-        weights.add_row(name, f"{result.before[name]:.3f}", f"{result.after[name]:.3f}")
-    console.print(weights)
-    total = result.pairs["positive"] + result.pairs["negative"]
-    figures = Table(title=f"Held-out pairs: {result.pairs['held_out']:,} of {total:,}")
-    figures.add_column("figure")
-    figures.add_column("before", justify="right")
-    figures.add_column("after", justify="right")
-    for name in ("roc_auc", "average_precision"):
-        figures.add_row(name, _figure(result.figures["before"][name]), _figure(result.figures["after"][name]))
+        result = run_tune(snapshot.current(graph, settings), settings, seed=seed, save=not dry_run)
+    meta = result.ranker.metadata
+    console.print(
+        f"Trained on features as of {meta['features_as_of']}, labels: {meta['labels']}; "
+        f"{meta['seekers']['fit']:,} seekers fitted, {meta['seekers']['held_out']:,} held out",
+        highlight=False,
+    )
+    figures = Table(title="Held-out seekers")
+    figures.add_column("method")
+    for column in ("recall@10", "hit@10", "nDCG@10"):
+        figures.add_column(column, justify="right")
+    for name, row in meta["held_out"].items():
+        figures.add_row(
+            name, f"{row['recall_at_10']:.4f}", f"{row['hit_at_10']:.3f}", f"{row['ndcg_at_10']:.4f}"
+        )
     console.print(figures)
     console.print(f"saved to {result.path}" if result.path else "dry run: nothing saved")
 

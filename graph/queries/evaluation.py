@@ -1,29 +1,7 @@
-"""Queries of the evaluation: read the registry as the benchmark sees it, hide and restore collaborations."""
+"""Queries of the evaluation: whether a registry is loaded already, hide and restore collaborations (the
+graph itself is read as ``suggest`` reads it, ``graph/queries/snapshot.py``)."""
 
 from graph.query import Query
-
-ORGANIZATIONS = Query(
-    "evaluation.organizations",
-    "MATCH (o:Organization) RETURN o.id AS id, o.role AS role, o.country AS country, o.description AS text",
-)
-
-PROJECTS = Query(
-    "evaluation.projects",
-    "MATCH (p:Project) RETURN p.id AS id, p.start AS start, p.programme AS part, "
-    "[t IN [p.title, p.description, p.topic] WHERE t IS NOT NULL AND t <> ''] AS texts",
-)
-
-PARTICIPATIONS = Query(
-    "evaluation.participations",
-    "MATCH (o:Organization)-[:PARTICIPATES_IN]->(p:Project) RETURN o.id AS org, p.id AS project",
-)
-
-COLLABORATIONS = Query(
-    "evaluation.collaborations",
-    "MATCH (a:Organization)-[r:COLLABORATES_WITH]->(b:Organization) "
-    "WHERE $kinds IS NULL OR r.kind IN $kinds "
-    "RETURN a.id AS a, b.id AS b, r.since AS since",
-)
 
 LOADED_FILE_HASHES = Query(
     "evaluation.loaded_file_hashes",

@@ -1,7 +1,7 @@
 """Queries of matching: the embedding write path, the candidates and signals of a suggestion, feedback.
 
 Privacy: a seeker's needs are read only through ``_SEEKER_PROFILE`` and ``_SEEKER_CONTEXT`` (:data:`SEEKER`,
-:data:`SUGGEST`, :data:`PAIR_SIGNAL_INPUTS`), for the seeker itself. No query here returns another
+:data:`SUGGEST`), for the seeker itself. No query here returns another
 organization's needs, and the needs vector index is searched only over public needs.
 """
 
@@ -223,8 +223,7 @@ _CANDIDATE_INPUTS: LiteralString = """
        degree: COUNT { (c)-[:COLLABORATES_WITH]-() },
        shared_partners: [(c)-[:COLLABORATES_WITH]-(p:Organization) WHERE p IN partners | p.id]}
     """
-"""What the signals of a candidate ``c`` are computed from (``matching.suggest.candidate_signals``), shared by
-:data:`SUGGEST` and :data:`PAIR_SIGNAL_INPUTS` so that ``tune`` fits exactly what ``suggest`` ranks by.
+"""What the signals of a candidate ``c`` are computed from (``matching.suggest.CandidateSignals``).
 Similarities are (1 + cos) / 2, as the index scores them."""
 
 SEEKER = Query(
@@ -238,8 +237,8 @@ SEEKER = Query(
     + " AS seeker",
     plain=True,
 )
-"""The seeker's profile and the vector it searches with (``$vector`` null: its stored one), for ``tune`` and
-the benchmarks; ``suggest`` reads the profile together with its candidates. The queries with the seeker's
+"""The seeker's profile and the vector it searches with (``$vector`` null: its stored one), for the
+benchmarks; ``suggest`` reads the profile together with its candidates. The queries with the seeker's
 profile are the only ones that read an organization's needs, and only the seeker's own."""
 
 SUGGEST = Query(
@@ -305,6 +304,38 @@ apply after the index) and from the graph (up to ``$graph_limit`` partners of pa
 members of each shared cluster and ``$graph_limit`` partners of organizations with a similar public need).
 Excluded: the seeker, organizations it declined, and its partners unless ``$include_partners``."""
 
+LEARNED_DETAILS = Query(
+    "matching.learned_details",
+    """
+    OPTIONAL MATCH (s:Organization {id: $seeker})
+    WITH s, [(s)-[:MEMBER_OF]->(k:Cluster) | k] AS clusters, [] AS excluded,
+         s.location AS origin
+    CALL (s, clusters, excluded, origin) {
+      UNWIND range(0, size($ids) - 1) AS i
+      MATCH (c:Organization {id: $ids[i]})
+      WITH s, clusters, excluded, origin, c, i WHERE"""
+    + _FILTERS
+    + """
+      WITH c, i, clusters ORDER BY i
+      RETURN collect(c {.id, .name, .role, .city, .region, .lat, .lon,
+                        shared_clusters: [(c)-[:MEMBER_OF]->(k:Cluster) WHERE k IN clusters | k.id]})
+             AS candidates
+    }
+    CALL () {
+      MATCH (p:Organization) WHERE p.id IN $partners
+      RETURN collect(p {.id, .name, .role}) AS partners
+    }
+    RETURN s {.id, .name, .role, .city, .region, .country, .lat, .lon,
+              clusters: [k IN clusters | k {.id, .name,
+                         managers: [(m:Organization)-[:MANAGES]->(k) | m {.id, .name, .role}]}]} AS seeker,
+           candidates, partners
+    """,
+    plain=True,
+)
+"""One round trip for a learned suggestion: the seeker's profile (no text, no needs: the ranking read those
+from the snapshot), the ranked candidates ``$ids`` that pass the filters, in their order, with what their
+reasons need, and the names of the shared partners ``$partners`` the snapshot found."""
+
 POOL_DETAILS = Query(
     "matching.pool_details",
     """
@@ -318,24 +349,7 @@ POOL_DETAILS = Query(
 """For the best candidates only (in ``$ids`` order): their sentences and sentence vectors, for the pair
 reason and the diversity re-ranking (``matching.suggest.pairwise``)."""
 
-PAIR_SIGNAL_INPUTS = Query(
-    "matching.pair_signal_inputs",
-    """
-    MATCH (s:Organization {id: $seeker})
-    """
-    + _SEEKER_CONTEXT
-    + """
-    UNWIND $ids AS id
-    MATCH (c:Organization {id: id})
-    WITH c, [] AS sources, null AS score, vector, partners, clusters
-    RETURN """
-    + _CANDIDATE_INPUTS
-    + " AS candidate",
-)
-"""The signal inputs of given candidates for one seeker, against the vector ``suggest`` would search with
-(``$vector`` null: the seeker's stored one); ``tune`` scores known pairs with it."""
-
-# --- feedback and tuning -----------------------------------------------------------------------------------
+# --- feedback ----------------------------------------------------------------------------------------------
 
 RECORD_FEEDBACK = Query(
     "matching.record_feedback",
@@ -360,33 +374,6 @@ FEEDBACK_OF = Query(
     ORDER BY f.at DESC
     """,
 )
-
-TRAINING_PAIRS = Query(
-    "matching.training_pairs",
-    """
-    CALL () {
-      MATCH (a:Organization)-[f:SUGGESTION_FEEDBACK]->(b:Organization)
-      RETURN a.id AS seeker, b.id AS candidate, f.accepted AS accepted, 'feedback' AS origin
-      UNION
-      MATCH (a:Organization)-[:COLLABORATES_WITH]-(b:Organization)
-      WHERE a.capability_embedding IS NOT NULL OR a.needs_embedding IS NOT NULL
-      RETURN a.id AS seeker, b.id AS candidate, true AS accepted, 'collaboration' AS origin
-    }
-    RETURN seeker, candidate, accepted, origin ORDER BY rand() LIMIT $limit
-    """,
-)
-"""Known good pairs (accepted suggestions, historical collaborations, both directions) and known bad ones
-(declined suggestions), in random order."""
-
-RANDOM_ORGANIZATIONS = Query(
-    "matching.random_organizations",
-    """
-    MATCH (o:Organization) WHERE o.capability_embedding IS NOT NULL
-    WITH o, rand() AS r ORDER BY r LIMIT $limit
-    RETURN o.id AS id
-    """,
-)
-"""A random sample of embedded organizations: the negatives ``tune`` contrasts known pairs with."""
 
 # --- benchmarks (bench/bench_embed.py, bench/bench_suggest.py) ----------------------------------------------
 

@@ -1,18 +1,30 @@
-"""The temporal benchmark in one call: the full method and every baseline on the same split and queries."""
+"""The temporal benchmark in one call: the product and every baseline on the same split and queries.
+
+The full method (``clusterkg``) is :func:`matching.suggest` itself, asked as of the split day: the learned
+ranking, trained by the same :func:`matching.tune.train` that ``clusterkg tune`` runs, at the split day (so
+on history and labels before it), reads the snapshot's view as of that day. The baselines rank from the
+same view.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from graph.db import Graph
 from matching.evaluation import baselines
-from matching.evaluation.dataset import EvalData
-from matching.evaluation.history import TextVectors
-from matching.evaluation.learned import LearnedRanker
-from matching.evaluation.protocol import rank, score_lists, temporal_split
+from matching.evaluation.protocol import rank, score_lists
+from matching.features import PairFeatures
+from matching.history import History, temporal_split
+from matching.ranker import LearnedRanker
+from matching.snapshot import Snapshot
+from matching.suggest import suggest
+from matching.tune import train
+from schema.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -37,48 +49,115 @@ class MethodResult:
 
 @dataclass(frozen=True)
 class TemporalReport:
-    """The table, and what it was measured on."""
+    """The table, the same for the cold-start queries, and what it was measured on."""
 
     results: list[MethodResult]
+    cold_start: list[MethodResult]
     queries: int
+    cold_queries: int
     test_links: int
     active: int
+    pool_recall: float
 
 
 def temporal_benchmark(
-    data: EvalData,
+    graph: Graph,
+    snapshot: Snapshot,
     split: np.datetime64,
     *,
     roles: set[str] | None,
     n_queries: int,
     seed: int,
-    vectors: TextVectors,
+    settings: Settings,
 ) -> TemporalReport:
-    """Rank for ``n_queries`` organizations of ``roles`` at ``split`` with every method; score each."""
-    s = temporal_split(data, split, roles=roles, n_queries=n_queries, seed=seed, vectors=vectors)
-    h = s.history
+    """Rank for ``n_queries`` organizations of ``roles`` at ``split`` with every method; score each, on all
+    queries and on the cold-start ones (no new partner shares a partner with them)."""
+    s = temporal_split(
+        snapshot.data, split, roles=roles, n_queries=n_queries, seed=seed, vectors=snapshot.vectors
+    )
+    view = snapshot.view(split)
+    h = view.history
     log.info(
-        "%d queries with %d new partners; %d active organizations",
+        "%d queries with %d new partners; %d active",
         len(s.queries),
-        sum(len(r) for r in s.relevant),
-        int(h.active.sum()),
+        sum(map(len, s.relevant)),
+        h.active.sum(),
     )
     started = time.perf_counter()
-    learned = LearnedRanker.fit(data, split, vectors=vectors, seed=seed)
-    fit_seconds = time.perf_counter() - started
+    ranker = train(snapshot, split, seed=seed, held_out=False)
+    lists = {FULL_METHOD: _suggested(graph, snapshot, s.queries, split, ranker, settings)}
+    seconds = {FULL_METHOD: time.perf_counter() - started}
     methods: dict[str, baselines.Scorer] = {
-        FULL_METHOD: learned.scorer(h),
         "random": baselines.random_scorer(h, seed),
         "most-connected": baselines.most_connected_scorer(h),
         "adamic-adar": baselines.adamic_adar_scorer(h),
+        "aa-dc": baselines.aa_dc_scorer(h),
         "tfidf": baselines.tfidf_scorer(h),
         "embedding": baselines.embedding_scorer(h),
     }
-    results = []
     for name, scorer in methods.items():
         started = time.perf_counter()
-        figures = score_lists(rank(h, scorer, s.queries), s.relevant)
-        seconds = time.perf_counter() - started + (fit_seconds if name == FULL_METHOD else 0.0)
-        log.info("%s: %s in %.1f s", name, figures, seconds)
-        results.append(MethodResult(name, seconds=seconds, **figures))
-    return TemporalReport(results, len(s.queries), sum(len(r) for r in s.relevant), int(h.active.sum()))
+        lists[name] = rank(h, scorer, s.queries)
+        seconds[name] = time.perf_counter() - started
+    cold = cold_start(h, s.queries, s.relevant)
+    cold_relevant = [r for r, c in zip(s.relevant, cold, strict=True) if c]
+    results, cold_results = [], []
+    for name, ranked in lists.items():
+        results.append(MethodResult(name, seconds=seconds[name], **score_lists(ranked, s.relevant)))
+        if cold.any():
+            cold_results.append(MethodResult(name, seconds=0.0, **score_lists(ranked[cold], cold_relevant)))
+        log.info("%s: %s", name, results[-1])
+    return TemporalReport(
+        results,
+        cold_results,
+        len(s.queries),
+        int(cold.sum()),
+        sum(len(r) for r in s.relevant),
+        int(h.active.sum()),
+        pool_recall(view.features, s.queries, s.relevant),
+    )
+
+
+def _suggested(
+    graph: Graph,
+    snapshot: Snapshot,
+    queries: np.ndarray,
+    split: np.datetime64,
+    ranker: LearnedRanker,
+    settings: Settings,
+) -> np.ndarray:
+    """``matching.suggest``'s top 10 of every query, as organization indices (-1 pads a short list)."""
+    day = dt.date.fromisoformat(str(split))
+    ranked = np.full((len(queries), 10), -1, dtype=np.int64)
+    for i, q in enumerate(queries):
+        found = suggest(
+            graph, str(snapshot.data.org_ids[q]), limit=10, settings=settings, as_of=day, ranker=ranker
+        )
+        ids = [snapshot.index[s.id] for s in found]
+        ranked[i, : len(ids)] = ids
+    return ranked
+
+
+def cold_start(history: History, queries: np.ndarray, relevant: list[np.ndarray]) -> np.ndarray:
+    """Per query: whether none of its new partners shares a partner with it (the common SMB case: the graph
+    alone cannot point to them)."""
+    common = history.adjacency[queries] @ history.adjacency
+    return np.array(
+        [not common[i, rel].toarray().any() for i, rel in enumerate(relevant)], dtype=bool
+    ).reshape(len(queries))
+
+
+def pool_recall(
+    features: PairFeatures, queries: np.ndarray, relevant: list[np.ndarray], chunk: int = 100
+) -> float:
+    """Share of the queries' new partners that the learned ranking's candidate pool holds (over all their
+    new partners): what no ranking of the pool can exceed."""
+    found = total = 0
+    for start in range(0, len(queries), chunk):
+        block = queries[start : start + chunk]
+        pool = features.pool(block)
+        for i, rel in enumerate(relevant[start : start + chunk]):
+            columns = features.position[rel]
+            found += int(pool[i, columns[columns >= 0]].sum())
+            total += len(rel)
+    return found / max(total, 1)

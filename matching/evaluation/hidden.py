@@ -17,12 +17,12 @@ import numpy as np
 
 from graph.db import Graph
 from graph.queries import evaluation as queries
+from matching.dataset import GraphData
 from matching.evaluation import baselines, metrics
 from matching.evaluation.benchmark import FULL_METHOD
-from matching.evaluation.dataset import EvalData
-from matching.evaluation.history import History, TextVectors
-from matching.evaluation.links import Links
-from matching.evaluation.protocol import FAR_FUTURE, Split, rank, temporal_split
+from matching.evaluation.protocol import rank
+from matching.history import FAR_FUTURE, History, Split, TextVectors, temporal_split
+from matching.links import Links
 from schema.errors import MatchingError
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class HiddenReport:
     hidden: int
 
 
-def hide(data: EvalData, *, fraction: float, seed: int, vectors: TextVectors) -> tuple[Split, Links, str]:
+def hide(data: GraphData, *, fraction: float, seed: int, vectors: TextVectors) -> tuple[Split, Links, str]:
     """The split, the links to take out of the graph, and how they were chosen (in words)."""
     links = data.links
     if not len(links):
@@ -76,7 +76,7 @@ def hide(data: EvalData, *, fraction: float, seed: int, vectors: TextVectors) ->
 
 def hidden_benchmark(
     graph: Graph,
-    data: EvalData,
+    data: GraphData,
     suggester: Suggester,
     *,
     fraction: float,

@@ -8,52 +8,11 @@ method ranks every active organization except the query itself and its existing 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from matching.evaluation import metrics
 from matching.evaluation.baselines import Scorer
-from matching.evaluation.dataset import EvalData
-from matching.evaluation.history import History, TextVectors
-
-FAR_FUTURE = np.datetime64("9999-12-31", "D")
-
-
-@dataclass(frozen=True)
-class Split:
-    """The history a method sees, the queries, and each query's true new partners."""
-
-    history: History
-    queries: np.ndarray
-    relevant: list[np.ndarray]
-
-
-def temporal_split(
-    data: EvalData,
-    split: np.datetime64,
-    *,
-    roles: set[str] | None,
-    n_queries: int | None,
-    seed: int,
-    until: np.datetime64 = FAR_FUTURE,
-    vectors: TextVectors | None = None,
-) -> Split:
-    """Links before ``split`` as history; links first seen in ``[split, until)`` among active ones as truth.
-
-    ``roles=None`` takes queries of every role; ``n_queries=None`` takes every eligible organization.
-    """
-    history = History(data, split, data.links.before(split), vectors)
-    future = data.links.between(split, until).among(history.active)
-    gained = future.adjacency().tocsr()
-    eligible = history.active & history.has_text & (np.diff(gained.indptr) > 0)
-    if roles is not None:
-        eligible &= np.isin(data.org_role, sorted(roles))
-    candidates = np.flatnonzero(eligible)
-    if n_queries is not None and n_queries < len(candidates):
-        candidates = np.sort(np.random.default_rng(seed).choice(candidates, n_queries, replace=False))
-    relevant = [gained.indices[gained.indptr[q] : gained.indptr[q + 1]] for q in candidates]
-    return Split(history, candidates, relevant)
+from matching.history import History
 
 
 def rank(history: History, scorer: Scorer, queries: np.ndarray, k: int = 10, chunk: int = 256) -> np.ndarray:

@@ -1,7 +1,7 @@
 """The evaluation's view of a registry: organizations, projects and who took part in what, as numpy arrays.
 
 The benchmark works on dense integer indices so that every step (links, features, rankings) is vectorised;
-:class:`EvalData` is built once from the rows that ``graph/queries/evaluation.py`` reads from the graph.
+:class:`GraphData` is built once from the rows that ``graph/queries/evaluation.py`` reads from the graph.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from matching.evaluation.links import Links
+from matching.links import Links
 
 NO_DATE = np.datetime64("NaT", "D")
 
@@ -25,7 +25,7 @@ def to_day(value: Any) -> np.datetime64:
 
 
 @dataclass(frozen=True)
-class EvalData:
+class GraphData:
     """Organizations, projects and participations, indexed 0..n-1.
 
     ``part_org[k]`` took part in ``part_project[k]``; project texts are the titles and topics that tell what
@@ -64,7 +64,7 @@ class EvalData:
         projects: Iterable[Mapping[str, Any]],
         participations: Iterable[Mapping[str, Any]],
         collaborations: Iterable[Mapping[str, Any]],
-    ) -> EvalData:
+    ) -> GraphData:
         """Index the rows of ``graph/queries/evaluation.py``: organizations ``{id, role, country, text}``,
         projects ``{id, start, part, texts}``, participations ``{org, project}``, collaborations
         ``{a, b, since}``. Rows naming an unknown organization or project are dropped."""

@@ -28,8 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from matching.evaluation.baselines import adamic_adar_matrix
-from matching.evaluation.history import History
+from matching.history import History
 from schema.graph_model import Role
 
 RECENT_DAYS = 730
@@ -77,6 +76,32 @@ FEATURE_NAMES = (
     + tuple(f"candidate_{name}" for name in SIDE_FEATURES)
     + tuple(f"seeker_{name}" for name in SIDE_FEATURES)
 )
+REASON_OF_FEATURE = {
+    **dict.fromkeys(
+        (
+            "common_partners",
+            "adamic_adar",
+            "resource_allocation",
+            "paths_3",
+            "shared_projects",
+            "jaccard",
+            "decayed_adamic_adar",
+            "recent_common_partners",
+            "recent_partners_paths",
+            "personalized_pagerank",
+        ),
+        "ties",
+    ),
+    **dict.fromkeys(
+        ("tfidf", "embedding", "partners_embedding", "similar_orgs_worked_with", "programme_parts"), "work"
+    ),
+    **dict.fromkeys(("same_country", "country_affinity"), "proximity"),
+    **dict.fromkeys(("candidate_partners_of_seeker_role", "candidate_role", "seeker_role"), "role"),
+    **{f"candidate_{name}": "activity" for name in SIDE_FEATURES if name != "role"},
+    **{f"seeker_{name}": "base" for name in SIDE_FEATURES if name != "role"},
+}
+"""The readable reason each feature's contribution counts toward: ties you share, similar work, proximity,
+role, the candidate's activity; the seeker's own activity only moves every candidate alike (the base)."""
 CATEGORICAL = np.array([name in ("candidate_role", "seeker_role") for name in FEATURE_NAMES])
 
 
@@ -91,6 +116,13 @@ class PairFeatures:
         return np.flatnonzero(self.history.active)
 
     @cached_property
+    def position(self) -> np.ndarray:
+        """Each organization's column among the candidates, -1 for those not active before the day."""
+        position = np.full(self.history.data.n_orgs, -1)
+        position[self.columns] = np.arange(len(self.columns))
+        return position
+
+    @cached_property
     def _graph(self) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
         h = self.history
         adjacency = h.adjacency
@@ -99,7 +131,7 @@ class PairFeatures:
         to_columns = adjacency[:, self.columns]
         return (
             to_columns.tocsr(),
-            adamic_adar_matrix(h)[:, self.columns].tocsr(),
+            h.adamic_adar[:, self.columns].tocsr(),
             (sp.diags(inverse) @ to_columns).tocsr(),
         )
 
@@ -109,7 +141,7 @@ class PairFeatures:
         (the decayed Adamic-Adar's right-hand factor), and the 0/1 links of the last RECENT_DAYS."""
         h = self.history
         links = h.links
-        age = (h.day - links.since).astype("timedelta64[D]").astype(np.float64)
+        age = h.age_days
         decayed = links.weighted_adjacency(np.exp(-age / DECAY_DAYS))
         recent = links.weighted_adjacency((age < RECENT_DAYS).astype(np.float64))
         recent.eliminate_zeros()
@@ -183,7 +215,7 @@ class PairFeatures:
         h = self.history
         d = h.data
         start = d.project_start[d.part_project]
-        before = start < h.day
+        before = h.seen & ~np.isnat(start)
         recent_start = h.day - np.timedelta64(RECENT_DAYS, "D")
         n = d.n_orgs
         projects = np.bincount(d.part_org[before], minlength=n)
@@ -267,16 +299,27 @@ class PairFeatures:
         mask[np.argsort(-degree, kind="stable")[:top]] = True
         return mask
 
-    def pool(self, x: np.ndarray) -> np.ndarray:
-        """Which pairs the model scores at all: partners of partners, the most connected organizations and
-        each seeker's nearest texts. The rest (far in the graph, unknown, unrelated) are never suggested,
-        which keeps scoring cheap; training uses the same pool so the model learns the choice it faces."""
-        common = x[:, :, PAIR_FEATURES.index("common_partners")] > 0
-        text = x[:, :, PAIR_FEATURES.index("embedding")]
+    def sources(self, queries: np.ndarray) -> dict[str, np.ndarray]:
+        """Where candidates come from, each a (queries x candidates) mask: partners of partners, each
+        seeker's nearest texts, and the most connected organizations (new partners are often the busy ones).
+        """
+        h = self.history
+        common = (h.adjacency[queries] @ h.adjacency[:, self.columns]).toarray() > 0
+        text = h.embeddings[queries] @ h.embeddings[self.columns].T
         top = min(TEXT_CANDIDATES, text.shape[1])
-        nearest = np.zeros_like(common)
+        nearest = np.zeros(text.shape, dtype=bool)
         np.put_along_axis(nearest, np.argpartition(-text, top - 1, axis=1)[:, :top], True, axis=1)
-        return common | nearest | self._popular[None, :]
+        return {
+            "partner_of_partner": common,
+            "similar_text": nearest,
+            "most_active": np.broadcast_to(self._popular[None, :], text.shape),
+        }
+
+    def pool(self, queries: np.ndarray) -> np.ndarray:
+        """Which pairs the model scores at all: those of any source. The rest (far in the graph, unknown,
+        unrelated) are never suggested, which keeps scoring cheap; training uses the same pool so the model
+        learns the choice it faces."""
+        return np.logical_or.reduce(list(self.sources(queries).values()))
 
 
 def _percentile(values: np.ndarray, active: np.ndarray) -> np.ndarray:

@@ -1,0 +1,51 @@
+"""Queries of the collaboration snapshot (``matching.snapshot``): the graph as the learned ranking reads it,
+and the cheap stamp that tells when it changed.
+
+Only organizations' own descriptions are read, never their needs: the snapshot serves every caller."""
+
+from graph.query import Query
+
+ORGANIZATIONS = Query(
+    "snapshot.organizations",
+    "MATCH (o:Organization) RETURN o.id AS id, o.role AS role, o.country AS country, o.description AS text",
+)
+
+PROJECTS = Query(
+    "snapshot.projects",
+    "MATCH (p:Project) RETURN p.id AS id, p.start AS start, p.programme AS part, "
+    "[t IN [p.title, p.description, p.topic] WHERE t IS NOT NULL AND t <> ''] AS texts",
+)
+
+PARTICIPATIONS = Query(
+    "snapshot.participations",
+    "MATCH (o:Organization)-[:PARTICIPATES_IN]->(p:Project) RETURN o.id AS org, p.id AS project",
+)
+
+COLLABORATIONS = Query(
+    "snapshot.collaborations",
+    "MATCH (a:Organization)-[r:COLLABORATES_WITH]->(b:Organization) "
+    "RETURN a.id AS a, b.id AS b, r.since AS since",
+)
+
+FEEDBACK = Query(
+    "snapshot.feedback",
+    "MATCH (s:Organization)-[f:SUGGESTION_FEEDBACK]->(p:Organization) "
+    "RETURN s.id AS seeker, p.id AS partner, f.accepted AS accepted, date(f.at) AS at",
+)
+
+VERSION = Query(
+    "snapshot.version",
+    """
+    CALL () { MATCH (o:Organization) RETURN count(o) AS organizations }
+    CALL () { MATCH ()-[r:COLLABORATES_WITH]->() RETURN count(r) AS links }
+    CALL () { MATCH ()-[r:PARTICIPATES_IN]->() RETURN count(r) AS participations }
+    CALL () { MATCH (r:IngestRun) RETURN count(r) AS runs, toString(max(r.finished_at)) AS finished }
+    CALL () {
+      MATCH ()-[f:SUGGESTION_FEEDBACK]->() RETURN count(f) AS answers, toString(max(f.at)) AS answered
+    }
+    RETURN organizations, links, participations, runs, finished, answers, answered
+    """,
+)
+"""What changes when the graph does: the counts come from Neo4j's count store (no scan), the last ingest
+run's end changes with every ingest and upsert (they all go through ``ingest.load``), the last answer with
+every feedback. Asked before each learned suggestion, so each API worker sees a change at its next request."""

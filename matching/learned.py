@@ -1,0 +1,203 @@
+"""The learned ranking inside ``suggest``: candidates and features from the snapshot, the model's order, the
+filters applied in the graph, and reasons from the model's own per-feature contributions.
+
+Reasons add up: the score is the probability ``p = sigmoid(L)`` of the mean log-odds ``L`` that ranked, and
+``L`` is the sum of the features' mean contributions (LightGBM ``pred_contrib``) and the bias. The base share
+is ``sigmoid(L0)``, with ``L0`` the bias and the seeker's own activity (the same for every candidate); each
+reason's share is its contributions times the secant slope ``(p - sigmoid(L0)) / (L - L0)``, so the shares
+sum to ``p`` exactly and a reason that lowered the score shows a negative share.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from graph.db import Graph
+from graph.queries import matching as queries
+from matching.features import FEATURE_NAMES, REASON_OF_FEATURE
+from matching.ranker import LearnedRanker
+from matching.reasons import SentencePair, describe_learned, introducers
+from matching.seeker import Seeker
+from matching.signals import Place, Proximity
+from matching.snapshot import Snapshot, View
+from schema.errors import MatchingError, NotFound
+from schema.settings import Settings
+
+REASONS = ("ties", "work", "proximity", "role", "activity", "base")
+FIRST_ROUND = 50
+"""Ranked candidates sent to the graph's filters in the first round; each further round asks four times as
+many, until ``limit`` passed or the pool is spent."""
+
+
+def ranked_columns(
+    view: View, ranker: LearnedRanker, seeker: int, *, banned: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate columns of the view in the model's order, their log-odds, and the seeker's feature rows
+    (candidates x features). ``banned``: organizations never suggested (the seeker, partners, declined)."""
+    features = view.features
+    x = features.pairs(np.array([seeker]))
+    pool = features.pool(np.array([seeker]))
+    columns = features.position[banned]
+    pool[0, columns[columns >= 0]] = False
+    scores = ranker.score(x, pool)[0]
+    order = np.argsort(-scores, kind="stable")
+    order = order[np.isfinite(scores[order])]
+    return order, scores[order], x[0]
+
+
+def learned_suggest(
+    graph: Graph,
+    snapshot: Snapshot,
+    ranker: LearnedRanker,
+    organization_id: str,
+    *,
+    as_of: np.datetime64 | None,
+    limit: int,
+    filters: Any,
+    include_partners: bool,
+    settings: Settings,
+) -> list[Any]:
+    """Up to ``limit`` suggestions for ``organization_id`` ranked by the model on the snapshot's view as of
+    ``as_of`` (None: the present); the filters (``matching.suggest.Filters``) are checked in the graph."""
+    from matching.suggest import Suggestion
+
+    if organization_id not in snapshot.index:
+        raise NotFound(f"No organization with id {organization_id!r}")
+    view = snapshot.view(as_of)
+    q = snapshot.index[organization_id]
+    adjacency = view.history.adjacency
+    partners = adjacency.indices[adjacency.indptr[q] : adjacency.indptr[q + 1]]
+    banned = np.concatenate([[q], snapshot.declined(q, as_of), [] if include_partners else partners])
+    order, log_odds, x = ranked_columns(view, ranker, q, banned=banned.astype(np.int64))
+    org_of = view.features.columns
+    chosen: list[dict[str, Any]] = []
+    profile: dict[str, Any] | None = None
+    named: dict[str, dict[str, Any]] = {}
+    start, size = 0, max(FIRST_ROUND, 2 * limit)
+    while len(chosen) < limit and (start < len(order) or profile is None):
+        batch = order[start : start + size]
+        shared = {int(i): _shared(adjacency, q, int(org_of[i])) for i in batch}
+        result = graph.run(
+            queries.LEARNED_DETAILS,
+            seeker=organization_id,
+            ids=[str(snapshot.data.org_ids[org_of[i]]) for i in batch],
+            partners=sorted({str(snapshot.data.org_ids[p]) for s in shared.values() for p in s}),
+            roles=filters.roles,
+            size_classes=filters.size_classes,
+            sectors=filters.sectors,
+            regions=filters.regions,
+            clusters=filters.clusters,
+            max_m=None if filters.max_km is None else filters.max_km * 1000.0,
+        )[0]
+        profile = result["seeker"]
+        if profile is None:
+            raise NotFound(f"No organization with id {organization_id!r}")
+        if filters.max_km is not None and (profile["lat"] is None or profile["lon"] is None):
+            raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
+        named.update({p["id"]: p for p in result["partners"]})
+        column_of = {str(snapshot.data.org_ids[org_of[i]]): int(i) for i in batch}
+        for row in result["candidates"]:
+            column = column_of[row["id"]]
+            ids = [str(snapshot.data.org_ids[p]) for p in shared[column]]
+            chosen.append({**row, "column": column, "shared_partners": [named[i] for i in ids if i in named]})
+        start, size = start + size, 4 * size
+    assert profile is not None
+    seeker = _seeker(profile)
+    rank_of = {int(c): r for r, c in enumerate(order)}
+    rows = chosen[:limit]
+    contributions = ranker.contributions(x[[row["column"] for row in rows]]) if rows else np.zeros((0, 0))
+    proximity = Proximity(seeker.place, settings.matching_distance_km)
+    found = []
+    for row, contribution in zip(rows, contributions, strict=True):
+        signals, shares = _shares(contribution)
+        assert math.isclose(sum(shares.values()), _sigmoid(log_odds[rank_of[row["column"]]]), abs_tol=1e-6)
+        _, km = proximity(Place(city=row["city"], region=row["region"], lat=row["lat"], lon=row["lon"]))
+        clusters = [seeker.clusters[c] for c in row["shared_clusters"]]
+        suggestion = Suggestion(
+            id=row["id"],
+            name=row["name"] or row["id"],
+            role=row["role"] or "",
+            city=row["city"],
+            region=row["region"],
+            score=sum(shares.values()),
+            reasons=[],
+            signals=signals,
+            shares=shares,
+            best_pair=_best_work(view, q, int(org_of[row["column"]])),
+            shared_partners=row["shared_partners"],
+            shared_clusters=[{"id": c["id"], "name": c["name"]} for c in clusters],
+            distance_km=None if km is None else round(km, 1),
+            introducers=introducers(seeker, row["id"], row["shared_partners"], clusters),
+            found_via=_sources(view, q, row["column"]),
+            ranking="learned",
+        )
+        suggestion.reasons = describe_learned(suggestion, ranker.metadata)
+        found.append(suggestion)
+    return found
+
+
+def _shared(adjacency: Any, a: int, b: int) -> np.ndarray:
+    """The partners ``a`` and ``b`` have in common in the view."""
+    mine = adjacency.indices[adjacency.indptr[a] : adjacency.indptr[a + 1]]
+    theirs = adjacency.indices[adjacency.indptr[b] : adjacency.indptr[b + 1]]
+    return np.intersect1d(mine, theirs)
+
+
+def _sigmoid(value: float) -> float:
+    return 1.0 / (1.0 + math.exp(-value))
+
+
+def _shares(contribution: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+    """Per reason: its log-odds contribution, and its share of the score (see the module docstring)."""
+    total = {name: 0.0 for name in REASONS}
+    for name, value in zip(FEATURE_NAMES, contribution[:-1], strict=True):
+        total[REASON_OF_FEATURE[name]] += float(value)
+    base = float(contribution[-1]) + total["base"]
+    rest = sum(value for name, value in total.items() if name != "base")
+    p0, p = _sigmoid(base), _sigmoid(base + rest)
+    slope = (p - p0) / rest if abs(rest) > 1e-12 else p0 * (1 - p0)
+    shares = {name: (p0 if name == "base" else value * slope) for name, value in total.items()}
+    return {**total, "base": base}, shares
+
+
+def _best_work(view: View, seeker: int, candidate: int) -> SentencePair | None:
+    """The seeker's and the candidate's closest project texts (or descriptions) before the day."""
+    texts = []
+    for org in (seeker, candidate):
+        row = view.history.participation[org]
+        projects = row.indices
+        data = view.history.data
+        strings = [str(data.project_text[p]) for p in projects if data.project_text[p]]
+        vectors = [view.history.vectors.projects[p] for p in projects if data.project_text[p]]  # type: ignore[union-attr]
+        if data.org_text[org]:
+            strings.append(str(data.org_text[org]))
+            vectors.append(view.history.vectors.organizations[org])  # type: ignore[union-attr]
+        texts.append((strings, np.array(vectors)))
+    (mine, my_vectors), (theirs, their_vectors) = texts
+    if not mine or not theirs:
+        return None
+    similarities = my_vectors @ their_vectors.T
+    i, j = np.unravel_index(int(np.argmax(similarities)), similarities.shape)
+    return SentencePair(need=mine[i], capability=theirs[j], similarity=round(float(similarities[i, j]), 3))
+
+
+def _sources(view: View, seeker: int, column: int) -> list[str]:
+    masks = view.features.sources(np.array([seeker]))
+    return sorted(name for name, mask in masks.items() if mask[0, column])
+
+
+def _seeker(profile: dict[str, Any]) -> Seeker:
+    return Seeker(
+        id=profile["id"],
+        name=profile["name"] or profile["id"],
+        role=profile["role"] or "firm",
+        place=Place(city=profile["city"], region=profile["region"], lat=profile["lat"], lon=profile["lon"]),
+        vector=None,
+        sentences=[],
+        sentence_vectors=np.zeros((0, 0), dtype=np.float32),
+        basis="history",
+        clusters={c["id"]: c for c in profile["clusters"]},
+    )

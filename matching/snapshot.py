@@ -1,0 +1,155 @@
+"""The collaboration graph in memory: what the learned ranking reads, as of any day.
+
+A :class:`Snapshot` holds the organizations, projects, participations, dated links and answered suggestions
+of the graph as numpy arrays and sparse matrices (read through ``graph/``), and the embedding of every
+project text and organization description (cached on disk by content hash, so a text is encoded once).
+:meth:`Snapshot.view` gives the graph as of a day: only links, projects and feedback dated before it, so an
+evaluation at a past day sees nothing of what came after; the present view also keeps what is undated.
+
+Freshness: :func:`current` asks the graph for a stamp (counts from Neo4j's count store, the last ingest
+run's end, the last answer; one cheap query) before each learned suggestion and reads the snapshot again
+when the stamp changed. So each API worker holds its own copy, and a copy is stale for no request after an
+ingest run, an upsert or a feedback answer has finished.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from graph.db import Graph
+from graph.queries import snapshot as queries
+from matching.dataset import GraphData, to_day
+from matching.embedding_cache import cached_encode
+from matching.features import PairFeatures
+from matching.history import History, TextVectors
+from matching.ranker import Feedback
+from schema.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class View:
+    """The graph as of one day, with its pair features (computed lazily, kept for the next request)."""
+
+    history: History
+    features: PairFeatures
+
+
+@dataclass
+class Snapshot:
+    """The graph's collaboration data, indexed 0..n-1, and the answered suggestions with their days."""
+
+    data: GraphData
+    vectors: TextVectors
+    answers: dict[str, np.ndarray]
+    version: dict[str, Any]
+    index: dict[str, int] = field(init=False)
+    _views: dict[Any, View] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index = {str(org_id): i for i, org_id in enumerate(self.data.org_ids)}
+
+    @property
+    def present(self) -> np.datetime64:
+        """The day the present view is taken at: the day after the newest dated link or project, so that a
+        registry loaded years after its last record reads recency as it was then; today without dates."""
+        dated = [d[~np.isnat(d)] for d in (self.data.links.since, self.data.project_start)]
+        days = np.concatenate(dated)
+        return days.max() + np.timedelta64(1, "D") if len(days) else np.datetime64(dt.date.today(), "D")
+
+    def view(self, day: np.datetime64 | None = None) -> View:
+        """The graph as of ``day`` (None: the present, undated links and projects included)."""
+        key = None if day is None else day.astype("datetime64[D]")
+        with self._lock:
+            if key not in self._views:
+                if key is None:
+                    history = History(self.data, self.present, self.data.links, self.vectors, undated=True)
+                else:
+                    history = History(self.data, key, self.data.links.before(key), self.vectors)
+                self._views[key] = View(history, PairFeatures(history))
+            return self._views[key]
+
+    def feedback(self, day: np.datetime64 | None = None) -> Feedback:
+        """Answers given before ``day`` (None: all) between organizations of the snapshot."""
+        keep = np.ones(len(self.answers["at"]), dtype=bool) if day is None else self.answers["at"] < day
+        return Feedback(
+            self.answers["seeker"][keep], self.answers["partner"][keep], self.answers["accepted"][keep]
+        )
+
+    def declined(self, seeker: int, day: np.datetime64 | None = None) -> np.ndarray:
+        """The organizations ``seeker`` declined before ``day``: never suggested to it again."""
+        answers = self.feedback(day)
+        return answers.candidates[(answers.seekers == seeker) & ~answers.accepted]
+
+
+def no_answers() -> dict[str, np.ndarray]:
+    """The answers of a graph where no suggestion was answered yet."""
+    empty = np.zeros(0, dtype=np.int64)
+    return {
+        "seeker": empty,
+        "partner": empty,
+        "accepted": np.zeros(0, bool),
+        "at": np.zeros(0, "datetime64[D]"),
+    }
+
+
+def read(graph: Graph, settings: Settings) -> Snapshot:
+    """Read the snapshot from the graph and embed the texts the cache has not seen."""
+    version = graph.run(queries.VERSION)[0]
+    data = GraphData.from_rows(
+        graph.run(queries.ORGANIZATIONS),
+        graph.run(queries.PROJECTS),
+        graph.run(queries.PARTICIPATIONS),
+        graph.run(queries.COLLABORATIONS),
+    )
+    index = {str(org_id): i for i, org_id in enumerate(data.org_ids)}
+    rows = [r for r in graph.run(queries.FEEDBACK) if r["seeker"] in index and r["partner"] in index]
+    answers = {
+        "seeker": np.array([index[r["seeker"]] for r in rows], dtype=np.int64),
+        "partner": np.array([index[r["partner"]] for r in rows], dtype=np.int64),
+        "accepted": np.array([bool(r["accepted"]) for r in rows], dtype=bool),
+        "at": np.array([to_day(r["at"]) for r in rows], dtype="datetime64[D]"),
+    }
+    return Snapshot(data, text_vectors(data, settings), answers, version)
+
+
+def text_vectors(data: GraphData, settings: Settings) -> TextVectors:
+    """Embeddings of every project text and organization description, cached by content hash."""
+    texts = [*data.project_text, *data.org_text]
+    vectors = cached_encode(
+        texts,
+        model_name=settings.embedder,
+        cache_dir=settings.cache_dir / "embeddings",
+        batch_size=settings.embedding_batch_size,
+    )
+    return TextVectors(
+        projects=vectors[: data.n_projects], organizations=np.asarray(vectors[data.n_projects :])
+    )
+
+
+_SNAPSHOTS: dict[tuple[str, str, str], Snapshot] = {}
+_READING = threading.Lock()
+
+
+def current(graph: Graph, settings: Settings) -> Snapshot:
+    """The snapshot of ``graph`` as it is now: the one held in this process while the graph's stamp is
+    unchanged, else read again (one reader at a time; the others wait for its result)."""
+    key = (graph.uri, graph.database, settings.embedder)
+    version = graph.run(queries.VERSION)[0]
+    held = _SNAPSHOTS.get(key)
+    if held is not None and held.version == version:
+        return held
+    with _READING:
+        held = _SNAPSHOTS.get(key)
+        if held is None or held.version != version:
+            log.info("reading the collaboration snapshot (graph changed: %s)", version)
+            held = _SNAPSHOTS[key] = read(graph, settings)
+        return held

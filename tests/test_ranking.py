@@ -1,0 +1,178 @@
+"""The learned ranking as users get it: trained by ``tune`` from the graph's dated history, used by
+``suggest`` and by ``eval`` through the same function, on a snapshot that refreshes after an ingest and an
+as-of view that leaks nothing dated after its day. On the real CORDIS slice in the real Neo4j."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import ingest
+from api.cli import app
+from api.cli.evaluate import ensure_loaded
+from graph import admin
+from graph.db import Graph
+from ingest.sources import CORDIS_MAPPINGS
+from matching import Filters, record_feedback, snapshot, suggest
+from matching.dataset import GraphData
+from matching.evaluation.benchmark import temporal_benchmark
+from matching.evaluation.protocol import score_lists
+from matching.history import TextVectors, temporal_split
+from matching.tune import train
+from schema.errors import MatchingError
+from schema.settings import Settings
+from tests.utils.cordis_slice import SLICE
+
+DAY = dt.date(2018, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def settings(neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The test server's settings with the model in a throwaway file."""
+    model = tmp_path_factory.mktemp("ranking") / "model.json"
+    return neo4j_settings.model_copy(update={"matching_model_file": model})
+
+
+@pytest.fixture(scope="module")
+def slice_graph(session_graph: Graph) -> Graph:
+    admin.delete_data(session_graph)
+    assert ensure_loaded(session_graph, SLICE, mappings=CORDIS_MAPPINGS, source="slice", batch_size=500)
+    return session_graph
+
+
+def firm_with_new_partners(held: snapshot.Snapshot, day: np.datetime64) -> int:
+    """A company active before ``day`` that gained partners after it."""
+    data = held.data
+    before, after = data.links.before(day), data.links.between(day, np.datetime64("9999-12-31"))
+    active = before.endpoints()
+    gained = after.endpoints()
+    firms = np.flatnonzero(active & gained & (data.org_role == "firm"))
+    return int(firms[0])
+
+
+def test_tune_trains_the_model_that_suggest_then_ranks_with(slice_graph: Graph, settings: Settings) -> None:
+    flags = ["--neo4j-uri", settings.neo4j_uri, "--neo4j-password", settings.neo4j_password]
+    env = {"CLUSTERKG_MATCHING_MODEL_FILE": str(settings.matching_model_file)}
+    result = CliRunner().invoke(app, [*flags, "tune"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Held-out seekers" in result.output and "adamic-adar" in result.output
+    assert settings.matching_model_file is not None and settings.matching_model_file.exists()
+    metadata = json.loads(settings.matching_model_file.read_text())["metadata"]
+    assert metadata["held_out"]["learned"]["recall_at_10"] >= 0 and "features_as_of" in metadata
+    held = snapshot.current(slice_graph, settings)
+    seeker = str(held.data.org_ids[firm_with_new_partners(held, held.present - np.timedelta64(400, "D"))])
+    found = suggest(slice_graph, seeker, settings=settings)
+    assert len(found) == 10 and {s.ranking for s in found} == {"learned"}
+    partners = {str(held.data.org_ids[p]) for p in held.view().history.adjacency[held.index[seeker]].indices}
+    assert not partners & {s.id for s in found} and seeker not in {s.id for s in found}
+    assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
+    for s in found:
+        assert sum(s.shares.values()) == pytest.approx(s.score, abs=1e-6)  # the reasons add up
+        assert 0.0 < s.score < 1.0 and s.reasons[0].startswith(f"Score {s.score:.2f} = ")
+        assert "learned ranking" in s.reasons[0] and s.found_via
+    shared = [s for s in found if s.shared_partners]
+    assert shared and all(s.shares["ties"] != 0 for s in shared)
+    table = CliRunner().invoke(app, [*flags, "suggest", seeker, "--limit", "3"], env=env)
+    assert table.exit_code == 0 and "Ranked by the learned ranking" in table.output
+    # a role filter is checked in the graph, on the model's order
+    universities = suggest(slice_graph, seeker, settings=settings, filters=Filters(roles=["university"]))
+    assert universities and {s.role for s in universities} == {"university"}
+    assert universities[0].score <= found[0].score
+
+
+def test_eval_ranks_with_suggest_itself_as_of_the_split(slice_graph: Graph, settings: Settings) -> None:
+    held = snapshot.current(slice_graph, settings)
+    day = np.datetime64(DAY)
+    report = temporal_benchmark(
+        slice_graph, held, day, roles={"firm"}, n_queries=4, seed=3, settings=settings
+    )
+    split = temporal_split(held.data, day, roles={"firm"}, n_queries=4, seed=3, vectors=held.vectors)
+    ranker = train(held, day, seed=3, held_out=False)
+    ranked = np.full((len(split.queries), 10), -1)
+    for i, q in enumerate(split.queries):
+        ids = [
+            held.index[s.id]
+            for s in suggest(
+                slice_graph, str(held.data.org_ids[q]), settings=settings, as_of=DAY, ranker=ranker
+            )
+        ]
+        ranked[i, : len(ids)] = ids
+    assert report.results[0].method == "clusterkg"
+    assert report.results[0].recall_at_10 == pytest.approx(
+        score_lists(ranked, split.relevant)["recall_at_10"]
+    )
+    assert 0.0 < report.pool_recall <= 1.0
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_the_as_of_view_leaks_nothing_and_the_snapshot_refreshes_after_an_ingest(
+    slice_graph: Graph, settings: Settings, tmp_path: Path
+) -> None:
+    before = snapshot.current(slice_graph, settings)
+    day = np.datetime64(DAY)
+    q = firm_with_new_partners(before, day)
+    view = before.view(day)
+    x = view.features.pairs(np.array([q]))
+    pool = view.features.pool(np.array([q]))
+    text = view.history.embeddings[q].copy()
+    stranger = int(next(o for o in view.features.columns if o != q and not view.history.adjacency[q, o]))
+    seeker, other = str(before.data.org_ids[q]), str(before.data.org_ids[stranger])
+    # a project after the day joins the seeker and a stranger: a new text and a new dated link
+    project = {"rcn": "9990001", "n": "2", "start_date": "2018-06-01", "end_date": "2019-06-01"}
+    project |= {"project_id": "1", "programme_part": "X", "acronym": "QS", "theme": "", "topic_code": ""}
+    project |= {"title": "Quantum sensing for bakeries", "topic_description": "Quantum sensors in food lines"}
+    files = [
+        write_csv(tmp_path / "projects.csv", [project]),
+        write_csv(
+            tmp_path / "participations.csv",
+            [
+                {
+                    "rcn": "9990001",
+                    "pic": pic,
+                    "role": "participant",
+                    "type": "",
+                    "country": "",
+                    "start_date": "",
+                }
+                for pic in (seeker, other)
+            ],
+        ),
+    ]
+    ingest.load(
+        slice_graph, files, mapping=CORDIS_MAPPINGS, source="test", rules=(), derive_collaborations=True
+    )
+    after = snapshot.current(slice_graph, settings)
+    assert after is not before  # the ingest run changed the stamp: read again
+    assert after.view().history.adjacency[q, stranger] == 1  # the present sees the new link
+    late = after.view(day)
+    assert late.history.adjacency[q, stranger] == 0
+    assert np.array_equal(late.features.pairs(np.array([q])), x)
+    assert np.array_equal(late.features.pool(np.array([q])), pool)
+    assert np.array_equal(late.history.embeddings[q], text)
+    assert not np.array_equal(after.view().history.embeddings[q], text)  # the project text counts now
+    # feedback after the day is invisible as of the day
+    record_feedback(slice_graph, seeker, other, False)
+    answered = snapshot.current(slice_graph, settings)
+    assert answered is not after
+    assert stranger in answered.declined(q) and stranger not in answered.declined(q, day)
+
+
+def test_a_graph_without_dated_history_keeps_the_signal_ranking() -> None:
+    orgs = [{"id": i, "role": "firm", "country": "AT", "text": f"maker {i}"} for i in "abc"]
+    data = GraphData.from_rows(orgs, [], [], [{"a": "a", "b": "b", "since": None}])
+    held = snapshot.Snapshot(data, TextVectors(np.zeros((0, 4)), np.eye(3, 4)), snapshot.no_answers(), {})
+    with pytest.raises(MatchingError, match="No dated history to learn from"):
+        train(held)
