@@ -1,11 +1,13 @@
 """Registries into the graph: validated, resolved, idempotent, streamed.
 
-``load(graph, paths, ...)`` is the one entry point (the CLI's ``clusterkg ingest`` calls it);
-``generate`` writes large synthetic regions for benchmarks and evaluation.
+Two ways in, one way through: ``load(graph, paths, ...)`` for registry files (the CLI's ``clusterkg ingest``
+calls it) and ``load_records(graph, kind, records, source=...)`` for records already validated (the API's
+``upsertOrganization``); both resolve, detect changes, write and report the same way. ``generate`` writes
+large synthetic regions for benchmarks and evaluation.
 """
 
 from ingest.mapping import Mapping
-from ingest.pipeline import load
+from ingest.pipeline import load, load_records
 from ingest.report import Outcome, Summary
 
-__all__ = ["Mapping", "Outcome", "Summary", "load"]
+__all__ = ["Mapping", "Outcome", "Summary", "load", "load_records"]

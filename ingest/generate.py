@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from schema.models import OrganizationRecord
+
 # sector -> (cluster name, capabilities (term, what offering it means), sectors it buys from)
 SECTORS: dict[str, tuple[str, list[tuple[str, str]], list[str]]] = {
     "food": (
@@ -182,27 +184,10 @@ RESEARCH_NAMES = {
 COUNTRIES = ["AT", "DE", "CZ", "SI", "IT", "NL", "FI", "PL"]
 KINDS_BY_ROLE = {"vendor": "supplier", "university": "research", "research_institute": "research"}
 
-ORG_COLUMNS = [
-    "id",
-    "name",
-    "role",
-    "description",
-    "needs",
-    "needs_visibility",
-    "website",
-    "country",
-    "region",
-    "city",
-    "lat",
-    "lon",
-    "employees",
-    "founded",
-    "sectors",
-    "capabilities",
-    "needed_capabilities",
-    "registry_id",
-    "vat",
-]
+NOT_GENERATED = frozenset({"sme", "clusters"})
+"""Record fields the generator leaves out: a registry's own SME flag, and clusters (memberships.csv)."""
+ORG_COLUMNS = tuple(name for name in OrganizationRecord.model_fields if name not in NOT_GENERATED)
+"""The columns of the generated organizations.csv, in the model's order."""
 
 
 @dataclass(frozen=True)
@@ -355,7 +340,8 @@ Capabilities = list[tuple[str, str]]
 def _organization(
     rng: random.Random, n: int, oid: str, region: int, sector: str, layout: _Layout
 ) -> tuple[list[Any], Capabilities, Capabilities]:
-    """One organization's row (in :data:`ORG_COLUMNS` order), what it offers and what it needs."""
+    """One organization's row (in :data:`ORG_COLUMNS` order), what it offers and what it needs. The random
+    draws come in a fixed order (the dict's), whatever the column order."""
     role = _role(rng, sector)
     cities = layout.cities[region]
     base = _name(rng)
@@ -376,27 +362,28 @@ def _organization(
     need_text = f"We are looking for a partner for {' and '.join(c[1] for c in needs)}."
     visibility = "private" if rng.random() < 0.1 else "public"
     country = layout.countries[region]
-    row = [
-        oid,
-        name,
-        role,
-        description,
-        need_text,
-        visibility,
-        f"www.{base.lower()}{n}.example",
-        country,
-        layout.names[region],
-        city,
-        round(lat + rng.uniform(-0.8, 0.8), 5),
-        round(lon + rng.uniform(-0.8, 0.8), 5),
-        employees,
-        rng.randint(1900, 2023),
-        sector,
-        ";".join(c[0] for c in caps),
-        ";".join(c[0] for c in needs),
-        f"REG-{n:07d}",
-        f"{country}U{n:08d}",
-    ]
+    values = {
+        "id": oid,
+        "name": name,
+        "role": role,
+        "description": description,
+        "needs": need_text,
+        "needs_visibility": visibility,
+        "website": f"www.{base.lower()}{n}.example",
+        "country": country,
+        "region": layout.names[region],
+        "city": city,
+        "lat": round(lat + rng.uniform(-0.8, 0.8), 5),
+        "lon": round(lon + rng.uniform(-0.8, 0.8), 5),
+        "employees": employees,
+        "founded": rng.randint(1900, 2023),
+        "sectors": sector,
+        "capabilities": ";".join(c[0] for c in caps),
+        "needed_capabilities": ";".join(c[0] for c in needs),
+        "registry_id": f"REG-{n:07d}",
+        "vat": f"{country}U{n:08d}",
+    }
+    row = [values[column] for column in ORG_COLUMNS]
     return row, caps, needs
 
 

@@ -1,4 +1,5 @@
-"""The normal forms entity resolution compares: website domains, folded names, capability and region ids.
+"""The normal forms entity resolution compares: website domains and folded names (the ids every layer shares,
+capability and region ids, are ``schema.ids``).
 
 Registries spell the same firm differently ("Bäckerei Huber GmbH", "BAECKEREI HUBER", "Bäckerei Huber
 G.m.b.H."); folding case, accents, punctuation and legal-form suffixes makes those spellings equal.
@@ -7,8 +8,9 @@ G.m.b.H."); folding case, accents, punctuation and legal-form suffixes makes tho
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from schema.ids import fold
 
 # Legal forms dropped from names before comparing (European ones first; matched as whole words).
 LEGAL_FORMS = frozenset(
@@ -76,22 +78,10 @@ LEGAL_FORMS = frozenset(
         "asbl",
     ]
 )
-_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "þ": "th"})
 
 
 _TRANSLITERATED = re.compile(r"([aou])e")
 _HOST_END = re.compile(r"[/:?#]")
-_PUNCTUATION = re.compile(r"[^\w\s]|_")
-
-
-def fold(text: str) -> str:
-    """Lower case, accents and punctuation removed, whitespace collapsed:
-    ``"Bäckerei-Huber!"`` -> ``"backerei huber"``."""
-    text = text.lower()
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text.translate(_FOLD))
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(_PUNCTUATION.sub(" ", text).split())
 
 
 def name_key(name: str | None, city: str | None) -> str | None:
@@ -123,28 +113,3 @@ def domain(website: str | None) -> str | None:
     if "." not in host or " " in host:
         return None
     return host.removeprefix("www.")
-
-
-@lru_cache(maxsize=65536)
-def capability_id(name: str) -> str:
-    """Capabilities are one node per folded term: ``"Machine Vision"`` and ``"machine-vision"`` are one."""
-    return fold(name).replace(" ", "-")
-
-
-@lru_cache(maxsize=65536)
-def region_path(
-    country: str | None, region: str | None, city: str | None
-) -> tuple[dict[str, str | None], ...]:
-    """The region hierarchy country > region > city as rows (parent first) with ids that nest:
-    ``AT``, ``AT/upper-austria``, ``AT/upper-austria/linz``. Missing levels are skipped. Cached (a region
-    has many organizations); the rows are shared, so callers must not change them."""
-    rows: list[dict[str, str | None]] = []
-    parent: str | None = None
-    for level, value in (("country", country), ("region", region), ("city", city)):
-        if not value:
-            continue
-        part = value if level == "country" else capability_id(value)
-        node_id = part if parent is None else f"{parent}/{part}"
-        rows.append({"id": node_id, "name": value, "level": level, "parent": parent})
-        parent = node_id
-    return tuple(rows)

@@ -12,12 +12,16 @@ The parts, in the order a row meets them: ``ingest.plan`` (planning), ``ingest.s
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from collections.abc import Mapping as Values
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from graph.db import Graph
 from graph.queries import ingest as q
@@ -25,14 +29,14 @@ from ingest import writer
 from ingest.known import Known
 from ingest.mapping import Mapping
 from ingest.outcomes import Outcomes
-from ingest.plan import PlannedFile, plan
+from ingest.plan import plan
 from ingest.report import Outcome, RejectWriter, Summary, Tally
 from ingest.resolve import DEFAULT_RULES
-from ingest.stream import Progress, load_file
+from ingest.stream import Progress, load_file, load_validated
 from schema.errors import IngestError
 from schema.models import RecordKind
 
-__all__ = ["Progress", "derive_joint_projects", "load"]
+__all__ = ["Progress", "derive_joint_projects", "load", "load_records"]
 
 
 def load(
@@ -60,57 +64,119 @@ def load(
     """
     if graph is None and not dry_run:
         raise IngestError("a graph is needed unless this is a dry run")
+    _check_rules(rules)
+    started = time.perf_counter()
+    files = plan(paths, mapping=mapping, kind=kind, source=source)
+    entries = [(f.source, str(f.path), f.hash) for f in files]
+    target = None if dry_run else graph
+    with _Run(graph, target, entries, rules=rules, rejects=rejects, writers=writers, started=started) as run:
+        for planned in files:
+            file_out = run.out.for_file(planned.source, planned.hash)
+            load_file(planned, run.outcomes, run.tally, file_out, batch_size=batch_size, progress=progress)
+        run.finish_links()
+        if derive_collaborations and target is not None:
+            prov = run.out.for_file("derived", "").prov
+            run.summary.derived_collaborations = _derived(target, run.summary, prov)
+    return run.summary
+
+
+def load_records(
+    graph: Graph,
+    kind: RecordKind | str,
+    records: Sequence[BaseModel],
+    *,
+    source: str,
+    rules: tuple[str, ...] = DEFAULT_RULES,
+    batch_size: int = 5000,
+) -> Summary:
+    """Load records already validated by ``schema.models`` (the API's upserts) and say what happened to each.
+
+    They go the way the rows of a registry file do (the same entity resolution, change detection, writer,
+    provenance and ``:IngestRun``), as if they were one JSONL file of ``source``: the file hash is that of
+    their JSONL lines, and a record loaded again is unchanged. Nothing is validated twice; a record whose
+    links exist nowhere is rejected in the summary, as a registry row would be.
+    """
+    kind = RecordKind(kind)
+    _check_rules(rules)
+    lines = [json.dumps(record.model_dump(mode="json")) + "\n" for record in records]
+    file_hash = hashlib.sha256("".join(lines).encode()).hexdigest()
+    name = f"{source}:{kind.value}"
+    entries = [(source, name, file_hash)]
+    with _Run(
+        graph, graph, entries, rules=rules, rejects=None, writers=1, started=time.perf_counter()
+    ) as run:
+        out = run.out.for_file(source, file_hash)
+        load_validated(kind, records, name, source, run.outcomes, run.tally, out, batch_size=batch_size)
+        run.finish_links()
+    return run.summary
+
+
+def _check_rules(rules: tuple[str, ...]) -> None:
     unknown_rules = set(rules) - set(DEFAULT_RULES)
     if unknown_rules:
         raise IngestError(f"unknown resolution keys {sorted(unknown_rules)}; use {list(DEFAULT_RULES)}")
-    started = time.perf_counter()
-    files = plan(paths, mapping=mapping, kind=kind, source=source)
-    at = dt.datetime.now(dt.UTC)
-    summary = Summary(run_id=f"{at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", dry_run=dry_run)
-    tally = Tally(summary, RejectWriter(Path(rejects)) if rejects else None)
-    outcomes = Outcomes(Known(graph, rules), tally)
-    target = None if dry_run else graph
-    sender = writer.BackgroundSender(target, writers=writers) if target is not None else None
-    out = writer.Writer(sender, writer.Writer.provenance("", "", summary.run_id, at))
-    if target is not None:
-        _start_run(target, summary.run_id, at, files)
-    status = "failed"
-    try:
-        for planned in files:
-            file_out = out.for_file(planned.source, planned.hash)
-            load_file(planned, outcomes, tally, file_out, batch_size=batch_size, progress=progress)
-        out.for_file("", "").managers(outcomes.manager_rows())
-        out.drain()
-        if derive_collaborations and target is not None:
-            summary.derived_collaborations = _derived(target, summary, out.for_file("derived", "").prov)
-        status = "completed"
-    finally:
-        if sender is not None:
-            sender.close()
-        summary.seconds = time.perf_counter() - started
-        tally.close()
-        if target is not None:
-            target.run(
+
+
+class _Run:
+    """One ingest run around its files or records: the summary, the outcomes so far, the writer on its
+    background threads, and the ``:IngestRun`` opened before any row and closed (completed or failed) after
+    the last, whatever happened in between."""
+
+    def __init__(
+        self,
+        graph: Graph | None,
+        target: Graph | None,
+        entries: list[tuple[str, str, str]],
+        *,
+        rules: tuple[str, ...],
+        rejects: Path | str | None,
+        writers: int,
+        started: float,
+    ) -> None:
+        self.started = started  # the run's time includes planning (reading every file's hash)
+        self.target = target
+        self.entries = entries  # (source, file, file hash) of each file the run loads
+        at = dt.datetime.now(dt.UTC)
+        self.at = at
+        self.summary = Summary(run_id=f"{at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", dry_run=target is None)
+        self.tally = Tally(self.summary, RejectWriter(Path(rejects)) if rejects else None)
+        self.outcomes = Outcomes(Known(graph, rules), self.tally)
+        self.sender = writer.BackgroundSender(target, writers=writers) if target is not None else None
+        self.out = writer.Writer(self.sender, writer.Writer.provenance("", "", self.summary.run_id, at))
+        self.status = "failed"
+
+    def __enter__(self) -> _Run:
+        if self.target is not None:
+            self.target.run(
+                q.START_RUN,
+                run_id=self.summary.run_id,
+                at=self.at,
+                sources=sorted({source for source, _, _ in self.entries}),
+                files=[file for _, file, _ in self.entries],
+                file_hashes=[file_hash for _, _, file_hash in self.entries],
+            )
+        return self
+
+    def finish_links(self) -> None:
+        """The clusters' managers, once every organization is in; then wait for every write."""
+        self.out.for_file("", "").managers(self.outcomes.manager_rows())
+        self.out.drain()
+
+    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
+        if error_type is None:
+            self.status = "completed"
+        if self.sender is not None:
+            self.sender.close()
+        self.summary.seconds = time.perf_counter() - self.started
+        self.tally.close()
+        if self.target is not None:
+            self.target.run(
                 q.FINISH_RUN,
-                run_id=summary.run_id,
-                counts=summary.counts(),
-                status=status,
+                run_id=self.summary.run_id,
+                counts=self.summary.counts(),
+                status=self.status,
                 at=dt.datetime.now(dt.UTC),
             )
-    return summary
-
-
-def _start_run(graph: Graph, run_id: str, at: dt.datetime, files: list[PlannedFile]) -> None:
-    """The run's ``:IngestRun`` and its ``:Source`` s, written before any row, so a killed run leaves a
-    trace of what it was loading."""
-    graph.run(
-        q.START_RUN,
-        run_id=run_id,
-        at=at,
-        sources=sorted({f.source for f in files}),
-        files=[str(f.path) for f in files],
-        file_hashes=[f.hash for f in files],
-    )
 
 
 def _derived(graph: Graph, summary: Summary, prov: Values[str, Any]) -> int:

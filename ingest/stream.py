@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Protocol
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple, Protocol
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ingest import readers, writer
 from ingest.known import row_digest
+from ingest.mapping import IDENTITY
 from ingest.outcomes import Outcomes, RowRejected
 from ingest.plan import PlannedFile
 from ingest.report import FileSummary, Outcome, Tally
@@ -84,40 +86,90 @@ def load_file(
     progress: Progress | None = None,
 ) -> FileSummary:
     """Load one file; every row ends in exactly one outcome of the returned summary."""
-    kind = planned.kind
     file = _summary(planned)
-    tally.summary.files.append(file)
-    model = kind.model
-    started = time.perf_counter()
-    batch = _Batch(kind, out, progress)
     if progress:
-        progress.start_file(file.file, kind)
-    for row in readers.read(planned.path, planned.fmt):
+        progress.start_file(file.file, planned.kind)
+
+    def rows() -> Iterator[_Item]:
+        for row in readers.read(planned.path, planned.fmt):
+            if row.error:
+                yield _Item(row.number, row.error, {}, [], None)
+            else:
+                values, templated = planned.mapping.apply(row.values, planned.allowed)
+                yield _Item(row.number, "", values, templated, None)
+
+    return _load(file, rows(), outcomes, tally, _Batch(planned.kind, out, progress), batch_size)
+
+
+def load_validated(
+    kind: RecordKind,
+    records: Iterable[BaseModel],
+    name: str,
+    source: str,
+    outcomes: Outcomes,
+    tally: Tally,
+    out: writer.Writer,
+    *,
+    batch_size: int,
+) -> FileSummary:
+    """Load records already validated by ``kind``'s model as the rows of a file called ``name``; their
+    values are what reading them back from JSONL would give, so a record loaded again is unchanged."""
+    file = FileSummary(file=name, kind=kind, source=source, format="records")
+    allowed = frozenset(kind.model.model_fields)
+    items = (
+        _Item(number, "", IDENTITY.apply(record.model_dump(mode="json"), allowed)[0], [], record)
+        for number, record in enumerate(records, start=1)
+    )
+    return _load(file, items, outcomes, tally, _Batch(kind, out, None), batch_size)
+
+
+class _Item(NamedTuple):
+    """One input row: its number, the reader's error (or ""), its canonical values, the fields a template
+    filled, and its record when it is already validated."""
+
+    number: int
+    error: str
+    values: dict[str, Any]
+    templated: list[str]
+    record: BaseModel | None
+
+
+def _load(
+    file: FileSummary,
+    items: Iterable[_Item],
+    outcomes: Outcomes,
+    tally: Tally,
+    batch: _Batch,
+    batch_size: int,
+) -> FileSummary:
+    kind = file.kind
+    tally.summary.files.append(file)
+    started = time.perf_counter()
+    for item in items:
         batch.pending += 1
-        if row.error:
-            tally.reject(file, row.number, [("(row)", row.error)])
+        if item.error:
+            tally.reject(file, item.number, [("(row)", item.error)])
             continue
-        values, templated = planned.mapping.apply(row.values, planned.allowed)
-        digest = row_digest(values)
-        if outcomes.unchanged(kind, values, digest):
+        digest = row_digest(item.values)
+        if outcomes.unchanged(kind, item.values, digest):
             file.count(Outcome.UNCHANGED)
-            if templated:
-                file.templated.update(templated)
+            if item.templated:
+                file.templated.update(item.templated)
             if batch.pending >= batch_size:
                 batch.flush()
             continue
         try:
-            record = model.model_validate(values)
-            outcome, prepared = outcomes.classify(kind, record, file, row.number, digest)
+            record = item.record or kind.model.model_validate(item.values)
+            outcome, prepared = outcomes.classify(kind, record, file, item.number, digest)
         except ValidationError as e:
-            tally.reject(file, row.number, validation_problems(e))
+            tally.reject(file, item.number, validation_problems(e))
             continue
         except RowRejected as e:
-            tally.reject(file, row.number, [(e.field, e.reason)])
+            tally.reject(file, item.number, [(e.field, e.reason)])
             continue
         file.count(outcome)
-        if templated:
-            file.templated.update(templated)
+        if item.templated:
+            file.templated.update(item.templated)
         if prepared is not None:
             batch.rows.append(prepared)
             batch.records.append(record)
@@ -126,7 +178,7 @@ def load_file(
         elif batch.pending >= batch_size:
             batch.flush()
     batch.flush()
-    out.drain()  # the file's time includes writing its last batches, not only queueing them
+    batch.out.drain()  # the file's time includes writing its last batches, not only queueing them
     file.seconds = time.perf_counter() - started
     log.info(
         "%s (%s): %d rows: %s",

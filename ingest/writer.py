@@ -16,9 +16,9 @@ from typing import Any
 from graph.db import Graph
 from graph.queries import ingest as q
 from graph.query import Query
-from ingest import normalize
 from ingest.resolve import Keys
 from schema.graph_model import SizeClass
+from schema.ids import capability_id, region_path
 from schema.models import (
     ClusterRecord,
     CollaborationRecord,
@@ -28,6 +28,7 @@ from schema.models import (
     ProjectRecord,
     RecordKind,
 )
+from schema.properties import STORED
 
 FILE_HASH_DIGITS = 16
 
@@ -37,34 +38,24 @@ def _value(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
+def _stored(value: Any) -> Any:
+    """A record field as a property: an empty list is no property at all (Neo4j stores no nulls)."""
+    value = _value(value)
+    return None if isinstance(value, list) and not value else value
+
+
 def organization_row(
     record: OrganizationRecord, keys: Keys, node: str, primary: bool, fresh: bool, prefix: str, entry: str
 ) -> dict[str, Any]:
     """The row of ``UPSERT_ORGANIZATIONS`` for one record folded into ``node``; ``fresh`` when the row
     creates the node (nothing stale to clean up)."""
-    props = {
-        "name": record.name,
-        "role": record.role.value,
-        "description": record.description,
-        "needs": record.needs,
-        "needs_visibility": record.needs_visibility.value,
-        "website": record.website,
+    derived = {
         "domain": keys.domain,
-        "country": record.country,
-        "region": record.region,
-        "city": record.city,
-        "lat": record.lat,
-        "lon": record.lon,
-        "employees": record.employees,
         "size_class": _value(SizeClass.of(record.employees)),
-        "sme": record.sme,
-        "founded": record.founded,
-        "sectors": record.sectors or None,
-        "registry_id": record.registry_id,
-        "vat": record.vat,
         "name_key": keys.name_city,
     }
-    path = normalize.region_path(record.country, record.region, record.city)
+    props = {name: derived[name] if name in derived else _stored(getattr(record, name)) for name in STORED}
+    path = region_path(record.country, record.region, record.city)
     return {
         "id": node,
         "record": record.id,
@@ -74,8 +65,8 @@ def organization_row(
         "props": props,
         "hash_prefix": prefix,
         "hash_entry": entry,
-        "offers": [normalize.capability_id(c) for c in record.capabilities],
-        "needs": [normalize.capability_id(c) for c in record.needed_capabilities],
+        "offers": [capability_id(c) for c in record.capabilities],
+        "needs": [capability_id(c) for c in record.needed_capabilities],
         "needs_visibility": record.needs_visibility.value,
         # Only the node's own record places it; a merged record from another registry may spell the
         # region differently and must not move the node or create a second region hierarchy.
@@ -241,14 +232,12 @@ class Writer:
         regions: dict[str, dict[str, Any]] = {}
         capabilities: dict[str, str] = {}
         for row, record in zip(rows, records, strict=True):
-            places = (
-                normalize.region_path(record.country, record.region, record.city) if row["primary"] else []
-            )
+            places = region_path(record.country, record.region, record.city) if row["primary"] else []
             for region in places:
                 if region["id"] not in self._regions:
                     regions.setdefault(str(region["id"]), region)
             for name in (*record.capabilities, *record.needed_capabilities):
-                cid = normalize.capability_id(name)
+                cid = capability_id(name)
                 if cid not in self._capabilities:
                     capabilities.setdefault(cid, name)
         self._send(q.MERGE_REGIONS, list(regions.values()))

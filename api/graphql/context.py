@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from anyio import CapacityLimiter
 from fastapi import Request
+from strawberry.types import Info
 
 from api.auth import ApiRole, Caller, authenticate
 from api.graphql.loaders import Loaders
@@ -63,3 +64,7 @@ async def get_context(request: Request) -> Context:
         caller=caller,
         compute=state.compute,
     )
+
+
+Ctx = Info[Context, None]
+"""What resolvers are handed (strawberry's ``info``), typed with this context."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 
-from api.graphql.types import ClusterStageEnum
+from api.graphql.inputs import ClusterStageEnum
 from matching.insights import ClusterInsights as Result
 from matching.insights import RegionInsights as RegionResult
 from matching.insights import result as r

@@ -13,8 +13,8 @@ import datetime as dt
 import anyio
 
 from api.auth import ApiRole
+from api.graphql.context import Ctx
 from api.graphql.insight_types import ClusterInsights, RegionInsights
-from api.graphql.types import Ctx
 from matching.insights import cluster_insights, region_insights
 from schema.errors import InvalidInput
 

@@ -1,37 +1,33 @@
 """The root ``Mutation``: upserting organizations (data teams), a member's own need, suggestion feedback.
 
-Input is validated by the same pydantic models as ingest (``schema.models``) and written through ingest's
-pipeline and ``graph/``; the synchronous ingest code runs in a worker thread, never on the event loop.
+Input is validated by the same pydantic models as ingest (``schema.models``) and written through
+``ingest.load_records`` and ``graph/``; the synchronous ingest code runs in a worker thread, never on the
+event loop.
 """
 
 from __future__ import annotations
-
-import json
-import tempfile
-from pathlib import Path
 
 import anyio
 import strawberry
 
 import ingest
 from api.auth import ApiRole
+from api.graphql.context import Ctx
+from api.graphql.inputs import OrganizationInput, VisibilityEnum
 from api.graphql.suggestions import feedback
-from api.graphql.types import Ctx, Organization, OrganizationInput, SuggestionFeedback, VisibilityEnum
+from api.graphql.types import Organization, SuggestionFeedback
 from graph.db import Graph
 from graph.queries import api as q
 from schema.errors import InvalidInput
 from schema.graph_model import Visibility
-from schema.models import TEXT, OrganizationRecord
+from schema.models import TEXT, OrganizationRecord, RecordKind
 
 
 def _write_organization(graph: Graph, record: OrganizationRecord) -> str:
-    """Load one organization through ingest's public entry point (a one-row JSONL registry named ``api``):
-    the same validation, entity resolution, writer and provenance as any registry. Returns the id of the
-    node it became (another organization's when resolution merged it)."""
-    with tempfile.TemporaryDirectory(prefix="clusterkg-api-") as folder:
-        path = Path(folder) / "organizations.jsonl"
-        path.write_text(json.dumps(record.model_dump(mode="json")) + "\n", encoding="utf-8")
-        summary = ingest.load(graph, [path], source="api", kind="organizations")
+    """Load one validated organization through ingest (source ``api``): the same entity resolution, writer
+    and provenance as any registry row. Returns the id of the node it became (another organization's when
+    resolution merged it)."""
+    summary = ingest.load_records(graph, RecordKind.ORGANIZATIONS, [record], source="api")
     if summary.rejects:
         raise InvalidInput("; ".join(f"{r.field}: {r.reason}" for r in summary.rejects))
     return summary.merges[0].node if summary.merges else record.id

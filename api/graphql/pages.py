@@ -14,32 +14,28 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, NamedTuple
 
 import anyio
+import orjson
 from anyio import CapacityLimiter
 from strawberry.types.nodes import SelectedField, Selection
 
-from api.graphql.context import Context
-from api.graphql.limits import check_page_size
-from api.graphql.loaders import MembersPage, NodeSelection
-from api.graphql.types import (
-    Ctx,
-    Organization,
-    OrganizationConnection,
-    OrganizationEdge,
+from api.graphql.context import Context, Ctx
+from api.graphql.inputs import (
     OrganizationFilterInput,
     OrganizationOrderInput,
     OrganizationSortField,
-    PageInfo,
     SortDirection,
-    cursor_text,
 )
+from api.graphql.limits import check_page_size
+from api.graphql.loaders import MembersPage, NodeSelection
 from graph.queries import api as q
-from ingest.normalize import capability_id
 from matching.model import embed_text
+from schema import properties
 from schema.errors import InvalidInput
+from schema.ids import capability_id
 from schema.settings import Settings
 
 MAX_FILTER_VALUES = 100
@@ -111,8 +107,14 @@ def _order(given: OrganizationOrderInput | None, flt: q.OrganizationFilter) -> q
 
 
 def cursor_key(order: q.Order, key: Any, org_id: str) -> list[Any]:
-    """What the cursor after one row encodes (``types.cursor_text`` makes it a cursor)."""
+    """What the cursor after one row encodes (:func:`cursor_text` makes it a cursor)."""
     return [order.field, order.descending, key, org_id]
+
+
+def cursor_text(key: list[Any]) -> str:
+    """An opaque cursor: unpadded URL-safe base64 of the JSON of ``key`` (orjson: a page makes one per row,
+    the standard encoder costs ten times as much; :func:`decode_cursor` reads it)."""
+    return base64.urlsafe_b64encode(orjson.dumps(key)).decode().rstrip("=")
 
 
 def decode_cursor(order: q.Order, cursor: str) -> tuple[Any, str]:
@@ -136,14 +138,7 @@ def _fields(selections: list[Selection]) -> Iterator[SelectedField]:
             yield from _fields(selection.selections)
 
 
-FIELD_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "description": ("description",),
-    "website": ("website",),
-    "founded": ("founded",),
-    "sectors": ("sectors",),
-    "location": ("country", "region", "city", "lat", "lon"),
-    "size": ("employees", "size_class"),
-}
+FIELD_PROPERTIES = properties.graphql_fields()
 """The graph properties behind each ``Organization`` field beyond id, name and role (which every row has)."""
 
 
@@ -165,6 +160,16 @@ def node_selection(info: Ctx) -> NodeSelection:
     )
 
 
+class Page(NamedTuple):
+    """One page of organizations as rows: for each, its cursor key, its row, the nested lists the page query
+    brought along, and its relevance score; whether more follow; and the total count, run only when asked
+    for."""
+
+    edges: list[tuple[list[Any], dict[str, Any], dict[str, list[dict[str, Any]]], float | None]]
+    has_next: bool
+    total: Callable[[], Awaitable[int]]
+
+
 async def organization_page(
     info: Ctx,
     given: OrganizationFilterInput | None,
@@ -173,7 +178,7 @@ async def organization_page(
     after: str | None,
     *,
     within_cluster: str | None = None,
-) -> OrganizationConnection:
+) -> Page:
     """One keyset page of organizations (or of one cluster's members, batched with the other clusters' of the
     response); ``totalCount`` runs its count only when asked for."""
     context = info.context
@@ -209,14 +214,12 @@ async def organization_page(
             return int((await context.graph.run(count_query, **count_params))[0]["total"])
 
     edges = [
-        OrganizationEdge(
-            key=cursor_key(order, row["sort_key"], row["organization"]["id"]),
-            node=Organization.from_row(row["organization"], {name: row[name] for name in selection.nested}),
-            score=row["score"],
+        (
+            cursor_key(order, row["sort_key"], row["organization"]["id"]),
+            row["organization"],
+            {name: row[name] for name in selection.nested},
+            row["score"],
         )
         for row in rows[:first]
     ]
-    end_cursor = cursor_text(edges[-1].key) if edges else None
-    return OrganizationConnection(
-        edges=edges, page_info=PageInfo(has_next_page=len(rows) > first, end_cursor=end_cursor), count=count
-    )
+    return Page(edges=edges, has_next=len(rows) > first, total=count)

@@ -7,20 +7,13 @@ import datetime as dt
 import strawberry
 
 from api.graphql import insights
+from api.graphql.context import Ctx
+from api.graphql.inputs import OrganizationFilterInput, OrganizationOrderInput
 from api.graphql.insight_types import ClusterInsights, RegionInsights
 from api.graphql.limits import check_page_size
 from api.graphql.pages import embed, organization_page, text_argument, to_filter
 from api.graphql.suggestions import partner_suggestions
-from api.graphql.types import (
-    Cluster,
-    Ctx,
-    Organization,
-    OrganizationConnection,
-    OrganizationFilterInput,
-    OrganizationOrderInput,
-    PartnerSuggestion,
-    SearchHit,
-)
+from api.graphql.types import Cluster, Organization, OrganizationConnection, PartnerSuggestion, SearchHit
 from graph.queries import api as q
 from schema.errors import InvalidInput, NotFound
 
@@ -43,7 +36,7 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> OrganizationConnection:
-        return await organization_page(info, filter, order_by, first, after)
+        return OrganizationConnection.of(await organization_page(info, filter, order_by, first, after))
 
     @strawberry.field(description="One cluster by id.")
     async def cluster(self, info: Ctx, id: strawberry.ID) -> Cluster | None:  # noqa: A002

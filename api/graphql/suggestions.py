@@ -13,16 +13,11 @@ import anyio
 import strawberry
 
 from api.auth import ApiRole, Caller
+from api.graphql.context import Ctx
+from api.graphql.inputs import OrganizationFilterInput
 from api.graphql.limits import check_page_size
 from api.graphql.pages import FIELD_PROPERTIES, filter_values, selected_under
-from api.graphql.types import (
-    Ctx,
-    Organization,
-    OrganizationFilterInput,
-    PartnerSuggestion,
-    Reason,
-    SuggestionFeedback,
-)
+from api.graphql.types import Organization, PartnerSuggestion, Reason, SuggestionFeedback
 from graph.queries import api as q
 from matching import Filters, Suggestion, record_feedback, suggest
 from matching.reasons import SIGNAL_WORDS

@@ -1,30 +1,31 @@
 """The GraphQL object types. Rows from the graph become these objects; every nested field goes through the
-request's DataLoaders (see ``loaders.py``), so a page costs a constant number of queries."""
+request's DataLoaders (see ``loaders.py``), so a page costs a constant number of queries.
+
+Pages of organizations are found by ``pages.py`` (filters, order, cursors, the page query) as plain rows;
+:meth:`OrganizationConnection.of` makes them objects here, so ``pages.py`` needs no object type."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Awaitable, Callable
-from enum import Enum
 from typing import Any, TypeVar
 
-import orjson
 import strawberry
 from strawberry.dataloader import DataLoader
-from strawberry.types import Info
 
-from api.graphql.context import Context
+from api.graphql.context import Ctx
 from api.graphql.execution import computed
+from api.graphql.inputs import (
+    ClusterStageEnum,
+    CollaborationKindEnum,
+    OrganizationFilterInput,
+    OrganizationOrderInput,
+    OrganizationRole,
+    SizeClassEnum,
+)
 from api.graphql.limits import check_page_size
-from schema.graph_model import ClusterStage, CollaborationKind, Role, SizeClass, Visibility
+from api.graphql.pages import Page, cursor_text, organization_page
+from schema.graph_model import ClusterStage, CollaborationKind, Role, SizeClass
 
-OrganizationRole = strawberry.enum(Role, name="OrganizationRole", description="What kind of actor it is.")
-SizeClassEnum = strawberry.enum(SizeClass, name="SizeClass", description="EU size class by employees.")
-ClusterStageEnum = strawberry.enum(ClusterStage, name="ClusterStage")
-CollaborationKindEnum = strawberry.enum(CollaborationKind, name="CollaborationKind")
-VisibilityEnum = strawberry.enum(Visibility, name="Visibility", description="Who may read a need.")
-
-Ctx = Info[Context, None]
 T = TypeVar("T")
 
 
@@ -106,9 +107,8 @@ class Cluster:
         first: int = 20,
         after: str | None = None,
     ) -> OrganizationConnection:
-        from api.graphql.pages import organization_page
-
-        return await organization_page(info, filter, order_by, first, after, within_cluster=self.id)
+        page = await organization_page(info, filter, order_by, first, after, within_cluster=self.id)
+        return OrganizationConnection.of(page)
 
 
 @strawberry.type(description="A joint project.")
@@ -282,58 +282,25 @@ class OrganizationEdge:
         return cursor_text(self.key)
 
 
-def cursor_text(key: list[Any]) -> str:
-    """An opaque cursor: unpadded URL-safe base64 of the JSON of ``key`` (orjson: a page makes one per row,
-    the standard encoder costs ten times as much; ``api.graphql.pages.decode_cursor`` reads it)."""
-    return base64.urlsafe_b64encode(orjson.dumps(key)).decode().rstrip("=")
-
-
 @strawberry.type(description="A page of organizations with keyset cursors (stable under inserts).")
 class OrganizationConnection:
     edges: list[OrganizationEdge]
     page_info: PageInfo
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
+    @classmethod
+    def of(cls, page: Page) -> OrganizationConnection:
+        edges = [
+            OrganizationEdge(key=key, node=Organization.from_row(row, lists), score=score)
+            for key, row, lists, score in page.edges
+        ]
+        end_cursor = cursor_text(edges[-1].key) if edges else None
+        page_info = PageInfo(has_next_page=page.has_next, end_cursor=end_cursor)
+        return cls(edges=edges, page_info=page_info, count=page.total)
+
     @strawberry.field(description="How many organizations match the filter, over all pages.")
     async def total_count(self) -> int:
         return await self.count()
-
-
-@strawberry.input(description="Filters combine with AND; a list matches any of its values.")
-class OrganizationFilterInput:
-    roles: list[OrganizationRole] | None = None  # type: ignore[valid-type]
-    clusters: list[strawberry.ID] | None = None
-    regions: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Region ids (e.g. `AT`, `AT/upper-austria`); sub-regions match too."
-    )
-    sectors: list[str] | None = None
-    capabilities: list[str] | None = strawberry.field(
-        default=None, description="Capabilities offered, by id or name."
-    )
-    sizes: list[SizeClassEnum] | None = None  # type: ignore[valid-type]
-    text: str | None = strawberry.field(default=None, description="Full-text match on name and description.")
-    similar_to: str | None = strawberry.field(
-        default=None, description="Text whose meaning the organization's capabilities should be close to."
-    )
-
-
-@strawberry.enum
-class OrganizationSortField(Enum):
-    NAME = "name"
-    ID = "id"
-    RELEVANCE = "relevance"
-
-
-@strawberry.enum
-class SortDirection(Enum):
-    ASC = "asc"
-    DESC = "desc"
-
-
-@strawberry.input
-class OrganizationOrderInput:
-    field: OrganizationSortField = OrganizationSortField.NAME
-    direction: SortDirection = SortDirection.ASC
 
 
 @strawberry.type(description="One hit of a hybrid (full-text + vector) search.")
@@ -360,29 +327,6 @@ class PartnerSuggestion:
     matched_need: str | None
     matched_capability: str | None
     introducers: list[Organization]
-
-
-@strawberry.input(description="An organization to create or replace (the same fields as a registry row).")
-class OrganizationInput:
-    id: strawberry.ID
-    name: str
-    role: OrganizationRole  # type: ignore[valid-type]
-    description: str | None = None
-    needs: str | None = None
-    needs_visibility: VisibilityEnum = Visibility.PUBLIC  # type: ignore[valid-type]
-    website: str | None = None
-    country: str | None = None
-    region: str | None = None
-    city: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    employees: int | None = None
-    founded: int | None = None
-    sectors: list[str] | None = None
-    capabilities: list[str] | None = None
-    clusters: list[strawberry.ID] | None = None
-    registry_id: str | None = None
-    vat: str | None = None
 
 
 @strawberry.type(description="A recorded answer to a suggestion.")

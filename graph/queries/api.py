@@ -14,25 +14,11 @@ from dataclasses import dataclass, replace
 from typing import Any, LiteralString
 
 from graph.query import Query
+from schema import properties
 
-PUBLIC_PROPERTIES: tuple[LiteralString, ...] = (
-    "id",
-    "name",
-    "role",
-    "description",
-    "website",
-    "country",
-    "region",
-    "city",
-    "lat",
-    "lon",
-    "employees",
-    "size_class",
-    "founded",
-    "sectors",
-)
+PUBLIC_PROPERTIES = properties.PUBLIC
 """The public properties of an organization (never ``needs``, which the ``NEEDS_OF`` query guards)."""
-KEY_PROPERTIES = frozenset({"id", "name", "role"})
+KEY_PROPERTIES = properties.KEYS
 """Properties every organization row carries, whatever else is asked for."""
 
 

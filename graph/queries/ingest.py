@@ -11,32 +11,12 @@ from __future__ import annotations
 from typing import LiteralString, cast
 
 from graph.query import Query
+from schema import properties
 from schema.graph_model import ROLE_LABELS
 
-# Properties an organization record sets. A record folded into a node first created by another record
-# ("merged") only fills those the node lacks; the node's own record overwrites them.
-ORGANIZATION_PROPERTIES: tuple[str, ...] = (
-    "name",
-    "role",
-    "description",
-    "needs",
-    "needs_visibility",
-    "website",
-    "domain",
-    "country",
-    "region",
-    "city",
-    "lat",
-    "lon",
-    "employees",
-    "size_class",
-    "sme",
-    "founded",
-    "sectors",
-    "registry_id",
-    "vat",
-    "name_key",
-)
+ORGANIZATION_PROPERTIES = properties.STORED
+"""Properties an organization record sets. A record folded into a node first created by another record
+("merged") only fills those the node lacks; the node's own record overwrites them."""
 
 
 PROVENANCE: tuple[str, ...] = ("source", "file_hash", "ingest_run", "ingested_at")
