@@ -198,6 +198,12 @@ class Settings(BaseSettings):
         description="Suggestions and text embeddings a server computes at once (default: one per CPU core); "
         "more requests wait their turn, first come first served.",
     )
+    api_executor: Literal["lean", "stock"] = Field(
+        "lean",
+        description="How GraphQL is executed: `lean` (api/graphql/execution.py answers plain fields without "
+        "graphql-core's per-value machinery: about half the server CPU of a page) or `stock` (graphql-core's "
+        "own executor, the way back should an upgrade of graphql-core or strawberry break the lean one).",
+    )
     api_vector_candidates: int = Field(
         500, ge=10, description="Nearest neighbours fetched from a vector index before filters apply."
     )

@@ -510,6 +510,39 @@ def test_nested_page_costs_a_constant_number_of_queries(
     }
 
 
+def test_the_stock_executor_answers_as_the_lean_one(
+    client: TestClient, neo4j_settings: Settings, region: dict[str, NewKey]
+) -> None:
+    """``CLUSTERKG_API_EXECUTOR=stock`` (graphql-core's own executor) is the way back from the lean one: the
+    same operations, on the real schema and graph, answer alike, errors included."""
+    operations: list[tuple[str, dict[str, Any]]] = [
+        (NESTED_PAGE, {"first": 20}),
+        (
+            """{ organization(id: "visiontech") { id name role description website founded sectors
+            location { country region city lat lon } size { employees sizeClass } needs
+            capabilities { id name } clusters { id name stage managedBy { id } memberCount }
+            region { id name level parent { id } }
+            collaborators(limit: 5) { kind since weight partner { id } }
+            projects { role project { id } } sources } }""",
+            {},
+        ),
+        (
+            """{ clusters { id name members(first: 5, orderBy: {field: ID, direction: DESC}) {
+            totalCount pageInfo { hasNextPage endCursor }
+            edges { cursor node { id clusters { id } } } } } }""",
+            {},
+        ),
+        ('{ organization(id: "nope") { id } cluster(id: "nope") { id } }', {}),
+        ('{ organizations(first: 2, after: "not-a-cursor") { edges { node { id } } } }', {}),
+    ]
+    stock_settings = neo4j_settings.model_copy(update={"api_executor": "stock"})
+    with TestClient(create_app(stock_settings)) as stock:
+        for query, variables in operations:
+            lean_body = gql(client, region["dairy"], query, variables)
+            assert lean_body["status"] == 200
+            assert gql(stock, region["dairy"], query, variables) == lean_body, query
+
+
 def test_a_page_reads_the_properties_it_selects(client: TestClient, region: dict[str, NewKey]) -> None:
     fields = "id name role description website founded sectors location { country city lat lon } " + (
         "size { employees sizeClass }"

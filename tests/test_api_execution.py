@@ -4,7 +4,8 @@ Each operation runs twice on the same small schema, once with strawberry's own e
 with :class:`~api.graphql.execution.LeanExecutionContext`: data, error messages and error paths must be
 equal, for the plain reads it shortcuts and for the nulls, bad values, resolver errors and awaitables it
 must hand back to graphql-core. (No graph is involved: this is the GraphQL layer on its own; the HTTP tests
-in ``test_api.py`` run the API's real schema on the lean executor against Neo4j.)
+in ``test_api.py`` run the API's real schema on the lean executor against Neo4j, and one of them compares
+its answers with the stock executor's.)
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import pytest
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from api.graphql.execution import LeanExecutionContext, answer_from, computed, plain_fields
+from api.graphql.execution import EXECUTORS, LeanExecutionContext, answer_from, computed, plain_fields
+from api.graphql.schema import build_schema
+from schema.settings import Settings
 
 
 @strawberry.enum
@@ -128,10 +131,11 @@ class Query:
 
 
 def schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
-    """The same schema run by graphql-core's general path and by the lean executor (``Item.related``
-    answered from ``lists`` in both: the general path through the shortened resolver)."""
-    general = strawberry.Schema(query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext)
-    lean = strawberry.Schema(query=Query, execution_context_class=LeanExecutionContext)
+    """The same schema run by the two executors ``CLUSTERKG_API_EXECUTOR`` chooses from: graphql-core's
+    stock one and the lean one (``Item.related`` answered from ``lists`` in both: the stock path through
+    the shortened resolver)."""
+    general = strawberry.Schema(query=Query, execution_context_class=EXECUTORS["stock"])
+    lean = strawberry.Schema(query=Query, execution_context_class=EXECUTORS["lean"])
     for schema in (general, lean):
         answer_from(schema._schema, "Item", "lists", ["related"])
     return general, lean
@@ -190,3 +194,19 @@ def test_only_fields_read_without_a_resolver_are_plain() -> None:
     read = {("Item", "id"), ("Item", "kind"), ("Item", "place"), ("Item", "otherPlace"), ("Item", "tags")}
     assert read | {("Item", "related"), ("Item", "label"), ("Tag", "name")} <= plain
     assert not {("Item", "shout"), ("Item", "later"), ("Item", "asyncTags"), ("Query", "items")} & plain
+
+
+@pytest.mark.parametrize(
+    ("name", "executor"), [("lean", LeanExecutionContext), ("stock", StrawberryGraphQLCoreExecutionContext)]
+)
+def test_the_setting_chooses_the_executor(name: str, executor: type, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLUSTERKG_API_EXECUTOR", name)
+    settings = Settings()
+    assert settings.api_executor == name
+    assert build_schema(settings).execution_context_class is executor
+
+
+def test_an_unknown_executor_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLUSTERKG_API_EXECUTOR", "fast")
+    with pytest.raises(ValueError, match="api_executor"):
+        Settings()

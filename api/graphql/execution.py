@@ -480,3 +480,11 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for index, value in zip(awaitable_indices, awaited, strict=True):
             completed[index] = value
         return completed
+
+
+EXECUTORS: dict[str, type[StrawberryGraphQLCoreExecutionContext]] = {
+    "lean": LeanExecutionContext,
+    "stock": StrawberryGraphQLCoreExecutionContext,
+}
+"""The executors ``CLUSTERKG_API_EXECUTOR`` chooses from: both answer every operation alike
+(``tests/test_api_execution.py``); ``stock`` is graphql-core's own, unchanged."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.extensions import AddValidationRules, ParserCache, QueryDepthLimiter, ValidationCache
 
-from api.graphql.execution import LeanExecutionContext, answer_from
+from api.graphql.execution import EXECUTORS, answer_from
 from api.graphql.limits import MaxComplexity
 from api.graphql.mutations import Mutation
 from api.graphql.queries import Query
@@ -33,7 +33,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE),
             lambda: MaxComplexity(settings.api_max_complexity),
         ],
-        execution_context_class=LeanExecutionContext,
+        execution_context_class=EXECUTORS[settings.api_executor],
     )
     answer_from(schema._schema, "Organization", "lists", INLINED_LISTS)
     return schema
