@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import anyio
-import torch
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -39,6 +38,23 @@ cores one query text cost 148 ms of CPU with two threads and 13 ms with one. Con
 requests."""
 
 
+@contextmanager
+def _one_torch_thread(backend: str) -> Iterator[None]:
+    """torch limited to :data:`TORCH_THREADS` while the app runs; the ONNX encoders already run a request's
+    text on one thread, and import no torch (a server with an exported copy runs without it)."""
+    if backend != "torch":
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(TORCH_THREADS)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API for ``settings`` (by default the process-wide settings from the environment)."""
     settings = settings or get_settings()
@@ -53,21 +69,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # all of them finished late; queued, each finishes as early as the ones before it allow (p95 at 8
         # clients, bench/bench_api.py: 127-134 ms with a thread each, 101-110 ms two at a time).
         app.state.compute = anyio.CapacityLimiter(settings.api_compute_threads)
-        torch_threads = torch.get_num_threads()
-        torch.set_num_threads(TORCH_THREADS)
-        # Load the embedding model now, not in the first request that needs it (that would hit the timeout).
-        await anyio.to_thread.run_sync(load_model, settings.embedder)
-        # What is loaded now (the model, torch, the schema: about half a million objects) lives as long as
-        # the app: out of the collector's sight, a request's full collection no longer walks all of it.
-        gc.collect()
-        gc.freeze()
-        try:
-            yield
-        finally:
-            gc.unfreeze()
-            torch.set_num_threads(torch_threads)
-            await app.state.graph.close()
-            app.state.sync_graph.close()
+        with _one_torch_thread(settings.embedding_backend):
+            # Load the embedding model now, not in the first request that needs it (that would hit the
+            # timeout).
+            await anyio.to_thread.run_sync(load_model, settings.embedder)
+            # What is loaded now (the model, torch, the schema: about half a million objects) lives as long
+            # as the app: out of the collector's sight, a request's full collection no longer walks all of it.
+            gc.collect()
+            gc.freeze()
+            try:
+                yield
+            finally:
+                gc.unfreeze()
+                await app.state.graph.close()
+                app.state.sync_graph.close()
 
     app = FastAPI(
         title="clusterkg",

@@ -4,12 +4,12 @@
     python bench/bench_first_suggestion.py --cordis /work/shared/data/cordis-h2020 [--backend torch]
 
 A scratch Neo4j (started here, on a free port, in a temp folder; its start is not counted) gets each step as a
-user runs it, every command a process of its own: ``clusterkg generate`` (not with ``--cordis``),
-``clusterkg ingest``, ``clusterkg embed`` (encoding, writes, and the vector index rebuilt over the new
-vectors), ``clusterkg tune`` (the signal weights fitted to the loaded collaborations), then ``clusterkg
-serve`` and one ``partnerSuggestions`` request with a member's key: that step ends when the answer arrives.
-Each row gives wall seconds, the CPU seconds of the command's process, and the CPU seconds of the Neo4j
-server; on a shared machine CPU seconds say more than wall time, so the load average is printed beside them.
+user runs it, every command a process of its own: ``clusterkg db migrate``, ``clusterkg generate`` (not with
+``--cordis``), ``clusterkg ingest``, ``clusterkg embed`` (encoding, writes, and the vector index rebuilt over
+the new vectors), ``clusterkg tune`` (the signal weights fitted to the loaded collaborations), then
+``clusterkg serve`` and one ``partnerSuggestions`` request with a member's key: that step ends when the answer
+arrives. Each row gives wall seconds, the CPU seconds of the command's process, and the CPU seconds of the
+Neo4j server; on a shared machine CPU seconds say more than wall time, so the load average is printed too.
 """
 
 from __future__ import annotations
@@ -123,14 +123,15 @@ def first_suggestion(settings: Settings, env: dict[str, str], neo4j_pid: int | N
     server = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        while True:
+        said = "no answer"
+        while said != "ready":
             if server.poll() is not None or time.perf_counter() - started > 600:
-                raise SystemExit("clusterkg serve did not become ready")
+                raise SystemExit(f"clusterkg serve did not become ready: {said}")
             try:
-                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+                said = httpx.get(f"{base}/readyz", timeout=5).json().get("status", "")
+            except httpx.HTTPError as e:
+                said = str(e)
+            time.sleep(0.1)
         body = {"query": SUGGEST, "variables": {"org": org}}
         answer = httpx.post(
             f"{base}/graphql", json=body, headers={"authorization": f"Bearer {key}"}, timeout=600
@@ -151,6 +152,7 @@ def pipeline(args: argparse.Namespace) -> list[Step]:
     with scratch_server(args.backend) as (settings, env):
         neo4j_pid = ManagedNeo4j(settings).status().pid
         work = Path(settings.home) / "region"
+        steps.append(run_step("db migrate", ["db", "migrate"], env, neo4j_pid))
         if args.cordis:
             files = sorted(str(path) for path in Path(args.cordis).glob("*.csv.gz"))
             steps.append(run_step("ingest", ["ingest", *files, *CORDIS_INGEST], env, neo4j_pid))

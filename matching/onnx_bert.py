@@ -1,0 +1,145 @@
+"""A BERT encoder written as an ONNX graph straight from its safetensors weights: no torch, no tracing.
+
+all-MiniLM-L6-v2 is a BERT encoder (6 layers, 12 heads, 384 wide). Its forward pass is a short list of
+standard ONNX operators (embedding look-ups, layer norms, matrix products, softmax attention, erf GELU), so
+the graph is written here operator by operator and the weights copied in. Torch's own exporter would do the
+same by tracing, but it needs torch installed and its TorchScript route is deprecated; this needs numpy, onnx
+and safetensors, and gives the same vectors (cosine 1.0000 to the torch model, ``tests/test_encoders.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from schema.errors import MatchingError
+
+OPSET = 17
+"""LayerNormalization is an operator from opset 17 on."""
+MASKED = -1e4
+"""Added to the attention scores of padding tokens (as BERT does): their softmax weight becomes 0."""
+
+
+class _Graph:
+    """Nodes and weights as they are added; each operator's output gets a fresh name."""
+
+    def __init__(self) -> None:
+        self.nodes: list[onnx.NodeProto] = []
+        self.weights: dict[str, onnx.TensorProto] = {}
+
+    def const(self, name: str, value: Any) -> str:
+        if name not in self.weights:
+            self.weights[name] = numpy_helper.from_array(np.asarray(value), name)
+        return name
+
+    def scalar(self, name: str, value: float) -> str:
+        return self.const(name, np.array(value, dtype=np.float32))
+
+    def op(self, kind: str, inputs: list[str], **attributes: Any) -> str:
+        out = f"{kind.lower()}_{len(self.nodes)}"
+        self.nodes.append(helper.make_node(kind, inputs, [out], **attributes))
+        return out
+
+
+def _weights(folder: Path) -> dict[str, np.ndarray]:
+    from safetensors.numpy import load_file
+
+    path = folder / "model.safetensors"
+    if not path.is_file():
+        raise MatchingError(f"The ONNX backends read model.safetensors; {folder} has none: use torch")
+    weights = load_file(str(path))
+    return {name.removeprefix("bert."): array for name, array in weights.items()}
+
+
+def build(folder: Path, out: Path) -> None:
+    """Write the BERT model of ``folder`` (config.json, model.safetensors) as ``out``: inputs input_ids,
+    attention_mask and token_type_ids, output last_hidden_state (the token embeddings)."""
+    config = json.loads((folder / "config.json").read_text())
+    kind = (
+        config.get("model_type"),
+        config.get("hidden_act"),
+        config.get("position_embedding_type", "absolute"),
+    )
+    if kind != ("bert", "gelu", "absolute"):
+        raise MatchingError(f"The ONNX backends support BERT models (GELU, absolute positions), not {kind}")
+    w = _weights(folder)
+    g = _Graph()
+    hidden, heads = config["hidden_size"], config["num_attention_heads"]
+
+    def linear(x: str, name: str) -> str:
+        weight = g.const(f"{name}.weight", np.ascontiguousarray(w[f"{name}.weight"].T))
+        return g.op("Add", [g.op("MatMul", [x, weight]), g.const(f"{name}.bias", w[f"{name}.bias"])])
+
+    def norm(x: str, name: str) -> str:
+        scale, shift = (
+            g.const(f"{name}.weight", w[f"{name}.weight"]),
+            g.const(f"{name}.bias", w[f"{name}.bias"]),
+        )
+        return g.op(
+            "LayerNormalization", [x, scale, shift], axis=-1, epsilon=config.get("layer_norm_eps", 1e-12)
+        )
+
+    def embedding(name: str, ids: str) -> str:
+        return g.op("Gather", [g.const(name, w[f"embeddings.{name}.weight"]), ids])
+
+    one = g.const("one", np.array(1, dtype=np.int64))
+    length = g.op("Gather", [g.op("Shape", ["input_ids"]), one])
+    positions = g.op("Range", [g.const("zero", np.array(0, dtype=np.int64)), length, one])
+    tokens = g.op(
+        "Add", [embedding("word_embeddings", "input_ids"), embedding("position_embeddings", positions)]
+    )
+    x = norm(
+        g.op("Add", [tokens, embedding("token_type_embeddings", "token_type_ids")]), "embeddings.LayerNorm"
+    )
+    # (batch, 1, 1, tokens): 0 for a real token, MASKED for padding, added to every head's scores.
+    mask = g.op("Unsqueeze", ["attention_mask", g.const("axes", np.array([1, 2], dtype=np.int64))])
+    mask = g.op("Cast", [mask], to=TensorProto.FLOAT)
+    mask = g.op("Mul", [g.op("Sub", [g.scalar("1.0", 1.0), mask]), g.scalar("masked", MASKED)])
+    for layer in (f"encoder.layer.{i}" for i in range(config["num_hidden_layers"])):
+        x = _layer(g, x, mask, layer, hidden, heads, linear, norm)
+    g.nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
+    inputs = [
+        helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"])
+        for name in ("input_ids", "attention_mask", "token_type_ids")
+    ]
+    output = helper.make_tensor_value_info(
+        "last_hidden_state", TensorProto.FLOAT, ["batch", "tokens", hidden]
+    )
+    graph = helper.make_graph(g.nodes, "bert", inputs, [output], list(g.weights.values()))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    onnx.checker.check_model(model)
+    onnx.save(model, str(out))
+
+
+def _layer(g: _Graph, x: str, mask: str, layer: str, hidden: int, heads: int, linear: Any, norm: Any) -> str:
+    """One transformer layer: multi-head self-attention, then the feed-forward block, each with its residual
+    and layer norm (post-norm, as BERT)."""
+    split = g.const("split", np.array([0, 0, heads, hidden // heads], dtype=np.int64))
+
+    def per_head(name: str) -> str:
+        return g.op(
+            "Transpose",
+            [g.op("Reshape", [linear(x, f"{layer}.attention.self.{name}"), split])],
+            perm=[0, 2, 1, 3],
+        )
+
+    keys = g.op("Transpose", [per_head("key")], perm=[0, 1, 3, 2])
+    scores = g.op(
+        "Mul", [g.op("MatMul", [per_head("query"), keys]), g.scalar("scale", (hidden // heads) ** -0.5)]
+    )
+    weights = g.op("Softmax", [g.op("Add", [scores, mask])], axis=-1)
+    context = g.op("Transpose", [g.op("MatMul", [weights, per_head("value")])], perm=[0, 2, 1, 3])
+    context = g.op("Reshape", [context, g.const("merge", np.array([0, 0, hidden], dtype=np.int64))])
+    attended = norm(
+        g.op("Add", [linear(context, f"{layer}.attention.output.dense"), x]),
+        f"{layer}.attention.output.LayerNorm",
+    )
+    inner = linear(attended, f"{layer}.intermediate.dense")
+    erf = g.op("Erf", [g.op("Mul", [inner, g.scalar("1/sqrt2", 2**-0.5)])])
+    gelu = g.op("Mul", [g.op("Mul", [inner, g.scalar("0.5", 0.5)]), g.op("Add", [erf, g.scalar("1.0", 1.0)])])
+    return norm(g.op("Add", [linear(gelu, f"{layer}.output.dense"), attended]), f"{layer}.output.LayerNorm")
