@@ -87,7 +87,7 @@ def test_embed_is_incremental_by_content_hash(
     create_region(graph)
     first = embed(graph, neo4j_settings)
     assert first.organizations == 10
-    assert first.encoded == {"capability": 10, "needs": 2}
+    assert first.encoded == {"capability": 10, "needs": 1, "private_needs": 1}  # the mill's need is private
     rows = {row["id"]: row for row in graph.run(EMBEDDINGS)}
     bakery = rows["bakery"]
     assert len(bakery["capability"]) == DIMENSIONS and len(bakery["needs"]) == DIMENSIONS
@@ -100,19 +100,27 @@ def test_embed_is_incremental_by_content_hash(
     assert rows["tax"]["needs"] is None
 
     second = embed(graph, neo4j_settings)
-    assert second.total_encoded == 0 and second.unchanged == {"capability": 10, "needs": 2}
+    assert second.total_encoded == 0 and second.unchanged == {
+        "capability": 10,
+        "needs": 1,
+        "private_needs": 1,
+    }
     # Embeddings stored before text keys were: their hash still matches, so the key is added, nothing encoded.
     graph.run(FORGET_KEYS)
     adopted = embed(graph, neo4j_settings)
-    assert adopted.total_encoded == 0 and adopted.unchanged == {"capability": 10, "needs": 2}
+    assert adopted.total_encoded == 0 and adopted.unchanged == {
+        "capability": 10,
+        "needs": 1,
+        "private_needs": 1,
+    }
     keys = {row["id"]: row["needs_key"] for row in graph.run(EMBEDDINGS)}
     assert keys["bakery"] == f"{model_name}\0{bakery_needs(graph)}" and keys["tax"] is None
 
     graph.run(SET_TEXT, id="tax", description="Payroll software as a service for bakeries.", needs=None)
     graph.run(SET_TEXT, id="bakery", description="Family bakery.", needs=None)
     third = embed(graph, neo4j_settings)
-    assert third.encoded == {"capability": 2, "needs": 0}
-    assert third.cleared == {"capability": 0, "needs": 1}
+    assert third.encoded == {"capability": 2, "needs": 0, "private_needs": 0}
+    assert third.cleared == {"capability": 0, "needs": 1, "private_needs": 0}
     after = {row["id"]: row for row in graph.run(EMBEDDINGS)}
     assert after["bakery"]["needs"] is None and after["bakery"]["needs_hash"] is None
     assert after["tax"]["capability"] != rows["tax"]["capability"]
@@ -128,7 +136,7 @@ def test_identical_texts_are_encoded_once_and_written_to_each_organization(
     )[0]["text"]
     graph.run(SET_TEXT, id="tax", description=description, needs=bakery_needs(graph))
     summary = embed(graph, neo4j_settings)
-    assert summary.encoded == {"capability": 10, "needs": 3}
+    assert summary.encoded == {"capability": 10, "needs": 2, "private_needs": 1}
     assert summary.distinct == 11
     rows = {row["id"]: row for row in graph.run(EMBEDDINGS)}
     assert rows["tax"]["capability"] == rows["visionware"]["capability"]
