@@ -696,11 +696,10 @@ def test_cpu_work_waits_for_a_free_compute_thread(
     suggest = "{ partnerSuggestions(limit: 3) { partner { id } } }"
     with TestClient(create_app(one)) as queued:
         compute = queued.app.state.compute  # type: ignore[attr-defined]
-        assert compute.total_tokens == 1
-        busy = object()
-        queued.portal.call(compute.acquire_on_behalf_of, busy)  # type: ignore[union-attr]
+        assert compute.threads == 1
+        queued.portal.call(compute.acquire, "busy")  # type: ignore[union-attr]
         waited = [gql(queued, region["dairy"], query) for query in (search, suggest)]
-        queued.portal.call(compute.release_on_behalf_of, busy)  # type: ignore[union-attr]
+        queued.portal.call(compute.release)  # type: ignore[union-attr]
         assert [(body["status"], codes(body)) for body in waited] == [(504, ["INTERNAL"])] * 2
         assert len(data(gql(queued, region["dairy"], search))["search"]) == 3
 

@@ -38,9 +38,7 @@ async def _refresh_embeddings(context: Context, organization_id: str) -> None:
     """Embed the organization's new texts now, on a compute thread (``matching.embed.refresh``): its own
     suggestions search with and quote the text it just wrote, not the one it replaced."""
     settings = context.settings
-    await anyio.to_thread.run_sync(
-        lambda: refresh(context.sync_graph, settings, [organization_id]), limiter=context.compute
-    )
+    await context.compute.run(lambda: refresh(context.sync_graph, settings, [organization_id]))
 
 
 @strawberry.type
