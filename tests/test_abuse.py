@@ -30,7 +30,7 @@ from tests.conftest import managed_settings
 from tests.utils.server import ApiServer
 
 MAX_ERRORS = 20
-RATE, BURST = 10, 30
+RATE, BURST = 2, 20
 KEYS = ("flood", "forbidden", "heavy", "rate", "rate_other", "fair_a", "fair_b", "input", "outage")
 NEED = "Camera inspection of products on a production line."
 
@@ -146,13 +146,15 @@ def test_an_alias_flood_of_missing_organizations_stops_at_the_error_cap_and_logs
         health.append(time.perf_counter() - started)
     for sender in senders:
         sender.join()
+    assert len(answers) == len(senders)
     for response in answers:
         assert response.status_code == 200 and response.json()["data"] is None
         assert codes(response) == ["NOT_FOUND"] * MAX_ERRORS + ["BAD_USER_INPUT"]
         assert f"after {MAX_ERRORS} errors" in response.json()["errors"][-1]["message"]
     assert max(health) < 2.0, health  # the event loop never waited on the flood (it once held /healthz 20 s)
     logged = _app_log(server, offset)
-    assert "Traceback" not in logged and len(logged.splitlines()) <= 4 and len(logged) < 2000, logged
+    assert logged.count("GraphQL errors:") == len(answers) and "Traceback" not in logged, logged
+    assert len(logged) < 250 * len(answers), logged  # a line each (the CLI's handler may wrap it)
 
 
 def test_an_error_flood_of_forbidden_mutations_logs_no_traceback(
@@ -163,9 +165,9 @@ def test_an_error_flood_of_forbidden_mutations_logs_no_traceback(
     offset = server.log_size()
     response = post(server, keys["forbidden"], flood)
     assert response.status_code == 200 and response.json()["data"] is None
-    assert codes(response) == ["FORBIDDEN"] * MAX_ERRORS + ["BAD_USER_INPUT"]
+    assert codes(response) == ["FORBIDDEN"]  # a mutation's field is non-null: the first error ends it
     logged = _app_log(server, offset)
-    assert "Traceback" not in logged and len(logged.splitlines()) <= 1 and len(logged) < 500, logged
+    assert logged.count("GraphQL errors:") == 1 and "Traceback" not in logged and len(logged) < 250, logged
 
 
 def test_heavy_aliases_are_refused_by_what_they_cost(server: ApiServer, keys: dict[str, NewKey]) -> None:
@@ -238,9 +240,10 @@ def test_bodies_and_cursors_that_are_not_requests_get_coded_4xx(
         assert codes(response) == ["BAD_USER_INPUT"], (key, response.text)
 
 
-def test_docs_are_off_in_production(neo4j_settings: Settings) -> None:
-    production = neo4j_settings.model_copy(update={"environment": "production"})
-    for settings, status in ((neo4j_settings, 200), (production, 404)):
+def test_docs_are_off_in_production() -> None:
+    development = Settings(environment="development")
+    production = development.model_copy(update={"environment": "production"})  # no password needed here
+    for settings, status in ((development, 200), (production, 404)):
         client = TestClient(create_app(settings))  # no lifespan: the routes alone
         assert client.get("/openapi.json").status_code == status
         assert client.get("/docs").status_code == status
@@ -268,5 +271,5 @@ def test_neo4j_stopped_and_started_under_the_api(
     while (
         response := post(server, keys["outage"], query)
     ).status_code != 200 and time.monotonic() < deadline:
-        time.sleep(0.5)
+        time.sleep(1.0)  # within the key's rate
     assert response.status_code == 200 and response.json()["data"]["organizations"]["totalCount"] == 40

@@ -167,4 +167,4 @@ def report(errors: Iterable[GraphQLError]) -> None:
     if counts:
         summary = ", ".join(f"{count} {code}" for code, count in sorted(counts.items()))
         level = logging.WARNING if counts.keys() & {INTERNAL, UNAVAILABLE} else logging.INFO
-        log.log(level, "GraphQL request answered with errors: %s", summary)
+        log.log(level, "GraphQL errors: %s", summary)
