@@ -54,7 +54,8 @@ class Guard(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         if self.stopped is not None:
             return None  # the answer is dropped (build_response): nothing more is resolved
-        self.calls += 1
+        if not parent_type.name.startswith("__"):  # introspection: bounded by the schema, not counted
+            self.calls += 1
         if self.max_calls is not None and self.calls > self.max_calls:
             self._stop(
                 f"the request stopped: it resolved more than {self.max_calls} fields with resolvers; "

@@ -469,7 +469,11 @@ the plain index answer)."""
 
 FORGET_EMBEDDING_HASHES = Query(
     "matching.forget_embedding_hashes",
-    "MATCH (o:Organization) REMOVE o.capability_hash, o.needs_hash, o.capability_key, o.needs_key",
+    cast(
+        LiteralString,
+        "MATCH (o:Organization) REMOVE "
+        + ", ".join(f"o.{field}_{part}" for field in _FIELDS for part in ("hash", "key")),
+    ),
     write=True,
 )
 """Mark every text as changed, so the next ``embed`` encodes everything again."""
