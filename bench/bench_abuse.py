@@ -5,7 +5,7 @@ answer, the costliest request the complexity limit lets through: as many aliased
 as fit under it (each counts ``api_cost_suggestion``). Its rate limit and the fair compute queue apply as
 configured. Meanwhile the victim (another key) asks ``/healthz`` and a page of 50 organizations, one at a
 time; the same is measured first with no attacker. The server is ``clusterkg serve`` in its own process,
-with the default limits.
+with the default limits, on the Neo4j of the settings (``NEO4J_URI``; migrated and filled if needed).
 
 Targets: the victim's ``/healthz`` p95 <= 100 ms and page p95 <= 2x its unloaded figure.
 
@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_api import PAGE, prepare  # noqa: E402
 
 from api.auth import ApiRole, create_key  # noqa: E402
+from graph import migrations  # noqa: E402
 from graph.db import Graph  # noqa: E402
 from graph.queries import api as q  # noqa: E402
 from schema.settings import Settings  # noqa: E402
@@ -101,6 +102,8 @@ async def attacker(base: str, key: str, query: str, connections: int, stop: asyn
 
 async def run(args: argparse.Namespace) -> None:
     settings = Settings()
+    with Graph.connect(settings) as graph:
+        migrations.migrate(graph)
     prepare(settings, args.orgs, embeddings=True)
     with Graph.connect(settings) as graph:
         seeker = graph.run(q.BENCH_SEEKERS, limit=1)[0]["id"]
