@@ -26,8 +26,9 @@ def detect_kind(fields: set[str], file: str) -> RecordKind:
         if any(signature <= fields for signature in signatures):
             scores[kind] = len(fields & set(kind.model.model_fields))
     if not scores:
+        known = f"its fields {sorted(fields)} fit no kind" if fields else "no column names a known field"
         raise IngestError(
-            f"{file}: cannot tell what kind of records its columns {sorted(fields)} hold; "
+            f"{file}: cannot tell what kind of records it holds ({known}); "
             f"pass --kind ({', '.join(k.value for k in RecordKind)}) or a --mapping"
         )
     best = max(scores.values())

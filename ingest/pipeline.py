@@ -29,11 +29,12 @@ from ingest import writer
 from ingest.known import Known
 from ingest.mapping import Mapping
 from ingest.outcomes import Outcomes
-from ingest.plan import plan
-from ingest.report import Outcome, RejectWriter, Summary, Tally
+from ingest.plan import PlannedFile, plan
+from ingest.report import IngestFailed, Outcome, RejectWriter, Summary, Tally
 from ingest.resolve import DEFAULT_RULES
+from ingest.runs import RunRecord
 from ingest.stream import Progress, load_file, load_validated
-from schema.errors import IngestError
+from schema.errors import FileError, IngestError
 from schema.models import RecordKind
 
 __all__ = ["Progress", "derive_joint_projects", "load", "load_records"]
@@ -61,6 +62,10 @@ def load(
     ``derive_collaborations`` adds ``COLLABORATES_WITH {kind: 'joint_project'}`` between organizations that
     share a project of 2 to 30 participants, dated by the first shared project's start. ``writers`` write
     transactions run at once (see ``ingest.writer.BackgroundSender``).
+
+    A file that cannot be read at all fails the run before anything is written (:class:`FileError`). One
+    that stops being readable part way stops the run there: :class:`~ingest.report.IngestFailed` carries the
+    summary of exactly what was committed, and the run record says the same.
     """
     if graph is None and not dry_run:
         raise IngestError("a graph is needed unless this is a dry run")
@@ -70,14 +75,31 @@ def load(
     entries = [(f.source, str(f.path), f.hash) for f in files]
     target = None if dry_run else graph
     with _Run(graph, target, entries, rules=rules, rejects=rejects, writers=writers, started=started) as run:
-        for planned in files:
-            file_out = run.out.for_file(planned.source, planned.hash)
-            load_file(planned, run.outcomes, run.tally, file_out, batch_size=batch_size, progress=progress)
-        run.finish_links()
-        if derive_collaborations and target is not None:
-            prov = run.out.for_file("derived", "").prov
-            run.summary.derived_collaborations = _derived(target, run.summary, prov)
+        failure = _load_files(files, run, batch_size, progress)
+        if failure is None:
+            run.finish_links()
+            if derive_collaborations and target is not None:
+                prov = run.out.for_file("derived", "").prov
+                run.summary.derived_collaborations = _derived(target, run.summary, prov)
+    if failure is not None:
+        raise IngestFailed(failure, run.summary) from failure
     return run.summary
+
+
+def _load_files(
+    files: list[PlannedFile], run: _Run, batch_size: int, progress: Progress | None
+) -> FileError | None:
+    """Load the files in order; the first that stops being readable stops the run, and the summary says
+    where, why and which files were not reached."""
+    for number, planned in enumerate(files):
+        file_out = run.out.for_file(planned.source, planned.hash)
+        try:
+            load_file(planned, run.outcomes, run.tally, file_out, batch_size=batch_size, progress=progress)
+        except FileError as e:
+            run.summary.error = str(e)
+            run.summary.not_loaded = [str(f.path) for f in files[number + 1 :]]
+            return e
+    return None
 
 
 def load_records(
@@ -119,8 +141,9 @@ def _check_rules(rules: tuple[str, ...]) -> None:
 
 class _Run:
     """One ingest run around its files or records: the summary, the outcomes so far, the writer on its
-    background threads, and the ``:IngestRun`` opened before any row and closed (completed or failed) after
-    the last, whatever happened in between."""
+    background threads, and the ``:IngestRun`` (``ingest.runs``) opened before any row and closed after the
+    last, whatever happened in between: ``completed``, ``failed`` (a file stopped being readable, or an
+    error) or ``interrupted`` (Ctrl-C)."""
 
     def __init__(
         self,
@@ -143,17 +166,14 @@ class _Run:
         self.outcomes = Outcomes(Known(graph, rules), self.tally)
         self.sender = writer.BackgroundSender(target, writers=writers) if target is not None else None
         self.out = writer.Writer(self.sender, writer.Writer.provenance("", "", self.summary.run_id, at))
-        self.status = "failed"
+        self.record = RunRecord(target, self.summary.run_id, at) if target is not None else None
 
     def __enter__(self) -> _Run:
-        if self.target is not None:
-            self.target.run(
-                q.START_RUN,
-                run_id=self.summary.run_id,
-                at=self.at,
-                sources=sorted({source for source, _, _ in self.entries}),
-                files=[file for _, file, _ in self.entries],
-                file_hashes=[file_hash for _, _, file_hash in self.entries],
+        if self.record is not None:
+            self.record.start(
+                sorted({source for source, _, _ in self.entries}),
+                [file for _, file, _ in self.entries],
+                [file_hash for _, _, file_hash in self.entries],
             )
         return self
 
@@ -163,20 +183,19 @@ class _Run:
         self.out.drain()
 
     def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
-        if error_type is None:
-            self.status = "completed"
+        summary = self.summary
+        if error_type is not None and issubclass(error_type, KeyboardInterrupt):
+            summary.status = "interrupted"
+        elif error_type is not None or summary.error is not None:
+            summary.status = "failed"
+        else:
+            summary.status = "completed"
         if self.sender is not None:
             self.sender.close()
-        self.summary.seconds = time.perf_counter() - self.started
+        summary.seconds = time.perf_counter() - self.started
         self.tally.close()
-        if self.target is not None:
-            self.target.run(
-                q.FINISH_RUN,
-                run_id=self.summary.run_id,
-                counts=self.summary.counts(),
-                status=self.status,
-                at=dt.datetime.now(dt.UTC),
-            )
+        if self.record is not None:
+            self.record.finish(summary.status, summary.counts(), summary.error, summary.not_loaded)
 
 
 def _derived(graph: Graph, summary: Summary, prov: Values[str, Any]) -> int:

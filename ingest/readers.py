@@ -118,6 +118,13 @@ def detect(path: Path) -> FileFormat:
     if stripped[0] == "[":
         return FileFormat("json", encoding, compressed)
     if stripped[0] == "{":
+        if stripped.splitlines()[0].strip() == "{":
+            raise FileError(
+                str(path),
+                "line 1",
+                "a JSON object spread over several lines: JSONL holds one object per line, "
+                "a JSON file one array of objects",
+            )
         return FileFormat("jsonl", encoding, compressed)
     header = stripped.splitlines()[0]
     delimiter = max(DELIMITERS, key=header.count)
@@ -135,7 +142,7 @@ def columns(path: Path, fmt: FileFormat, sample: int = 1000) -> list[str]:
             with _open_text(path, fmt.encoding) as handle:
                 return csv_header(handle, fmt.delimiter or ",", cursor)
         except Broken as e:
-            raise FileError(str(path), cursor.position(), e.reason) from None
+            raise FileError(str(path), e.position(cursor), e.reason) from None
         except _STREAM_ERRORS as e:
             raise FileError(str(path), cursor.position(), _reason(e, fmt)) from e
     seen: dict[str, None] = {}
@@ -160,7 +167,7 @@ def read(path: Path, fmt: FileFormat) -> Iterator[Row]:
             else:
                 yield from json_array_rows(handle, cursor)
     except Broken as e:
-        raise FileError(str(path), cursor.position(), e.reason) from None
+        raise FileError(str(path), e.position(cursor), e.reason) from None
     except _STREAM_ERRORS as e:
         raise FileError(str(path), f"after {cursor.position()}", _reason(e, fmt)) from e
 

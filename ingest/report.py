@@ -2,6 +2,10 @@
 
 Every input row ends in exactly one outcome: ``added``, ``updated``, ``unchanged`` (together: loaded),
 ``merged`` (folded into an organization first created from another record) or ``rejected``.
+
+A run ends ``completed``, ``failed`` (a file stopped being readable: the counts are what it committed, since
+the rows read before the failure are written before the run stops) or ``interrupted`` (Ctrl-C; a run killed
+outright is marked so by the next run).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
+from schema.errors import FileError, IngestError
 from schema.models import RecordKind
 
 MAX_REPORTED = 10_000
@@ -75,6 +80,7 @@ class FileSummary:
     templated: Counter[str] = field(default_factory=Counter)
     ignored_columns: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    error: str | None = None  # where and why the file stopped being readable
 
     def count(self, outcome: Outcome, n: int = 1) -> None:
         self.outcomes[outcome] += n
@@ -98,6 +104,7 @@ class FileSummary:
             "templated": dict(self.templated),
             "ignored_columns": self.ignored_columns,
             "seconds": round(self.seconds, 3),
+            "error": self.error,
         }
 
 
@@ -114,6 +121,9 @@ class Summary:
     derived_collaborations: int | None = None
     unresolved_managers: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    status: str = "completed"
+    error: str | None = None
+    not_loaded: list[str] = field(default_factory=list)  # files a failed run did not reach
 
     def total(self, outcome: Outcome) -> int:
         return sum(f.outcomes[outcome] for f in self.files)
@@ -129,6 +139,9 @@ class Summary:
         return {
             "run_id": self.run_id,
             "dry_run": self.dry_run,
+            "status": self.status,
+            "error": self.error,
+            "not_loaded": self.not_loaded,
             **self.counts(),
             "seconds": round(self.seconds, 3),
             "files": [f.as_dict() for f in self.files],
@@ -138,6 +151,18 @@ class Summary:
             "derived_collaborations": self.derived_collaborations,
             "unresolved_managers": self.unresolved_managers,
         }
+
+
+class IngestFailed(IngestError):
+    """A file stopped being readable part way: the run stopped there. ``summary`` counts exactly what the
+    run committed (every row read before the failure is written first), and the run record says the same."""
+
+    def __init__(self, error: FileError, summary: Summary) -> None:
+        written = "nothing written" if summary.dry_run else "what was committed is counted in the summary"
+        left = f"; not loaded: {', '.join(summary.not_loaded)}" if summary.not_loaded else ""
+        super().__init__(f"{error}. The run stopped there ({written}{left})")
+        self.error = error
+        self.summary = summary
 
 
 class RejectWriter:

@@ -52,11 +52,16 @@ class Cursor:
 
 
 class Broken(Exception):
-    """The rest of the file cannot be read; ``reason`` in words, the position is the cursor's."""
+    """The rest of the file cannot be read; ``reason`` in words, the position is ``line`` when given, else the
+    cursor's."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, line: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.line = line
+
+    def position(self, cursor: Cursor) -> str:
+        return f"line {self.line:,}" if self.line else cursor.position()
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------
@@ -120,13 +125,15 @@ def _quote_problem(error: Exception, lines: int) -> str:
     return f"cannot be read as CSV: {message}"
 
 
-def _header(cells: list[str]) -> list[str]:
+def _header(cells: list[str], line: int) -> list[str]:
     """The header's column names; a name twice is an error, since one column would silently win."""
     names = [cell.lstrip("\ufeff").strip() for cell in cells]
     first: dict[str, int] = {}
     for index, name in enumerate(names, start=1):
         if name and name in first:
-            raise Broken(f"column {name!r} appears twice in the header (columns {first[name]} and {index})")
+            raise Broken(
+                f"column {name!r} appears twice in the header (columns {first[name]} and {index})", line
+            )
         first.setdefault(name, index)
     return names
 
@@ -171,12 +178,12 @@ class _Records:
 def csv_header(handle: IO[str], delimiter: str, cursor: Cursor) -> list[str]:
     """The column names: the first record that is not blank."""
     records = _Records(handle, delimiter, cursor)
-    for _, cells in records:
+    for start, cells in records:
         if isinstance(cells, str):
-            raise Broken(f"the header: {cells}")
+            raise Broken(f"the header: {cells}", start)
         records.keep()
         if any(cell.strip() for cell in cells):
-            return _header(cells)
+            return _header(cells, start)
     return []
 
 
@@ -188,7 +195,7 @@ def csv_rows(handle: IO[str], delimiter: str, cursor: Cursor) -> Iterator[Row]:
     for start, cells in records:
         if isinstance(cells, str):
             if header is None:
-                raise Broken(f"the header: {cells}")
+                raise Broken(f"the header: {cells}", start)
             yield Row(start, {}, cells)
             continue
         spanned = records.spanned
@@ -205,9 +212,10 @@ def csv_rows(handle: IO[str], delimiter: str, cursor: Cursor) -> Iterator[Row]:
         if not any(cell.strip() for cell in cells):
             continue
         if header is None:
-            header = _header(cells)
+            header = _header(cells, start)
         elif len(cells) != len(header):
-            yield Row(start, {}, f"{len(cells)} cells but the header has {len(header)} columns")
+            counted = f"{len(cells)} cell{'' if len(cells) == 1 else 's'}"
+            yield Row(start, {}, f"{counted} but the header has {len(header)} columns")
         else:
             yield Row(start, dict(zip(header, cells, strict=True)))
 

@@ -20,6 +20,7 @@ from ingest.mapping import IDENTITY
 from ingest.outcomes import Outcomes, RowRejected
 from ingest.plan import PlannedFile
 from ingest.report import FileSummary, Outcome, Tally
+from schema.errors import FileError
 from schema.models import RecordKind
 
 log = logging.getLogger(__name__)
@@ -142,9 +143,32 @@ def _load(
     batch: _Batch,
     batch_size: int,
 ) -> FileSummary:
-    kind = file.kind
+    """Every item to its outcome, written in batches. A file that stops being readable part way raises
+    :class:`FileError` once the rows read before are written, so the counts of its summary (``error`` says
+    where and why it stopped) are exactly what was committed; the same holds when the run is interrupted
+    (Ctrl-C)."""
     tally.summary.files.append(file)
     started = time.perf_counter()
+    try:
+        _take(file, items, outcomes, tally, batch, batch_size)
+    except (FileError, KeyboardInterrupt) as e:
+        if isinstance(e, FileError):
+            file.error = f"{e.position}: {e.reason}"
+        _finish(file, batch, started)
+        raise
+    _finish(file, batch, started)
+    return file
+
+
+def _take(
+    file: FileSummary,
+    items: Iterable[_Item],
+    outcomes: Outcomes,
+    tally: Tally,
+    batch: _Batch,
+    batch_size: int,
+) -> None:
+    kind = file.kind
     for item in items:
         batch.pending += 1
         if item.error:
@@ -177,14 +201,18 @@ def _load(
                 batch.flush()
         elif batch.pending >= batch_size:
             batch.flush()
+
+
+def _finish(file: FileSummary, batch: _Batch, started: float) -> None:
+    """Write the last batch and wait for every write of the file: its time and counts end there."""
     batch.flush()
-    batch.out.drain()  # the file's time includes writing its last batches, not only queueing them
+    batch.out.drain()
     file.seconds = time.perf_counter() - started
     log.info(
-        "%s (%s): %d rows: %s",
+        "%s (%s): %d rows: %s%s",
         file.file,
-        kind.value,
+        file.kind.value,
         file.rows,
         ", ".join(f"{n} {o.value}" for o, n in file.outcomes.items() if n),
+        f"; stopped at {file.error}" if file.error else "",
     )
-    return file

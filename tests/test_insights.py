@@ -242,23 +242,16 @@ def api(kx: Graph, neo4j_settings: Settings) -> Iterator[tuple[TestClient, dict[
         yield client, keys
 
 
-REGION = """
-query Region($region: String) {
-  regionInsights(region: $region) { region clusters { cluster members gaps { capability } } }
-}
-"""
-
-
-def ask(api: tuple[TestClient, dict[str, NewKey]], who: str, variables: dict, query: str = INSIGHTS) -> dict:
+def ask(api: tuple[TestClient, dict[str, NewKey]], who: str, variables: dict) -> dict:
     client, keys = api
     response = client.post(
         "/graphql",
-        json={"query": query, "variables": variables},
+        json={"query": INSIGHTS, "variables": variables},
         headers={"Authorization": f"Bearer {keys[who].secret}"},
     )
     body = response.json()
     assert response.status_code == 200 and not body.get("errors"), body
-    return body["data"]["regionInsights" if query is REGION else "clusterInsights"]
+    return body["data"]["clusterInsights"]
 
 
 def test_graphql_cluster_insights_as_of_a_date(api: tuple[TestClient, dict[str, NewKey]]) -> None:
@@ -301,7 +294,3 @@ def test_graphql_counts_a_private_need_only_for_the_clusters_manager(
         seen = ask(api, who, {"id": "KX"})
         assert not seen["privateNeedsCounted"]
         assert [g["capability"] for g in seen["gaps"]] == ["hyperspectral imaging"]
-        region = ask(api, who, {"region": "Kremstal"}, REGION)
-        assert [len(c["gaps"]) for c in region["clusters"]] == [1]
-    region = ask(api, "manager", {"region": "Kremstal"}, REGION)
-    assert [(c["cluster"], c["members"], len(c["gaps"])) for c in region["clusters"]] == [("KX", 10, 2)]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.logging import RichHandler
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from api.cli import db, keys, neo4j
@@ -29,7 +30,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except ClusterkgError as e:
-            err_console.print(f"[bold red]Error:[/] {e}", highlight=False)
+            err_console.print(f"[bold red]Error:[/] {escape(str(e))}", highlight=False)
             raise typer.Exit(1) from e
 
 

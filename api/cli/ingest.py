@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -14,7 +15,7 @@ from rich.text import Text
 from api.cli.common import console, err_console, open_graph, settings_of
 from ingest import load
 from ingest.generate import generate as generate_region
-from ingest.report import Outcome, Summary
+from ingest.report import IngestFailed, Outcome, Summary
 from ingest.resolve import DEFAULT_RULES
 from schema.models import RecordKind
 
@@ -53,7 +54,7 @@ def _summary_table(summary: Summary) -> Table:
         table.add_column(column, justify="left" if column in ("file", "kind", "format") else "right")
     for f in summary.files:
         table.add_row(
-            Path(f.file).name,
+            escape(Path(f.file).name),
             f.kind.value,
             f"{f.format} {f.encoding}",
             f"{f.rows:,}",
@@ -142,36 +143,54 @@ def ingest(
         }
         # A dry run reads the graph too: resolution and change detection compare with what is there.
         with open_graph(ctx) as graph:
-            summary = load(graph, paths, **options)
+            try:
+                summary, failure = load(graph, paths, **options), None
+            except IngestFailed as e:
+                summary, failure = e.summary, e
     if as_json:
         typer.echo(json.dumps(summary.as_dict(), ensure_ascii=False, default=str, indent=2))
-        return
+    else:
+        _print_summary(summary, rejects)
+    if failure is not None:
+        err_console.print(f"[bold red]Error:[/] {escape(str(failure))}", highlight=False)
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: Summary, rejects: Path | None) -> None:
+    """The table, then merges, ambiguities, unresolved managers and the first rejects; every text that comes
+    from a registry is escaped, so a value like ``[/x]`` prints as itself."""
     console.print(_summary_table(summary))
     for merge in summary.merges[:20]:
-        console.print(
-            f"merged {merge.record} ({Path(merge.file).name}:{merge.row}) into {merge.node} by {merge.rule}"
-        )
+        where = f"{Path(merge.file).name}:{merge.row}"
+        console.print(f"merged {merge.record} ({where}) into {merge.node} by {merge.rule}", markup=False)
     if len(summary.merges) > 20:
         console.print(f"... and {len(summary.merges) - 20} more merges (see --json)")
     for amb in summary.ambiguities[:20]:
         console.print(
-            f"[yellow]ambiguous[/] {amb.record} ({Path(amb.file).name}:{amb.row}): {amb.rule} matches "
-            f"{', '.join(amb.candidates)}; loaded as its own organization"
+            "[yellow]ambiguous[/] "
+            + escape(
+                f"{amb.record} ({Path(amb.file).name}:{amb.row}): {amb.rule} matches "
+                f"{', '.join(amb.candidates)}; loaded as its own organization"
+            )
         )
     for line in summary.unresolved_managers:
-        console.print(f"[yellow]cluster manager not found[/] {line}")
+        console.print(f"[yellow]cluster manager not found[/] {escape(line)}")
     if summary.derived_collaborations is not None:
         console.print(
             f"joint-project collaborations derived from co-participation: {summary.derived_collaborations:,}"
         )
+    for file in summary.files:
+        if file.error:
+            console.print(f"[red]{escape(Path(file.file).name)} stopped at[/] {escape(file.error)}")
+    for path in summary.not_loaded:
+        console.print(f"[red]not loaded:[/] {escape(path)}")
     rejected = summary.total(Outcome.REJECTED)
     if rejected:
         where = f"; every reason is in {rejects}" if rejects else "; pass --rejects FILE for all reasons"
-        console.print(f"[red]{rejected:,} rows rejected[/]{where}")
+        console.print(f"[red]{rejected:,} rows rejected[/]{escape(where)}")
         for reject in summary.rejects[:10]:
-            console.print(
-                f"  {Path(reject.file).name}:{reject.row} {reject.field}: {reject.reason}", highlight=False
-            )
+            where = f"{Path(reject.file).name}:{reject.row}"
+            console.print(f"  {where} {reject.field}: {reject.reason}", markup=False, highlight=False)
 
 
 def generate(

@@ -1,27 +1,18 @@
-"""What every resolver gets: the graph, the settings, the caller and the request's DataLoaders.
-
-Making the context is also where a request is admitted: its key checked (``api.auth``), its rate counted
-(``api.throttle``), and the graph's availability asked (``api.availability``), so that a refused request
-costs no query and a request while Neo4j is down is answered 503 at once.
-"""
+"""What every resolver gets: the graph, the settings, the caller and the request's DataLoaders."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from anyio import CapacityLimiter
 from fastapi import Request
 from strawberry.types import Info
 
 from api.auth import ApiRole, Caller, authenticate
 from api.graphql.loaders import Loaders
-from api.throttle import Lane
 from graph.db import AsyncGraph, Graph
 from schema.errors import Unauthenticated
 from schema.settings import Settings
-
-DEADLINE = "clusterkg_deadline"
-"""Where ``api.middleware.RequestTimeout`` puts the request's deadline (``time.monotonic()``) in the scope's
-state."""
 
 
 @dataclass
@@ -30,12 +21,9 @@ class Context:
     sync_graph: Graph
     settings: Settings
     caller: Caller | None
-    compute: Lane
+    compute: CapacityLimiter
     """Admits a request's CPU-bound work (a suggestion, a text's embedding) to a worker thread, a few at a
-    time and key by key in turn (``api.throttle.FairCompute``)."""
-    deadline: float | None = None
-    """When the request's time is up (``time.monotonic()``); execution stops there
-    (``api.graphql.guarded``)."""
+    time (``api.app``)."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -63,39 +51,18 @@ def _is_graphiql_page(request: Request) -> bool:
     )
 
 
-async def _admit(request: Request) -> Caller:
-    """The caller, once its key is valid and its rate allows another request (wrong keys are counted by
-    client address); else :class:`~api.throttle.RateLimited`, ``Unauthenticated`` or ``GraphUnavailable``."""
-    state = request.app.state
-    availability = state.availability
-    try:
-        caller = await authenticate(
-            state.graph,
-            request.headers.get("authorization"),
-            state.keys,
-            graph_up=availability.up,
-            lost=availability.lost,
-        )
-    except Unauthenticated:
-        state.rates.take(f"address:{request.client.host if request.client else '?'}")
-        raise
-    state.rates.take(f"key:{caller.key_id}")
-    availability.check()
-    return caller
-
-
 async def get_context(request: Request) -> Context:
-    """Admit the request (401 without a valid key, 429 over its rate, 503 while Neo4j is down; the GraphiQL
-    page itself needs none of it)."""
+    """Authenticate the request (401 without a valid key; the GraphiQL page itself needs none)."""
     state = request.app.state
-    caller = None if _is_graphiql_page(request) else await _admit(request)
+    caller = None
+    if not _is_graphiql_page(request):
+        caller = await authenticate(state.graph, request.headers.get("authorization"))
     return Context(
         graph=state.graph,
         sync_graph=state.sync_graph,
         settings=state.settings,
         caller=caller,
-        compute=Lane(state.compute, caller.key_id if caller else "anonymous"),
-        deadline=request.scope.get("state", {}).get(DEADLINE),
+        compute=state.compute,
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import anyio
+
 from api.auth import ApiRole
 from api.graphql.context import Ctx
 from api.graphql.insight_types import ClusterInsights, RegionInsights
@@ -30,7 +32,7 @@ async def cluster(info: Ctx, cluster_id: str, as_of: dt.date | None, suppliers: 
         raise InvalidInput(f"`suppliers` must be between 0 and {MAX_SUPPLIERS}; got {suppliers}")
     context = info.context
     manager = _manager(info)
-    result = await context.compute.run(
+    result = await anyio.to_thread.run_sync(
         lambda: cluster_insights(
             context.sync_graph,
             cluster_id,
@@ -38,7 +40,8 @@ async def cluster(info: Ctx, cluster_id: str, as_of: dt.date | None, suppliers: 
             manager=manager,
             suppliers=suppliers,
             settings=context.settings,
-        )
+        ),
+        limiter=context.compute,
     )
     return ClusterInsights.of(result)
 
@@ -46,7 +49,8 @@ async def cluster(info: Ctx, cluster_id: str, as_of: dt.date | None, suppliers: 
 async def region(info: Ctx, name: str | None, as_of: dt.date | None) -> RegionInsights:
     context = info.context
     manager = _manager(info)
-    result = await context.compute.run(
-        lambda: region_insights(context.sync_graph, name, as_of=as_of, manager=manager)
+    result = await anyio.to_thread.run_sync(
+        lambda: region_insights(context.sync_graph, name, as_of=as_of, manager=manager),
+        limiter=context.compute,
     )
     return RegionInsights.of(result)

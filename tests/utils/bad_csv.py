@@ -1,0 +1,210 @@
+"""Malformed CSV files, plain and gzip-compressed (see ``tests.utils.bad_files``)."""
+
+from __future__ import annotations
+
+import gzip
+import random
+
+from tests.utils.bad_files import HEADER, Bad, array, ids, line, lines
+
+
+def csv_cases() -> list[Bad]:
+    c: list[Bad] = []
+
+    def add(name: str, text: str | bytes, file: str = "", **expected: object) -> None:
+        data = text.encode() if isinstance(text, str) else text
+        c.append(Bad(name, {file or f"{name}.csv": data}, **expected))  # type: ignore[arg-type]
+
+    n = "quote_eof"
+    add(
+        n,
+        HEADER + line(n, 1) + f'{n}-2,"Open quote,firm\n' + lines(n, 3, 4),
+        loaded=ids(n, 1, 3, 4),
+        rejects={3: "quote opened in this row is never closed"},
+    )
+    n = "quote_closed_later"
+    add(
+        n,
+        HEADER + f'{n}-1,"Open,firm\n' + lines(n, 2) + f'{n}-3,"Next",firm\n' + lines(n, 4),
+        loaded=ids(n, 2, 3, 4),
+        rejects={2: "quote opened in this row runs on over 3 lines"},
+    )
+    n = "quote_wrong_cells"
+    add(
+        n,
+        HEADER + f'{n}-1,"Open,firm\n{n}-2,x",firm,extra\n' + lines(n, 3),
+        loaded=ids(n, 3),
+        rejects={
+            2: "runs over 2 lines and leaves 4 cells where the header has 3 columns",
+            3: "4 cells but the header has 3 columns",
+        },
+    )
+    n = "text_after_quote"
+    add(
+        n,
+        HEADER + f'{n}-1,"Acme"GmbH,firm\n' + lines(n, 2),
+        loaded=ids(n, 2),
+        rejects={2: "text follows a closing quote"},
+    )
+    n = "runaway_quote"
+    fat = "".join(f"{n}-{i},Name {i},firm,{'d' * 4900}\n" for i in range(2, 232))
+    add(
+        n,
+        "id,name,role,description\n" + f'{n}-1,"Open,firm,\n' + fat,
+        loaded=ids(n, *range(2, 232)),
+        rejects={2: "still open after"},
+        args=("--batch-size", "100"),
+    )
+    n = "short_row"
+    add(
+        n,
+        HEADER + f"{n}-1,Short\n" + lines(n, 2),
+        loaded=ids(n, 2),
+        rejects={2: "2 cells but the header has 3 columns"},
+    )
+    n = "long_row"
+    add(
+        n,
+        HEADER + f"{n}-1,Long,firm,surplus\n" + lines(n, 2),
+        loaded=ids(n, 2),
+        rejects={2: "4 cells but the header has 3 columns"},
+    )
+    n = "one_cell_row"
+    add(n, HEADER + lines(n, 1) + f"{n}-2\n", loaded=ids(n, 1), rejects={3: "1 cell but the header has 3"})
+    n = "duplicate_header"
+    add(
+        n,
+        "id,name,role,name\n" + f"{n}-1,A,firm,B\n",
+        error=(f"{n}.csv", "line 1", "column 'name' appears twice in the header (columns 2 and 4)"),
+        run=None,
+    )
+    n = "duplicate_header_bom"
+    add(
+        n,
+        "\ufeffid,name,role,id\n" + f"{n}-1,A,firm,x\n",
+        error=(f"{n}.csv", "line 1", "column 'id' appears twice"),
+        run=None,
+    )
+    n = "header_case_clash"
+    add(
+        n,
+        "id,Name,role,name\n" + f"{n}-1,A,firm,B\n",
+        error=(f"{n}.csv", "the header", "columns 'Name' and 'name' both read as field 'name'"),
+        run=None,
+    )
+    n = "header_quote"
+    add(
+        n,
+        'id,"name,role\n' + lines(n, 1),
+        error=(f"{n}.csv", "line 1: the header: a quote opened in this row is never closed"),
+        run=None,
+    )
+    n = "header_only"
+    add(n, HEADER)
+    n = "empty"
+    add(n, "", error=(f"{n}.csv", "the file is empty"), run=None)
+    n = "whitespace_only"
+    add(n, " \n\n\t\n", error=(f"{n}.csv", "the file is empty"), run=None)
+    n = "blank_lines"
+    add(n, "\n" + HEADER + "\n" + line(n, 1) + ",,\n\n" + line(n, 2), loaded=ids(n, 1, 2))
+    n = "missing_id"
+    add(
+        n,
+        HEADER + ",Nameless,firm\n" + lines(n, 1),
+        loaded=ids(n, 1),
+        rejects={2: "required field is missing or empty"},
+    )
+    n = "bad_role"
+    add(n, HEADER + f"{n}-1,A,spaceship\n" + lines(n, 2), loaded=ids(n, 2), rejects={2: "spaceship"})
+    n = "semicolon_short"
+    add(
+        n,
+        "id;name;role\n" + f"{n}-1;A\n{n}-2;B;firm\n",
+        loaded=ids(n, 2),
+        rejects={2: "2 cells but the header has 3"},
+    )
+    n = "cr_line_ends"
+    add(
+        n,
+        (HEADER + lines(n, 1, 2) + f'{n}-3,"Open,firm\n').replace("\n", "\r"),
+        loaded=ids(n, 1, 2),
+        rejects={4: "never closed"},
+    )
+    n = "no_kind"
+    add(n, "colour,taste\nred,sweet\n", error=(f"{n}.csv", "cannot tell what kind of records"), run=None)
+    n = "markup_in_values"  # registry text that looks like console markup is printed as itself
+    add(n, "organization,cluster\n[/boom],[bold]x\n", rejects={2: "organization '[/boom]' exists nowhere"})
+    n = "binary_noise"
+    add(n, bytes(range(256)) * 8, error=(f"{n}.csv",), run=None)
+    return c
+
+
+def gzip_cases() -> list[Bad]:
+    c: list[Bad] = []
+    n = "gzip_cut"
+    whole = gzip.compress((HEADER + lines(n, *range(1, 20001))).encode(), mtime=0)
+    c.append(
+        Bad(
+            n,
+            {f"{n}.csv.gz": whole[: len(whole) // 2]},
+            run=None,
+            error=(f"{n}.csv.gz", "bytes of content", "the file is cut short"),
+        )
+    )
+    n = "gzip_corrupt"
+    whole = gzip.compress((HEADER + lines(n, *range(1, 2001))).encode(), mtime=0)
+    broken = whole[:200] + bytes(64) + whole[264:]
+    c.append(Bad(n, {f"{n}.csv.gz": broken}, run=None, error=(f"{n}.csv.gz", "bytes of content", "corrupt")))
+    n = "gzip_header_only"
+    c.append(Bad(n, {f"{n}.csv.gz": b"\x1f\x8b\x08"}, run=None, error=(f"{n}.csv.gz", "cut short")))
+    n = "gzip_bad_method"
+    c.append(
+        Bad(
+            n,
+            {f"{n}.csv.gz": b"\x1f\x8b" + bytes(30)},
+            run=None,
+            error=(f"{n}.csv.gz", "not a valid gzip file"),
+        )
+    )
+    n = "gzip_trailing_junk"
+    data = gzip.compress((HEADER + lines(n, 1)).encode(), mtime=0) + b"junk after the stream"
+    c.append(Bad(n, {f"{n}.csv.gz": data}, run=None, error=(f"{n}.csv.gz", "not a valid gzip file")))
+    n = "gzip_empty"
+    c.append(
+        Bad(
+            n,
+            {f"{n}.csv.gz": gzip.compress(b"", mtime=0)},
+            run=None,
+            error=(f"{n}.csv.gz", "the file is empty"),
+        )
+    )
+    n = "gzip_json_cut"
+    whole = gzip.compress(array(n, *range(1, 3001)).encode(), mtime=0)
+    c.append(
+        Bad(
+            n,
+            {f"{n}.json.gz": whole[: len(whole) * 2 // 3]},
+            run=None,
+            error=(f"{n}.json.gz", "bytes of content", "cut short"),
+        )
+    )
+    # cp1252 text: detection stops at the first non-UTF-8 byte, so the cut (past the 256 KiB that detection
+    # reads at once) is met while loading, after every row before it is written; the run says exactly how
+    # many. Long descriptions of varied letters keep the rows few and the compression modest.
+    n = "gzip_cut_while_loading"
+    letters = random.Random(0)
+    text = "id,name,role,description\n" + "".join(
+        f"{n}-{i},Café {i},firm,{''.join(letters.choices('abcdefgh ', k=4000))}\n" for i in range(1, 101)
+    )
+    whole = gzip.compress(text.encode("cp1252"), mtime=0)
+    c.append(
+        Bad(
+            n,
+            {f"{n}.csv.gz": whole[: len(whole) * 9 // 10]},
+            run="failed",
+            loaded=("*",),
+            args=("--batch-size", "20"),
+            error=(f"{n}.csv.gz", "after line", "the file is cut short"),
+        )
+    )
+    return c

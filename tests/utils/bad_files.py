@@ -1,0 +1,144 @@
+"""A corpus of malformed registry files, each with what a run must say and do about it.
+
+Every case writes small files whose organization ids start with the case's name, so a test can tell the rows
+the case committed from the rest of the graph. ``error`` holds the parts of the fatal error the CLI must print
+(the file, the position, the reason); ``loaded`` the ids the run must commit; ``rejects`` the reject reasons
+by row; ``run`` the state of the run record (``None``: the run failed before writing, so it has none).
+CSV and gzip cases are in ``tests.utils.bad_csv``, JSON cases in ``tests.utils.bad_json``; the mapping and
+several-file cases here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BATCH = 2  # rows per write batch in the corpus runs, so a run that stops has committed several batches
+
+
+@dataclass(frozen=True)
+class Bad:
+    name: str
+    files: dict[str, bytes]
+    loaded: tuple[str, ...] = ()
+    rejects: dict[int, str] = field(default_factory=dict)
+    error: tuple[str, ...] = ()
+    run: str | None = "completed"
+    args: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()  # files passed to the run that do not exist
+
+    @property
+    def rows(self) -> int:
+        return len(self.loaded) + len(self.rejects)
+
+    def write(self, folder: Path) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in self.files.items():
+            (folder / name).write_bytes(data)
+        data = [name for name in self.files if not name.endswith((".yaml", ".yml"))]
+        return [folder / name for name in (*data, *self.absent)]
+
+
+def ids(case: str, *numbers: int) -> tuple[str, ...]:
+    return tuple(f"{case}-{n}" for n in numbers)
+
+
+def line(case: str, n: int, role: str = "firm") -> str:
+    return f"{case}-{n},Name {case} {n},{role}\n"
+
+
+def lines(case: str, *numbers: int) -> str:
+    return "".join(line(case, n) for n in numbers)
+
+
+def item(case: str, n: int) -> dict[str, str]:
+    return {"id": f"{case}-{n}", "name": f"Name {case} {n}", "role": "firm"}
+
+
+def jsonl(case: str, *numbers: int) -> str:
+    return "".join(json.dumps(item(case, n)) + "\n" for n in numbers)
+
+
+def array(case: str, *numbers: int) -> str:
+    return "[\n" + ",\n".join(json.dumps(item(case, n)) for n in numbers) + "\n]\n"
+
+
+HEADER = "id,name,role\n"
+DEEP = '{"x": ' * 100_000 + "1" + "}" * 100_000
+
+
+BOMB = "".join(
+    f"{x}: &{x} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
+    for prev, x in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+)
+
+
+def mapping_cases() -> list[Bad]:
+    c: list[Bad] = []
+
+    def add(name: str, mapping: str | bytes, error: tuple[str, ...]) -> None:
+        data = mapping.encode() if isinstance(mapping, str) else mapping
+        files = {f"{name}.csv": (HEADER + lines(name, 1)).encode(), f"{name}.mapping.yaml": data}
+        c.append(Bad(name, files, error=("mapping ", f"{name}.mapping.yaml: ", *error), run=None))
+
+    add("mapping_alias_bomb", BOMB, ("line 2, column", "aliases (*a) are not allowed"))
+    add("mapping_alias", "columns: &c {id: id}\nvalues: *c\n", ("line 2", "aliases (*c) are not allowed"))
+    add(
+        "mapping_duplicate_key",
+        "columns:\n  id: id\n  id: name\n",
+        ("line 3, column 3", "'id' appears twice"),
+    )
+    add("mapping_syntax", "columns: [id\n", ("line 2",))
+    add("mapping_not_utf8", b"columns:\n  Stra\xdfe: city\n", ("cannot be read", "utf-8"))
+    add("mapping_unknown_key", "colums: {id: id}\n", ("unknown keys ['colums']",))
+    return c
+
+
+def many_file_cases() -> list[Bad]:
+    n = "good_then_cut"
+    good = (HEADER + lines(n, 1, 2, 3)).encode()
+    cut = array(n, 4, 5, 6, 7)[:-40].encode()
+    first = Bad(
+        n,
+        {f"{n}_good.csv": good, f"{n}_cut.json": cut},
+        run=None,
+        error=(f"{n}_cut.json", "item 4 (line 5)", "cut short inside this item"),
+    )
+    n = "good_then_gzip_cut"
+    whole = gzip.compress((HEADER + lines(n, *range(10, 5000))).encode(), mtime=0)
+    second = Bad(
+        n,
+        {f"{n}_good.csv": (HEADER + lines(n, 1, 2)).encode(), f"{n}_cut.csv.gz": whole[:3000]},
+        run=None,
+        error=(f"{n}_cut.csv.gz", "cut short"),
+    )
+    n = "good_then_missing"
+    third = Bad(
+        n,
+        {f"{n}_good.csv": (HEADER + lines(n, 1)).encode()},
+        run=None,
+        absent=(f"{n}_absent.csv",),
+        error=(f"{n}_absent.csv", "no such file"),
+    )
+    n = "good_then_cut_late"
+    late = Bad(
+        n,
+        {
+            f"{n}_good.csv": (HEADER + lines(n, 1, 2, 3)).encode(),
+            f"{n}_cut.json": array(n, *range(4, 1105))[:-60].encode(),
+            f"{n}_members.csv": f"organization,cluster\n{n}-1,C1\n".encode(),
+        },
+        loaded=ids(n, *range(1, 1104)),
+        run="failed",
+        args=("--batch-size", "300"),
+        error=(
+            f"{n}_cut.json",
+            "item 1,101",
+            "cut short inside this item",
+            "not loaded:",
+            f"{n}_members.csv",
+        ),
+    )
+    return [first, second, third, late]

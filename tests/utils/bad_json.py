@@ -1,0 +1,145 @@
+"""Malformed JSON and JSONL files (see ``tests.utils.bad_files``)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.utils.bad_files import DEEP, Bad, array, ids, item, jsonl
+
+
+def json_cases() -> list[Bad]:
+    c: list[Bad] = []
+
+    def add(name: str, text: str, suffix: str = ".json", **expected: object) -> None:
+        c.append(Bad(name, {name + suffix: text.encode()}, **expected))  # type: ignore[arg-type]
+
+    n = "array_cut"
+    add(
+        n,
+        array(n, *range(1, 12))[:-60],
+        loaded=ids(n, *range(1, 11)),
+        run=None,
+        error=(f"{n}.json", "item 11 (line 12)", "the file is cut short inside this item"),
+    )
+    n = "array_unclosed"
+    add(
+        n,
+        array(n, 1, 2, 3)[:-3],
+        run=None,
+        error=(f"{n}.json", "item 3", "ends without its closing ']' after item 3"),
+    )
+    n = "array_bad_item"
+    add(
+        n,
+        array(n, 1, 2).replace("]\n", ',\n{"id": tru}, ' + json.dumps(item(n, 3)) + "]"),
+        run=None,
+        error=(f"{n}.json", "item 3 (line 5)", "not valid JSON at line 5, column 8"),
+    )
+    n = "array_deep_item"
+    add(
+        n,
+        array(n, 1, 2).replace("]\n", ",\n" + DEEP + "]"),
+        run=None,
+        error=(f"{n}.json", "item 3", "nested too deeply"),
+    )
+    # Past the 1,000 items planning samples, a break is met while loading: what was read before it is
+    # committed, and the run says exactly that.
+    n = "array_cut_late"
+    add(
+        n,
+        array(n, *range(1, 1101))[:-60],
+        loaded=ids(n, *range(1, 1100)),
+        run="failed",
+        args=("--batch-size", "300"),
+        error=(f"{n}.json", "item 1,100 (line 1,101)", "the file is cut short inside this item"),
+    )
+    n = "array_deep_late"
+    add(
+        n,
+        array(n, *range(1, 1051)).replace("]\n", ",\n" + DEEP + "]"),
+        loaded=ids(n, *range(1, 1051)),
+        run="failed",
+        args=("--batch-size", "300"),
+        error=(f"{n}.json", "item 1,051 (line 1,053)", "nested too deeply"),
+    )
+    n = "array_scalar_items"
+    add(
+        n,
+        "[" + json.dumps(item(n, 1)) + ', 7, "text", [1], ' + json.dumps(item(n, 2)) + "]",
+        loaded=ids(n, 1, 2),
+        rejects={2: "an item must hold one object", 3: "one object", 4: "one object"},
+    )
+    n = "array_duplicate_key"
+    add(
+        n,
+        '[{"id": "x", "id": "y", "name": "A", "role": "firm"}, ' + json.dumps(item(n, 1)) + "]",
+        loaded=ids(n, 1),
+        rejects={1: "key 'id' appears twice"},
+    )
+    n = "array_trailing_text"
+    add(
+        n,
+        array(n, 1, 2) + "[]\n",
+        run=None,
+        error=(f"{n}.json", "line 5", "text follows the closing ']'"),
+    )
+    n = "array_empty"  # no record, so no column tells the kind
+    add(n, "[]", error=(f"{n}.json", "cannot tell what kind of records"), run=None)
+    n = "object_pretty"
+    add(
+        n,
+        json.dumps(item(n, 1), indent=2),
+        error=(f"{n}.json", "line 1", "a JSON object spread over several lines"),
+        run=None,
+    )
+    n = "json_null"
+    add(n, "null", error=(f"{n}.json", "cannot tell what kind of records"), run=None)
+    n = "jsonl_deep"
+    add(
+        n,
+        jsonl(n, 1) + DEEP + "\n" + jsonl(n, 3),
+        ".jsonl",
+        loaded=ids(n, 1, 3),
+        rejects={2: "nested too deeply to read"},
+    )
+    n = "jsonl_invalid"
+    add(
+        n,
+        jsonl(n, 1) + '{"id": "x", oops}\n' + jsonl(n, 3),
+        ".jsonl",
+        loaded=ids(n, 1, 3),
+        rejects={2: "not valid JSON: Expecting property name enclosed in double quotes at column 13"},
+    )
+    n = "jsonl_array_line"
+    add(
+        n,
+        jsonl(n, 1) + "[1, 2]\n" + jsonl(n, 3),
+        ".jsonl",
+        loaded=ids(n, 1, 3),
+        rejects={2: "a JSONL line must hold one object"},
+    )
+    n = "jsonl_duplicate_key"
+    add(
+        n,
+        jsonl(n, 1) + '{"id": "a", "name": "A", "role": "firm", "role": "vendor"}\n',
+        ".jsonl",
+        loaded=ids(n, 1),
+        rejects={2: "key 'role' appears twice"},
+    )
+    n = "jsonl_cut_line"
+    add(
+        n,
+        jsonl(n, 1, 2) + json.dumps(item(n, 3))[:-12],
+        ".jsonl",
+        loaded=ids(n, 1, 2),
+        rejects={3: "not valid JSON: Unterminated string"},
+    )
+    n = "jsonl_bad_values"
+    add(
+        n,
+        jsonl(n, 1) + '{"id": ["a"], "name": {"x": 1}, "role": "firm"}\n',
+        ".jsonl",
+        loaded=ids(n, 1),
+        rejects={2: "id"},
+    )
+    return c
