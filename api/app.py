@@ -7,6 +7,7 @@ the embedding model, and closes the graph on shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -16,15 +17,25 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.graphql.errors import INTERNAL, UNAUTHENTICATED, error_body
+from api.auth import KeyCache
+from api.availability import Availability
+from api.graphql.errors import (
+    BAD_USER_INPUT,
+    INTERNAL,
+    RATE_LIMITED,
+    UNAUTHENTICATED,
+    UNAVAILABLE,
+    error_body,
+)
 from api.graphql.router import CodedGraphQL
 from api.graphql.schema import build_schema
 from api.middleware import BodySizeLimit, RequestTimeout
+from api.throttle import FairCompute, RateLimited, RateLimits
 from graph import migrations
 from graph.db import AsyncGraph, Graph
 from graph.queries import api as q
 from matching.model import load_model
-from schema.errors import GraphError, Unauthenticated
+from schema.errors import GraphError, GraphUnavailable, InvalidInput, Unauthenticated
 from schema.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -55,20 +66,33 @@ def _one_torch_thread(backend: str) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+def _api_settings(settings: Settings) -> Settings:
+    """The settings the API's graph connections use: a lost connection is retried briefly, then the request
+    is answered 503 (``api.availability``), rather than for the CLI's ``neo4j_retry_seconds``."""
+    return settings.model_copy(update={"neo4j_retry_seconds": settings.api_graph_retry_seconds})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API for ``settings`` (by default the process-wide settings from the environment)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = settings
-        app.state.graph = AsyncGraph.from_settings(settings)
-        app.state.sync_graph = Graph.connect(settings, verify=False)
+        state = app.state
+        state.settings = settings
+        state.graph = AsyncGraph.from_settings(_api_settings(settings))
+        state.sync_graph = Graph.connect(_api_settings(settings), verify=False)
         # Suggestions and embeddings are CPU work: at most `api_compute_threads` run at once, the rest queue,
-        # first come first served. Eight suggestions in eight threads took turns at the GIL and the cores, and
+        # key by key in turn. Eight suggestions in eight threads took turns at the GIL and the cores, and
         # all of them finished late; queued, each finishes as early as the ones before it allow (p95 at 8
         # clients, bench/bench_api.py: 127-134 ms with a thread each, 101-110 ms two at a time).
-        app.state.compute = anyio.CapacityLimiter(settings.api_compute_threads)
+        state.compute = FairCompute(settings.api_compute_threads)
+        state.rates = RateLimits(settings.api_rate_limit, settings.api_rate_burst)
+        state.availability = Availability(state.graph, settings.api_graph_probe_seconds)
+        state.keys = KeyCache(settings.api_key_cache_seconds)
+        keeping = asyncio.get_running_loop().create_task(
+            state.keys.keep(state.sync_graph, lambda: state.availability.up)
+        )
         with _one_torch_thread(settings.embedding_backend):
             # Load the embedding model now, not in the first request that needs it (that would hit the
             # timeout).
@@ -81,28 +105,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
             finally:
                 gc.unfreeze()
-                await app.state.graph.close()
-                app.state.sync_graph.close()
+                keeping.cancel()
+                await asyncio.gather(keeping, return_exceptions=True)
+                await state.availability.close()
+                await state.graph.close()
+                state.sync_graph.close()
 
+    docs = settings.api_docs if settings.api_docs is not None else settings.environment != "production"
     app = FastAPI(
         title="clusterkg",
         summary="The cluster knowledge graph and partner suggestions over GraphQL.",
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
     )
     # An ASGI app as the endpoint: Starlette's Route passes it the raw scope (its type hints know only
     # request handlers).
     app.add_route("/graphql", CodedGraphQL(build_schema(settings)), methods=["GET", "POST"])  # type: ignore[arg-type]
-
-    @app.exception_handler(Unauthenticated)
-    async def unauthenticated(_: Request, error: Unauthenticated) -> JSONResponse:
-        return JSONResponse(
-            error_body(str(error), UNAUTHENTICATED), status_code=401, headers={"WWW-Authenticate": "Bearer"}
-        )
-
-    @app.exception_handler(GraphError)
-    async def graph_down(_: Request, error: GraphError) -> JSONResponse:
-        log.error("graph error outside GraphQL execution: %s", error)
-        return JSONResponse(error_body("the graph is not available", INTERNAL), status_code=503)
+    _answer_refusals(app)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -126,6 +147,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return JSONResponse({"status": "ready"})
 
-    app.add_middleware(RequestTimeout, seconds=settings.api_request_timeout)
+    # The last added runs first: the deadline covers reading the body too.
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(RequestTimeout, seconds=settings.api_request_timeout)
     return app
+
+
+def _answer_refusals(app: FastAPI) -> None:
+    """The answers, with a code, to requests refused before or outside GraphQL execution."""
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(_: Request, error: Unauthenticated) -> JSONResponse:
+        return JSONResponse(
+            error_body(str(error), UNAUTHENTICATED), status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(_: Request, error: RateLimited) -> JSONResponse:
+        headers = {"Retry-After": str(error.retry_after)}
+        return JSONResponse(error_body(str(error), RATE_LIMITED), status_code=429, headers=headers)
+
+    @app.exception_handler(InvalidInput)
+    async def invalid(_: Request, error: InvalidInput) -> JSONResponse:
+        return JSONResponse(error_body(str(error), BAD_USER_INPUT), status_code=400)
+
+    @app.exception_handler(GraphError)
+    async def graph_down(request: Request, error: GraphError) -> JSONResponse:
+        if isinstance(error, GraphUnavailable):
+            request.app.state.availability.lost()
+            log.warning("answered 503: %s", error)
+            body = error_body("the graph is not available; try again shortly", UNAVAILABLE)
+            return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
+        log.error("graph error outside GraphQL execution: %s", error)
+        return JSONResponse(error_body("the graph is not available", INTERNAL), status_code=503)

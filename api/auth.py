@@ -9,14 +9,21 @@ cluster organization whose clusters the manager runs).
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+import anyio
 
 from graph.db import AsyncGraph, Graph
 from graph.queries import api as q
-from schema.errors import AccessDenied, InvalidInput, NotFound, Unauthenticated
+from schema.errors import AccessDenied, GraphError, GraphUnavailable, InvalidInput, NotFound, Unauthenticated
 from schema.graph_model import Role
+
+log = logging.getLogger(__name__)
 
 PREFIX = "ckg_"
 
@@ -115,11 +122,62 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
-async def authenticate(graph: AsyncGraph, authorization: str | None) -> Caller:
-    """The caller behind an ``Authorization`` header; unknown and revoked keys are refused alike."""
-    token = bearer_token(authorization)
-    rows = await graph.run(q.API_KEY_BY_HASH, hash=hash_key(token))
+def _caller(row: dict[str, Any]) -> Caller:
+    return Caller(key_id=row["id"], role=ApiRole(row["role"]), organization_id=row["organization_id"])
+
+
+class KeyCache:
+    """Every active key, read every ``seconds`` in the background while the graph answers (:meth:`keep`):
+    what keys are checked against while it does not (a key revoked meanwhile is refused once Neo4j is
+    back). While the graph answers, each request's key is looked up in it, so a revocation takes effect at
+    once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.callers: dict[str, Caller] | None = None
+
+    async def keep(self, graph: Graph, graph_up: Callable[[], bool]) -> None:
+        """Read the keys now and every ``seconds`` while ``graph_up()`` (a background task, on a worker
+        thread: no request waits for it or sees its query)."""
+        while True:
+            if graph_up():
+                try:
+                    rows = await anyio.to_thread.run_sync(graph.run, q.ACTIVE_API_KEYS)
+                    self.callers = {row["hash"]: _caller(row) for row in rows}
+                except GraphError as e:
+                    log.warning("API keys not read again: %s", e)
+            await anyio.sleep(self.seconds)
+
+    def caller(self, digest: str) -> Caller:
+        """The caller of a key's hash from the last reading (the graph being down)."""
+        if self.callers is None:
+            raise GraphUnavailable("Neo4j does not answer, and no API keys were read before it stopped")
+        caller = self.callers.get(digest)
+        if caller is None:
+            raise Unauthenticated("unknown or revoked API key")
+        return caller
+
+
+async def authenticate(
+    graph: AsyncGraph,
+    authorization: str | None,
+    keys: KeyCache,
+    *,
+    graph_up: bool = True,
+    lost: Callable[[], None] = lambda: None,
+) -> Caller:
+    """The caller behind an ``Authorization`` header; unknown and revoked keys are refused alike. Looked up
+    in the graph while it answers (``graph_up``), else in ``keys``; ``lost`` hears that the graph stopped
+    answering just now."""
+    digest = hash_key(bearer_token(authorization))
+    if not graph_up:
+        return keys.caller(digest)
+    try:
+        rows = await graph.run(q.API_KEY_BY_HASH, hash=digest)
+    except GraphUnavailable:
+        lost()
+        keys.caller(digest)  # a wrong key is told so even now
+        raise
     if not rows:
         raise Unauthenticated("unknown or revoked API key")
-    row = rows[0]
-    return Caller(key_id=row["id"], role=ApiRole(row["role"]), organization_id=row["organization_id"])
+    return _caller(rows[0])

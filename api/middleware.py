@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.graphql.context import DEADLINE
 from api.graphql.errors import BAD_USER_INPUT, INTERNAL, error_body
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,8 @@ class BodySizeLimit:
 
 class RequestTimeout:
     """Answers 504 when a request has not started its response within ``seconds``, and cancels what it still
-    awaits.
+    awaits. The deadline also goes into the scope's state (``api.graphql.context.DEADLINE``), where GraphQL
+    execution stops at it (``api.graphql.guarded``).
 
     Work in a worker thread cannot be cancelled: it runs to its end, and the response the request then makes
     is dropped for the 504 (sent in its place, whole). A response begun in time is sent to its end: cutting
@@ -89,6 +92,7 @@ class RequestTimeout:
             await self.app(scope, receive, send)
             return
         started = False
+        scope.setdefault("state", {})[DEADLINE] = time.monotonic() + self.seconds
 
         async def guarded_send(message: Message) -> None:
             nonlocal started

@@ -136,25 +136,18 @@ def median(values: list[float | None]) -> str:
     return f"{statistics.median(known):.2f}" if known else "n/a"
 
 
-def by_size(graph: Graph, clusters: list[str], suppliers: int, repeats: int) -> None:
-    """Per as-of date: the median cluster size and the median / max seconds over the clusters sampled."""
+def by_size(graph: Graph, settings: Settings, clusters: list[str], suppliers: int, repeats: int) -> None:
+    """Per as-of date: the median cluster size and the median costs over the clusters sampled."""
     table = Table(title=f"one cluster's insights vs its size ({len(clusters)} clusters, {repeats} runs each)")
-    for column in (
-        "as of",
-        "members (median)",
-        "links (median)",
-        "gaps (median)",
-        "p50 s",
-        "max s",
-        "target",
-    ):
+    columns = ("as of", "members", "links", "gaps", "wall p50 s", "wall max s", "CPU s", "Neo4j CPU s")
+    for column in (*columns, "target"):
         table.add_column(column, justify="right")
     for as_of in AS_OF:
-        seconds, members, gaps, links = [], [], [], []
+        costs, members, gaps, links = [], [], [], []
         for cluster in clusters:
             for _ in range(repeats):
-                s, result = timed_cluster(graph, cluster, as_of, suppliers)
-                seconds.append(s)
+                cost, result = timed_cluster(graph, settings, cluster, as_of, suppliers)
+                costs.append(cost)
             members.append(result.members)
             gaps.append(len(result.gaps))
             links.append(result.links)
@@ -163,8 +156,10 @@ def by_size(graph: Graph, clusters: list[str], suppliers: int, repeats: int) -> 
             f"{statistics.median(members):,.0f}",
             f"{statistics.median(links):,.0f}",
             f"{statistics.median(gaps):.0f}",
-            f"{statistics.median(seconds):.2f}",
-            f"{max(seconds):.2f}",
+            median([c.wall for c in costs]),
+            f"{max(c.wall for c in costs):.2f}",
+            median([c.cpu for c in costs]),
+            median([c.neo4j for c in costs]),
             "<= 5 s" if as_of is None else "",
         )
     console.print(table)

@@ -43,7 +43,7 @@ from graph.queries import matching as queries
 from graph.server import ManagedNeo4j, cpu_seconds
 from ingest.generate import generate
 from matching import Filters, Place, suggest, vector_index
-from matching.embed import key_prefix, pack_sentence_vectors, plan
+from matching.embed import FIELDS, key_prefix, pack_sentence_vectors, plan
 from matching.model import embed_texts, encode
 from matching.seeker import organization_seeker
 from matching.suggest import INDEX_SEARCH_DEPTH, MIN_INDEX_K, search_depth
@@ -84,7 +84,7 @@ def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict
             vector_index.await_online(graph)
         return {"generated": 0, "calibration": None}
     capability = [job for job in jobs if job.field == "capability"]
-    needs = [job for job in jobs if job.field == "needs"]
+    needs = [job for job in jobs if job.field != "capability"]  # public and private needs
     rng = np.random.default_rng(seed)
 
     # Calibrate the noise: how far does a real description's vector sit from its template's vector?
@@ -98,7 +98,7 @@ def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict
     started = time.perf_counter()
     embedded = dict(zip(distinct, embed_texts(distinct, model_name=model), strict=True))
     encode_seconds = time.perf_counter() - started
-    pending: dict[str, list[dict[str, Any]]] = {"capability": [], "needs": []}
+    pending: dict[str, list[dict[str, Any]]] = {name: [] for name in FIELDS}
     generated_closeness = []
     # The same index handling as `clusterkg embed`: a bulk write rebuilds the index it fills.
     with vector_index.writing(graph, settings, Counter(job.field for job in jobs)) as writes:

@@ -1,12 +1,12 @@
 """Partner matching: embeddings of what organizations offer and seek, explained suggestions, feedback.
 
 The surface other packages use: :func:`suggest` (with :class:`Filters`, :class:`Place`), :func:`embed`,
-:func:`record_feedback`.
+:func:`refresh` (one organization's embeddings, right after a write), :func:`record_feedback`.
 """
 
-from matching.embed import embed
+from matching.embed import embed, refresh
 from matching.feedback import record as record_feedback
 from matching.signals import Place
 from matching.suggest import Filters, Suggestion, suggest
 
-__all__ = ["Filters", "Place", "Suggestion", "embed", "record_feedback", "suggest"]
+__all__ = ["Filters", "Place", "Suggestion", "embed", "record_feedback", "refresh", "suggest"]

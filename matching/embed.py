@@ -35,13 +35,16 @@ from schema.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Field = Literal["capability", "needs"]
-"""Which text of an organization: its description (what it offers) or its needs (what it seeks)."""
-FIELDS: tuple[Field, ...] = ("capability", "needs")
+Field = Literal["capability", "needs", "private_needs"]
+"""Which text of an organization: its description (what it offers), or its needs (what it seeks), public or
+private. A private need's vector is kept apart, in no vector index (``graph.queries.matching``): only the
+organization's own suggestions search with it."""
+FIELDS: tuple[Field, ...] = ("capability", "needs", "private_needs")
 
-TEXT_PROPERTY: dict[Field, str] = {"capability": "description", "needs": "needs"}
-HASH_PROPERTY: dict[Field, str] = {"capability": "capability_hash", "needs": "needs_hash"}
-KEY_PROPERTY: dict[Field, str] = {"capability": "capability_key", "needs": "needs_key"}
+TEXT_PROPERTY: dict[Field, str] = {field: field for field in FIELDS}
+"""The column of ``queries.EMBED_STALE`` holding a field's current text."""
+HASH_PROPERTY: dict[Field, str] = {field: f"{field}_hash" for field in FIELDS}
+KEY_PROPERTY: dict[Field, str] = {field: f"{field}_key" for field in FIELDS}
 
 SENTENCE_SCALE = 127.0
 """Sentence vectors are stored as int8 (v * 127) in base64 text: small, ample for picking a sentence, and a
@@ -89,9 +92,9 @@ class EmbedSummary:
     """What one ``embed`` run did."""
 
     organizations: int = 0
-    encoded: dict[str, int] = field(default_factory=lambda: {"capability": 0, "needs": 0})
-    unchanged: dict[str, int] = field(default_factory=lambda: {"capability": 0, "needs": 0})
-    cleared: dict[str, int] = field(default_factory=lambda: {"capability": 0, "needs": 0})
+    encoded: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    cleared: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
     distinct: int = 0
     """Texts the model encoded: identical texts (the same need stated by several organizations) once."""
 
@@ -108,7 +111,7 @@ class Plan:
     """Texts to encode."""
     adopted: list[dict[str, Any]] = field(default_factory=list)
     """Embeddings whose hash matches their text but that lack a key (stored before keys were): keys only."""
-    gone: dict[Field, list[str]] = field(default_factory=lambda: {"capability": [], "needs": []})
+    gone: dict[Field, list[str]] = field(default_factory=lambda: {name: [] for name in FIELDS})
     """Ids whose text is gone while its embedding stays."""
 
 
@@ -135,7 +138,7 @@ def plan(rows: list[dict[str, Any]], model_name: str) -> Plan:
             else:
                 result.jobs.append(Job(row["id"], name, text, digest, prefix + raw))
         if adopt:
-            result.adopted.append({"id": row["id"], "capability_key": None, "needs_key": None, **adopt})
+            result.adopted.append({"id": row["id"], **dict.fromkeys(KEY_PROPERTY.values()), **adopt})
     return result
 
 
@@ -149,7 +152,7 @@ def _payload(embedding: TextEmbedding) -> dict[str, Any]:
 
 
 def _rows(jobs: list[Job], payloads: dict[str, dict[str, Any]]) -> dict[Field, list[dict[str, Any]]]:
-    by_field: dict[Field, list[dict[str, Any]]] = {"capability": [], "needs": []}
+    by_field: dict[Field, list[dict[str, Any]]] = {name: [] for name in FIELDS}
     for job in jobs:
         by_field[job.field].append({"id": job.id, "hash": job.hash, "key": job.key, **payloads[job.text]})
     return by_field
@@ -175,12 +178,7 @@ def embed(
     summary = EmbedSummary()
     vector_index.finish_staged(graph, settings)
     work = plan(graph.run(queries.EMBED_STALE, key_prefix=key_prefix(model_name)), model_name)
-    for name, ids in work.gone.items():
-        if ids:
-            graph.run(queries.CLEAR_EMBEDDINGS[name], ids=ids)
-            summary.cleared[name] = len(ids)
-    for start in range(0, len(work.adopted), settings.batch_size):
-        graph.run(queries.ADOPT_KEYS, rows=work.adopted[start : start + settings.batch_size])
+    _clear_and_adopt(graph, settings, work, summary)
     jobs = work.jobs
     if on_plan:
         on_plan(len(jobs))
@@ -193,6 +191,31 @@ def embed(
         summary.unchanged[kind] = counts[kind] - summary.encoded[kind]
     log.info("embedded %d texts of %d organizations", summary.total_encoded, summary.organizations)
     return summary
+
+
+def refresh(graph: Graph, settings: Settings, ids: list[str]) -> EmbedSummary:
+    """Bring the embeddings of the organizations ``ids`` up to date now: what the API runs right after it
+    writes an organization or a need, so that a replaced text is neither quoted nor searched with until the
+    next ``embed``. Writes straight to the indexed properties (a handful of vectors, never a bulk)."""
+    model_name = settings.embedder
+    summary = EmbedSummary()
+    rows = graph.run(queries.EMBED_STALE_OF, ids=ids, key_prefix=key_prefix(model_name))
+    work = plan(rows, model_name)
+    _clear_and_adopt(graph, settings, work, summary)
+    if work.jobs:
+        writes = {name: queries.WRITE_EMBEDDINGS[name] for name in FIELDS}
+        _encode_and_write(graph, settings, work.jobs, summary, None, writes)
+    return summary
+
+
+def _clear_and_adopt(graph: Graph, settings: Settings, work: Plan, summary: EmbedSummary) -> None:
+    """Remove the embeddings whose text is gone and store the keys of those still current."""
+    for name, ids in work.gone.items():
+        if ids:
+            graph.run(queries.CLEAR_EMBEDDINGS[name], ids=ids)
+            summary.cleared[name] = len(ids)
+    for start in range(0, len(work.adopted), settings.batch_size):
+        graph.run(queries.ADOPT_KEYS, rows=work.adopted[start : start + settings.batch_size])
 
 
 def _encode_and_write(

@@ -1,7 +1,7 @@
 """Who is asking: an organization of the graph, or an anonymous SMB with a free-text need and a place.
 
 Privacy: the seeker's needs are read with its profile only, and only the seeker's own
-(``queries._SEEKER_PROFILE``). Nothing in matching reads another organization's needs.
+(``queries._seeker_profile``). Nothing in matching reads another organization's needs.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def organization_seeker(
 def profile_seeker(
     organization_id: str, profile: dict[str, Any] | None, need: TextEmbedding | None
 ) -> Seeker:
-    """The organization as seeker from its profile (``queries._SEEKER_PROFILE``): its stored needs (or the
+    """The organization as seeker from its profile (``queries._seeker_profile``): its stored needs (or the
     embedded ``need`` when given instead), else, when it has stated no need, its capability (then suggestions
     are organizations with similar offers: peers and competitors-turned-partners). The stored vector stays in
     the graph (``vector`` is None); a ``need`` brings its own."""

@@ -1,4 +1,5 @@
-"""The organizations' two vector indexes: kept at the HNSW settings of config, and rebuilt after a bulk write.
+"""The organizations' two vector indexes, capabilities and public needs (a private need is in none): kept at
+the HNSW settings of config, and rebuilt after a bulk write.
 
 Neo4j keeps a vector index as Lucene segments, each an HNSW graph of its own, and a search walks every
 segment. Vectors written transaction by transaction land in segments of a few thousand (Lucene flushes its
@@ -130,14 +131,14 @@ def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> It
         bulk = frozenset(
             field
             for field, count in writes.items()
-            if field not in recreated and rebuilds(settings, count, stored[field])
+            if field in INDEXES and field not in recreated and rebuilds(settings, count, stored[field])
         )
     for field in sorted(bulk):
         log.info("staging a bulk write of %d %s vectors; the index answers meanwhile", writes[field], field)
     try:
         yield {
             field: (queries.STAGE_EMBEDDINGS if field in bulk else queries.WRITE_EMBEDDINGS)[field]
-            for field in INDEXES
+            for field in writes
         }
         for field in sorted(bulk):
             _promote(graph, settings, field)

@@ -192,6 +192,53 @@ class Settings(BaseSettings):
     api_max_page_size: int = Field(100, ge=1, description="Largest `first` / `limit` a query may ask for.")
     api_max_body_bytes: int = Field(100_000, ge=1_000, description="Largest request body the API accepts.")
     api_request_timeout: float = Field(10.0, gt=0, description="Seconds a request may take before it fails.")
+    api_max_resolver_calls: int = Field(
+        2_000,
+        ge=10,
+        description="Fields with resolvers one request may run (aliases count each); past it the request "
+        "stops with no data.",
+    )
+    api_max_errors: int = Field(
+        20, ge=1, description="Errors one request may collect; past it the request stops with no data."
+    )
+    api_rate_limit: float = Field(
+        30.0,
+        ge=0,
+        description="Requests a second one API key may send on average (0: no limit); more are answered 429 "
+        "with Retry-After. Requests with a wrong key are counted per client address.",
+    )
+    api_rate_burst: int = Field(100, ge=1, description="Requests one API key may send at once, at most.")
+    api_cost_suggestion: int = Field(
+        2_000,
+        ge=1,
+        description="What one partnerSuggestions counts towards api_max_complexity (a field counts 1): a "
+        "suggestion costs a vector search, a graph walk and a ranking.",
+    )
+    api_cost_vector_search: int = Field(
+        500,
+        ge=1,
+        description="What a text embedded and searched for (search, a similarTo filter) counts towards "
+        "api_max_complexity.",
+    )
+    api_graph_retry_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="How long the API retries a query on a lost connection before it answers 503 (the CLI "
+        "and ingest wait neo4j_retry_seconds).",
+    )
+    api_graph_probe_seconds: float = Field(
+        1.0, gt=0, description="While Neo4j does not answer, how often the API asks it again."
+    )
+    api_key_cache_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How often the API reads the active keys, which it checks keys against while Neo4j "
+        "does not answer (while it does, every request's key is looked up).",
+    )
+    api_docs: bool | None = Field(
+        None,
+        description="Serve /docs and /openapi.json; by default everywhere but in the production environment.",
+    )
     api_compute_threads: int = Field(
         default_factory=_cores,
         ge=1,

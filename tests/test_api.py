@@ -34,6 +34,7 @@ from graph.db import Graph
 from graph.queries.matching import RECORD_FEEDBACK
 from graph.query import Query
 from schema.settings import Settings
+from tests.utils.api import codes, data, gql
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema" / "schema.graphql"
 PRIVATE_NEED = "We look for zorblax sourdough fermentation monitoring with hyperspectral cameras."
@@ -232,28 +233,6 @@ def region(
 def client(neo4j_settings: Settings, region: dict[str, NewKey]) -> Iterator[TestClient]:
     with TestClient(create_app(neo4j_settings)) as test_client:
         yield test_client
-
-
-def gql(
-    client: TestClient, key: NewKey | str | None, query: str, variables: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """POST a GraphQL request as ``key``; returns the response body (status checked by the caller)."""
-    headers = {}
-    if key is not None:
-        headers["Authorization"] = f"Bearer {key.secret if isinstance(key, NewKey) else key}"
-    response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
-    body = response.json()
-    body["status"] = response.status_code
-    return body
-
-
-def data(body: dict[str, Any]) -> dict[str, Any]:
-    assert body["status"] == 200 and not body.get("errors"), body
-    return body["data"]
-
-
-def codes(body: dict[str, Any]) -> list[str]:
-    return [error["extensions"]["code"] for error in body.get("errors") or []]
 
 
 def ids(connection: dict[str, Any]) -> list[str]:
@@ -717,11 +696,10 @@ def test_cpu_work_waits_for_a_free_compute_thread(
     suggest = "{ partnerSuggestions(limit: 3) { partner { id } } }"
     with TestClient(create_app(one)) as queued:
         compute = queued.app.state.compute  # type: ignore[attr-defined]
-        assert compute.total_tokens == 1
-        busy = object()
-        queued.portal.call(compute.acquire_on_behalf_of, busy)  # type: ignore[union-attr]
+        assert compute.threads == 1
+        queued.portal.call(compute.acquire, "busy")  # type: ignore[union-attr]
         waited = [gql(queued, region["dairy"], query) for query in (search, suggest)]
-        queued.portal.call(compute.release_on_behalf_of, busy)  # type: ignore[union-attr]
+        queued.portal.call(compute.release)  # type: ignore[union-attr]
         assert [(body["status"], codes(body)) for body in waited] == [(504, ["INTERNAL"])] * 2
         assert len(data(gql(queued, region["dairy"], search))["search"]) == 3
 

@@ -19,6 +19,7 @@ import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.graphql.execution import EXECUTORS, LeanExecutionContext, answer_from, computed, plain_fields
+from api.graphql.guarded import Guard
 from api.graphql.schema import build_schema
 from schema.settings import Settings
 
@@ -203,7 +204,8 @@ def test_the_setting_chooses_the_executor(name: str, executor: type, monkeypatch
     monkeypatch.setenv("CLUSTERKG_API_EXECUTOR", name)
     settings = Settings()
     assert settings.api_executor == name
-    assert build_schema(settings).execution_context_class is executor
+    chosen = build_schema(settings).execution_context_class
+    assert chosen.__bases__ == (Guard, executor)  # the chosen executor, under the per-request caps
 
 
 def test_an_unknown_executor_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -242,16 +242,23 @@ def api(kx: Graph, neo4j_settings: Settings) -> Iterator[tuple[TestClient, dict[
         yield client, keys
 
 
-def ask(api: tuple[TestClient, dict[str, NewKey]], who: str, variables: dict) -> dict:
+REGION = """
+query Region($region: String) {
+  regionInsights(region: $region) { region clusters { cluster members gaps { capability } } }
+}
+"""
+
+
+def ask(api: tuple[TestClient, dict[str, NewKey]], who: str, variables: dict, query: str = INSIGHTS) -> dict:
     client, keys = api
     response = client.post(
         "/graphql",
-        json={"query": INSIGHTS, "variables": variables},
+        json={"query": query, "variables": variables},
         headers={"Authorization": f"Bearer {keys[who].secret}"},
     )
     body = response.json()
     assert response.status_code == 200 and not body.get("errors"), body
-    return body["data"]["clusterInsights"]
+    return body["data"]["regionInsights" if query is REGION else "clusterInsights"]
 
 
 def test_graphql_cluster_insights_as_of_a_date(api: tuple[TestClient, dict[str, NewKey]]) -> None:
@@ -294,3 +301,7 @@ def test_graphql_counts_a_private_need_only_for_the_clusters_manager(
         seen = ask(api, who, {"id": "KX"})
         assert not seen["privateNeedsCounted"]
         assert [g["capability"] for g in seen["gaps"]] == ["hyperspectral imaging"]
+        region = ask(api, who, {"region": "Kremstal"}, REGION)
+        assert [len(c["gaps"]) for c in region["clusters"]] == [1]
+    region = ask(api, "manager", {"region": "Kremstal"}, REGION)
+    assert [(c["cluster"], c["members"], len(c["gaps"])) for c in region["clusters"]] == [("KX", 10, 2)]

@@ -31,7 +31,8 @@ FORGET_KEYS = Query(
 )
 SET_TEXT = Query(
     "test.matching.set_text",
-    "MATCH (o:Organization {id: $id}) SET o.description = $description, o.needs = $needs",
+    "MATCH (o:Organization {id: $id}) SET o.description = $description, o.needs = $needs, "
+    "o.needs_visibility = 'public'",
     write=True,
 )
 
@@ -87,7 +88,7 @@ def test_embed_is_incremental_by_content_hash(
     create_region(graph)
     first = embed(graph, neo4j_settings)
     assert first.organizations == 10
-    assert first.encoded == {"capability": 10, "needs": 2}
+    assert first.encoded == {"capability": 10, "needs": 1, "private_needs": 1}  # the mill's need is private
     rows = {row["id"]: row for row in graph.run(EMBEDDINGS)}
     bakery = rows["bakery"]
     assert len(bakery["capability"]) == DIMENSIONS and len(bakery["needs"]) == DIMENSIONS
@@ -100,19 +101,27 @@ def test_embed_is_incremental_by_content_hash(
     assert rows["tax"]["needs"] is None
 
     second = embed(graph, neo4j_settings)
-    assert second.total_encoded == 0 and second.unchanged == {"capability": 10, "needs": 2}
+    assert second.total_encoded == 0 and second.unchanged == {
+        "capability": 10,
+        "needs": 1,
+        "private_needs": 1,
+    }
     # Embeddings stored before text keys were: their hash still matches, so the key is added, nothing encoded.
     graph.run(FORGET_KEYS)
     adopted = embed(graph, neo4j_settings)
-    assert adopted.total_encoded == 0 and adopted.unchanged == {"capability": 10, "needs": 2}
+    assert adopted.total_encoded == 0 and adopted.unchanged == {
+        "capability": 10,
+        "needs": 1,
+        "private_needs": 1,
+    }
     keys = {row["id"]: row["needs_key"] for row in graph.run(EMBEDDINGS)}
     assert keys["bakery"] == f"{model_name}\0{bakery_needs(graph)}" and keys["tax"] is None
 
     graph.run(SET_TEXT, id="tax", description="Payroll software as a service for bakeries.", needs=None)
     graph.run(SET_TEXT, id="bakery", description="Family bakery.", needs=None)
     third = embed(graph, neo4j_settings)
-    assert third.encoded == {"capability": 2, "needs": 0}
-    assert third.cleared == {"capability": 0, "needs": 1}
+    assert third.encoded == {"capability": 2, "needs": 0, "private_needs": 0}
+    assert third.cleared == {"capability": 0, "needs": 1, "private_needs": 0}
     after = {row["id"]: row for row in graph.run(EMBEDDINGS)}
     assert after["bakery"]["needs"] is None and after["bakery"]["needs_hash"] is None
     assert after["tax"]["capability"] != rows["tax"]["capability"]
@@ -128,7 +137,7 @@ def test_identical_texts_are_encoded_once_and_written_to_each_organization(
     )[0]["text"]
     graph.run(SET_TEXT, id="tax", description=description, needs=bakery_needs(graph))
     summary = embed(graph, neo4j_settings)
-    assert summary.encoded == {"capability": 10, "needs": 3}
+    assert summary.encoded == {"capability": 10, "needs": 2, "private_needs": 1}
     assert summary.distinct == 11
     rows = {row["id"]: row for row in graph.run(EMBEDDINGS)}
     assert rows["tax"]["capability"] == rows["visionware"]["capability"]
@@ -157,9 +166,14 @@ def test_embed_command_reports_what_it_did(graph: Graph, neo4j_settings: Setting
     ]
     result = CliRunner().invoke(app, [*flags, "embed"])
     assert result.exit_code == 0, result.output
-    assert "encoded 10 capability and 2 needs texts" in result.output
+    said = " ".join(result.output.split())  # the console wraps lines at its width
+    assert "encoded 10 capability, 1 public and 1 private needs texts" in said
     again = CliRunner().invoke(app, [*flags, "embed"])
-    assert again.exit_code == 0 and "encoded 0 capability and 0 needs texts; 12 unchanged" in again.output
+    said = " ".join(again.output.split())
+    assert (
+        again.exit_code == 0
+        and "encoded 0 capability, 0 public and 0 private needs texts; 12 unchanged" in said
+    )
 
 
 def test_a_bulk_embed_rebuilds_a_vector_index_and_the_settings_hold(
@@ -176,7 +190,7 @@ def test_a_bulk_embed_rebuilds_a_vector_index_and_the_settings_hold(
     before = _index_ids(graph)
 
     # 10 capability vectors into an empty index: rebuilt; 2 needs vectors, under the minimum of 3: written.
-    assert embed(graph, bulk).encoded == {"capability": 10, "needs": 2}
+    assert embed(graph, bulk).encoded == {"capability": 10, "needs": 1, "private_needs": 1}
     after = _index_ids(graph)
     assert after["capability"] != before["capability"] and after["needs"] == before["needs"]
     for name, _ in vector_index.INDEXES.values():
@@ -187,7 +201,7 @@ def test_a_bulk_embed_rebuilds_a_vector_index_and_the_settings_hold(
     # Nothing changed, or one text of ten: the indexes stay.
     assert embed(graph, bulk).total_encoded == 0
     graph.run(SET_TEXT, id="tax", description="Payroll software as a service for bakeries.", needs=None)
-    assert embed(graph, bulk).encoded == {"capability": 1, "needs": 0}
+    assert embed(graph, bulk).encoded == {"capability": 1, "needs": 0, "private_needs": 0}
     assert _index_ids(graph) == after
     assert not vector_index.rebuilds(bulk, writes=1, stored=10) and vector_index.rebuilds(bulk, 6, 4)
 
@@ -248,7 +262,11 @@ def test_a_bulk_re_embed_keeps_the_index_answering_until_it_is_rebuilt(
     # A whole bulk run: the index answers during the writes and is rebuilt after them.
     graph.run(FORGET_EMBEDDING_HASHES)
     before = _index_ids(graph)
-    assert embed(graph, bulk, on_progress=search).encoded == {"capability": 10, "needs": 2}
+    assert embed(graph, bulk, on_progress=search).encoded == {
+        "capability": 10,
+        "needs": 1,
+        "private_needs": 1,
+    }
     assert answers[1:] == [[{"id": "visionware"}]]
     assert _index_ids(graph)["capability"] != before["capability"]
     assert graph.run(COUNT_EMBEDDED)[0]["staged_capability"] == 0

@@ -46,8 +46,9 @@ def embed(ctx: typer.Context) -> None:
 
         summary = run_embed(graph, settings, on_plan=planned, on_progress=advanced)
     console.print(
-        f"{summary.organizations:,} organizations: encoded {summary.encoded['capability']:,} capability and "
-        f"{summary.encoded['needs']:,} needs texts; {sum(summary.unchanged.values()):,} unchanged; "
+        f"{summary.organizations:,} organizations: encoded {summary.encoded['capability']:,} capability, "
+        f"{summary.encoded['needs']:,} public and {summary.encoded['private_needs']:,} private needs texts; "
+        f"{sum(summary.unchanged.values()):,} unchanged; "
         f"{sum(summary.cleared.values()):,} removed (text gone)"
     )
 

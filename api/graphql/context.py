@@ -1,18 +1,27 @@
-"""What every resolver gets: the graph, the settings, the caller and the request's DataLoaders."""
+"""What every resolver gets: the graph, the settings, the caller and the request's DataLoaders.
+
+Making the context is also where a request is admitted: its key checked (``api.auth``), its rate counted
+(``api.throttle``), and the graph's availability asked (``api.availability``), so that a refused request
+costs no query and a request while Neo4j is down is answered 503 at once.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from anyio import CapacityLimiter
 from fastapi import Request
 from strawberry.types import Info
 
 from api.auth import ApiRole, Caller, authenticate
 from api.graphql.loaders import Loaders
+from api.throttle import Lane
 from graph.db import AsyncGraph, Graph
 from schema.errors import Unauthenticated
 from schema.settings import Settings
+
+DEADLINE = "clusterkg_deadline"
+"""Where ``api.middleware.RequestTimeout`` puts the request's deadline (``time.monotonic()``) in the scope's
+state."""
 
 
 @dataclass
@@ -21,9 +30,12 @@ class Context:
     sync_graph: Graph
     settings: Settings
     caller: Caller | None
-    compute: CapacityLimiter
+    compute: Lane
     """Admits a request's CPU-bound work (a suggestion, a text's embedding) to a worker thread, a few at a
-    time (``api.app``)."""
+    time and key by key in turn (``api.throttle.FairCompute``)."""
+    deadline: float | None = None
+    """When the request's time is up (``time.monotonic()``); execution stops there
+    (``api.graphql.guarded``)."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -51,18 +63,39 @@ def _is_graphiql_page(request: Request) -> bool:
     )
 
 
-async def get_context(request: Request) -> Context:
-    """Authenticate the request (401 without a valid key; the GraphiQL page itself needs none)."""
+async def _admit(request: Request) -> Caller:
+    """The caller, once its key is valid and its rate allows another request (wrong keys are counted by
+    client address); else :class:`~api.throttle.RateLimited`, ``Unauthenticated`` or ``GraphUnavailable``."""
     state = request.app.state
-    caller = None
-    if not _is_graphiql_page(request):
-        caller = await authenticate(state.graph, request.headers.get("authorization"))
+    availability = state.availability
+    try:
+        caller = await authenticate(
+            state.graph,
+            request.headers.get("authorization"),
+            state.keys,
+            graph_up=availability.up,
+            lost=availability.lost,
+        )
+    except Unauthenticated:
+        state.rates.take(f"address:{request.client.host if request.client else '?'}")
+        raise
+    state.rates.take(f"key:{caller.key_id}")
+    availability.check()
+    return caller
+
+
+async def get_context(request: Request) -> Context:
+    """Admit the request (401 without a valid key, 429 over its rate, 503 while Neo4j is down; the GraphiQL
+    page itself needs none of it)."""
+    state = request.app.state
+    caller = None if _is_graphiql_page(request) else await _admit(request)
     return Context(
         graph=state.graph,
         sync_graph=state.sync_graph,
         settings=state.settings,
         caller=caller,
-        compute=state.compute,
+        compute=Lane(state.compute, caller.key_id if caller else "anonymous"),
+        deadline=request.scope.get("state", {}).get(DEADLINE),
     )
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import anyio
-
 from api.auth import ApiRole
 from api.graphql.context import Ctx
 from api.graphql.insight_types import ClusterInsights, RegionInsights
@@ -32,7 +30,7 @@ async def cluster(info: Ctx, cluster_id: str, as_of: dt.date | None, suppliers: 
         raise InvalidInput(f"`suppliers` must be between 0 and {MAX_SUPPLIERS}; got {suppliers}")
     context = info.context
     manager = _manager(info)
-    result = await anyio.to_thread.run_sync(
+    result = await context.compute.run(
         lambda: cluster_insights(
             context.sync_graph,
             cluster_id,
@@ -40,8 +38,7 @@ async def cluster(info: Ctx, cluster_id: str, as_of: dt.date | None, suppliers: 
             manager=manager,
             suppliers=suppliers,
             settings=context.settings,
-        ),
-        limiter=context.compute,
+        )
     )
     return ClusterInsights.of(result)
 
@@ -49,8 +46,7 @@ async def cluster(info: Ctx, cluster_id: str, as_of: dt.date | None, suppliers: 
 async def region(info: Ctx, name: str | None, as_of: dt.date | None) -> RegionInsights:
     context = info.context
     manager = _manager(info)
-    result = await anyio.to_thread.run_sync(
-        lambda: region_insights(context.sync_graph, name, as_of=as_of, manager=manager),
-        limiter=context.compute,
+    result = await context.compute.run(
+        lambda: region_insights(context.sync_graph, name, as_of=as_of, manager=manager)
     )
     return RegionInsights.of(result)

@@ -1,14 +1,18 @@
 """Abuse limits inside GraphQL: depth (strawberry's ``QueryDepthLimiter``), complexity (below) and page size.
 
-Complexity is the number of fields a query could resolve: each field counts once per parent row, a field with
-``first`` / ``limit`` multiplies what it selects by that number (its default when not given), and a list field
-without one by :data:`UNBOUNDED_LIST`. Variables are known only at execution, so the check runs there, before
-any resolver.
+Complexity is what a query could cost: each field counts once per parent row, a field with ``first`` /
+``limit`` multiplies what it selects by that number (its default when not given), and a list field without
+one by :data:`UNBOUNDED_LIST`. Work that costs far more than reading a field counts what it costs
+(:class:`Costs`): a partner suggestion (a vector search, a graph walk and a ranking: 100 ms of CPU where a
+field takes microseconds) and a text embedded and searched for. 500 aliased suggestions once scored 1,000
+against a limit of 20,000 and held both compute threads for 10 s. Variables are known only at execution, so
+the check runs there, before any resolver.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -22,6 +26,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -32,6 +37,7 @@ from strawberry.extensions import SchemaExtension
 
 from api.graphql.errors import BAD_USER_INPUT
 from schema.errors import InvalidInput
+from schema.settings import Settings
 
 UNBOUNDED_LIST = 10
 """Rows assumed for a list field that takes no ``first`` / ``limit`` (clusters, capabilities of one org)."""
@@ -45,11 +51,52 @@ def check_page_size(value: int, maximum: int, name: str = "first") -> int:
     return value
 
 
+@dataclass(frozen=True)
+class Costs:
+    """What expensive work counts, beyond the 1 of any field: per ``(type, field)``, and for a ``filter``
+    argument that asks for ``similarTo`` (a text embedded, then a vector search)."""
+
+    fields: dict[tuple[str, str], int] = field(default_factory=dict)
+    similar_to: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Costs:
+        return cls(
+            fields={
+                ("Query", "partnerSuggestions"): settings.api_cost_suggestion,
+                ("Query", "clusterInsights"): settings.api_cost_suggestion,  # a graph analysis, as costly
+                ("Query", "regionInsights"): settings.api_cost_suggestion,
+                ("Query", "search"): settings.api_cost_vector_search,
+            },
+            similar_to=settings.api_cost_vector_search,
+        )
+
+
 class _Cost:
-    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], variables: dict):
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict,
+        costs: Costs,
+    ):
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.costs = costs
+
+    def _work(self, parent: GraphQLObjectType, node: FieldNode) -> int:
+        """What the field's own work costs beyond reading it (:class:`Costs`)."""
+        cost = self.costs.fields.get((parent.name, node.name.value), 0)
+        given = next((arg.value for arg in node.arguments or () if arg.name.value == "filter"), None)
+        if isinstance(given, ObjectValueNode):
+            similar = any(item.name.value == "similarTo" for item in given.fields)
+        elif isinstance(given, VariableNode):
+            value = self.variables.get(given.name.value)
+            similar = isinstance(value, dict) and value.get("similarTo") is not None
+        else:
+            similar = False
+        return cost + (self.costs.similar_to if similar else 0)
 
     def _rows(self, node: FieldNode, field: Any) -> int:
         for name in PAGE_ARGUMENTS:
@@ -73,7 +120,7 @@ class _Cost:
                     total += rows
                     continue
                 field = parent.fields.get(node.name.value)
-                total += rows
+                total += rows * (1 + self._work(parent, node))
                 if field is not None and node.selection_set is not None:
                     child = get_named_type(field.type)
                     total += self.of(node.selection_set, child, rows * self._rows(node, field))
@@ -89,7 +136,13 @@ class _Cost:
         return total
 
 
-def complexity(schema: GraphQLSchema, document: Any, operation_name: str | None, variables: dict) -> int:
+def complexity(
+    schema: GraphQLSchema,
+    document: Any,
+    operation_name: str | None,
+    variables: dict,
+    costs: Costs | None = None,
+) -> int:
     """The complexity of the operation that will run."""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -100,24 +153,30 @@ def complexity(schema: GraphQLSchema, document: Any, operation_name: str | None,
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 0
-    return _Cost(schema, fragments, variables).of(operation.selection_set, root, 1)
+    return _Cost(schema, fragments, variables, costs or Costs()).of(operation.selection_set, root, 1)
 
 
 class MaxComplexity(SchemaExtension):
     """Refuses, before execution, an operation whose complexity exceeds ``maximum``."""
 
-    def __init__(self, maximum: int) -> None:
+    def __init__(self, maximum: int, costs: Costs | None = None) -> None:
         self.maximum = maximum
+        self.costs = costs or Costs()
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         cost = complexity(
-            context.schema._schema, context.graphql_document, context.operation_name, context.variables or {}
+            context.schema._schema,
+            context.graphql_document,
+            context.operation_name,
+            context.variables or {},
+            self.costs,
         )
         if cost > self.maximum:
             raise GraphQLError(
-                f"query too complex: it could resolve {cost} fields, the limit is {self.maximum}; "
-                "ask for smaller pages or fewer nested lists",
+                f"query too complex: it could cost {cost} (a field counts 1, a suggestion "
+                f"{self.costs.fields.get(('Query', 'partnerSuggestions'), 1)}), the limit is {self.maximum}; "
+                "ask for fewer aliases, smaller pages or fewer nested lists",
                 extensions={"code": BAD_USER_INPUT},
             )
         yield

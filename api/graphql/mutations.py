@@ -12,12 +12,13 @@ import strawberry
 
 import ingest
 from api.auth import ApiRole
-from api.graphql.context import Ctx
+from api.graphql.context import Context, Ctx
 from api.graphql.inputs import OrganizationInput, VisibilityEnum
 from api.graphql.suggestions import feedback
 from api.graphql.types import Organization, SuggestionFeedback
 from graph.db import Graph
 from graph.queries import api as q
+from matching import refresh
 from schema.errors import InvalidInput
 from schema.graph_model import Visibility
 from schema.models import TEXT, OrganizationRecord, RecordKind
@@ -31,6 +32,13 @@ def _write_organization(graph: Graph, record: OrganizationRecord) -> str:
     if summary.rejects:
         raise InvalidInput("; ".join(f"{r.field}: {r.reason}" for r in summary.rejects))
     return summary.merges[0].node if summary.merges else record.id
+
+
+async def _refresh_embeddings(context: Context, organization_id: str) -> None:
+    """Embed the organization's new texts now, on a compute thread (``matching.embed.refresh``): its own
+    suggestions search with and quote the text it just wrote, not the one it replaced."""
+    settings = context.settings
+    await context.compute.run(lambda: refresh(context.sync_graph, settings, [organization_id]))
 
 
 @strawberry.type
@@ -49,6 +57,7 @@ class Mutation:
             if missing:
                 raise InvalidInput(f"no cluster with id {', '.join(missing)}")
         node = await anyio.to_thread.run_sync(_write_organization, context.sync_graph, record)
+        await _refresh_embeddings(context, node)
         context.loaders.organization.clear_all()  # clear(key) raises for keys never loaded
         row = await context.loaders.organization.load(node)
         return Organization.from_row(row)
@@ -68,6 +77,7 @@ class Mutation:
         await context.graph.run(
             q.SET_NEED, id=organization_id, needs=needs, visibility=Visibility(visibility).value
         )
+        await _refresh_embeddings(context, organization_id)
         row = await context.loaders.organization.load(organization_id)
         return Organization.from_row(row)
 

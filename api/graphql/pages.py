@@ -14,12 +14,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, NamedTuple
 
-import anyio
 import orjson
-from anyio import CapacityLimiter
 from strawberry.types.nodes import SelectedField, Selection
 
 from api.graphql.context import Context, Ctx
@@ -31,6 +30,7 @@ from api.graphql.inputs import (
 )
 from api.graphql.limits import check_page_size
 from api.graphql.loaders import MembersPage, NodeSelection
+from api.throttle import Lane
 from graph.queries import api as q
 from matching.model import embed_text
 from schema import properties
@@ -39,15 +39,15 @@ from schema.ids import capability_id
 from schema.settings import Settings
 
 MAX_FILTER_VALUES = 100
+RELEVANCE_BOUND = 1e6
+"""Relevance scores are fractions; a cursor's key beyond this bound was not made by this API."""
 MAX_TEXT = 1000
 
 
-async def embed(text: str, settings: Settings, limiter: CapacityLimiter) -> tuple[float, ...]:
-    """The capability-space vector of ``text``, computed in a worker thread that ``limiter`` admits (never on
+async def embed(text: str, settings: Settings, compute: Lane) -> tuple[float, ...]:
+    """The capability-space vector of ``text``, computed in a worker thread that ``compute`` admits (never on
     the event loop)."""
-    result = await anyio.to_thread.run_sync(
-        lambda: embed_text(text, model_name=settings.embedder), limiter=limiter
-    )
+    result = await compute.run(lambda: embed_text(text, model_name=settings.embedder))
     return tuple(float(x) for x in result.vector)
 
 
@@ -126,7 +126,17 @@ def decode_cursor(order: q.Order, cursor: str) -> tuple[Any, str]:
         raise InvalidInput("`after` is not a cursor this API returned") from None
     if (field, descending) != (order.field, order.descending) or not isinstance(org_id, str):
         raise InvalidInput("`after` belongs to a different ordering; start again without it")
+    if not _key_fits(order, key):
+        raise InvalidInput("`after` is not a cursor this API returned")
     return key, org_id
+
+
+def _key_fits(order: q.Order, key: Any) -> bool:
+    """Whether a cursor's sort key is of the kind the order's rows carry: a name (or id) is text, a
+    relevance a finite number (a huge integer would overflow Neo4j's, a map or a list compare to nothing)."""
+    if order.field == "relevance":
+        return type(key) in (int, float) and math.isfinite(key) and abs(key) <= RELEVANCE_BOUND
+    return isinstance(key, str)
 
 
 def _fields(selections: list[Selection]) -> Iterator[SelectedField]:

@@ -18,7 +18,8 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from api.graphql.context import Context, get_context
-from api.graphql.errors import coded
+from api.graphql.errors import UNAVAILABLE, code_of, coded
+from schema.errors import GraphUnavailable, InvalidInput
 
 
 class CodedGraphQL(GraphQL[Context, None]):
@@ -32,10 +33,20 @@ class CodedGraphQL(GraphQL[Context, None]):
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:
             result.errors = [coded(error) for error in result.errors]
+            if any(code_of(error) == UNAVAILABLE for error in result.errors):
+                raise GraphUnavailable("a query found Neo4j gone")  # answered 503 (api.app)
         return await super().process_result(request, result)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> Any:
-        return orjson.loads(data)
+        """The request body; anything but a JSON object (or a batch, a list of them) is refused with 400
+        (``api.app``) before strawberry reads fields from it."""
+        try:
+            decoded = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise InvalidInput("the request body is not JSON") from None
+        if not isinstance(decoded, dict | list):
+            raise InvalidInput("the request body must be a JSON object with a `query`")
+        return decoded

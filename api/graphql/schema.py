@@ -4,11 +4,16 @@ more CPU than executing a small query)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, ParserCache, QueryDepthLimiter, ValidationCache
 
+from api.graphql.errors import report
 from api.graphql.execution import EXECUTORS, answer_from
-from api.graphql.limits import MaxComplexity
+from api.graphql.guarded import guarded
+from api.graphql.limits import Costs, MaxComplexity
 from api.graphql.mutations import Mutation
 from api.graphql.queries import Query
 from api.graphql.types import INLINED_LISTS
@@ -18,22 +23,31 @@ DOCUMENT_CACHE = 256
 """Distinct operation texts whose parsed and validated documents are kept (bounded: clients choose them)."""
 
 
+class CodedSchema(strawberry.Schema):
+    """Logs a request's errors with :func:`~api.graphql.errors.report` (strawberry's default logs each error
+    with its traceback, on the event loop)."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        report(errors)
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema, limited by ``settings`` (the SDL does not depend on them).
 
     The depth rule is made once: the validation cache is keyed by the rules too, and a rule class made per
     request would never hit it. The complexity check depends on the variables, so it runs per request."""
+    costs = Costs.from_settings(settings)
     depth_rules = QueryDepthLimiter(max_depth=settings.api_max_depth).validation_rules
-    schema = strawberry.Schema(
+    schema = CodedSchema(
         query=Query,
         mutation=Mutation,
         extensions=[
             lambda: AddValidationRules(depth_rules),
             lambda: ParserCache(maxsize=DOCUMENT_CACHE),
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE),
-            lambda: MaxComplexity(settings.api_max_complexity),
+            lambda: MaxComplexity(settings.api_max_complexity, costs),
         ],
-        execution_context_class=EXECUTORS[settings.api_executor],
+        execution_context_class=guarded(EXECUTORS[settings.api_executor]),
     )
     answer_from(schema._schema, "Organization", "lists", INLINED_LISTS)
     return schema

@@ -113,7 +113,7 @@ async def partner_suggestions(
     if organization_id is not None:
         await check_may_act_for(info, caller, organization_id)
     filters = _filters(given, max_km)
-    found: list[Suggestion] = await anyio.to_thread.run_sync(
+    found: list[Suggestion] = await context.compute.run(
         lambda: suggest(
             context.sync_graph,
             organization_id,
@@ -121,8 +121,7 @@ async def partner_suggestions(
             limit=limit,
             filters=filters,
             settings=context.settings,
-        ),
-        limiter=context.compute,
+        )
     )
     rows = await _organizations(info, found)
     basis = basis_of(need)

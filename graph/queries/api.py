@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, LiteralString
 
+from graph.queries.matching import NEEDS_EMBEDDINGS
 from graph.query import Query
 from schema import properties
 
@@ -141,6 +142,9 @@ CAN_SEE_NEEDS_OF = Query(
 
 APPLIED_VERSIONS = Query("api.applied_versions", "MATCH (m:Migration) RETURN m.version AS version")
 
+PING = Query("api.ping", "RETURN 1 AS one")
+"""The cheapest query: whether Neo4j answers again (``api.availability``)."""
+
 BENCH_SEEKERS = Query(
     "api.bench_seekers",
     "MATCH (o:Organization) WHERE o.needs_embedding IS NOT NULL RETURN o.id AS id ORDER BY o.id LIMIT $limit",
@@ -168,6 +172,13 @@ API_KEY_BY_HASH = Query(
     "RETURN k.id AS id, k.role AS role, k.organization_id AS organization_id",
 )
 
+ACTIVE_API_KEYS = Query(
+    "api.active_api_keys",
+    "MATCH (k:ApiKey) WHERE k.revoked_at IS NULL "
+    "RETURN k.hash AS hash, k.id AS id, k.role AS role, k.organization_id AS organization_id",
+)
+"""Every key in use, by hash: what the API checks keys against while Neo4j does not answer."""
+
 LIST_API_KEYS = Query(
     "api.list_api_keys",
     "MATCH (k:ApiKey) RETURN k.id AS id, k.role AS role, k.organization_id AS organization_id, "
@@ -182,11 +193,14 @@ ORGANIZATION_EXISTS = Query(
 SET_NEED = Query(
     "api.set_need",
     "MATCH (o:Organization {id: $id}) SET o.needs = $needs, o.needs_visibility = $visibility "
+    "REMOVE " + NEEDS_EMBEDDINGS + " "
     "WITH o CALL (o) { MATCH (o)-[r:NEEDS]->(:Capability) SET r.visibility = $visibility } "
     "RETURN o.id AS id",
     write=True,
 )
-"""A member's own needs; the visibility also goes on its ``NEEDS`` links, which follow the text's."""
+"""A member's own needs; the visibility also goes on its ``NEEDS`` links, which follow the text's. The old
+need's vectors and sentences go in the same transaction (never quoted, nor in the shared index, once
+replaced); ``matching.embed.refresh`` embeds the new one."""
 
 # --- organization filters, pages, counts and search ---------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import LiteralString, cast
 
+from graph.queries.matching import FORGET_UNFIT_NEEDS
 from graph.query import Query
 from schema import properties
 from schema.graph_model import ROLE_LABELS
@@ -161,6 +162,9 @@ UPSERT_ORGANIZATIONS = Query(
                           + row.hash_entry,
         o += $prov
     WITH o, row
+    """
+        + FORGET_UNFIT_NEEDS
+        + """
     CALL (o, row) {
       OPTIONAL MATCH (o)-[r:OFFERS|NEEDS]->(c:Capability)
       WHERE r.record = row.record

@@ -1,8 +1,10 @@
 """Queries of matching: the embedding write path, the candidates and signals of a suggestion, feedback.
 
-Privacy: a seeker's needs are read only through ``_SEEKER_PROFILE`` and ``_SEEKER_CONTEXT`` (:data:`SEEKER`,
-:data:`SUGGEST`), for the seeker itself. No query here returns another
-organization's needs, and the needs vector index is searched only over public needs.
+Privacy: a need's vector lives where its visibility allows. A public need's goes to ``needs_embedding``,
+which the shared needs vector index covers; a private need's to ``private_needs_embedding``, which no index
+covers and only the seeker's own suggestion reads (:data:`SUGGEST`, through ``_seeker_profile`` and
+``_seeker_context``). No query here returns another organization's needs, and the shared needs index holds
+no private need.
 """
 
 from __future__ import annotations
@@ -13,26 +15,49 @@ from graph.query import Query
 
 # --- embeddings ---------------------------------------------------------------------------------------------
 
-EMBED_STALE = Query(
-    "matching.embed_stale",
+_FIELDS: tuple[str, ...] = ("capability", "needs", "private_needs")
+"""The embedded texts of an organization (``matching.embed.FIELDS``): its description, a public need and a
+private need (an organization has at most one of the last two, by its ``needs_visibility``)."""
+_INDEXED: tuple[str, ...] = ("capability", "needs")
+"""The fields a vector index covers (``matching.vector_index``); ``private_needs`` is in none, on purpose."""
+_EMBEDDING_PARTS: tuple[str, ...] = ("hash", "key", "sentences", "sentence_vectors")
+"""What is stored with a text's vector, each as ``<field>_<part>``; ``<field>_embedding`` is the vector."""
+_TEXTS: LiteralString = """
+    WITH o, o.description AS capability_text,
+         CASE WHEN o.needs_visibility = 'public' THEN o.needs END AS needs_text,
+         CASE WHEN o.needs_visibility = 'public' THEN null ELSE o.needs END AS private_needs_text
     """
-    MATCH (o:Organization)
-    WITH o,
-         CASE WHEN o.description IS NULL THEN o.capability_hash IS NOT NULL
-              ELSE o.capability_key IS NULL OR o.capability_key <> $key_prefix + o.description END
-           AS capability_stale,
-         CASE WHEN o.needs IS NULL THEN o.needs_hash IS NOT NULL
-              ELSE o.needs_key IS NULL OR o.needs_key <> $key_prefix + o.needs END AS needs_stale
-    WHERE capability_stale OR needs_stale
-    RETURN o.id AS id, o.description AS description, o.needs AS needs,
-           o.capability_hash AS capability_hash, o.needs_hash AS needs_hash,
-           o.capability_key AS capability_key, o.needs_key AS needs_key
-    """,
-)
+"""Each field's current text: a need counts as public only when marked so (no visibility reads private)."""
+
+
+def _stale(field: str) -> LiteralString:
+    """Whether ``field``'s embedding may differ from its text (fixed names, never user text)."""
+    return cast(
+        LiteralString,
+        f"CASE WHEN {field}_text IS NULL THEN o.{field}_hash IS NOT NULL "
+        f"ELSE o.{field}_key IS NULL OR o.{field}_key <> $key_prefix + {field}_text END",
+    )
+
+
+def _embed_stale(name: str, match: LiteralString) -> Query:
+    stale = " OR ".join(_stale(field) for field in _FIELDS)
+    returned = ", ".join(
+        f"{field}_text AS {field}, o.{field}_hash AS {field}_hash, o.{field}_key AS {field}_key"
+        for field in _FIELDS
+    )
+    text = f"{match} {_TEXTS} WITH * WHERE {stale} RETURN o.id AS id, {returned}"
+    return Query(name, cast(LiteralString, text))
+
+
+EMBED_STALE = _embed_stale("matching.embed_stale", "MATCH (o:Organization)")
 """The organizations whose description or needs may differ from what was embedded: the text is compared in
 the server with the key stored with the embedding (``$key_prefix``, the model name and a NUL, followed by
 the text as it was embedded), so a run with nothing changed reads no text and ingest or the API need not
-flag their edits. A text gone while its embedding stays is stale too."""
+flag their edits. A text gone while its embedding stays is stale too, and so is a need whose visibility
+changed (it now belongs in the other field)."""
+
+EMBED_STALE_OF = _embed_stale("matching.embed_stale_of", "UNWIND $ids AS id MATCH (o:Organization {id: id})")
+""":data:`EMBED_STALE` for the organizations ``$ids`` only (the API re-embeds what it just wrote)."""
 
 ADOPT_KEYS = Query(
     "matching.adopt_keys",
@@ -40,17 +65,13 @@ ADOPT_KEYS = Query(
     UNWIND $rows AS row
     MATCH (o:Organization {id: row.id})
     SET o.capability_key = coalesce(row.capability_key, o.capability_key),
-        o.needs_key = coalesce(row.needs_key, o.needs_key)
+        o.needs_key = coalesce(row.needs_key, o.needs_key),
+        o.private_needs_key = coalesce(row.private_needs_key, o.private_needs_key)
     """,
     write=True,
 )
 """Keys for embeddings whose content hash still matches their text (embedded before keys were stored): no
 encoding needed."""
-
-_FIELDS: tuple[str, ...] = ("capability", "needs")
-"""The embedded texts of an organization (``matching.embed.FIELDS``)."""
-_EMBEDDING_PARTS: tuple[str, ...] = ("hash", "key", "sentences", "sentence_vectors")
-"""What is stored with a text's vector, each as ``<field>_<part>``; ``<field>_embedding`` is the vector."""
 
 
 def _write_embeddings(field: str, target: str) -> Query:
@@ -85,19 +106,24 @@ def _promote_staged(field: str) -> Query:
 
 
 WRITE_EMBEDDINGS = {field: _write_embeddings(field, field) for field in _FIELDS}
-"""Per field: write vectors to the organizations' own properties (what the vector index covers)."""
-STAGE_EMBEDDINGS = {field: _write_embeddings(field, f"staged_{field}") for field in _FIELDS}
-"""Per field: write vectors beside the current ones (``staged_<field>_...``), which go on answering until
-:data:`PROMOTE_STAGED` moves the new ones in (a bulk write, ``matching.vector_index``)."""
-PROMOTE_STAGED = {field: _promote_staged(field) for field in _FIELDS}
+"""Per field: write vectors to the organizations' own properties (what a vector index covers, if any)."""
+STAGE_EMBEDDINGS = {field: _write_embeddings(field, f"staged_{field}") for field in _INDEXED}
+"""Per indexed field: write vectors beside the current ones (``staged_<field>_...``), which go on answering
+until :data:`PROMOTE_STAGED` moves the new ones in (a bulk write, ``matching.vector_index``)."""
+PROMOTE_STAGED = {field: _promote_staged(field) for field in _INDEXED}
+
+
+def _stored(field: str) -> str:
+    """Every property of ``field``'s embedding, current and staged: ``o.needs_embedding, o.needs_hash...``."""
+    return ", ".join(
+        f"o.{prefix}{field}_{part}" for prefix in ("", "staged_") for part in ("embedding", *_EMBEDDING_PARTS)
+    )
 
 
 def _clear_embeddings(field: str) -> Query:
     """Remove a field's vector and what goes with it, current and staged, from the organizations ``$ids``
     (their text is gone)."""
-    removed = ", ".join(
-        f"o.{prefix}{field}_{part}" for prefix in ("", "staged_") for part in ("embedding", *_EMBEDDING_PARTS)
-    )
+    removed = _stored(field)
     text = f"""
     UNWIND $ids AS id
     MATCH (o:Organization {{id: id}})
@@ -107,6 +133,28 @@ def _clear_embeddings(field: str) -> Query:
 
 
 CLEAR_EMBEDDINGS = {field: _clear_embeddings(field) for field in _FIELDS}
+
+FORGET_UNFIT_NEEDS = cast(
+    LiteralString,
+    f"""
+    CALL (o) {{
+      WITH o WHERE o.needs_hash IS NOT NULL
+               AND (o.needs IS NULL OR coalesce(o.needs_visibility, '') <> 'public')
+      REMOVE {_stored("needs")}
+    }}
+    CALL (o) {{
+      WITH o WHERE o.private_needs_hash IS NOT NULL AND (o.needs IS NULL OR o.needs_visibility = 'public')
+      REMOVE {_stored("private_needs")}
+    }}
+    """,
+)
+"""For an organization ``o`` just written: drop a need's vector that its text or visibility no longer allows
+(a need now private leaves the shared index in the same transaction; a deleted need leaves no vector,
+sentences or quote), before any ``embed``. Part of the ingest write (``graph.queries.ingest``)."""
+
+NEEDS_EMBEDDINGS = cast(LiteralString, f"{_stored('needs')}, {_stored('private_needs')}")
+"""Every property of ``o``'s need embeddings, public and private, current and staged (to ``REMOVE`` when a
+need is replaced: ``graph.queries.api.SET_NEED``)."""
 
 STAGED_LEFT = Query(
     "matching.staged_left",
@@ -123,6 +171,7 @@ COUNT_EMBEDDED = Query(
     """
     MATCH (o:Organization)
     RETURN count(o) AS organizations, count(o.capability_hash) AS capability, count(o.needs_hash) AS needs,
+           count(o.private_needs_hash) AS private_needs,
            count(o.staged_capability_hash) AS staged_capability, count(o.staged_needs_hash) AS staged_needs
     """,
 )
@@ -190,31 +239,45 @@ _FILTERS: LiteralString = """
 """Whether candidate ``c`` may be suggested to ``s``: not the seeker, not ``excluded``, and every filter
 given holds."""
 
-_SEEKER_CONTEXT: LiteralString = """
-    WITH s, coalesce($vector, s.needs_embedding, s.capability_embedding) AS vector,
+
+def _need(part: str, *, own: bool) -> str:
+    """The seeker's need ``part`` (``embedding``, ``sentences``...): its public need's, or, when ``own`` (the
+    organization asks for itself or its manager for it), its public or private need's."""
+    return f"coalesce(s.needs_{part}, s.private_needs_{part})" if own else f"s.needs_{part}"
+
+
+def _seeker_context(*, own: bool) -> LiteralString:
+    """The seeker ``s`` (null for an anonymous need) in the server: the vector it searches with (``$vector``
+    when given, else its need's (see :func:`_need`), else its capability's), its partners and its clusters,
+    as nodes, so that the candidate queries below never send a vector or an id list back and forth."""
+    text = f"""
+    WITH s, coalesce($vector, {_need("embedding", own=own)}, s.capability_embedding) AS vector,
          [(s)-[:COLLABORATES_WITH]-(p:Organization) | p] AS partners,
          [(s)-[:MEMBER_OF]->(k:Cluster) | k] AS clusters
     """
-"""The seeker ``s`` (null for an anonymous need) in the server: the vector it searches with (``$vector`` when
-given, else its needs', else its capability's), its partners and its clusters, as nodes, so that the
-candidate queries below never send a vector or an id list back and forth."""
+    return cast(LiteralString, text)
 
-_SEEKER_PROFILE: LiteralString = """
-    s {.id, .name, .role, .city, .region, .country, .lat, .lon,
-       basis: CASE WHEN s.needs_embedding IS NOT NULL THEN 'need'
+
+def _seeker_profile(*, own: bool) -> LiteralString:
+    """What ``matching.seeker`` needs of an organization asking: its place, the sentences of the text it
+    searches with (its need's, see :func:`_need`, else its capability's), partners, clusters with their
+    managers, declined suggestions. Null when ``s`` is."""
+    need = _need("embedding", own=own)
+    text = f"""
+    s {{.id, .name, .role, .city, .region, .country, .lat, .lon,
+       basis: CASE WHEN {need} IS NOT NULL THEN 'need'
                    WHEN s.capability_embedding IS NOT NULL THEN 'capability' END,
-       sentences: CASE WHEN s.needs_embedding IS NOT NULL THEN s.needs_sentences
+       sentences: CASE WHEN {need} IS NOT NULL THEN {_need("sentences", own=own)}
                        ELSE s.capability_sentences END,
-       sentence_vectors: CASE WHEN s.needs_embedding IS NOT NULL THEN s.needs_sentence_vectors
+       sentence_vectors: CASE WHEN {need} IS NOT NULL THEN {_need("sentence_vectors", own=own)}
                               ELSE s.capability_sentence_vectors END,
-       partners: [p IN partners | p {.id, .name, .role}],
-       clusters: [k IN clusters | k {.id, .name,
-                  managers: [(m:Organization)-[:MANAGES]->(k) | m {.id, .name, .role}]}],
-       declined: [(s)-[f:SUGGESTION_FEEDBACK]->(d:Organization) WHERE f.accepted = false | d.id]}
+       partners: [p IN partners | p {{.id, .name, .role}}],
+       clusters: [k IN clusters | k {{.id, .name,
+                  managers: [(m:Organization)-[:MANAGES]->(k) | m {{.id, .name, .role}}]}}],
+       declined: [(s)-[f:SUGGESTION_FEEDBACK]->(d:Organization) WHERE f.accepted = false | d.id]}}
     """
-"""What ``matching.seeker`` needs of an organization asking: its place, the sentences of the text it searches
-with (its needs', else, with no need stated, its capability's), partners, clusters with their managers,
-declined suggestions. Null when ``s`` is."""
+    return cast(LiteralString, text)
+
 
 _CANDIDATE_INPUTS: LiteralString = """
     c {.id, .name, .role, .city, .region, .lat, .lon, sources,
@@ -231,22 +294,23 @@ SEEKER = Query(
     """
     MATCH (s:Organization {id: $id})
     """
-    + _SEEKER_CONTEXT
+    + _seeker_context(own=False)
     + "RETURN vector AS embedding, "
-    + _SEEKER_PROFILE
+    + _seeker_profile(own=False)
     + " AS seeker",
     plain=True,
 )
 """The seeker's profile and the vector it searches with (``$vector`` null: its stored one), for the
 benchmarks; ``suggest`` reads the profile together with its candidates. The queries with the seeker's
-profile are the only ones that read an organization's needs, and only the seeker's own."""
+profile are the only ones that read an organization's needs, and only the seeker's own; this one only a
+public need."""
 
 SUGGEST = Query(
     "matching.suggest",
     """
     OPTIONAL MATCH (s:Organization {id: $seeker})
     """
-    + _SEEKER_CONTEXT
+    + _seeker_context(own=True)
     + """
     WITH s, vector, partners, clusters,
          coalesce(s.location, CASE WHEN $lat IS NOT NULL AND $lon IS NOT NULL
@@ -293,7 +357,7 @@ SUGGEST = Query(
     + """) AS candidates
     }
     RETURN """
-    + _SEEKER_PROFILE
+    + _seeker_profile(own=True)
     + " AS seeker, candidates",
     plain=True,
 )
@@ -405,7 +469,11 @@ the plain index answer)."""
 
 FORGET_EMBEDDING_HASHES = Query(
     "matching.forget_embedding_hashes",
-    "MATCH (o:Organization) REMOVE o.capability_hash, o.needs_hash, o.capability_key, o.needs_key",
+    cast(
+        LiteralString,
+        "MATCH (o:Organization) REMOVE "
+        + ", ".join(f"o.{field}_{part}" for field in _FIELDS for part in ("hash", "key")),
+    ),
     write=True,
 )
 """Mark every text as changed, so the next ``embed`` encodes everything again."""

@@ -40,6 +40,8 @@ class Link:
     kind: str | None
     weight: float
     partner_founded: int | None
+    pair: tuple[str, str]
+    """The two ends, smaller id first (one key per pair, whichever end the link was read from)."""
 
 
 @dataclass
@@ -90,7 +92,7 @@ def read_cluster(
         for row in graph.value(queries.MEMBERS, cluster=cluster_id)
     }
     links = [
-        Link(row[0], row[1], parse_date(row[2]), row[3], float(row[4] or 1.0), row[5])
+        Link(row[0], row[1], parse_date(row[2]), row[3], float(row[4] or 1.0), row[5], _pair(row[0], row[1]))
         for row in graph.value(queries.LINKS, cluster=cluster_id)
     ]
     capabilities = [
@@ -98,6 +100,10 @@ def read_cluster(
         for row in graph.value(queries.CAPABILITIES, cluster=cluster_id, private=read_private_needs)
     ]
     return ClusterData(cluster, members, links, capabilities, read_private_needs)
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
 
 
 def _exists(since: dt.date | None, founded: int | None, date: dt.date | None) -> bool:
@@ -115,11 +121,10 @@ def snapshot(data: ClusterData, date: dt.date | None) -> Snapshot:
     for link in data.links:
         if link.member not in members or not _exists(link.since, link.partner_founded, date):
             continue
-        a, b = sorted((link.member, link.partner))
         if link.since is None:
-            undated_links.add((a, b, link.kind))
+            undated_links.add((*link.pair, link.kind))
         if link.partner in members:
-            internal.add((a, b))
+            internal.add(link.pair)
         else:
             external[(link.member, link.partner)] += link.weight
     view = Snapshot(

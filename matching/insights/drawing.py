@@ -33,7 +33,6 @@ def drawing(
     shown = {p.id for p in outside}
     edges += [
         Edge(source=member, target=partner, outside=True)
-        for member, partner in sorted(view.external)
-        if partner in shown
+        for member, partner in sorted(pair for pair in view.external if pair[1] in shown)
     ]
     return nodes, edges

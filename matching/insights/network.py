@@ -31,6 +31,8 @@ class Network:
     """Community number (0 is the largest); None for an isolate, which forms no community."""
     coreness: list[int]
     modularity: float
+    max_core: int
+    """k of the densest k-core (0 without an edge)."""
 
     @property
     def members(self) -> int:
@@ -53,10 +55,6 @@ class Network:
     def components(self) -> list[list[int]]:
         """Connected components (isolates each form one), largest first."""
         return sorted((list(c) for c in self.graph.connected_components()), key=lambda c: (-len(c), min(c)))
-
-    @property
-    def max_core(self) -> int:
-        return max(self.coreness, default=0)
 
     def isolated(self, i: int) -> bool:
         return self.degree[i] == 0
@@ -82,14 +80,16 @@ def build(member_ids: list[str], pairs: set[tuple[str, str]]) -> Network:
     raw = graph.betweenness(directed=False) if n > 2 else [0.0] * n
     scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 0.0
     community, modularity = _communities(graph)
+    coreness = [int(c) for c in graph.coreness()]
     return Network(
         ids=ids,
         graph=graph,
         degree=[int(d) for d in graph.degree()],
         betweenness=[b * scale for b in raw],
         community=community,
-        coreness=[int(c) for c in graph.coreness()],
+        coreness=coreness,
         modularity=modularity,
+        max_core=max(coreness, default=0),
     )
 
 

@@ -1,0 +1,135 @@
+"""What one caller may take from the server: requests per second per key, and turns at the compute threads.
+
+:class:`RateLimits` is a token bucket per key: ``rate`` requests a second, ``burst`` at once; a request over
+it is answered 429 with ``Retry-After`` (``api.app``). Requests without a valid key are counted by client
+address. :class:`FairCompute` admits CPU work (suggestions, text embeddings) to the compute threads; waiting
+work is admitted key by key in turn, so a caller with many requests queued cannot make another caller's one
+request wait behind all of them (first come first served let 500 aliased suggestions of one key hold both
+threads for 10 s while another key's search waited).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from typing import TypeVar
+
+import anyio
+
+from schema.errors import ClusterkgError
+
+T = TypeVar("T")
+
+MAX_BUCKETS = 10_000
+"""Keys and addresses remembered at once; full buckets are forgotten first (they hold no information)."""
+
+
+class RateLimited(ClusterkgError):
+    """A caller sent more requests than its rate allows; ``retry_after`` is in whole seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimits:
+    """A token bucket per key; ``rate`` 0 turns the limit off."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.clock = clock
+        self.buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, key: str) -> None:
+        """Count one request of ``key``, or raise :class:`RateLimited` when its bucket is empty."""
+        if self.rate <= 0:
+            return
+        now = self.clock()
+        tokens, at = self.buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - at) * self.rate)
+        if tokens < 1.0:
+            self.buckets[key] = (tokens, now)
+            wait = math.ceil((1.0 - tokens) / self.rate)
+            raise RateLimited(
+                f"too many requests: this key may send {self.rate:g} a second (bursts of {self.burst:g}); "
+                f"retry after {wait} s",
+                retry_after=wait,
+            )
+        self.buckets[key] = (tokens - 1.0, now)
+        if len(self.buckets) > MAX_BUCKETS:
+            self._forget_full(now)
+
+    def _forget_full(self, now: float) -> None:
+        for key, (tokens, at) in list(self.buckets.items()):
+            if tokens + (now - at) * self.rate >= self.burst:
+                del self.buckets[key]
+
+
+class FairCompute:
+    """At most ``threads`` jobs run at once; the waiting ones are admitted one key at a time, in turn (the key
+    served goes to the back of the line), and each key's own jobs in the order they came."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self.free = threads
+        self.waiting: OrderedDict[str, deque[anyio.Event]] = OrderedDict()
+
+    async def run(self, key: str, work: Callable[[], T]) -> T:
+        """``work()`` in a worker thread once ``key``'s turn comes. The slot is held until the thread ends,
+        also when the request is cancelled meanwhile (a thread cannot be stopped)."""
+        await self.acquire(key)
+        try:
+            return await anyio.to_thread.run_sync(work)
+        finally:
+            self.release()
+
+    async def acquire(self, key: str) -> None:
+        """Wait for a slot on behalf of ``key``."""
+        if self.free > 0 and not self.waiting:
+            self.free -= 1
+            return
+        turn = anyio.Event()
+        self.waiting.setdefault(key, deque()).append(turn)
+        try:
+            await turn.wait()
+        except BaseException:
+            if turn.is_set():
+                self.release()  # the slot was handed over just as the wait was cancelled
+            else:
+                self._leave(key, turn)
+            raise
+
+    def release(self) -> None:
+        """Hand the slot to the next key in turn, or free it."""
+        if not self.waiting:
+            self.free += 1
+            return
+        key, line = next(iter(self.waiting.items()))
+        turn = line.popleft()
+        if line:
+            self.waiting.move_to_end(key)
+        else:
+            del self.waiting[key]
+        turn.set()
+
+    def _leave(self, key: str, turn: anyio.Event) -> None:
+        line = self.waiting.get(key)
+        if line is None:
+            return
+        line.remove(turn)
+        if not line:
+            del self.waiting[key]
+
+
+class Lane:
+    """One request's way to the compute threads: :meth:`run` as its caller's key."""
+
+    def __init__(self, compute: FairCompute, key: str) -> None:
+        self.compute = compute
+        self.key = key
+
+    async def run(self, work: Callable[[], T]) -> T:
+        return await self.compute.run(self.key, work)
