@@ -4,6 +4,7 @@ without the suggested suppliers (each would cost a suggestion per gap) and witho
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,9 @@ from matching.insights.data import read_cluster
 from matching.insights.result import ClusterInsights, iso
 
 SUMMARY_BROKERS = 3
+WORKERS = 2
+"""Clusters analysed at once: while one waits for Neo4j to read its links, another's network is analysed
+in Python (the driver is thread-safe; a region's clusters are independent)."""
 
 
 @dataclass
@@ -67,9 +71,11 @@ def region_insights(
     ``manager``: the organization of a cluster_manager caller; private needs count in the clusters it
     manages."""
     ids = [row["id"] for row in graph.run(queries.CLUSTERS_IN_REGION, region=region)]
-    clusters = []
-    for cluster_id in ids:
+
+    def one(cluster_id: str) -> ClusterInsights:
         data = read_cluster(graph, cluster_id, read_private_needs=False, manager=manager)
-        insights = analyse(data, graph, as_of=as_of, suppliers=0, settings=None, today=today, draw=False)
-        clusters.append(insights)
+        return analyse(data, graph, as_of=as_of, suppliers=0, settings=None, today=today, draw=False)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        clusters = list(pool.map(one, ids))
     return RegionInsights(region=region, as_of=iso(as_of), clusters=clusters)
