@@ -57,15 +57,13 @@ CAPABILITIES = Query(
 )
 """``[member, 'OFFERS' | 'NEEDS', capability id, capability name]``; private needs only when ``$private``."""
 
-OUTSIDE_OFFERERS = Query(
-    "insights.outside_offerers",
-    "UNWIND $capabilities AS cid "
-    "MATCH (c:Capability {id: cid}) "
-    "RETURN cid AS capability, COUNT { MATCH (o:Organization)-[:OFFERS]->(c) "
-    "WHERE NOT (o)-[:MEMBER_OF]->(:Cluster {id: $cluster}) } AS offerers",
+OFFERERS = Query(
+    "insights.offerers",
+    "UNWIND $capabilities AS cid MATCH (c:Capability {id: cid}) "
+    "RETURN cid AS capability, COUNT { (c)<-[:OFFERS]-() } AS offerers",
     plain=True,
 )
-"""How many organizations outside the cluster offer each capability (the gap's supply in the graph)."""
+"""How many organizations offer each capability: read from the node's degree, not by visiting them."""
 
 ORGANIZATIONS = Query(
     "insights.organizations",

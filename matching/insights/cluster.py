@@ -76,7 +76,7 @@ def analyse(
     components = net.components()
     date = as_of or today or dt.date.today()
     now, before, stage_rule = _figures_and_stage(data, view, len(components), date)
-    gaps = find_gaps(view, graph, data.cluster["id"])
+    gaps = find_gaps(view, graph)
     if suppliers > 0 and gaps:
         add_suppliers(gaps, graph, set(data.members), per_gap=suppliers, settings=settings or get_settings())
     outside = _outside_partners(view, graph)
@@ -130,6 +130,7 @@ def _figures_and_stage(
     earlier = stages.years_before(start, stages.WINDOW_YEARS)
     then_view, earlier_view = snapshot(data, start), snapshot(data, earlier)
     now = stages.headline(view, components)
+    now.date = iso(date)
     then = stages.headline(then_view, count_components(list(then_view.members), then_view.internal))
     earliest = stages.headline(earlier_view, 0)
     now.stage, rule = stages.computed_stage(now, then, stages.joined_since(view, start), start)

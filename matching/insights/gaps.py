@@ -21,7 +21,7 @@ CONCENTRATED = 10
 """The capabilities offered by most members that the report lists."""
 
 
-def find_gaps(view: Snapshot, graph: Graph, cluster_id: str) -> list[Gap]:
+def find_gaps(view: Snapshot, graph: Graph) -> list[Gap]:
     """The gaps of ``view``, most needed first, each with how many outside organizations offer it."""
     missing = sorted(
         (c for c in view.needs if c not in view.offers),
@@ -29,9 +29,10 @@ def find_gaps(view: Snapshot, graph: Graph, cluster_id: str) -> list[Gap]:
     )
     if not missing:
         return []
+    # No member of the view offers a gap, so every organization that offers it is outside (one that joined
+    # after an as-of date was outside then).
     offerers = {
-        row["capability"]: row["offerers"]
-        for row in graph.run(queries.OUTSIDE_OFFERERS, capabilities=missing, cluster=cluster_id)
+        row["capability"]: row["offerers"] for row in graph.run(queries.OFFERERS, capabilities=missing)
     }
     return [
         Gap(
