@@ -46,7 +46,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import anyio
 import httpx
 import orjson
 import uvicorn
@@ -66,6 +65,7 @@ from api.app import create_app  # noqa: E402
 from api.auth import ApiRole, authenticate, create_key  # noqa: E402
 from api.graphql.pages import embed  # noqa: E402
 from api.graphql.suggestions import basis_of, reasons  # noqa: E402
+from api.throttle import Lane  # noqa: E402
 from graph import admin  # noqa: E402
 from graph.db import Graph  # noqa: E402
 from graph.queries import api as q  # noqa: E402
@@ -126,7 +126,8 @@ def plain_app(settings: Settings) -> FastAPI:
     app = create_app(settings)
 
     async def caller(request: Request) -> None:
-        await authenticate(request.app.state.graph, request.headers.get("authorization"))
+        state = request.app.state
+        await authenticate(state.graph, request.headers.get("authorization"), state.keys)
 
     @app.get("/plain/page")
     async def page(request: Request, after: str | None = None) -> Response:
@@ -160,9 +161,8 @@ def plain_app(settings: Settings) -> FastAPI:
     @app.get("/plain/suggest")
     async def suggest(request: Request, org: str) -> Response:
         await caller(request)
-        found = await anyio.to_thread.run_sync(
-            lambda: matching.suggest(request.app.state.sync_graph, org, limit=10, settings=settings),
-            limiter=request.app.state.compute,
+        found = await request.app.state.compute.run(
+            "plain", lambda: matching.suggest(request.app.state.sync_graph, org, limit=10, settings=settings)
         )
         basis = basis_of(None)
         suggestions = [
@@ -185,7 +185,7 @@ def plain_app(settings: Settings) -> FastAPI:
         query, params = q.hybrid_search(
             q.OrganizationFilter(),
             text=text,
-            vector=list(await embed(text, settings, request.app.state.compute)),
+            vector=list(await embed(text, settings, Lane(request.app.state.compute, "plain"))),
             limit=10,
             candidates=settings.api_vector_candidates,
             text_weight=settings.api_search_text_weight,
