@@ -51,11 +51,12 @@ CAPABILITIES = Query(
     "insights.capabilities",
     "MATCH (o:Organization)-[:MEMBER_OF]->(:Cluster {id: $cluster}) "
     "MATCH (o)-[r:OFFERS|NEEDS]->(c:Capability) "
-    "WHERE type(r) = 'OFFERS' OR coalesce(r.visibility, 'public') <> 'private' OR $private "
+    "WHERE type(r) = 'OFFERS' OR r.visibility = 'public' OR $private "
     "RETURN collect([o.id, type(r), c.id, c.name]) AS rows",
     plain=True,
 )
-"""``[member, 'OFFERS' | 'NEEDS', capability id, capability name]``; private needs only when ``$private``."""
+"""``[member, 'OFFERS' | 'NEEDS', capability id, capability name]``; needs not marked public (private or
+unmarked) only when ``$private``."""
 
 OFFERERS = Query(
     "insights.offerers",
