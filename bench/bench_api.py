@@ -69,6 +69,7 @@ from api.throttle import Lane  # noqa: E402
 from graph import admin  # noqa: E402
 from graph.db import Graph  # noqa: E402
 from graph.queries import api as q  # noqa: E402
+from graph.queries import organizations as orgs  # noqa: E402
 from graph.server import ManagedNeo4j, cpu_seconds  # noqa: E402
 from ingest.generate import generate  # noqa: E402
 from schema.settings import Settings  # noqa: E402
@@ -134,9 +135,9 @@ def plain_app(settings: Settings) -> FastAPI:
         await caller(request)
         graph = request.app.state.graph
         keyset = tuple(after.split("\x1f", 1)) if after else None
-        query, params = q.organizations_page(
-            q.OrganizationFilter(),
-            q.Order(),
+        query, params = orgs.organizations_page(
+            orgs.OrganizationFilter(),
+            orgs.Order(),
             limit=50,
             after=keyset,
             candidates=settings.api_vector_candidates,
@@ -182,8 +183,8 @@ def plain_app(settings: Settings) -> FastAPI:
     @app.get("/plain/search")
     async def search(request: Request, text: str) -> Response:
         await caller(request)
-        query, params = q.hybrid_search(
-            q.OrganizationFilter(),
+        query, params = orgs.hybrid_search(
+            orgs.OrganizationFilter(),
             text=text,
             vector=list(await embed(text, settings, Lane(request.app.state.compute, "plain"))),
             limit=10,

@@ -18,8 +18,9 @@ import pytest
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from api.graphql.execution import EXECUTORS, LeanExecutionContext, answer_from, computed, plain_fields
+from api.graphql.execution import EXECUTORS, LeanExecutionContext
 from api.graphql.guarded import Guard
+from api.graphql.plain import answer_from, computed, plain_fields
 from api.graphql.schema import build_schema
 from schema.settings import Settings
 

@@ -7,7 +7,7 @@ response path and a resolve info, calls strawberry's default resolver and walks 
 type checks; each object goes through five calls before its fields run, each list through eight. That was
 most of the CPU a page costs in GraphQL.
 
-:class:`LeanExecutionContext` answers a *plain field* (:func:`plain_fields`) by reading its value and
+:class:`LeanExecutionContext` answers a *plain field* (``api.graphql.plain``) by reading its value and
 completing it directly: a leaf with its type's own output coercion, an object or a list of objects by
 executing the objects' fields at once. Everything else — resolvers, arguments, nulls, abstract types, any
 error — goes to graphql-core unchanged, so results and errors are the same; only the work is less.
@@ -15,216 +15,14 @@ error — goes to graphql-core unchanged, so results and errors are the same; on
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from enum import Enum
-from functools import cache
-from operator import attrgetter
-from typing import Any, NamedTuple, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from graphql import (
-    GraphQLID,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLOutputType,
-    GraphQLSchema,
-    GraphQLString,
-    default_field_resolver,
-    is_leaf_type,
-)
+from graphql import GraphQLObjectType, GraphQLOutputType
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-INLINED = "clusterkg-inlined"
-"""Marks a field that :func:`answer_from` lets answer from a dict on its source: (attribute, key)."""
-
-
-class Kind(Enum):
-    LEAF = "leaf"
-    OBJECT = "object"
-    LIST = "list"
-
-
-class PlainField(NamedTuple):
-    """A field whose value is ``read(source)`` (``Undefined`` when it must be resolved the general way) and
-    whose type (``type``; ``named`` without its non-null wrapper) is a leaf, a plain object or a list of plain
-    objects (``object_type``, one without ``is_type_of``; ``item_type``, the list's item type)."""
-
-    read: Callable[[Any], Any]
-    type: GraphQLOutputType
-    named: Any
-    non_null: bool
-    kind: Kind
-    object_type: GraphQLObjectType | None
-    item_type: GraphQLOutputType | None
-    text: bool
-    """A ``String`` or ``ID``: a ``str`` value is its own output (what their coercion returns for one)."""
-
-
-def _unwrapped(graphql_type: GraphQLOutputType) -> Any:
-    return graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
-
-
-def _plain_object(graphql_type: GraphQLOutputType) -> GraphQLObjectType | None:
-    """The object type of ``graphql_type`` (null allowed or not) when completing a value of it needs no
-    ``is_type_of`` check; else None."""
-    named = _unwrapped(graphql_type)
-    if isinstance(named, GraphQLObjectType) and named.is_type_of is None:
-        return named
-    return None
-
-
-COMPUTED = "_clusterkg_computed"
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def computed(method: F) -> F:
-    """Mark a resolver that takes only ``self`` and derives its value from the object's own attributes, with
-    no effect and no I/O: the lean executor calls it directly, as it reads a plain attribute (and may call it
-    again when the value needs graphql-core's general path). Put it under ``@strawberry.field``."""
-    setattr(method, COMPUTED, True)
-    return method
-
-
-def _computed_reader(definition: Any) -> Callable[[Any], Any] | None:
-    """The method of a :func:`computed` resolver (sync, no arguments, no field extension); else None."""
-    resolver = getattr(definition, "base_resolver", None)
-    if resolver is None or definition.extensions or not getattr(resolver.wrapped_func, COMPUTED, False):
-        return None
-    if resolver.is_async or resolver.arguments or len(resolver.signature.parameters) != 1:
-        return None
-    return resolver.wrapped_func  # type: ignore[no-any-return]
-
-
-def _reader(field: Any, definition: Any) -> Callable[[Any], Any] | None:
-    """How to read a field's value without its resolver call: from the dict :func:`answer_from` named, by
-    calling a :func:`computed` method, or as strawberry reads a field that has no resolver, no arguments and
-    no field extension; else None."""
-    inlined = (field.extensions or {}).get(INLINED)
-    if inlined is not None:
-        attribute, name = inlined
-        return lambda source: getattr(source, attribute).get(name, Undefined)
-    if field.args:
-        return None
-    method = _computed_reader(definition)
-    if method is not None:
-        return method
-    if definition is None or not getattr(field.resolve, "_is_default", False):
-        return None
-    resolve, attribute = definition.default_resolver, definition.python_name
-    if resolve is getattr:
-        return attrgetter(attribute)
-    return lambda source: resolve(source, attribute)
-
-
-@cache
-def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], PlainField]:
-    """The plain fields of ``schema`` (see :class:`PlainField`) by ``(type name, field name)``."""
-    fields: dict[tuple[str, str], PlainField] = {}
-    for type_name, graphql_type in schema.type_map.items():
-        if not isinstance(graphql_type, GraphQLObjectType) or type_name.startswith("__"):
-            continue
-        for field_name, field in graphql_type.fields.items():
-            read = _reader(field, (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF))
-            if read is None:
-                continue
-            non_null = isinstance(field.type, GraphQLNonNull)
-            named = _unwrapped(field.type)
-            item_type = named.of_type if isinstance(named, GraphQLList) else None
-            if is_leaf_type(named):
-                kind, object_type = Kind.LEAF, None
-            elif item_type is not None:
-                kind, object_type = Kind.LIST, _plain_object(item_type)
-            else:
-                kind, object_type = Kind.OBJECT, _plain_object(named)
-            if kind is Kind.LEAF or object_type is not None:
-                text = named is GraphQLString or named is GraphQLID
-                fields[(type_name, field_name)] = PlainField(
-                    read, field.type, named, non_null, kind, object_type, item_type, text
-                )
-    return fields
-
-
-def answer_from(schema: GraphQLSchema, type_name: str, attribute: str, field_names: Iterable[str]) -> None:
-    """Let the fields ``field_names`` of ``type_name`` answer from the dict ``getattr(source, attribute)``
-    when it holds their value, and call their resolver only when it does not.
-
-    For the lists a query brought along with an object: a resolver call through strawberry (an ``Info``, the
-    arguments bound, seven frames) costs more than completing the few items of such a list. The lean executor
-    completes such a list at once; graphql-core's general path calls the shortened resolver."""
-    object_type = schema.type_map[type_name]
-    if not isinstance(object_type, GraphQLObjectType):
-        raise TypeError(f"{type_name} is not an object type")
-    fields = object_type.fields
-    for name in field_names:
-        field = fields[name]
-        field.resolve = _from_attribute(attribute, name, field.resolve or default_field_resolver)
-        field.extensions = {**(field.extensions or {}), INLINED: (attribute, name)}
-
-
-def _from_attribute(attribute: str, name: str, resolve: Callable[..., Any]) -> Callable[..., Any]:
-    def resolve_from_attribute(source: Any, info: Any, **args: Any) -> Any:
-        value = getattr(source, attribute).get(name)
-        return value if value is not None else resolve(source, info, **args)
-
-    return resolve_from_attribute
-
-
-class Step(NamedTuple):
-    """One field of a plain selection: its response name, the field, the steps of its own selection (an
-    object's, or a list's items') and the Python class its objects must have (``origin``)."""
-
-    name: str
-    field: PlainField
-    nested: list[Step] | None
-    origin: type | None
-
-
-class _Fallback(Exception):  # noqa: N818 - a signal, not an error
-    """A value :func:`_run` does not answer itself: the general way completes the object again."""
-
-
-def _origin(object_type: GraphQLObjectType) -> type | None:
-    definition = (object_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    return getattr(definition, "origin", None)
-
-
-def _run(steps: list[Step], source: Any) -> dict[str, Any]:
-    """The answer to a plain selection on ``source``, or :class:`_Fallback` (or the read's own error) at the
-    first value that needs graphql-core: a null the type forbids, an object of another class, a value its
-    type does not coerce. A plain selection reads attributes only, so giving up half-way changes nothing."""
-    result: dict[str, Any] = {}
-    for name, field, nested, origin in steps:
-        value = field.read(source)
-        if value is None:
-            if field.non_null:
-                raise _Fallback
-            result[name] = None
-        elif nested is None:
-            if field.text and type(value) is str:
-                result[name] = value
-                continue
-            if value is Undefined:
-                raise _Fallback
-            coerced = field.named.coerce_output_value(value)
-            if coerced is None or coerced is Undefined:
-                raise _Fallback
-            result[name] = coerced
-        elif field.kind is Kind.OBJECT:
-            if type(value) is not origin:
-                raise _Fallback
-            result[name] = _run(nested, value)
-        else:
-            if type(value) is not list:
-                raise _Fallback
-            items = []
-            for item in value:
-                if type(item) is not origin:
-                    raise _Fallback
-                items.append(_run(nested, item))
-            result[name] = items
-    return result
+from api.graphql.plain import Kind, PlainField, Step, origin_class, plain_fields, plain_object, run_plain
 
 
 class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -366,7 +164,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Callable[[Any, Path], AwaitableOrValue[dict[str, Any]]]:
         """``execute(value, path)``: the selected fields of objects of ``object_type``, as
         ``collect_and_execute_subfields`` executes them; when nothing is deferred, without its three calls per
-        object, and a plain selection answered by :func:`_run` (memoized per selection)."""
+        object, and a plain selection answered by :func:`run_plain` (memoized per selection)."""
         key = (object_type, id(field_details_list), position_context is None)
         if key not in self.executors:
             made = self._make_executor(object_type, field_details_list, position_context)
@@ -384,12 +182,12 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         steps = self._plan(object_type, field_details_list)
         if steps is None:
             return lambda value, path: self.execute_fields(object_type, value, path, grouped_field_set, None)
-        origin = _origin(object_type)
+        origin = origin_class(object_type)
 
         def execute(value: Any, path: Path) -> AwaitableOrValue[dict[str, Any]]:
             if type(value) is origin:
                 try:
-                    return _run(steps, value)
+                    return run_plain(steps, value)
                 except Exception:  # noqa: BLE001, S110 - plain reads have no effects: the general way redoes them
                     pass
             return self.execute_fields(object_type, value, path, grouped_field_set, None)
@@ -418,7 +216,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 nested = self._plan(field.object_type, details)
             if field is None or (field.kind is not Kind.LEAF and nested is None):
                 return None
-            origin = _origin(field.object_type) if field.object_type is not None else None
+            origin = origin_class(field.object_type) if field.object_type is not None else None
             steps.append(Step(response_name, field, nested, origin))
         return steps
 
@@ -432,7 +230,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         item_path: Path,
         position_context: Any,
     ) -> bool:
-        object_type = _plain_object(item_type) if self.plain else None
+        object_type = plain_object(item_type) if self.plain else None
         if object_type is None or item is None or isinstance(item, Exception):
             return super().complete_list_item_value(
                 item, complete_results, item_type, field_details_list, info, item_path, position_context

@@ -15,6 +15,7 @@ from strawberry.dataloader import DataLoader
 
 from graph.db import AsyncGraph
 from graph.queries import api as q
+from graph.queries import organizations as orgs
 from graph.query import Query
 
 
@@ -91,13 +92,13 @@ class Loaders:
             found: dict[tuple[str, MembersPage], Any] = {}
             for page, cluster_ids in by_page.items():
                 if count:
-                    query, params = q.organizations_count(
+                    query, params = orgs.organizations_count(
                         page.filter, candidates=candidates, per_cluster=True
                     )
                     for row in await graph.run(query, cluster_ids=cluster_ids, **params):
                         found[(row["cluster_id"], page)] = row["total"]
                     continue
-                query, params = q.organizations_page(
+                query, params = orgs.organizations_page(
                     page.filter,
                     page.order,
                     limit=page.limit,
@@ -128,8 +129,8 @@ class NodeSelection:
 class MembersPage:
     """What a ``Cluster.members`` call asks for, apart from the cluster (hashable: a DataLoader key)."""
 
-    filter: q.OrganizationFilter
-    order: q.Order
+    filter: orgs.OrganizationFilter
+    order: orgs.Order
     limit: int
     after: tuple[Any, str] | None
     selection: NodeSelection

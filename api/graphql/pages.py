@@ -1,5 +1,6 @@
-"""Organization pages and search: GraphQL arguments → a filter (``graph.queries.api.OrganizationFilter``), an
-order and a keyset cursor; the builders in ``graph/queries/api.py`` turn those into one parameterized query.
+"""Organization pages and search: GraphQL arguments → a filter
+(``graph.queries.organizations.OrganizationFilter``), an order and a keyset cursor; the builders in
+``graph/queries/organizations.py`` turn those into one parameterized query.
 
 Cursors are opaque base64 of ``[field, descending, sort key, id]``: the next page starts strictly after that
 row, so inserts and deletes between requests never shift or repeat rows (as offsets would).
@@ -32,6 +33,7 @@ from api.graphql.limits import check_page_size
 from api.graphql.loaders import MembersPage, NodeSelection
 from api.throttle import Lane
 from graph.queries import api as q
+from graph.queries import organizations as orgs
 from matching.model import embed_text
 from schema import properties
 from schema.errors import InvalidInput
@@ -66,21 +68,21 @@ def text_argument(name: str, value: str | None) -> str | None:
         return None
     if len(value) > MAX_TEXT:
         raise InvalidInput(f"`{name}` is longer than {MAX_TEXT} characters")
-    if not q.lucene_query(value):
+    if not orgs.lucene_query(value):
         raise InvalidInput(f"`{name}` has no words to search for")
     return value
 
 
 async def to_filter(
     context: Context, given: OrganizationFilterInput | None, *, within_cluster: str | None = None
-) -> q.OrganizationFilter:
+) -> orgs.OrganizationFilter:
     """The graph filter for the GraphQL filter input (``similarTo`` embedded here, in a worker thread)."""
     given = given or OrganizationFilterInput()
     clusters = filter_values("clusters", given.clusters)
     if within_cluster is not None and clusters:
         raise InvalidInput("`members` are this cluster's already; leave `clusters` out of the filter")
     similar = text_argument("similarTo", given.similar_to)
-    return q.OrganizationFilter(
+    return orgs.OrganizationFilter(
         roles=filter_values("roles", given.roles),
         clusters=clusters,
         regions=filter_values("regions", given.regions),
@@ -92,21 +94,21 @@ async def to_filter(
     )
 
 
-def _order(given: OrganizationOrderInput | None, flt: q.OrganizationFilter) -> q.Order:
+def _order(given: OrganizationOrderInput | None, flt: orgs.OrganizationFilter) -> orgs.Order:
     if given is None:
         searching = flt.text is not None or flt.similar_to is not None
-        return q.Order("relevance", True) if searching else q.Order("name", False)
-    order = q.Order(given.field.value, given.direction is SortDirection.DESC)
+        return orgs.Order("relevance", True) if searching else orgs.Order("name", False)
+    order = orgs.Order(given.field.value, given.direction is SortDirection.DESC)
     if given.field is OrganizationSortField.RELEVANCE:
         if flt.text is None and flt.similar_to is None:
             raise InvalidInput("ordering by RELEVANCE needs a `text` or `similarTo` filter")
-        order = q.Order("relevance", True)
-    if not q.valid_order(order):
+        order = orgs.Order("relevance", True)
+    if not orgs.valid_order(order):
         raise InvalidInput(f"unsupported order {given.field.name} {given.direction.name}")
     return order
 
 
-def cursor_key(order: q.Order, key: Any, org_id: str) -> list[Any]:
+def cursor_key(order: orgs.Order, key: Any, org_id: str) -> list[Any]:
     """What the cursor after one row encodes (:func:`cursor_text` makes it a cursor)."""
     return [order.field, order.descending, key, org_id]
 
@@ -117,7 +119,7 @@ def cursor_text(key: list[Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(key)).decode().rstrip("=")
 
 
-def decode_cursor(order: q.Order, cursor: str) -> tuple[Any, str]:
+def decode_cursor(order: orgs.Order, cursor: str) -> tuple[Any, str]:
     """The ``(sort key, id)`` a cursor points after; refused if malformed or made for another order."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
@@ -131,7 +133,7 @@ def decode_cursor(order: q.Order, cursor: str) -> tuple[Any, str]:
     return key, org_id
 
 
-def _key_fits(order: q.Order, key: Any) -> bool:
+def _key_fits(order: orgs.Order, key: Any) -> bool:
     """Whether a cursor's sort key is of the kind the order's rows carry: a name (or id) is text, a
     relevance a finite number (a huge integer would overflow Neo4j's, a map or a list compare to nothing)."""
     if order.field == "relevance":
@@ -207,7 +209,7 @@ async def organization_page(
             return int(await context.loaders.member_total.load((within_cluster, page)))
 
     else:
-        query, params = q.organizations_page(
+        query, params = orgs.organizations_page(
             flt,
             order,
             limit=first + 1,
@@ -220,7 +222,7 @@ async def organization_page(
         rows = result["rows"]
 
         async def count() -> int:
-            count_query, count_params = q.organizations_count(flt, candidates=candidates)
+            count_query, count_params = orgs.organizations_count(flt, candidates=candidates)
             return int((await context.graph.run(count_query, **count_params))[0]["total"])
 
     edges = [

@@ -15,6 +15,7 @@ from api.graphql.pages import embed, organization_page, text_argument, to_filter
 from api.graphql.suggestions import partner_suggestions
 from api.graphql.types import Cluster, Organization, OrganizationConnection, PartnerSuggestion, SearchHit
 from graph.queries import api as q
+from graph.queries import organizations as orgs
 from schema.errors import InvalidInput, NotFound
 
 
@@ -68,7 +69,7 @@ class Query:
                 "`search` takes its text as `text`; leave `text` and `similarTo` out of `filter`"
             )
         flt = await to_filter(info.context, filter)
-        query, params = q.hybrid_search(
+        query, params = orgs.hybrid_search(
             flt,
             text=text,
             vector=list(await embed(text, settings, info.context.compute)),

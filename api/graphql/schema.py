@@ -11,10 +11,11 @@ from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, ParserCache, QueryDepthLimiter, ValidationCache
 
 from api.graphql.errors import report
-from api.graphql.execution import EXECUTORS, answer_from
+from api.graphql.execution import EXECUTORS
 from api.graphql.guarded import guarded
 from api.graphql.limits import Costs, MaxComplexity
 from api.graphql.mutations import Mutation
+from api.graphql.plain import answer_from
 from api.graphql.queries import Query
 from api.graphql.types import INLINED_LISTS
 from schema.settings import Settings

@@ -13,7 +13,6 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from api.graphql.context import Ctx
-from api.graphql.execution import computed
 from api.graphql.inputs import (
     ClusterStageEnum,
     CollaborationKindEnum,
@@ -24,6 +23,7 @@ from api.graphql.inputs import (
 )
 from api.graphql.limits import check_page_size
 from api.graphql.pages import Page, cursor_text, organization_page
+from api.graphql.plain import computed
 from schema.graph_model import ClusterStage, CollaborationKind, Role, SizeClass
 
 T = TypeVar("T")
