@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schema.errors import ConfigError
@@ -286,7 +286,27 @@ class Settings(BaseSettings):
         return self
 
 
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from ``overrides``, the environment, ``.env`` and the defaults; a value that cannot work is a
+    :class:`ConfigError` naming its variable, not pydantic's report."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        raise ConfigError("; ".join(_problem(item) for item in e.errors())) from None
+
+
+def _problem(item: Any) -> str:
+    """One validation error as ``VARIABLE: what is wrong (got 'value')``."""
+    field = str(item["loc"][0]) if item["loc"] else "settings"
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info else None
+    name = alias.choices[0] if isinstance(alias, AliasChoices) else field
+    if info is not None and not isinstance(alias, AliasChoices):
+        name = f"CLUSTERKG_{field.upper()}"
+    return f"{name}: {item['msg']} (got {item['input']!r})"
+
+
 @lru_cache
 def get_settings() -> Settings:
     """The process-wide settings, read once from the environment."""
-    return Settings()
+    return load_settings()

@@ -172,6 +172,13 @@ def test_cli_without_a_server_prints_a_sentence_and_fails() -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_bad_setting_is_named_without_a_traceback() -> None:
+    result = CliRunner().invoke(app, ["serve", "--print-schema"], env={"CLUSTERKG_API_EXECUTOR": "fast"})
+    assert result.exit_code == 1
+    assert "CLUSTERKG_API_EXECUTOR: Input should be 'lean' or 'stock' (got 'fast')" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_help_explains_the_commands() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0

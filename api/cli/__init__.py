@@ -20,7 +20,7 @@ from api.cli.insights import insights as insights_command
 from api.cli.matching import register as register_matching
 from api.cli.serve import serve
 from schema.errors import ClusterkgError
-from schema.settings import Settings
+from schema.settings import load_settings
 
 
 class _Group(TyperGroup):
@@ -102,7 +102,7 @@ def root(
         }.items()
         if value is not None
     }
-    ctx.obj = Settings(**overrides)
+    ctx.obj = load_settings(**overrides)
 
 
 def main() -> None:
