@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 
 import anyio
 from fastapi import FastAPI, Request
@@ -75,6 +75,29 @@ def _api_settings(settings: Settings) -> Settings:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API for ``settings`` (by default the process-wide settings from the environment)."""
     settings = settings or get_settings()
+    docs = settings.api_docs if settings.api_docs is not None else settings.environment != "production"
+    app = FastAPI(
+        title="clusterkg",
+        summary="The cluster knowledge graph and partner suggestions over GraphQL.",
+        lifespan=_lifespan(settings),
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    # An ASGI app as the endpoint: Starlette's Route passes it the raw scope (its type hints know only
+    # request handlers).
+    app.add_route("/graphql", CodedGraphQL(build_schema(settings)), methods=["GET", "POST"])  # type: ignore[arg-type]
+    _answer_refusals(app)
+    _health_routes(app)
+    # The last added runs first: the deadline covers reading the body too.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(RequestTimeout, seconds=settings.api_request_timeout)
+    return app
+
+
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What the app holds while it runs: the graph connections, the compute queue, the rate limits, the key
+    cache and the loaded model."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -111,19 +134,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await state.graph.close()
                 state.sync_graph.close()
 
-    docs = settings.api_docs if settings.api_docs is not None else settings.environment != "production"
-    app = FastAPI(
-        title="clusterkg",
-        summary="The cluster knowledge graph and partner suggestions over GraphQL.",
-        lifespan=lifespan,
-        docs_url="/docs" if docs else None,
-        redoc_url=None,
-        openapi_url="/openapi.json" if docs else None,
-    )
-    # An ASGI app as the endpoint: Starlette's Route passes it the raw scope (its type hints know only
-    # request handlers).
-    app.add_route("/graphql", CodedGraphQL(build_schema(settings)), methods=["GET", "POST"])  # type: ignore[arg-type]
-    _answer_refusals(app)
+    return lifespan
+
+
+def _health_routes(app: FastAPI) -> None:
+    """``/healthz`` (the process) and ``/readyz`` (Neo4j and the migrations), for orchestrators."""
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -146,11 +161,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 {"status": "unavailable", "reason": "migrations pending", "pending": missing}, status_code=503
             )
         return JSONResponse({"status": "ready"})
-
-    # The last added runs first: the deadline covers reading the body too.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
-    app.add_middleware(RequestTimeout, seconds=settings.api_request_timeout)
-    return app
 
 
 def _answer_refusals(app: FastAPI) -> None:
