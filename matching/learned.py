@@ -110,6 +110,7 @@ def learned_suggest(
     rows = chosen[:limit]
     contributions = ranker.contributions(x[[row["column"] for row in rows]]) if rows else np.zeros((0, 0))
     proximity = Proximity(seeker.place, settings.matching_distance_km)
+    sources = view.features.sources(np.array([q]))
     found = []
     for row, contribution in zip(rows, contributions, strict=True):
         signals, shares = _shares(contribution)
@@ -131,7 +132,7 @@ def learned_suggest(
             shared_clusters=[{"id": c["id"], "name": c["name"]} for c in clusters],
             distance_km=None if km is None else round(km, 1),
             introducers=introducers(seeker, row["id"], row["shared_partners"], clusters),
-            found_via=_sources(view, q, row["column"]),
+            found_via=sorted(name for name, mask in sources.items() if mask[0, row["column"]]),
             ranking="learned",
         )
         suggestion.reasons = describe_learned(suggestion, ranker.metadata)
@@ -182,11 +183,6 @@ def _best_work(view: View, seeker: int, candidate: int) -> SentencePair | None:
     similarities = my_vectors @ their_vectors.T
     i, j = np.unravel_index(int(np.argmax(similarities)), similarities.shape)
     return SentencePair(need=mine[i], capability=theirs[j], similarity=round(float(similarities[i, j]), 3))
-
-
-def _sources(view: View, seeker: int, column: int) -> list[str]:
-    masks = view.features.sources(np.array([seeker]))
-    return sorted(name for name, mask in masks.items() if mask[0, column])
 
 
 def _seeker(profile: dict[str, Any]) -> Seeker:

@@ -1,0 +1,98 @@
+"""The learned ranking's cost on the graph at NEO4J_URI: reading the snapshot, its memory, and the latency of
+one in-process ``suggest``.
+
+    NEO4J_URI=bolt://... NEO4J_PASSWORD=... python bench/bench_snapshot.py [--queries 200] [--seed 7]
+
+The model is the one ``clusterkg tune`` saved (``CLUSTERKG_MATCHING_MODEL_FILE``); without one the script
+trains it first, as ``tune`` does, and says so. Seekers are organizations with a link, drawn with
+``default_rng(--seed)``. Printed: the snapshot's read time (the cost of a refresh after an ingest, an upsert
+or feedback, embeddings cached), its size in memory (arrays, sparse matrices and the present view's feature
+caches after the requests), the first request (which builds the view's caches) and p50 / p95 of the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from graph.db import Graph
+from matching import ranker as ranker_module
+from matching import snapshot, suggest
+from matching.suggest import model_path
+from matching.tune import tune
+from schema.settings import Settings
+
+
+def nbytes(value: object, seen: set[int] | None = None) -> int:
+    """Bytes held by the numpy arrays and scipy matrices reachable from ``value`` (each counted once)."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return 0
+    seen.add(id(value))
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes) if value.dtype != object else int(value.nbytes) + 60 * value.size
+    if hasattr(value, "data") and hasattr(value, "indices") and hasattr(value, "indptr"):
+        return sum(int(getattr(value, part).nbytes) for part in ("data", "indices", "indptr"))
+    if isinstance(value, dict):
+        return sum(nbytes(v, seen) for v in value.values())
+    if isinstance(value, list | tuple):
+        return sum(nbytes(v, seen) for v in value)
+    if hasattr(value, "__dict__"):
+        return nbytes(vars(value), seen)
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    console = Console(width=150)
+    settings = Settings()
+    with Graph.connect(settings) as graph:
+        started = time.perf_counter()
+        held = snapshot.read(graph, settings)
+        read_seconds = time.perf_counter() - started
+        trained = ""
+        if ranker_module.load(model_path(settings)) is None:
+            started = time.perf_counter()
+            tune(held, settings)
+            trained = f"; no model was saved: trained one first in {time.perf_counter() - started:.0f} s"
+        del held
+        gc.collect()
+        current = snapshot.current(graph, settings)
+        active = np.flatnonzero(current.data.links.endpoints())
+        rng = np.random.default_rng(args.seed)
+        seekers = [str(current.data.org_ids[i]) for i in rng.choice(active, args.queries, replace=False)]
+        times = []
+        for seeker in seekers:
+            started = time.perf_counter()
+            found = suggest(graph, seeker, limit=10, settings=settings)
+            times.append((time.perf_counter() - started) * 1000)
+            assert found and found[0].ranking == "learned"
+        size = nbytes(current)
+    data = current.data
+    table = Table(
+        title=f"{data.n_orgs:,} organizations, {len(data.links):,} links, {data.n_projects:,} projects, "
+        f"{len(data.part_org):,} participations{trained}"
+    )
+    for column in ("snapshot read", "snapshot memory", "first suggest", "suggest p50", "suggest p95"):
+        table.add_column(column, justify="right")
+    rest = sorted(times[1:])
+    table.add_row(
+        f"{read_seconds:.1f} s",
+        f"{size / 2**20:,.0f} MiB",
+        f"{times[0]:,.0f} ms",
+        f"{np.percentile(rest, 50):.0f} ms",
+        f"{np.percentile(rest, 95):.0f} ms",
+    )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
