@@ -4,7 +4,14 @@ one in-process ``suggest``.
     NEO4J_URI=bolt://... NEO4J_PASSWORD=... python bench/bench_snapshot.py [--queries 200] [--seed 7]
 
 The model is the one ``clusterkg tune`` saved (``CLUSTERKG_MATCHING_MODEL_FILE``); without one the script
-trains it first, as ``tune`` does, and says so. Seekers are organizations with a link, drawn with
+trains it first, as ``tune`` does, and says so.
+
+    python bench/bench_snapshot.py --synthetic 100000 [--links 1000000] [--queries 200]
+
+ranks instead on a generated snapshot held in memory only (communities of 50 organizations, links dated over
+eight years, 30 % of them across communities; random unit text vectors): the snapshot's memory and the
+in-process ranking of one seeker (features, pool, the saved model's scores; no graph query) at a size this
+machine cannot load and embed in Neo4j within a session. Seekers are organizations with a link, drawn with
 ``default_rng(--seed)``. Printed: the snapshot's read time (the cost of a refresh after an ingest, an upsert
 or feedback, embeddings cached), its size in memory (arrays, sparse matrices and the present view's feature
 caches after the requests), the first request (which builds the view's caches) and p50 / p95 of the rest.
@@ -23,6 +30,9 @@ from rich.table import Table
 from graph.db import Graph
 from matching import ranker as ranker_module
 from matching import snapshot, suggest
+from matching.dataset import GraphData
+from matching.history import TextVectors
+from matching.learned import ranked_columns
 from matching.suggest import model_path
 from matching.tune import tune
 from schema.settings import Settings
@@ -47,12 +57,65 @@ def nbytes(value: object, seen: set[int] | None = None) -> int:
     return 0
 
 
+def synthetic(orgs: int, links: int, seed: int) -> snapshot.Snapshot:
+    """A generated snapshot: ``orgs`` organizations in communities of 50, ``links`` dated links."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, orgs, links)
+    near = (a // 50) * 50 + rng.integers(0, 50, links)
+    b = np.where(rng.random(links) < 0.7, np.minimum(near, orgs - 1), rng.integers(0, orgs, links))
+    days = np.datetime64("2012-01-01") + rng.integers(0, 8 * 365, links)
+    ids = [f"o{i:07d}" for i in range(orgs)]
+    roles = np.array(["firm", "university", "research_institute", "vendor"])[rng.integers(0, 4, orgs)]
+    rows = [{"id": i, "role": r, "country": "AT", "text": ""} for i, r in zip(ids, roles, strict=True)]
+    collaborations = ({"a": ids[x], "b": ids[y], "since": d} for x, y, d in zip(a, b, days, strict=True))
+    data = GraphData.from_rows(rows, [], [], collaborations)
+    vectors = rng.normal(size=(orgs, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return snapshot.Snapshot(
+        data, TextVectors(np.zeros((0, 384), np.float32), vectors), snapshot.no_answers(), {}
+    )
+
+
+def in_memory(args: argparse.Namespace, console: Console) -> None:
+    """Rank on a generated snapshot with the saved model: memory and per-seeker time, no graph."""
+    ranker = ranker_module.load(model_path(Settings()))
+    if ranker is None:
+        raise SystemExit("no saved model: run `clusterkg tune` on a graph first")
+    started = time.perf_counter()
+    held = synthetic(args.synthetic, args.links, args.seed)
+    built = time.perf_counter() - started
+    view = held.view()
+    active = np.flatnonzero(view.history.active)
+    times = []
+    for seeker in np.random.default_rng(args.seed).choice(active, args.queries, replace=False):
+        started = time.perf_counter()
+        ranked_columns(view, ranker, int(seeker), banned=np.array([seeker]))
+        times.append((time.perf_counter() - started) * 1000)
+    table = Table(title=f"generated: {held.data.n_orgs:,} organizations, {len(held.data.links):,} links")
+    for column in ("built", "snapshot memory", "first ranking", "ranking p50", "ranking p95"):
+        table.add_column(column, justify="right")
+    rest = sorted(times[1:])
+    table.add_row(
+        f"{built:.1f} s",
+        f"{nbytes(held) / 2**20:,.0f} MiB",
+        f"{times[0]:,.0f} ms",
+        f"{np.percentile(rest, 50):.0f} ms",
+        f"{np.percentile(rest, 95):.0f} ms",
+    )
+    console.print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--synthetic", type=int, default=0, help="Organizations of a generated snapshot.")
+    parser.add_argument("--links", type=int, default=1_000_000, help="Links of the generated snapshot.")
     args = parser.parse_args()
     console = Console(width=150)
+    if args.synthetic:
+        in_memory(args, console)
+        return
     settings = Settings()
     with Graph.connect(settings) as graph:
         started = time.perf_counter()

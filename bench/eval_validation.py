@@ -22,15 +22,53 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from api.cli.evaluate import ensure_loaded
-from graph.db import Graph
-from ingest.sources import CORDIS_MAPPINGS
 from matching import snapshot
+from matching.dataset import GraphData
 from matching.evaluation import baselines
+from matching.evaluation.benchmark import cold_start, pool_recall
 from matching.evaluation.protocol import rank, score_lists
-from matching.history import temporal_split
+from matching.features import PairFeatures
+from matching.history import TextVectors, temporal_split
+from matching.links import Links
 from matching.tune import learned_scorer, train
 from schema.settings import Settings
+
+
+def read_graph(folder: Path | None, settings: Settings) -> tuple[GraphData, TextVectors]:
+    """The graph's snapshot, loaded from ``folder`` first if needed (as ``clusterkg eval --data`` does)."""
+    from api.cli.evaluate import ensure_loaded
+    from graph.db import Graph
+    from ingest.sources import CORDIS_MAPPINGS
+
+    with Graph.connect(settings) as graph:
+        if folder is not None:
+            ensure_loaded(graph, folder, mappings=CORDIS_MAPPINGS, source="cordis-h2020", batch_size=5000)
+        held = snapshot.read(graph, settings)
+    return held.data, held.vectors
+
+
+FIELDS = ("org_ids", "org_role", "org_country", "org_text", "project_ids", "project_start", "project_part")
+FIELDS += ("project_text", "part_org", "part_project")
+
+
+def save_snapshot(path: Path, data: GraphData, vectors: TextVectors) -> None:
+    arrays = {name: getattr(data, name) for name in FIELDS}
+    links = data.links
+    arrays |= {
+        "link_a": links.a,
+        "link_b": links.b,
+        "link_since": links.since,
+        "n_orgs": np.array(links.n_orgs),
+    }
+    arrays |= {"vectors_projects": vectors.projects, "vectors_organizations": vectors.organizations}
+    np.savez_compressed(path, **arrays)
+
+
+def load_snapshot(path: Path) -> tuple[GraphData, TextVectors]:
+    arrays = np.load(path, allow_pickle=True)
+    links = Links(arrays["link_a"], arrays["link_b"], arrays["link_since"], int(arrays["n_orgs"]))
+    data = GraphData(**{name: arrays[name] for name in FIELDS}, links=links)
+    return data, TextVectors(arrays["vectors_projects"], arrays["vectors_organizations"])
 
 
 def main() -> None:
@@ -42,24 +80,25 @@ def main() -> None:
     parser.add_argument("--roles", default="firm", help="Roles of the queries, comma-separated.")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--fit-seed", type=int, default=None, help="Seed of the fit (default: --seed).")
+    parser.add_argument(
+        "--snapshot",
+        type=Path,
+        default=None,
+        help="A file: read the snapshot from it when it exists, else save the graph's snapshot to it and "
+        "stop (to rank on another machine).",
+    )
     args = parser.parse_args()
     console = Console()
     settings = Settings()
     started = time.perf_counter()
-    graph = Graph.connect(settings)
-    try:
-        if args.data is not None:
-            ensure_loaded(
-                graph,
-                args.data,
-                mappings=CORDIS_MAPPINGS,
-                source="cordis-h2020",
-                batch_size=settings.batch_size,
-            )
-        held = snapshot.read(graph, settings)
-    finally:
-        graph.close()
-    data, vectors = held.data, held.vectors
+    if args.snapshot is not None and args.snapshot.exists():
+        data, vectors = load_snapshot(args.snapshot)
+    else:
+        data, vectors = read_graph(args.data, settings)
+        if args.snapshot is not None:
+            save_snapshot(args.snapshot, data, vectors)
+            console.print(f"saved the snapshot to {args.snapshot}")
+            return
     read_seconds = time.perf_counter() - started
     day, until = np.datetime64(args.day, "D"), np.datetime64(args.until, "D")
     split = temporal_split(
@@ -74,6 +113,7 @@ def main() -> None:
     started = time.perf_counter()
     cpu = time.process_time()
     fit_seed = args.seed if args.fit_seed is None else args.fit_seed
+    held = snapshot.Snapshot(data, vectors, snapshot.no_answers(), {})
     learned = train(held, day, seed=fit_seed, held_out=False)
     fit = time.perf_counter() - started, time.process_time() - cpu
     h = split.history
@@ -91,10 +131,16 @@ def main() -> None:
     for column in ("method", "recall@10", "hit@10", "nDCG@10", "recall / Adamic-Adar", "s", "CPU s"):
         table.add_column(column, justify="left" if column == "method" else "right")
     rows = {}
+    cold = cold_start(h, split.queries, split.relevant)
+    cold_figures = {}
     for name, scorer in methods.items():
         started = time.perf_counter()
         cpu = time.process_time()
-        figures = score_lists(rank(h, scorer, split.queries, chunk=100), split.relevant)
+        ranked = rank(h, scorer, split.queries, chunk=100)
+        figures = score_lists(ranked, split.relevant)
+        cold_figures[name] = score_lists(
+            ranked[cold], [r for r, c in zip(split.relevant, cold, strict=True) if c]
+        )
         seconds = time.perf_counter() - started + (fit[0] if name == "clusterkg" else 0.0)
         cpu_seconds = time.process_time() - cpu + (fit[1] if name == "clusterkg" else 0.0)
         rows[name] = (figures, seconds, cpu_seconds)
@@ -110,7 +156,17 @@ def main() -> None:
             f"{cpu_seconds:.0f}",
         )
     console.print(table)
-    console.print(f"read {read_seconds:.0f} s; fit {fit[0]:.0f} s ({fit[1]:.0f} s CPU)")
+    console.print(
+        f"cold start ({int(cold.sum())} queries none of whose new partners shares a partner with them): "
+        + ", ".join(
+            f"{name} {f['recall_at_10']:.4f} / {f['hit_at_10']:.3f}" for name, f in cold_figures.items()
+        )
+        + " (recall@10 / hit@10)"
+    )
+    pool = pool_recall(PairFeatures(h), split.queries, split.relevant)
+    console.print(
+        f"pool recall {pool:.3f}; read {read_seconds:.0f} s; fit {fit[0]:.0f} s ({fit[1]:.0f} s CPU)"
+    )
 
 
 if __name__ == "__main__":
