@@ -1,4 +1,5 @@
-"""The FastAPI application: GraphQL (with GraphiQL) at ``/graphql``, ``/healthz`` and ``/readyz``.
+"""The FastAPI application: GraphQL (with GraphiQL) at ``/graphql``, the web pages (``api.web``), ``/healthz``
+and ``/readyz``.
 
 Nothing connects at import time: :func:`create_app` builds the app, and its lifespan opens the graph (async
 for the resolvers, sync for the ingest pipeline and the matching code, which run in worker threads), loads
@@ -17,6 +18,7 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api import web
 from api.auth import KeyCache
 from api.availability import Availability
 from api.graphql.errors import (
@@ -86,7 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # An ASGI app as the endpoint: Starlette's Route passes it the raw scope (its type hints know only
     # request handlers).
-    app.add_route("/graphql", CodedGraphQL(build_schema(settings)), methods=["GET", "POST"])  # type: ignore[arg-type]
+    schema = build_schema(settings)
+    app.add_route("/graphql", CodedGraphQL(schema), methods=["GET", "POST"])  # type: ignore[arg-type]
+    web.install(app, schema)
     _answer_refusals(app)
     _health_routes(app)
     # The last added runs first: the deadline covers reading the body too.

@@ -11,6 +11,7 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -87,3 +88,19 @@ def graph(session_graph: Graph) -> Graph:
     """The session's graph, emptied of data before the test (the schema stays)."""
     admin.delete_data(session_graph)
     return session_graph
+
+
+@pytest.fixture(scope="module")
+def site(session_graph: Graph, neo4j_settings: Settings) -> Iterator[Any]:
+    """The demo region served by the real API under uvicorn, with keys (``tests/utils/web.py``)."""
+    from tests.utils.web import serve  # the web stack, imported only by the tests that serve it
+
+    yield from serve(session_graph, neo4j_settings)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Debian Chromium driven by selenium (``tests/utils/web.py``); fails when it is missing."""
+    from tests.utils.web import chromium
+
+    yield from chromium()

@@ -18,6 +18,7 @@ from api.cli.ingest import generate as generate_command
 from api.cli.ingest import ingest as ingest_command
 from api.cli.insights import insights as insights_command
 from api.cli.matching import register as register_matching
+from api.cli.report import report
 from api.cli.serve import serve
 from schema.errors import ClusterkgError
 from schema.settings import load_settings
@@ -50,6 +51,7 @@ register_matching(app)
 app.command("insights")(insights_command)
 app.add_typer(keys.app, name="keys")
 app.command()(serve)
+app.command()(report)
 
 
 def _version(value: bool) -> None:

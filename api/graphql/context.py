@@ -63,7 +63,7 @@ def _is_graphiql_page(request: Request) -> bool:
     )
 
 
-async def _admit(request: Request) -> Caller:
+async def admit(request: Request) -> Caller:
     """The caller, once its key is valid and its rate allows another request (wrong keys are counted by
     client address); else :class:`~api.throttle.RateLimited`, ``Unauthenticated`` or ``GraphUnavailable``."""
     state = request.app.state
@@ -87,8 +87,13 @@ async def _admit(request: Request) -> Caller:
 async def get_context(request: Request) -> Context:
     """Admit the request (401 without a valid key, 429 over its rate, 503 while Neo4j is down; the GraphiQL
     page itself needs none of it)."""
+    caller = None if _is_graphiql_page(request) else await admit(request)
+    return context_for(request, caller)
+
+
+def context_for(request: Request, caller: Caller | None) -> Context:
+    """The context of a request made by ``caller`` (the web pages run operations for their caller too)."""
     state = request.app.state
-    caller = None if _is_graphiql_page(request) else await _admit(request)
     return Context(
         graph=state.graph,
         sync_graph=state.sync_graph,

@@ -19,6 +19,7 @@ from strawberry.types import ExecutionResult
 
 from api.graphql.context import Context, get_context
 from api.graphql.errors import UNAVAILABLE, code_of, coded
+from api.web.graphiql import graphiql_html
 from schema.errors import GraphUnavailable, InvalidInput
 
 
@@ -36,6 +37,11 @@ class CodedGraphQL(GraphQL[Context, None]):
             if any(code_of(error) == UNAVAILABLE for error in result.errors):
                 raise GraphUnavailable("a query found Neo4j gone")  # answered 503 (api.app)
         return await super().process_result(request, result)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL with its scripts and styles served by this app (it must work offline)."""
+        return graphiql_html()
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

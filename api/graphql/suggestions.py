@@ -18,6 +18,7 @@ from api.graphql.inputs import OrganizationFilterInput
 from api.graphql.limits import check_page_size
 from api.graphql.pages import FIELD_PROPERTIES, filter_values, selected_under
 from api.graphql.types import Organization, PartnerSuggestion, Reason, SuggestionFeedback
+from graph.db import AsyncGraph
 from graph.queries import api as q
 from matching import Filters, Suggestion, record_feedback, suggest
 from matching.reasons import SIGNAL_WORDS
@@ -25,14 +26,14 @@ from schema.errors import AccessDenied, InvalidInput
 from schema.models import TEXT
 
 
-async def check_may_act_for(info: Ctx, caller: Caller, organization_id: str) -> None:
+async def check_may_act_for(graph: AsyncGraph, caller: Caller, organization_id: str) -> None:
     """Refuse unless ``caller`` is ``organization_id`` itself or manages one of its clusters (a member asking
     for itself, the common case, needs no query)."""
     if caller.role is ApiRole.DATA_TEAM:
         raise AccessDenied("a data_team key cannot act for an organization; use its member or manager key")
     if caller.role is ApiRole.MEMBER and caller.organization_id == organization_id:
         return
-    rows = await info.context.graph.run(
+    rows = await graph.run(
         q.CAN_SEE_NEEDS_OF,
         id=organization_id,
         viewer=caller.organization_id,
@@ -111,7 +112,7 @@ async def partner_suggestions(
             raise InvalidInput("give an `organizationId` or a `need`")
         organization_id = caller.organization_id
     if organization_id is not None:
-        await check_may_act_for(info, caller, organization_id)
+        await check_may_act_for(context.graph, caller, organization_id)
     filters = _filters(given, max_km)
     found: list[Suggestion] = await context.compute.run(
         lambda: suggest(
@@ -153,7 +154,7 @@ async def feedback(
 ) -> SuggestionFeedback:
     context = info.context
     caller = context.who
-    await check_may_act_for(info, caller, organization_id)
+    await check_may_act_for(context.graph, caller, organization_id)
     if comment is not None:
         comment = TEXT.validate_python(comment)
     recorded: Any = await anyio.to_thread.run_sync(

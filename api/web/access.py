@@ -1,0 +1,96 @@
+"""Who is asking a page for data, and the GraphQL API run in-process on their behalf.
+
+The pages keep the key in the browser's ``sessionStorage`` and send it as ``Authorization: Bearer`` with each
+fragment they fetch, so the server resolves it exactly as ``/graphql`` does. What a page shows of the graph is
+read through the same GraphQL schema with the same caller, so the API's rules (who may read which needs,
+who may act for whom) hold on the pages without being written twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import strawberry
+from fastapi import Request
+
+from api.auth import Caller
+from api.graphql.context import admit, context_for
+from api.throttle import RateLimited
+from schema.errors import (
+    AccessDenied,
+    ClusterkgError,
+    GraphUnavailable,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
+
+T = TypeVar("T")
+ANONYMOUS = "anonymous"
+"""The compute queue's name for guests (as ``/graphql`` names callers without a key)."""
+
+
+class PageError(ClusterkgError):
+    """What a page fragment shows instead of its content, with the HTTP status it answers with."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+STATUS_OF: dict[type[ClusterkgError], int] = {
+    RateLimited: 429,
+    GraphUnavailable: 503,
+    Unauthenticated: 401,
+    AccessDenied: 403,
+    NotFound: 404,
+    InvalidInput: 400,
+}
+
+
+def page_error(error: ClusterkgError) -> PageError:
+    """The page's form of one of the project's errors (the most specific class decides the status)."""
+    if isinstance(error, PageError):
+        return error
+    status = next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 400)
+    return PageError(str(error), status)
+
+
+async def optional_caller(request: Request) -> Caller | None:
+    """The caller behind the request's key, admitted as ``/graphql`` admits it (rate, availability), or
+    None when it sends none; a guest's requests count against its address's rate. A wrong key is refused,
+    not ignored: the person meant to use it."""
+    if not request.headers.get("authorization"):
+        request.app.state.rates.take(f"address:{request.client.host if request.client else '?'}")
+        return None
+    return await admit(request)
+
+
+async def compute(request: Request, caller: Caller | None, work: Callable[[], T]) -> T:
+    """CPU work (a suggestion, insights) in a worker thread, queued fairly with the API's own."""
+    return await request.app.state.compute.run(caller.key_id if caller else ANONYMOUS, work)
+
+
+async def required_caller(request: Request, what: str) -> Caller:
+    """The caller behind the request's key; without one, a sentence that says what the key is for."""
+    caller = await optional_caller(request)
+    if caller is None:
+        raise PageError(f"Enter your API key above to see {what}.", 401)
+    return caller
+
+
+async def execute(
+    request: Request, schema: strawberry.Schema, caller: Caller, query: str, **variables: Any
+) -> dict[str, Any]:
+    """Run one GraphQL operation of the API for ``caller``; its first error becomes the page's message."""
+    result = await schema.execute(
+        query, variable_values=variables, context_value=context_for(request, caller)
+    )
+    if result.errors:
+        error = result.errors[0]
+        original = error.original_error
+        if isinstance(original, ClusterkgError):
+            raise page_error(original)
+        raise PageError(error.message, 400)
+    return result.data or {}

@@ -1,0 +1,112 @@
+"""The cluster dashboard and the shared report: the insights of ``matching.insights`` rendered by one
+template, with the member network drawn by ``api.web.network``.
+
+The dashboard is for the cluster's managers (a ``cluster_manager`` key of the organization that manages the
+cluster), so its gaps count members' private needs as the insights allow them to. The report is made to be
+passed around: it counts public needs only, links nowhere, and inlines its style and script.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from api.web.network import ROLE_COLOURS, draw
+from api.web.render import render, static_text
+from graph.db import Graph
+from matching.insights import ClusterInsights, cluster_insights
+from matching.insights.result import Figures
+from schema.settings import Settings
+
+TREND_ROWS = [
+    ("members", "Members"),
+    ("links", "Ties among members"),
+    ("density", "Density"),
+    ("average_degree", "Ties per member"),
+    ("components", "Separate groups"),
+    ("isolates", "Isolates"),
+    ("external_share", "Openness (share of ties leaving the cluster)"),
+    ("stage", "Stage"),
+]
+
+
+DASHBOARD_SUPPLIERS = 0
+"""Outside suppliers per gap on the dashboard: none at first. Each gap's suppliers are one suggestion (its
+text embedded, candidates scored), a second or more for a cluster with a dozen gaps, so the dashboard opens
+without them and the manager asks for them with a button (``gaps``)."""
+SUPPLIERS = 3
+"""Outside suppliers per gap when asked for, and in the report (made once, not waited for in a browser)."""
+
+
+def insights(
+    graph: Graph,
+    cluster_id: str,
+    settings: Settings,
+    *,
+    manager: str | None,
+    suppliers: int,
+    as_of: dt.date | None = None,
+) -> ClusterInsights:
+    """The cluster's insights; its members' private needs count only for ``manager``, the organization of
+    a cluster_manager key, when it manages the cluster (``matching.insights`` checks)."""
+    return cluster_insights(
+        graph, cluster_id, as_of=as_of, manager=manager, suppliers=suppliers, settings=settings
+    )
+
+
+def figures(ins: ClusterInsights) -> Figures:
+    """The headline figures of a cluster's insights, as the trend compares them."""
+    return Figures(
+        date=ins.as_of,
+        members=ins.members,
+        links=ins.links,
+        density=ins.density,
+        average_degree=ins.average_degree,
+        components=ins.components,
+        isolates=len(ins.isolates),
+        external_share=ins.external_share,
+        stage=ins.stage.computed,
+    )
+
+
+def since(ins: ClusterInsights, earlier: ClusterInsights) -> dict[str, Figures]:
+    """The trend from ``earlier`` (the cluster as of a date the reader chose) to ``ins``."""
+    return {"then": figures(earlier), "now": ins.trend["now"]}
+
+
+def _values(
+    ins: ClusterInsights, links: bool, today: dt.date, suppliers_shown: bool, trend: dict[str, Figures] | None
+) -> dict[str, object]:
+    return {
+        "ins": ins,
+        "trend": trend or ins.trend,
+        "drawing": draw(ins.nodes, ins.edges),
+        "members": sorted((n for n in ins.nodes if not n.outside), key=lambda n: n.name.casefold()),
+        "colours": ROLE_COLOURS,
+        "links": links,
+        "trend_rows": TREND_ROWS,
+        "today": today.isoformat(),
+        "suppliers_shown": suppliers_shown,
+    }
+
+
+def panel(
+    ins: ClusterInsights, *, links: bool, today: dt.date, trend: dict[str, Figures] | None = None
+) -> str:
+    """The dashboard's HTML (``links``: names link to the organizations' pages, which a file cannot;
+    ``trend``: against a date of the reader's, else the insights' own earlier date)."""
+    return render("dashboard_panel.html", **_values(ins, links, today, suppliers_shown=False, trend=trend))
+
+
+def gaps(ins: ClusterInsights) -> str:
+    """The gaps table with the outside suppliers of each gap."""
+    return render("gaps.html", ins=ins, links=True, suppliers_shown=True)
+
+
+def report(ins: ClusterInsights, today: dt.date) -> str:
+    """One self-contained HTML file: the dashboard without links, its style and script inlined."""
+    return render(
+        "report.html",
+        **_values(ins, False, today, suppliers_shown=True, trend=None),
+        css=static_text("style.css"),
+        table_js=static_text("table.js"),
+    )

@@ -1,0 +1,43 @@
+"""GraphiQL from the package, not from a CDN: strawberry's page with its script and style addresses pointed
+at the copies vendored under ``api/web/static/vendor`` (see ``VENDORED.md`` there).
+
+The page keeps strawberry's ``integrity`` hashes, so a browser refuses a vendored file that is not byte for
+byte the release strawberry pinned; a strawberry upgrade that pins other releases fails the test of the
+page (``tests/test_web_graphiql.py``) until the new files are vendored.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from strawberry.http.ides import get_graphql_ide_html
+
+STATIC_PREFIX = "/static"
+VENDOR = f"{STATIC_PREFIX}/vendor"
+CDN_FILES = {
+    "https://unpkg.com/react@18.2.0/umd/react.production.min.js": "react.production.min.js",
+    "https://unpkg.com/react-dom@18.2.0/umd/react-dom.production.min.js": "react-dom.production.min.js",
+    "https://unpkg.com/js-cookie@3.0.5/dist/js.cookie.min.js": "js.cookie.min.js",
+    "https://unpkg.com/graphiql@3.8.3/graphiql.min.css": "graphiql.min.css",
+    "https://unpkg.com/graphiql@3.8.3/graphiql.min.js": "graphiql.min.js",
+    "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/style.css": "plugin-explorer.css",
+    "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/index.umd.js": "plugin-explorer.umd.js",
+}
+
+
+class UnvendoredAsset(RuntimeError):
+    """Strawberry's GraphiQL page names a CDN file that is not vendored (a strawberry upgrade)."""
+
+
+@cache
+def graphiql_html() -> str:
+    """Strawberry's GraphiQL page loading every script and style from this server."""
+    html = get_graphql_ide_html(graphql_ide="graphiql")
+    for url, name in CDN_FILES.items():
+        html = html.replace(url, f"{VENDOR}/{name}")
+    if "https://unpkg.com" in html or "cdn." in html:
+        raise UnvendoredAsset(
+            "strawberry's GraphiQL page loads a file that is not vendored; add it to api/web/static/vendor "
+            "and to api.web.graphiql.CDN_FILES"
+        )
+    return html

@@ -1,0 +1,191 @@
+"""The web pages for people: page shells at ``/``, ``/organizations/ID`` and ``/clusters/ID``, and the HTML
+fragments under ``/web/`` that the shells fetch with the person's key.
+
+A shell holds no data that needs a key: the key lives in the browser tab (``sessionStorage``), so the
+shell's script fetches each fragment with ``Authorization: Bearer <key>`` and the server answers with HTML
+rendered under the API's rules (``api.web.access``). Answers and needs are written through ``/graphql``'s
+own mutations by the same script.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+
+import strawberry
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from api.auth import ApiRole, Caller
+from api.graphql.suggestions import check_may_act_for
+from api.web import dashboard
+from api.web.access import PageError, compute, execute, optional_caller, page_error, required_caller
+from api.web.render import render
+from api.web.search import SearchForm, search
+from graph.queries import api as api_queries
+from graph.queries import web as q
+from matching.insights import ClusterInsights
+from schema.errors import AccessDenied, ClusterkgError, InvalidInput
+
+ORGANIZATION = """
+query Organization($id: ID!) { organization(id: $id) {
+  id name role description website founded sectors needs
+  location { city region country } size { employees sizeClass }
+  capabilities { name } clusters { id name stage }
+  collaborators(limit: 50) { kind since partner { id name role } } } }
+"""
+OWN_ORGANIZATION = "query Own($id: ID!) { organization(id: $id) { id name role } }"
+
+Fragment = Callable[[], Awaitable[str]]
+
+
+async def fragment(make: Fragment) -> HTMLResponse:
+    """A fragment's HTML, or the sentence that replaces it when the project refuses or fails the request."""
+    try:
+        return HTMLResponse(await make())
+    except ClusterkgError as e:
+        error = page_error(e)
+        return HTMLResponse(render("error.html", message=str(error)), status_code=error.status)
+
+
+def router(schema: strawberry.Schema) -> APIRouter:
+    """The pages and fragments, reading the graph through ``schema`` (the API's own)."""
+    pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+    @pages.get("/")
+    async def partner_search(request: Request) -> str:
+        rows = await request.app.state.graph.run(q.SEARCH_CHOICES)
+        choices = rows[0] if rows else {"regions": [], "towns": []}
+        return render(
+            "search.html",
+            title="Find partners",
+            regions=sorted(choices["regions"], key=lambda r: (r["level"] != "country", r["name"])),
+            towns=sorted(choices["towns"]),
+            form=SearchForm.of(request.query_params),
+        )
+
+    @pages.get("/organizations/{organization_id}")
+    async def organization_page(organization_id: str) -> str:
+        return render("organization.html", title="Organization", organization_id=organization_id)
+
+    @pages.get("/clusters/{cluster_id}")
+    async def cluster_page(cluster_id: str, since: str = "") -> str:
+        return render("cluster.html", title="Cluster dashboard", cluster_id=cluster_id, since=since)
+
+    @pages.get("/web/me")
+    async def me(request: Request) -> HTMLResponse:
+        async def make() -> str:
+            caller = await optional_caller(request)
+            return await me_panel(request, schema, caller)
+
+        return await fragment(make)
+
+    @pages.get("/web/suggestions")
+    async def suggestions(request: Request) -> HTMLResponse:
+        async def make() -> str:
+            caller = await optional_caller(request)
+            results = await search(request, SearchForm.of(request.query_params), caller)
+            return render("cards.html", results=results)
+
+        return await fragment(make)
+
+    @pages.get("/web/organizations/{organization_id}")
+    async def organization(request: Request, organization_id: str) -> HTMLResponse:
+        async def make() -> str:
+            caller = await required_caller(request, "organizations' profiles")
+            found = await execute(request, schema, caller, ORGANIZATION, id=organization_id)
+            return render(
+                "organization_panel.html",
+                org=found["organization"],
+                may_suggest=await may_act_for(request, caller, organization_id),
+            )
+
+        return await fragment(make)
+
+    @pages.get("/web/clusters/{cluster_id}")
+    async def cluster(request: Request, cluster_id: str) -> HTMLResponse:
+        async def make() -> str:
+            found = await managed_insights(request, cluster_id, dashboard.DASHBOARD_SUPPLIERS)
+            trend = None
+            if since := request.query_params.get("since", "").strip():
+                earlier = await managed_insights(request, cluster_id, 0, as_of=parse_date(since))
+                trend = dashboard.since(found, earlier)
+            return dashboard.panel(found, links=True, today=dt.date.today(), trend=trend)
+
+        return await fragment(make)
+
+    @pages.get("/web/clusters/{cluster_id}/gaps")
+    async def cluster_gaps(request: Request, cluster_id: str) -> HTMLResponse:
+        async def make() -> str:
+            return dashboard.gaps(await managed_insights(request, cluster_id, dashboard.SUPPLIERS))
+
+        return await fragment(make)
+
+    return pages
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"the date to compare with must read YYYY-MM-DD, not {text!r}") from None
+
+
+async def managed_insights(
+    request: Request, cluster_id: str, suppliers: int, as_of: dt.date | None = None
+) -> ClusterInsights:
+    """The cluster's insights for one of its managers (computed in a worker thread, like suggestions)."""
+    caller = await required_caller(request, "a cluster's dashboard")
+    await check_manages(request, caller, cluster_id)
+    state = request.app.state
+    return await compute(
+        request,
+        caller,
+        lambda: dashboard.insights(
+            state.sync_graph,
+            cluster_id,
+            state.settings,
+            manager=caller.organization_id,
+            suppliers=suppliers,
+            as_of=as_of,
+        ),
+    )
+
+
+async def check_manages(request: Request, caller: Caller, cluster_id: str) -> None:
+    """The dashboard's rule: a cluster_manager key of the organization that manages the cluster."""
+    caller.require(ApiRole.CLUSTER_MANAGER)
+    managed = await request.app.state.graph.run(q.MANAGED_CLUSTERS, organization=caller.organization_id)
+    if cluster_id not in {row["id"] for row in managed}:
+        raise AccessDenied(
+            "this dashboard is for the managers of the cluster; your key manages other clusters"
+        )
+
+
+async def may_act_for(request: Request, caller: Caller, organization_id: str) -> bool:
+    """Whether ``caller`` may ask for the organization's suggestions (the API's rule, asked, not copied)."""
+    try:
+        await check_may_act_for(request.app.state.graph, caller, organization_id)
+    except AccessDenied:
+        return False
+    return True
+
+
+async def me_panel(request: Request, schema: strawberry.Schema, caller: Caller | None) -> str:
+    """Who the key speaks for, and what it can do here: a member enters its needs, a manager opens its
+    clusters' dashboards."""
+    if caller is None:
+        return render("me.html", caller=None)
+    if caller.role is ApiRole.DATA_TEAM or caller.organization_id is None:
+        return render("me.html", caller=caller)
+    own = await execute(request, schema, caller, OWN_ORGANIZATION, id=caller.organization_id)
+    graph = request.app.state.graph
+    if caller.role is ApiRole.CLUSTER_MANAGER:
+        clusters = await graph.run(q.MANAGED_CLUSTERS, organization=caller.organization_id)
+        return render("me.html", caller=caller, own=own["organization"], clusters=clusters)
+    needs = await graph.run(
+        api_queries.NEEDS_OF, ids=[caller.organization_id], viewer=caller.organization_id, manager=False
+    )
+    if not needs:
+        raise PageError("the key's organization is no longer in the graph", 404)
+    return render("me.html", caller=caller, own=own["organization"], needs=needs[0])

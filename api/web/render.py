@@ -1,0 +1,51 @@
+"""The pages' Jinja2 templates (autoescaped) and the words they use for the graph's codes."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from schema.graph_model import Role
+
+STATIC = Path(__file__).parent / "static"
+
+ROLE_WORDS = {
+    Role.FIRM.value: "Firm",
+    Role.VENDOR.value: "Technology or service vendor",
+    Role.UNIVERSITY.value: "University",
+    Role.RESEARCH_INSTITUTE.value: "Research institute",
+    Role.KNOWLEDGE_BROKER.value: "Knowledge broker",
+    Role.CLUSTER_ORGANIZATION.value: "Cluster organization",
+    Role.PUBLIC_BODY.value: "Public body",
+    Role.OTHER.value: "Other organization",
+}
+"""Each role in words, keyed by the graph's value (GraphQL's enum names, lower-cased, are the same)."""
+
+
+def role_words(role: str | None) -> str:
+    return ROLE_WORDS.get((role or "").lower(), "Organization")
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("api.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["role"] = role_words
+    env.globals["ROLE_WORDS"] = ROLE_WORDS
+    return env
+
+
+def render(template: str, **values: Any) -> str:
+    return environment().get_template(template).render(**values)
+
+
+def static_text(name: str) -> str:
+    """A static file's text, to inline into a self-contained page (the report)."""
+    return (STATIC / name).read_text(encoding="utf-8")

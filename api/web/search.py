@@ -1,0 +1,137 @@
+"""The partner search behind the SMB page: the form's fields become one call of ``matching.suggest``, under
+the API's rules.
+
+- Without a key, or with a key not bound to a member: an anonymous need, placed in the town given (the mean
+  position of the organizations located there, which is what "within N km" is measured from).
+- A member key: its own organization's profile (place, partners, clusters) with the need typed, or with its
+  stored needs when none is typed; only member keys may answer a suggestion.
+- Suggestions for a named organization (its page): its member key or a manager of its clusters, exactly as
+  ``partnerSuggestions(organizationId:)`` allows (:func:`api.graphql.suggestions.check_may_act_for`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from api.auth import ApiRole, Caller
+from api.graphql.suggestions import check_may_act_for
+from api.web.access import PageError, compute
+from graph.queries import web as q
+from matching import Filters, Place, Suggestion, suggest
+from schema.errors import InvalidInput
+from schema.graph_model import Role
+from schema.models import TEXT
+
+LIMIT = 10
+"""Cards on one page of results."""
+
+
+@dataclass(frozen=True)
+class SearchForm:
+    """The search form's fields as the browser sent them (empty strings mean "not given")."""
+
+    need: str = ""
+    town: str = ""
+    km: str = ""
+    role: str = ""
+    region: str = ""
+    organization: str = ""
+
+    @classmethod
+    def of(cls, params: Mapping[str, str]) -> SearchForm:
+        """The form from a request's query parameters (others are ignored)."""
+        return cls(**{name: params[name] for name in cls.__dataclass_fields__ if name in params})
+
+    def filters(self) -> Filters:
+        if self.role and self.role not in Role.__members__.values():
+            raise InvalidInput(f"unknown kind of partner {self.role!r}")
+        return Filters(
+            roles=[self.role] if self.role else None,
+            regions=[self.region] if self.region else None,
+            max_km=self.max_km(),
+        )
+
+    def max_km(self) -> float | None:
+        if not self.km.strip():
+            return None
+        try:
+            km = float(self.km)
+        except ValueError:
+            raise InvalidInput(f"the distance must be a number of km, not {self.km!r}") from None
+        if km <= 0:
+            raise InvalidInput("the distance must be more than 0 km")
+        return km
+
+
+@dataclass(frozen=True)
+class Results:
+    """What the result cards show: the suggestions, for whom, and whether the viewer may answer them."""
+
+    suggestions: list[Suggestion]
+    seeker: str | None
+    """The organization the suggestions are for (None for an anonymous need)."""
+    may_answer: bool
+    heading: str
+
+
+async def place_of(request: Request, town: str) -> Place:
+    """The point of ``town`` (see :data:`graph.queries.web.TOWN_POINT`); an unknown town is said so."""
+    if not town.strip():
+        return Place()
+    rows = await request.app.state.graph.run(q.TOWN_POINT, town=town.strip())
+    if not rows or not rows[0]["organizations"]:
+        raise InvalidInput(f"no organization is located in {town.strip()!r}, so its position is unknown")
+    row = rows[0]
+    return Place(city=row["city"], lat=row["lat"], lon=row["lon"])
+
+
+async def seeker_of(request: Request, form: SearchForm, caller: Caller | None) -> str | None:
+    """Whose profile the search uses, checked against the API's rule; None for an anonymous need."""
+    if form.organization:
+        if caller is None:
+            raise PageError("Enter your API key above to ask for an organization's suggestions.", 401)
+        await check_may_act_for(request.app.state.graph, caller, form.organization)
+        return form.organization
+    if caller is not None and caller.role is ApiRole.MEMBER:
+        return caller.own_organization()
+    return None
+
+
+async def search(request: Request, form: SearchForm, caller: Caller | None) -> Results:
+    """Run the search the form describes for ``caller`` (None: no key)."""
+    state = request.app.state
+    need = form.need.strip() or None
+    if need is not None:
+        TEXT.validate_python(need)
+    seeker = await seeker_of(request, form, caller)
+    if seeker is None and need is None:
+        raise InvalidInput("Say in a few words what you are looking for.")
+    place = await place_of(request, form.town) if seeker is None else Place()
+    filters = form.filters()
+    found = await compute(
+        request,
+        caller,
+        lambda: suggest(
+            state.sync_graph,
+            seeker,
+            need=need,
+            location=place,
+            limit=LIMIT,
+            filters=filters,
+            settings=state.settings,
+        ),
+    )
+    may_answer = seeker is not None and caller is not None and caller.role is ApiRole.MEMBER
+    return Results(found, seeker, may_answer, heading(found, need, place))
+
+
+def heading(found: list[Suggestion], need: str | None, place: Place) -> str:
+    """One sentence over the cards: how many, for what, from where."""
+    what = f"“{need}”" if need else "your organization's needs"
+    where = f", measured from {place.city}" if place.city else ""
+    if not found:
+        return f"No partner found for {what}{where}. Try fewer filters or other words."
+    return f"{len(found)} partners for {what}{where}, best first."

@@ -1,0 +1,123 @@
+// The pages' one script: keeps the API key in this tab's sessionStorage, fetches each HTML fragment with it,
+// and writes answers and needs through /graphql's own mutations. No framework, no build step.
+(function () {
+  "use strict";
+  const STORE = "clusterkg.key";
+  const key = function () { return sessionStorage.getItem(STORE) || ""; };
+
+  function headers(extra) {
+    const h = Object.assign({}, extra);
+    if (key()) h.Authorization = "Bearer " + key();
+    return h;
+  }
+
+  let loads = 0;
+  async function load(target, url) {
+    // Only the latest load of a target may fill it: a guest's slow search must not overwrite the answer
+    // to the same search made a moment later with a key.
+    const mine = String(++loads);
+    target.dataset.loading = mine;
+    target.setAttribute("aria-busy", "true");
+    let html = null;
+    let failure = "";
+    try {
+      const response = await fetch(url, { headers: headers({ Accept: "text/html" }) });
+      html = await response.text();
+    } catch (error) {
+      failure = error.message;
+    }
+    if (target.dataset.loading !== mine) return;
+    if (html === null) target.textContent = "The server did not answer (" + failure + ").";
+    else target.innerHTML = html;
+    target.setAttribute("aria-busy", "false");
+    target.dispatchEvent(new CustomEvent("fragment-loaded", { bubbles: true }));
+  }
+
+  async function graphql(query, variables) {
+    const response = await fetch("/graphql", {
+      method: "POST",
+      headers: headers({ "Content-Type": "application/json", Accept: "application/json" }),
+      body: JSON.stringify({ query: query, variables: variables }),
+    });
+    const body = await response.json();
+    if (body.errors && body.errors.length) throw new Error(body.errors[0].message);
+    return body.data;
+  }
+
+  function loadFragments() {
+    document.querySelectorAll("[data-fragment]").forEach(function (el) { load(el, el.dataset.fragment); });
+  }
+
+  function showKeyStatus() {
+    document.getElementById("key-status").textContent = key() ? "A key is in use in this tab." : "No key: guest.";
+  }
+
+  const search = document.getElementById("search");
+  function runSearch() {
+    const params = new URLSearchParams();
+    new FormData(search).forEach(function (value, name) { if (String(value).trim()) params.set(name, value); });
+    history.replaceState(null, "", "/?" + params.toString());
+    load(document.getElementById("results"), "/web/suggestions?" + params.toString());
+  }
+  if (search) {
+    search.addEventListener("submit", function (event) { event.preventDefault(); runSearch(); });
+  }
+
+  document.getElementById("key-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    const input = document.getElementById("api-key");
+    if (input.value.trim()) sessionStorage.setItem(STORE, input.value.trim());
+    input.value = "";
+    showKeyStatus();
+    loadFragments();
+    if (search && new URLSearchParams(location.search).toString()) runSearch();
+  });
+  document.getElementById("forget-key").addEventListener("click", function () {
+    sessionStorage.removeItem(STORE);
+    showKeyStatus();
+    loadFragments();
+    const results = document.getElementById("results");
+    if (results) results.innerHTML = "";
+  });
+
+  const FEEDBACK = "mutation Answer($o: ID!, $p: ID!, $a: Boolean!) { " +
+    "recordSuggestionFeedback(organizationId: $o, partnerId: $p, accepted: $a) { accepted at } }";
+  const NEED = "mutation Need($t: String!, $v: Visibility!) { submitNeed(text: $t, visibility: $v) { id } }";
+
+  document.addEventListener("click", async function (event) {
+    const answer = event.target.closest("[data-answer]");
+    if (answer) {
+      const card = answer.closest("[data-partner]");
+      const status = card.querySelector(".answer-status");
+      const accepted = answer.dataset.answer === "accept";
+      card.querySelectorAll("[data-answer]").forEach(function (b) { b.disabled = true; });
+      try {
+        await graphql(FEEDBACK, { o: card.closest("[data-seeker]").dataset.seeker, p: card.dataset.partner, a: accepted });
+        status.textContent = accepted ? "Accepted: recorded." : "Declined: it will not be suggested again.";
+      } catch (error) {
+        status.textContent = "Not recorded: " + error.message;
+        card.querySelectorAll("[data-answer]").forEach(function (b) { b.disabled = false; });
+      }
+      return;
+    }
+    const loader = event.target.closest("[data-load]");
+    if (loader) load(document.querySelector(loader.dataset.target), loader.dataset.load);
+  });
+
+  document.addEventListener("submit", async function (event) {
+    if (event.target.id !== "need-form") return;
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const status = document.getElementById("need-status");
+    try {
+      await graphql(NEED, { t: form.get("text"), v: form.get("visibility") });
+      status.textContent = "Saved.";
+    } catch (error) {
+      status.textContent = "Not saved: " + error.message;
+    }
+  });
+
+  showKeyStatus();
+  loadFragments();
+  if (search && new URLSearchParams(location.search).get("need")) runSearch();
+})();

@@ -1,0 +1,133 @@
+"""The SMB partner search, the organization page and GraphiQL in a real browser (Debian Chromium, headless),
+against the real API serving the demo region (``tests/utils/web.py``)."""
+
+from __future__ import annotations
+
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from graph.query import Query
+from tests.utils.web import BAKERY, WAIT_SECONDS, Site, chromium, use_key, wait_for_text
+
+NEED = (
+    "We want AI-based quality control for our bakery line: cameras above the conveyor that spot burnt "
+    "or misshapen loaves before packaging."
+)
+VENDOR = "FN242542i"
+VENDOR_NAME = "InspectAI Vision Systems GmbH"
+FEEDBACK = Query(
+    "test.web_feedback",
+    "MATCH (:Organization {id: $seeker})-[f:SUGGESTION_FEEDBACK]->(:Organization {id: $partner}) "
+    "RETURN f.accepted AS accepted, f.by AS by",
+)
+PRIVATE_NEED = "We quietly look for a glorbnik fermentation sensor for our sourdough starter."
+
+
+def search(driver: WebDriver, need: str, town: str = "", km: str = "") -> None:
+    """Type a search into the page's form and send it."""
+    field = driver.find_element(By.ID, "need")
+    field.clear()
+    field.send_keys(need)
+    for name, value in (("town", town), ("km", km)):
+        element = driver.find_element(By.ID, name)
+        element.clear()
+        element.send_keys(value)
+    driver.find_element(By.CSS_SELECTOR, "#search button[type=submit]").click()
+
+
+def card(driver: WebDriver, partner: str) -> str:
+    wait_for_text(driver, "#results", "partners for")
+    cards = driver.find_elements(By.CSS_SELECTOR, f'#results [data-partner="{partner}"]')
+    assert cards, f"no card for {partner}; the results show:\n{driver.find_element(By.ID, 'results').text}"
+    cards[0].find_element(By.TAG_NAME, "details").click()  # open "Why, in detail"
+    return str(cards[0].text)
+
+
+def test_a_guest_types_a_need_and_sees_the_vendor_with_its_reasons(site: Site, browser: WebDriver) -> None:
+    use_key(browser, site, None)
+    search(browser, NEED, town="Wels", km="60")
+    shown = card(browser, VENDOR)
+    assert VENDOR_NAME in shown
+    assert "km away" in shown  # the distance from the town typed
+    assert "YOUR WORDS" in shown.upper() and "machine-vision quality inspection" in shown  # matched sentences
+    assert "Score" in shown and "fit of what they offer to your need" in shown
+    assert not browser.find_elements(By.CSS_SELECTOR, "[data-answer]")  # a guest cannot answer
+
+
+def test_a_filter_by_kind_of_partner_holds_on_every_card(site: Site, browser: WebDriver) -> None:
+    use_key(browser, site, None)
+    browser.find_element(By.CSS_SELECTOR, '#role option[value="university"]').click()
+    search(browser, NEED)
+    wait_for_text(browser, "#results", "partners for")
+    metas = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#results .card .meta")]
+    assert metas and all(m.startswith("University") for m in metas), metas
+    browser.find_element(By.CSS_SELECTOR, '#role option[value=""]').click()
+
+
+def test_an_unknown_town_is_said_in_words(site: Site, browser: WebDriver) -> None:
+    use_key(browser, site, None)
+    search(browser, NEED, town="Atlantis")
+    wait_for_text(browser, "#results", "no organization is located in 'Atlantis'")
+
+
+def test_a_member_accepts_a_suggestion_and_the_graph_has_the_feedback(site: Site, browser: WebDriver) -> None:
+    use_key(browser, site, site.keys["bakery"])
+    wait_for_text(browser, "#me", "Member key for")
+    search(browser, NEED)
+    card(browser, VENDOR)
+    browser.find_element(By.CSS_SELECTOR, f'[data-partner="{VENDOR}"] [data-answer="accept"]').click()
+    wait_for_text(browser, f'[data-partner="{VENDOR}"] .answer-status', "Accepted")
+    rows = site.graph.run(FEEDBACK, seeker=BAKERY, partner=VENDOR)
+    assert rows == [{"accepted": True, "by": f"api-key:{site.keys['bakery'].id}"}]
+
+
+def test_a_private_need_never_appears_on_another_keys_pages(site: Site, browser: WebDriver) -> None:
+    use_key(browser, site, site.keys["bakery"])
+    wait_for_text(browser, "#me", "Member key for")
+    need = browser.find_element(By.ID, "own-need")
+    need.clear()
+    need.send_keys(PRIVATE_NEED)
+    browser.find_element(By.CSS_SELECTOR, '#need-form input[value="PRIVATE"]').click()
+    browser.find_element(By.CSS_SELECTOR, "#need-form button[type=submit]").click()
+    wait_for_text(browser, "#need-status", "Saved")
+    browser.get(f"{site.url}/organizations/{BAKERY}")  # the bakery itself reads its private need
+    wait_for_text(browser, "#organization", PRIVATE_NEED)
+
+    for key in (site.keys["dairy"], None):
+        use_key(browser, site, key)
+        search(browser, "a fermentation sensor for our sourdough starter")
+        wait_for_text(browser, "#results", "partners for")
+        assert "quietly" not in browser.page_source
+        browser.get(f"{site.url}/organizations/{BAKERY}")
+        wait_for_text(browser, "#organization", "Bäckerei" if key else "Enter your API key")
+        assert "quietly" not in browser.page_source
+
+
+def test_the_organization_page_shows_profile_partners_clusters_and_suggests(
+    site: Site, browser: WebDriver
+) -> None:
+    use_key(browser, site, site.keys["food_manager"], f"/organizations/{BAKERY}")
+    wait_for_text(browser, "#organization", "Partners")
+    page = browser.find_element(By.ID, "organization").text
+    assert "Bäckerei Brandstetter" in page and "Upper Austria Food Cluster" in page
+    browser.find_element(By.CSS_SELECTOR, "[data-load]").click()  # the food cluster's manager may ask
+    wait_for_text(browser, "#organization-suggestions", "partners for")
+    assert browser.find_elements(By.CSS_SELECTOR, "#organization-suggestions .card")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#organization-suggestions [data-answer]")
+
+
+def test_graphiql_renders_with_the_network_off(site: Site) -> None:
+    for driver in chromium("--proxy-server=127.0.0.1:9"):
+        driver.get(f"{site.url}/graphql")
+        WebDriverWait(driver, WAIT_SECONDS).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, ".graphiql-editors, .graphiql-query-editor")
+        )
+        time.sleep(0.5)
+        loaded = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(function (e) { return e.name; })"
+        )
+        assert loaded and all(url.startswith(site.url) for url in loaded), loaded
+        assert "Loading..." not in driver.find_element(By.ID, "graphiql").text

@@ -1,0 +1,86 @@
+"""The cluster dashboard and the shared report in a real browser (Debian Chromium, headless), on the demo
+region served by the real API (``tests/utils/web.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+from typer.testing import CliRunner
+
+from api.cli import app
+from matching.insights import cluster_insights
+from schema.settings import Settings
+from tests.utils.web import WAIT_SECONDS, Site, chromium, use_key, wait_for_text
+
+CLUSTER = "FOOD"
+BROKER = "TechTransfer Upper Austria"
+"""The food cluster's best broker on the demo region: the regional technology-transfer agency."""
+
+
+def test_the_dashboard_shows_the_known_broker_and_isolate(site: Site, browser: WebDriver) -> None:
+    insights = cluster_insights(site.graph, CLUSTER, suppliers=0)
+    assert insights.brokers[0].name == BROKER and insights.isolates, "the demo's food cluster changed"
+    isolate = insights.isolates[0]
+    use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
+    wait_for_text(browser, "#dashboard", "Member network")
+    brokers = browser.find_element(By.ID, "brokers").text
+    assert brokers.splitlines()[1].startswith(BROKER), brokers
+    assert isolate.name in browser.find_element(By.CSS_SELECTOR, "#dashboard").text
+    drawn = browser.find_element(By.CSS_SELECTOR, f'svg.network .node[data-id="{isolate.id}"]')
+    assert "isolate" in (drawn.get_attribute("class") or "")
+    broker = insights.brokers[0].id
+    assert "broker" in (
+        browser.find_element(By.CSS_SELECTOR, f'.node[data-id="{broker}"]').get_attribute("class") or ""
+    )
+    rows = browser.find_elements(By.CSS_SELECTOR, "#members tbody tr")
+    assert len(rows) == insights.members
+    browser.find_element(By.ID, "members-filter").send_keys("isolate")
+    shown = [row.text for row in rows if row.is_displayed()]
+    assert len(shown) == len(insights.isolates) and any(isolate.name in row for row in shown), shown
+
+
+def test_the_trend_compares_with_the_date_the_manager_chose(site: Site, browser: WebDriver) -> None:
+    then = cluster_insights(site.graph, CLUSTER, as_of=dt.date(2016, 1, 1), suppliers=0)
+    now = cluster_insights(site.graph, CLUSTER, suppliers=0)
+    assert then.members < now.members, "the demo's food cluster grew since 2016"
+    use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}?since=2016-01-01")
+    wait_for_text(browser, "#trend", "2016-01-01")
+    members = browser.find_element(By.CSS_SELECTOR, "#trend tbody tr").text
+    assert members == f"Members {then.members} {now.members} +{now.members - then.members}", members
+
+
+def test_the_dashboard_refuses_a_member_key(site: Site, browser: WebDriver) -> None:
+    use_key(browser, site, site.keys["dairy"], f"/clusters/{CLUSTER}")
+    wait_for_text(browser, "#dashboard", "cluster_manager key")
+
+
+def test_the_network_links_each_member_to_its_page(site: Site, browser: WebDriver) -> None:
+    use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
+    wait_for_text(browser, "#dashboard", "Member network")
+    link = browser.find_element(By.CSS_SELECTOR, "svg.network a")
+    target = link.get_dom_attribute("href")
+    assert target.startswith("/organizations/")
+    browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", link)
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: "/organizations/" in d.current_url)
+    assert browser.current_url == site.url + target
+    wait_for_text(browser, "#organization", "Partners")
+
+
+def test_the_report_opens_with_the_network_off(site: Site, neo4j_settings: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    flags = ["--neo4j-uri", neo4j_settings.neo4j_uri, "--neo4j-password", neo4j_settings.neo4j_password]
+    result = CliRunner().invoke(app, [*flags, "report", CLUSTER, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text
+    for driver in chromium("--proxy-server=127.0.0.1:9"):
+        driver.get(out.as_uri())
+        wait_for_text(driver, "main", "Member network")
+        assert driver.find_elements(By.CSS_SELECTOR, "svg.network .node")
+        assert BROKER in driver.find_element(By.ID, "brokers").text
+        loaded = driver.execute_script("return performance.getEntriesByType('resource').length")
+        assert loaded == 0
