@@ -99,7 +99,9 @@ def test_a_private_need_never_appears_on_another_keys_pages(site: Site, browser:
     for key in (site.keys["dairy"], None):
         use_key(browser, site, key)
         search(browser, "a fermentation sensor for our sourdough starter")
-        wait_for_text(browser, "#results", "partners for")
+        WebDriverWait(browser, WAIT_SECONDS).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#results .summary, #results .error")
+        )
         assert "quietly" not in browser.page_source
         browser.get(f"{site.url}/organizations/{BAKERY}")
         wait_for_text(browser, "#organization", "Bäckerei" if key else "Enter your API key")
