@@ -150,3 +150,7 @@ def use_key(driver: WebDriver, site: Site, key: NewKey | None, path: str = "/") 
         driver.find_element(By.ID, "api-key").send_keys(key.secret)
         driver.find_element(By.CSS_SELECTOR, "#key-form button[type=submit]").click()
     wait_for_text(driver, "#key-status", "key is in use" if key else "No key")
+    # The page loaded its fragments with the tab's previous key too; wait until the last loads have landed.
+    WebDriverWait(driver, WAIT_SECONDS).until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-fragment][aria-busy="true"]')
+    )
