@@ -5,7 +5,7 @@ made from the local model folder, with no hub and no torch: ``matching.onnx_bert
 ``model.onnx`` (float32) from its weights, and ONNX Runtime's dynamic quantization turns its matrix products
 into int8 ones in ``model-int8.onnx``, one scale per output channel of a weight (one scale per tensor left
 the text vectors at a mean cosine of 0.955 to the float32 ones; per channel, 0.993). Beside them lie the
-tokenizer, set to cut and pad as the model does, and ``encoder.json``; reading the copy needs neither torch
+tokenizer, set to cut texts where the model does, and ``encoder.json``; reading the copy needs neither torch
 nor transformers.
 
 The folder is ``<cache_dir>/encoders/<model>-<digest>``, the digest taken over the model folder's files (name,
@@ -35,7 +35,7 @@ FILES = {"onnx": "model.onnx", "onnx-int8": "model-int8.onnx"}
 """The model file of each ONNX backend in an export folder."""
 TOKENIZER = "tokenizer.json"
 META = "encoder.json"
-FORMAT = "onnx_bert 1"
+FORMAT = "onnx_bert 2"
 """Part of the folder's digest: a change to how copies are made (a new ``FORMAT``) makes new copies."""
 
 
@@ -84,7 +84,7 @@ def _publish(work: Path, target: Path) -> None:
 
 def _export(model_path: str, out: Path) -> None:
     """Write the transformer of the sentence-transformers model folder ``model_path`` as ONNX into ``out``,
-    with its tokenizer set to cut and pad as sentence-transformers does."""
+    with its tokenizer set to cut texts where sentence-transformers cuts them."""
     from tokenizers import Tokenizer
 
     source = Path(model_path)
@@ -97,8 +97,7 @@ def _export(model_path: str, out: Path) -> None:
     max_seq_length = json.loads((source / "sentence_bert_config.json").read_text())["max_seq_length"]
     tokenizer = Tokenizer.from_file(str(source / TOKENIZER))
     tokenizer.enable_truncation(max_length=max_seq_length)
-    pad = json.loads((source / "config.json").read_text()).get("pad_token_id", 0)
-    tokenizer.enable_padding(pad_id=pad, pad_token=tokenizer.id_to_token(pad) or "[PAD]")
+    tokenizer.no_padding()  # each text runs alone (matching.encoders.OnnxEncoder)
     tokenizer.save(str(out / TOKENIZER))
     meta = {"source": str(source.resolve()), "max_seq_length": max_seq_length}
     (out / META).write_text(json.dumps(meta, indent=2))
