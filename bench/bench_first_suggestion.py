@@ -106,11 +106,14 @@ def run_step(name: str, args: list[str], env: dict[str, str], neo4j_pid: int | N
     neo4j_before, cpu_before, started = cpu_seconds(neo4j_pid) or 0.0, children_cpu(), time.perf_counter()
     done = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"clusterkg {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     lines = [line.strip() for line in (done.stdout + done.stderr).splitlines() if line.strip()]
     neo4j = (cpu_seconds(neo4j_pid) or 0.0) - neo4j_before
-    return Step(name, wall, children_cpu() - cpu_before, neo4j, lines[-1][:90] if lines else "")
+    step = Step(name, wall, children_cpu() - cpu_before, neo4j, lines[-1][:90] if lines else "")
+    # Each step is printed when it ends: a long run that fails later still leaves its figures.
+    console.print(f"{name}: {wall:.1f} s wall, {step.cpu:.1f} s CPU, Neo4j {neo4j:.1f} s CPU; {step.note}")
+    if done.returncode != 0:
+        raise SystemExit(f"clusterkg {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return step
 
 
 def first_suggestion(settings: Settings, env: dict[str, str], neo4j_pid: int | None) -> Step:
