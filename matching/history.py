@@ -72,7 +72,7 @@ class History:
     def age_days(self) -> np.ndarray:
         """Each link's age at the day, in days; an undated link counts as infinitely old."""
         age = (self.day - self.links.since).astype("timedelta64[D]").astype(np.float64)
-        return np.nan_to_num(age, nan=np.inf)
+        return np.where(np.isnat(self.links.since), np.inf, age)
 
     @cached_property
     def seen(self) -> np.ndarray:

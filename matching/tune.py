@@ -59,7 +59,7 @@ def train(
 
     Raises :class:`MatchingError` when the graph has no dated links on both sides of the inner day: a
     region without dated history keeps the signal ranking."""
-    day = snapshot.present if day is None else day
+    day = training_day(snapshot) if day is None else day
     inner_day = day - np.timedelta64(horizon_days, "D")
     split = temporal_split(
         snapshot.data,
@@ -96,6 +96,21 @@ def train(
         }
     )
     return ranker
+
+
+LATE_SHARE = 0.01
+"""Training at the present ends at the day by which all but this share of the dated links had appeared: a
+registry's last months are often thin (CORDIS, a late-2020 snapshot, dates a handful of links in 2022), and
+a label year that ends there would hold few links."""
+
+
+def training_day(snapshot: Snapshot) -> np.datetime64:
+    """The day ``tune`` trains for (see :data:`LATE_SHARE`); the present when no link is dated."""
+    since = snapshot.data.links.since
+    dated = np.sort(since[~np.isnat(since)])
+    if not len(dated):
+        return snapshot.present
+    return dated[min(len(dated) - 1, int((1 - LATE_SHARE) * len(dated)))] + np.timedelta64(1, "D")
 
 
 def tune(snapshot: Snapshot, settings: Settings, *, seed: int = 0, save: bool = True) -> TuneResult:
