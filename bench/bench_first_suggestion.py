@@ -165,7 +165,8 @@ def pipeline(args: argparse.Namespace) -> list[Step]:
             files = sorted(str(path) for path in work.glob("*.csv"))
             steps.append(run_step("ingest", ["ingest", *files], env, neo4j_pid))
         steps.append(run_step("embed (+ vector index)", ["embed"], env, neo4j_pid))
-        steps.append(run_step("tune", ["tune"], env, neo4j_pid))
+        if not args.no_tune:
+            steps.append(run_step("tune", ["tune"], env, neo4j_pid))
         steps.append(first_suggestion(settings, env, neo4j_pid))
     return steps
 
@@ -189,6 +190,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cordis", type=Path, help="A CORDIS folder to load instead of a generated region.")
     parser.add_argument("--backend", choices=EMBEDDING_BACKENDS, default=Settings().embedding_backend)
+    parser.add_argument("--no-tune", action="store_true", help="Serve the default signal weights, untuned.")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
