@@ -174,7 +174,9 @@ class PairFeatures:
         by_project = sp.csr_matrix(
             (np.ones(d.n_projects), (np.arange(d.n_projects), codes)), shape=(d.n_projects, len(parts))
         )
-        return normalize(self.history.participation @ by_project).tocsr()
+        shares = (self.history.participation @ by_project).tocsr()
+        # A registry without projects (a generated region) has no programme parts to normalize.
+        return normalize(shares).tocsr() if shares.shape[1] else shares
 
     @cached_property
     def _partners_embedding(self) -> np.ndarray:
