@@ -65,7 +65,8 @@ def test_changing_the_backend_re_embeds_every_text(graph: Graph, neo4j_settings:
     assert embed(graph, torch).total_encoded == 0
 
     switched = embed(graph, int8)
-    assert switched.encoded == {"capability": 10, "needs": 1, "private_needs": 1}  # no vector of the old backend is left
+    # No vector of the old backend is left.
+    assert switched.encoded == {"capability": 10, "needs": 1, "private_needs": 1}
     after = {row["id"]: row for row in graph.run(HASHES)}
     for row in after.values():
         assert row["hash"] == content_hash(int8.embedder, row["description"])
