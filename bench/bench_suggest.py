@@ -46,7 +46,7 @@ from matching import Filters, Place, suggest, vector_index
 from matching.embed import FIELDS, key_prefix, pack_sentence_vectors, plan
 from matching.model import embed_texts, encode
 from matching.seeker import organization_seeker
-from matching.suggest import INDEX_SEARCH_DEPTH, MIN_INDEX_K, search_depth
+from matching.signal_ranking import INDEX_SEARCH_DEPTH, MIN_INDEX_K, search_depth
 from schema.settings import Settings
 
 console = Console(width=170)  # wide enough for the tables when the output goes to a file

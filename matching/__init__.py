@@ -6,7 +6,9 @@ The surface other packages use: :func:`suggest` (with :class:`Filters`, :class:`
 
 from matching.embed import embed, refresh
 from matching.feedback import record as record_feedback
+from matching.filters import Filters
+from matching.reasons import Suggestion
 from matching.signals import Place
-from matching.suggest import Filters, Suggestion, suggest
+from matching.suggest import suggest
 
 __all__ = ["Filters", "Place", "Suggestion", "embed", "record_feedback", "refresh", "suggest"]

@@ -61,7 +61,7 @@ def learned_suggest(
     settings: Settings,
 ) -> list[Any]:
     """Up to ``limit`` suggestions for ``organization_id`` ranked by the model on the snapshot's view as of
-    ``as_of`` (None: the present); the filters (``matching.suggest.Filters``) are checked in the graph."""
+    ``as_of`` (None: the present); the filters (``matching.filters.Filters``) are checked in the graph."""
     from matching.suggest import Suggestion
 
     if organization_id not in snapshot.index:

@@ -18,8 +18,8 @@ from graph.query import Query
 from ingest import demo as demo_region
 from matching import Filters, Place, Suggestion, embed, record_feedback, suggest
 from matching.feedback import feedback_of
+from matching.signal_ranking import MAX_INDEX_K, mmr, widened
 from matching.signals import SIGNALS, distance_km
-from matching.suggest import MAX_INDEX_K, mmr, widened
 from schema.errors import MatchingError, NotFound
 from schema.settings import Settings
 

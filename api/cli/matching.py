@@ -13,8 +13,8 @@ from rich.table import Table
 from api.cli.common import console, open_graph, settings_of
 from matching import feedback as feedback_store
 from matching.embed import embed as run_embed
+from matching.filters import Filters
 from matching.signals import Place
-from matching.suggest import Filters
 from matching.suggest import suggest as run_suggest
 from schema.errors import MatchingError
 

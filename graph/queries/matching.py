@@ -286,7 +286,7 @@ _CANDIDATE_INPUTS: LiteralString = """
        degree: COUNT { (c)-[:COLLABORATES_WITH]-() },
        shared_partners: [(c)-[:COLLABORATES_WITH]-(p:Organization) WHERE p IN partners | p.id]}
     """
-"""What the signals of a candidate ``c`` are computed from (``matching.suggest.CandidateSignals``).
+"""What the signals of a candidate ``c`` are computed from (``matching.signal_ranking.CandidateSignals``).
 Similarities are (1 + cos) / 2, as the index scores them."""
 
 SEEKER = Query(
@@ -411,7 +411,7 @@ POOL_DETAILS = Query(
     plain=True,
 )
 """For the best candidates only (in ``$ids`` order): their sentences and sentence vectors, for the pair
-reason and the diversity re-ranking (``matching.suggest.pairwise``)."""
+reason and the diversity re-ranking (``matching.signal_ranking.pairwise``)."""
 
 # --- feedback ----------------------------------------------------------------------------------------------
 

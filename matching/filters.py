@@ -1,0 +1,31 @@
+"""What a caller may restrict suggestions to; both rankings apply the same filters in the graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schema.errors import MatchingError
+from schema.graph_model import Role, SizeClass
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict suggestions; every given filter must hold. Regions match an organization's region, country,
+    city or any region it lies in (by id or name); clusters match by id or name."""
+
+    roles: list[str] | None = None
+    regions: list[str] | None = None
+    clusters: list[str] | None = None
+    sectors: list[str] | None = None
+    size_classes: list[str] | None = None
+    max_km: float | None = None
+
+    def __post_init__(self) -> None:
+        for value in self.roles or []:
+            if value not in Role.__members__.values():
+                raise MatchingError(f"Unknown role {value!r}; roles are {', '.join(Role)}")
+        for value in self.size_classes or []:
+            if value not in SizeClass.__members__.values():
+                raise MatchingError(f"Unknown size class {value!r}; size classes are {', '.join(SizeClass)}")
+        if self.max_km is not None and self.max_km <= 0:
+            raise MatchingError("The maximum distance must be positive")

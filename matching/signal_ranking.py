@@ -1,0 +1,293 @@
+"""The signal ranking: candidates from the vector index and the graph, five hand-weighted signals, diversity
+re-ranking, and the reasons in words. ``matching.suggest`` serves it while no model is trained, and for a free
+text need or an anonymous seeker.
+
+It costs two queries: the seeker's profile with its filtered candidates and their signal inputs (no vector
+leaves the server), and the texts and pairwise similarities of the few best.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from graph.db import Graph
+from graph.queries import matching as queries
+from matching import signals
+from matching.embed import unpack_sentence_vectors
+from matching.filters import Filters
+from matching.model import DIMENSIONS, TextEmbedding, embed_text
+from matching.reasons import Suggestion, best_pair, describe, introducers
+from matching.seeker import Seeker, anonymous_seeker, profile_seeker
+from matching.signals import Place
+from schema.errors import MatchingError
+from schema.settings import Settings
+
+MIN_INDEX_K = 50
+MAX_INDEX_K = 5000
+INDEX_SEARCH_DEPTH = 2.0
+"""The vector index is searched this many times deeper than the ``k`` candidates kept: an HNSW search is
+approximate (recall against an exact search: ``bench/bench_suggest.py``). At 100,000 organizations, k = 50
+and one HNSW graph of 32 links per node (``matching/vector_index.py``), recall of the exact top 50 is 0.93
+searching 1.25 times deeper and 0.97 searching twice as deep; the search costs the server in proportion to
+the depth (with 20 graphs of 16 links, as Neo4j leaves an index written batch by batch, 1.25 reached 0.99 at
+three times the cost)."""
+
+
+def search_depth(k: int) -> int:
+    """How deep the index is searched for ``k`` candidates (see :data:`INDEX_SEARCH_DEPTH`)."""
+    return math.ceil(INDEX_SEARCH_DEPTH * k)
+
+
+SIMILAR_SEEKERS = 20
+"""Organizations with a similar public need whose partners become candidates."""
+
+
+@dataclass
+class Candidate:
+    """A filtered candidate with its signal values."""
+
+    row: dict[str, Any]
+    signals: dict[str, float]
+    cosine: float
+    distance_km: float | None
+    score: float = 0.0
+
+
+class CandidateSignals:
+    """The five signals of candidates for one seeker (from maps of ``queries._CANDIDATE_INPUTS``). What
+    depends on the seeker alone (its role's fit row, its place, its clusters, which of its partners are
+    brokers) is worked out once, not for each of the hundreds of candidates."""
+
+    def __init__(self, seeker: Seeker, settings: Settings, role_fit: dict[str, dict[str, float]]) -> None:
+        self.role_fit = role_fit.get(seeker.role, {})
+        self.proximity = signals.Proximity(seeker.place, settings.matching_distance_km)
+        self.clusters = set(seeker.clusters)
+        self.brokers = {pid for pid, p in seeker.partners.items() if p["role"] in signals.BROKER_ROLES}
+
+    def __call__(self, row: dict[str, Any]) -> Candidate:
+        semantic, cosine = signals.semantic(row["similarity"])
+        place = Place(city=row["city"], region=row["region"], lat=row["lat"], lon=row["lon"])
+        proximity, km = self.proximity(place)
+        shared = row["shared_partners"]
+        shared_clusters = set(row["shared_clusters"])
+        values = {
+            "semantic": semantic,
+            "role": self.role_fit.get(row["role"] or "", signals.UNKNOWN_ROLE_FIT),
+            "proximity": proximity,
+            "trust": signals.trust(len(shared), len(self.brokers.intersection(shared)), len(shared_clusters)),
+            "novelty": signals.novelty(self.clusters, shared_clusters, row["degree"]),
+        }
+        return Candidate(row=row, signals=values, cosine=cosine, distance_km=km)
+
+
+def score(candidate: Candidate, weights: dict[str, float]) -> float:
+    return sum(weights[name] * candidate.signals[name] for name in signals.SIGNALS)
+
+
+def mmr(scores: np.ndarray, similarities: np.ndarray, limit: int, lam: float) -> list[int]:
+    """Maximal marginal relevance: each next pick maximizes lam * score - (1 - lam) * (its highest cosine
+    similarity to those already picked), so near-duplicates of a pick fall back."""
+    chosen: list[int] = []
+    redundancy = np.full(len(scores), -np.inf)
+    left = np.ones(len(scores), dtype=bool)
+    while left.any() and len(chosen) < limit:
+        value = lam * scores - (1 - lam) * np.where(np.isfinite(redundancy), redundancy, 0.0)
+        value[~left] = -np.inf
+        best = int(np.argmax(value))
+        chosen.append(best)
+        left[best] = False
+        redundancy = np.maximum(redundancy, similarities[best])
+    return chosen
+
+
+def pairwise(texts: list[tuple[list[str], np.ndarray]]) -> np.ndarray:
+    """The cosine matrix of the pool's texts, each given as its sentences and their unit vectors, for the
+    diversity re-ranking; a member without text is 0 to every other.
+
+    A text stands for the sum of its sentence vectors weighted by the sentences' lengths, which is the model's
+    mean pooling over the text's tokens up to the sentences' own norms. The sentences are fetched for the
+    reasons anyway; the texts' own vectors would cost 384 floats a member to transfer, and their pairwise
+    cosines in Cypher would cost the server 3-5 ms of CPU per suggestion, converting both
+    vectors of each of 190 pairs anew."""
+    sums = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    for i, (sentences, vectors) in enumerate(texts):
+        if sentences:
+            sums[i] = np.array([len(sentence) for sentence in sentences], dtype=np.float32) @ vectors
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    units = np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
+    matrix = units @ units.T
+    np.fill_diagonal(matrix, 1.0)
+    return matrix
+
+
+def widened(k: int, limit: int, *, passed: int) -> int:
+    """The next ``k`` when the filters let only ``passed`` of the ``k`` nearest through: deep enough for
+    twice ``limit`` at the rate seen, between 2 and 8 times as deep (8 when none passed)."""
+    wanted = math.ceil(2 * limit * k / passed) if passed else 8 * k
+    return min(max(2 * k, min(wanted, 8 * k)), MAX_INDEX_K)
+
+
+def fetch_candidates(
+    graph: Graph,
+    *,
+    organization_id: str | None,
+    vector: np.ndarray | None,
+    place: Place,
+    k: int,
+    graph_limit: int,
+    cluster_limit: int,
+    filters: Filters,
+    include_partners: bool,
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """One run of ``queries.SUGGEST``: the seeker's profile (None when anonymous or unknown) and the candidate
+    rows after filters and exclusions. ``vector`` None searches with the organization's stored vector."""
+    result = graph.run(
+        queries.SUGGEST,
+        seeker=organization_id,
+        vector=None if vector is None else vector.tolist(),
+        k=k,
+        search_k=search_depth(k),
+        similar_k=SIMILAR_SEEKERS,
+        graph_limit=graph_limit,
+        cluster_limit=cluster_limit,
+        include_partners=include_partners,
+        roles=filters.roles,
+        size_classes=filters.size_classes,
+        sectors=filters.sectors,
+        regions=filters.regions,
+        clusters=filters.clusters,
+        max_m=None if filters.max_km is None else filters.max_km * 1000.0,
+        lat=place.lat,
+        lon=place.lon,
+    )[0]
+    return result["seeker"], result["candidates"]
+
+
+def signal_suggest(
+    graph: Graph,
+    organization_id: str | None,
+    *,
+    need: str | None,
+    location: Place | None,
+    role: str,
+    limit: int,
+    filters: Filters,
+    include_partners: bool,
+    settings: Settings,
+) -> list[Suggestion]:
+    """Up to ``limit`` suggestions ranked by the hand-weighted signals: for ``organization_id`` (with its
+    stored texts, or ``need`` in their place), or without one for an anonymous ``need``."""
+    seeker: Seeker | None = None
+    text = None
+    if organization_id:
+        text = embed_text(need, model_name=settings.embedder) if need else None
+        vector = None if text is None else text.vector
+    elif need:
+        seeker = anonymous_seeker(need, location or Place(), role=role, settings=settings)
+        vector = seeker.vector
+    else:
+        raise MatchingError("Ask for an organization id or a need text")
+    seeker, rows = _filtered_rows(
+        graph, organization_id, vector, seeker, text, limit=limit, filters=filters,
+        include_partners=include_partners, settings=settings,
+    )  # fmt: skip
+    weights = signals.load_weights(settings)
+    signals_of = CandidateSignals(seeker, settings, signals.role_fit_matrix(settings))
+    candidates = [signals_of(row) for row in rows]
+    for candidate in candidates:
+        candidate.score = score(candidate, weights)
+    candidates.sort(key=lambda c: (-c.score, c.row["id"]))
+    pool = candidates[: 2 * limit]
+    if not pool:
+        return []
+
+    details = graph.run(queries.POOL_DETAILS, ids=[c.row["id"] for c in pool])
+    if len(details) != len(pool):
+        raise MatchingError("Candidates changed while a suggestion was computed; ask again")
+    texts = [_sentences(row) for row in details]
+    order = mmr(np.array([c.score for c in pool]), pairwise(texts), limit, settings.matching_mmr_lambda)
+    return [_explain(seeker, pool[i], *texts[i], weights) for i in order]
+
+
+def _filtered_rows(
+    graph: Graph,
+    organization_id: str | None,
+    vector: np.ndarray | None,
+    seeker: Seeker | None,
+    text: TextEmbedding | None,
+    *,
+    limit: int,
+    filters: Filters,
+    include_partners: bool,
+    settings: Settings,
+) -> tuple[Seeker, list[dict[str, Any]]]:
+    """The seeker (from its stored profile and ``text``, unless given) and its candidate rows after the
+    filters; while the filters let fewer than ``limit`` through, the index is searched deeper."""
+    k = max(limit * settings.matching_overfetch, MIN_INDEX_K)
+    filtering = filters != Filters()
+    while True:
+        profile, rows = fetch_candidates(
+            graph,
+            organization_id=organization_id,
+            vector=vector,
+            place=seeker.place if seeker else Place(),
+            k=k,
+            graph_limit=max(5 * limit, MIN_INDEX_K),
+            # A cluster's members come in no useful order (newest first); beyond `limit` of them none reached
+            # a top 10, on the planted region (recall@10 0.3468 with 10 or 50) or at 100,000 organizations
+            # (0 of 1,500 suggestions found only through a cluster), and each cost the server its inputs.
+            cluster_limit=limit,
+            filters=filters,
+            include_partners=include_partners,
+        )
+        if seeker is None:
+            seeker = profile_seeker(organization_id or "", profile, text)
+        if filters.max_km is not None and not seeker.place.has_point:
+            raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
+        if len(rows) >= limit or not filtering or k >= MAX_INDEX_K:
+            return seeker, rows
+        k = widened(k, limit, passed=sum(1 for row in rows if "semantic" in row["sources"]))
+
+
+def _sentences(row: dict[str, Any]) -> tuple[list[str], np.ndarray]:
+    """A pool member's sentences and their vectors, from ``queries.POOL_DETAILS``."""
+    sentences = list(row["sentences"] or [])
+    return sentences, unpack_sentence_vectors(row["sentence_vectors"], len(sentences), DIMENSIONS)
+
+
+def _explain(
+    seeker: Seeker,
+    candidate: Candidate,
+    sentences: list[str],
+    sentence_vectors: np.ndarray,
+    weights: dict[str, float],
+) -> Suggestion:
+    row = candidate.row
+    shares = {name: weights[name] * candidate.signals[name] for name in signals.SIGNALS}
+    shared_partners = [seeker.partners[pid] for pid in row["shared_partners"]]
+    shared_clusters = [{"id": cid, "name": seeker.clusters[cid]["name"]} for cid in row["shared_clusters"]]
+    pair = best_pair(seeker.sentences, seeker.sentence_vectors, sentences, sentence_vectors)
+    who = introducers(seeker, row["id"], shared_partners, [seeker.clusters[c["id"]] for c in shared_clusters])
+    suggestion = Suggestion(
+        id=row["id"],
+        name=row["name"] or row["id"],
+        role=row["role"] or "",
+        city=row["city"],
+        region=row["region"],
+        score=sum(shares.values()),
+        reasons=[],
+        signals=candidate.signals,
+        shares=shares,
+        best_pair=pair,
+        shared_partners=shared_partners,
+        shared_clusters=shared_clusters,
+        distance_km=None if candidate.distance_km is None else round(candidate.distance_km, 1),
+        introducers=who,
+        found_via=sorted(row["sources"]),
+    )
+    suggestion.reasons = describe(seeker, suggestion, candidate.cosine)
+    return suggestion
