@@ -12,9 +12,10 @@ four times in five in proportion to their ties so far: hubs and a long tail, as 
 2005-2024), written as one more collaborations file and loaded with the rest. Cluster sizes below 2,000
 come from the same clusters as of earlier dates (memberships are dated 2000-2023, so a cluster as of 2005
 has about a fifth of its members): the read is the whole cluster's either way, the network analysed is the
-smaller one. ``--suppliers N`` also times the gaps' suggested suppliers (one ``suggest`` per gap); it needs
-capability vectors, made as ``bench_suggest.py`` makes them (templates encoded for real plus calibrated
-noise) when the graph lacks them.
+smaller one. ``--suppliers N`` (3, the CLI's default; 0 skips it) times, for the sampled clusters as they
+are now, the insights with the gaps' suggested suppliers (one ``suggest`` per gap) against those without: the
+difference is the supplier lookup. It needs capability vectors, made as ``bench_suggest.py`` makes them
+(templates encoded for real plus calibrated noise) when the graph lacks them.
 
 Targets: one 2,000-member cluster <= 5 s; a whole region's per-cluster summary <= 60 s.
 """
@@ -136,8 +137,9 @@ def median(values: list[float | None]) -> str:
     return f"{statistics.median(known):.2f}" if known else "n/a"
 
 
-def by_size(graph: Graph, settings: Settings, clusters: list[str], suppliers: int, repeats: int) -> None:
-    """Per as-of date: the median cluster size and the median costs over the clusters sampled."""
+def by_size(graph: Graph, settings: Settings, clusters: list[str], repeats: int) -> None:
+    """Per as-of date: the median cluster size and the median costs over the clusters sampled (no
+    suppliers)."""
     table = Table(title=f"one cluster's insights vs its size ({len(clusters)} clusters, {repeats} runs each)")
     columns = ("as of", "members", "links", "gaps", "wall p50 s", "wall max s", "CPU s", "Neo4j CPU s")
     for column in (*columns, "target"):
@@ -146,7 +148,7 @@ def by_size(graph: Graph, settings: Settings, clusters: list[str], suppliers: in
         costs, members, gaps, links = [], [], [], []
         for cluster in clusters:
             for _ in range(repeats):
-                cost, result = timed_cluster(graph, settings, cluster, as_of, suppliers)
+                cost, result = timed_cluster(graph, settings, cluster, as_of, 0)
                 costs.append(cost)
             members.append(result.members)
             gaps.append(len(result.gaps))
@@ -163,6 +165,53 @@ def by_size(graph: Graph, settings: Settings, clusters: list[str], suppliers: in
             "<= 5 s" if as_of is None else "",
         )
     console.print(table)
+
+
+def with_suppliers(
+    graph: Graph, settings: Settings, clusters: list[str], suppliers: int, repeats: int
+) -> None:
+    """Per cluster as it is now: the insights without and with the gaps' suppliers, and the difference (the
+    supplier lookup), medians over the runs."""
+    table = Table(title=f"one cluster's insights with the gaps' suppliers ({suppliers} per gap), now")
+    columns = (
+        "cluster",
+        "members",
+        "gaps",
+        "wall s without",
+        "wall s with",
+        "CPU s with",
+        "Neo4j CPU s with",
+    )
+    for column in (*columns, "lookup wall s", "per gap s", "lookup CPU s", "lookup Neo4j CPU s", "target"):
+        table.add_column(column, justify="right")
+    for cluster in clusters:
+        without, full = [], []
+        for _ in range(repeats):
+            without.append(timed_cluster(graph, settings, cluster, None, 0)[0])
+            cost, result = timed_cluster(graph, settings, cluster, None, suppliers)
+            full.append(cost)
+        lookup = [minus(f, w) for f, w in zip(full, without, strict=True)]
+        table.add_row(
+            cluster,
+            f"{result.members:,}",
+            str(len(result.gaps)),
+            median([c.wall for c in without]),
+            median([c.wall for c in full]),
+            median([c.cpu for c in full]),
+            median([c.neo4j for c in full]),
+            median([c.wall for c in lookup]),
+            median([c.wall / max(1, len(result.gaps)) for c in lookup]),
+            median([c.cpu for c in lookup]),
+            median([c.neo4j for c in lookup]),
+            "with: <= 5 s",
+        )
+    console.print(table)
+
+
+def minus(a: Cost, b: Cost) -> Cost:
+    return Cost(
+        a.wall - b.wall, a.cpu - b.cpu, None if a.neo4j is None or b.neo4j is None else a.neo4j - b.neo4j
+    )
 
 
 def regions(graph: Graph, settings: Settings) -> None:
@@ -194,7 +243,7 @@ def main() -> None:
     parser.add_argument("--clusters", type=int, default=6, help="Clusters timed one by one.")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--ties", type=int, default=3, help="Ties of each member to earlier ones.")
-    parser.add_argument("--suppliers", type=int, default=0, help="Suppliers per gap (0: gaps only).")
+    parser.add_argument("--suppliers", type=int, default=3, help="Suppliers per gap timed (0: none).")
     parser.add_argument("--data", type=Path, default=None, help="Where the generated files go (a temp dir).")
     args = parser.parse_args()
     settings = Settings()
@@ -204,10 +253,12 @@ def main() -> None:
     load_seconds = load_region(graph, args.orgs, args.seed, args.ties, data)
     if args.suppliers:
         make_vectors(graph, settings, args.seed)
-    clusters = [row["id"] for row in graph.run(queries.CLUSTERS_IN_REGION, region=None)]
+    clusters = [row["cluster"]["id"] for row in graph.run(queries.CLUSTERS_IN_REGION, region=None)]
     sample = clusters[:: max(1, len(clusters) // args.clusters)][: args.clusters]
     timed_cluster(graph, settings, sample[0], None, args.suppliers)  # warm: plans, model (with suppliers)
-    by_size(graph, settings, sample, args.suppliers, args.repeats)
+    by_size(graph, settings, sample, args.repeats)
+    if args.suppliers:
+        with_suppliers(graph, settings, sample, args.suppliers, args.repeats)
     regions(graph, settings)
     notes = Table(title="data")
     notes.add_column("what")

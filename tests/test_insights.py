@@ -11,6 +11,10 @@ to nobody, which offers what A1 needs (the planted gap). B2's need (wastewater t
 Now: n = 10, m = 10 member pairs, so density = 2·10 / (10·9) = 2/9. K lies on every shortest path between
 {A1, A2, A3, P} and {B1, B2, B3, L}: 16 pairs of the 36 among the other nine members (betweenness 4/9);
 A1 and B1 on 15 each (5/12). Outside pairs: A3-X, B2-X, K-Y, so external_share = 3 / (10 + 3).
+
+A second cluster, KW (region Wachau), has three members: the agency K (a member of both clusters), X and Y.
+Its one member pair is K-Y; X has no tie inside; its outside pairs are K-A1, K-B1, A3-X and B2-X, so its
+external_share is 4 / (1 + 4). A region's summary reads both clusters in one read.
 """
 
 from __future__ import annotations
@@ -176,6 +180,23 @@ def test_region_summary_and_unknown_cluster(kx: Graph) -> None:
     assert (row["members"], row["isolates"], row["gaps"], row["stage"]["computed"]) == (10, 1, 1, "growth")
     with pytest.raises(NotFound, match="NOPE"):
         cluster_insights(kx, "NOPE", suppliers=0)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "manager"), [(None, None), (None, "KX-MGR"), (BEFORE_THE_LATE_LINK, None)], ids=str
+)
+def test_a_regions_summary_equals_each_clusters_own_insights(
+    kx: Graph, as_of: dt.date | None, manager: str | None
+) -> None:
+    region = region_insights(kx, None, as_of=as_of, manager=manager, today=TODAY)
+    assert [c.cluster for c in region.clusters] == ["KX", "KW"]  # by name
+    for summary in region.clusters:
+        own = cluster_insights(kx, summary.cluster, as_of=as_of, manager=manager, suppliers=0, today=TODAY)
+        expected = own.to_json() | {"network": {"nodes": [], "edges": []}}  # a summary draws nothing
+        assert summary.to_json() == expected
+    kw = region.clusters[1]
+    assert (kw.members, kw.links, ids(kw.isolates)) == (3, 1, ["KX-X"])
+    assert kw.external_share == pytest.approx(4 / 5)
 
 
 def test_cli_json_and_report(kx: Graph, neo4j_settings: Settings) -> None:

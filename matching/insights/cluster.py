@@ -4,6 +4,7 @@ the computed stage and the trend, from one read of the cluster (``data``)."""
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 
 from graph.db import Graph
@@ -128,7 +129,8 @@ def _figures_and_stage(
     """The headline figures now and one window earlier, each with its computed stage; the rule now."""
     start = stages.years_before(date, stages.WINDOW_YEARS)
     earlier = stages.years_before(start, stages.WINDOW_YEARS)
-    then_view, earlier_view = snapshot(data, start), snapshot(data, earlier)
+    then_view = snapshot(data, start, capabilities=False)
+    earlier_view = snapshot(data, earlier, capabilities=False)
     now = stages.headline(view, components)
     now.date = iso(date)
     then = stages.headline(then_view, count_components(list(then_view.members), then_view.internal))
@@ -202,7 +204,7 @@ def _outside_partners(view: Snapshot, graph: Graph) -> list[OutsidePartner]:
     for (_, partner), w in view.external.items():
         members[partner] += 1
         weight[partner] += w
-    top = sorted(members, key=lambda p: (-members[p], -weight[p], p))[:TOP]
+    top = heapq.nsmallest(TOP, members, key=lambda p: (-members[p], -weight[p], p))
     if not top:
         return []
     rows = {
