@@ -12,6 +12,8 @@ islands that a search never reaches (recall 0.82 on average, 0.02 at worst again
 after writing a large share of its vectors and creates it again over them, and keeps the indexes at the
 configured settings. Such a bulk is written beside the current vectors (staged properties) while the index
 goes on answering from those; the index is down only while it is rebuilt, not while the texts are encoded.
+An index that holds no vector yet (a region's first ``embed``) has nothing to answer with, so its bulk is
+written straight to the vectors' own properties, the index dropped meanwhile and created over them after.
 The indexes keep full vectors, not int8 ones, so their scores are exact and ``suggest`` needs no re-ranking
 (``graph/queries/matching.py``).
 """
@@ -119,11 +121,11 @@ def finish_staged(graph: Graph, settings: Settings) -> list[Field]:
 def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> Iterator[dict[Field, Query]]:
     """Around the vector writes of one run, ``writes`` vectors per field: the indexes at the configured
     settings (:func:`ensure`); yields the query to write each field's vectors with: the staged properties
-    (``queries.STAGE_EMBEDDINGS``) for a field whose writes are a bulk (:func:`rebuilds`), its own properties
-    otherwise. The index keeps answering from the current vectors meanwhile; after the writes the staged ones
-    move in and the index is rebuilt over them (down for that rebuild only, not for the whole encoding). On
-    the way out, also when the writes fail, every index is online again; staged vectors of a failed run wait
-    for :func:`finish_staged`."""
+    (``queries.STAGE_EMBEDDINGS``) for a field whose writes are a bulk (:func:`rebuilds`) into an index that
+    holds vectors, its own properties otherwise (an empty index is dropped for the writes). The index keeps
+    answering from the current vectors meanwhile; after the writes the staged ones move in and the index is
+    rebuilt over them (down for that rebuild only, not for the whole encoding). On the way out, also when the
+    writes fail, every index is online again; a failed run's staged vectors wait for :func:`finish_staged`."""
     recreated = ensure(graph, settings)
     bulk: frozenset[Field] = frozenset()
     if any(writes.values()):  # a run with nothing to write (the common rerun) counts nothing
@@ -133,15 +135,35 @@ def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> It
             for field, count in writes.items()
             if field in INDEXES and field not in recreated and rebuilds(settings, count, stored[field])
         )
-    for field in sorted(bulk):
+    empty = _empty(graph, bulk)
+    for field in sorted(bulk - empty):
         log.info("staging a bulk write of %d %s vectors; the index answers meanwhile", writes[field], field)
+    for field in sorted(empty):
+        log.info("writing %d %s vectors, then building their index", writes[field], field)
+        graph.run_autocommit(queries.DROP_VECTOR_INDEX, name=INDEXES[field][0])
     try:
         yield {
-            field: (queries.STAGE_EMBEDDINGS if field in bulk else queries.WRITE_EMBEDDINGS)[field]
+            field: (queries.STAGE_EMBEDDINGS if field in bulk - empty else queries.WRITE_EMBEDDINGS)[field]
             for field in writes
         }
-        for field in sorted(bulk):
+        for field in sorted(bulk - empty):
             _promote(graph, settings, field)
     finally:
         if ensure(graph, settings) or bulk or recreated:
             await_online(graph)
+
+
+def _empty(graph: Graph, fields: frozenset[Field]) -> frozenset[Field]:
+    """The ``fields`` whose index holds no vector (a first ``embed``): it has nothing to answer with while the
+    bulk is written, so the bulk goes straight to the field's own properties and the index is dropped for the
+    writes and created over them after, which spares copying every staged vector once more (as much of
+    Neo4j's CPU as the writes themselves)."""
+    if not fields:
+        return frozenset()
+    await_online(graph)
+    probe = [1.0] + [0.0] * (DIMENSIONS - 1)
+    return frozenset(
+        field
+        for field in fields
+        if graph.run(queries.VECTOR_INDEX_EMPTY, name=INDEXES[field][0], probe=probe)[0]["empty"]
+    )

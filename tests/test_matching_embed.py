@@ -190,7 +190,11 @@ def test_a_bulk_embed_rebuilds_a_vector_index_and_the_settings_hold(
     before = _index_ids(graph)
 
     # 10 capability vectors into an empty index: rebuilt; 2 needs vectors, under the minimum of 3: written.
-    assert embed(graph, bulk).encoded == {"capability": 10, "needs": 1, "private_needs": 1}
+    # An empty index answers nothing meanwhile, so the bulk goes straight to the vectors' own properties.
+    during: list[dict[str, int]] = []
+    summary = embed(graph, bulk, on_progress=lambda _: during.append(graph.run(COUNT_EMBEDDED)[0]))
+    assert summary.encoded == {"capability": 10, "needs": 1, "private_needs": 1}
+    assert [(counts["capability"], counts["staged_capability"]) for counts in during] == [(10, 0)]
     after = _index_ids(graph)
     assert after["capability"] != before["capability"] and after["needs"] == before["needs"]
     for name, _ in vector_index.INDEXES.values():

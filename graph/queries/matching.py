@@ -190,6 +190,13 @@ VECTOR_INDEX = Query(
 
 DROP_VECTOR_INDEX = Query("matching.drop_vector_index", "DROP INDEX $name IF EXISTS", write=True)
 
+VECTOR_INDEX_EMPTY = Query(
+    "matching.vector_index_empty",
+    "CALL db.index.vector.queryNodes($name, 1, $probe) YIELD node RETURN count(node) = 0 AS empty",
+)
+"""Whether the online vector index ``$name`` holds no vector: a search for any ``$probe`` finds nothing
+(one look-up, where counting the vectors stored would read each of them)."""
+
 CREATE_CAPABILITY_INDEX = Query(
     "matching.create_capability_index",
     """
