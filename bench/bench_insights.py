@@ -50,7 +50,7 @@ from ingest.generate import generate
 from matching.insights import ClusterInsights, cluster_insights, region_insights
 from schema.settings import Settings
 
-console = Console(width=150)
+console = Console(width=200)
 REGION_FILES = ("clusters.csv", "organizations.csv", "memberships.csv", "collaborations.csv")
 T = TypeVar("T")
 AS_OF = [dt.date(2002, 1, 1), dt.date(2005, 1, 1), dt.date(2010, 1, 1), dt.date(2016, 1, 1), None]
@@ -203,7 +203,7 @@ def with_suppliers(
             median([c.wall / max(1, len(result.gaps)) for c in lookup]),
             median([c.cpu for c in lookup]),
             median([c.neo4j for c in lookup]),
-            "with: <= 5 s",
+            "<= 5 s",
         )
     console.print(table)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 from graph.db import Graph
 from graph.queries import insights as queries
@@ -22,6 +23,7 @@ from matching.insights.result import (
     ClusterInsights,
     Community,
     Figures,
+    Gap,
     OutsidePartner,
     Ranked,
     Stage,
@@ -71,17 +73,22 @@ def analyse(
     today: dt.date | None,
     draw: bool = True,
 ) -> ClusterInsights:
-    """The insights of ``data`` as of ``as_of``; ``draw``: with the network's nodes and edges."""
+    """The insights of ``data`` as of ``as_of``; ``draw``: with the network's nodes and edges.
+
+    The gaps' suppliers (one ``suggest`` per gap, mostly waiting on Neo4j's vector index) are looked up in a
+    second thread while this one analyses the network: the two overlap instead of adding up."""
     view = snapshot(data, as_of)
-    net = build(list(view.members), view.internal)
-    components = net.components()
-    date = as_of or today or dt.date.today()
-    now, before, stage_rule = _figures_and_stage(data, view, len(components), date)
     gaps = find_gaps(view, graph)
-    if suppliers > 0 and gaps:
-        add_suppliers(gaps, graph, set(data.members), per_gap=suppliers, settings=settings or get_settings())
-    outside = _outside_partners(view, graph)
-    brokers = _brokers(net, view)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        lookup = pool.submit(_add_suppliers, gaps, graph, data, suppliers, settings)
+        net = build(list(view.members), view.internal)
+        components = net.components()
+        now, before, stage_rule = _figures_and_stage(
+            data, view, len(components), as_of or today or dt.date.today()
+        )
+        outside = _outside_partners(view, graph)
+        brokers = _brokers(net, view)
+        lookup.result()
     insights = ClusterInsights(
         cluster=data.cluster["id"],
         name=data.cluster.get("name") or data.cluster["id"],
@@ -121,6 +128,13 @@ def analyse(
     if draw:
         insights.nodes, insights.edges = drawing(net, view, brokers, outside)
     return insights
+
+
+def _add_suppliers(
+    gaps: list[Gap], graph: Graph, data: ClusterData, suppliers: int, settings: Settings | None
+) -> None:
+    if suppliers > 0 and gaps:
+        add_suppliers(gaps, graph, set(data.members), per_gap=suppliers, settings=settings or get_settings())
 
 
 def _figures_and_stage(
