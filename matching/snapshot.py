@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from sklearn.preprocessing import normalize
 
 from graph.db import Graph
 from graph.queries import snapshot as queries
 from matching.dataset import GraphData, to_day
+from matching.embed import key_prefix
 from matching.embedding_cache import cached_encode
 from matching.features import PairFeatures
 from matching.history import History, TextVectors
@@ -104,8 +106,9 @@ def no_answers() -> dict[str, np.ndarray]:
 def read(graph: Graph, settings: Settings) -> Snapshot:
     """Read the snapshot from the graph and embed the texts the cache has not seen."""
     version = graph.run(queries.VERSION)[0]
+    organizations = graph.run(queries.ORGANIZATIONS, key_prefix=key_prefix(settings.embedder))
     data = GraphData.from_rows(
-        graph.run(queries.ORGANIZATIONS),
+        organizations,
         graph.run(queries.PROJECTS),
         graph.run(queries.PARTICIPATIONS),
         graph.run(queries.COLLABORATIONS),
@@ -118,21 +121,30 @@ def read(graph: Graph, settings: Settings) -> Snapshot:
         "accepted": np.array([bool(r["accepted"]) for r in rows], dtype=bool),
         "at": np.array([to_day(r["at"]) for r in rows], dtype="datetime64[D]"),
     }
-    return Snapshot(data, text_vectors(data, settings), answers, version)
+    stored = {str(r["id"]): r["vector"] for r in organizations if r["vector"] is not None}
+    return Snapshot(data, text_vectors(data, settings, stored), answers, version)
 
 
-def text_vectors(data: GraphData, settings: Settings) -> TextVectors:
-    """Embeddings of every project text and organization description, cached by content hash."""
-    texts = [*data.project_text, *data.org_text]
+def text_vectors(
+    data: GraphData, settings: Settings, stored: dict[str, list[float]] | None = None
+) -> TextVectors:
+    """Embeddings of every project text and organization description, cached by content hash. ``stored``:
+    descriptions' vectors that ``clusterkg embed`` already wrote with the same embedder (by organization id),
+    used as they are: a region of 100,000 described organizations is not encoded a second time."""
+    stored = stored or {}
+    has_stored = np.array([str(org_id) in stored for org_id in data.org_ids], dtype=bool)
+    texts = [*data.project_text, *np.where(has_stored, "", data.org_text)]
     vectors = cached_encode(
         texts,
         model_name=settings.embedder,
         cache_dir=settings.cache_dir / "embeddings",
         batch_size=settings.embedding_batch_size,
     )
-    return TextVectors(
-        projects=vectors[: data.n_projects], organizations=np.asarray(vectors[data.n_projects :])
-    )
+    organizations = np.asarray(vectors[data.n_projects :])
+    if has_stored.any():
+        rows = np.array([stored[str(org_id)] for org_id in data.org_ids[has_stored]], dtype=np.float32)
+        organizations[has_stored] = normalize(rows)
+    return TextVectors(projects=vectors[: data.n_projects], organizations=organizations)
 
 
 _SNAPSHOTS: dict[tuple[str, str, str], Snapshot] = {}

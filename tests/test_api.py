@@ -750,7 +750,7 @@ def test_errors_carry_codes_and_no_internals(client: TestClient, region: dict[st
 
 SUGGEST = """query($org: ID, $need: String, $filter: OrganizationFilterInput, $limit: Int!) {
     partnerSuggestions(organizationId: $org, need: $need, filter: $filter, limit: $limit) {
-        score matchedNeed matchedCapability explanation
+        score ranking matchedNeed matchedCapability explanation
         reasons { signal share sentence } partner { id role } introducers { id } } }"""
 
 
@@ -762,6 +762,7 @@ def test_suggestions_for_a_free_text_need(client: TestClient, region: dict[str, 
         assert sum(r["share"] for r in suggestion["reasons"]) == pytest.approx(suggestion["score"], abs=1e-6)
         assert all(r["sentence"] for r in suggestion["reasons"]) and suggestion["explanation"]
     assert found[0]["matchedCapability"].startswith("Computer vision")
+    assert {s["ranking"] for s in found} == {"signals"}  # a need text is ranked by the signals
     universities = data(
         gql(client, region["dairy"], SUGGEST, {"need": need, "limit": 3, "filter": {"roles": ["UNIVERSITY"]}})
     )["partnerSuggestions"]

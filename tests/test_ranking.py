@@ -11,9 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 import ingest
+from api.app import create_app
+from api.auth import ApiRole, create_key
 from api.cli import app
 from api.cli.evaluate import ensure_loaded
 from graph import admin
@@ -27,6 +30,7 @@ from matching.history import TextVectors, temporal_split
 from matching.tune import train
 from schema.errors import MatchingError
 from schema.settings import Settings
+from tests.utils.api import data, gql
 from tests.utils.cordis_slice import SLICE
 
 DAY = dt.date(2018, 1, 1)
@@ -80,6 +84,13 @@ def test_tune_trains_the_model_that_suggest_then_ranks_with(slice_graph: Graph, 
     assert shared and all(s.shares["ties"] != 0 for s in shared)
     table = CliRunner().invoke(app, [*flags, "suggest", seeker, "--limit", "3"], env=env)
     assert table.exit_code == 0 and "Ranked by the learned ranking" in table.output
+    # GraphQL says which ranking ran (the signals for a need text: tests/test_api.py)
+    key = create_key(slice_graph, ApiRole.MEMBER, seeker)
+    query = "query($org: ID) { partnerSuggestions(organizationId: $org, limit: 3) { ranking partner{id} } }"
+    with TestClient(create_app(settings)) as client:
+        learned = data(gql(client, key, query, {"org": seeker}))["partnerSuggestions"]
+    assert [s["partner"]["id"] for s in learned] == [s.id for s in found[:3]]
+    assert {s["ranking"] for s in learned} == {"learned"}
     # a role filter is checked in the graph, on the model's order
     universities = suggest(slice_graph, seeker, settings=settings, filters=Filters(roles=["university"]))
     assert universities and {s.role for s in universities} == {"university"}

@@ -144,6 +144,7 @@ async def partner_suggestions(
                     for row in (rows[person.id] for person in suggestion.introducers)
                     if row is not None
                 ],
+                ranking=suggestion.ranking,
             )
         )
     return result

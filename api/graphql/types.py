@@ -327,6 +327,10 @@ class PartnerSuggestion:
     matched_need: str | None
     matched_capability: str | None
     introducers: list[Organization]
+    ranking: str = strawberry.field(
+        description="Which ranking ran: `learned` (the model `clusterkg tune` trained) or `signals` (the "
+        "hand-weighted signals: no model trained, or asked with a need text)."
+    )
 
 
 @strawberry.type(description="A recorded answer to a suggestion.")

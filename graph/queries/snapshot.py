@@ -7,8 +7,11 @@ from graph.query import Query
 
 ORGANIZATIONS = Query(
     "snapshot.organizations",
-    "MATCH (o:Organization) RETURN o.id AS id, o.role AS role, o.country AS country, o.description AS text",
+    "MATCH (o:Organization) RETURN o.id AS id, o.role AS role, o.country AS country, o.description AS text, "
+    "CASE WHEN o.capability_key = $key_prefix + o.description THEN o.capability_embedding END AS vector",
 )
+"""``vector``: the description's embedding as ``clusterkg embed`` stored it, where its key says the current
+embedder (``$key_prefix``) encoded the current text; the snapshot encodes only the others."""
 
 PROJECTS = Query(
     "snapshot.projects",
