@@ -21,7 +21,7 @@ Path-count features are divided by the seeker's largest one for the same reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from matching.history import History
+from matching.pagerank import personalized_pagerank
 from schema.graph_model import Role
 
 RECENT_DAYS = 730
@@ -110,6 +111,7 @@ class PairFeatures:
     """Pair features over one history; candidates are the history's active organizations (``columns``)."""
 
     history: History
+    _last_text: tuple[bytes, np.ndarray] | None = field(default=None, init=False, repr=False)
 
     @cached_property
     def columns(self) -> np.ndarray:
@@ -123,17 +125,12 @@ class PairFeatures:
         return position
 
     @cached_property
-    def _graph(self) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
+    def _resource(self) -> sp.csr_matrix:
+        """The resource allocation index's right-hand factor ``D^-1 A`` (``D``: degrees)."""
         h = self.history
-        adjacency = h.adjacency
         inverse = np.zeros_like(h.degree)
         inverse[h.degree > 0] = 1.0 / h.degree[h.degree > 0]
-        to_columns = adjacency[:, self.columns]
-        return (
-            to_columns.tocsr(),
-            h.adamic_adar[:, self.columns].tocsr(),
-            (sp.diags(inverse) @ to_columns).tocsr(),
-        )
+        return (sp.diags(inverse) @ h.adjacency).tocsr()
 
     @cached_property
     def _recent_graph(self) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
@@ -153,19 +150,14 @@ class PairFeatures:
     @cached_property
     def _walk(self) -> sp.csr_matrix:
         """The transposed random-walk matrix (D^-1 A)^T, for walks from blocks of seekers."""
-        h = self.history
-        inverse = np.zeros_like(h.degree)
-        inverse[h.degree > 0] = 1.0 / h.degree[h.degree > 0]
-        return (sp.diags(inverse) @ h.adjacency).T.tocsr()
+        return self._resource.T.tocsr()
 
     def _pagerank(self, queries: np.ndarray) -> np.ndarray:
-        """Personalized PageRank from each seeker by PAGERANK_STEPS power iterations (queries x orgs)."""
-        restart = np.zeros((len(queries), self.history.data.n_orgs))
-        restart[np.arange(len(queries)), queries] = 1.0
-        rank = restart
-        for _ in range(PAGERANK_STEPS):
-            rank = PAGERANK_RESTART * restart + (1 - PAGERANK_RESTART) * (self._walk @ rank.T).T
-        return rank
+        """Personalized PageRank from each seeker by PAGERANK_STEPS power iterations (orgs x queries)."""
+        adjacency = self.history.adjacency
+        return personalized_pagerank(
+            self._walk, adjacency, queries, restart=PAGERANK_RESTART, steps=PAGERANK_STEPS
+        )
 
     @cached_property
     def _programme_parts(self) -> sp.csr_matrix:
@@ -240,20 +232,41 @@ class PairFeatures:
         counts = [_percentile(v, active) for v in (h.degree, projects, recent, recent_partners, last_year)]
         return np.column_stack([*counts, _percentile(first, active), last / 365.25, roles]).astype(np.float32)
 
-    def pairs(self, queries: np.ndarray) -> np.ndarray:
-        """Features of every (query, candidate) pair: shape (queries, candidates, features), float32."""
+    def _text(self, queries: np.ndarray) -> np.ndarray:
+        """Cosine of each seeker's text to every organization's (queries x organizations). The pool and the
+        features of one request both read it, so the last block's is kept. One seeker's is a per-row dot
+        product (einsum): a BLAS call spends more on its threads than on one row of 100,000."""
+        key = queries.tobytes()
+        held = self._last_text
+        if held is not None and held[0] == key:
+            return held[1]
+        embeddings = self.history.embeddings
+        if len(queries) == 1:
+            text = np.einsum("ij,j->i", embeddings, embeddings[queries[0]])[None, :]
+        else:
+            text = embeddings[queries] @ embeddings.T
+        self._last_text = (key, text)
+        return text
+
+    def pairs(self, queries: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
+        """Features of (query, candidate) pairs: shape (queries, candidates, features), float32.
+
+        ``candidates``: the column positions to compute (None: every column). A seeker's pool is a few
+        thousand of 100,000 columns, and each value is computed the same way whichever columns are asked
+        for (paths are counted over all organizations, then picked; scaled by the best over all columns), so
+        the pool's features are exactly those of the full matrix (``tests/test_ranking.py`` checks it)."""
         h = self.history
         cols = self.columns
-        adjacency, adamic_adar, resource = self._graph
-        seeker_rows = h.adjacency[queries]
-        two_hop = seeker_rows @ h.adjacency
+        pick = cols if candidates is None else cols[candidates]
+        adjacency = h.adjacency
+        seeker_rows = adjacency[queries]
         embeddings = h.embeddings
-        seeker_text = embeddings[queries]
-        text_sims = seeker_text @ embeddings.T
-        text_sims[np.arange(len(queries)), queries] = -np.inf
+        text = self._text(queries)
+        others = text.copy()
+        others[np.arange(len(queries)), queries] = -np.inf
         neighbours = min(TEXT_NEIGHBOURS, h.data.n_orgs - 1)
-        nearest = np.argpartition(-text_sims, neighbours, axis=1)[:, :neighbours]
-        weights = np.clip(np.take_along_axis(text_sims, nearest, axis=1), 0, None)
+        nearest = np.argpartition(-others, neighbours, axis=1)[:, :neighbours]
+        weights = np.clip(np.take_along_axis(others, nearest, axis=1), 0, None)
         similar = sp.csr_matrix(
             (weights.ravel(), (np.repeat(np.arange(len(queries)), neighbours), nearest.ravel())),
             shape=(len(queries), h.data.n_orgs),
@@ -261,34 +274,34 @@ class PairFeatures:
         participation = h.participation
         countries = h.data.org_country
         country_codes, lift = self._countries
-        common = (seeker_rows @ adjacency).toarray()
+        common = (seeker_rows @ adjacency)[:, pick].toarray()
         degree = h.degree
-        union = degree[queries][:, None] + degree[cols][None, :] - common
+        union = degree[queries][:, None] + degree[pick][None, :] - common
         decayed, decayed_aa, recent = self._recent_graph
         pair = [
             common,
-            _row_scaled((seeker_rows @ adamic_adar).toarray()),
-            _row_scaled((seeker_rows @ resource).toarray()),
-            _row_scaled((two_hop @ adjacency).toarray()),
-            (participation[queries] @ participation[cols].T).toarray(),
-            (h.tfidf[queries] @ h.tfidf[cols].T).toarray(),
-            seeker_text @ embeddings[cols].T,
-            self._partners_embedding[queries] @ embeddings[cols].T,
-            _row_scaled((similar @ adjacency).toarray()),
-            (self._programme_parts[queries] @ self._programme_parts[cols].T).toarray(),
-            (countries[queries][:, None] == countries[cols][None, :]) & (countries[queries][:, None] != ""),
-            lift[country_codes[queries]][:, country_codes[cols]],
+            _scaled(seeker_rows @ h.adamic_adar, cols, pick),
+            _scaled(seeker_rows @ self._resource, cols, pick),
+            _scaled(seeker_rows @ adjacency @ adjacency, cols, pick),
+            (participation[queries] @ participation[pick].T).toarray(),
+            (h.tfidf[queries] @ h.tfidf[pick].T).toarray(),
+            text[:, pick],
+            np.einsum("ij,qj->qi", embeddings[pick], self._partners_embedding[queries]),
+            _scaled(similar @ adjacency, cols, pick),
+            (self._programme_parts[queries] @ self._programme_parts[pick].T).toarray(),
+            (countries[queries][:, None] == countries[pick][None, :]) & (countries[queries][:, None] != ""),
+            lift[country_codes[queries]][:, country_codes[pick]],
             common / np.maximum(union, 1.0),
-            self._partners_by_role[cols][:, self._roles[queries]].T,
-            _row_scaled((decayed[queries] @ decayed_aa[:, cols]).toarray()),
-            (recent[queries] @ recent[:, cols]).toarray(),
-            _row_scaled((recent[queries] @ h.adjacency[:, cols]).toarray()),
-            _row_scaled(self._pagerank(queries)[:, cols]),
+            self._partners_by_role[pick][:, self._roles[queries]].T,
+            _scaled(decayed[queries] @ decayed_aa, cols, pick),
+            (recent[queries] @ recent)[:, pick].toarray(),
+            _scaled(recent[queries] @ adjacency, cols, pick),
+            _scaled(self._pagerank(queries).T, cols, pick),
         ]
-        shape = (len(queries), len(cols))
+        shape = (len(queries), len(pick))
         side = self.side
         blocks = [np.asarray(p, dtype=np.float32)[:, :, None] for p in pair]
-        blocks.append(np.broadcast_to(side[cols][None, :, :], (*shape, side.shape[1])))
+        blocks.append(np.broadcast_to(side[pick][None, :, :], (*shape, side.shape[1])))
         blocks.append(np.broadcast_to(side[queries][:, None, :], (*shape, side.shape[1])))
         return np.concatenate(blocks, axis=2)
 
@@ -305,9 +318,9 @@ class PairFeatures:
         """Where candidates come from, each a (queries x candidates) mask: partners of partners, each
         seeker's nearest texts, and the most connected organizations (new partners are often the busy ones).
         """
-        h = self.history
-        common = (h.adjacency[queries] @ h.adjacency[:, self.columns]).toarray() > 0
-        text = h.embeddings[queries] @ h.embeddings[self.columns].T
+        adjacency = self.history.adjacency
+        common = (adjacency[queries] @ adjacency)[:, self.columns].toarray() > 0
+        text = self._text(queries)[:, self.columns]
         top = min(TEXT_CANDIDATES, text.shape[1])
         nearest = np.zeros(text.shape, dtype=bool)
         np.put_along_axis(nearest, np.argpartition(-text, top - 1, axis=1)[:, :top], True, axis=1)
@@ -334,7 +347,9 @@ def _percentile(values: np.ndarray, active: np.ndarray) -> np.ndarray:
     return np.searchsorted(reference, np.nan_to_num(values, nan=-1.0), side="right") / len(reference)
 
 
-def _row_scaled(scores: np.ndarray) -> np.ndarray:
-    """Scores divided by each seeker's best one: path counts grow with the graph, their order does not."""
-    top = scores.max(axis=1, keepdims=True)
-    return scores / np.where(top > 0, top, 1.0)
+def _scaled(scores: np.ndarray | sp.spmatrix | sp.sparray, cols: np.ndarray, pick: np.ndarray) -> np.ndarray:
+    """Scores (queries x organizations) at ``pick``, divided by each seeker's best one among all candidates
+    ``cols``: path counts grow with the graph, their order does not."""
+    dense = scores.toarray() if isinstance(scores, sp.spmatrix | sp.sparray) else np.asarray(scores)
+    top = dense[:, cols].max(axis=1, keepdims=True)
+    return dense[:, pick] / np.where(top > 0, top, 1.0)

@@ -35,17 +35,21 @@ many, until ``limit`` passed or the pool is spent."""
 def ranked_columns(
     view: View, ranker: LearnedRanker, seeker: int, *, banned: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The candidate columns of the view in the model's order, their log-odds, and the seeker's feature rows
-    (candidates x features). ``banned``: organizations never suggested (the seeker, partners, declined)."""
+    """The seeker's candidate columns in the model's order, their log-odds, and their feature rows (in the
+    same order). ``banned``: organizations never suggested (the seeker, partners, declined). Features are
+    computed for the seeker's pool only, not for every active organization: the same values, order and
+    scores as scoring all columns (``tests/test_ranking.py``)."""
     features = view.features
-    x = features.pairs(np.array([seeker]))
-    pool = features.pool(np.array([seeker]))
+    queries = np.array([seeker])
+    pool = features.pool(queries)[0]
     columns = features.position[banned]
-    pool[0, columns[columns >= 0]] = False
-    scores = ranker.score(x, pool)[0]
+    pool[columns[columns >= 0]] = False
+    candidates = np.flatnonzero(pool)
+    x = features.pairs(queries, candidates)
+    scores = ranker.score(x, np.ones((1, len(candidates)), dtype=bool))[0]
     order = np.argsort(-scores, kind="stable")
     order = order[np.isfinite(scores[order])]
-    return order, scores[order], x[0]
+    return candidates[order], scores[order], x[0, order]
 
 
 def learned_suggest(
@@ -71,7 +75,7 @@ def learned_suggest(
     adjacency = view.history.adjacency
     partners = adjacency.indices[adjacency.indptr[q] : adjacency.indptr[q + 1]]
     banned = np.concatenate([[q], snapshot.declined(q, as_of), [] if include_partners else partners])
-    order, log_odds, x = ranked_columns(view, ranker, q, banned=banned.astype(np.int64))
+    order, _, x = ranked_columns(view, ranker, q, banned=banned.astype(np.int64))
     org_of = view.features.columns
     chosen: list[dict[str, Any]] = []
     profile: dict[str, Any] | None = None
@@ -108,13 +112,13 @@ def learned_suggest(
     seeker = _seeker(profile)
     rank_of = {int(c): r for r, c in enumerate(order)}
     rows = chosen[:limit]
-    contributions = ranker.contributions(x[[row["column"] for row in rows]]) if rows else np.zeros((0, 0))
+    ranks = [rank_of[row["column"]] for row in rows]
+    contributions = ranker.contributions(x[ranks]) if rows else np.zeros((0, 0))
     proximity = Proximity(seeker.place, settings.matching_distance_km)
     sources = view.features.sources(np.array([q]))
     found = []
     for row, contribution in zip(rows, contributions, strict=True):
         signals, shares = _shares(contribution)
-        assert math.isclose(sum(shares.values()), _sigmoid(log_odds[rank_of[row["column"]]]), abs_tol=1e-6)
         _, km = proximity(Place(city=row["city"], region=row["region"], lat=row["lat"], lon=row["lon"]))
         clusters = [seeker.clusters[c] for c in row["shared_clusters"]]
         suggestion = Suggestion(

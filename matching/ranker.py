@@ -131,7 +131,9 @@ class LearnedRanker:
         first[pool] = self.boosters[0].predict(x[pool], raw_score=True)
         top = min(SHORTLIST, pool.shape[1])
         shortlist = np.zeros_like(pool)
-        np.put_along_axis(shortlist, np.argpartition(-first, top - 1, axis=1)[:, :top], True, axis=1)
+        # A stable sort, not a partition: ties at the cut go to the first column, so scoring a seeker's
+        # pool alone shortlists the very pairs that scoring all columns does.
+        np.put_along_axis(shortlist, np.argsort(-first, axis=1, kind="stable")[:, :top], True, axis=1)
         shortlist &= pool
         pairs = x[shortlist]
         others = [booster.predict(pairs, raw_score=True) for booster in self.boosters[1:]]
@@ -205,5 +207,5 @@ def _feedback_rows(features: PairFeatures, feedback: Feedback) -> tuple[np.ndarr
     rows = np.zeros((len(seekers), len(FEATURE_NAMES)), dtype=np.float32)
     for seeker in np.unique(seekers):
         mine = seekers == seeker
-        rows[mine] = features.pairs(np.array([seeker]))[0, candidates[mine]]
+        rows[mine] = features.pairs(np.array([seeker]), candidates[mine])[0]
     return rows, accepted

@@ -27,6 +27,8 @@ from matching.dataset import GraphData
 from matching.evaluation.benchmark import temporal_benchmark
 from matching.evaluation.protocol import score_lists
 from matching.history import TextVectors, temporal_split
+from matching.learned import ranked_columns
+from matching.ranker import SHORTLIST, LearnedRanker
 from matching.tune import train
 from schema.errors import MatchingError
 from schema.settings import Settings
@@ -187,3 +189,62 @@ def test_a_graph_without_dated_history_keeps_the_signal_ranking() -> None:
     held = snapshot.Snapshot(data, TextVectors(np.zeros((0, 4)), np.eye(3, 4)), snapshot.no_answers(), {})
     with pytest.raises(MatchingError, match="No dated history to learn from"):
         train(held)
+
+
+@pytest.fixture(scope="module")
+def ranker(slice_graph: Graph, settings: Settings) -> LearnedRanker:
+    """A model trained on the slice at the present, handed to ``suggest`` directly."""
+    return train(snapshot.current(slice_graph, settings), seed=5, held_out=False, train_queries=300)
+
+
+def active_firms(held: snapshot.Snapshot, count: int) -> list[int]:
+    view = held.view()
+    firms = np.flatnonzero(view.history.active & (held.data.org_role == "firm"))
+    return [int(q) for q in np.random.default_rng(11).choice(firms, count, replace=False)]
+
+
+def test_the_served_ranking_computes_only_the_pool_and_ranks_exactly_as_all_columns(
+    slice_graph: Graph, settings: Settings, ranker: LearnedRanker
+) -> None:
+    held = snapshot.current(slice_graph, settings)
+    view = held.view()
+    features = view.features
+    for q in active_firms(held, 3):
+        queries = np.array([q])
+        full = features.pairs(queries)
+        pool = features.pool(queries)
+        banned = np.concatenate([[q], view.history.adjacency[q].indices])
+        pool[0, features.position[banned][features.position[banned] >= 0]] = False
+        scores = ranker.score(full, pool)[0]
+        expected = np.argsort(-scores, kind="stable")
+        expected = expected[np.isfinite(scores[expected])]
+        order, log_odds, x = ranked_columns(view, ranker, q, banned=banned)
+        assert len(order) == min(SHORTLIST, int(pool.sum()))
+        assert np.array_equal(order, expected) and np.array_equal(log_odds, scores[expected])
+        assert np.array_equal(x, full[0, order], equal_nan=True)
+        part = np.flatnonzero(pool[0])[::3]  # the slice is small: every active organization is in the pool
+        assert np.array_equal(features.pairs(queries, part), full[:, part], equal_nan=True)
+    # a block of seekers, as training and eval compute it, gives the same values for any columns
+    block = np.array(active_firms(held, 4))
+    some = np.sort(
+        np.random.default_rng(2).choice(len(features.columns), len(features.columns) // 2, replace=False)
+    )
+    assert np.array_equal(features.pairs(block, some), features.pairs(block)[:, some], equal_nan=True)
+
+
+def test_the_reasons_add_up_to_the_models_own_probability(
+    slice_graph: Graph, settings: Settings, ranker: LearnedRanker
+) -> None:
+    held = snapshot.current(slice_graph, settings)
+    features = held.view().features
+    for q in active_firms(held, 2):
+        found = suggest(slice_graph, str(held.data.org_ids[q]), settings=settings, ranker=ranker)
+        assert found and {s.ranking for s in found} == {"learned"}
+        columns = features.position[[held.index[s.id] for s in found]]
+        x = features.pairs(np.array([q]), columns)
+        # every model's raw score of the same features, averaged, through the sigmoid: not the contributions
+        log_odds = ranker.score(x, np.ones((1, len(columns)), dtype=bool))[0]
+        probability = 1.0 / (1.0 + np.exp(-log_odds))
+        for s, p in zip(found, probability, strict=True):
+            assert s.score == pytest.approx(p, abs=1e-6)
+            assert sum(s.shares.values()) == pytest.approx(p, abs=1e-6)
