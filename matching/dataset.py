@@ -65,24 +65,18 @@ class GraphData:
         participations: Iterable[Mapping[str, Any]],
         collaborations: Iterable[Mapping[str, Any]],
     ) -> GraphData:
-        """Index the rows of ``graph/queries/evaluation.py``: organizations ``{id, role, country, text}``,
+        """Index the rows of ``graph/queries/snapshot.py``: organizations ``{id, role, country, text}``,
         projects ``{id, start, part, texts}``, participations ``{org, project}``, collaborations
-        ``{a, b, since}``. Rows naming an unknown organization or project are dropped."""
+        ``{a, b, since}``; a participation's ``project`` and a collaboration's ``b`` and ``since`` may be
+        lists (one row per organization, as the snapshot reads them). Rows naming an unknown organization or
+        project are dropped."""
         orgs = sorted(organizations, key=lambda r: str(r["id"]))
         projs = sorted(projects, key=lambda r: str(r["id"]))
         org_index = {str(r["id"]): i for i, r in enumerate(orgs)}
         project_index = {str(r["id"]): i for i, r in enumerate(projs)}
-        pairs = {
-            (org_index[str(r["org"])], project_index[str(r["project"])])
-            for r in participations
-            if str(r["org"]) in org_index and str(r["project"]) in project_index
-        }
-        pair_array = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
-        links = [
-            (org_index[str(r["a"])], org_index[str(r["b"])], to_day(r.get("since")))
-            for r in collaborations
-            if str(r["a"]) in org_index and str(r["b"]) in org_index
-        ]
+        part_org, part_project, _ = _pairs(participations, "org", "project", None, org_index, project_index)
+        pairs = np.unique(np.column_stack([part_org, part_project]), axis=0).reshape(-1, 2)
+        link_a, link_b, since = _pairs(collaborations, "a", "b", "since", org_index, org_index)
         return cls(
             org_ids=np.array([str(r["id"]) for r in orgs], dtype=object),
             org_role=np.array([r.get("role") or "" for r in orgs], dtype=object),
@@ -92,12 +86,46 @@ class GraphData:
             project_start=np.array([to_day(r.get("start")) for r in projs], dtype="datetime64[D]"),
             project_part=np.array([r.get("part") or "" for r in projs], dtype=object),
             project_text=np.array([". ".join(r.get("texts") or []) for r in projs], dtype=object),
-            part_org=pair_array[:, 0],
-            part_project=pair_array[:, 1],
+            part_org=pairs[:, 0],
+            part_project=pairs[:, 1],
             links=Links.undirected(
-                np.array([a for a, _, _ in links], dtype=np.int64),
-                np.array([b for _, b, _ in links], dtype=np.int64),
-                np.array([d for _, _, d in links], dtype="datetime64[D]"),
+                link_a,
+                link_b,
+                np.array([_day_text(d) for d in since], dtype="datetime64[D]"),
                 len(orgs),
             ),
         )
+
+
+def _day_text(value: Any) -> str:
+    """A date as ISO day text for numpy to parse in one pass (as :func:`to_day` reads it)."""
+    return "NaT" if value is None or (isinstance(value, str) and not value) else str(value)[:10]
+
+
+def _pairs(
+    rows: Iterable[Mapping[str, Any]],
+    left: str,
+    right: str,
+    dated: str | None,
+    left_index: dict[str, int],
+    right_index: dict[str, int],
+) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """The (left, right) index pairs of ``rows`` whose two ends are known, and their ``dated`` values; a
+    row's ``right`` (and ``dated``) may be a list, for one row per left end."""
+    lefts: list[int] = []
+    rights: list[int] = []
+    values: list[Any] = []
+    for row in rows:
+        i = left_index.get(str(row[left]), -1)
+        many = row[right]
+        if isinstance(many, list):
+            lefts.extend([i] * len(many))
+            rights.extend(right_index.get(str(j), -1) for j in many)
+            values.extend(row[dated] if dated else [None] * len(many))
+        else:
+            lefts.append(i)
+            rights.append(right_index.get(str(many), -1))
+            values.append(row.get(dated) if dated else None)
+    a, b = np.array(lefts, dtype=np.int64), np.array(rights, dtype=np.int64)
+    keep = (a >= 0) & (b >= 0)
+    return a[keep], b[keep], [v for v, k in zip(values, keep, strict=True) if k]

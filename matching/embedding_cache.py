@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +27,17 @@ def _paths(cache_dir: Path) -> tuple[Path, Path]:
     return cache_dir / "text-hashes.npy", cache_dir / "text-vectors.npy"
 
 
-def cached_encode(texts: list[str], *, model_name: str, cache_dir: Path, batch_size: int = 64) -> np.ndarray:
-    """Unit embeddings of ``texts`` (zero rows for empty texts), reusing and extending the cache."""
+def cached_encode(
+    texts: list[str],
+    *,
+    model_name: str,
+    cache_dir: Path,
+    batch_size: int = 64,
+    stored: Callable[[list[str]], dict[str, np.ndarray]] | None = None,
+) -> np.ndarray:
+    """Unit embeddings of ``texts`` (zero rows for empty texts), reusing and extending the cache.
+    ``stored``: given the texts the cache lacks, the unit vectors made elsewhere for some of them (``clusterkg
+    embed`` stored them in the graph); those are kept in the cache, not encoded again."""
     hash_path, vector_path = _paths(cache_dir)
     known: dict[bytes, int] = {}
     vectors = np.zeros((0, model.DIMENSIONS), dtype=np.float32)
@@ -37,12 +47,20 @@ def cached_encode(texts: list[str], *, model_name: str, cache_dir: Path, batch_s
         known = {h.tobytes(): i for i, h in enumerate(hashes)}
     digests = [_digest(model_name, t) if t else b"" for t in texts]
     missing = sorted({(d, t) for d, t in zip(digests, texts, strict=True) if t and d not in known})
+    found = stored([t for _, t in missing]) if stored and missing else {}
+    if found:
+        for d, t in missing:
+            if t in found:
+                known[d] = len(known)
+        vectors = np.vstack([vectors, *(found[t][None, :] for _, t in missing if t in found)])
+        missing = [(d, t) for d, t in missing if t not in found]
     if missing:
         log.info("embedding %d new texts (%d cached)", len(missing), len(known))
         fresh = model.encode([t for _, t in missing], model_name=model_name, batch_size=batch_size)
         for d, _ in missing:
             known[d] = len(known)
         vectors = np.vstack([vectors, fresh])
+    if missing or found:
         cache_dir.mkdir(parents=True, exist_ok=True)
         in_order = [digest for digest, _ in sorted(known.items(), key=lambda item: item[1])]
         ordered = np.frombuffer(b"".join(in_order), np.uint8).reshape(-1, 16)

@@ -30,6 +30,7 @@ from matching.embed import key_prefix
 from matching.embedding_cache import cached_encode
 from matching.features import PairFeatures
 from matching.history import History, TextVectors
+from matching.model import DIMENSIONS
 from matching.ranker import Feedback
 from schema.settings import Settings
 
@@ -121,30 +122,34 @@ def read(graph: Graph, settings: Settings) -> Snapshot:
         "accepted": np.array([bool(r["accepted"]) for r in rows], dtype=bool),
         "at": np.array([to_day(r["at"]) for r in rows], dtype="datetime64[D]"),
     }
-    stored = {str(r["id"]): r["vector"] for r in organizations if r["vector"] is not None}
-    return Snapshot(data, text_vectors(data, settings, stored), answers, version)
+    return Snapshot(data, text_vectors(graph, data, settings, organizations), answers, version)
 
 
 def text_vectors(
-    data: GraphData, settings: Settings, stored: dict[str, list[float]] | None = None
+    graph: Graph, data: GraphData, settings: Settings, organizations: list[dict[str, Any]]
 ) -> TextVectors:
-    """Embeddings of every project text and organization description, cached by content hash. ``stored``:
-    descriptions' vectors that ``clusterkg embed`` already wrote with the same embedder (by organization id),
-    used as they are: a region of 100,000 described organizations is not encoded a second time."""
-    stored = stored or {}
-    has_stored = np.array([str(org_id) in stored for org_id in data.org_ids], dtype=bool)
-    texts = [*data.project_text, *np.where(has_stored, "", data.org_text)]
-    vectors = cached_encode(
-        texts,
+    """Embeddings of every project text and organization description, cached by content hash. A
+    description ``clusterkg embed`` already encoded (``embedded`` in ``organizations``) and the cache lacks
+    is read from the graph into the cache, not encoded a second time: a region of 100,000 described
+    organizations is encoded once, and a refresh reads only the vectors of new descriptions."""
+    owners = {str(r["text"]): str(r["id"]) for r in organizations if r["embedded"] and r["text"]}
+
+    def stored(texts: list[str]) -> dict[str, np.ndarray]:
+        ids = [owners[t] for t in texts if t in owners]
+        prefix = key_prefix(settings.embedder)
+        rows = graph.run(queries.STORED_VECTORS, ids=ids, key_prefix=prefix) if ids else []
+        vectors = normalize(np.array([r["vector"] for r in rows], dtype=np.float32).reshape(-1, DIMENSIONS))
+        texts_of = {owner: text for text, owner in owners.items()}
+        return {texts_of[r["id"]]: vector for r, vector in zip(rows, vectors, strict=True)}
+
+    everything = cached_encode(
+        [*data.project_text, *data.org_text],
         model_name=settings.embedder,
         cache_dir=settings.cache_dir / "embeddings",
         batch_size=settings.embedding_batch_size,
+        stored=stored,
     )
-    organizations = np.asarray(vectors[data.n_projects :])
-    if has_stored.any():
-        rows = np.array([stored[str(org_id)] for org_id in data.org_ids[has_stored]], dtype=np.float32)
-        organizations[has_stored] = normalize(rows)
-    return TextVectors(projects=vectors[: data.n_projects], organizations=organizations)
+    return TextVectors(projects=everything[: data.n_projects], organizations=everything[data.n_projects :])
 
 
 _SNAPSHOTS: dict[tuple[str, str, str], Snapshot] = {}

@@ -14,7 +14,9 @@ from typer.testing import CliRunner
 from api.cli import app
 from graph import admin
 from graph.db import Graph
+from graph.queries.snapshot import STORED_VECTORS
 from matching import snapshot, suggest
+from matching.embed import key_prefix
 from matching.model import DIMENSIONS
 from schema.settings import Settings
 
@@ -39,9 +41,20 @@ def test_tune_on_a_generated_region_without_projects(
     settings = neo4j_settings.model_copy(
         update={"matching_model_file": model_file, "cache_dir": tmp_path / "fresh-cache"}
     )
-    # Every description was embedded by `embed`: the snapshot reads those vectors and encodes nothing.
+    # Every description was embedded by `embed`: the snapshot reads those vectors into its cache (they are the
+    # graph's, not encoded again); the next read finds them all there and asks the graph for none.
+    before = session_graph.queries_run
     held = snapshot.read(session_graph, settings)
-    assert not (tmp_path / "fresh-cache" / "embeddings").exists()
+    first = session_graph.queries_run - before
+    again = snapshot.read(session_graph, settings)
+    assert session_graph.queries_run - before - first == first - 1
+    assert np.array_equal(again.vectors.organizations, held.vectors.organizations)
+    ids = [str(i) for i in held.data.org_ids[:20]]
+    prefix = key_prefix(settings.embedder)
+    for row in session_graph.run(STORED_VECTORS, ids=ids, key_prefix=prefix):
+        stored = np.array(row["vector"], dtype=np.float32)
+        unit = stored / np.linalg.norm(stored)
+        assert held.vectors.organizations[held.index[row["id"]]] == pytest.approx(unit, abs=1e-6)
     described = held.data.org_text != ""
     assert described.any() and held.vectors.organizations.shape == (held.data.n_orgs, DIMENSIONS)
     norms = np.linalg.norm(held.vectors.organizations[described], axis=1)

@@ -8,27 +8,43 @@ from graph.query import Query
 ORGANIZATIONS = Query(
     "snapshot.organizations",
     "MATCH (o:Organization) RETURN o.id AS id, o.role AS role, o.country AS country, o.description AS text, "
-    "CASE WHEN o.capability_key = $key_prefix + o.description THEN o.capability_embedding END AS vector",
+    "coalesce(o.capability_key = $key_prefix + o.description, false) AS embedded",
+    plain=True,
 )
-"""``vector``: the description's embedding as ``clusterkg embed`` stored it, where its key says the current
-embedder (``$key_prefix``) encoded the current text; the snapshot encodes only the others."""
+"""``embedded``: whether ``clusterkg embed`` stored the description's vector, its key saying the current
+embedder (``$key_prefix``) encoded the current text."""
+
+STORED_VECTORS = Query(
+    "snapshot.stored_vectors",
+    "UNWIND $ids AS id MATCH (o:Organization {id: id}) "
+    "WHERE o.capability_key = $key_prefix + o.description "
+    "RETURN o.id AS id, o.capability_embedding AS vector",
+    plain=True,
+)
+"""The stored description vectors of ``$ids`` (the ones the snapshot's cache lacks): a refresh transfers
+only the vectors of new or changed descriptions, not 100,000 of them each time."""
 
 PROJECTS = Query(
     "snapshot.projects",
     "MATCH (p:Project) RETURN p.id AS id, p.start AS start, p.programme AS part, "
     "[t IN [p.title, p.description, p.topic] WHERE t IS NOT NULL AND t <> ''] AS texts",
+    plain=True,
 )
 
 PARTICIPATIONS = Query(
     "snapshot.participations",
-    "MATCH (o:Organization)-[:PARTICIPATES_IN]->(p:Project) RETURN o.id AS org, p.id AS project",
+    "MATCH (o:Organization)-[:PARTICIPATES_IN]->(p:Project) RETURN o.id AS org, collect(p.id) AS project",
+    plain=True,
 )
 
 COLLABORATIONS = Query(
     "snapshot.collaborations",
     "MATCH (a:Organization)-[r:COLLABORATES_WITH]->(b:Organization) "
-    "RETURN a.id AS a, b.id AS b, r.since AS since",
+    "RETURN a.id AS a, collect(b.id) AS b, collect(coalesce(toString(r.since), '')) AS since",
+    plain=True,
 )
+"""Grouped by organization: a record per organization, not per link, is what makes reading a million links
+cheap (the driver's cost is mostly per record); ``''``: an undated link (``collect`` would drop a null)."""
 
 FEEDBACK = Query(
     "snapshot.feedback",
