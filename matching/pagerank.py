@@ -33,7 +33,9 @@ def _step(walk: sp.csr_matrix, adjacency: sp.csr_matrix, rank: np.ndarray) -> np
     reached = np.flatnonzero(rank.any(axis=1))
     if len(reached) * DENSE_SHARE > len(rank):
         return walk @ rank
-    rows = np.unique(adjacency[reached].indices)
+    rows = np.zeros(len(rank), dtype=bool)
+    rows[adjacency[reached].indices] = True  # a mask, not np.unique: no sort or hash of every path's end
+    rows = np.flatnonzero(rows)
     spread = np.zeros_like(rank)
     spread[rows] = walk[rows] @ rank
     return spread
