@@ -123,12 +123,13 @@ class LearnedRanker:
             boosters.append(model.booster_)
         return cls(tuple(boosters))
 
-    def score(self, x: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    def score(self, x: np.ndarray, pool: np.ndarray, *, threads: int = 0) -> np.ndarray:
         """Log-odds of each pair of ``x`` (seekers x candidates x features) where ``pool`` allows it: the
         first model scores the whole pool, every model its ``SHORTLIST`` best by that, and their mean ranks;
-        everything else is -inf (never suggested)."""
+        everything else is -inf (never suggested). ``threads``: LightGBM's threads (0: one per core, for
+        blocks of seekers; one seeker's request is cheaper on one, as a server answers several at once)."""
         first = np.full(pool.shape, -np.inf)
-        first[pool] = self.boosters[0].predict(x[pool], raw_score=True)
+        first[pool] = self.boosters[0].predict(x[pool], raw_score=True, num_threads=threads)
         top = min(SHORTLIST, pool.shape[1])
         shortlist = np.zeros_like(pool)
         # A stable sort, not a partition: ties at the cut go to the first column, so scoring a seeker's
@@ -136,15 +137,16 @@ class LearnedRanker:
         np.put_along_axis(shortlist, np.argsort(-first, axis=1, kind="stable")[:, :top], True, axis=1)
         shortlist &= pool
         pairs = x[shortlist]
-        others = [booster.predict(pairs, raw_score=True) for booster in self.boosters[1:]]
+        others = [b.predict(pairs, raw_score=True, num_threads=threads) for b in self.boosters[1:]]
         scores = np.full(pool.shape, -np.inf)
         scores[shortlist] = np.mean([first[shortlist], *others], axis=0)
         return scores
 
-    def contributions(self, pairs: np.ndarray) -> np.ndarray:
+    def contributions(self, pairs: np.ndarray, *, threads: int = 0) -> np.ndarray:
         """Per pair row, each feature's mean contribution to the log-odds, and the bias last: each row sums
         to the score :meth:`score` gives the pair."""
-        return np.mean([booster.predict(pairs, pred_contrib=True) for booster in self.boosters], axis=0)
+        each = [b.predict(pairs, pred_contrib=True, num_threads=threads) for b in self.boosters]
+        return np.mean(each, axis=0)
 
     def save(self, path: Path) -> Path:
         """One JSON file: the metadata and each booster as LightGBM's own model text."""
