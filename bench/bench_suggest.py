@@ -263,7 +263,7 @@ def index_recall(
     k = max(10 * settings.matching_overfetch, MIN_INDEX_K)
     depths = {
         "Neo4j vector index, asked for k": k,
-        f"top k of a search {INDEX_SEARCH_DEPTH:g}x deeper (suggest)": search_depth(k),
+        f"top k of a search {INDEX_SEARCH_DEPTH:g}x deeper (signal ranking)": search_depth(k),
         "top k of a search 4x deeper": 4 * k,
     }
     recalls: dict[str, list[float]] = {name: [] for name in depths}
