@@ -10,7 +10,7 @@ same graph queries (and the same key check) and returns the same payload without
 The server runs in its own process (uvicorn, one worker) so client and server do not share an event loop.
 When the graph holds fewer than ``--orgs`` organizations, the script generates a region with ``clusterkg
 generate``'s generator and loads it with ``ingest.load``. Vectors are made as ``bench/bench_suggest.py``
-makes them (encoding 100,000 descriptions takes about half an hour on two cores): every distinct needs
+makes them (encoding 100,000 descriptions takes about ten minutes of both cores): every distinct needs
 text and description template is encoded for real, each organization gets its template's vector plus noise
 calibrated on real encodings, with the real texts' hashes (so ``clusterkg embed`` sees nothing to do).
 

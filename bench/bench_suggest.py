@@ -4,7 +4,7 @@ numpy top-k on the same stored vectors.
     NEO4J_URI=bolt://... NEO4J_PASSWORD=... python bench/bench_suggest.py [--orgs 100000] [--queries 300]
 
 The region is ``clusterkg generate``'s (seeded, planted collaborations), loaded through ``ingest.load`` when
-the graph holds fewer organizations. Encoding 100,000 descriptions takes about half an hour on two CPU cores,
+the graph holds fewer organizations. Encoding 100,000 descriptions takes about ten minutes of both CPU cores,
 so the vectors are made like this, and the table says so: every needs text is encoded for real (the
 generator writes 149 distinct ones); each description is its name/place sentence plus one of ~430 distinct
 "working in ... We offer ..." texts, which are encoded for real, and each organization gets that vector plus
