@@ -19,7 +19,7 @@ from graph.db import Graph
 from graph.queries import matching as queries
 from matching.features import FEATURE_NAMES, REASON_OF_FEATURE
 from matching.ranker import LearnedRanker
-from matching.reasons import SentencePair, describe_learned, introducers
+from matching.reasons import SentencePair, Suggestion, describe_learned, introducers
 from matching.seeker import Seeker
 from matching.signals import Place, Proximity
 from matching.snapshot import Snapshot, View
@@ -66,11 +66,9 @@ def learned_suggest(
     filters: Any,
     include_partners: bool,
     settings: Settings,
-) -> list[Any]:
+) -> list[Suggestion]:
     """Up to ``limit`` suggestions for ``organization_id`` ranked by the model on the snapshot's view as of
     ``as_of`` (None: the present); the filters (``matching.filters.Filters``) are checked in the graph."""
-    from matching.suggest import Suggestion
-
     if organization_id not in snapshot.index:
         raise NotFound(f"No organization with id {organization_id!r}")
     view = snapshot.view(as_of)
@@ -80,38 +78,7 @@ def learned_suggest(
     banned = np.concatenate([[q], snapshot.declined(q, as_of), [] if include_partners else partners])
     order, _, x = ranked_columns(view, ranker, q, banned=banned.astype(np.int64))
     org_of = view.features.columns
-    chosen: list[dict[str, Any]] = []
-    profile: dict[str, Any] | None = None
-    named: dict[str, dict[str, Any]] = {}
-    start, size = 0, max(FIRST_ROUND, 2 * limit)
-    while len(chosen) < limit and (start < len(order) or profile is None):
-        batch = order[start : start + size]
-        shared = {int(i): _shared(adjacency, q, int(org_of[i])) for i in batch}
-        result = graph.run(
-            queries.LEARNED_DETAILS,
-            seeker=organization_id,
-            ids=[str(snapshot.data.org_ids[org_of[i]]) for i in batch],
-            partners=sorted({str(snapshot.data.org_ids[p]) for s in shared.values() for p in s}),
-            roles=filters.roles,
-            size_classes=filters.size_classes,
-            sectors=filters.sectors,
-            regions=filters.regions,
-            clusters=filters.clusters,
-            max_m=None if filters.max_km is None else filters.max_km * 1000.0,
-        )[0]
-        profile = result["seeker"]
-        if profile is None:
-            raise NotFound(f"No organization with id {organization_id!r}")
-        if filters.max_km is not None and (profile["lat"] is None or profile["lon"] is None):
-            raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
-        named.update({p["id"]: p for p in result["partners"]})
-        column_of = {str(snapshot.data.org_ids[org_of[i]]): int(i) for i in batch}
-        for row in result["candidates"]:
-            column = column_of[row["id"]]
-            ids = [str(snapshot.data.org_ids[p]) for p in shared[column]]
-            chosen.append({**row, "column": column, "shared_partners": [named[i] for i in ids if i in named]})
-        start, size = start + size, 4 * size
-    assert profile is not None
+    profile, chosen = _filtered_rows(graph, snapshot, view, q, order, limit=limit, filters=filters)
     seeker = _seeker(profile)
     rank_of = {int(c): r for r, c in enumerate(order)}
     rows = chosen[:limit]
@@ -145,6 +112,58 @@ def learned_suggest(
         suggestion.reasons = describe_learned(suggestion, ranker.metadata)
         found.append(suggestion)
     return found
+
+
+def _filtered_rows(
+    graph: Graph,
+    snapshot: Snapshot,
+    view: View,
+    q: int,
+    order: np.ndarray,
+    *,
+    limit: int,
+    filters: Any,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The seeker's profile and the ranked candidates that pass the filters, with their shared partners.
+
+    Rounds of ``queries.LEARNED_DETAILS`` over the ranked columns, the first of ``FIRST_ROUND`` (or twice
+    ``limit``), each further one four times as large, until ``limit`` passed or the ranking is spent."""
+    organization_id = str(snapshot.data.org_ids[q])
+    adjacency = view.history.adjacency
+    org_of = view.features.columns
+    chosen: list[dict[str, Any]] = []
+    profile: dict[str, Any] | None = None
+    named: dict[str, dict[str, Any]] = {}
+    start, size = 0, max(FIRST_ROUND, 2 * limit)
+    while len(chosen) < limit and (start < len(order) or profile is None):
+        batch = order[start : start + size]
+        shared = {int(i): _shared(adjacency, q, int(org_of[i])) for i in batch}
+        result = graph.run(
+            queries.LEARNED_DETAILS,
+            seeker=organization_id,
+            ids=[str(snapshot.data.org_ids[org_of[i]]) for i in batch],
+            partners=sorted({str(snapshot.data.org_ids[p]) for s in shared.values() for p in s}),
+            roles=filters.roles,
+            size_classes=filters.size_classes,
+            sectors=filters.sectors,
+            regions=filters.regions,
+            clusters=filters.clusters,
+            max_m=None if filters.max_km is None else filters.max_km * 1000.0,
+        )[0]
+        profile = result["seeker"]
+        if profile is None:
+            raise NotFound(f"No organization with id {organization_id!r}")
+        if filters.max_km is not None and (profile["lat"] is None or profile["lon"] is None):
+            raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
+        named.update({p["id"]: p for p in result["partners"]})
+        column_of = {str(snapshot.data.org_ids[org_of[i]]): int(i) for i in batch}
+        for row in result["candidates"]:
+            column = column_of[row["id"]]
+            ids = [str(snapshot.data.org_ids[p]) for p in shared[column]]
+            chosen.append({**row, "column": column, "shared_partners": [named[i] for i in ids if i in named]})
+        start, size = start + size, 4 * size
+    assert profile is not None  # the loop runs at least once
+    return profile, chosen
 
 
 def _shared(adjacency: Any, a: int, b: int) -> np.ndarray:
