@@ -46,6 +46,9 @@ class Generated:
     out: Path
     organizations: int
     collaborations: int
+    asked: int
+    """The collaborations asked for: more than were written when a small region has too few distinct pairs
+    to plant (nobody in it offers what the others need)."""
     planted: int
     memberships: int
     clusters: int
@@ -128,6 +131,7 @@ def generate(
         out=out,
         organizations=orgs,
         collaborations=written,
+        asked=links,
         planted=planted,
         memberships=offers.memberships,
         clusters=len(layout.clusters),
@@ -250,10 +254,14 @@ def _plant(
     written = 0
     while written < links and attempts < 20 * links:
         attempts += 1
-        if noise > 0 and rng.random() < noise:
+        if noise > 0 and (rng.random() < noise or not offers.needers):
             a, b, capability = rng.choice(ids), rng.choice(ids), ""
+        elif not offers.needers:
+            break  # nothing to plant from, and no random links asked for
         else:
             a, region, capability = rng.choice(offers.needers)
+            if capability not in offers.offerers_any:
+                continue  # in a small region nobody may offer what this one needs
             pool = offers.offerers.get((region, capability)) if rng.random() < 0.8 else None
             b = rng.choice(pool or offers.offerers_any[capability])
         pair = (min(a, b), max(a, b))

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
+from api.cli import app
 from ingest import load
 from ingest.generate import generate
 from ingest.kinds import detect_kind
@@ -109,3 +111,21 @@ def test_the_generator_is_seeded_and_plants_links_from_needs_to_offers(tmp_path:
     summary = load(None, first.files, dry_run=True)
     assert summary.counts() == {"rows": 400 + 400 + 900 + first.clusters, "added": 1700 + first.clusters,
                                 "updated": 0, "unchanged": 0, "merged": 0, "rejected": 0}  # fmt: skip
+
+
+def test_a_small_region_plants_what_it_can_and_says_how_many_links_are_missing(tmp_path: Path) -> None:
+    """50 organizations (seed 3): some needs are offered by nobody in the region; those are not planted,
+    and the command says how many of the links asked for it could not write, instead of failing."""
+    region = generate(tmp_path / "small", orgs=50, seed=3)
+    assert 0 < region.collaborations <= region.asked == 150
+    with region.files[1].open(encoding="utf-8", newline="") as handle:
+        offered = {c for row in csv.DictReader(handle) for c in row["capabilities"].split(";")}
+    with (region.out / "truth" / "planted.csv").open(encoding="utf-8", newline="") as handle:
+        assert {row["capability"] for row in csv.DictReader(handle)} - {""} <= offered
+
+    alone = generate(tmp_path / "two", orgs=2, seed=3, noise=0.0)
+    assert (alone.collaborations, alone.asked) == (0, 6)
+    command = ["generate", "--out", str(tmp_path / "cli"), "--orgs", "2", "--seed", "3", "--noise", "0"]
+    result = CliRunner().invoke(app, command)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and "6 of the 6 collaborations asked for were not written" in said

@@ -217,4 +217,10 @@ def generate(
         table.add_row(path.name, f"{count:,}")
     table.add_row("truth/planted.csv", f"{result.collaborations:,} ({result.planted:,} planted)")
     console.print(table)
+    if result.collaborations < result.asked:
+        console.print(
+            f"[yellow]{result.asked - result.collaborations:,} of the {result.asked:,} collaborations asked "
+            "for were not written: the region has too few organizations whose needs others offer (try more "
+            "organizations or --noise above 0).[/yellow]"
+        )
     console.print(f"load it with: clusterkg ingest {' '.join(str(p) for p in result.files)}")
