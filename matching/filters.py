@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from schema.errors import MatchingError
 from schema.graph_model import Role, SizeClass
@@ -29,3 +30,14 @@ class Filters:
                 raise MatchingError(f"Unknown size class {value!r}; size classes are {', '.join(SizeClass)}")
         if self.max_km is not None and self.max_km <= 0:
             raise MatchingError("The maximum distance must be positive")
+
+    def params(self) -> dict[str, Any]:
+        """The filters as the suggestion queries' parameters (the distance in metres)."""
+        return {
+            "roles": self.roles,
+            "size_classes": self.size_classes,
+            "sectors": self.sectors,
+            "regions": self.regions,
+            "clusters": self.clusters,
+            "max_m": None if self.max_km is None else self.max_km * 1000.0,
+        }

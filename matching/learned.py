@@ -18,6 +18,7 @@ import numpy as np
 from graph.db import Graph
 from graph.queries import matching as queries
 from matching.features import FEATURE_NAMES, REASON_OF_FEATURE
+from matching.filters import Filters
 from matching.ranker import LearnedRanker
 from matching.reasons import SentencePair, Suggestion, describe_learned, introducers
 from matching.seeker import Seeker
@@ -63,12 +64,12 @@ def learned_suggest(
     *,
     as_of: np.datetime64 | None,
     limit: int,
-    filters: Any,
+    filters: Filters,
     include_partners: bool,
     settings: Settings,
 ) -> list[Suggestion]:
     """Up to ``limit`` suggestions for ``organization_id`` ranked by the model on the snapshot's view as of
-    ``as_of`` (None: the present); the filters (``matching.filters.Filters``) are checked in the graph."""
+    ``as_of`` (None: the present); the filters are checked in the graph."""
     if organization_id not in snapshot.index:
         raise NotFound(f"No organization with id {organization_id!r}")
     view = snapshot.view(as_of)
@@ -122,7 +123,7 @@ def _filtered_rows(
     order: np.ndarray,
     *,
     limit: int,
-    filters: Any,
+    filters: Filters,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The seeker's profile and the ranked candidates that pass the filters, with their shared partners.
 
@@ -143,12 +144,7 @@ def _filtered_rows(
             seeker=organization_id,
             ids=[str(snapshot.data.org_ids[org_of[i]]) for i in batch],
             partners=sorted({str(snapshot.data.org_ids[p]) for s in shared.values() for p in s}),
-            roles=filters.roles,
-            size_classes=filters.size_classes,
-            sectors=filters.sectors,
-            regions=filters.regions,
-            clusters=filters.clusters,
-            max_m=None if filters.max_km is None else filters.max_km * 1000.0,
+            **filters.params(),
         )[0]
         profile = result["seeker"]
         if profile is None:

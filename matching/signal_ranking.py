@@ -155,12 +155,7 @@ def fetch_candidates(
         graph_limit=graph_limit,
         cluster_limit=cluster_limit,
         include_partners=include_partners,
-        roles=filters.roles,
-        size_classes=filters.size_classes,
-        sectors=filters.sectors,
-        regions=filters.regions,
-        clusters=filters.clusters,
-        max_m=None if filters.max_km is None else filters.max_km * 1000.0,
+        **filters.params(),
         lat=place.lat,
         lon=place.lon,
     )[0]
