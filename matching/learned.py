@@ -92,20 +92,14 @@ def learned_suggest(
         signals, shares = _shares(contribution)
         _, km = proximity(Place(city=row["city"], region=row["region"], lat=row["lat"], lon=row["lon"]))
         clusters = [seeker.clusters[c] for c in row["shared_clusters"]]
-        suggestion = Suggestion(
-            id=row["id"],
-            name=row["name"] or row["id"],
-            role=row["role"] or "",
-            city=row["city"],
-            region=row["region"],
-            score=sum(shares.values()),
-            reasons=[],
+        suggestion = Suggestion.of(
+            row,
             signals=signals,
             shares=shares,
+            distance_km=km,
             best_pair=_best_work(view, q, int(org_of[row["column"]])),
             shared_partners=row["shared_partners"],
             shared_clusters=[{"id": c["id"], "name": c["name"]} for c in clusters],
-            distance_km=None if km is None else round(km, 1),
             introducers=introducers(seeker, row["id"], row["shared_partners"], clusters),
             found_via=sorted(name for name, mask in sources.items() if mask[0, row["column"]]),
             ranking="learned",

@@ -77,6 +77,32 @@ class Suggestion:
     found_via: list[str] = field(default_factory=list)
     ranking: str = "signals"
 
+    @classmethod
+    def of(
+        cls,
+        row: dict[str, Any],
+        *,
+        signals: dict[str, float],
+        shares: dict[str, float],
+        distance_km: float | None,
+        **rest: Any,
+    ) -> Suggestion:
+        """The suggestion of a candidate ``row`` as both rankings' queries return it (id, name, role, city,
+        region): its score is the sum of its shares, so they add up by construction; reasons come after."""
+        return cls(
+            id=row["id"],
+            name=row["name"] or row["id"],
+            role=row["role"] or "",
+            city=row["city"],
+            region=row["region"],
+            score=sum(shares.values()),
+            reasons=[],
+            signals=signals,
+            shares=shares,
+            distance_km=None if distance_km is None else round(distance_km, 1),
+            **rest,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

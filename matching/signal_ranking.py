@@ -267,20 +267,14 @@ def _explain(
     shared_clusters = [{"id": cid, "name": seeker.clusters[cid]["name"]} for cid in row["shared_clusters"]]
     pair = best_pair(seeker.sentences, seeker.sentence_vectors, sentences, sentence_vectors)
     who = introducers(seeker, row["id"], shared_partners, [seeker.clusters[c["id"]] for c in shared_clusters])
-    suggestion = Suggestion(
-        id=row["id"],
-        name=row["name"] or row["id"],
-        role=row["role"] or "",
-        city=row["city"],
-        region=row["region"],
-        score=sum(shares.values()),
-        reasons=[],
+    suggestion = Suggestion.of(
+        row,
         signals=candidate.signals,
         shares=shares,
+        distance_km=candidate.distance_km,
         best_pair=pair,
         shared_partners=shared_partners,
         shared_clusters=shared_clusters,
-        distance_km=None if candidate.distance_km is None else round(candidate.distance_km, 1),
         introducers=who,
         found_via=sorted(row["sources"]),
     )
