@@ -1,10 +1,9 @@
 """The ONNX copy of a sentence-transformers model: exported once, offline, on first use, and cached.
 
 The ``onnx`` and ``onnx-int8`` encoders run the model's transformer in ONNX Runtime, not PyTorch. The copy is
-made from the local model folder, with no hub and no torch: ``matching.onnx_bert`` writes the transformer as
-``model.onnx`` (float32) from its weights, and ONNX Runtime's dynamic quantization turns its matrix products
-into int8 ones in ``model-int8.onnx``, one scale per output channel of a weight (one scale per tensor left
-the text vectors at a mean cosine of 0.955 to the float32 ones; per channel, 0.993). Beside them lie the
+made from the local model folder, with no hub and no torch: ``matching.onnx_bert`` writes the transformer
+from its weights as ``model.onnx`` (float32) and as ``model-int8.onnx``, whose linear layers multiply in 8
+bits (weights with one scale per output channel, activations with one per token). Beside them lie the
 tokenizer, set to cut texts where the model does, and ``encoder.json``; reading the copy needs neither torch
 nor transformers.
 
@@ -35,7 +34,7 @@ FILES = {"onnx": "model.onnx", "onnx-int8": "model-int8.onnx"}
 """The model file of each ONNX backend in an export folder."""
 TOKENIZER = "tokenizer.json"
 META = "encoder.json"
-FORMAT = "onnx_bert 2"
+FORMAT = "onnx_bert 3"
 """Part of the folder's digest: a change to how copies are made (a new ``FORMAT``) makes new copies."""
 
 
@@ -61,14 +60,10 @@ def ensure(model_path: str, backend: str, cache_dir: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        base = (FILES["onnx"], TOKENIZER, META)
-        if all((target / name).is_file() for name in base):
-            for name in base:
-                shutil.copy2(target / name, work / name)
-        else:
+        if not all((target / name).is_file() for name in (FILES["onnx"], TOKENIZER, META)):
             _export(model_path, work)
-        if backend == "onnx-int8":
-            _quantize(work / FILES["onnx"], work / FILES["onnx-int8"])
+        if backend == "onnx-int8" and not (target / FILES[backend]).is_file():
+            onnx_bert.build(Path(model_path), work / FILES[backend], int8=True)
         _publish(work, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -117,12 +112,3 @@ def _check_mean_pooling(source: Path) -> None:
             f"The ONNX encoders support a transformer pooled by the mean of its tokens, not {kinds} "
             f"({pooling}); set CLUSTERKG_EMBEDDING_BACKEND=torch for this model"
         )
-
-
-def _quantize(source: Path, target: Path) -> None:
-    """int8 matrix products, activations quantized per batch, weights per output channel."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(
-        source, target, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
-    )

@@ -38,18 +38,24 @@ EmbeddingBackend = Literal["torch", "onnx", "onnx-int8"]
 EMBEDDING_BACKENDS: tuple[EmbeddingBackend, ...] = ("torch", "onnx", "onnx-int8")
 
 
+TAGS: dict[EmbeddingBackend, str] = {"onnx": "onnx", "onnx-int8": "onnx-int8/token"}
+"""What an embedder's name says of an ONNX backend. The int8 tag names how activations are quantized (one
+scale per token, ``matching.onnx_bert``): vectors stored under another int8 scheme (a plain ``@onnx-int8``
+quantized per run) do not match it, so the next ``embed`` encodes them again."""
+
+
 def embedder_name(model: str, backend: EmbeddingBackend) -> str:
-    """``model`` for torch (the name embeddings were stored under before there were backends), else
-    ``model@backend``."""
-    return model if backend == "torch" else f"{model}@{backend}"
+    """``model`` for torch (the name torch embeddings are stored under), else ``model@tag``
+    (:data:`TAGS`)."""
+    return model if backend == "torch" else f"{model}@{TAGS[backend]}"
 
 
 def parse_embedder(name: str) -> tuple[str, EmbeddingBackend]:
-    """The inverse of :func:`embedder_name`: a name without a known ``@backend`` suffix is a torch model."""
-    model, _, backend = name.rpartition("@")
-    for known in EMBEDDING_BACKENDS:
-        if model and backend == known:
-            return model, known
+    """The inverse of :func:`embedder_name`: a name without a known ``@tag`` suffix is a torch model."""
+    for backend, tag in TAGS.items():
+        model = name.removesuffix(f"@{tag}")
+        if model and model != name:
+            return model, backend
     return name, "torch"
 
 
