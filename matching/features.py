@@ -21,6 +21,7 @@ Path-count features are divided by the seeker's largest one for the same reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -40,6 +41,9 @@ PAGERANK_STEPS = 6
 POPULAR_CANDIDATES = 3000
 TEXT_CANDIDATES = 300
 TEXT_NEIGHBOURS = 50
+FEATURE_BLOCK = 10
+"""Seekers whose features :meth:`PairFeatures.blocks` computes at once: the fewer, the fewer columns
+no seeker of the block wants."""
 ROLE_CODES = {role.value: code for code, role in enumerate(Role)}
 
 PAIR_FEATURES = (
@@ -111,7 +115,7 @@ class PairFeatures:
     """Pair features over one history; candidates are the history's active organizations (``columns``)."""
 
     history: History
-    _last_text: tuple[bytes, np.ndarray] | None = field(default=None, init=False, repr=False)
+    _last_text: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
 
     @cached_property
     def columns(self) -> np.ndarray:
@@ -234,18 +238,23 @@ class PairFeatures:
 
     def _text(self, queries: np.ndarray) -> np.ndarray:
         """Cosine of each seeker's text to every organization's (queries x organizations). The pool and the
-        features of one request both read it, so the last block's is kept. One seeker's is a per-row dot
-        product (einsum): a BLAS call spends more on its threads than on one row of 100,000."""
-        key = queries.tobytes()
+        features of one request or block both read it, so the last block's is kept, and some seekers of that
+        block read their rows of it (:meth:`blocks`): BLAS rounds a product's last bit by its shape, and a
+        seeker's features must not depend on how its block is cut. One seeker's is a per-row dot product
+        (einsum): a BLAS call spends more on its threads than on one row of 100,000."""
         held = self._last_text
-        if held is not None and held[0] == key:
-            return held[1]
+        if held is not None:
+            block, text = held
+            order = np.argsort(block, kind="stable")
+            at = order[np.minimum(np.searchsorted(block, queries, sorter=order), len(block) - 1)]
+            if np.array_equal(block[at], queries):
+                return text if len(at) == len(block) and np.array_equal(at, np.arange(len(at))) else text[at]
         embeddings = self.history.embeddings
         if len(queries) == 1:
             text = np.einsum("ij,j->i", embeddings, embeddings[queries[0]])[None, :]
         else:
             text = embeddings[queries] @ embeddings.T
-        self._last_text = (key, text)
+        self._last_text = (queries.copy(), text)
         return text
 
     def pairs(self, queries: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
@@ -304,6 +313,25 @@ class PairFeatures:
         blocks.append(np.broadcast_to(side[pick][None, :, :], (*shape, side.shape[1])))
         blocks.append(np.broadcast_to(side[queries][:, None, :], (*shape, side.shape[1])))
         return np.concatenate(blocks, axis=2)
+
+    def blocks(
+        self, queries: np.ndarray, wanted: np.ndarray, size: int = FEATURE_BLOCK
+    ) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
+        """Features of the ``wanted`` pairs (a queries x columns mask, e.g. the pools), ``size`` seekers at a
+        time: per block, its slice of ``queries``, the columns some seeker of it wants and their
+        :meth:`pairs`. Training and the held-out figures want a seeker's pool at most (a few thousand of
+        100,000 columns), and a block's columns are computed exactly as in the full matrix."""
+        self._text(queries)  # the seekers' text rows from one product, however the blocks cut them
+        for start in range(0, len(queries), size):
+            rows = slice(start, start + size)
+            columns = np.flatnonzero(wanted[rows].any(axis=0))
+            yield rows, columns, self.pairs(queries[rows], columns)
+
+    def rows(self, queries: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+        """``pairs(queries)[wanted]`` (pairs x features, the seekers' order, then the columns'), computing
+        the wanted pairs' blocks only."""
+        blocks = self.blocks(queries, wanted)
+        return np.concatenate([x[wanted[rows][:, columns]] for rows, columns, x in blocks])
 
     @cached_property
     def _popular(self) -> np.ndarray:

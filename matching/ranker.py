@@ -83,16 +83,19 @@ class LearnedRanker:
         ]
         for start in range(0, len(inner.queries), CHUNK):
             block = inner.queries[start : start + CHUNK]
-            x = features.pairs(block)
             relevant = inner.relevant[start : start + CHUNK]
             label, allowed = _labels(features, block, relevant)
             eligible = allowed & features.pool(block)
             # Every seeker counts about alike (recall is averaged over seekers), a seeker with many new
             # partners a little more: weight 1 / sqrt(its new partners).
             weight = np.broadcast_to(1.0 / np.sqrt([max(len(r), 1) for r in relevant])[:, None], label.shape)
-            for rng, (xs, ys, ws) in zip(rngs, samples, strict=True):
-                keep = eligible & (label | (rng.random(label.shape) < negative_rate))
-                xs.append(x[keep])
+            # The draws cover every (seeker, column) as they always did, so a seed gives the same pairs;
+            # features are computed only for the pairs some model keeps, not for every column.
+            keeps = [eligible & (label | (rng.random(label.shape) < negative_rate)) for rng in rngs]
+            wanted = np.logical_or.reduce(keeps)
+            x = features.rows(block, wanted)
+            for keep, (xs, ys, ws) in zip(keeps, samples, strict=True):
+                xs.append(x[keep[wanted]])
                 ys.append(label[keep])
                 ws.append(weight[keep])
         answered = _feedback_rows(features, feedback or Feedback.none())

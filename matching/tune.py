@@ -127,12 +127,15 @@ def _subset(split: Split, keep: np.ndarray) -> Split:
 
 def learned_scorer(ranker: LearnedRanker, history: History) -> Scorer:
     """The ranker as a scorer over all organizations of ``history`` (-inf outside its pool), for ranking
-    many seekers at once: the held-out figures here, the validation in ``bench/eval_validation.py``."""
+    many seekers at once: the held-out figures here, the validation in ``bench/eval_validation.py``. Only the
+    pools' columns get features: the scores are those of the full matrix (``tests/test_ranking.py``)."""
     features = PairFeatures(history)
 
     def score(queries: np.ndarray) -> np.ndarray:
         out = np.full((len(queries), history.data.n_orgs), -np.inf)
-        out[:, features.columns] = ranker.score(features.pairs(queries), features.pool(queries))
+        pool = features.pool(queries)
+        for rows, columns, x in features.blocks(queries, pool):
+            out[rows, features.columns[columns]] = ranker.score(x, pool[rows][:, columns])
         return out
 
     return score

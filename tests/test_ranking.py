@@ -26,10 +26,11 @@ from matching import Filters, record_feedback, snapshot, suggest
 from matching.dataset import GraphData
 from matching.evaluation.benchmark import temporal_benchmark
 from matching.evaluation.protocol import score_lists
+from matching.features import PairFeatures
 from matching.history import TextVectors, temporal_split
 from matching.learned import ranked_columns
 from matching.ranker import SHORTLIST, LearnedRanker
-from matching.tune import train
+from matching.tune import learned_scorer, train
 from schema.errors import MatchingError
 from schema.settings import Settings
 from tests.utils.api import data, gql
@@ -230,6 +231,30 @@ def test_the_served_ranking_computes_only_the_pool_and_ranks_exactly_as_all_colu
         np.random.default_rng(2).choice(len(features.columns), len(features.columns) // 2, replace=False)
     )
     assert np.array_equal(features.pairs(block, some), features.pairs(block)[:, some], equal_nan=True)
+
+
+def test_training_and_the_held_out_figures_compute_only_the_wanted_pairs_with_the_full_matrix_values(
+    slice_graph: Graph, settings: Settings, ranker: LearnedRanker
+) -> None:
+    held = snapshot.current(slice_graph, settings)
+    split = temporal_split(
+        held.data, np.datetime64(DAY), roles=None, n_queries=None, seed=0, vectors=held.vectors
+    )
+    block = split.queries[:25]
+    full = PairFeatures(split.history)  # every column: the full matrix
+    x = full.pairs(block)
+    # the pairs a training block keeps: a draw of the pool, and whole rows for some seekers
+    features = PairFeatures(split.history)
+    wanted = features.pool(block) & (np.random.default_rng(4).random(x.shape[:2]) < 0.05)
+    wanted[[0, 13]] = True
+    assert np.array_equal(features.rows(block, wanted), x[wanted], equal_nan=True)
+    cut = list(features.blocks(block, wanted, size=4))
+    assert [len(range(*rows.indices(len(block)))) for rows, _, _ in cut] == [4] * 6 + [1]
+    assert all(len(columns) < len(features.columns) for rows, columns, _ in cut if rows.start not in (0, 12))
+    # the held-out figures score the pools alone: the scores of the full matrix
+    expected = np.full((len(block), held.data.n_orgs), -np.inf)
+    expected[:, full.columns] = ranker.score(x, full.pool(block))
+    assert np.array_equal(learned_scorer(ranker, split.history)(block), expected)
 
 
 def test_the_reasons_add_up_to_the_models_own_probability(
