@@ -88,11 +88,10 @@ def _learned(
     would pay."""
     if ranker is None and not model_path(settings).exists():
         return None
-    from matching import ranker as ranker_module
     from matching import snapshot
     from matching.learned import learned_suggest
 
-    ranker = ranker or ranker_module.load(model_path(settings))
+    ranker = ranker or served_ranker(settings)
     if ranker is None:
         return None
     return learned_suggest(
@@ -106,6 +105,15 @@ def _learned(
         include_partners=include_partners,
         settings=settings,
     )
+
+
+def served_ranker(settings: Settings) -> LearnedRanker | None:
+    """The model ``clusterkg tune`` saved, as ``suggest`` serves it: its trees compiled in the background
+    unless ``matching_compile_trees`` is off; None when none was trained."""
+    from matching import ranker as ranker_module
+
+    trees = settings.cache_dir / "trees" if settings.matching_compile_trees else None
+    return ranker_module.load(model_path(settings), compile_into=trees)
 
 
 def model_path(settings: Settings) -> Path:

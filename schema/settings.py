@@ -94,8 +94,8 @@ class Settings(BaseSettings):
     )
     cache_dir: Path = Field(
         default_factory=_default_cache,
-        description="Where the Neo4j jars from Maven Central, the compiled launcher and the ONNX copies of "
-        "the embedding model are cached.",
+        description="Where the Neo4j jars from Maven Central, the compiled launcher, the ONNX copies of "
+        "the embedding model and the learned ranking's compiled trees are cached.",
     )
     neo4j_version: str = Field("5.26.30", description="Neo4j Community version fetched from Maven Central.")
     neo4j_bolt_port: int = Field(7687, ge=1, le=65535, description="Bolt port of the managed server.")
@@ -170,6 +170,12 @@ class Settings(BaseSettings):
         None,
         description="The learned ranking `clusterkg tune` trains and `suggest` loads; by default "
         "<home>/matching_model.json.",
+    )
+    matching_compile_trees: bool = Field(
+        True,
+        description="Compile the learned ranking's trees to native code for serving (the same scores for a "
+        "seventh of the CPU): once per model and machine, in a niced background process on first use, into "
+        "<cache_dir>/trees; LightGBM scores until they are built.",
     )
     matching_role_fit: dict[str, dict[str, float]] = Field(
         default_factory=dict,

@@ -23,6 +23,9 @@ from schema.settings import Settings
 log = logging.getLogger(__name__)
 
 TEST_PASSWORD = "clusterkg-test-password"
+# The models the tests train are served a few times each: compiling their trees (a minute of CPU per model,
+# in the background) would only fill the cache. tests/test_ranking.py compiles trees on purpose.
+os.environ.setdefault("CLUSTERKG_MATCHING_COMPILE_TREES", "false")
 
 
 def _docker_answers() -> bool:

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import lightgbm
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -273,3 +274,40 @@ def test_the_reasons_add_up_to_the_models_own_probability(
         for s, p in zip(found, probability, strict=True):
             assert s.score == pytest.approx(p, abs=1e-6)
             assert sum(s.shares.values()) == pytest.approx(p, abs=1e-6)
+
+
+def test_compiled_trees_rank_as_lightgbm_and_a_corrupt_or_missing_file_is_compiled_again(
+    slice_graph: Graph, settings: Settings, ranker: LearnedRanker, tmp_path: Path
+) -> None:
+    # the first 60 trees of each model: the same kind of trees as all 500, compiled in a ninth of the time
+    boosters = tuple(lightgbm.Booster(model_str=b.model_to_string(num_iteration=60)) for b in ranker.boosters)
+    plain = LearnedRanker(boosters)
+    held = snapshot.current(slice_graph, settings)
+    block = np.array(active_firms(held, 4))
+    features = held.view().features
+    x, pool = features.pairs(block), features.pool(block)
+    expected = plain.score(x, pool)
+    libraries: list[Path] = []
+    for damage in ("none", "corrupt", "missing"):
+        if damage == "corrupt":
+            libraries[0].write_bytes(libraries[0].read_bytes()[:4096] + bytes(64))
+        elif damage == "missing":
+            libraries[1].unlink()
+        compiled = plain.compiling(tmp_path)
+        assert compiled.compiled is not None and compiled.compiled.wait() is not None
+        got = compiled.score(x, pool)
+        finite = np.isfinite(expected)
+        assert np.array_equal(np.isfinite(got), finite)
+        assert np.allclose(got[finite], expected[finite], rtol=0, atol=1e-9)
+        assert np.array_equal(
+            np.argsort(-got, axis=1, kind="stable"), np.argsort(-expected, axis=1, kind="stable")
+        )
+        libraries = sorted(tmp_path.glob("*.so"))
+        assert len(libraries) == len(boosters)
+    # served: the same suggestions, and the reasons still add up to the score shown
+    seeker = str(held.data.org_ids[block[0]])
+    served = suggest(slice_graph, seeker, settings=settings, ranker=compiled)
+    assert [s.id for s in served] == [
+        s.id for s in suggest(slice_graph, seeker, settings=settings, ranker=plain)
+    ]
+    assert all(sum(s.shares.values()) == pytest.approx(s.score, abs=1e-6) for s in served)
