@@ -138,6 +138,8 @@ def text_vectors(
         ids = [owners[t] for t in texts if t in owners]
         prefix = key_prefix(settings.embedder)
         rows = graph.run(queries.STORED_VECTORS, ids=ids, key_prefix=prefix) if ids else []
+        if not rows:  # nothing embed stored for these texts (scikit-learn refuses to normalize no rows)
+            return {}
         vectors = normalize(np.array([r["vector"] for r in rows], dtype=np.float32).reshape(-1, DIMENSIONS))
         texts_of = {owner: text for text, owner in owners.items()}
         return {texts_of[r["id"]]: vector for r, vector in zip(rows, vectors, strict=True)}
