@@ -185,6 +185,18 @@ def test_the_as_of_view_leaks_nothing_and_the_snapshot_refreshes_after_an_ingest
     assert stranger in answered.declined(q) and stranger not in answered.declined(q, day)
 
 
+def test_a_cold_cache_encodes_the_texts_embed_did_not_store(
+    slice_graph: Graph, settings: Settings, tmp_path: Path
+) -> None:
+    """The slice's organizations have no descriptions: every project text is new to an empty cache, none is
+    stored in the graph, and all are encoded (as a fresh machine's first snapshot does)."""
+    warm = snapshot.read(slice_graph, settings)
+    cold = snapshot.read(slice_graph, settings.model_copy(update={"cache_dir": tmp_path / "cache"}))
+    assert (tmp_path / "cache" / "embeddings" / "text-vectors.npy").is_file()
+    assert len(cold.vectors.projects) == len(warm.vectors.projects) > 10
+    np.testing.assert_allclose(cold.vectors.projects, warm.vectors.projects, atol=1e-5)
+
+
 def test_a_graph_without_dated_history_keeps_the_signal_ranking() -> None:
     orgs = [{"id": i, "role": "firm", "country": "AT", "text": f"maker {i}"} for i in "abc"]
     data = GraphData.from_rows(orgs, [], [], [{"a": "a", "b": "b", "since": None}])
