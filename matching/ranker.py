@@ -15,7 +15,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from lightgbm import LGBMClassifier
 from matching.compiled import CompiledTrees
 from matching.features import CATEGORICAL, FEATURE_NAMES, PairFeatures
 from matching.history import Split
+from matching.path_attribution import PathAttributions
 from schema.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -161,11 +162,19 @@ class LearnedRanker:
             return np.asarray(self.boosters[bag].predict(rows, raw_score=True, num_threads=threads))
         return np.asarray(compiled[bag].predict(rows, n_jobs=threads or os.cpu_count() or 1))
 
-    def contributions(self, pairs: np.ndarray, *, threads: int = 0) -> np.ndarray:
+    def contributions(self, pairs: np.ndarray, *, threads: int = 0, method: str = "treeshap") -> np.ndarray:
         """Per pair row, each feature's mean contribution to the log-odds, and the bias last: each row sums
-        to the score :meth:`score` gives the pair."""
+        to the score :meth:`score` gives the pair. ``method``: "treeshap" (LightGBM's ``pred_contrib``) or
+        "paths", the approximation of ``matching/path_attribution.py`` (2 ms instead of 80 for 10 pairs)."""
+        if method == "paths":
+            return self._paths(pairs, threads=threads)
         each = [b.predict(pairs, pred_contrib=True, num_threads=threads) for b in self.boosters]
         return np.mean(each, axis=0)
+
+    @cached_property
+    def _paths(self) -> PathAttributions:
+        """The leaves' credits, summed once per model the first time a request asks for paths (1 s)."""
+        return PathAttributions(self.boosters)
 
     def save(self, path: Path) -> Path:
         """One JSON file: the metadata and each booster as LightGBM's own model text."""

@@ -202,8 +202,12 @@ def describe(seeker: Seeker, suggestion: Suggestion, cosine: float) -> list[str]
     return reasons
 
 
-def describe_learned(suggestion: Suggestion, model: dict[str, Any]) -> list[str]:
-    """The reasons of a learned suggestion as sentences, largest share first (a negative share lowered it)."""
+def describe_learned(
+    suggestion: Suggestion, model: dict[str, Any], explanation: str = "treeshap"
+) -> list[str]:
+    """The reasons of a learned suggestion as sentences, largest share first (a negative share lowered it).
+    Shares from path attributions (``explanation`` "paths") say they approximate."""
+    shared_by = "; shares by path attribution, an approximation" if explanation == "paths" else ""
     parts = sorted(suggestion.shares.items(), key=lambda item: -abs(item[1]))
     reasons = [
         f"Score {suggestion.score:.2f} = "
@@ -212,7 +216,7 @@ def describe_learned(suggestion: Suggestion, model: dict[str, Any]) -> list[str]
             for name, share in parts
             if abs(share) > 0.0005
         ).lstrip("+ ")
-        + f" (learned ranking, trained on the links up to {model.get('day', 'its training day')})"
+        + f" (learned ranking, trained on the links up to {model.get('day', 'its training day')}{shared_by})"
     ]
     pair = suggestion.best_pair
     if pair is not None:
