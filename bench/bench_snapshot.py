@@ -19,7 +19,9 @@ time and in this process's CPU time (on a machine shared with other work the wal
 load average is printed), the pairs the model scored per seeker, and which ranking served. The generated
 snapshot ranks the same seekers twice: the model's trees scored by LightGBM, then compiled to native code as
 ``suggest`` serves them (the compile, or the read of trees compiled before, is timed apart); through Neo4j
-the served trees are compiled before the clock starts.
+the served trees are compiled before the clock starts. Then the reasons of each seeker's 10 best pairs, by
+TreeSHAP (LightGBM's ``pred_contrib``, the default) and by path attributions (the opt-in approximation): CPU
+per seeker, and how often the approximation names TreeSHAP's largest reason and keeps the signs.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from matching import ranker as ranker_module
 from matching import snapshot, suggest
 from matching.dataset import GraphData
 from matching.history import TextVectors
-from matching.learned import ranked_columns
+from matching.learned import ranked_columns, reason_shares
 from matching.suggest import model_path, served_ranker
 from matching.tune import tune
 from schema.settings import Settings
@@ -104,14 +106,16 @@ def in_memory(args: argparse.Namespace, console: Console) -> None:
     columns = ("trees", "built", "snapshot memory", "first ranking", "ranking p50 / p95", "CPU p50 / p95")
     for column in (*columns, "pool median"):
         table.add_column(column, justify="right")
+    shown: list[np.ndarray] = []
     for name, ranker in (("LightGBM", plain), (f"compiled ({compile_seconds:.1f} s)", compiled)):
         times, cpu, pools = [], [], []
         for seeker in seekers:
             started, cpu_started = time.perf_counter(), time.process_time()
-            ranked_columns(view, ranker, int(seeker), banned=np.array([seeker]))
+            _, _, x = ranked_columns(view, ranker, int(seeker), banned=np.array([seeker]))
             times.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - cpu_started) * 1000)
             pools.append(int(view.features.pool(np.array([seeker]))[0].sum()))
+            shown.append(x[:10])
         table.add_row(
             name,
             f"{built:.1f} s",
@@ -123,6 +127,38 @@ def in_memory(args: argparse.Namespace, console: Console) -> None:
         )
     table.caption = _load_caption()
     console.print(table)
+    console.print(_reasons_table(compiled, shown[len(seekers) :]))
+
+
+def _reasons_table(ranker: ranker_module.LearnedRanker, shown: list[np.ndarray]) -> Table:
+    """The reasons of each seeker's 10 best pairs by TreeSHAP and by path attributions: CPU per seeker, and
+    how often the approximation names the same largest reason (the base left out) and keeps every sign."""
+    ranker.contributions(shown[0], threads=1, method="paths")  # the leaves' credits, summed once
+    cpu: dict[str, list[float]] = {"treeshap": [], "paths": []}
+    same_top = same_signs = pairs = 0
+    for rows in shown:
+        each = {}
+        for method, spent in cpu.items():
+            started = time.process_time()
+            each[method] = ranker.contributions(rows, threads=1, method=method)
+            spent.append((time.process_time() - started) * 1000)
+        for exact, approximate in zip(each["treeshap"], each["paths"], strict=True):
+            a, b = (reason_shares(c)[1] for c in (exact, approximate))
+            names = [name for name in a if name != "base"]
+            same_top += max(names, key=a.__getitem__) == max(names, key=b.__getitem__)
+            same_signs += all(np.sign(a[n]) == np.sign(b[n]) for n in names if abs(a[n]) > 0.01)
+            pairs += 1
+    table = Table(title="reasons of each seeker's 10 best pairs (compiled trees)")
+    for column in ("reasons", "CPU p50 / p95", "largest reason as TreeSHAP's", "signs kept (|share| > 0.01)"):
+        table.add_column(column, justify="right")
+    table.add_row("TreeSHAP (pred_contrib)", *_percentiles(cpu["treeshap"]), "", "")
+    table.add_row(
+        "path attributions",
+        *_percentiles(cpu["paths"]),
+        f"{same_top:,} of {pairs:,}",
+        f"{same_signs:,} of {pairs:,}",
+    )
+    return table
 
 
 def _percentiles(values: list[float]) -> list[str]:

@@ -93,7 +93,7 @@ def learned_suggest(
     sources = view.features.sources(np.array([q]))
     found = []
     for row, contribution in zip(rows, contributions, strict=True):
-        signals, shares = _shares(contribution)
+        signals, shares = reason_shares(contribution)
         _, km = proximity(Place(city=row["city"], region=row["region"], lat=row["lat"], lon=row["lon"]))
         clusters = [seeker.clusters[c] for c in row["shared_clusters"]]
         suggestion = Suggestion.of(
@@ -171,7 +171,7 @@ def _sigmoid(value: float) -> float:
     return 1.0 / (1.0 + math.exp(-value))
 
 
-def _shares(contribution: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+def reason_shares(contribution: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
     """Per reason: its log-odds contribution, and its share of the score (see the module docstring)."""
     total = {name: 0.0 for name in REASONS}
     for name, value in zip(FEATURE_NAMES, contribution[:-1], strict=True):
