@@ -73,12 +73,7 @@ class CompiledTrees:
 
     def _build_and_load(self) -> None:
         try:
-            texts = [b.model_to_string() for b in self.boosters]
-            paths = [self.folder / digest(text) for text in texts]
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for path, text in zip(paths, texts, strict=True):
-                if not path.with_suffix(".txt").exists():
-                    _write(path.with_suffix(".txt"), text.encode("utf-8"))
+            paths = _model_texts(self.boosters, self.folder)
             missing = [p for p in paths if not _intact(p.with_suffix(".so"))]
             if missing:
                 log.info("compiling %d of the ranking's boosters in the background", len(missing))
@@ -90,6 +85,32 @@ class CompiledTrees:
             log.info("the ranking's trees run compiled (%s)", self.folder)
         except Exception:  # the ranking goes on with LightGBM's predict: the same scores, more CPU
             log.exception("compiling the ranking's trees failed; scoring with LightGBM")
+
+
+def compile_detached(boosters: Sequence[lightgbm.Booster], folder: Path) -> None:
+    """Start compiling ``boosters`` into ``folder`` in a niced process that outlives the caller: ``tune``
+    starts it after saving a model, so the first ``suggest`` finds the trees built (or waits for the same
+    lock in its own background process, never in a request)."""
+    paths = _model_texts(boosters, folder)
+    subprocess.Popen(
+        [sys.executable, "-m", "matching.compiled", *map(str, paths)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _model_texts(boosters: Sequence[lightgbm.Booster], folder: Path) -> list[Path]:
+    """Each booster's model text written to ``folder`` under its digest (the compiler reads it from a file);
+    the paths without suffix."""
+    texts = [b.model_to_string() for b in boosters]
+    paths = [folder / digest(text) for text in texts]
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, text in zip(paths, texts, strict=True):
+        if not path.with_suffix(".txt").exists():
+            _write(path.with_suffix(".txt"), text.encode("utf-8"))
+    return paths
 
 
 def _intact(library: Path) -> bool:

@@ -24,6 +24,7 @@ from graph import admin
 from graph.db import Graph
 from ingest.sources import CORDIS_MAPPINGS
 from matching import Filters, record_feedback, snapshot, suggest
+from matching.compiled import compile_detached
 from matching.dataset import GraphData
 from matching.evaluation.benchmark import temporal_benchmark
 from matching.evaluation.protocol import score_lists
@@ -300,6 +301,7 @@ def test_compiled_trees_rank_as_lightgbm_and_a_corrupt_or_missing_file_is_compil
     x, pool = features.pairs(block), features.pool(block)
     expected = plain.score(x, pool)
     libraries: list[Path] = []
+    compile_detached(boosters, tmp_path)  # as `tune` starts it; the load below compiles under the same locks
     for damage in ("none", "corrupt", "missing"):
         if damage == "corrupt":
             libraries[0].write_bytes(libraries[0].read_bytes()[:4096] + bytes(64))

@@ -183,6 +183,14 @@ def tune(
         )
     console.print(figures)
     console.print(f"saved to {result.path}" if result.path else "dry run: nothing saved")
+    if result.path and settings.matching_compile_trees:
+        from matching.compiled import compile_detached
+
+        compile_detached(result.ranker.boosters, settings.cache_dir / "trees")
+        console.print(
+            "compiling its trees for serving in a background process (a minute or two of CPU; suggest "
+            "ranks with LightGBM until they are built)"
+        )
 
 
 def register(app: typer.Typer) -> None:
