@@ -87,18 +87,23 @@ class CompiledTrees:
             log.exception("compiling the ranking's trees failed; scoring with LightGBM")
 
 
-def compile_detached(boosters: Sequence[lightgbm.Booster], folder: Path) -> None:
+def compile_detached(boosters: Sequence[lightgbm.Booster], folder: Path) -> bool:
     """Start compiling ``boosters`` into ``folder`` in a niced process that outlives the caller: ``tune``
     starts it after saving a model, so the first ``suggest`` finds the trees built (or waits for the same
-    lock in its own background process, never in a request)."""
-    paths = _model_texts(boosters, folder)
-    subprocess.Popen(
-        [sys.executable, "-m", "matching.compiled", *map(str, paths)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    lock in its own background process, never in a request). False when it could not start."""
+    try:
+        paths = _model_texts(boosters, folder)
+        subprocess.Popen(
+            [sys.executable, "-m", "matching.compiled", *map(str, paths)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError as e:  # the model is saved all the same: the first suggest tries again
+        log.warning("could not start compiling the ranking's trees into %s: %s", folder, e)
+        return False
+    return True
 
 
 def _model_texts(boosters: Sequence[lightgbm.Booster], folder: Path) -> list[Path]:

@@ -186,11 +186,11 @@ def tune(
     if result.path and settings.matching_compile_trees:
         from matching.compiled import compile_detached
 
-        compile_detached(result.ranker.boosters, settings.cache_dir / "trees")
-        console.print(
-            "compiling its trees for serving in a background process (a minute or two of CPU; suggest "
-            "ranks with LightGBM until they are built)"
-        )
+        if compile_detached(result.ranker.boosters, settings.cache_dir / "trees"):
+            console.print(
+                "compiling its trees for serving in a background process (a minute or two of CPU; suggest "
+                "ranks with LightGBM until they are built)"
+            )
 
 
 def register(app: typer.Typer) -> None:
