@@ -130,7 +130,8 @@ def run_step(
 def first_suggestion(settings: Settings, env: dict[str, str], neo4j_pid: int | None) -> Step:
     """``clusterkg serve`` started, then one member's partnerSuggestions: the wait a user sees."""
     with Graph.connect(settings) as graph:
-        org = graph.run(q.BENCH_SEEKERS, limit=1)[0]["id"]
+        # a member with an embedded need; a registry without needs (CORDIS): one with a collaboration
+        org = (graph.run(q.BENCH_SEEKERS, limit=1) or graph.run(q.LINKED_SEEKERS, limit=1))[0]["id"]
         key = create_key(graph, ApiRole.MEMBER, org, label="bench").secret
     port = free_port()
     neo4j_before, started = cpu_seconds(neo4j_pid) or 0.0, time.perf_counter()

@@ -147,6 +147,14 @@ BENCH_SEEKERS = Query(
 )
 """Organizations with embedded needs, to ask suggestions for (``bench/bench_api.py``)."""
 
+LINKED_SEEKERS = Query(
+    "api.linked_seekers",
+    "MATCH (o:Organization) WHERE EXISTS { (o)-[:COLLABORATES_WITH]-() } RETURN o.id AS id ORDER BY o.id "
+    "LIMIT $limit",
+)
+"""Organizations with a collaboration: a registry without needs (CORDIS) asks suggestions as one of them
+(``bench/bench_first_suggestion.py``)."""
+
 # --- API keys ---------------------------------------------------------------------------------------------
 
 CREATE_API_KEY = Query(
