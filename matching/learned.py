@@ -17,7 +17,7 @@ import numpy as np
 
 from graph.db import Graph
 from graph.queries import matching as queries
-from matching.features import FEATURE_NAMES, REASON_OF_FEATURE
+from matching.feature_names import FEATURE_NAMES, REASON_OF_FEATURE
 from matching.filters import Filters
 from matching.ranker import LearnedRanker
 from matching.reasons import SentencePair, Suggestion, describe_learned, introducers

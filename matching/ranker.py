@@ -24,7 +24,8 @@ import numpy as np
 from lightgbm import LGBMClassifier
 
 from matching.compiled import CompiledTrees
-from matching.features import CATEGORICAL, FEATURE_NAMES, PairFeatures
+from matching.feature_names import CATEGORICAL, FEATURE_NAMES
+from matching.features import PairFeatures
 from matching.history import Split
 from matching.path_attribution import PathAttributions
 from schema.errors import ConfigError

@@ -21,7 +21,8 @@ import numpy as np
 
 from matching.evaluation.baselines import Scorer, adamic_adar_scorer
 from matching.evaluation.protocol import rank, score_lists
-from matching.features import FEATURE_NAMES, PairFeatures
+from matching.feature_names import FEATURE_NAMES
+from matching.features import PairFeatures
 from matching.history import History, Split, temporal_split
 from matching.ranker import BAGS, CHUNK, HORIZON_DAYS, TRAIN_QUERIES, LearnedRanker
 from matching.snapshot import Snapshot

@@ -18,7 +18,8 @@ from matching.dataset import GraphData
 from matching.evaluation import metrics
 from matching.evaluation.baselines import aa_dc_scorer, adamic_adar_scorer, most_connected_scorer
 from matching.evaluation.protocol import rank
-from matching.features import DECAY_DAYS, FEATURE_NAMES, PAIR_FEATURES, PairFeatures
+from matching.feature_names import FEATURE_NAMES, PAIR_FEATURES
+from matching.features import DECAY_DAYS, PairFeatures
 from matching.history import History, TextVectors, temporal_split
 from matching.ranker import SHORTLIST, LearnedRanker
 from matching.tune import learned_scorer
