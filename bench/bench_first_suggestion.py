@@ -7,7 +7,7 @@ A scratch Neo4j (started here, on a free port, in a temp folder; its start is no
 user runs it, every command a process of its own: ``clusterkg db migrate``, ``clusterkg generate`` (not with
 ``--cordis``), ``clusterkg ingest``, ``clusterkg embed`` (encoding, writes, and the vector index rebuilt over
 the new vectors; then once more with nothing changed, the no-op a rerun costs, not counted in the total),
-``clusterkg tune`` (the signal weights fitted to the loaded collaborations), then ``clusterkg serve`` and
+``clusterkg tune`` (the learned ranking, trained from the graph's dated history), then ``clusterkg serve`` and
 one ``partnerSuggestions`` request with a member's key: that step ends when the answer arrives. Each row gives
 wall seconds, the CPU seconds of the command's process, and the CPU seconds of the Neo4j server; on a shared
 machine CPU seconds say more than wall time, so the load average is printed too, as each step ends.
@@ -207,7 +207,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cordis", type=Path, help="A CORDIS folder to load instead of a generated region.")
     parser.add_argument("--backend", choices=EMBEDDING_BACKENDS, default=Settings().embedding_backend)
-    parser.add_argument("--no-tune", action="store_true", help="Serve the default signal weights, untuned.")
+    parser.add_argument("--no-tune", action="store_true", help="Skip tune: the signal ranking serves.")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
