@@ -43,7 +43,9 @@ def cached_encode(
     vectors = np.zeros((0, model.DIMENSIONS), dtype=np.float32)
     if hash_path.exists() and vector_path.exists():
         hashes = np.load(hash_path)
-        vectors = np.load(vector_path)
+        # Mapped, not read: a machine's cache holds every region's texts (hundreds of MB), a read only
+        # the rows it asks for.
+        vectors = np.load(vector_path, mmap_mode="r")
         known = {h.tobytes(): i for i, h in enumerate(hashes)}
     digests = [_digest(model_name, t) if t else b"" for t in texts]
     missing = sorted({(d, t) for d, t in zip(digests, texts, strict=True) if t and d not in known})
@@ -69,7 +71,6 @@ def cached_encode(
             np.save(partial, array)
             partial.replace(path)
     out = np.zeros((len(texts), model.DIMENSIONS), dtype=np.float32)
-    for i, d in enumerate(digests):
-        if d:
-            out[i] = vectors[known[d]]
+    rows = np.array([known[d] if d else -1 for d in digests], dtype=np.int64)
+    out[rows >= 0] = vectors[rows[rows >= 0]]
     return out

@@ -352,3 +352,25 @@ def test_path_attributions_add_up_follow_treeshap_and_say_they_approximate(
         assert sum(s.shares.values()) == pytest.approx(s.score, abs=1e-6)
         assert "shares by path attribution, an approximation" in s.reasons[0]
     assert not any("approximation" in s.reasons[0] for s in served)
+
+
+def test_the_nearest_texts_are_exactly_k_per_seeker_with_ties_to_the_first_columns() -> None:
+    """The "similar text" source takes each seeker's k best cosines; where the k-th is tied (organizations
+    with the same text, or none) the first columns win, so a seeker's pool is the same in any block."""
+    from matching.features import _largest
+
+    values = np.array([[0.5, 0.9, 0.5, 0.1, 0.5, 0.9], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [1, 2, 3, 4, 5, 6]])
+    assert _largest(values, 3).tolist() == [
+        [True, True, False, False, False, True],
+        [True, True, True, False, False, False],
+        [False, False, False, True, True, True],
+    ]
+    rows = np.random.default_rng(3).integers(0, 5, (40, 300)).astype(np.float32)
+    mask = _largest(rows, 50)
+    assert (mask.sum(axis=1) == 50).all()
+    for row, chosen in zip(rows, mask, strict=True):
+        cut = row[chosen].min()
+        assert (row[~chosen] <= cut).all()
+        ties = np.flatnonzero(row == cut)
+        assert np.array_equal(np.flatnonzero(chosen & (row == cut)), ties[: (chosen & (row == cut)).sum()])
+    assert np.array_equal(_largest(rows[:7], 50), mask[:7])
