@@ -22,14 +22,13 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from matching import snapshot
+from matching import snapshot, snapshot_file
 from matching.dataset import GraphData
 from matching.evaluation import baselines
 from matching.evaluation.benchmark import cold_start, pool_recall
 from matching.evaluation.protocol import rank, score_lists
 from matching.features import PairFeatures
 from matching.history import TextVectors, temporal_split
-from matching.links import Links
 from matching.tune import learned_scorer, train
 from schema.settings import Settings
 
@@ -45,30 +44,6 @@ def read_graph(folder: Path | None, settings: Settings) -> tuple[GraphData, Text
             ensure_loaded(graph, folder, mappings=CORDIS_MAPPINGS, source="cordis-h2020", batch_size=5000)
         held = snapshot.read(graph, settings)
     return held.data, held.vectors
-
-
-FIELDS = ("org_ids", "org_role", "org_country", "org_text", "project_ids", "project_start", "project_part")
-FIELDS += ("project_text", "part_org", "part_project")
-
-
-def save_snapshot(path: Path, data: GraphData, vectors: TextVectors) -> None:
-    arrays = {name: getattr(data, name) for name in FIELDS}
-    links = data.links
-    arrays |= {
-        "link_a": links.a,
-        "link_b": links.b,
-        "link_since": links.since,
-        "n_orgs": np.array(links.n_orgs),
-    }
-    arrays |= {"vectors_projects": vectors.projects, "vectors_organizations": vectors.organizations}
-    np.savez_compressed(path, **arrays)
-
-
-def load_snapshot(path: Path) -> tuple[GraphData, TextVectors]:
-    arrays = np.load(path, allow_pickle=True)
-    links = Links(arrays["link_a"], arrays["link_b"], arrays["link_since"], int(arrays["n_orgs"]))
-    data = GraphData(**{name: arrays[name] for name in FIELDS}, links=links)
-    return data, TextVectors(arrays["vectors_projects"], arrays["vectors_organizations"])
 
 
 def main() -> None:
@@ -92,11 +67,13 @@ def main() -> None:
     settings = Settings()
     started = time.perf_counter()
     if args.snapshot is not None and args.snapshot.exists():
-        data, vectors = load_snapshot(args.snapshot)
+        _, data, vectors, _ = snapshot_file.read(args.snapshot)
     else:
         data, vectors = read_graph(args.data, settings)
         if args.snapshot is not None:
-            save_snapshot(args.snapshot, data, vectors)
+            snapshot_file.write(
+                args.snapshot, {"read by": "eval_validation"}, data, vectors, snapshot.no_answers()
+            )
             console.print(f"saved the snapshot to {args.snapshot}")
             return
     read_seconds = time.perf_counter() - started

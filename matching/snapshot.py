@@ -9,7 +9,9 @@ evaluation at a past day sees nothing of what came after; the present view also 
 Freshness: :func:`current` asks the graph for a stamp (counts from Neo4j's count store, the last ingest
 run's end, the last answer; one cheap query) before each learned suggestion and reads the snapshot again
 when the stamp changed. So each API worker holds its own copy, and a copy is stale for no request after an
-ingest run, an upsert or a feedback answer has finished.
+ingest run, an upsert or a feedback answer has finished. ``tune`` keeps the snapshot it trained on in the
+cache folder with its stamp, and a read whose stamp is the same takes it from there instead of the graph
+(``matching/snapshot_file.py``): a server started after ``tune`` does not read the graph a second time.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +29,7 @@ from sklearn.preprocessing import normalize
 
 from graph.db import Graph
 from graph.queries import snapshot as queries
+from matching import snapshot_file
 from matching.dataset import GraphData, to_day
 from matching.embed import key_prefix
 from matching.embedding_cache import cached_encode
@@ -105,8 +110,12 @@ def no_answers() -> dict[str, np.ndarray]:
 
 
 def read(graph: Graph, settings: Settings) -> Snapshot:
-    """Read the snapshot from the graph and embed the texts the cache has not seen."""
+    """Read the snapshot from the graph and embed the texts the cache has not seen; or take the one ``tune``
+    kept, while the graph's stamp is the one it was read at (``matching/snapshot_file.py``)."""
     version = graph.run(queries.VERSION)[0]
+    kept = _kept(settings, version)
+    if kept is not None:
+        return kept
     organizations = graph.run(queries.ORGANIZATIONS, key_prefix=key_prefix(settings.embedder))
     data = GraphData.from_rows(
         organizations,
@@ -123,6 +132,35 @@ def read(graph: Graph, settings: Settings) -> Snapshot:
         "at": np.array([to_day(r["at"]) for r in rows], dtype="datetime64[D]"),
     }
     return Snapshot(data, text_vectors(graph, data, settings, organizations), answers, version)
+
+
+def keep(snapshot: Snapshot, settings: Settings) -> Path | None:
+    """Write ``snapshot`` where the next :func:`read` of the same graph, unchanged, takes it from; not for a
+    graph no ingest run wrote (its stamp is counts alone, which two different graphs can share)."""
+    if snapshot.version.get("finished") is None:
+        return None
+    header = snapshot_file.header_for(settings, snapshot.version)
+    path = snapshot_file.write(
+        snapshot_file.path_for(settings), header, snapshot.data, snapshot.vectors, snapshot.answers
+    )
+    log.info("kept the snapshot in %s for the next server or command", path)
+    return path
+
+
+def _kept(settings: Settings, version: dict[str, Any]) -> Snapshot | None:
+    """The kept snapshot if it was read at ``version`` of this graph with this embedder, else None."""
+    path = snapshot_file.path_for(settings)
+    if not path.is_file():
+        return None
+    try:
+        _, data, vectors, answers = snapshot_file.read(path, snapshot_file.header_for(settings, version))
+    except KeyError:
+        return None  # the graph changed since: read it
+    except (OSError, ValueError, zipfile.BadZipFile) as e:
+        log.warning("ignoring the unreadable snapshot file %s (%s); reading the graph", path, e)
+        return None
+    log.info("took the collaboration snapshot from %s: the graph is unchanged since it was read", path)
+    return Snapshot(data, vectors, answers, version)
 
 
 def text_vectors(

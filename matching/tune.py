@@ -25,7 +25,7 @@ from matching.feature_names import FEATURE_NAMES
 from matching.features import PairFeatures
 from matching.history import History, Split, temporal_split
 from matching.ranker import BAGS, CHUNK, HORIZON_DAYS, TRAIN_QUERIES, LearnedRanker
-from matching.snapshot import Snapshot
+from matching.snapshot import Snapshot, keep
 from matching.suggest import model_path
 from schema.errors import MatchingError
 from schema.settings import Settings
@@ -115,9 +115,12 @@ def training_day(snapshot: Snapshot) -> np.datetime64:
 
 
 def tune(snapshot: Snapshot, settings: Settings, *, seed: int = 0, save: bool = True) -> TuneResult:
-    """Train at the present and (``save``) write the model where ``suggest`` reads it."""
+    """Train at the present and (``save``) write the model where ``suggest`` reads it, and keep the snapshot
+    it was trained on for the server that starts next (read again once the graph changes)."""
     ranker = train(snapshot, seed=seed)
     path = ranker.save(model_path(settings)) if save else None
+    if save:
+        keep(snapshot, settings)
     log.info("trained the ranking: %s", ranker.metadata)
     return TuneResult(ranker, path)
 

@@ -23,7 +23,7 @@ from api.cli.evaluate import ensure_loaded
 from graph import admin
 from graph.db import Graph
 from ingest.sources import CORDIS_MAPPINGS
-from matching import Filters, record_feedback, snapshot, suggest
+from matching import Filters, record_feedback, snapshot, snapshot_file, suggest
 from matching.compiled import compile_detached
 from matching.dataset import GraphData
 from matching.evaluation.benchmark import temporal_benchmark
@@ -374,3 +374,48 @@ def test_the_nearest_texts_are_exactly_k_per_seeker_with_ties_to_the_first_colum
         ties = np.flatnonzero(row == cut)
         assert np.array_equal(np.flatnonzero(chosen & (row == cut)), ties[: (chosen & (row == cut)).sum()])
     assert np.array_equal(_largest(rows[:7], 50), mask[:7])
+
+
+def test_the_snapshot_tune_keeps_stands_for_the_graph_until_the_graph_changes(
+    slice_graph: Graph, settings: Settings
+) -> None:
+    held = snapshot.read(slice_graph, settings)
+    path = snapshot.keep(held, settings)
+    assert path is not None and path.is_file()
+    try:
+        before = slice_graph.queries_run
+        kept = snapshot.read(slice_graph, settings)
+        assert slice_graph.queries_run - before == 1  # the stamp, nothing else
+        assert kept.version == held.version
+        for name in ("org_ids", "org_role", "org_text", "project_ids", "project_text", "part_org"):
+            assert np.array_equal(getattr(kept.data, name), getattr(held.data, name))
+        for name in ("project_start",):
+            assert np.array_equal(getattr(kept.data, name).view("i8"), getattr(held.data, name).view("i8"))
+        assert np.array_equal(kept.data.links.since.view("i8"), held.data.links.since.view("i8"))
+        assert np.array_equal(kept.data.links.a, held.data.links.a)
+        assert np.array_equal(kept.vectors.projects, held.vectors.projects)
+        assert all(np.array_equal(kept.answers[k], held.answers[k]) for k in held.answers)
+        saved = path.read_bytes()
+        # another embedder's vectors are not this one's
+        header = snapshot_file.header_for(settings, held.version) | {"embedder": "another model"}
+        snapshot_file.write(path, header, held.data, held.vectors, held.answers)
+        before = slice_graph.queries_run
+        assert snapshot.read(slice_graph, settings).version == held.version
+        assert slice_graph.queries_run - before > 1
+        # an unreadable file is read past
+        path.write_bytes(b"not a snapshot")
+        before = slice_graph.queries_run
+        assert snapshot.read(slice_graph, settings).version == held.version
+        assert slice_graph.queries_run - before > 1
+        path.write_bytes(saved)
+        # an answer changes the stamp: the graph is read again
+        firm = firm_with_new_partners(held, np.datetime64(DAY))
+        partner = next(o for o in held.data.org_ids if o != held.data.org_ids[firm])
+        record_feedback(slice_graph, str(held.data.org_ids[firm]), str(partner), True)
+        before = slice_graph.queries_run
+        changed = snapshot.read(slice_graph, settings)
+        assert slice_graph.queries_run - before > 1 and changed.version != held.version
+        answer = (changed.answers["seeker"] == firm) & (changed.answers["partner"] == changed.index[partner])
+        assert answer.any() and changed.answers["accepted"][answer].all()
+    finally:
+        path.unlink(missing_ok=True)
