@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from api.auth import ApiRole, create_key  # noqa: E402
 from graph.db import Graph  # noqa: E402
 from graph.queries import api as q  # noqa: E402
 from graph.server import ManagedNeo4j, cpu_seconds, free_port  # noqa: E402
+from matching import snapshot_file  # noqa: E402
 from schema.settings import EMBEDDING_BACKENDS, Settings  # noqa: E402
 
 console = Console(width=170)
@@ -99,6 +101,19 @@ def scratch_server(backend: str) -> Iterator[tuple[Settings, dict[str, str]]]:
     finally:
         server.stop()
         shutil.rmtree(home, ignore_errors=True)
+        drop_kept_snapshot(settings)
+
+
+def drop_kept_snapshot(settings: Settings) -> None:
+    """Remove the snapshot ``tune`` kept of the scratch graph: a few hundred MB in the cache folder that
+    nothing reads again (the graph is gone)."""
+    path = snapshot_file.path_for(settings)
+    try:
+        kept = snapshot_file.read_header(path)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return
+    if kept.get("uri") == settings.neo4j_uri:
+        path.unlink(missing_ok=True)
 
 
 def children_cpu() -> float:

@@ -81,8 +81,8 @@ def read(
 ) -> tuple[dict[str, Any], GraphData, TextVectors, dict[str, np.ndarray]]:
     """The header, data, vectors and answers of the file at ``path``. ``header``: the one it must have
     (KeyError when it has another, or lacks an array)."""
+    found = read_header(path)
     with np.load(path, allow_pickle=False) as arrays:
-        found = json.loads(bytes(arrays["header"]).decode("utf-8"))
         if header is not None and found != json.loads(json.dumps(header, sort_keys=True)):
             raise KeyError("the snapshot file was read from another graph, stamp or embedder")
         texts = {name: _unpack(arrays[f"{name}.utf8"], arrays[f"{name}.ends"]) for name in TEXT_FIELDS}
@@ -92,6 +92,12 @@ def read(
         vectors = TextVectors(arrays["vectors_projects"], arrays["vectors_organizations"])
         answers = {key: arrays[f"answers_{key}"] for key in ("seeker", "partner", "accepted", "at")}
     return found, data, vectors, answers
+
+
+def read_header(path: Path) -> dict[str, Any]:
+    """The header alone (an ``.npz`` is read array by array: the vectors stay on disk)."""
+    with np.load(path, allow_pickle=False) as arrays:
+        return dict(json.loads(bytes(arrays["header"]).decode("utf-8")))
 
 
 def _text_bytes(text: str) -> np.ndarray:
