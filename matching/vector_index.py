@@ -130,10 +130,13 @@ def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> It
     bulk: frozenset[Field] = frozenset()
     if any(writes.values()):  # a run with nothing to write (the common rerun) counts nothing
         stored = graph.run(queries.COUNT_EMBEDDED)[0]
+        # An index ensure() has just recreated counts too: after `db migrate` (whose indexes have Neo4j's
+        # default settings) it is empty, and vectors written into it one by one leave Lucene to merge many
+        # small graphs into one that, at 100,000 vectors, strands some of them after a restart.
         bulk = frozenset(
             field
             for field, count in writes.items()
-            if field in INDEXES and field not in recreated and rebuilds(settings, count, stored[field])
+            if field in INDEXES and rebuilds(settings, count, stored[field])
         )
     empty = _empty(graph, bulk)
     for field in sorted(bulk - empty):

@@ -220,6 +220,35 @@ def test_a_bulk_embed_rebuilds_a_vector_index_and_the_settings_hold(
     vector_index.await_online(graph)
 
 
+def test_a_first_bulk_embed_into_indexes_of_other_settings_builds_each_index_once_over_its_vectors(
+    graph: Graph, neo4j_settings: Settings, model_name: str
+) -> None:
+    """After ``db migrate`` the indexes have Neo4j's default settings and no vector: ``embed`` recreates them
+    at the configured ones, and a bulk is still written with the capability index dropped and the index
+    built over the stored vectors after (written one by one into an online index, Lucene's merged graph
+    lost seekers after a restart at 100,000 vectors: ``bench/bench_suggest.py``)."""
+    create_region(graph)
+    assert set(vector_index.ensure(graph, neo4j_settings)) <= {"capability", "needs"}
+    vector_index.await_online(graph)
+    bulk = neo4j_settings.model_copy(
+        update={"vector_index_m": 24, "vector_rebuild_min": 3, "vector_rebuild_share": 0.5}
+    )
+    name = vector_index.INDEXES["capability"][0]
+    indexed_while_written: list[bool] = []
+
+    def written(_: int) -> None:
+        indexed_while_written.append(bool(graph.run(VECTOR_INDEX, name=name)))
+
+    summary = embed(graph, bulk, on_progress=written)
+    assert summary.encoded["capability"] == 10
+    assert indexed_while_written == [False]
+    index = graph.run(VECTOR_INDEX, name=name)[0]
+    assert index["state"] == "ONLINE" and index["config"]["vector.hnsw.m"] == 24
+    assert graph.run(NEAREST) == [{"id": "visionware"}]
+    assert set(vector_index.ensure(graph, neo4j_settings)) == {"capability", "needs"}
+    vector_index.await_online(graph)
+
+
 NEAREST = Query(
     "test.matching.nearest",
     "MATCH (o {id: 'visionware'}) "
