@@ -99,6 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+SHUTDOWN_DRAIN_SECONDS = 30.0
+"""How long shutdown waits for the compute threads of requests that already timed out."""
+
+
 def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """What the app holds while it runs: the graph connections, the compute queue, the rate limits, the key
     cache and the loaded model."""
@@ -134,6 +138,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 gc.unfreeze()
                 keeping.cancel()
                 await asyncio.gather(keeping, return_exceptions=True)
+                await state.compute.drain(SHUTDOWN_DRAIN_SECONDS)
                 await state.availability.close()
                 await state.graph.close()
                 state.sync_graph.close()

@@ -102,6 +102,13 @@ class FairCompute:
                 self._leave(key, turn)
             raise
 
+    async def drain(self, seconds: float) -> None:
+        """Wait (at most ``seconds``) until no job runs: a request that timed out has had its answer, but its
+        thread goes on with the app's graph connections, which shutdown must not close under it."""
+        with anyio.move_on_after(seconds):
+            while self.free < self.threads:
+                await anyio.sleep(0.01)
+
     def release(self) -> None:
         """Hand the slot to the next key in turn, or free it."""
         if not self.waiting:

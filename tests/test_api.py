@@ -911,3 +911,32 @@ def test_submit_need_is_for_members_and_validated(client: TestClient, region: di
             assert codes(gql(client, region[key], submit, {"t": public, "v": "PUBLIC"})) == ["FORBIDDEN"]
     finally:
         data(gql(client, region["dairy"], submit, {"t": original, "v": "PUBLIC"}))
+
+
+def test_shutdown_waits_for_the_thread_of_a_request_that_timed_out() -> None:
+    """A timed-out request has its answer while its thread still works with the app's graph connections:
+    shutdown waits for that thread (at most its bound) before it closes them."""
+    import threading
+    import time
+
+    import anyio
+
+    from api.throttle import FairCompute
+
+    done = threading.Event()
+
+    def slow() -> None:
+        time.sleep(0.3)
+        done.set()
+
+    async def scenario() -> tuple[bool, bool]:
+        compute = FairCompute(1)
+        async with anyio.create_task_group() as group:
+            group.start_soon(compute.run, "k", slow)
+            await anyio.sleep(0.05)
+            busy = compute.free == 0
+            await compute.drain(5.0)
+            group.cancel_scope.cancel()
+        return busy, done.is_set()
+
+    assert anyio.run(scenario) == (True, True)
