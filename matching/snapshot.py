@@ -140,9 +140,10 @@ def keep(snapshot: Snapshot, settings: Settings) -> Path | None:
     if snapshot.version.get("finished") is None:
         return None
     header = snapshot_file.header_for(settings, snapshot.version)
-    path = snapshot_file.write(
-        snapshot_file.path_for(settings), header, snapshot.data, snapshot.vectors, snapshot.answers
-    )
+    path = snapshot_file.path_for(settings)
+    if snapshot_file.holds(path, header):
+        return path  # tune read it from there: the graph is unchanged
+    snapshot_file.write(path, header, snapshot.data, snapshot.vectors, snapshot.answers)
     log.info("kept the snapshot in %s for the next server or command", path)
     return path
 

@@ -16,8 +16,8 @@ buffer and offsets each (no pickle: the file is data, never code).
 from __future__ import annotations
 
 import json
-import logging
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,6 @@ from matching.dataset import GraphData
 from matching.history import TextVectors
 from matching.links import Links
 from schema.settings import Settings
-
-log = logging.getLogger(__name__)
 
 FORMAT = 1
 TEXT_FIELDS: tuple[str, ...] = ("org_ids", "org_role", "org_country", "org_text")
@@ -81,9 +79,9 @@ def read(
 ) -> tuple[dict[str, Any], GraphData, TextVectors, dict[str, np.ndarray]]:
     """The header, data, vectors and answers of the file at ``path``. ``header``: the one it must have
     (KeyError when it has another, or lacks an array)."""
-    found = read_header(path)
     with np.load(path, allow_pickle=False) as arrays:
-        if header is not None and found != json.loads(json.dumps(header, sort_keys=True)):
+        found = _header(arrays)
+        if header is not None and found != _normal(header):
             raise KeyError("the snapshot file was read from another graph, stamp or embedder")
         texts = {name: _unpack(arrays[f"{name}.utf8"], arrays[f"{name}.ends"]) for name in TEXT_FIELDS}
         n_orgs = len(texts["org_ids"])
@@ -97,7 +95,24 @@ def read(
 def read_header(path: Path) -> dict[str, Any]:
     """The header alone (an ``.npz`` is read array by array: the vectors stay on disk)."""
     with np.load(path, allow_pickle=False) as arrays:
-        return dict(json.loads(bytes(arrays["header"]).decode("utf-8")))
+        return _header(arrays)
+
+
+def holds(path: Path, header: dict[str, Any]) -> bool:
+    """Whether the file at ``path`` was written with ``header`` (a readable file only)."""
+    try:
+        return read_header(path) == _normal(header)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return False
+
+
+def _header(arrays: Any) -> dict[str, Any]:
+    return dict(json.loads(bytes(arrays["header"]).decode("utf-8")))
+
+
+def _normal(header: dict[str, Any]) -> dict[str, Any]:
+    """``header`` as it reads back from a file (JSON's types)."""
+    return dict(json.loads(json.dumps(header, sort_keys=True)))
 
 
 def _text_bytes(text: str) -> np.ndarray:
