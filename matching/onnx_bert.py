@@ -19,8 +19,10 @@ from onnx import TensorProto, helper, numpy_helper
 
 from schema.errors import MatchingError
 
-OPSET = 17
-"""LayerNormalization is an operator from opset 17 on."""
+OPSET = 20
+"""Gelu is an operator from opset 20 on (LayerNormalization from 17)."""
+CONTRIB = "com.microsoft"
+"""ONNX Runtime's own operators: MatMulIntegerToFloat."""
 MASKED = -1e4
 """Added to the attention scores of padding tokens (as BERT does): their softmax weight becomes 0."""
 
@@ -95,7 +97,13 @@ def build(folder: Path, out: Path, *, int8: bool = False) -> None:
         return g.op("Gather", [g.const(name, w[f"embeddings.{name}.weight"]), ids])
 
     one = g.const("one", np.array(1, dtype=np.int64))
-    length = g.op("Gather", [g.op("Shape", ["input_ids"]), one])
+    shape = g.op("Shape", ["input_ids"])
+    length = g.op("Gather", [shape, one])
+    # [batch, tokens]: the 3-d and 4-d shapes of a run are built on it.
+    runs = g.op(
+        "Slice",
+        [shape, g.const("[0]", np.array([0], dtype=np.int64)), g.const("[2]", np.array([2], dtype=np.int64))],
+    )
     positions = g.op("Range", [g.const("zero", np.array(0, dtype=np.int64)), length, one])
     tokens = g.op(
         "Add", [embedding("word_embeddings", "input_ids"), embedding("position_embeddings", positions)]
@@ -103,12 +111,20 @@ def build(folder: Path, out: Path, *, int8: bool = False) -> None:
     x = norm(
         g.op("Add", [tokens, embedding("token_type_embeddings", "token_type_ids")]), "embeddings.LayerNorm"
     )
+    # Every step but attention acts on each token alone, so tokens run as the rows of one matrix.
+    x = g.op("Reshape", [x, g.const("rows", np.array([-1, hidden], dtype=np.int64))])
     # (batch, 1, 1, tokens): 0 for a real token, MASKED for padding, added to every head's scores.
     mask = g.op("Unsqueeze", ["attention_mask", g.const("axes", np.array([1, 2], dtype=np.int64))])
     mask = g.op("Cast", [mask], to=TensorProto.FLOAT)
     mask = g.op("Mul", [g.op("Sub", [g.scalar("1.0", 1.0), mask]), g.scalar("masked", MASKED)])
+    split = g.op(
+        "Concat", [runs, g.const("heads", np.array([heads, hidden // heads], dtype=np.int64))], axis=0
+    )
     for layer in (f"encoder.layer.{i}" for i in range(config["num_hidden_layers"])):
-        x = _layer(g, x, mask, layer, hidden, heads, linear, norm)
+        x = _layer(g, x, mask, split, layer, hidden, heads, linear, norm)
+    x = g.op(
+        "Reshape", [x, g.op("Concat", [runs, g.const("hidden", np.array([hidden], dtype=np.int64))], axis=0)]
+    )
     g.nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
     inputs = [
         helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"])
@@ -118,15 +134,19 @@ def build(folder: Path, out: Path, *, int8: bool = False) -> None:
         "last_hidden_state", TensorProto.FLOAT, ["batch", "tokens", hidden]
     )
     graph = helper.make_graph(g.nodes, "bert", inputs, [output], list(g.weights.values()))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid(CONTRIB, 1)]
+    )
     onnx.checker.check_model(model)
     onnx.save(model, str(out))
 
 
-def _layer(g: _Graph, x: str, mask: str, layer: str, hidden: int, heads: int, linear: Any, norm: Any) -> str:
-    """One transformer layer: multi-head self-attention, then the feed-forward block, each with its residual
-    and layer norm (post-norm, as BERT)."""
-    split = g.const("split", np.array([0, 0, heads, hidden // heads], dtype=np.int64))
+def _layer(
+    g: _Graph, x: str, mask: str, split: str, layer: str, hidden: int, heads: int, linear: Any, norm: Any
+) -> str:
+    """One transformer layer over the token rows ``x``: multi-head self-attention (``split`` shapes the rows
+    as ``(batch, tokens, heads, head width)``), then the feed-forward block, each with its residual and layer
+    norm (post-norm, as BERT)."""
 
     def per_head(name: str) -> str:
         return g.op(
@@ -141,30 +161,30 @@ def _layer(g: _Graph, x: str, mask: str, layer: str, hidden: int, heads: int, li
     )
     weights = g.op("Softmax", [g.op("Add", [scores, mask])], axis=-1)
     context = g.op("Transpose", [g.op("MatMul", [weights, per_head("value")])], perm=[0, 2, 1, 3])
-    context = g.op("Reshape", [context, g.const("merge", np.array([0, 0, hidden], dtype=np.int64))])
+    context = g.op("Reshape", [context, g.const("rows", np.array([-1, hidden], dtype=np.int64))])
     attended = norm(
         g.op("Add", [linear(context, f"{layer}.attention.output.dense"), x]),
         f"{layer}.attention.output.LayerNorm",
     )
-    inner = linear(attended, f"{layer}.intermediate.dense")
-    erf = g.op("Erf", [g.op("Mul", [inner, g.scalar("1/sqrt2", 2**-0.5)])])
-    gelu = g.op("Mul", [g.op("Mul", [inner, g.scalar("0.5", 0.5)]), g.op("Add", [erf, g.scalar("1.0", 1.0)])])
+    gelu = g.op("Gelu", [linear(attended, f"{layer}.intermediate.dense")])
     return norm(g.op("Add", [linear(gelu, f"{layer}.output.dense"), attended]), f"{layer}.output.LayerNorm")
 
 
 def _quantize_tokens(g: _Graph, x: str) -> tuple[str, str]:
-    """``x`` in 8 bits with one scale per token: ``round(x / scale) + 128`` as uint8 (the kernels ONNX
-    Runtime makes fastest multiply uint8 by int8) and the scales, ``max |x| / 127`` of each token."""
-    peak = g.op("ReduceMax", [g.op("Abs", [x])], axes=[-1], keepdims=1)
+    """The token rows ``x`` in 8 bits with one scale per token: ``round(x / scale) + 128`` as uint8 (the
+    kernels ONNX Runtime makes fastest multiply uint8 by int8; one QuantizeLinear along the rows), and the
+    scales, ``max |x| / 127`` of each token, as a column."""
+    peak = g.op("ReduceMax", [g.op("Abs", [x]), g.const("last", np.array([-1], dtype=np.int64))], keepdims=0)
     scale = g.op("Mul", [g.op("Max", [peak, g.scalar("tiny", 1e-12)]), g.scalar("1/127", 1 / 127)])
-    shifted = g.op("Add", [g.op("Round", [g.op("Div", [x, scale])]), g.scalar("128", 128.0)])
-    clipped = g.op("Clip", [shifted, g.scalar("1", 1.0), g.scalar("255", 255.0)])
-    return g.op("Cast", [clipped], to=TensorProto.UINT8), scale
+    zero = g.op("Expand", [g.const("128u8", np.array(128, dtype=np.uint8)), g.op("Shape", [scale])])
+    quantized = g.op("QuantizeLinear", [x, scale, zero], axis=0)
+    return quantized, g.op("Unsqueeze", [scale, g.const("[1]", np.array([1], dtype=np.int64))])
 
 
 def _int8_linear(g: _Graph, q: str, scale: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
     """A linear layer in 8 bits: each token's 8-bit values (:func:`_quantize_tokens`) times the weight's
-    int8 values (one scale per output channel), summed exactly in int32, then scaled back to float.
+    int8 values (one scale per output channel), summed exactly in int32 and scaled back to float by ONNX
+    Runtime's MatMulIntegerToFloat in one pass, then by the token's scale.
 
     One scale per token, not per run (what ONNX Runtime's dynamic quantization does), keeps every token's
     result independent of the other tokens and texts of a run: a text's vector is the same alone or in a
@@ -172,8 +192,15 @@ def _int8_linear(g: _Graph, q: str, scale: str, weight: np.ndarray, bias: np.nda
     columns = np.ascontiguousarray(weight.T)
     column_scale = (np.maximum(np.abs(columns).max(axis=0), 1e-12) / 127).astype(np.float32)
     weight_q = np.clip(np.round(columns / column_scale), -127, 127).astype(np.int8)
-    zero = g.const("128u8", np.array(128, dtype=np.uint8))
-    product = g.op("MatMulInteger", [q, g.const(f"{name}.weight_int8", weight_q), zero])
-    scaled = g.op("Mul", [g.op("Cast", [product], to=TensorProto.FLOAT), scale])
-    scaled = g.op("Mul", [scaled, g.const(f"{name}.weight_scale", column_scale)])
-    return g.op("Add", [scaled, g.const(f"{name}.bias", bias)])
+    product = g.op(
+        "MatMulIntegerToFloat",
+        [
+            q,
+            g.const(f"{name}.weight_int8", weight_q),
+            g.scalar("1.0", 1.0),
+            g.const(f"{name}.weight_scale", column_scale),
+            g.const("128u8", np.array(128, dtype=np.uint8)),
+        ],
+        domain=CONTRIB,
+    )
+    return g.op("Add", [g.op("Mul", [product, scale]), g.const(f"{name}.bias", bias)])

@@ -34,7 +34,7 @@ FILES = {"onnx": "model.onnx", "onnx-int8": "model-int8.onnx"}
 """The model file of each ONNX backend in an export folder."""
 TOKENIZER = "tokenizer.json"
 META = "encoder.json"
-FORMAT = "onnx_bert 3"
+FORMAT = "onnx_bert 4"
 """Part of the folder's digest: a change to how copies are made (a new ``FORMAT``) makes new copies."""
 
 

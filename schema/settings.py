@@ -38,10 +38,13 @@ EmbeddingBackend = Literal["torch", "onnx", "onnx-int8"]
 EMBEDDING_BACKENDS: tuple[EmbeddingBackend, ...] = ("torch", "onnx", "onnx-int8")
 
 
-TAGS: dict[EmbeddingBackend, str] = {"onnx": "onnx", "onnx-int8": "onnx-int8/token"}
+TAGS: dict[EmbeddingBackend, str] = {"onnx": "onnx", "onnx-int8": "onnx-int8/token-2"}
 """What an embedder's name says of an ONNX backend. The int8 tag names how activations are quantized (one
-scale per token, ``matching.onnx_bert``): vectors stored under another int8 scheme (a plain ``@onnx-int8``
-quantized per run) do not match it, so the next ``embed`` encodes them again."""
+scale per token, ``matching.onnx_bert``) and which graph computes it: a float product rounded in another
+order puts some values on the other side of an 8-bit step, and those steps add up over six layers (cosine
+0.997 between two graphs' vectors of the same text, each as far from float32). So vectors stored under
+another int8 scheme or graph (a plain ``@onnx-int8``, quantized per run, or ``@onnx-int8/token``) do not
+match it, and the next ``embed`` encodes them again."""
 
 
 def embedder_name(model: str, backend: EmbeddingBackend) -> str:

@@ -34,10 +34,11 @@ def test_the_backend_is_a_setting_and_part_of_the_embedders_name() -> None:
     torch = Settings(embedding_backend="torch")
     int8 = Settings(embedding_backend="onnx-int8")
     assert torch.embedder == torch.embedding_model  # the name embeddings were stored under before backends
-    assert int8.embedder == f"{int8.embedding_model}@onnx-int8/token"
+    assert int8.embedder == f"{int8.embedding_model}@onnx-int8/token-2"
     assert parse_embedder(int8.embedder) == (int8.embedding_model, "onnx-int8")
-    # Vectors of another int8 scheme (quantized per run) are not this backend's: they are encoded again.
-    assert parse_embedder(f"{int8.embedding_model}@onnx-int8") != parse_embedder(int8.embedder)
+    # Vectors of another int8 scheme (quantized per run) or graph are not this backend's: encoded again.
+    for other in ("onnx-int8", "onnx-int8/token"):
+        assert parse_embedder(f"{int8.embedding_model}@{other}") != parse_embedder(int8.embedder)
     assert parse_embedder("/models/me@work") == ("/models/me@work", "torch")
     with pytest.raises(ValidationError, match="embedding_backend"):
         Settings(embedding_backend="tensorflow")
