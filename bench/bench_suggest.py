@@ -125,11 +125,11 @@ def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict
                 }
             )
             if len(pending[job.field]) >= 2000:
-                graph.run(writes[job.field], rows=pending[job.field])
+                graph.run(writes.queries[job.field], rows=pending[job.field])
                 pending[job.field] = []
         for name, rows_left in pending.items():
             if rows_left:
-                graph.run(writes[name], rows=rows_left)
+                graph.run(writes.queries[name], rows=rows_left)
     graph.run(admin_queries.AWAIT_INDEXES, seconds=1800)
     return {
         "generated": len(jobs),

@@ -19,7 +19,7 @@ import base64
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -28,7 +28,6 @@ import numpy as np
 
 from graph.db import Graph
 from graph.queries import matching as queries
-from graph.query import Query
 from matching import vector_index
 from matching.model import TextEmbedding, embed_texts
 from schema.settings import Settings
@@ -184,7 +183,7 @@ def embed(
         on_plan(len(jobs))
     with vector_index.writing(graph, settings, Counter(job.field for job in jobs)) as writes:
         if jobs:
-            _encode_and_write(graph, settings, jobs, summary, on_progress, writes)
+            encode_and_write(graph, settings, jobs, summary, on_progress, writes)
     counts = graph.run(queries.COUNT_EMBEDDED)[0]
     summary.organizations = counts["organizations"]
     for kind in summary.unchanged:
@@ -203,8 +202,8 @@ def refresh(graph: Graph, settings: Settings, ids: list[str]) -> EmbedSummary:
     work = plan(rows, model_name)
     _clear_and_adopt(graph, settings, work, summary)
     if work.jobs:
-        writes = {name: queries.WRITE_EMBEDDINGS[name] for name in FIELDS}
-        _encode_and_write(graph, settings, work.jobs, summary, None, writes)
+        writes = vector_index.Writes({name: queries.WRITE_EMBEDDINGS[name] for name in FIELDS})
+        encode_and_write(graph, settings, work.jobs, summary, None, writes)
     return summary
 
 
@@ -218,36 +217,48 @@ def _clear_and_adopt(graph: Graph, settings: Settings, work: Plan, summary: Embe
         graph.run(queries.ADOPT_KEYS, rows=work.adopted[start : start + settings.batch_size])
 
 
-def _encode_and_write(
+FIRST: dict[Field, int] = {"capability": 0, "needs": 1, "private_needs": 1}
+"""The order in which a run's fields are written: every capability text before any need, so that the
+capability index (the larger) is built while the needs are still encoded (``vector_index.Writes.done``)."""
+
+
+def encode_and_write(
     graph: Graph,
     settings: Settings,
     jobs: list[Job],
     summary: EmbedSummary,
     on_progress: Callable[[int], None] | None,
-    writes: Mapping[Field, Query],
+    writes: vector_index.Writes,
+    *,
+    chunk_size: int | None = None,
 ) -> None:
     """Encode each distinct text once (organizations often state the same need word for word; a text's vector
     does not depend on whose it is) and write it to every job with that text, the writes of one chunk
-    overlapping the encoding of the next."""
+    overlapping the encoding of the next, the fields one after another (:data:`FIRST`); ``writes.done``
+    hears of each field once its last vector is written. ``chunk_size``: texts per chunk."""
     model_name = settings.embedder
     jobs_of: dict[str, list[Job]] = {}
     for job in jobs:
         jobs_of.setdefault(job.text, []).append(job)
-    # Similar lengths side by side: the model pads each batch to its longest text.
-    texts = sorted(jobs_of, key=len)
+    # Similar lengths side by side within a field: the model pads each batch to its longest text.
+    texts = sorted(jobs_of, key=lambda text: (min(FIRST[job.field] for job in jobs_of[text]), len(text)))
     summary.distinct = len(texts)
-    chunk_size = max(settings.embedding_batch_size * 8, 256)
+    chunk_size = chunk_size or max(settings.embedding_batch_size * 8, 256)
+    left = Counter(job.field for job in jobs)
 
     def write(chunk: list[str], embeddings: list[TextEmbedding]) -> None:
         payloads = {text: _payload(embedding) for text, embedding in zip(chunk, embeddings, strict=True)}
         chunk_jobs = [job for text in chunk for job in jobs_of[text]]
         for name, batch in _rows(chunk_jobs, payloads).items():
             for start in range(0, len(batch), settings.batch_size):
-                graph.run(writes[name], rows=batch[start : start + settings.batch_size])
+                graph.run(writes.queries[name], rows=batch[start : start + settings.batch_size])
         for job in chunk_jobs:
             summary.encoded[job.field] += 1
+            left[job.field] -= 1
         if on_progress:
             on_progress(len(chunk_jobs))
+        for name in sorted({job.field for job in chunk_jobs if not left[job.field]}):
+            writes.done(name)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-write") as writer:
         pending: Future[None] | None = None

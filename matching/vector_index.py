@@ -21,8 +21,9 @@ The indexes keep full vectors, not int8 ones, so their scores are exact and ``su
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graph.db import Graph
@@ -117,15 +118,31 @@ def finish_staged(graph: Graph, settings: Settings) -> list[Field]:
     return left
 
 
+def _nothing(field: Field) -> None:
+    """A field's writes are done, and nothing waits for them."""
+
+
+@dataclass(frozen=True)
+class Writes:
+    """How one run writes its vectors: the query of each field, and whom to tell that a field is written."""
+
+    queries: Mapping[Field, Query]
+    done: Callable[[Field], None] = _nothing
+    """Called once the last vector of a field is written: its index is built right away (Neo4j populates it
+    in the background) while the other fields' texts are still encoded."""
+
+
 @contextmanager
-def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> Iterator[dict[Field, Query]]:
+def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> Iterator[Writes]:
     """Around the vector writes of one run, ``writes`` vectors per field: the indexes at the configured
     settings (:func:`ensure`); yields the query to write each field's vectors with: the staged properties
     (``queries.STAGE_EMBEDDINGS``) for a field whose writes are a bulk (:func:`rebuilds`) into an index that
     holds vectors, its own properties otherwise (an empty index is dropped for the writes). The index keeps
-    answering from the current vectors meanwhile; after the writes the staged ones move in and the index is
-    rebuilt over them (down for that rebuild only, not for the whole encoding). On the way out, also when the
-    writes fail, every index is online again; a failed run's staged vectors wait for :func:`finish_staged`."""
+    answering from the current vectors meanwhile; once its field's writes are done (:attr:`Writes.done`, or
+    the end of the run) the staged ones move in and the index is rebuilt over them (down for that rebuild
+    only, not for the whole encoding). Neo4j populates an index on one core, so an index built while the
+    other field is still encoded costs the run little wall time. On the way out, also when the writes fail,
+    every index is online again; a failed run's staged vectors wait for :func:`finish_staged`."""
     recreated = ensure(graph, settings)
     bulk: frozenset[Field] = frozenset()
     if any(writes.values()):  # a run with nothing to write (the common rerun) counts nothing
@@ -144,13 +161,28 @@ def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> It
     for field in sorted(empty):
         log.info("writing %d %s vectors, then building their index", writes[field], field)
         graph.run_autocommit(queries.DROP_VECTOR_INDEX, name=INDEXES[field][0])
-    try:
-        yield {
-            field: (queries.STAGE_EMBEDDINGS if field in bulk - empty else queries.WRITE_EMBEDDINGS)[field]
-            for field in writes
-        }
-        for field in sorted(bulk - empty):
+    waiting = set(bulk)
+
+    def done(field: Field) -> None:
+        if field not in waiting:
+            return
+        waiting.discard(field)
+        if field in empty:
+            _create(graph, field, settings)
+        else:
             _promote(graph, settings, field)
+
+    staged = bulk - empty
+    try:
+        yield Writes(
+            {
+                field: (queries.STAGE_EMBEDDINGS if field in staged else queries.WRITE_EMBEDDINGS)[field]
+                for field in writes
+            },
+            done,
+        )
+        for field in sorted(waiting):
+            done(field)
     finally:
         if ensure(graph, settings) or bulk or recreated:
             await_online(graph)

@@ -3,16 +3,32 @@ incremental ``embed`` (only new or changed texts are encoded)."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
 from graph.db import Graph
-from graph.queries.matching import COUNT_EMBEDDED, DROP_VECTOR_INDEX, FORGET_EMBEDDING_HASHES, VECTOR_INDEX
+from graph.queries.matching import (
+    COUNT_EMBEDDED,
+    DROP_VECTOR_INDEX,
+    EMBED_STALE,
+    FORGET_EMBEDDING_HASHES,
+    VECTOR_INDEX,
+)
 from graph.query import Query
 from matching import vector_index
-from matching.embed import content_hash, embed, unpack_sentence_vectors
+from matching.embed import (
+    EmbedSummary,
+    content_hash,
+    embed,
+    encode_and_write,
+    key_prefix,
+    plan,
+    unpack_sentence_vectors,
+)
 from matching.model import DIMENSIONS, MAX_PIECE_WORDS, embed_texts, encode, split_sentences
 from schema.settings import Settings
 from tests.utils.matching_region import create_region
@@ -247,6 +263,36 @@ def test_a_first_bulk_embed_into_indexes_of_other_settings_builds_each_index_onc
     assert graph.run(NEAREST) == [{"id": "visionware"}]
     assert set(vector_index.ensure(graph, neo4j_settings)) == {"capability", "needs"}
     vector_index.await_online(graph)
+
+
+def test_a_bulk_embed_builds_the_capability_index_before_it_writes_the_needs(
+    graph: Graph, neo4j_settings: Settings, model_name: str
+) -> None:
+    """A run writes every capability vector before any need and builds the capability index as soon as its
+    last vector is written: Neo4j populates it on one core while the needs are still encoded on the others."""
+    create_region(graph)
+    assert set(vector_index.ensure(graph, neo4j_settings)) <= {"capability", "needs"}
+    vector_index.await_online(graph)
+    bulk = neo4j_settings.model_copy(update={"vector_rebuild_min": 3, "vector_rebuild_share": 0.5})
+    work = plan(graph.run(EMBED_STALE, key_prefix=key_prefix(bulk.embedder)), bulk.embedder)
+    name = vector_index.INDEXES["capability"][0]
+    seen: list[tuple[str, dict[str, int], bool, bool]] = []
+    with vector_index.writing(graph, bulk, Counter(job.field for job in work.jobs)) as writes:
+
+        def done(field: str) -> None:
+            counts, before = graph.run(COUNT_EMBEDDED)[0], bool(graph.run(VECTOR_INDEX, name=name))
+            writes.done(field)  # type: ignore[arg-type]
+            seen.append((field, counts, before, bool(graph.run(VECTOR_INDEX, name=name))))
+
+        # Chunks of 5 texts: the 10 descriptions, then the two needs.
+        spy = vector_index.Writes(writes.queries, done)
+        encode_and_write(graph, bulk, work.jobs, EmbedSummary(), None, spy, chunk_size=5)
+    assert [field for field, *_ in seen] == ["capability", "needs", "private_needs"]
+    _, counts, before, after = seen[0]
+    assert (counts["capability"], counts["needs"], counts["private_needs"]) == (10, 0, 0)
+    assert not before and after  # dropped for the writes, created as soon as they were done
+    assert graph.run(VECTOR_INDEX, name=name)[0]["state"] == "ONLINE"
+    assert graph.run(NEAREST) == [{"id": "visionware"}]
 
 
 NEAREST = Query(
