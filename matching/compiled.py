@@ -1,6 +1,6 @@
 """The learned ranking's trees compiled to native code (lleaves: LLVM through llvmlite), for serving.
 
-The same trees give the same scores as LightGBM's own ``predict`` within float rounding (about 1e-14), for
+The same trees give the same log-odds as LightGBM's own ``predict`` within float rounding (about 1e-14), for
 about a seventh of its CPU: a seeker's pool of 3,500 pairs costs 4.7 ms instead of 36 ms through one
 500-tree model on one thread. Compiling one such model costs about 23 s of CPU, so it is done once per model
 and machine, never inside a request: a model loaded for serving starts a niced background process that
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 PROBE_ROWS = 64
 TOLERANCE = 1e-9
-"""Compiled and LightGBM scores differ by float rounding only (about 1e-14 for 500 trees)."""
+"""Compiled and LightGBM log-odds differ by float rounding only (about 1e-14 for 500 trees)."""
 
 
 def digest(model: str) -> str:

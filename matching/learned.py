@@ -1,12 +1,11 @@
 """The learned ranking inside ``suggest``: candidates and features from the snapshot, the model's order, the
 filters applied in the graph, and reasons from the model's own per-feature contributions.
 
-Reasons add up: the score is ``p = sigmoid(L)`` of the mean model score ``L`` that ranked (LambdaRank's
-scores order a seeker's candidates; squashed into (0, 1) they are a score to compare, not the probability of
-a link), and ``L`` is the sum of the features' mean contributions (LightGBM ``pred_contrib``) and the bias.
-The base share is ``sigmoid(L0)``, with ``L0`` the bias and the seeker's own activity (the same for every
-candidate); each reason's share is its contributions times the secant slope ``(p - sigmoid(L0)) / (L - L0)``,
-so the shares sum to ``p`` exactly and a reason that lowered the score shows a negative share.
+Reasons add up: the score is the probability ``p = sigmoid(L)`` of the mean log-odds ``L`` that ranked, and
+``L`` is the sum of the features' mean contributions (LightGBM ``pred_contrib``) and the bias. The base share
+is ``sigmoid(L0)``, with ``L0`` the bias and the seeker's own activity (the same for every candidate); each
+reason's share is its contributions times the secant slope ``(p - sigmoid(L0)) / (L - L0)``, so the shares
+sum to ``p`` exactly and a reason that lowered the score shows a negative share.
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ many, until ``limit`` passed or the pool is spent."""
 def ranked_columns(
     view: View, ranker: LearnedRanker, seeker: int, *, banned: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The seeker's candidate columns in the model's order, their model scores, and their feature rows (in the
+    """The seeker's candidate columns in the model's order, their log-odds, and their feature rows (in the
     same order). ``banned``: organizations never suggested (the seeker, partners, declined). Features are
     computed for the seeker's pool only, not for every active organization: the same values, order and
     scores as scoring all columns (``tests/test_ranking.py``)."""
@@ -173,7 +172,7 @@ def _sigmoid(value: float) -> float:
 
 
 def reason_shares(contribution: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
-    """Per reason: its contribution to the model score, and its share of the score (see the module doc)."""
+    """Per reason: its log-odds contribution, and its share of the score (see the module docstring)."""
     total = {name: 0.0 for name in REASONS}
     for name, value in zip(FEATURE_NAMES, contribution[:-1], strict=True):
         total[REASON_OF_FEATURE[name]] += float(value)

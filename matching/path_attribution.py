@@ -3,7 +3,7 @@
 
 Each split on a pair's path through a tree credits its feature with the change of the tree's expected value
 (LightGBM's ``internal_value``) from the node to the child the pair goes to. A tree's credits plus its root's
-value are its leaf's value, so a pair's attributions add up to its score exactly, as TreeSHAP's do. Unlike
+value are its leaf's value, so a pair's attributions add up to its log-odds exactly, as TreeSHAP's do. Unlike
 TreeSHAP, which averages a feature's effect over every order the path's features could be known in, they
 credit each split with what it changed in the one order the tree asks: a feature split near the root can be
 credited with what others decide further down. They are a lookup, not a search over feature subsets: per
@@ -29,7 +29,7 @@ class PathAttributions:
 
     def __call__(self, pairs: np.ndarray, *, threads: int = 0) -> np.ndarray:
         """Per pair row, each feature's mean credit over the boosters, and the mean of the roots' values last:
-        each row sums to the pair's mean score."""
+        each row sums to the pair's mean log-odds."""
         each = []
         for booster, credits in zip(self.boosters, self.credits, strict=True):
             leaves = np.asarray(booster.predict(pairs, pred_leaf=True, num_threads=threads)).reshape(

@@ -2,15 +2,11 @@
 
 To rank at day ``T`` the models are fitted on the history before ``T - horizon`` with labels = the links that
 first appeared in ``[T - horizon, T)``: the same question one horizon earlier, so nothing on or after ``T``
-is read. Accepted and declined suggestions answered before ``T`` are labels too. The objective is LightGBM's
-LambdaRank: each seeker's pairs are one query, and the trees learn to put a seeker's new partners above its
-other candidates, at the top of the list (NDCG), which is the question ``suggest`` answers; the binary
-objective (is this pair a link?) ranked worse on both validations before the benchmark's split (recall@10
-0.0835 and 0.0791 against 0.0868 and 0.0810; ``bench/eval_validation.py``). Negatives are sampled
-uniformly, a few of each seeker's pool. A single sample is noisy (one draw of 3 % of the negatives moved
-recall@10 on the validation by up to 0.004), so ``BAGS`` models are fitted, each on its own draw, and their
-mean score ranks: the mean of their per-feature contributions (LightGBM's ``pred_contrib``) then adds up to
-exactly the score that ranked.
+is read. Accepted and declined suggestions answered before ``T`` are labels too. Negatives are sampled
+uniformly, which shifts the learned odds by a constant and leaves the order of candidates as it was. A
+single sample is noisy (one draw of 3 % of the negatives moved recall@10 on the validation by up to 0.004),
+so ``BAGS`` models are fitted, each on its own draw, and their mean log-odds ranks: the mean of their
+per-feature contributions (LightGBM's ``pred_contrib``) then adds up to exactly the score that ranked.
 """
 
 from __future__ import annotations
@@ -25,7 +21,7 @@ from typing import Any
 
 import lightgbm
 import numpy as np
-from lightgbm import LGBMRanker
+from lightgbm import LGBMClassifier
 
 from matching.compiled import CompiledTrees
 from matching.feature_names import CATEGORICAL, FEATURE_NAMES
@@ -69,7 +65,7 @@ class Feedback:
 class LearnedRanker:
     """Fitted boosters and what they were fitted on (``metadata``: features, days, held-out figures).
     ``compiled``: the boosters as native code, which :meth:`score` uses once they are built (the same
-    scores within float rounding for a seventh of the CPU; ``matching/compiled.py``)."""
+    log-odds within float rounding for a seventh of the CPU; ``matching/compiled.py``)."""
 
     boosters: tuple[lightgbm.Booster, ...]
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -90,8 +86,7 @@ class LearnedRanker:
         bags: int = BAGS,
     ) -> LearnedRanker:
         """Fit ``bags`` models on one split: its history gives the features, its relevant links (and the
-        feedback) the labels; every model keeps all positives and its own draw of negatives, each seeker's
-        pairs one query (one group of consecutive rows)."""
+        feedback) the labels; every model keeps all positives and its own draw of negatives."""
         features = PairFeatures(inner.history)
         rngs = [np.random.default_rng([seed, bag]) for bag in range(bags)]
         samples: list[tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]] = [
@@ -102,36 +97,29 @@ class LearnedRanker:
             relevant = inner.relevant[start : start + CHUNK]
             label, allowed = _labels(features, block, relevant)
             eligible = allowed & features.pool(block)
+            # Every seeker counts about alike (recall is averaged over seekers), a seeker with many new
+            # partners a little more: weight 1 / sqrt(its new partners).
+            weight = np.broadcast_to(1.0 / np.sqrt([max(len(r), 1) for r in relevant])[:, None], label.shape)
             # The draws cover every (seeker, column) as they always did, so a seed gives the same pairs;
             # features are computed only for the pairs some model keeps, not for every column.
             keeps = [eligible & (label | (rng.random(label.shape) < negative_rate)) for rng in rngs]
             wanted = np.logical_or.reduce(keeps)
             x = features.rows(block, wanted)
-            # Rows come seeker by seeker (row-major), so each seeker's kept pairs are one group.
-            for keep, (xs, ys, groups) in zip(keeps, samples, strict=True):
+            for keep, (xs, ys, ws) in zip(keeps, samples, strict=True):
                 xs.append(x[keep[wanted]])
                 ys.append(label[keep])
-                groups.append(keep.sum(axis=1))
+                ws.append(weight[keep])
         answered = _feedback_rows(features, feedback or Feedback.none())
         boosters = []
-        for bag, (xs, ys, groups) in enumerate(samples):
+        for bag, (xs, ys, ws) in enumerate(samples):
             xs.append(answered[0])
             ys.append(answered[1])
-            groups.append(answered[2])
+            ws.append(np.ones(len(answered[1])))
             y = np.concatenate(ys)
             if y.all() or not y.any():
                 raise ValueError("the training pairs hold only one class")
-            sizes = np.concatenate(groups)
-            log.info(
-                "fitting model %d of %d on %d pairs of %d seekers (%d positive)",
-                bag + 1,
-                bags,
-                len(y),
-                int(np.count_nonzero(sizes)),
-                int(y.sum()),
-            )
-            model = LGBMRanker(
-                objective="lambdarank",
+            log.info("fitting model %d of %d on %d pairs (%d positive)", bag + 1, bags, len(y), int(y.sum()))
+            model = LGBMClassifier(
                 n_estimators=500,
                 learning_rate=0.05,
                 num_leaves=31,
@@ -140,12 +128,17 @@ class LearnedRanker:
                 random_state=seed + bag,
                 verbose=-1,
             )
-            model.fit(np.concatenate(xs), y, group=sizes[sizes > 0], categorical_feature=CATEGORICAL_COLUMNS)
+            model.fit(
+                np.concatenate(xs),
+                y,
+                sample_weight=np.concatenate(ws),
+                categorical_feature=CATEGORICAL_COLUMNS,
+            )
             boosters.append(model.booster_)
         return cls(tuple(boosters))
 
     def score(self, x: np.ndarray, pool: np.ndarray, *, threads: int = 0) -> np.ndarray:
-        """Scores of each pair of ``x`` (seekers x candidates x features) where ``pool`` allows it: the
+        """Log-odds of each pair of ``x`` (seekers x candidates x features) where ``pool`` allows it: the
         first model scores the whole pool, every model its ``SHORTLIST`` best by that, and their mean ranks;
         everything else is -inf (never suggested). ``threads``: LightGBM's threads (0: one per core, for
         blocks of seekers; one seeker's request is cheaper on one, as a server answers several at once)."""
@@ -165,7 +158,7 @@ class LearnedRanker:
         return scores
 
     def _raw(self, bag: int, rows: np.ndarray, threads: int, compiled: list[Any] | None) -> np.ndarray:
-        """Model ``bag``'s raw scores of ``rows``: compiled when built, else LightGBM's own predict (given
+        """Model ``bag``'s log-odds of ``rows``: compiled when built, else LightGBM's own predict (given
         float64, which it reads as is: float32 rows are converted value by value, 13 % slower)."""
         if compiled is None or not len(rows):
             x = rows.astype(np.float64)
@@ -173,7 +166,7 @@ class LearnedRanker:
         return np.asarray(compiled[bag].predict(rows, n_jobs=threads or os.cpu_count() or 1))
 
     def contributions(self, pairs: np.ndarray, *, threads: int = 0, method: str = "treeshap") -> np.ndarray:
-        """Per pair row, each feature's mean contribution to the score, and the bias last: each row sums
+        """Per pair row, each feature's mean contribution to the log-odds, and the bias last: each row sums
         to the score :meth:`score` gives the pair. ``method``: "treeshap" (LightGBM's ``pred_contrib``) or
         "paths", the approximation of ``matching/path_attribution.py`` (2 ms instead of 83 for 10 pairs)."""
         if method == "paths":
@@ -241,18 +234,14 @@ def _labels(
     return label, allowed
 
 
-def _feedback_rows(features: PairFeatures, feedback: Feedback) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Features and labels of the answered pairs whose candidate the history knows, seeker by seeker, and the
-    number of each seeker's pairs (its group: a seeker's accepted answers are ranked above its declined
-    ones)."""
+def _feedback_rows(features: PairFeatures, feedback: Feedback) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels of the answered pairs whose candidate the history knows."""
     position = features.position
     known = position[feedback.candidates] >= 0
-    order = np.argsort(feedback.seekers[known], kind="stable")
-    seekers, candidates = feedback.seekers[known][order], position[feedback.candidates[known]][order]
-    accepted = feedback.accepted[known][order]
+    seekers, candidates = feedback.seekers[known], position[feedback.candidates[known]]
+    accepted = feedback.accepted[known]
     rows = np.zeros((len(seekers), len(FEATURE_NAMES)), dtype=np.float32)
-    distinct, sizes = np.unique(seekers, return_counts=True)
-    for seeker in distinct:
+    for seeker in np.unique(seekers):
         mine = seekers == seeker
         rows[mine] = features.pairs(np.array([seeker]), candidates[mine])[0]
-    return rows, accepted, sizes
+    return rows, accepted
