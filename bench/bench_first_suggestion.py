@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -108,11 +107,8 @@ def drop_kept_snapshot(settings: Settings) -> None:
     """Remove the snapshot ``tune`` kept of the scratch graph: a few hundred MB in the cache folder that
     nothing reads again (the graph is gone)."""
     path = snapshot_file.path_for(settings)
-    try:
-        kept = snapshot_file.read_header(path)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-        return
-    if kept.get("uri") == settings.neo4j_uri:
+    kept = snapshot_file.kept_header(path)
+    if kept is not None and kept.get("uri") == settings.neo4j_uri:
         path.unlink(missing_ok=True)
 
 

@@ -98,12 +98,17 @@ def read_header(path: Path) -> dict[str, Any]:
         return _header(arrays)
 
 
+def kept_header(path: Path) -> dict[str, Any] | None:
+    """The header of the file at ``path``; None when there is no readable file."""
+    try:
+        return read_header(path)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+
+
 def holds(path: Path, header: dict[str, Any]) -> bool:
     """Whether the file at ``path`` was written with ``header`` (a readable file only)."""
-    try:
-        return read_header(path) == _normal(header)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-        return False
+    return kept_header(path) == _normal(header)
 
 
 def _header(arrays: Any) -> dict[str, Any]:

@@ -156,7 +156,8 @@ def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> It
             if field in INDEXES and rebuilds(settings, count, stored[field])
         )
     empty = _empty(graph, bulk)
-    for field in sorted(bulk - empty):
+    staged = bulk - empty
+    for field in sorted(staged):
         log.info("staging a bulk write of %d %s vectors; the index answers meanwhile", writes[field], field)
     for field in sorted(empty):
         log.info("writing %d %s vectors, then building their index", writes[field], field)
@@ -172,7 +173,6 @@ def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> It
         else:
             _promote(graph, settings, field)
 
-    staged = bulk - empty
     try:
         yield Writes(
             {
