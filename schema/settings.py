@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     embedding_backend: EmbeddingBackend = Field(
         "onnx-int8",
         description="What runs the model: torch (sentence-transformers, float32), onnx (an ONNX copy in ONNX "
-        "Runtime, float32) or onnx-int8 (the same with int8 matrix products: 4x the texts/s of torch, the "
+        "Runtime, float32) or onnx-int8 (the same with int8 matrix products: 3.4x the texts/s of torch, the "
         "same recall on the planted and demo regions, docs/performance.md); the ONNX copies are exported "
         "offline on first use into <cache_dir>/encoders. Stored embeddings carry it: a change re-embeds.",
     )
