@@ -3,6 +3,8 @@ backend (a change re-embeds every text), and a missing ONNX copy is exported aga
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -118,3 +120,25 @@ def test_a_missing_onnx_copy_is_exported_again_offline(
         cosines = np.sum(encoder.encode(TEXTS, batch_size=2) * exact, axis=1)
         assert np.all(cosines > (0.9999 if backend == "onnx" else 0.98))
     assert not [p for p in (tmp_path / "encoders").iterdir() if p != folder]  # no temporary folder left
+
+
+def test_the_onnx_backend_embeds_ranks_and_serves_without_importing_torch_or_transformers() -> None:
+    """torch stays installed only because the model's package requires it: nothing the default backend runs
+    (the export, embedding, both rankings, the API and the CLI) imports it, so a deployment that provides
+    the model folder another way can leave it out."""
+    code = """
+import sys
+from api.app import create_app
+from api.cli import app
+from matching import learned, ranker, signal_ranking, suggest
+from matching.model import embed_texts
+from schema.settings import Settings
+create_app(Settings())
+assert len(embed_texts(["Machine vision for inspection."], model_name=Settings().embedder)) == 1
+print(sorted({"torch", "transformers", "sentence_transformers"} & set(sys.modules)))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
