@@ -10,7 +10,8 @@ nor transformers.
 The folder is ``<cache_dir>/encoders/<model>-<digest>``, the digest taken over the model folder's files (name,
 size, time), so a changed model is exported anew. A copy is written in a temporary folder and its files are
 renamed into place, so a process that reads it never sees half a file, and a file that went missing is
-exported again.
+exported again. A new copy removes the copies of the same model folder made before it (another ``FORMAT`` or
+another version of the model's files): about 150 MB each, which nothing reads again.
 """
 
 from __future__ import annotations
@@ -67,7 +68,24 @@ def ensure(model_path: str, backend: str, cache_dir: Path) -> Path:
         _publish(work, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    _remove_stale(target)
     return target
+
+
+def _remove_stale(target: Path) -> None:
+    """Remove the other copies of ``target``'s model folder (the same ``source`` in their ``encoder.json``);
+    copies of other models and the temporary folders of exports in progress stay."""
+    source = json.loads((target / META).read_text())["source"]
+    for other in target.parent.iterdir():
+        if other == target or other.name.startswith(".") or not (other / META).is_file():
+            continue
+        try:
+            stale = json.loads((other / META).read_text()).get("source") == source
+        except (OSError, ValueError):
+            continue
+        if stale:
+            log.info("removing %s, an older ONNX copy of %s", other, source)
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def _publish(work: Path, target: Path) -> None:

@@ -3,6 +3,7 @@ backend (a change re-embeds every text), and a missing ONNX copy is exported aga
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -101,8 +102,14 @@ def test_a_missing_onnx_copy_is_exported_again_offline(
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     source = model_folder(Settings().embedding_model)
+    # an older copy of the same model (another format) is removed; a copy of another model stays
+    for name, of in (("old-copy", str(Path(source).resolve())), ("other-model", "/models/other")):
+        (tmp_path / "encoders" / name).mkdir(parents=True)
+        (tmp_path / "encoders" / name / "encoder.json").write_text(json.dumps({"source": of}))
     folder = onnx_export.ensure(source, "onnx-int8", tmp_path)
     assert folder.parent == tmp_path / "encoders"
+    assert not (tmp_path / "encoders" / "old-copy").exists()
+    assert (tmp_path / "encoders" / "other-model" / "encoder.json").is_file()
     files = {name: folder / name for name in ("model.onnx", "model-int8.onnx", "tokenizer.json")}
     assert all(path.is_file() for path in files.values())
     exact = load_model(Settings(embedding_backend="torch").embedder).encode(TEXTS, batch_size=8)
@@ -119,7 +126,8 @@ def test_a_missing_onnx_copy_is_exported_again_offline(
         encoder = OnnxEncoder(folder / onnx_export.FILES[backend], files["tokenizer.json"])
         cosines = np.sum(encoder.encode(TEXTS, batch_size=2) * exact, axis=1)
         assert np.all(cosines > (0.9999 if backend == "onnx" else 0.98))
-    assert not [p for p in (tmp_path / "encoders").iterdir() if p != folder]  # no temporary folder left
+    left = {p.name for p in (tmp_path / "encoders").iterdir() if p != folder}
+    assert left == {"other-model"}  # no temporary folder left
 
 
 def test_the_onnx_backend_embeds_ranks_and_serves_without_importing_torch_or_transformers() -> None:
