@@ -84,11 +84,7 @@ def learned_suggest(
     rank_of = {int(c): r for r, c in enumerate(order)}
     rows = chosen[:limit]
     ranks = [rank_of[row["column"]] for row in rows]
-    contributions = (
-        ranker.contributions(x[ranks], threads=SERVING_THREADS, method=settings.matching_explanation)
-        if rows
-        else np.zeros((0, 0))
-    )
+    contributions = ranker.contributions(x[ranks]) if rows else np.zeros((0, 0))
     proximity = Proximity(seeker.place, settings.matching_distance_km)
     sources = view.features.sources(np.array([q]))
     found = []
@@ -108,7 +104,7 @@ def learned_suggest(
             found_via=sorted(name for name, mask in sources.items() if mask[0, row["column"]]),
             ranking="learned",
         )
-        suggestion.reasons = describe_learned(suggestion, ranker.metadata, settings.matching_explanation)
+        suggestion.reasons = describe_learned(suggestion, ranker.metadata)
         found.append(suggestion)
     return found
 

@@ -202,12 +202,8 @@ def describe(seeker: Seeker, suggestion: Suggestion, cosine: float) -> list[str]
     return reasons
 
 
-def describe_learned(
-    suggestion: Suggestion, model: dict[str, Any], explanation: str = "treeshap"
-) -> list[str]:
-    """The reasons of a learned suggestion as sentences, largest share first (a negative share lowered it).
-    Shares from path attributions (``explanation`` "paths") say they approximate."""
-    shared_by = "; shares by path attribution, an approximation" if explanation == "paths" else ""
+def describe_learned(suggestion: Suggestion, model: dict[str, Any]) -> list[str]:
+    """The reasons of a learned suggestion as sentences, largest share first (a negative share lowered it)."""
     parts = sorted(suggestion.shares.items(), key=lambda item: -abs(item[1]))
     reasons = [
         f"Score {suggestion.score:.2f} = "
@@ -216,7 +212,7 @@ def describe_learned(
             for name, share in parts
             if abs(share) > 0.0005
         ).lstrip("+ ")
-        + f" (learned ranking, trained on the links up to {model.get('day', 'its training day')}{shared_by})"
+        + f" (learned ranking, trained on the links up to {model.get('day', 'its training day')})"
     ]
     pair = suggestion.best_pair
     if pair is not None:

@@ -174,12 +174,6 @@ class Settings(BaseSettings):
         description="The learned ranking `clusterkg tune` trains and `suggest` loads; by default "
         "<home>/matching_model.json.",
     )
-    matching_explanation: Literal["treeshap", "paths"] = Field(
-        "treeshap",
-        description="How the learned ranking's reasons share its score: treeshap (LightGBM's exact "
-        "per-feature contributions, pred_contrib) or paths (path attributions, an approximation named in the "
-        "reasons: 2 ms of CPU for 10 suggestions against 29 ms at 100,000 organizations).",
-    )
     matching_compile_trees: bool = Field(
         True,
         description="Compile the learned ranking's trees to native code for serving (the same scores for a "

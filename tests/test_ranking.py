@@ -327,31 +327,14 @@ def test_compiled_trees_rank_as_lightgbm_and_a_corrupt_or_missing_file_is_compil
     assert all(sum(s.shares.values()) == pytest.approx(s.score, abs=1e-6) for s in served)
 
 
-def test_path_attributions_add_up_follow_treeshap_and_say_they_approximate(
+def test_the_reasons_are_lightgbms_treeshap_of_the_served_features(
     slice_graph: Graph, settings: Settings, ranker: LearnedRanker
 ) -> None:
     held = snapshot.current(slice_graph, settings)
     seeker = active_firms(held, 1)[0]
     x = held.view().features.pairs(np.array([seeker]))[0]
-    exact, paths = ranker.contributions(x), ranker.contributions(x, method="paths")
-    assert np.allclose(paths.sum(axis=1), exact.sum(axis=1), rtol=0, atol=1e-9)  # both add up to the log-odds
-    unused = np.flatnonzero(np.all([b.feature_importance() == 0 for b in ranker.boosters], axis=0))
-    assert not paths[:, unused].any()
-    # an approximation of TreeSHAP, not another explanation: the features' credits move together
-    assert np.corrcoef(paths[:, :-1].ravel(), exact[:, :-1].ravel())[0, 1] > 0.8
-    organization = str(held.data.org_ids[seeker])
-    approximate = suggest(
-        slice_graph,
-        organization,
-        settings=settings.model_copy(update={"matching_explanation": "paths"}),
-        ranker=ranker,
-    )
-    served = suggest(slice_graph, organization, settings=settings, ranker=ranker)
-    assert [s.id for s in approximate] == [s.id for s in served]  # the same ranking, other shares
-    for s in approximate:
-        assert sum(s.shares.values()) == pytest.approx(s.score, abs=1e-6)
-        assert "shares by path attribution, an approximation" in s.reasons[0]
-    assert not any("approximation" in s.reasons[0] for s in served)
+    expected = np.mean([b.predict(x, pred_contrib=True) for b in ranker.boosters], axis=0)
+    assert np.allclose(ranker.contributions(x), expected, rtol=1e-6, atol=1e-7)
 
 
 def test_the_nearest_texts_are_exactly_k_per_seeker_with_ties_to_the_first_columns() -> None:
