@@ -11,7 +11,9 @@ sum to ``p`` exactly and a reason that lowered the score shows a negative share.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -23,7 +25,7 @@ from matching.ranker import LearnedRanker
 from matching.reasons import SentencePair, Suggestion, describe_learned, introducers
 from matching.seeker import Seeker
 from matching.signals import Place, Proximity
-from matching.snapshot import Snapshot, View
+from matching.snapshot import Snapshot, Stale, View
 from schema.errors import MatchingError, NotFound
 from schema.settings import Settings
 
@@ -31,21 +33,29 @@ SERVING_THREADS = 1
 """LightGBM threads for one request: on two busy cores one thread scored a seeker's pool in 38 ms of CPU
 against 57 ms with a thread per core, and an API server answers several requests at once."""
 REASONS = ("ties", "work", "proximity", "role", "activity", "base")
+T = TypeVar("T")
 FIRST_ROUND = 50
 """Ranked candidates sent to the graph's filters in the first round; each further round asks four times as
 many, until ``limit`` passed or the pool is spent."""
 
 
 def ranked_columns(
-    view: View, ranker: LearnedRanker, seeker: int, *, banned: np.ndarray
+    view: View,
+    ranker: LearnedRanker,
+    seeker: int,
+    *,
+    banned: np.ndarray,
+    sources: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The seeker's candidate columns in the model's order, their log-odds, and their feature rows (in the
-    same order). ``banned``: organizations never suggested (the seeker, partners, declined). Features are
-    computed for the seeker's pool only, not for every active organization: the same values, order and
-    scores as scoring all columns (``tests/test_ranking.py``)."""
+    same order). ``banned``: organizations never suggested (the seeker, partners, declined); ``sources``:
+    the seeker's candidate sources, when the caller has them. Features are computed for the seeker's pool
+    only, not for every active organization: the same values, order and scores as scoring all columns
+    (``tests/test_ranking.py``)."""
     features = view.features
     queries = np.array([seeker])
-    pool = features.pool(queries)[0]
+    sources = features.sources(queries) if sources is None else sources
+    pool = np.logical_or.reduce(list(sources.values()))[0]
     columns = features.position[banned]
     pool[columns[columns >= 0]] = False
     candidates = np.flatnonzero(pool)
@@ -67,26 +77,41 @@ def learned_suggest(
     filters: Filters,
     include_partners: bool,
     settings: Settings,
+    background: Executor | None = None,
+    stamp: Future[dict[str, Any]] | None = None,
 ) -> list[Suggestion]:
     """Up to ``limit`` suggestions for ``organization_id`` ranked by the model on the snapshot's view as of
-    ``as_of`` (None: the present); the filters are checked in the graph."""
+    ``as_of`` (None: the present); the filters are checked in the graph.
+
+    ``stamp``: the graph's version, being asked for while this ranks; :class:`~matching.snapshot.Stale` is
+    raised before the graph is read when it is not the snapshot's. ``background``: a thread that asks the
+    graph for the candidates' details while this one computes the reasons of the best ``limit`` (those
+    the filters reject are replaced by the next, whose reasons are computed after)."""
     if organization_id not in snapshot.index:
+        _check(snapshot, stamp)  # a stale snapshot may not know an organization the graph has
         raise NotFound(f"No organization with id {organization_id!r}")
     view = snapshot.view(as_of)
     q = snapshot.index[organization_id]
     adjacency = view.history.adjacency
     partners = adjacency.indices[adjacency.indptr[q] : adjacency.indptr[q + 1]]
     banned = np.concatenate([[q], snapshot.declined(q, as_of), [] if include_partners else partners])
-    order, _, x = ranked_columns(view, ranker, q, banned=banned.astype(np.int64))
+    sources = view.features.sources(np.array([q]))
+    order, _, x = ranked_columns(view, ranker, q, banned=banned.astype(np.int64), sources=sources)
+    _check(snapshot, stamp)
     org_of = view.features.columns
-    profile, chosen = _filtered_rows(graph, snapshot, view, q, order, limit=limit, filters=filters)
+    details = (background or _NOW).submit(
+        _filtered_rows, graph, snapshot, view, q, order, limit=limit, filters=filters
+    )
+    guessed = ranker.contributions(x[:limit])
+    profile, chosen = details.result()
     seeker = _seeker(profile)
     rank_of = {int(c): r for r, c in enumerate(order)}
     rows = chosen[:limit]
     ranks = [rank_of[row["column"]] for row in rows]
-    contributions = ranker.contributions(x[ranks]) if rows else np.zeros((0, 0))
+    later = [r for r in ranks if r >= limit]
+    extra = dict(zip(later, ranker.contributions(x[later]), strict=True)) if later else {}
+    contributions = [guessed[r] if r < limit else extra[r] for r in ranks]
     proximity = Proximity(seeker.place, settings.matching_distance_km)
-    sources = view.features.sources(np.array([q]))
     found = []
     for row, contribution in zip(rows, contributions, strict=True):
         signals, shares = reason_shares(contribution)
@@ -107,6 +132,24 @@ def learned_suggest(
         suggestion.reasons = describe_learned(suggestion, ranker.metadata)
         found.append(suggestion)
     return found
+
+
+def _check(snapshot: Snapshot, stamp: Future[dict[str, Any]] | None) -> None:
+    """Raise :class:`Stale` when the graph's stamp is not the snapshot's."""
+    if stamp is not None and stamp.result() != snapshot.version:
+        raise Stale
+
+
+class _Now(Executor):
+    """An executor that runs the call at once, in this thread (no background given)."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        done: Future[T] = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
+
+
+_NOW = _Now()
 
 
 def _filtered_rows(

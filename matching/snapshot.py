@@ -6,10 +6,11 @@ project text and organization description (cached on disk by content hash, so a 
 :meth:`Snapshot.view` gives the graph as of a day: only links, projects and feedback dated before it, so an
 evaluation at a past day sees nothing of what came after; the present view also keeps what is undated.
 
-Freshness: :func:`current` asks the graph for a stamp (counts from Neo4j's count store, the last ingest
-run's end, the last answer; one cheap query) before each learned suggestion and reads the snapshot again
-when the stamp changed. So each API worker holds its own copy, and a copy is stale for no request after an
-ingest run, an upsert or a feedback answer has finished. ``tune`` keeps the snapshot it trained on in the
+Freshness: each learned suggestion asks the graph for a stamp (counts from Neo4j's count store, the last
+ingest run's end, the last answer; one cheap query) while it ranks on the snapshot the process holds, and
+starts again on a snapshot read anew (:func:`current`) when the stamp is not the held one's. So each API
+worker holds its own copy, and a copy serves no request that starts after an ingest run, an upsert or a
+feedback answer has finished. ``tune`` keeps the snapshot it trained on in the
 cache folder with its stamp, and a read whose stamp is the same takes it from there instead of the graph
 (``matching/snapshot_file.py``): a server started after ``tune`` does not read the graph a second time.
 """
@@ -112,7 +113,7 @@ def no_answers() -> dict[str, np.ndarray]:
 def read(graph: Graph, settings: Settings) -> Snapshot:
     """Read the snapshot from the graph and embed the texts the cache has not seen; or take the one ``tune``
     kept, while the graph's stamp is the one it was read at (``matching/snapshot_file.py``)."""
-    version = graph.run(queries.VERSION)[0]
+    version = stamp(graph)
     kept = _kept(settings, version)
     if kept is not None:
         return kept
@@ -197,11 +198,27 @@ _SNAPSHOTS: dict[tuple[str, str, str], Snapshot] = {}
 _READING = threading.Lock()
 
 
-def current(graph: Graph, settings: Settings) -> Snapshot:
-    """The snapshot of ``graph`` as it is now: the one held in this process while the graph's stamp is
-    unchanged, else read again (one reader at a time; the others wait for its result)."""
-    key = (graph.uri, graph.database, settings.embedder)
-    version = graph.run(queries.VERSION)[0]
+class Stale(Exception):
+    """The held snapshot is older than the graph: the request starts again on a fresh one."""
+
+
+def stamp(graph: Graph) -> dict[str, Any]:
+    """The graph's version (one cheap query; ``queries.VERSION``)."""
+    return dict(graph.run(queries.VERSION)[0])
+
+
+def held(graph: Graph, settings: Settings) -> Snapshot | None:
+    """The snapshot this process holds for ``graph``, unchecked: a request ranks on it while the graph's stamp
+    is asked for, and starts again on :func:`current` when the stamp says it is stale."""
+    return _SNAPSHOTS.get(_key(graph, settings))
+
+
+def current(graph: Graph, settings: Settings, version: dict[str, Any] | None = None) -> Snapshot:
+    """The snapshot of ``graph`` as it is now: the one held in this process while the graph's stamp
+    (``version``, asked for when None) is unchanged, else read again (one reader at a time; the others wait
+    for its result)."""
+    key = _key(graph, settings)
+    version = stamp(graph) if version is None else version
     held = _SNAPSHOTS.get(key)
     if held is not None and held.version == version:
         return held
@@ -211,3 +228,7 @@ def current(graph: Graph, settings: Settings) -> Snapshot:
             log.info("reading the collaboration snapshot (graph changed: %s)", version)
             held = _SNAPSHOTS[key] = read(graph, settings)
         return held
+
+
+def _key(graph: Graph, settings: Settings) -> tuple[str, str, str]:
+    return (graph.uri, graph.database, settings.embedder)

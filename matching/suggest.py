@@ -6,8 +6,9 @@ and an organization asks (``matching.learned``), else the hand-weighted signals 
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -94,17 +95,34 @@ def _learned(
     ranker = ranker or served_ranker(settings)
     if ranker is None:
         return None
-    return learned_suggest(
-        graph,
-        snapshot.current(graph, settings),
-        ranker,
-        organization_id,
-        as_of=None if as_of is None else np.datetime64(as_of, "D"),
-        limit=limit,
-        filters=filters,
-        include_partners=include_partners,
-        settings=settings,
-    )
+    day = None if as_of is None else np.datetime64(as_of, "D")
+
+    def run(held: snapshot.Snapshot, stamp: Future[dict[str, Any]] | None) -> list[Suggestion]:
+        return learned_suggest(
+            graph,
+            held,
+            ranker,
+            organization_id,
+            as_of=day,
+            limit=limit,
+            filters=filters,
+            include_partners=include_partners,
+            settings=settings,
+            background=background,
+            stamp=stamp,
+        )
+
+    # The graph's stamp is asked for while the ranking runs on the snapshot held: a round trip less, and
+    # the request starts again on a fresh snapshot when the stamp says the held one is stale.
+    with ThreadPoolExecutor(1, thread_name_prefix="suggest") as background:
+        stamp = background.submit(snapshot.stamp, graph)
+        held = snapshot.held(graph, settings)
+        if held is not None:
+            try:
+                return run(held, stamp)
+            except snapshot.Stale:
+                pass
+        return run(snapshot.current(graph, settings, stamp.result()), None)
 
 
 def served_ranker(settings: Settings) -> LearnedRanker | None:

@@ -186,6 +186,47 @@ def test_the_as_of_view_leaks_nothing_and_the_snapshot_refreshes_after_an_ingest
     assert stranger in answered.declined(q) and stranger not in answered.declined(q, day)
 
 
+def test_suggest_ranks_on_the_held_snapshot_and_starts_again_when_the_graph_changed(
+    slice_graph: Graph, settings: Settings, ranker: LearnedRanker, tmp_path: Path
+) -> None:
+    """A request ranks on the snapshot the process holds while it asks for the graph's stamp; after an
+    ingest the stamp differs, and the request is answered from a fresh snapshot: a newcomer is known and
+    a new partner is no longer suggested."""
+    held = snapshot.current(slice_graph, settings)
+    seeker = str(held.data.org_ids[active_firms(held, 1)[0]])
+    first = suggest(slice_graph, seeker, settings=settings, ranker=ranker)
+    assert snapshot.held(slice_graph, settings) is held and first
+    partner = first[0].id
+    organization = {"pic": "999000111", "type": "PRC", "country": "AT", "name": "Newcomer GmbH"}
+    organization |= {"city": "", "lat": "", "lon": "", "url": "", "sme": ""}
+    project = {"rcn": "9990002", "n": "3", "start_date": "2020-06-01", "end_date": "2021-06-01"}
+    project |= {"project_id": "2", "programme_part": "X", "acronym": "NC", "theme": "", "topic_code": ""}
+    project |= {"title": "Sensors for newcomers", "topic_description": "Sensor lines"}
+    participants = [
+        {"rcn": "9990002", "pic": pic, "role": "participant", "type": "", "country": "", "start_date": ""}
+        for pic in (seeker, partner, "999000111")
+    ]
+    files = [
+        write_csv(tmp_path / "organizations.csv", [organization]),
+        write_csv(tmp_path / "projects.csv", [project]),
+        write_csv(tmp_path / "participations.csv", participants),
+    ]
+    ingest.load(
+        slice_graph, files, mapping=CORDIS_MAPPINGS, source="test", rules=(), derive_collaborations=True
+    )
+    assert snapshot.held(slice_graph, settings) is held  # nothing has asked since
+    newcomer = suggest(slice_graph, "999000111", settings=settings, ranker=ranker)
+    assert newcomer and all(s.ranking == "learned" for s in newcomer)
+    fresh = snapshot.held(slice_graph, settings)
+    assert fresh is not held and fresh is not None and "999000111" in fresh.index
+    again = suggest(slice_graph, seeker, settings=settings, ranker=ranker)
+    assert partner not in [s.id for s in again]
+    # a stale snapshot that knows the seeker: ranked on it, then started again once the stamp arrives
+    record_feedback(slice_graph, seeker, again[0].id, False)
+    assert again[0].id not in [s.id for s in suggest(slice_graph, seeker, settings=settings, ranker=ranker)]
+    assert snapshot.held(slice_graph, settings) is not fresh
+
+
 def test_a_cold_cache_encodes_the_texts_embed_did_not_store(
     slice_graph: Graph, settings: Settings, tmp_path: Path
 ) -> None:
