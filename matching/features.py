@@ -32,6 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
+from matching.feature_arrays import cosines, largest, percentile, scaled
 from matching.feature_names import ROLE_CODES
 from matching.history import History
 from matching.pagerank import personalized_pagerank
@@ -176,15 +177,15 @@ class PairFeatures:
         first[org_sorted] = days_sorted  # largest age wins: written last
         roles = self._roles.astype(np.float64)
         active = h.active
-        counts = [_percentile(v, active) for v in (h.degree, projects, recent, recent_partners, last_year)]
-        return np.column_stack([*counts, _percentile(first, active), last / 365.25, roles]).astype(np.float32)
+        counts = [percentile(v, active) for v in (h.degree, projects, recent, recent_partners, last_year)]
+        return np.column_stack([*counts, percentile(first, active), last / 365.25, roles]).astype(np.float32)
 
     def _text(self, queries: np.ndarray) -> np.ndarray:
         """Cosine of each seeker's text to every organization's (queries x organizations). The pool and the
         features of one request or block both read it, so the last block's is kept, and some seekers of that
         block read their rows of it (:meth:`blocks`): BLAS rounds a product's last bit by its shape, and a
         seeker's features must not depend on how its block is cut. One seeker's is a per-row dot product
-        (einsum): a BLAS call spends more on its threads than on one row of 100,000."""
+        (:func:`cosines`): a BLAS call spends more on its threads than on one row of 100,000."""
         held = self._last_text
         if held is not None:
             block, text = held
@@ -194,7 +195,7 @@ class PairFeatures:
                 return text if len(at) == len(block) and np.array_equal(at, np.arange(len(at))) else text[at]
         embeddings = self.history.embeddings
         if len(queries) == 1:
-            text = np.einsum("ij,j->i", embeddings, embeddings[queries[0]])[None, :]
+            text = cosines(embeddings, embeddings[queries[0]])[None, :]
         else:
             text = embeddings[queries] @ embeddings.T
         self._last_text = (queries.copy(), text)
@@ -232,23 +233,23 @@ class PairFeatures:
         decayed, decayed_aa, recent = self._recent_graph
         pair = [
             common,
-            _scaled(seeker_rows @ h.adamic_adar, cols, pick),
-            _scaled(seeker_rows @ self._resource, cols, pick),
-            _scaled(seeker_rows @ adjacency @ adjacency, cols, pick),
+            scaled(seeker_rows @ h.adamic_adar, cols, pick),
+            scaled(seeker_rows @ self._resource, cols, pick),
+            scaled(seeker_rows @ adjacency @ adjacency, cols, pick),
             (participation[queries] @ participation[pick].T).toarray(),
             (h.tfidf[queries] @ h.tfidf[pick].T).toarray(),
             text[:, pick],
             np.einsum("ij,qj->qi", embeddings[pick], self._partners_embedding(queries)),
-            _scaled(similar @ adjacency, cols, pick),
+            scaled(similar @ adjacency, cols, pick),
             (self._programme_parts[queries] @ self._programme_parts[pick].T).toarray(),
             (countries[queries][:, None] == countries[pick][None, :]) & (countries[queries][:, None] != ""),
             lift[country_codes[queries]][:, country_codes[pick]],
             common / np.maximum(union, 1.0),
             self._partners_by_role[pick][:, self._roles[queries]].T,
-            _scaled(decayed[queries] @ decayed_aa, cols, pick),
+            scaled(decayed[queries] @ decayed_aa, cols, pick),
             (recent[queries] @ recent)[:, pick].toarray(),
-            _scaled(recent[queries] @ adjacency, cols, pick),
-            _scaled(self._pagerank(queries).T, cols, pick),
+            scaled(recent[queries] @ adjacency, cols, pick),
+            scaled(self._pagerank(queries).T, cols, pick),
         ]
         shape = (len(queries), len(pick))
         side = self.side
@@ -312,7 +313,7 @@ class PairFeatures:
         text = self._text(queries)[:, self.columns]
         return {
             "partner_of_partner": common,
-            "similar_text": _largest(text, min(TEXT_CANDIDATES, text.shape[1])),
+            "similar_text": largest(text, min(TEXT_CANDIDATES, text.shape[1])),
             "most_active": np.broadcast_to(self._popular[None, :], text.shape),
         }
 
@@ -321,38 +322,3 @@ class PairFeatures:
         unrelated) are never suggested, which keeps scoring cheap; training uses the same pool so the model
         learns the choice it faces."""
         return np.logical_or.reduce(list(self.sources(queries).values()))
-
-
-def _largest(values: np.ndarray, k: int) -> np.ndarray:
-    """Per row, a mask of its ``k`` largest values; ties at the cut go to the first columns, so a seeker's
-    candidates do not depend on its block. One partition finds each row's cut (an ``argpartition`` moving
-    indices cost three times as much: most of a 100,000-organization ``tune``'s candidate sourcing)."""
-    if k <= 0:
-        return np.zeros(values.shape, dtype=bool)
-    kth = values.shape[1] - k
-    cut = np.partition(values, kth, axis=1)[:, kth : kth + 1]
-    mask = values > cut
-    wanted = k - mask.sum(axis=1)
-    rows, columns = np.nonzero(values == cut)  # row by row, each row's columns in order
-    first = np.searchsorted(rows, np.arange(len(values)))
-    keep = np.arange(len(rows)) - first[rows] < wanted[rows]
-    mask[rows[keep], columns[keep]] = True
-    return mask
-
-
-def _percentile(values: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """Each organization's rank among the active ones, in [0, 1]. Counts that only grow with time (partners,
-    projects, age) are compared within one history, so a model fitted two years earlier still reads them
-    right on a denser graph."""
-    reference = np.sort(np.nan_to_num(values[active], nan=-1.0))
-    if not len(reference):
-        return np.zeros(len(values))
-    return np.searchsorted(reference, np.nan_to_num(values, nan=-1.0), side="right") / len(reference)
-
-
-def _scaled(scores: np.ndarray | sp.spmatrix | sp.sparray, cols: np.ndarray, pick: np.ndarray) -> np.ndarray:
-    """Scores (queries x organizations) at ``pick``, divided by each seeker's best one among all candidates
-    ``cols``: path counts grow with the graph, their order does not."""
-    dense = scores.toarray() if isinstance(scores, sp.spmatrix | sp.sparray) else np.asarray(scores)
-    top = dense[:, cols].max(axis=1, keepdims=True)
-    return dense[:, pick] / np.where(top > 0, top, 1.0)

@@ -383,23 +383,23 @@ def test_the_reasons_are_lightgbms_treeshap_of_the_served_features(
 def test_the_nearest_texts_are_exactly_k_per_seeker_with_ties_to_the_first_columns() -> None:
     """The "similar text" source takes each seeker's k best cosines; where the k-th is tied (organizations
     with the same text, or none) the first columns win, so a seeker's pool is the same in any block."""
-    from matching.features import _largest
+    from matching.feature_arrays import largest
 
     values = np.array([[0.5, 0.9, 0.5, 0.1, 0.5, 0.9], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [1, 2, 3, 4, 5, 6]])
-    assert _largest(values, 3).tolist() == [
+    assert largest(values, 3).tolist() == [
         [True, True, False, False, False, True],
         [True, True, True, False, False, False],
         [False, False, False, True, True, True],
     ]
     rows = np.random.default_rng(3).integers(0, 5, (40, 300)).astype(np.float32)
-    mask = _largest(rows, 50)
+    mask = largest(rows, 50)
     assert (mask.sum(axis=1) == 50).all()
     for row, chosen in zip(rows, mask, strict=True):
         cut = row[chosen].min()
         assert (row[~chosen] <= cut).all()
         ties = np.flatnonzero(row == cut)
         assert np.array_equal(np.flatnonzero(chosen & (row == cut)), ties[: (chosen & (row == cut)).sum()])
-    assert np.array_equal(_largest(rows[:7], 50), mask[:7])
+    assert np.array_equal(largest(rows[:7], 50), mask[:7])
 
 
 def test_the_snapshot_tune_keeps_stands_for_the_graph_until_the_graph_changes(
