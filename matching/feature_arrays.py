@@ -3,25 +3,16 @@ percentiles among the active organizations, and path counts scaled by each seeke
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import scipy.sparse as sp
 
-HALVES = ThreadPoolExecutor(2, thread_name_prefix="cosines")
-
 
 def cosines(vectors: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """Each row of ``vectors`` dotted with ``vector``, each row's own dot product (einsum), the two halves
-    of the rows on two threads: one seeker's text cosines read every organization's vector (150 MB at
-    100,000), which is bound by memory, and two cores read it in two thirds of one's time."""
-    out = np.empty(len(vectors), dtype=np.result_type(vectors, vector))
-    half = len(vectors) // 2
-    parts = [(0, half), (half, len(vectors))]
-    done = [HALVES.submit(np.einsum, "ij,j->i", vectors[a:b], vector, out=out[a:b]) for a, b in parts]
-    for future in done:
-        future.result()
-    return out
+    """Each row of ``vectors`` dotted with ``vector``, each row's own dot product (einsum): the same value
+    for a row whichever rows are asked. (Two threads, each on half the rows, read the 150 MB of 100,000
+    vectors in 4.8 ms instead of 6.1 alone, but not beside the stamp query's thread and Neo4j: a whole
+    suggestion measured the same.)"""
+    return np.einsum("ij,j->i", vectors, vector)
 
 
 def largest(values: np.ndarray, k: int) -> np.ndarray:
