@@ -6,9 +6,10 @@ and an organization asks (``matching.learned``), else the hand-weighted signals 
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -96,33 +97,21 @@ def _learned(
     if ranker is None:
         return None
     day = None if as_of is None else np.datetime64(as_of, "D")
-
-    def run(held: snapshot.Snapshot, stamp: Future[dict[str, Any]] | None) -> list[Suggestion]:
-        return learned_suggest(
-            graph,
-            held,
-            ranker,
-            organization_id,
-            as_of=day,
-            limit=limit,
-            filters=filters,
-            include_partners=include_partners,
-            settings=settings,
-            background=background,
-            stamp=stamp,
-        )
-
     # The graph's stamp is asked for while the ranking runs on the snapshot held: a round trip less, and
     # the request starts again on a fresh snapshot when the stamp says the held one is stale.
     with ThreadPoolExecutor(1, thread_name_prefix="suggest") as background:
+        answer = partial(
+            learned_suggest, graph, ranker=ranker, organization_id=organization_id, as_of=day, limit=limit
+        )
+        answer = partial(answer, filters=filters, include_partners=include_partners, settings=settings)
         stamp = background.submit(snapshot.stamp, graph)
         held = snapshot.held(graph, settings)
         if held is not None:
             try:
-                return run(held, stamp)
+                return answer(held, background=background, stamp=stamp)
             except snapshot.Stale:
                 pass
-        return run(snapshot.current(graph, settings, stamp.result()), None)
+        return answer(snapshot.current(graph, settings, stamp.result()), background=background)
 
 
 def served_ranker(settings: Settings) -> LearnedRanker | None:
