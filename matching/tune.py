@@ -24,7 +24,7 @@ from matching.evaluation.protocol import rank, score_lists
 from matching.feature_names import FEATURE_NAMES
 from matching.features import PairFeatures
 from matching.history import History, Split, temporal_split
-from matching.ranker import BAGS, CHUNK, HORIZON_DAYS, TRAIN_QUERIES, LearnedRanker
+from matching.ranker import ANCHORS, BAGS, CHUNK, HORIZON_DAYS, TRAIN_QUERIES, LearnedRanker
 from matching.snapshot import Snapshot, keep
 from matching.suggest import model_path
 from schema.errors import MatchingError
@@ -55,11 +55,13 @@ def train(
     horizon_days: int = HORIZON_DAYS,
     train_queries: int = TRAIN_QUERIES,
     bags: int = BAGS,
+    anchors: int = ANCHORS,
     seed: int = 0,
     held_out: bool = True,
 ) -> LearnedRanker:
     """Fit the ranker to use at ``day`` (None: the present) on the history before ``day - horizon`` with the
-    links of ``[day - horizon, day)`` and the answers before ``day`` as labels.
+    links of ``[day - horizon, day)`` and the answers before ``day`` as labels, and on the same question
+    asked up to ``anchors - 1`` horizons earlier (as far as dated links go).
 
     Raises :class:`MatchingError` when the graph has no dated links on both sides of the inner day: a
     region without dated history keeps the signal ranking."""
@@ -85,7 +87,10 @@ def train(
     kept = min(MAX_HELD_OUT, int(HELD_OUT * len(order))) if held_out else 0
     test, fit = np.sort(order[:kept]), np.sort(order[kept:])[:train_queries]
     feedback = snapshot.feedback(day)
-    ranker = LearnedRanker.fit_split(_subset(split, fit), feedback=feedback, seed=seed, bags=bags)
+    earlier = _earlier(snapshot, inner_day, horizon_days, anchors, train_queries, seed)
+    ranker = LearnedRanker.fit_split(
+        _subset(split, fit), earlier=earlier, feedback=feedback, seed=seed, bags=bags
+    )
     figures = _figures(ranker, _subset(split, test)) if kept else {}
     ranker.metadata.update(
         {
@@ -94,6 +99,9 @@ def train(
             "features_as_of": str(inner_day),
             "labels": f"links first seen in [{inner_day}, {day}) and {len(feedback.accepted)} answers",
             "seekers": {"fit": len(fit), "held_out": kept},
+            "earlier": [
+                {"features_as_of": str(e.history.day), "seekers": len(e.queries)} for e in reversed(earlier)
+            ],
             "bags": bags,
             "held_out": figures,
             "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -126,6 +134,32 @@ def tune(snapshot: Snapshot, settings: Settings, *, seed: int = 0, save: bool = 
         keep(snapshot, settings)
     log.info("trained the ranking: %s", ranker.metadata)
     return TuneResult(ranker, path)
+
+
+def _earlier(
+    snapshot: Snapshot, inner_day: np.datetime64, horizon_days: int, anchors: int, queries: int, seed: int
+) -> list[Split]:
+    """The same question asked one, two, ... horizons before ``inner_day`` (oldest first), each with up to
+    ``queries`` seekers; it stops at the first day without dated links before it or new partners after."""
+    splits = []
+    horizon = np.timedelta64(horizon_days, "D")
+    for k in range(1, anchors):
+        start = inner_day - k * horizon
+        split = temporal_split(
+            snapshot.data,
+            start,
+            roles=None,
+            n_queries=None,
+            seed=seed,
+            until=start + horizon,
+            vectors=snapshot.vectors,
+        )
+        if len(split.history.links) == 0 or len(split.queries) < 2:
+            log.info("no dated history before %s: trained on %d anchors", start, k)
+            break
+        order = np.random.default_rng([seed, k]).permutation(len(split.queries))
+        splits.append(_subset(split, np.sort(order[:queries])))
+    return splits[::-1]
 
 
 def _subset(split: Split, keep: np.ndarray) -> Split:

@@ -22,7 +22,8 @@ from matching.feature_names import FEATURE_NAMES, PAIR_FEATURES
 from matching.features import DECAY_DAYS, PairFeatures
 from matching.history import History, TextVectors, temporal_split
 from matching.ranker import SHORTLIST, LearnedRanker
-from matching.tune import learned_scorer
+from matching.snapshot import Snapshot, no_answers
+from matching.tune import _earlier, learned_scorer, train
 from schema.settings import Settings
 
 DEMO = Path(__file__).resolve().parents[1] / "ingest" / "demo"
@@ -206,6 +207,31 @@ def test_the_learned_ranker_averages_bags_fitted_on_their_own_negatives() -> Non
     learned = rank(split.history, learned_scorer(ranker, split.history), split.queries)
     most = rank(split.history, most_connected_scorer(split.history), split.queries)
     assert metrics.recall_at_k(learned, split.relevant) > 2 * metrics.recall_at_k(most, split.relevant)
+
+
+def test_tune_asks_the_question_again_one_horizon_earlier_and_reads_nothing_after_its_labels() -> None:
+    data, vectors = communities()
+    held = Snapshot(data, vectors, no_answers(), {})
+    day, year = np.datetime64("2019-01-01"), np.timedelta64(365, "D")
+    earlier = _earlier(held, day - year, 365, anchors=3, queries=40, seed=2)
+    assert [e.history.day for e in earlier] == [day - 3 * year, day - 2 * year]  # oldest first
+    for split in earlier:
+        assert len(split.queries) == 40
+        assert split.history.links.since.max() < split.history.day
+        # the labels are the links first seen in the horizon after the anchor, before the next anchor
+        future = data.links.between(split.history.day, split.history.day + year)
+        gained = {(int(a), int(b)) for a, b in zip(future.a, future.b, strict=True)}
+        for q, relevant in zip(split.queries, split.relevant, strict=True):
+            assert {(min(q, r), max(q, r)) for r in relevant.tolist()} <= gained
+    # the anchors stop where the dated links do: these start in 2012, so 2012-01-03 has no history
+    assert [e.history.day for e in _earlier(held, day - year, 365, anchors=9, queries=40, seed=2)] == [
+        day - k * year for k in range(6, 1, -1)
+    ]
+    ranker = train(held, day, anchors=2, train_queries=60, seed=2, held_out=False)
+    assert ranker.metadata["earlier"] == [{"features_as_of": str(day - 2 * year), "seekers": 60}]
+    one = train(held, day, anchors=1, train_queries=60, seed=2, held_out=False)
+    assert one.metadata["earlier"] == []
+    assert one.boosters[0].model_to_string() != ranker.boosters[0].model_to_string()
 
 
 def test_aa_dc_ranks_decayed_common_partners_first_then_three_hop_paths() -> None:

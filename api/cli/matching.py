@@ -168,9 +168,13 @@ def tune(
     with open_graph(ctx) as graph:
         result = run_tune(snapshot.current(graph, settings), settings, seed=seed, save=not dry_run)
     meta = result.ranker.metadata
+    earlier = "".join(
+        f"; and as of {e['features_as_of']} with the links that followed ({e['seekers']:,} seekers)"
+        for e in meta["earlier"]
+    )
     console.print(
         f"Trained on features as of {meta['features_as_of']}, labels: {meta['labels']}; "
-        f"{meta['seekers']['fit']:,} seekers fitted, {meta['seekers']['held_out']:,} held out",
+        f"{meta['seekers']['fit']:,} seekers fitted, {meta['seekers']['held_out']:,} held out{earlier}",
         highlight=False,
     )
     figures = Table(title="Held-out seekers")
