@@ -85,9 +85,11 @@ def train(
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(split.queries))
     kept = min(MAX_HELD_OUT, int(HELD_OUT * len(order))) if held_out else 0
-    test, fit = np.sort(order[:kept]), np.sort(order[kept:])[:train_queries]
+    # The anchors share the ``train_queries`` seekers, so a fit costs what one anchor's did.
+    earlier = _earlier(snapshot, inner_day, horizon_days, anchors, train_queries // anchors, seed)
+    share = train_queries // (1 + len(earlier))
+    test, fit = np.sort(order[:kept]), np.sort(order[kept:])[:share]
     feedback = snapshot.feedback(day)
-    earlier = _earlier(snapshot, inner_day, horizon_days, anchors, train_queries, seed)
     ranker = LearnedRanker.fit_split(
         _subset(split, fit), earlier=earlier, feedback=feedback, seed=seed, bags=bags
     )

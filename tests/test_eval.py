@@ -228,9 +228,11 @@ def test_tune_asks_the_question_again_one_horizon_earlier_and_reads_nothing_afte
         day - k * year for k in range(6, 1, -1)
     ]
     ranker = train(held, day, anchors=2, train_queries=60, seed=2, held_out=False)
-    assert ranker.metadata["earlier"] == [{"features_as_of": str(day - 2 * year), "seekers": 60}]
+    # the anchors share the seekers: a fit costs what one anchor's did
+    assert ranker.metadata["earlier"] == [{"features_as_of": str(day - 2 * year), "seekers": 30}]
+    assert ranker.metadata["seekers"]["fit"] == 30
     one = train(held, day, anchors=1, train_queries=60, seed=2, held_out=False)
-    assert one.metadata["earlier"] == []
+    assert one.metadata["earlier"] == [] and one.metadata["seekers"]["fit"] == 60
     assert one.boosters[0].model_to_string() != ranker.boosters[0].model_to_string()
 
 
