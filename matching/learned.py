@@ -11,9 +11,8 @@ sum to ``p`` exactly and a reason that lowered the score shows a negative share.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +32,6 @@ SERVING_THREADS = 1
 """LightGBM threads for one request: on two busy cores one thread scored a seeker's pool in 38 ms of CPU
 against 57 ms with a thread per core, and an API server answers several requests at once."""
 REASONS = ("ties", "work", "proximity", "role", "activity", "base")
-T = TypeVar("T")
 FIRST_ROUND = 50
 """Ranked candidates sent to the graph's filters in the first round; each further round asks four times as
 many, until ``limit`` passed or the pool is spent."""
@@ -77,7 +75,7 @@ def learned_suggest(
     filters: Filters,
     include_partners: bool,
     settings: Settings,
-    background: Executor | None = None,
+    background: Executor,
     stamp: Future[dict[str, Any]] | None = None,
 ) -> list[Suggestion]:
     """Up to ``limit`` suggestions for ``organization_id`` ranked by the model on the snapshot's view as of
@@ -104,9 +102,7 @@ def learned_suggest(
         # instead of being sent to the graph's filter (which still checks) round after round.
         wanted = np.isin(snapshot.data.org_role[org_of[order]], filters.roles)
         order, x = order[wanted], x[wanted]
-    details = (background or _NOW).submit(
-        _filtered_rows, graph, snapshot, view, q, order, limit=limit, filters=filters
-    )
+    details = background.submit(_filtered_rows, graph, snapshot, view, q, order, limit=limit, filters=filters)
     guessed = ranker.contributions(x[:limit])
     profile, chosen = details.result()
     seeker = _seeker(profile)
@@ -143,18 +139,6 @@ def _check(snapshot: Snapshot, stamp: Future[dict[str, Any]] | None) -> None:
     """Raise :class:`Stale` when the graph's stamp is not the snapshot's."""
     if stamp is not None and stamp.result() != snapshot.version:
         raise Stale
-
-
-class _Now(Executor):
-    """An executor that runs the call at once, in this thread (no background given)."""
-
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        done: Future[T] = Future()
-        done.set_result(fn(*args, **kwargs))
-        return done
-
-
-_NOW = _Now()
 
 
 def _filtered_rows(

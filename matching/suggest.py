@@ -101,17 +101,25 @@ def _learned(
     # the request starts again on a fresh snapshot when the stamp says the held one is stale.
     with ThreadPoolExecutor(1, thread_name_prefix="suggest") as background:
         answer = partial(
-            learned_suggest, graph, ranker=ranker, organization_id=organization_id, as_of=day, limit=limit
+            learned_suggest,
+            graph,
+            ranker=ranker,
+            organization_id=organization_id,
+            as_of=day,
+            limit=limit,
+            filters=filters,
+            include_partners=include_partners,
+            settings=settings,
+            background=background,
         )
-        answer = partial(answer, filters=filters, include_partners=include_partners, settings=settings)
         stamp = background.submit(snapshot.stamp, graph)
         held = snapshot.held(graph, settings)
         if held is not None:
             try:
-                return answer(held, background=background, stamp=stamp)
+                return answer(held, stamp=stamp)
             except snapshot.Stale:
                 pass
-        return answer(snapshot.current(graph, settings, stamp.result()), background=background)
+        return answer(snapshot.current(graph, settings, stamp.result()))
 
 
 def served_ranker(settings: Settings) -> LearnedRanker | None:
