@@ -16,7 +16,7 @@ import numpy as np
 
 from graph.db import Graph
 from graph.queries import matching as queries
-from matching import signals
+from matching import index_check, signals
 from matching.embed import unpack_sentence_vectors
 from matching.filters import Filters
 from matching.model import DIMENSIONS, TextEmbedding, embed_text
@@ -131,6 +131,17 @@ def widened(k: int, limit: int, *, passed: int) -> int:
     return min(max(2 * k, min(wanted, 8 * k)), MAX_INDEX_K)
 
 
+@dataclass
+class Fetched:
+    """One run of ``queries.SUGGEST``: the seeker's profile (None when anonymous or unknown), the candidate
+    rows after filters and exclusions, the vector searched with and what the index search found."""
+
+    profile: dict[str, Any] | None
+    rows: list[dict[str, Any]]
+    vector: np.ndarray | None
+    search: index_check.Search
+
+
 def fetch_candidates(
     graph: Graph,
     *,
@@ -138,19 +149,20 @@ def fetch_candidates(
     vector: np.ndarray | None,
     place: Place,
     k: int,
+    depth: int,
     graph_limit: int,
     cluster_limit: int,
     filters: Filters,
     include_partners: bool,
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """One run of ``queries.SUGGEST``: the seeker's profile (None when anonymous or unknown) and the candidate
-    rows after filters and exclusions. ``vector`` None searches with the organization's stored vector."""
+) -> Fetched:
+    """One run of ``queries.SUGGEST``, the index searched ``depth`` deep. ``vector`` None searches with the
+    organization's stored vector (which comes back, for the check of the search)."""
     result = graph.run(
         queries.SUGGEST,
         seeker=organization_id,
         vector=None if vector is None else vector.tolist(),
         k=k,
-        search_k=search_depth(k),
+        search_k=depth,
         similar_k=SIMILAR_SEEKERS,
         graph_limit=graph_limit,
         cluster_limit=cluster_limit,
@@ -159,7 +171,13 @@ def fetch_candidates(
         lat=place.lat,
         lon=place.lon,
     )[0]
-    return result["seeker"], result["candidates"]
+    searched = vector if vector is not None else result["vector"]
+    return Fetched(
+        result["seeker"],
+        result["candidates"],
+        None if searched is None else np.asarray(searched, dtype=np.float32),
+        index_check.Search(result["searched_ids"], result["searched_scores"], depth),
+    )
 
 
 def signal_suggest(
@@ -223,14 +241,16 @@ def _filtered_rows(
     """The seeker (from its stored profile and ``text``, unless given) and its candidate rows after the
     filters; while the filters let fewer than ``limit`` through, the index is searched deeper."""
     k = max(limit * settings.matching_overfetch, MIN_INDEX_K)
+    depth = search_depth(k)
     filtering = filters != Filters()
     while True:
-        profile, rows = fetch_candidates(
+        fetched = fetch_candidates(
             graph,
             organization_id=organization_id,
             vector=vector,
             place=seeker.place if seeker else Place(),
             k=k,
+            depth=depth,
             graph_limit=max(5 * limit, MIN_INDEX_K),
             # A cluster's members come in no useful order (newest first); beyond `limit` of them none reached
             # a top 10, on the planted region (recall@10 0.3468 with 10 or 50) or at 100,000 organizations
@@ -239,13 +259,19 @@ def _filtered_rows(
             filters=filters,
             include_partners=include_partners,
         )
+        rows = fetched.rows
         if seeker is None:
-            seeker = profile_seeker(organization_id or "", profile, text)
+            seeker = profile_seeker(organization_id or "", fetched.profile, text)
         if filters.max_km is not None and not seeker.place.has_point:
             raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
+        again = index_check.deeper(graph, fetched.vector, fetched.search, k)
+        if again is not None:
+            depth = again
+            continue
         if len(rows) >= limit or not filtering or k >= MAX_INDEX_K:
             return seeker, rows
         k = widened(k, limit, passed=sum(1 for row in rows if "semantic" in row["sources"]))
+        depth = max(depth, search_depth(k))
 
 
 def _sentences(row: dict[str, Any]) -> tuple[list[str], np.ndarray]:

@@ -219,17 +219,29 @@ CREATE_NEEDS_INDEX = Query(
 # --- suggestions -------------------------------------------------------------------------------------------
 
 _INDEX_SEARCH: LiteralString = """
-    CALL db.index.vector.queryNodes('organization_capability_embedding', $search_k, vector)
-      YIELD node AS c, score
+    CALL (vector) {
+      WITH vector WHERE vector IS NOT NULL
+      CALL db.index.vector.queryNodes('organization_capability_embedding', $search_k, vector)
+        YIELD node, score
+      RETURN collect({c: node, score: score}) AS found
+    }
     """
+"""The capabilities nearest to ``vector`` that the index finds searching ``$search_k`` deep, as ``found``
+(empty without a vector). An HNSW search is approximate: searching deeper than the ``$k`` kept finds more of
+the true nearest, and what it found is returned too, so that ``matching.index_check`` can check it. The
+index keeps full vectors (``matching.vector_index``), so its scores are the exact (1 + cos) / 2 and need no
+re-ranking: a quantized index needed the exact cosine of every vector found, read from the store, 28% of the
+server's CPU for a suggestion (Java Flight Recorder)."""
+
 _TOP_K: LiteralString = """
     WITH c, score ORDER BY score DESC LIMIT $k
     """
-"""The ``$k`` capabilities nearest to ``vector`` among those the index found searching ``$search_k`` deep
-(:data:`_INDEX_SEARCH`). An HNSW search is approximate: searching deeper than ``$k`` finds more of the true
-nearest. The index keeps full vectors (``matching.vector_index``), so its scores are the exact (1 + cos) / 2
-and need no re-ranking: a quantized index needed the exact cosine of every vector found, read from the
-store, 28% of the server's CPU for a suggestion (Java Flight Recorder)."""
+"""The ``$k`` nearest of those found (:data:`_INDEX_SEARCH`) that pass the filters."""
+
+_SEARCHED: LiteralString = """
+    [hit IN found | hit.c.id] AS searched_ids, [hit IN found | hit.score] AS searched_scores
+    """
+"""What the index search found (ids and scores, nearest first), for ``matching.index_check``."""
 
 _FILTERS: LiteralString = """
     (s IS NULL OR c <> s) AND NOT c IN excluded
@@ -324,13 +336,14 @@ SUGGEST = Query(
                                    THEN point({latitude: $lat, longitude: $lon}) END) AS origin,
          [(s)-[f:SUGGESTION_FEEDBACK]->(d:Organization) WHERE f.accepted = false | d]
            + CASE WHEN $include_partners THEN [] ELSE partners END AS excluded
-    CALL (s, vector, partners, clusters, origin, excluded) {
-      CALL (s, vector, partners, clusters, origin, excluded) {
-        CALL (s, vector, partners, clusters, origin, excluded) {
-          WITH s, vector, origin, excluded WHERE vector IS NOT NULL
-          """
+    """
     + _INDEX_SEARCH
-    + "WITH s, vector, origin, excluded, c, score WHERE"
+    + """
+    CALL (s, vector, partners, clusters, origin, excluded, found) {
+      CALL (s, vector, partners, clusters, origin, excluded, found) {
+        CALL (s, vector, partners, clusters, origin, excluded, found) {
+          UNWIND found AS hit
+          WITH s, vector, origin, excluded, hit.c AS c, hit.score AS score WHERE"""
     + _FILTERS
     + _TOP_K
     + """
@@ -365,7 +378,8 @@ SUGGEST = Query(
     }
     RETURN """
     + _seeker_profile(own=True)
-    + " AS seeker, candidates",
+    + """ AS seeker, candidates, CASE WHEN $vector IS NULL THEN vector END AS vector,"""
+    + _SEARCHED,
     plain=True,
 )
 """One round trip for a suggestion: the seeker's profile (null for an anonymous need, or an unknown id) and
@@ -466,13 +480,36 @@ NEAREST_CAPABILITIES = Query(
     WITH $vector AS vector
     """
     + _INDEX_SEARCH
-    + _TOP_K
-    + """
-    RETURN c.id AS id, score
-    """,
+    + "RETURN"
+    + _SEARCHED,
+    plain=True,
 )
-"""The ``$k`` nearest capabilities as :data:`SUGGEST` gets its semantic candidates (``$search_k`` = ``$k``:
-the plain index answer)."""
+"""What the index finds nearest to ``$vector`` searching ``$search_k`` deep, as :data:`SUGGEST` searches it
+(``matching.index_check.nearest_capabilities`` checks it and keeps the ``k`` nearest)."""
+
+CAPABILITY_SAMPLE = Query(
+    "matching.capability_sample",
+    """
+    CALL () { MATCH (o:Organization) RETURN count(o) AS organizations }
+    WITH CASE WHEN organizations <= $all_below THEN 1.0 ELSE $share END AS share
+    MATCH (o:Organization) WHERE o.capability_embedding IS NOT NULL AND rand() < share
+    RETURN share, o.id AS id, o.capability_embedding AS vector
+    """,
+    plain=True,
+)
+"""A random ``$share`` of the stored capability vectors (all of them in a graph of at most ``$all_below``
+organizations), which ``matching.index_check`` holds to check the index's answers."""
+
+CAPABILITY_VECTORS = Query(
+    "matching.capability_vectors",
+    """
+    UNWIND $ids AS id
+    MATCH (o:Organization {id: id}) WHERE o.capability_embedding IS NOT NULL
+    RETURN o.id AS id, o.capability_embedding AS vector
+    """,
+    plain=True,
+)
+"""The current capability vectors of ``$ids``: a held sample may be older than the graph."""
 
 FORGET_EMBEDDING_HASHES = Query(
     "matching.forget_embedding_hashes",

@@ -1,0 +1,151 @@
+"""Checking the capability vector index's answers against a sample held in memory, and searching deeper when
+the index has missed many of the nearest.
+
+Neo4j 5.26 keeps a vector index as Lucene HNSW graphs, and Lucene 9.11 leaves islands in them: a tight group
+of near-identical vectors (hundreds of organizations describing themselves from one template) can fill a
+search's whole beam, so that a group beyond it is never reached, however deep the search (up to the group's
+size). The signal ranking would then never suggest the organizations whose texts fit a need best, and no
+latency or mean recall figure would show it. So each process holds a random share of the stored capability
+vectors (a fifth, or all of them in a graph of at most ``SAMPLE_ALL_BELOW`` organizations; 30 MB at 100,000)
+and checks each search: the sampled vectors nearer to the seeker's vector than the ``k``-th one the index
+found, but not found, stand for the missed ones (their current vectors are read to make sure). When they
+stand for more than ``MISSED_SHARE`` of the ``k``, the search is repeated ``DEEPER`` times as deep.
+
+The sample holds capability vectors only, which every caller may read; a seeker's own need decides only how
+deep its own search goes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from graph.db import Graph
+from graph.queries import matching as queries
+from matching.feature_arrays import cosines
+from matching.model import DIMENSIONS
+
+log = logging.getLogger(__name__)
+
+SAMPLE_SHARE = 0.2
+SAMPLE_ALL_BELOW = 10_000
+"""A graph of at most this many organizations is held whole (15 MB), and its check is exact."""
+REFRESH_SECONDS = 600.0
+"""A held sample older than this is read again in the background (new organizations join it)."""
+MISSED_SHARE = 0.2
+"""A search is repeated deeper when the sample says it missed more than this share of the ``k`` nearest:
+HNSW misses a few of them in most searches (recall 0.96 at 100,000); those are not worth a deeper search."""
+DEEPER = 4
+MAX_SEARCH_K = 5000
+
+
+@dataclass(frozen=True)
+class Search:
+    """What one index search found: ids and (1 + cos) / 2 scores, nearest first, and how deep it looked."""
+
+    ids: list[str]
+    scores: list[float]
+    depth: int
+
+
+@dataclass(frozen=True)
+class Sample:
+    ids: np.ndarray
+    vectors: np.ndarray
+    share: float
+    read_at: float
+
+
+_SAMPLES: dict[tuple[str, str], Sample] = {}
+_LOCK = threading.Lock()
+_REFRESHING: set[tuple[str, str]] = set()
+
+
+def read_sample(graph: Graph) -> Sample:
+    """A new random sample of the stored capability vectors (unit length)."""
+    rows = graph.run(queries.CAPABILITY_SAMPLE, share=SAMPLE_SHARE, all_below=SAMPLE_ALL_BELOW)
+    vectors = np.array([row["vector"] for row in rows], dtype=np.float32).reshape(len(rows), DIMENSIONS)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    share = float(rows[0]["share"]) if rows else 1.0
+    log.info("holding %d capability vectors (%.0f%%) to check the vector index", len(rows), 100 * share)
+    return Sample(np.array([row["id"] for row in rows], dtype=object), vectors, share, time.monotonic())
+
+
+def held_sample(graph: Graph) -> Sample:
+    """The sample this process holds for ``graph``: read now the first time, then again in the background
+    once it is older than ``REFRESH_SECONDS`` (the check goes on with the old one meanwhile)."""
+    key = (graph.uri, graph.database)
+    with _LOCK:
+        sample = _SAMPLES.get(key)
+        if sample is None:
+            sample = _SAMPLES[key] = read_sample(graph)
+        elif time.monotonic() - sample.read_at > REFRESH_SECONDS and key not in _REFRESHING:
+            _REFRESHING.add(key)
+            threading.Thread(target=_refresh, args=(graph, key), daemon=True).start()
+        return sample
+
+
+def _refresh(graph: Graph, key: tuple[str, str]) -> None:
+    try:
+        sample = read_sample(graph)
+        with _LOCK:
+            _SAMPLES[key] = sample
+    except Exception:  # noqa: BLE001 - a failed refresh keeps the old sample; the next request tries again
+        log.warning("could not read the capability sample again", exc_info=True)
+    finally:
+        with _LOCK:
+            _REFRESHING.discard(key)
+
+
+def missed(graph: Graph, sample: Sample, vector: np.ndarray, search: Search, k: int) -> float:
+    """How many of the ``k`` capabilities nearest to ``vector`` the search missed, as ``sample`` estimates
+    it: the sampled ones nearer than the ``k``-th found (or any, when the search found fewer than ``k``) and
+    not found, whose current vectors are still that near, divided by the sample's share. The current vectors
+    are read only when there are enough of them to search deeper for."""
+    if not len(sample.ids):
+        return 0.0
+    unit = np.asarray(vector, dtype=np.float32)
+    unit = unit / max(float(np.linalg.norm(unit)), 1e-12)
+    cut = 2.0 * sorted(search.scores, reverse=True)[k - 1] - 1.0 if len(search.scores) >= k else -math.inf
+    found = set(search.ids)
+    nearer = np.flatnonzero(cosines(sample.vectors, unit) > cut)
+    flagged = [str(i) for i in sample.ids[nearer] if i not in found]
+    if len(flagged) <= MISSED_SHARE * k * sample.share:
+        return len(flagged) / sample.share
+    rows = graph.run(queries.CAPABILITY_VECTORS, ids=flagged)
+    current = np.array([row["vector"] for row in rows], dtype=np.float32).reshape(len(rows), len(unit))
+    norms = np.maximum(np.linalg.norm(current, axis=1), 1e-12)
+    return int(np.count_nonzero(current @ unit / norms > cut)) / sample.share
+
+
+def deeper(graph: Graph, vector: np.ndarray | None, search: Search, k: int) -> int | None:
+    """The depth to search again at, or None when the search holds up (or cannot go deeper)."""
+    if vector is None or search.depth >= MAX_SEARCH_K:
+        return None
+    lost = missed(graph, held_sample(graph), vector, search, k)
+    if lost <= MISSED_SHARE * k:
+        return None
+    depth = min(DEEPER * search.depth, MAX_SEARCH_K)
+    log.info("the vector index missed about %.0f nearer than its %d-th; searching %d deep", lost, k, depth)
+    return depth
+
+
+def nearest_capabilities(graph: Graph, vector: np.ndarray, k: int, depth: int) -> Search:
+    """The ``k`` capabilities nearest to ``vector``, nearest first, as the signal ranking searches for them:
+    ``depth`` deep, checked, and searched again deeper when needed (the depth it ended at)."""
+
+    def run(search_k: int) -> Search:
+        row = graph.run(queries.NEAREST_CAPABILITIES, vector=vector.tolist(), search_k=search_k)[0]
+        return Search(row["searched_ids"], row["searched_scores"], search_k)
+
+    search = run(depth)
+    while (again := deeper(graph, vector, search, k)) is not None:
+        search = run(again)
+    best = sorted(zip(search.ids, search.scores, strict=True), key=lambda hit: -hit[1])[:k]
+    return Search([i for i, _ in best], [score for _, score in best], search.depth)
