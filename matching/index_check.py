@@ -3,13 +3,15 @@ the index has missed many of the nearest.
 
 Neo4j 5.26 keeps a vector index as Lucene HNSW graphs, and Lucene 9.11 leaves islands in them: a tight group
 of near-identical vectors (hundreds of organizations describing themselves from one template) can fill a
-search's whole beam, so that a group beyond it is never reached, however deep the search (up to the group's
-size). The signal ranking would then never suggest the organizations whose texts fit a need best, and no
-latency or mean recall figure would show it. So each process holds a random share of the stored capability
-vectors (a fifth, or all of them in a graph of at most ``SAMPLE_ALL_BELOW`` organizations; 30 MB at 100,000)
-and checks each search: the sampled vectors nearer to the seeker's vector than the ``k``-th one the index
-found, but not found, stand for the missed ones (their current vectors are read to make sure). When they
-stand for more than ``MISSED_SHARE`` of the ``k``, the search is repeated ``DEEPER`` times as deep.
+search's whole beam, so that a group beyond it is never reached unless the search is deeper than the first
+group is large. The signal ranking would then never suggest the organizations whose texts fit a need best,
+and no latency or mean recall figure would show it.
+
+So each process holds a random share of the stored capability vectors (a fifth, or all of them in a graph
+of at most ``SAMPLE_ALL_BELOW`` organizations; 30 MB at 100,000) and checks each search: the sampled vectors
+nearer to the seeker's vector than the ``k``-th one the index found, but not found, stand for the missed
+ones (their current vectors are read to make sure, and a sample found older than the graph is read again).
+When they stand for more than ``MISSED_SHARE`` of the ``k``, the search is repeated ``DEEPER`` times as deep.
 
 The sample holds capability vectors only, which every caller may read; a seeker's own need decides only how
 deep its own search goes.
@@ -79,24 +81,32 @@ def read_sample(graph: Graph) -> Sample:
 
 def held_sample(graph: Graph) -> Sample:
     """The sample this process holds for ``graph``: read now the first time, then again in the background
-    once it is older than ``REFRESH_SECONDS`` (the check goes on with the old one meanwhile)."""
+    once it is older than ``REFRESH_SECONDS`` or found older than the graph (the check goes on with the old
+    one meanwhile)."""
     key = (graph.uri, graph.database)
     with _LOCK:
         sample = _SAMPLES.get(key)
         if sample is None:
             sample = _SAMPLES[key] = read_sample(graph)
-        elif time.monotonic() - sample.read_at > REFRESH_SECONDS and key not in _REFRESHING:
-            _REFRESHING.add(key)
-            threading.Thread(target=_refresh, args=(graph, key), daemon=True).start()
+        elif time.monotonic() - sample.read_at > REFRESH_SECONDS:
+            _refresh(graph)
         return sample
 
 
-def _refresh(graph: Graph, key: tuple[str, str]) -> None:
+def _refresh(graph: Graph) -> None:
+    """Read the sample again in a background thread, unless one already does (called under ``_LOCK``)."""
+    key = (graph.uri, graph.database)
+    if key not in _REFRESHING:
+        _REFRESHING.add(key)
+        threading.Thread(target=_read_again, args=(graph, key), daemon=True).start()
+
+
+def _read_again(graph: Graph, key: tuple[str, str]) -> None:
     try:
         sample = read_sample(graph)
         with _LOCK:
             _SAMPLES[key] = sample
-    except Exception:  # noqa: BLE001 - a failed refresh keeps the old sample; the next request tries again
+    except Exception:  # noqa: BLE001 - a failed refresh keeps the old sample; a later search tries again
         log.warning("could not read the capability sample again", exc_info=True)
     finally:
         with _LOCK:
@@ -121,14 +131,18 @@ def missed(graph: Graph, sample: Sample, vector: np.ndarray, search: Search, k: 
     rows = graph.run(queries.CAPABILITY_VECTORS, ids=flagged)
     current = np.array([row["vector"] for row in rows], dtype=np.float32).reshape(len(rows), len(unit))
     norms = np.maximum(np.linalg.norm(current, axis=1), 1e-12)
-    return int(np.count_nonzero(current @ unit / norms > cut)) / sample.share
+    still = int(np.count_nonzero(current @ unit / norms > cut))
+    if still < len(flagged):  # some went or moved since the sample was read
+        with _LOCK:
+            _refresh(graph)
+    return still / sample.share
 
 
-def deeper(graph: Graph, vector: np.ndarray | None, search: Search, k: int) -> int | None:
+def deeper(graph: Graph, sample: Sample, vector: np.ndarray | None, search: Search, k: int) -> int | None:
     """The depth to search again at, or None when the search holds up (or cannot go deeper)."""
     if vector is None or search.depth >= MAX_SEARCH_K:
         return None
-    lost = missed(graph, held_sample(graph), vector, search, k)
+    lost = missed(graph, sample, vector, search, k)
     if lost <= MISSED_SHARE * k:
         return None
     depth = min(DEEPER * search.depth, MAX_SEARCH_K)
@@ -145,7 +159,7 @@ def nearest_capabilities(graph: Graph, vector: np.ndarray, k: int, depth: int) -
         return Search(row["searched_ids"], row["searched_scores"], search_k)
 
     search = run(depth)
-    while (again := deeper(graph, vector, search, k)) is not None:
+    while (again := deeper(graph, held_sample(graph), vector, search, k)) is not None:
         search = run(again)
     best = sorted(zip(search.ids, search.scores, strict=True), key=lambda hit: -hit[1])[:k]
     return Search([i for i, _ in best], [score for _, score in best], search.depth)

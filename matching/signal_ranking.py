@@ -264,7 +264,8 @@ def _filtered_rows(
             seeker = profile_seeker(organization_id or "", fetched.profile, text)
         if filters.max_km is not None and not seeker.place.has_point:
             raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
-        again = index_check.deeper(graph, fetched.vector, fetched.search, k)
+        sample = index_check.held_sample(graph)
+        again = index_check.deeper(graph, sample, fetched.vector, fetched.search, k)
         if again is not None:
             depth = again
             continue

@@ -5,6 +5,7 @@ signal ranking gets is the exact nearest."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -92,17 +93,24 @@ def test_the_nearest_a_search_left_out_are_counted_and_read_again(
     left_out = nearest[:15]
     partial = without(found, set(left_out))
     assert index_check.missed(demo, sample, vector, partial, 10) == 15.0
-    assert index_check.deeper(demo, vector, partial, 10) == index_check.DEEPER * 100
+    assert index_check.deeper(demo, sample, vector, partial, 10) == index_check.DEEPER * 100
     # Two left out: not worth it.
     assert index_check.missed(demo, sample, vector, without(found, set(nearest[:2])), 10) == 2.0
-    assert index_check.deeper(demo, vector, without(found, set(nearest[:2])), 10) is None
-    assert index_check.deeper(demo, vector, Search(partial.ids, partial.scores, MAX_SEARCH_K), 10) is None
+    assert index_check.deeper(demo, sample, vector, without(found, set(nearest[:2])), 10) is None
+    deepest = Search(partial.ids, partial.scores, MAX_SEARCH_K)
+    assert index_check.deeper(demo, sample, vector, deepest, 10) is None
 
     # The sample is older than the graph: five of the left-out are gone, five moved far away. Their
     # current vectors are read, so only the five still there and still near count.
     demo.run(DELETE, ids=left_out[:5])
     demo.run(MOVE, ids=left_out[5:10], vector=(-vector).tolist())
     assert index_check.missed(demo, sample, vector, partial, 10) == 5.0
+    # Having found it older than the graph, the process reads its sample again (in the background).
+    deadline = time.monotonic() + 30
+    while set(left_out[:5]) & set(index_check.held_sample(demo).ids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not set(left_out[:5]) & set(index_check.held_sample(demo).ids)
+    assert set(left_out[5:]) <= set(index_check.held_sample(demo).ids)
 
 
 def test_checked_nearest_capabilities_are_the_exact_nearest(demo: Graph, neo4j_settings: Settings) -> None:
