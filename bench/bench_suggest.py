@@ -269,7 +269,7 @@ def index_recall(
     def index_alone(search_k: int) -> Callable[[np.ndarray], Search]:
         def run(vector: np.ndarray) -> Search:
             row = graph.run(queries.NEAREST_CAPABILITIES, search_k=search_k, vector=vector.tolist())[0]
-            return Search(row["searched_ids"], row["searched_scores"], search_k)
+            return Search(row["searched_ids"], row["searched_scores"], search_k, row["organizations"])
 
         return run
 

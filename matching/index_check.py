@@ -48,11 +48,13 @@ MAX_SEARCH_K = 5000
 
 @dataclass(frozen=True)
 class Search:
-    """What one index search found: ids and (1 + cos) / 2 scores, nearest first, and how deep it looked."""
+    """What one index search found: ids and (1 + cos) / 2 scores, nearest first, how deep it looked, and how
+    many organizations the graph held."""
 
     ids: list[str]
     scores: list[float]
     depth: int
+    organizations: int
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Sample:
     ids: np.ndarray
     vectors: np.ndarray
     share: float
+    organizations: int
     read_at: float
 
 
@@ -75,20 +78,24 @@ def read_sample(graph: Graph) -> Sample:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
     share = float(rows[0]["share"]) if rows else 1.0
+    organizations = int(rows[0]["organizations"]) if rows else 0
     log.info("holding %d capability vectors (%.0f%%) to check the vector index", len(rows), 100 * share)
-    return Sample(np.array([row["id"] for row in rows], dtype=object), vectors, share, time.monotonic())
+    ids = np.array([row["id"] for row in rows], dtype=object)
+    return Sample(ids, vectors, share, organizations, time.monotonic())
 
 
-def held_sample(graph: Graph) -> Sample:
+def held_sample(graph: Graph, organizations: int | None = None) -> Sample:
     """The sample this process holds for ``graph``: read now the first time, then again in the background
-    once it is older than ``REFRESH_SECONDS`` or found older than the graph (the check goes on with the old
-    one meanwhile)."""
+    once it is older than ``REFRESH_SECONDS``, the graph holds another number of ``organizations`` than when
+    it was read, or a search finds it older than the graph (the check goes on with the old one meanwhile)."""
     key = (graph.uri, graph.database)
     with _LOCK:
         sample = _SAMPLES.get(key)
         if sample is None:
             sample = _SAMPLES[key] = read_sample(graph)
-        elif time.monotonic() - sample.read_at > REFRESH_SECONDS:
+        elif time.monotonic() - sample.read_at > REFRESH_SECONDS or (
+            organizations is not None and organizations != sample.organizations
+        ):
             _refresh(graph)
         return sample
 
@@ -156,10 +163,10 @@ def nearest_capabilities(graph: Graph, vector: np.ndarray, k: int, depth: int) -
 
     def run(search_k: int) -> Search:
         row = graph.run(queries.NEAREST_CAPABILITIES, vector=vector.tolist(), search_k=search_k)[0]
-        return Search(row["searched_ids"], row["searched_scores"], search_k)
+        return Search(row["searched_ids"], row["searched_scores"], search_k, row["organizations"])
 
     search = run(depth)
-    while (again := deeper(graph, held_sample(graph), vector, search, k)) is not None:
+    while (again := deeper(graph, held_sample(graph, search.organizations), vector, search, k)) is not None:
         search = run(again)
     best = sorted(zip(search.ids, search.scores, strict=True), key=lambda hit: -hit[1])[:k]
-    return Search([i for i, _ in best], [score for _, score in best], search.depth)
+    return Search([i for i, _ in best], [score for _, score in best], search.depth, search.organizations)

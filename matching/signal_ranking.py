@@ -176,7 +176,7 @@ def fetch_candidates(
         result["seeker"],
         result["candidates"],
         None if searched is None else np.asarray(searched, dtype=np.float32),
-        index_check.Search(result["searched_ids"], result["searched_scores"], depth),
+        index_check.Search(result["searched_ids"], result["searched_scores"], depth, result["organizations"]),
     )
 
 
@@ -264,7 +264,7 @@ def _filtered_rows(
             seeker = profile_seeker(organization_id or "", fetched.profile, text)
         if filters.max_km is not None and not seeker.place.has_point:
             raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
-        sample = index_check.held_sample(graph)
+        sample = index_check.held_sample(graph, fetched.search.organizations)
         again = index_check.deeper(graph, sample, fetched.vector, fetched.search, k)
         if again is not None:
             depth = again

@@ -60,12 +60,12 @@ def exact(graph: Graph, vector: np.ndarray) -> list[str]:
 
 def search(graph: Graph, vector: np.ndarray, depth: int) -> Search:
     row = graph.run(queries.NEAREST_CAPABILITIES, vector=vector.tolist(), search_k=depth)[0]
-    return Search(row["searched_ids"], row["searched_scores"], depth)
+    return Search(row["searched_ids"], row["searched_scores"], depth, row["organizations"])
 
 
 def without(found: Search, left_out: set[str]) -> Search:
     kept = [(i, s) for i, s in zip(found.ids, found.scores, strict=True) if i not in left_out]
-    return Search([i for i, _ in kept], [s for _, s in kept], found.depth)
+    return Search([i for i, _ in kept], [s for _, s in kept], found.depth, found.organizations)
 
 
 def test_a_small_graph_is_sampled_whole_and_a_full_search_misses_nothing(
@@ -97,7 +97,7 @@ def test_the_nearest_a_search_left_out_are_counted_and_read_again(
     # Two left out: not worth it.
     assert index_check.missed(demo, sample, vector, without(found, set(nearest[:2])), 10) == 2.0
     assert index_check.deeper(demo, sample, vector, without(found, set(nearest[:2])), 10) is None
-    deepest = Search(partial.ids, partial.scores, MAX_SEARCH_K)
+    deepest = Search(partial.ids, partial.scores, MAX_SEARCH_K, partial.organizations)
     assert index_check.deeper(demo, sample, vector, deepest, 10) is None
 
     # The sample is older than the graph: five of the left-out are gone, five moved far away. Their

@@ -239,9 +239,11 @@ _TOP_K: LiteralString = """
 """The ``$k`` nearest of those found (:data:`_INDEX_SEARCH`) that pass the filters."""
 
 _SEARCHED: LiteralString = """
-    [hit IN found | hit.c.id] AS searched_ids, [hit IN found | hit.score] AS searched_scores
+    [hit IN found | hit.c.id] AS searched_ids, [hit IN found | hit.score] AS searched_scores,
+    COUNT { (:Organization) } AS organizations
     """
-"""What the index search found (ids and scores, nearest first), for ``matching.index_check``."""
+"""What the index search found (ids and scores, nearest first), for ``matching.index_check``, and how many
+organizations the graph holds (from the count store), which tells it when its sample is older."""
 
 _FILTERS: LiteralString = """
     (s IS NULL OR c <> s) AND NOT c IN excluded
@@ -491,9 +493,9 @@ CAPABILITY_SAMPLE = Query(
     "matching.capability_sample",
     """
     CALL () { MATCH (o:Organization) RETURN count(o) AS organizations }
-    WITH CASE WHEN organizations <= $all_below THEN 1.0 ELSE $share END AS share
+    WITH organizations, CASE WHEN organizations <= $all_below THEN 1.0 ELSE $share END AS share
     MATCH (o:Organization) WHERE o.capability_embedding IS NOT NULL AND rand() < share
-    RETURN share, o.id AS id, o.capability_embedding AS vector
+    RETURN organizations, share, o.id AS id, o.capability_embedding AS vector
     """,
     plain=True,
 )
