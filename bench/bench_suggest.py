@@ -283,7 +283,7 @@ def index_recall(
         "index alone, 4x deeper": (str(4 * k), index_alone(4 * k)),
     }
     started = time.perf_counter()
-    sample = index_check.held_sample(graph)
+    sample = index_check.read_sample(graph)  # timed here; the searches use the one this process holds
     sample_seconds = time.perf_counter() - started
     recalls: dict[str, list[float]] = {name: [] for name in searches}
     index_ms: dict[str, list[float]] = {name: [] for name in searches}
@@ -311,7 +311,7 @@ def index_recall(
     recall = Table(
         title=f"{moment}: vector-index candidates vs exact numpy top-{k} ({len(exact_ms)} seekers' vectors)",
         caption=f"The signal ranking searched deeper for {deepened} of {len(exact_ms)} seekers. Its check "
-        f"holds {len(sample.ids):,} sampled capability vectors ({sample.share:.0%}), read in "
+        f"holds a sample of {len(sample.ids):,} capability vectors ({sample.share:.0%}), read in "
         f"{sample_seconds:.1f} s.",
     )
     columns = ("method", "searched", "recall mean", "recall min", "p50 ms", "Neo4j CPU ms", "target")
