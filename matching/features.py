@@ -98,9 +98,8 @@ class PairFeatures:
 
     def _pagerank(self, queries: np.ndarray) -> np.ndarray:
         """Personalized PageRank from each seeker by PAGERANK_STEPS power iterations (orgs x queries)."""
-        adjacency = self.history.adjacency
         return personalized_pagerank(
-            self._walk, adjacency, queries, restart=PAGERANK_RESTART, steps=PAGERANK_STEPS
+            self._walk, self._resource, queries, restart=PAGERANK_RESTART, steps=PAGERANK_STEPS
         )
 
     @cached_property
