@@ -42,9 +42,15 @@ def percentile(values: np.ndarray, active: np.ndarray) -> np.ndarray:
     return np.searchsorted(reference, np.nan_to_num(values, nan=-1.0), side="right") / len(reference)
 
 
-def scaled(scores: np.ndarray | sp.spmatrix | sp.sparray, cols: np.ndarray, pick: np.ndarray) -> np.ndarray:
+def scaled(scores: np.ndarray | sp.spmatrix | sp.sparray, active: np.ndarray, pick: np.ndarray) -> np.ndarray:
     """Scores (queries x organizations) at ``pick``, divided by each seeker's best one among all candidates
-    ``cols``: path counts grow with the graph, their order does not."""
+    (the ``active`` organizations): path counts grow with the graph, their order does not. A seeker's best
+    over all organizations is its best candidate's when a candidate holds it, as it nearly always does (an
+    inactive organization has no path), which spares copying out the candidates' scores."""
     dense = scores.toarray() if isinstance(scores, sp.spmatrix | sp.sparray) else np.asarray(scores)
-    top = dense[:, cols].max(axis=1, keepdims=True)
+    best = dense.argmax(axis=1)
+    top = dense[np.arange(len(dense)), best][:, None]
+    elsewhere = ~active[best]
+    if elsewhere.any():
+        top[elsewhere] = dense[elsewhere][:, active].max(axis=1, keepdims=True)
     return dense[:, pick] / np.where(top > 0, top, 1.0)

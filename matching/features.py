@@ -113,14 +113,19 @@ class PairFeatures:
         # A registry without projects (a generated region) has no programme parts to normalize.
         return normalize(shares).tocsr() if shares.shape[1] else shares
 
-    def _partners_embedding(self, queries: np.ndarray) -> np.ndarray:
-        """The unit mean embedding of each seeker's partners, from the partners' rows alone: SciPy multiplies
-        a float64 matrix by a float64 copy of the whole dense operand (2 s for 100,000 vectors); each row
-        is the same sum, in the same order, either way."""
-        h = self.history
-        rows = h.adjacency[queries]
+    def _partners_embedding(self, rows: sp.csr_matrix) -> np.ndarray:
+        """The unit mean embedding of each seeker's partners (``rows``: the seekers' rows of the adjacency),
+        from the partners' rows alone: SciPy multiplies a float64 matrix by a float64 copy of the whole dense
+        operand (2 s for 100,000 vectors); each row is the same sum, in the same order, either way."""
         partners = np.unique(rows.indices)
-        return normalize(np.asarray(rows[:, partners] @ h.embeddings[partners], dtype=np.float32))
+        return normalize(np.asarray(rows[:, partners] @ self.history.embeddings[partners], dtype=np.float32))
+
+    @cached_property
+    def _participants(self) -> sp.csr_matrix:
+        """Each project's participants (projects x organizations): the seekers' projects against it count the
+        projects shared with every organization in the order of the seekers' rows, as a product with the
+        candidates' rows does, without copying those rows out (a project has a few participants)."""
+        return self.history.participation.T.tocsr()
 
     @cached_property
     def _roles(self) -> np.ndarray:
@@ -149,6 +154,11 @@ class PairFeatures:
         expected = np.outer(margins, margins) / max(counts.sum(), 1.0)
         lift = np.log1p(counts / np.maximum(expected, 1e-9))
         return codes, lift.astype(np.float32)
+
+    @cached_property
+    def _named_country(self) -> np.ndarray:
+        """Whether each organization's country is known (an unknown one is no shared country)."""
+        return self.history.data.org_country != ""
 
     @cached_property
     def side(self) -> np.ndarray:
@@ -223,32 +233,31 @@ class PairFeatures:
             (weights.ravel(), (np.repeat(np.arange(len(queries)), neighbours), nearest.ravel())),
             shape=(len(queries), h.data.n_orgs),
         )
-        participation = h.participation
-        countries = h.data.org_country
         country_codes, lift = self._countries
-        common = (seeker_rows @ adjacency)[:, pick].toarray()
+        common = (seeker_rows @ adjacency).toarray()[:, pick]
         degree = h.degree
         union = degree[queries][:, None] + degree[pick][None, :] - common
         decayed, decayed_aa, recent = self._recent_graph
         pair = [
             common,
-            scaled(seeker_rows @ h.adamic_adar, cols, pick),
-            scaled(seeker_rows @ self._resource, cols, pick),
-            scaled(seeker_rows @ adjacency @ adjacency, cols, pick),
-            (participation[queries] @ participation[pick].T).toarray(),
+            scaled(seeker_rows @ h.adamic_adar, h.active, pick),
+            scaled(seeker_rows @ self._resource, h.active, pick),
+            scaled(seeker_rows @ adjacency @ adjacency, h.active, pick),
+            (h.participation[queries] @ self._participants).toarray()[:, pick],
             (h.tfidf[queries] @ h.tfidf[pick].T).toarray(),
             text[:, pick],
-            np.einsum("ij,qj->qi", embeddings[pick], self._partners_embedding(queries)),
-            scaled(similar @ adjacency, cols, pick),
+            np.einsum("ij,qj->qi", embeddings[pick], self._partners_embedding(seeker_rows)),
+            scaled(similar @ adjacency, h.active, pick),
             (self._programme_parts[queries] @ self._programme_parts[pick].T).toarray(),
-            (countries[queries][:, None] == countries[pick][None, :]) & (countries[queries][:, None] != ""),
+            (country_codes[queries][:, None] == country_codes[pick][None, :])
+            & self._named_country[queries][:, None],
             lift[country_codes[queries]][:, country_codes[pick]],
             common / np.maximum(union, 1.0),
-            self._partners_by_role[pick][:, self._roles[queries]].T,
-            scaled(decayed[queries] @ decayed_aa, cols, pick),
-            (recent[queries] @ recent)[:, pick].toarray(),
-            scaled(recent[queries] @ adjacency, cols, pick),
-            scaled(self._pagerank(queries).T, cols, pick),
+            self._partners_by_role[pick[None, :], self._roles[queries][:, None]],
+            scaled(decayed[queries] @ decayed_aa, h.active, pick),
+            (recent[queries] @ recent).toarray()[:, pick],
+            scaled(recent[queries] @ adjacency, h.active, pick),
+            scaled(self._pagerank(queries).T, h.active, pick),
         ]
         shape = (len(queries), len(pick))
         side = self.side
@@ -308,7 +317,7 @@ class PairFeatures:
         seeker's nearest texts, and the most connected organizations (new partners are often the busy ones).
         """
         adjacency = self.history.adjacency
-        common = (adjacency[queries] @ adjacency)[:, self.columns].toarray() > 0
+        common = (adjacency[queries] @ adjacency).toarray()[:, self.columns] > 0
         text = self._text(queries)[:, self.columns]
         return {
             "partner_of_partner": common,

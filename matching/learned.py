@@ -215,10 +215,10 @@ def reason_shares(contribution: np.ndarray) -> tuple[dict[str, float], dict[str,
 def _best_work(view: View, seeker: int, candidate: int) -> SentencePair | None:
     """The seeker's and the candidate's closest project texts (or descriptions) before the day."""
     texts = []
+    participation = view.history.participation
+    data = view.history.data
     for org in (seeker, candidate):
-        row = view.history.participation[org]
-        projects = row.indices
-        data = view.history.data
+        projects = participation.indices[participation.indptr[org] : participation.indptr[org + 1]]
         strings = [str(data.project_text[p]) for p in projects if data.project_text[p]]
         vectors = [view.history.vectors.projects[p] for p in projects if data.project_text[p]]  # type: ignore[union-attr]
         if data.org_text[org]:
