@@ -48,24 +48,26 @@ class _Splits:
     categories: np.ndarray
 
     def left(self, rows: np.ndarray) -> np.ndarray:
-        """Whether each row goes left at each split (rows x splits), as LightGBM decides (``Tree::Decision``):
+        """Whether each row goes left at each split (splits x rows), as LightGBM decides (``Tree::Decision``):
         a missing value is 0 unless the split's missing type is NaN; a missing value at a NaN split, or a
         zero at a Zero split, takes the default way; a categorical split sends a missing, negative or unknown
         code right."""
-        values = rows[:, self.feature]
+        columns = np.ascontiguousarray(rows.T)  # a split reads its feature's values of the rows at once
+        values = np.take(columns, self.feature, axis=0)
         missing = np.isnan(values)
-        values = np.where(missing & ~self.nan_type, 0.0, values)
-        left = values <= self.threshold
+        nan_type = self.nan_type[:, None]
+        values = np.where(missing & ~nan_type, 0.0, values)
+        left = values <= self.threshold[:, None]
         if self.nan_type.any() or self.zero_type.any():
-            default = (self.zero_type & (np.abs(values) <= ZERO)) | (self.nan_type & missing)
-            left = np.where(default, self.default_left, left)
+            default = (self.zero_type[:, None] & (np.abs(values) <= ZERO)) | (nan_type & missing)
+            left = np.where(default, self.default_left[:, None], left)
         if not self.categorical.any():
             return left
         where = np.flatnonzero(self.categorical)
-        codes = rows[:, self.feature[where]]
+        codes = np.take(columns, self.feature[where], axis=0)
         known = np.isfinite(codes) & (codes >= 0) & (codes < self.categories.shape[1])
         index = np.where(known, codes, 0).astype(np.int64)
-        left[:, where] = known & self.categories[np.arange(len(where))[None, :], index]
+        left[where] = known & self.categories[np.arange(len(where))[:, None], index]
         return left
 
 
@@ -128,18 +130,16 @@ class TreeShap:
         """Per row, each feature's contribution to the mean log-odds, and the bias last (rows x features+1).
         The tables are float32: a contribution differs from LightGBM's by about 1e-7 of its size."""
         rows = np.asarray(rows, dtype=np.float64).reshape(-1, self.features)
-        left = np.ascontiguousarray(self.splits.left(rows).T)  # splits x rows
+        left = self.splits.left(rows)
         follows = np.take(left, self.first_split, axis=0) == self.first_left  # listed slots x rows
         for at, split, goes_left in self.more_entries:
             follows[at] &= np.take(left, split, axis=0) == goes_left
-        masks = np.zeros((len(self.leaf_width), len(rows)), dtype=np.int64)
+        masks = np.zeros((len(self.leaf_width), len(rows)), dtype=np.int32)
         start = 0
         for j, size in enumerate(self.level_size):
-            masks[:size] += follows[start : start + size] * (1 << j)
+            masks[:size] += follows[start : start + size] * np.int32(1 << j)
             start += size
-        # In place and with np.take: each step is a pass over a million entries.
-        entries = np.take(masks, self.slot_leaf, axis=0)  # slots x rows
-        entries += self.slot_base
+        entries = np.take(masks, self.slot_leaf, axis=0) + self.slot_base  # slots x rows
         shares = np.take(self.table, entries).astype(np.float64)
         contributions = np.asarray(self.to_features @ shares).T
         return np.column_stack([contributions, np.full(len(rows), self.bias)])
