@@ -1,5 +1,5 @@
 """Array helpers of the pair features (``matching/features.py``): each seeker's cosines, its k largest values,
-percentiles among the active organizations, and path counts scaled by each seeker's best."""
+percentiles among the active organizations, path counts scaled by each seeker's best, and row products."""
 
 from __future__ import annotations
 
@@ -54,3 +54,26 @@ def scaled(scores: np.ndarray | sp.spmatrix | sp.sparray, active: np.ndarray, pi
     if elsewhere.any():
         top[elsewhere] = dense[elsewhere][:, active].max(axis=1, keepdims=True)
     return dense[:, pick] / np.where(top > 0, top, 1.0)
+
+
+def row_products(matrix: sp.csr_matrix, queries: np.ndarray, pick: np.ndarray) -> np.ndarray:
+    """``(matrix[queries] @ matrix[pick].T).toarray()`` (rows without a repeated column): for one seeker, its
+    entries' products with the matching entries of each picked row, summed per row by ``np.bincount`` in
+    the order of the seeker's row (which the sparse product follows), without copying the picked rows
+    out and transposing them. Blocks of seekers (training) share that copy in one product."""
+    if len(queries) != 1:
+        return np.asarray((matrix[queries] @ matrix[pick].T).toarray())
+    first, last = matrix.indptr[queries[0]], matrix.indptr[queries[0] + 1]
+    position = np.full(matrix.shape[1], -1, dtype=np.int16 if last - first < 2**15 else np.int64)
+    position[matrix.indices[first:last]] = np.arange(last - first)  # radix-sortable when short
+    starts = matrix.indptr[pick]
+    lengths = matrix.indptr[pick + 1] - starts
+    ends = np.cumsum(lengths)
+    entries = np.repeat(starts - ends + lengths, lengths) + np.arange(ends[-1] if len(ends) else 0)
+    at = position[matrix.indices[entries]]
+    hits = np.flatnonzero(at >= 0)
+    hits = hits[np.argsort(at[hits], kind="stable")]
+    products = matrix.data[first:last][at[hits]] * matrix.data[entries[hits]]
+    owner = np.searchsorted(ends, hits, side="right")
+    sums = np.bincount(owner, weights=products, minlength=len(pick))
+    return sums.astype(products.dtype, copy=False)[None, :]  # no products: bincount counts in integers

@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from matching.feature_arrays import cosines, largest, percentile, scaled
+from matching.feature_arrays import cosines, largest, percentile, row_products, scaled
 from matching.feature_names import ROLE_CODES
 from matching.history import History
 from matching.pagerank import personalized_pagerank
@@ -119,13 +119,6 @@ class PairFeatures:
         operand (2 s for 100,000 vectors); each row is the same sum, in the same order, either way."""
         partners = np.unique(rows.indices)
         return normalize(np.asarray(rows[:, partners] @ self.history.embeddings[partners], dtype=np.float32))
-
-    @cached_property
-    def _participants(self) -> sp.csr_matrix:
-        """Each project's participants (projects x organizations): the seekers' projects against it count the
-        projects shared with every organization in the order of the seekers' rows, as a product with the
-        candidates' rows does, without copying those rows out (a project has a few participants)."""
-        return self.history.participation.T.tocsr()
 
     @cached_property
     def _roles(self) -> np.ndarray:
@@ -243,12 +236,12 @@ class PairFeatures:
             scaled(seeker_rows @ h.adamic_adar, h.active, pick),
             scaled(seeker_rows @ self._resource, h.active, pick),
             scaled(seeker_rows @ adjacency @ adjacency, h.active, pick),
-            (h.participation[queries] @ self._participants).toarray()[:, pick],
-            (h.tfidf[queries] @ h.tfidf[pick].T).toarray(),
+            row_products(h.participation, queries, pick),
+            row_products(h.tfidf, queries, pick),
             text[:, pick],
             np.einsum("ij,qj->qi", embeddings[pick], self._partners_embedding(seeker_rows)),
             scaled(similar @ adjacency, h.active, pick),
-            (self._programme_parts[queries] @ self._programme_parts[pick].T).toarray(),
+            row_products(self._programme_parts, queries, pick),
             (country_codes[queries][:, None] == country_codes[pick][None, :])
             & self._named_country[queries][:, None],
             lift[country_codes[queries]][:, country_codes[pick]],
