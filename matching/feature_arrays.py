@@ -1,5 +1,6 @@
-"""Array helpers of the pair features (``matching/features.py``): each seeker's cosines, its k largest values,
-percentiles among the active organizations, path counts scaled by each seeker's best, and row products."""
+"""Array helpers of the pair features (``matching/features.py``): each seeker's cosines, its k largest values
+(as a mask, and as the columns that ``argpartition`` picks), percentiles among the active organizations, path
+counts scaled by each seeker's best, and row products."""
 
 from __future__ import annotations
 
@@ -30,6 +31,19 @@ def largest(values: np.ndarray, k: int) -> np.ndarray:
     keep = np.arange(len(rows)) - first[rows] < wanted[rows]
     mask[rows[keep], columns[keep]] = True
     return mask
+
+
+def top_columns(values: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the columns of its ``k`` largest values: the set ``np.argpartition(-values, k)[:, :k]``
+    holds, in another order. Where no other value ties the k-th largest, the set is that of the values
+    from it up: a partition (values only) and a comparison find it at half the cost; a tie leaves the
+    choice to ``argpartition`` itself."""
+    if k:
+        cut = np.partition(values, values.shape[1] - k, axis=1)[:, values.shape[1] - k, None]
+        above = values >= cut
+        if (above.sum(axis=1) == k).all():
+            return np.nonzero(above)[1].reshape(len(values), k)
+    return np.argpartition(-values, k, axis=1)[:, :k]
 
 
 def percentile(values: np.ndarray, active: np.ndarray) -> np.ndarray:

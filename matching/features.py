@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from matching.feature_arrays import cosines, largest, percentile, row_products, scaled
+from matching.feature_arrays import cosines, largest, percentile, row_products, scaled, top_columns
 from matching.feature_names import ROLE_CODES
 from matching.history import History
 from matching.pagerank import personalized_pagerank
@@ -220,7 +220,7 @@ class PairFeatures:
         others = text.copy()
         others[np.arange(len(queries)), queries] = -np.inf
         neighbours = min(TEXT_NEIGHBOURS, h.data.n_orgs - 1)
-        nearest = np.argpartition(-others, neighbours, axis=1)[:, :neighbours]
+        nearest = top_columns(others, neighbours)  # a set: the matrix below sorts each row
         weights = np.clip(np.take_along_axis(others, nearest, axis=1), 0, None)
         similar = sp.csr_matrix(
             (weights.ravel(), (np.repeat(np.arange(len(queries)), neighbours), nearest.ravel())),
