@@ -239,7 +239,7 @@ class PairFeatures:
             row_products(h.participation, queries, pick),
             row_products(h.tfidf, queries, pick),
             text[:, pick],
-            np.einsum("ij,qj->qi", embeddings[pick], self._partners_embedding(seeker_rows)),
+            np.einsum("ij,qj->qi", np.take(embeddings, pick, axis=0), self._partners_embedding(seeker_rows)),
             scaled(similar @ adjacency, h.active, pick),
             row_products(self._programme_parts, queries, pick),
             (country_codes[queries][:, None] == country_codes[pick][None, :])
@@ -255,7 +255,7 @@ class PairFeatures:
         shape = (len(queries), len(pick))
         side = self.side
         blocks = [np.asarray(p, dtype=np.float32)[:, :, None] for p in pair]
-        blocks.append(np.broadcast_to(side[pick][None, :, :], (*shape, side.shape[1])))
+        blocks.append(np.broadcast_to(np.take(side, pick, axis=0)[None, :, :], (*shape, side.shape[1])))
         blocks.append(np.broadcast_to(side[queries][:, None, :], (*shape, side.shape[1])))
         return np.concatenate(blocks, axis=2)
 
