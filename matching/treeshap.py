@@ -92,9 +92,10 @@ class TreeShap:
         slot_leaf = np.asarray(builder.slot_leaf, dtype=np.int64)
         entry_slot = np.asarray(builder.entry_slot, dtype=np.int64)
         slots = len(slot_leaf)
-        leaf_start = _starts(slot_leaf, int(slot_leaf.max(initial=-1)) + 1)  # a leaf's slots are consecutive
+        # A leaf's slots are consecutive, in the order of their bits in its masks.
+        leaf_start = _starts(slot_leaf, int(slot_leaf.max(initial=-1)) + 1)
         width = np.diff(np.append(leaf_start, slots))
-        self.leaf_width = width
+        self.leaves = len(width)
         # The leaves widest first, so that those with a j-th slot are the first ``level_size[j]``; the slots
         # listed level by level (every leaf's first slot, then the second of those with two, ...), so that a
         # leaf's mask adds slices of them.
@@ -134,7 +135,7 @@ class TreeShap:
         follows = np.take(left, self.first_split, axis=0) == self.first_left  # listed slots x rows
         for at, split, goes_left in self.more_entries:
             follows[at] &= np.take(left, split, axis=0) == goes_left
-        masks = np.zeros((len(self.leaf_width), len(rows)), dtype=np.int32)
+        masks = np.zeros((self.leaves, len(rows)), dtype=np.int32)
         start = 0
         for j, size in enumerate(self.level_size):
             masks[:size] += follows[start : start + size] * np.int32(1 << j)
@@ -160,10 +161,8 @@ class _Builder:
         self.entry_left: list[bool] = []
         self.entry_slot: list[int] = []
         self.slot_leaf: list[int] = []
-        self.slot_bit: list[int] = []
         self.slot_feature: list[int] = []
         self.slot_base: list[int] = []
-        self.slot_width: list[int] = []
         self.by_width: dict[int, list[tuple[int, float, list[float]]]] = {}
         self.size = 0
         self.leaves = 0
@@ -216,10 +215,8 @@ class _Builder:
         width = len(zero)
         for feature, local in slots.items():
             self.slot_leaf.append(self.leaves)
-            self.slot_bit.append(1 << local)
             self.slot_feature.append(feature)
             self.slot_base.append(self.size + (local << width))
-            self.slot_width.append(width)
         self.by_width.setdefault(width, []).append((self.size, value, zero))
         self.size += width << width
         self.leaves += 1
