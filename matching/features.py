@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from matching.feature_arrays import cosines, largest, percentile, scaled
+from matching.feature_arrays import cosines, largest, percentile, row_products, scaled, top_columns
 from matching.feature_names import ROLE_CODES
 from matching.history import History
 from matching.pagerank import personalized_pagerank
@@ -98,9 +98,8 @@ class PairFeatures:
 
     def _pagerank(self, queries: np.ndarray) -> np.ndarray:
         """Personalized PageRank from each seeker by PAGERANK_STEPS power iterations (orgs x queries)."""
-        adjacency = self.history.adjacency
         return personalized_pagerank(
-            self._walk, adjacency, queries, restart=PAGERANK_RESTART, steps=PAGERANK_STEPS
+            self._walk, self._resource, queries, restart=PAGERANK_RESTART, steps=PAGERANK_STEPS
         )
 
     @cached_property
@@ -114,14 +113,12 @@ class PairFeatures:
         # A registry without projects (a generated region) has no programme parts to normalize.
         return normalize(shares).tocsr() if shares.shape[1] else shares
 
-    def _partners_embedding(self, queries: np.ndarray) -> np.ndarray:
-        """The unit mean embedding of each seeker's partners, from the partners' rows alone: SciPy multiplies
-        a float64 matrix by a float64 copy of the whole dense operand (2 s for 100,000 vectors); each row
-        is the same sum, in the same order, either way."""
-        h = self.history
-        rows = h.adjacency[queries]
+    def _partners_embedding(self, rows: sp.csr_matrix) -> np.ndarray:
+        """The unit mean embedding of each seeker's partners (``rows``: the seekers' rows of the adjacency),
+        from the partners' rows alone: SciPy multiplies a float64 matrix by a float64 copy of the whole dense
+        operand (2 s for 100,000 vectors); each row is the same sum, in the same order, either way."""
         partners = np.unique(rows.indices)
-        return normalize(np.asarray(rows[:, partners] @ h.embeddings[partners], dtype=np.float32))
+        return normalize(np.asarray(rows[:, partners] @ self.history.embeddings[partners], dtype=np.float32))
 
     @cached_property
     def _roles(self) -> np.ndarray:
@@ -150,6 +147,11 @@ class PairFeatures:
         expected = np.outer(margins, margins) / max(counts.sum(), 1.0)
         lift = np.log1p(counts / np.maximum(expected, 1e-9))
         return codes, lift.astype(np.float32)
+
+    @cached_property
+    def _named_country(self) -> np.ndarray:
+        """Whether each organization's country is known (an unknown one is no shared country)."""
+        return self.history.data.org_country != ""
 
     @cached_property
     def side(self) -> np.ndarray:
@@ -218,43 +220,42 @@ class PairFeatures:
         others = text.copy()
         others[np.arange(len(queries)), queries] = -np.inf
         neighbours = min(TEXT_NEIGHBOURS, h.data.n_orgs - 1)
-        nearest = np.argpartition(-others, neighbours, axis=1)[:, :neighbours]
+        nearest = top_columns(others, neighbours)  # a set: the matrix below sorts each row
         weights = np.clip(np.take_along_axis(others, nearest, axis=1), 0, None)
         similar = sp.csr_matrix(
             (weights.ravel(), (np.repeat(np.arange(len(queries)), neighbours), nearest.ravel())),
             shape=(len(queries), h.data.n_orgs),
         )
-        participation = h.participation
-        countries = h.data.org_country
         country_codes, lift = self._countries
-        common = (seeker_rows @ adjacency)[:, pick].toarray()
+        common = (seeker_rows @ adjacency).toarray()[:, pick]
         degree = h.degree
         union = degree[queries][:, None] + degree[pick][None, :] - common
         decayed, decayed_aa, recent = self._recent_graph
         pair = [
             common,
-            scaled(seeker_rows @ h.adamic_adar, cols, pick),
-            scaled(seeker_rows @ self._resource, cols, pick),
-            scaled(seeker_rows @ adjacency @ adjacency, cols, pick),
-            (participation[queries] @ participation[pick].T).toarray(),
-            (h.tfidf[queries] @ h.tfidf[pick].T).toarray(),
+            scaled(seeker_rows @ h.adamic_adar, h.active, pick),
+            scaled(seeker_rows @ self._resource, h.active, pick),
+            scaled(seeker_rows @ adjacency @ adjacency, h.active, pick),
+            row_products(h.participation, queries, pick),
+            row_products(h.tfidf, queries, pick),
             text[:, pick],
-            np.einsum("ij,qj->qi", embeddings[pick], self._partners_embedding(queries)),
-            scaled(similar @ adjacency, cols, pick),
-            (self._programme_parts[queries] @ self._programme_parts[pick].T).toarray(),
-            (countries[queries][:, None] == countries[pick][None, :]) & (countries[queries][:, None] != ""),
+            np.einsum("ij,qj->qi", np.take(embeddings, pick, axis=0), self._partners_embedding(seeker_rows)),
+            scaled(similar @ adjacency, h.active, pick),
+            row_products(self._programme_parts, queries, pick),
+            (country_codes[queries][:, None] == country_codes[pick][None, :])
+            & self._named_country[queries][:, None],
             lift[country_codes[queries]][:, country_codes[pick]],
             common / np.maximum(union, 1.0),
-            self._partners_by_role[pick][:, self._roles[queries]].T,
-            scaled(decayed[queries] @ decayed_aa, cols, pick),
-            (recent[queries] @ recent)[:, pick].toarray(),
-            scaled(recent[queries] @ adjacency, cols, pick),
-            scaled(self._pagerank(queries).T, cols, pick),
+            self._partners_by_role[pick[None, :], self._roles[queries][:, None]],
+            scaled(decayed[queries] @ decayed_aa, h.active, pick),
+            (recent[queries] @ recent).toarray()[:, pick],
+            scaled(recent[queries] @ adjacency, h.active, pick),
+            scaled(self._pagerank(queries).T, h.active, pick),
         ]
         shape = (len(queries), len(pick))
         side = self.side
         blocks = [np.asarray(p, dtype=np.float32)[:, :, None] for p in pair]
-        blocks.append(np.broadcast_to(side[pick][None, :, :], (*shape, side.shape[1])))
+        blocks.append(np.broadcast_to(np.take(side, pick, axis=0)[None, :, :], (*shape, side.shape[1])))
         blocks.append(np.broadcast_to(side[queries][:, None, :], (*shape, side.shape[1])))
         return np.concatenate(blocks, axis=2)
 
@@ -309,7 +310,7 @@ class PairFeatures:
         seeker's nearest texts, and the most connected organizations (new partners are often the busy ones).
         """
         adjacency = self.history.adjacency
-        common = (adjacency[queries] @ adjacency)[:, self.columns].toarray() > 0
+        common = (adjacency[queries] @ adjacency).toarray()[:, self.columns] > 0
         text = self._text(queries)[:, self.columns]
         return {
             "partner_of_partner": common,

@@ -1,9 +1,11 @@
 """Personalized PageRank from a few seekers over a large graph, computing only where the walk has gone.
 
 From one seeker the first steps of the walk reach a few hundred organizations of 100,000; multiplying the
-whole walk matrix at each of them was most of a suggestion's graph features. Only the rows next to where the
-walk has mass are computed, each as the same sum as in the full product, and a row with no mass next to it
-is exactly 0 there as well: the result is the full product's, bit for bit.
+whole walk matrix at each of them was most of a suggestion's graph features. While the walk has mass on few
+organizations, a step spreads each one's mass along its own links instead (a scatter from the rows of
+``D^-1 A``), adding into each neighbour in the order of the organizations it comes from: the order in which
+the full product's row sums them, where an organization without mass adds an exact 0. The result is the full
+product's, bit for bit.
 """
 
 from __future__ import annotations
@@ -16,26 +18,34 @@ DENSE_SHARE = 8
 
 
 def personalized_pagerank(
-    walk: sp.csr_matrix, adjacency: sp.csr_matrix, queries: np.ndarray, *, restart: float, steps: int
+    walk: sp.csr_matrix, forward: sp.csr_matrix, queries: np.ndarray, *, restart: float, steps: int
 ) -> np.ndarray:
     """``steps`` power iterations of PageRank restarting at each seeker (organizations x queries). ``walk``:
-    the transposed random-walk matrix (D^-1 A)^T; ``adjacency``: A, whose pattern it shares."""
-    start = np.zeros((walk.shape[0], len(queries)))
-    start[queries, np.arange(len(queries))] = 1.0
-    rank = start
+    the transposed random-walk matrix (D^-1 A)^T, with sorted indices; ``forward``: D^-1 A itself, each row
+    where an organization's mass goes. Each step is ``restart * start + (1 - restart) * walk @ rank``, in
+    place: the start is 1 at the seeker and 0 elsewhere, and adding 0 changes nothing."""
+    at = (queries, np.arange(len(queries)))
+    rank = np.zeros((walk.shape[0], len(queries)))
+    rank[at] = 1.0
     for _ in range(steps):
-        rank = restart * start + (1 - restart) * _step(walk, adjacency, rank)
+        rank = _step(walk, forward, rank)
+        rank *= 1 - restart
+        rank[at] += restart
     return rank
 
 
-def _step(walk: sp.csr_matrix, adjacency: sp.csr_matrix, rank: np.ndarray) -> np.ndarray:
-    """``walk @ rank``, computing only the rows next to the organizations with mass."""
+def _step(walk: sp.csr_matrix, forward: sp.csr_matrix, rank: np.ndarray) -> np.ndarray:
+    """``walk @ rank``: while few organizations have mass, their links' shares summed into each neighbour
+    (``np.bincount`` adds in the order given: the organizations with mass, ascending, as the row sums)."""
     reached = np.flatnonzero(rank.any(axis=1))
     if len(reached) * DENSE_SHARE > len(rank):
         return walk @ rank
-    rows = np.zeros(len(rank), dtype=bool)
-    rows[adjacency[reached].indices] = True  # a mask, not np.unique: no sort or hash of every path's end
-    rows = np.flatnonzero(rows)
+    starts = forward.indptr[reached]
+    lengths = forward.indptr[reached + 1] - starts
+    entries = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    targets = forward.indices[entries]
+    moved = forward.data[entries][:, None] * np.repeat(rank[reached], lengths, axis=0)
     spread = np.zeros_like(rank)
-    spread[rows] = walk[rows] @ rank
+    for column, weights in enumerate(moved.T):
+        spread[:, column] = np.bincount(targets, weights=weights, minlength=len(rank))
     return spread
