@@ -2,8 +2,10 @@
 re-ranking, and the reasons in words. ``matching.suggest`` serves it while no model is trained, and for a free
 text need or an anonymous seeker.
 
-It costs two queries: the seeker's profile with its filtered candidates and their signal inputs (no vector
-leaves the server), and the texts and pairwise similarities of the few best.
+It costs two queries: the seeker's profile with its filtered candidates and their signal inputs (the only
+vector that leaves the server is the seeker's own, with what the index search found, so that
+``matching.index_check`` can check it), and the texts and pairwise similarities of the few best. A search the
+check finds wanting runs the first query again, deeper.
 """
 
 from __future__ import annotations
