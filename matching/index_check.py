@@ -44,6 +44,9 @@ MISSED_SHARE = 0.2
 HNSW misses a few of them in most searches (recall 0.96 at 100,000); those are not worth a deeper search."""
 DEEPER = 4
 MAX_SEARCH_K = 5000
+CHECKED_AT_MOST = 50
+"""Flagged vectors whose current vector is read; the share of them still near stands for all (an island can
+flag hundreds)."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def missed(graph: Graph, sample: Sample, vector: np.ndarray, search: Search, k: 
     """How many of the ``k`` capabilities nearest to ``vector`` the search missed, as ``sample`` estimates
     it: the sampled ones nearer than the ``k``-th found (or any, when the search found fewer than ``k``) and
     not found, whose current vectors are still that near, divided by the sample's share. The current vectors
-    are read only when there are enough of them to search deeper for."""
+    are read only when there are enough of them to search deeper for, and of ``CHECKED_AT_MOST`` at most."""
     if not len(sample.ids):
         return 0.0
     unit = np.asarray(vector, dtype=np.float32)
@@ -135,14 +138,15 @@ def missed(graph: Graph, sample: Sample, vector: np.ndarray, search: Search, k: 
     flagged = [str(i) for i in sample.ids[nearer] if i not in found]
     if len(flagged) <= MISSED_SHARE * k * sample.share:
         return len(flagged) / sample.share
-    rows = graph.run(queries.CAPABILITY_VECTORS, ids=flagged)
+    checked = flagged[:CHECKED_AT_MOST]
+    rows = graph.run(queries.CAPABILITY_VECTORS, ids=checked)
     current = np.array([row["vector"] for row in rows], dtype=np.float32).reshape(len(rows), len(unit))
     norms = np.maximum(np.linalg.norm(current, axis=1), 1e-12)
     still = int(np.count_nonzero(current @ unit / norms > cut))
-    if still < len(flagged):  # some went or moved since the sample was read
+    if still < len(checked):  # some went or moved since the sample was read
         with _LOCK:
             _refresh(graph)
-    return still / sample.share
+    return still * len(flagged) / len(checked) / sample.share
 
 
 def deeper(graph: Graph, sample: Sample, vector: np.ndarray | None, search: Search, k: int) -> int | None:
