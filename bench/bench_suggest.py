@@ -45,6 +45,7 @@ from graph import migrations
 from graph.db import Graph
 from graph.queries import admin as admin_queries
 from graph.queries import matching as queries
+from graph.query import Query
 from graph.server import ManagedNeo4j, cpu_seconds
 from ingest.generate import generate
 from matching import Filters, Place, index_check, suggest, vector_index
@@ -52,7 +53,7 @@ from matching.embed import FIELDS, key_prefix, pack_sentence_vectors, plan
 from matching.index_check import Search
 from matching.model import embed_texts, encode
 from matching.seeker import organization_seeker
-from matching.signal_ranking import INDEX_SEARCH_DEPTH, MIN_INDEX_K, search_depth
+from matching.signal_ranking import INDEX_SEARCH_DEPTH, MIN_INDEX_K, SIMILAR_SEEKERS, search_depth
 from schema.settings import Settings
 
 console = Console(width=170)  # wide enough for the tables when the output goes to a file
@@ -141,13 +142,15 @@ def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict
     }
 
 
-def stored_vectors(graph: Graph) -> tuple[list[str], np.ndarray]:
-    """Every stored capability vector, exactly as the index holds it."""
+def stored_vectors(
+    graph: Graph, query: Query = queries.CAPABILITY_VECTORS_PAGE
+) -> tuple[list[str], np.ndarray]:
+    """Every stored capability vector (or those of ``query``'s index), exactly as the index holds it."""
     ids: list[str] = []
     blocks: list[np.ndarray] = []
     after = ""
     while True:
-        page = graph.run(queries.CAPABILITY_VECTORS_PAGE, after=after, limit=20_000)
+        page = graph.run(query, after=after, limit=20_000)
         if not page:
             break
         ids.extend(row["id"] for row in page)
@@ -253,6 +256,7 @@ def measure(
     )
     console.print(table)
     console.print(index_recall(graph, settings, ids, matrix, seekers[:200], moment))
+    console.print(needs_recall(graph, settings, seekers[:200], moment))
 
 
 def anonymous_request(graph: Graph, settings: Settings, i: int) -> None:
@@ -342,6 +346,37 @@ def index_recall(
             ">= 0.95, none at 0" if name.startswith("signal ranking") else "",
         )
     return recall
+
+
+def needs_recall(graph: Graph, settings: Settings, seekers: list[str], moment: str) -> Table:
+    """The needs index (public needs) searched as the signal ranking searches it for organizations with a
+    similar need (``SIMILAR_SEEKERS`` deep), against the exact nearest of the same stored vectors: a found
+    need counts when it is at least as near as the exact ``SIMILAR_SEEKERS``-th (a need text stated word
+    for word by many organizations ties)."""
+    ids, matrix = stored_vectors(graph, queries.NEEDS_VECTORS_PAGE)
+    k = SIMILAR_SEEKERS
+    recalls, gaps = [], []
+    for seeker_id in seekers:
+        vector = organization_seeker(graph, seeker_id, need=None, settings=settings).vector
+        assert vector is not None
+        scores = matrix @ vector
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        found = graph.run(queries.NEAREST_NEEDS, k=k, vector=vector.tolist())
+        near = {ids[i] for i in np.flatnonzero(scores >= kth - 1e-6)}
+        recalls.append(sum(row["id"] in near for row in found) / k)
+        gaps.append(float(scores.max()) - max((2 * row["score"] - 1 for row in found), default=-1.0))
+    table = Table(title=f"{moment}: needs index, {k} deep, vs the exact nearest ({len(recalls)} seekers)")
+    columns = ("public needs", "recall mean", "recall min", "seekers at 0", "largest cosine the index missed")
+    for column in columns:
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{len(ids):,}",
+        f"{statistics.fmean(recalls):.3f}",
+        f"{min(recalls):.3f}",
+        str(sum(r == 0 for r in recalls)),
+        f"{max(gaps):.2f} below the best",
+    )
+    return table
 
 
 def main() -> None:

@@ -476,6 +476,25 @@ CAPABILITY_VECTORS_PAGE = Query(
 )
 """Every stored capability vector, page by page in id order: the exact top-k the index is compared with."""
 
+NEEDS_VECTORS_PAGE = Query(
+    "matching.needs_vectors_page",
+    """
+    MATCH (o:Organization) WHERE o.id > $after AND o.needs_embedding IS NOT NULL
+    RETURN o.id AS id, o.needs_embedding AS vector ORDER BY o.id LIMIT $limit
+    """,
+)
+"""Every vector of the needs index (public needs only), page by page in id order, for the same comparison."""
+
+NEAREST_NEEDS = Query(
+    "matching.nearest_needs",
+    """
+    CALL db.index.vector.queryNodes('organization_needs_embedding', $k, $vector) YIELD node, score
+    RETURN node.id AS id, score
+    """,
+)
+"""The ``$k`` public needs nearest to ``$vector``, searched as :data:`SUGGEST` searches for organizations with
+a similar need."""
+
 NEAREST_CAPABILITIES = Query(
     "matching.nearest_capabilities",
     """
