@@ -149,9 +149,9 @@ def missed(graph: Graph, sample: Sample, vector: np.ndarray, search: Search, k: 
     return still * len(flagged) / len(checked) / sample.share
 
 
-def deeper(graph: Graph, sample: Sample, vector: np.ndarray | None, search: Search, k: int) -> int | None:
+def deeper(graph: Graph, sample: Sample, vector: np.ndarray, search: Search, k: int) -> int | None:
     """The depth to search again at, or None when the search holds up (or cannot go deeper)."""
-    if vector is None or search.depth >= MAX_SEARCH_K:
+    if search.depth >= MAX_SEARCH_K:
         return None
     lost = missed(graph, sample, vector, search, k)
     if lost <= MISSED_SHARE * k:

@@ -266,11 +266,12 @@ def _filtered_rows(
             seeker = profile_seeker(organization_id or "", fetched.profile, text)
         if filters.max_km is not None and not seeker.place.has_point:
             raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
-        sample = index_check.held_sample(graph, fetched.search.organizations)
-        again = index_check.deeper(graph, sample, fetched.vector, fetched.search, k)
-        if again is not None:
-            depth = again
-            continue
+        if fetched.vector is not None:  # no vector, no search to check (and no sample to read)
+            sample = index_check.held_sample(graph, fetched.search.organizations)
+            again = index_check.deeper(graph, sample, fetched.vector, fetched.search, k)
+            if again is not None:
+                depth = again
+                continue
         if len(rows) >= limit or not filtering or k >= MAX_INDEX_K:
             return seeker, rows
         k = widened(k, limit, passed=sum(1 for row in rows if "semantic" in row["sources"]))
