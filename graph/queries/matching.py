@@ -171,7 +171,7 @@ PROMOTE_STAGED = {field: _promote_staged(field) for field in _STAGED}
 
 
 def _stored(field: str) -> str:
-    """Every property of ``field``'s embedding, current and staged: ``o.capability_embedding, o.capability_hash...``."""
+    """Every property of ``field``'s embedding, current and staged: ``o.capability_embedding, ...``."""
     return ", ".join(
         f"o.{prefix}{field}_{part}" for prefix in ("", "staged_") for part in ("embedding", *_EMBEDDING_PARTS)
     )
