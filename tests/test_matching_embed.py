@@ -442,12 +442,20 @@ def test_identical_public_needs_are_one_text_node_and_a_search_reaches_every_org
     assert graph.run(COUNT_EMBEDDED)[0]["need_texts"] == 2
 
     vector = encode([SAME], model_name=model_name)[0].tolist()
-    found = graph.run(NEAREST_NEEDS, similar_k=5, vector=vector)
+    found = graph.run(NEAREST_NEEDS, similar_k=5, similar_peers=500, vector=vector)
     assert sorted(row["id"] for row in found) == [f"same-{i:02d}" for i in range(STATERS)]
     assert all(row["cosine"] == pytest.approx(1.0, abs=1e-4) for row in found)
     # The nearest text has 3 organizations: the next nearest is added whole to reach 5.
-    found = graph.run(NEAREST_NEEDS, similar_k=5, vector=encode([OTHER], model_name=model_name)[0].tolist())
+    found = graph.run(
+        NEAREST_NEEDS,
+        similar_k=5,
+        similar_peers=500,
+        vector=encode([OTHER], model_name=model_name)[0].tolist(),
+    )
     assert len(found) == 3 + STATERS
+    # At most `similar_peers`, the nearest text's first.
+    found = graph.run(NEAREST_NEEDS, similar_k=5, similar_peers=10, vector=vector)
+    assert len(found) == 10 and all(row["id"].startswith("same-") for row in found)
     # The signal ranking finds the partners of all 30 through them.
     suggestions = matching.suggest(graph, need=SAME, limit=100, settings=neo4j_settings)
     similar = {s.id for s in suggestions if "partner_of_similar" in s.found_via}
@@ -522,7 +530,12 @@ def test_a_graph_of_per_organization_need_vectors_is_migrated_and_keeps_working(
     assert summary.encoded == {"capability": 0, "needs": 1, "private_needs": 0}
     texts = _need_texts(graph)
     assert len(texts[content_hash(model_name, OTHER)]["staters"]) == 3 and "older" not in texts
-    found = graph.run(NEAREST_NEEDS, similar_k=3, vector=encode([SAME], model_name=model_name)[0].tolist())
+    found = graph.run(
+        NEAREST_NEEDS,
+        similar_k=3,
+        similar_peers=500,
+        vector=encode([SAME], model_name=model_name)[0].tolist(),
+    )
     assert len(found) == STATERS
     assert migrations.migrate(graph) == []
 

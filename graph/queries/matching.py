@@ -410,10 +410,12 @@ _SIMILAR_PEERS: LiteralString = """
           UNWIND texts AS text
           MATCH (text)<-[:STATES_NEED]-(peer:Organization)
           WHERE peer.needs_visibility = 'public' AND (s IS NULL OR peer <> s)
+          WITH s, text, peer LIMIT $similar_peers
     """
 """The organizations with a public need nearest to ``vector`` (``peer``), the seeker aside: the nearest
 distinct public need texts, each with every organization that states it, until ``$similar_k`` are reached
-(the last text's organizations all count: they tie). ``$similar_k + 1`` texts cover the seeker's own."""
+(the last text's organizations all count: they tie), at most ``$similar_peers`` (the nearest texts' first).
+``$similar_k + 1`` texts cover the seeker's own."""
 
 SEEKER = Query(
     "matching.seeker",
@@ -601,7 +603,7 @@ NEAREST_NEEDS = Query(
     """,
 )
 """The organizations with a public need nearest to ``$vector``, searched as :data:`SUGGEST` searches for
-organizations with a similar need (``$similar_k``), with the cosine of their need."""
+organizations with a similar need (``$similar_k``, ``$similar_peers``), with the cosine of their need."""
 
 NEAREST_CAPABILITIES = Query(
     "matching.nearest_capabilities",
