@@ -53,7 +53,13 @@ from matching.embed import FIELDS, key_prefix, pack_sentence_vectors, plan
 from matching.index_check import Search
 from matching.model import embed_texts, encode
 from matching.seeker import organization_seeker
-from matching.signal_ranking import INDEX_SEARCH_DEPTH, MIN_INDEX_K, SIMILAR_SEEKERS, search_depth
+from matching.signal_ranking import (
+    INDEX_SEARCH_DEPTH,
+    MIN_INDEX_K,
+    SIMILAR_PEERS_AT_MOST,
+    SIMILAR_SEEKERS,
+    search_depth,
+)
 from schema.settings import Settings
 
 console = Console(width=170)  # wide enough for the tables when the output goes to a file
@@ -127,11 +133,11 @@ def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict
                 }
             )
             if len(pending[job.field]) >= 2000:
-                graph.run(writes.queries[job.field], rows=pending[job.field])
+                graph.run(writes.queries[job.field], rows=pending[job.field], key_prefix=key_prefix(model))
                 pending[job.field] = []
         for name, rows_left in pending.items():
             if rows_left:
-                graph.run(writes.queries[name], rows=rows_left)
+                graph.run(writes.queries[name], rows=rows_left, key_prefix=key_prefix(model))
     graph.run(admin_queries.AWAIT_INDEXES, seconds=1800)
     return {
         "generated": len(jobs),
@@ -349,31 +355,58 @@ def index_recall(
 
 
 def needs_recall(graph: Graph, settings: Settings, seekers: list[str], moment: str) -> Table:
-    """The needs index (public needs) searched as the signal ranking searches it for organizations with a
-    similar need (``SIMILAR_SEEKERS`` deep), against the exact nearest of the same stored vectors: a found
-    need counts when it is at least as near as the exact ``SIMILAR_SEEKERS``-th (a need text stated word
-    for word by many organizations ties)."""
+    """The needs index (one vector per distinct public need text) searched as the signal ranking searches it
+    for organizations with a similar need (the nearest texts, expanded to every organization stating them
+    until ``SIMILAR_SEEKERS`` are reached, at most ``SIMILAR_PEERS_AT_MOST``), against the exact nearest
+    organizations by their public need's vector: a found organization counts when its need is at least as
+    near as the exact ``SIMILAR_SEEKERS``-th (a need text stated word for word by many organizations ties), up
+    to ``SIMILAR_SEEKERS``. Also: whether every organization stating the nearest text was found (or, where
+    more state it, ``SIMILAR_PEERS_AT_MOST`` of them and nothing farther)."""
     ids, matrix = stored_vectors(graph, queries.NEEDS_VECTORS_PAGE)
+    texts = graph.run(queries.COUNT_EMBEDDED)[0]["need_texts"]
     k = SIMILAR_SEEKERS
-    recalls, gaps = [], []
+    recalls, gaps, sizes, whole = [], [], [], []
     for seeker_id in seekers:
         vector = organization_seeker(graph, seeker_id, need=None, settings=settings).vector
         assert vector is not None
         scores = matrix @ vector
         kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-        found = graph.run(queries.NEAREST_NEEDS, k=k, vector=vector.tolist())
+        found = graph.run(
+            queries.NEAREST_NEEDS, similar_k=k, similar_peers=SIMILAR_PEERS_AT_MOST, vector=vector.tolist()
+        )
+        found_ids = {row["id"] for row in found}
         near = {ids[i] for i in np.flatnonzero(scores >= kth - 1e-6)}
-        recalls.append(sum(row["id"] in near for row in found) / k)
-        gaps.append(float(scores.max()) - max((2 * row["score"] - 1 for row in found), default=-1.0))
-    table = Table(title=f"{moment}: needs index, {k} deep, vs the exact nearest ({len(recalls)} seekers)")
-    columns = ("public needs", "recall mean", "recall min", "seekers at 0", "largest cosine the index missed")
+        nearest = {ids[i] for i in np.flatnonzero(scores >= scores.max() - 1e-6)}
+        recalls.append(min(len(found_ids & near), k) / k)
+        sizes.append(len(found_ids))
+        whole.append(
+            nearest <= found_ids or (len(found_ids) == SIMILAR_PEERS_AT_MOST and found_ids <= nearest)
+        )
+        gaps.append(float(scores.max()) - max((row["cosine"] for row in found), default=-1.0))
+    table = Table(
+        title=f"{moment}: needs index, similar organizations ({k}) vs the exact nearest "
+        f"({len(recalls)} seekers)"
+    )
+    columns = (
+        "organizations with a public need",
+        "distinct texts indexed",
+        "recall mean",
+        "recall min",
+        "seekers at 0",
+        "organizations found (mean)",
+        f"nearest text's organizations all found (or {SIMILAR_PEERS_AT_MOST})",
+        "largest cosine the index missed",
+    )
     for column in columns:
         table.add_column(column, justify="right")
     table.add_row(
         f"{len(ids):,}",
+        f"{texts:,}",
         f"{statistics.fmean(recalls):.3f}",
         f"{min(recalls):.3f}",
         str(sum(r == 0 for r in recalls)),
+        f"{statistics.fmean(sizes):.0f}",
+        f"{sum(whole)} of {len(whole)}",
         f"{max(gaps):.2f} below the best",
     )
     return table
@@ -414,8 +447,9 @@ def main() -> None:
     notes.add_column("what")
     notes.add_column("value", justify="right")
     notes.add_row(
-        "organizations / with capability vector / with needs vector",
-        f"{counts['organizations']:,} / {counts['capability']:,} / {counts['needs']:,}",
+        "organizations / with capability vector / with public need / distinct public need texts",
+        f"{counts['organizations']:,} / {counts['capability']:,} / {counts['needs']:,} / "
+        f"{counts['need_texts']:,}",
     )
     notes.add_row("load average (1 / 5 / 15 min) at the end", " / ".join(f"{x:.1f}" for x in os.getloadavg()))
     notes.add_row(

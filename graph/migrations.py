@@ -80,9 +80,10 @@ def pending(graph: Graph) -> list[Migration]:
     return todo
 
 
-def migrate(graph: Graph, *, await_seconds: int = 300) -> list[Migration]:
-    """Apply pending migrations in order, record each, and wait until every index is online."""
-    todo = pending(graph)
+def migrate(graph: Graph, *, await_seconds: int = 300, until: int | None = None) -> list[Migration]:
+    """Apply pending migrations in order (those up to version ``until`` when given: a graph as an older
+    release left it, for the tests), record each, and wait until every index is online."""
+    todo = [m for m in pending(graph) if until is None or m.version <= until]
     for migration in todo:
         label = f"{migration.version:04d}_{migration.name}"
         log.info("Applying migration %s (%d statements)", label, len(migration.statements))

@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 
 Field = Literal["capability", "needs", "private_needs"]
 """Which text of an organization: its description (what it offers), or its needs (what it seeks), public or
-private. A private need's vector is kept apart, in no vector index (``graph.queries.matching``): only the
-organization's own suggestions search with it."""
+private. A public need's vector is its text's node's, one per distinct public text, which organizations
+stating it link to; a private need's is kept apart, in no vector index (``graph.queries.matching``): only
+the organization's own suggestions search with it."""
 FIELDS: tuple[Field, ...] = ("capability", "needs", "private_needs")
 
 TEXT_PROPERTY: dict[Field, str] = {field: field for field in FIELDS}
@@ -176,6 +177,7 @@ def embed(
     model_name = settings.embedder
     summary = EmbedSummary()
     vector_index.finish_staged(graph, settings)
+    graph.run(queries.DROP_UNSTATED_NEED_TEXTS)
     work = plan(graph.run(queries.EMBED_STALE, key_prefix=key_prefix(model_name)), model_name)
     _clear_and_adopt(graph, settings, work, summary)
     jobs = work.jobs
@@ -251,7 +253,11 @@ def encode_and_write(
         chunk_jobs = [job for text in chunk for job in jobs_of[text]]
         for name, batch in _rows(chunk_jobs, payloads).items():
             for start in range(0, len(batch), settings.batch_size):
-                graph.run(writes.queries[name], rows=batch[start : start + settings.batch_size])
+                graph.run(
+                    writes.queries[name],
+                    rows=batch[start : start + settings.batch_size],
+                    key_prefix=key_prefix(model_name),
+                )
         for job in chunk_jobs:
             summary.encoded[job.field] += 1
             left[job.field] -= 1

@@ -1,5 +1,6 @@
-"""The organizations' two vector indexes, capabilities and public needs (a private need is in none): kept at
-the HNSW settings of config, and rebuilt after a bulk write.
+"""The two vector indexes, the organizations' capabilities and the distinct public need texts (a private need
+is in none; ``graph/queries/matching.py``): kept at the HNSW settings of config, and rebuilt after a bulk
+write.
 
 Neo4j keeps a vector index as Lucene segments, each an HNSW graph of its own, and a search walks every
 segment. Vectors written transaction by transaction land in segments of a few thousand (Lucene flushes its
@@ -16,6 +17,11 @@ An index that holds no vector yet (a region's first ``embed``) has nothing to an
 written straight to the vectors' own properties, the index dropped meanwhile and created over them after.
 The indexes keep full vectors, not int8 ones, so their scores are exact and ``suggest`` needs no re-ranking
 (``graph/queries/matching.py``).
+
+Only capability vectors are staged: a public need's vector sits on its text's node, one per distinct text and
+embedder, so a changed need links its organization to another node and nothing the needs index holds is
+overwritten. A bulk of needs into an index that holds vectors is written in place; into an empty one, with
+the index dropped and created after, as above.
 """
 
 from __future__ import annotations
@@ -40,9 +46,11 @@ log = logging.getLogger(__name__)
 
 INDEXES: dict[Field, tuple[str, Query]] = {
     "capability": ("organization_capability_embedding", queries.CREATE_CAPABILITY_INDEX),
-    "needs": ("organization_needs_embedding", queries.CREATE_NEEDS_INDEX),
+    "needs": ("need_text_embedding", queries.CREATE_NEEDS_INDEX),
 }
 """Each field's index name and the query that creates it."""
+STAGED: tuple[Field, ...] = ("capability",)
+"""The fields whose bulk writes into an index that holds vectors are staged (``queries.STAGE_EMBEDDINGS``)."""
 
 
 def wanted_config(settings: Settings) -> dict[str, Any]:
@@ -110,7 +118,7 @@ def finish_staged(graph: Graph, settings: Settings) -> list[Field]:
     """Promote what a bulk run stopped half way through left staged (before planning a new run, so the
     vectors it already encoded count as done); the fields promoted, their indexes online again."""
     staged = graph.run(queries.STAGED_LEFT)[0]
-    left = [field for field in INDEXES if staged[field]]
+    left = [field for field in STAGED if staged[field]]
     for field in left:
         _promote(graph, settings, field)
     if left:
@@ -156,13 +164,13 @@ def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> It
             if field in INDEXES and rebuilds(settings, count, stored[field])
         )
     empty = _empty(graph, bulk)
-    staged = bulk - empty
+    staged = frozenset(field for field in bulk - empty if field in STAGED)
     for field in sorted(staged):
         log.info("staging a bulk write of %d %s vectors; the index answers meanwhile", writes[field], field)
     for field in sorted(empty):
         log.info("writing %d %s vectors, then building their index", writes[field], field)
         graph.run_autocommit(queries.DROP_VECTOR_INDEX, name=INDEXES[field][0])
-    waiting = set(bulk)
+    waiting = set(empty | staged)
 
     def done(field: Field) -> None:
         if field not in waiting:

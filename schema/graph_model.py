@@ -101,6 +101,8 @@ class Label(StrEnum):
     INGEST_RUN = "IngestRun"
     API_KEY = "ApiKey"
     MIGRATION = "Migration"
+    NEED_TEXT = "NeedText"
+    """A distinct public need text, once per embedder: its vector, in the needs vector index."""
 
 
 class RelType(StrEnum):
@@ -115,4 +117,6 @@ class RelType(StrEnum):
     PARTICIPATES_IN = "PARTICIPATES_IN"
     MANAGES = "MANAGES"
     SUGGESTION_FEEDBACK = "SUGGESTION_FEEDBACK"
+    STATES_NEED = "STATES_NEED"
+    """An organization states a public need text (``NeedText``); gone when it turns private or changes."""
     LOADED_FROM = "LOADED_FROM"

@@ -59,7 +59,8 @@ def test_migrations_are_idempotent_and_create_the_schema(session_graph: Graph) -
     indexes = {row["name"]: row for row in session_graph.run(SHOW_INDEXES)}
     before = sorted(indexes)
     assert indexes["organization_capability_embedding"]["type"] == "VECTOR"
-    assert indexes["organization_needs_embedding"]["type"] == "VECTOR"
+    assert indexes["need_text_embedding"]["type"] == "VECTOR"  # one vector per distinct public need text
+    assert "organization_needs_embedding" not in indexes  # the per-organization one, dropped by 0400
     assert indexes["organization_text"]["type"] == "FULLTEXT"
     assert all(row["state"] == "ONLINE" for row in indexes.values())
     applied_before = migrations.applied(session_graph)

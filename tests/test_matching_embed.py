@@ -9,13 +9,18 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+import matching
 from api.cli import app
+from graph import admin, migrations
 from graph.db import Graph
+from graph.queries.admin import SHOW_INDEXES
+from graph.queries.api import SET_NEED
 from graph.queries.matching import (
     COUNT_EMBEDDED,
     DROP_VECTOR_INDEX,
     EMBED_STALE,
     FORGET_EMBEDDING_HASHES,
+    NEAREST_NEEDS,
     VECTOR_INDEX,
 )
 from graph.query import Query
@@ -27,6 +32,7 @@ from matching.embed import (
     encode_and_write,
     key_prefix,
     plan,
+    refresh,
     unpack_sentence_vectors,
 )
 from matching.model import DIMENSIONS, MAX_PIECE_WORDS, embed_texts, encode, split_sentences
@@ -37,7 +43,8 @@ EMBEDDINGS = Query(
     "test.matching.embeddings",
     """
     MATCH (o:Organization)
-    RETURN o.id AS id, o.capability_embedding AS capability, o.needs_embedding AS needs,
+    RETURN o.id AS id, o.capability_embedding AS capability,
+    head([(o)-[:STATES_NEED]->(t:NeedText) | t.embedding]) AS needs,
     o.capability_hash AS capability_hash, o.needs_hash AS needs_hash, o.needs_sentences AS needs_sentences,
     o.needs_sentence_vectors AS needs_sentence_vectors, o.needs_key AS needs_key
     """,
@@ -329,7 +336,7 @@ def test_a_bulk_re_embed_keeps_the_index_answering_until_it_is_rebuilt(
     assert answers == [[{"id": "visionware"}]]
     assert _index_ids(graph) == before
     counts = graph.run(COUNT_EMBEDDED)[0]
-    assert (counts["capability"], counts["staged_capability"], counts["staged_needs"]) == (0, 10, 0)
+    assert (counts["capability"], counts["staged_capability"]) == (0, 10)
 
     # The next run moves the staged vectors in and rebuilds the index; nothing is left to encode.
     assert embed(graph, bulk).total_encoded == 0
@@ -355,3 +362,204 @@ def test_a_bulk_re_embed_keeps_the_index_answering_until_it_is_rebuilt(
 def _index_ids(graph: Graph) -> dict[str, int]:
     show = Query("test.matching.index_id", "SHOW INDEXES YIELD id, name WHERE name = $name RETURN id")
     return {field: graph.run(show, name=name)[0]["id"] for field, (name, _) in vector_index.INDEXES.items()}
+
+
+# --- the needs index: one node per distinct public need text -----------------------------------------------
+
+SAME = "Automated optical inspection of solder joints on our circuit board line."
+OTHER = "Cold storage for frozen berries near the harbour."
+STATERS = 30
+
+CREATE_STATERS = Query(
+    "test.matching.create_staters",
+    """
+    UNWIND $rows AS row
+    CREATE (o:Organization:Firm {id: row.id, name: row.id, role: 'firm', description: row.description,
+                                 needs: row.needs, needs_visibility: 'public'})
+    CREATE (a:Organization:Vendor {id: 'ally-' + row.id, name: 'Ally of ' + row.id, role: 'vendor',
+                                   description: 'Machine vision integrator ' + row.id})
+    CREATE (o)-[:COLLABORATES_WITH {kind: 'supplier'}]->(a)
+    """,
+    write=True,
+)
+NEED_TEXTS = Query(
+    "test.matching.need_texts",
+    """
+    MATCH (t:NeedText)
+    RETURN t.hash AS hash, t.embedding AS vector,
+           [(t)<-[:STATES_NEED]-(o:Organization) | o.id] AS staters,
+           [(t)<-[:STATES_NEED]-(o:Organization)
+            WHERE o.needs_visibility <> 'public' OR o.needs_hash <> t.hash | o.id] AS unfit
+    """,
+)
+NEEDS_PROPERTIES = Query(
+    "test.matching.needs_properties",
+    "MATCH (o:Organization) WHERE o.needs_embedding IS NOT NULL OR o.staged_needs_hash IS NOT NULL "
+    "RETURN count(o) AS n",
+)
+SET_NEED_DIRECT = Query(
+    "test.matching.set_need_direct",
+    "MATCH (o:Organization {id: $id}) SET o.needs = $needs, o.needs_visibility = $visibility",
+    write=True,
+)
+DELETE_ORGANIZATIONS = Query(
+    "test.matching.delete_organizations",
+    "UNWIND $ids AS id MATCH (o:Organization {id: id}) DETACH DELETE o",
+    write=True,
+)
+
+
+def _need_texts(graph: Graph) -> dict[str, dict[str, object]]:
+    rows = {row["hash"]: row for row in graph.run(NEED_TEXTS)}
+    for row in rows.values():
+        assert row["staters"] and row["unfit"] == [], row  # no node outlives its last public stater
+    return rows
+
+
+def _staters(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    staters = [{"id": f"same-{i:02d}", "description": f"Electronics plant {i}.", "needs": SAME}
+               for i in range(STATERS)]  # fmt: skip
+    staters += [{"id": f"other-{i}", "description": f"Frozen fruit packer {i}.", "needs": f"  {OTHER}"}
+                for i in range(3)]  # fmt: skip
+    return staters + rows
+
+
+def test_identical_public_needs_are_one_text_node_and_a_search_reaches_every_organization_stating_it(
+    graph: Graph, neo4j_settings: Settings, model_name: str
+) -> None:
+    """30 organizations state one need word for word: the needs index holds it once (in a per-organization
+    index they were 30 identical vectors, linked only to each other), and the similar-need search expands it
+    to every one of them, ties counted, however few ``similar_k`` asks for."""
+    graph.run(CREATE_STATERS, rows=_staters([]))
+    summary = embed(graph, neo4j_settings)
+    assert summary.encoded["needs"] == STATERS + 3 and summary.distinct == 2 * (STATERS + 3) + 2
+    texts = _need_texts(graph)
+    same, other = content_hash(model_name, SAME), content_hash(model_name, OTHER)  # stripped text
+    assert set(texts) == {same, other}
+    assert sorted(texts[same]["staters"]) == [f"same-{i:02d}" for i in range(STATERS)]
+    assert len(texts[other]["staters"]) == 3
+    assert graph.run(NEEDS_PROPERTIES)[0]["n"] == 0  # no per-organization vector any more
+    assert graph.run(COUNT_EMBEDDED)[0]["need_texts"] == 2
+
+    vector = encode([SAME], model_name=model_name)[0].tolist()
+    found = graph.run(NEAREST_NEEDS, similar_k=5, similar_peers=500, vector=vector)
+    assert sorted(row["id"] for row in found) == [f"same-{i:02d}" for i in range(STATERS)]
+    assert all(row["cosine"] == pytest.approx(1.0, abs=1e-4) for row in found)
+    # The nearest text has 3 organizations: the next nearest is added whole to reach 5.
+    found = graph.run(
+        NEAREST_NEEDS,
+        similar_k=5,
+        similar_peers=500,
+        vector=encode([OTHER], model_name=model_name)[0].tolist(),
+    )
+    assert len(found) == 3 + STATERS
+    # At most `similar_peers`, the nearest text's first.
+    found = graph.run(NEAREST_NEEDS, similar_k=5, similar_peers=10, vector=vector)
+    assert len(found) == 10 and all(row["id"].startswith("same-") for row in found)
+    # The signal ranking finds the partners of all 30 through them.
+    suggestions = matching.suggest(graph, need=SAME, limit=100, settings=neo4j_settings)
+    similar = {s.id for s in suggestions if "partner_of_similar" in s.found_via}
+    assert similar == {f"ally-same-{i:02d}" for i in range(STATERS)}
+
+
+def test_a_text_node_goes_with_its_last_public_stater(
+    graph: Graph, neo4j_settings: Settings, model_name: str
+) -> None:
+    """A need turned private, changed or deleted, or an organization deleted: its link goes, and the text's
+    node (with its vector) once no one states it publicly."""
+    graph.run(CREATE_STATERS, rows=_staters([]))
+    embed(graph, neo4j_settings)
+    same, other = content_hash(model_name, SAME), content_hash(model_name, OTHER)
+
+    # Through the API: one of three turns private, one states another text; the node stays for the third.
+    graph.run(SET_NEED, id="other-0", needs=OTHER, visibility="private")
+    graph.run(SET_NEED, id="other-1", needs="Solar panels for the cold store roof.", visibility="public")
+    assert _need_texts(graph)[other]["staters"] == ["other-2"]
+    refresh(graph, neo4j_settings, ["other-0", "other-1"])
+    texts = _need_texts(graph)
+    assert texts[other]["staters"] == ["other-2"] and len(texts) == 3  # solar panels: a node of its own
+    # The last one drops the need: its node goes in the same write (no embed run).
+    graph.run(SET_NEED, id="other-2", needs=None, visibility="public")
+    assert other not in _need_texts(graph)
+    # A private text never gets a node, however many state it.
+    graph.run(SET_NEED, id="same-00", needs=OTHER, visibility="private")
+    embed(graph, neo4j_settings)
+    assert other not in _need_texts(graph) and len(_need_texts(graph)[same]["staters"]) == STATERS - 1
+
+    # A changed text written behind the API's back: embed moves the link, and the old node goes.
+    graph.run(SET_NEED_DIRECT, id="other-1", needs="Wind turbines for the cold store.", visibility="public")
+    embed(graph, neo4j_settings)
+    texts = _need_texts(graph)
+    assert content_hash(model_name, "Solar panels for the cold store roof.") not in texts
+    assert texts[content_hash(model_name, "Wind turbines for the cold store.")]["staters"] == ["other-1"]
+
+    # Organizations deleted by hand: their links go with them, the orphaned node with the next embed.
+    graph.run(DELETE_ORGANIZATIONS, ids=[f"same-{i:02d}" for i in range(1, STATERS)])
+    embed(graph, neo4j_settings)
+    assert set(_need_texts(graph)) == {content_hash(model_name, "Wind turbines for the cold store.")}
+
+
+def test_a_graph_of_per_organization_need_vectors_is_migrated_and_keeps_working(
+    graph: Graph, neo4j_settings: Settings, model_name: str
+) -> None:
+    """A graph as the release before left it (migrations up to 0300, public need vectors on the organizations
+    in organization_needs_embedding, a bulk's needs staged) is migrated by ``db migrate``: each distinct
+    public text becomes one node with the vector it had, nothing is encoded again, and the search finds it."""
+    graph.run(CREATE_STATERS, rows=_staters([]))
+    embed(graph, neo4j_settings)
+    vectors = {row["hash"]: row["vector"] for row in graph.run(NEED_TEXTS)}
+    admin.drop_schema(graph)
+    assert [m.version for m in migrations.migrate(graph, until=300)] == [1, 100, 200, 300]
+    graph.run(TO_OLD_LAYOUT)
+    graph.run(STAGED_BEFORE)
+    assert graph.run(COUNT_EMBEDDED)[0]["need_texts"] == 0
+    names = {row["name"] for row in graph.run(SHOW_INDEXES)}
+    assert "organization_needs_embedding" in names and "need_text_embedding" not in names
+
+    assert [m.version for m in migrations.migrate(graph)] == [400]
+    names = {row["name"] for row in graph.run(SHOW_INDEXES)}
+    assert "organization_needs_embedding" not in names and "need_text_embedding" in names
+    texts = _need_texts(graph)
+    # other-0's current vector (of an older text, its new one staged) answers until `embed` replaces it.
+    assert texts.pop("older")["staters"] == ["other-0"]
+    assert {hash_: row["vector"] for hash_, row in texts.items()} == vectors
+    assert len(texts[content_hash(model_name, SAME)]["staters"]) == STATERS
+    assert graph.run(NEEDS_PROPERTIES)[0]["n"] == 0
+    # Nothing to encode again but the need whose bulk was staged (its current vector had been the old one).
+    summary = embed(graph, neo4j_settings)
+    assert summary.encoded == {"capability": 0, "needs": 1, "private_needs": 0}
+    texts = _need_texts(graph)
+    assert len(texts[content_hash(model_name, OTHER)]["staters"]) == 3 and "older" not in texts
+    found = graph.run(
+        NEAREST_NEEDS,
+        similar_k=3,
+        similar_peers=500,
+        vector=encode([SAME], model_name=model_name)[0].tolist(),
+    )
+    assert len(found) == STATERS
+    assert migrations.migrate(graph) == []
+
+
+TO_OLD_LAYOUT = Query(
+    "test.matching.to_old_layout",
+    """
+    MATCH (o:Organization)-[r:STATES_NEED]->(t:NeedText)
+    CALL db.create.setNodeVectorProperty(o, 'needs_embedding', t.embedding)
+    DELETE r
+    WITH DISTINCT t
+    DETACH DELETE t
+    """,
+    write=True,
+)
+STAGED_BEFORE = Query(
+    "test.matching.staged_before",
+    """
+    MATCH (o:Organization {id: 'other-0'})
+    CALL db.create.setNodeVectorProperty(o, 'staged_needs_embedding', [x IN range(1, 384) | 0.05])
+    SET o.staged_needs_hash = 'staged', o.staged_needs_key = 'staged', o.needs_hash = 'older',
+        o.needs_key = 'older'
+    """,
+    write=True,
+)
+"""The layout before migration 0400: each organization's public need vector on itself; ``other-0`` with a
+bulk's vector staged and an older one current."""

@@ -40,8 +40,18 @@ NEEDS_STATE = Query(
 PRIVATE_IN_SHARED_PROPERTIES = Query(
     "test.privacy.private_in_shared_properties",
     "MATCH (o:Organization) WHERE coalesce(o.needs_visibility, '') <> 'public' "
-    "AND (o.needs_hash IS NOT NULL OR o.needs_embedding IS NOT NULL OR o.staged_needs_hash IS NOT NULL) "
+    "AND (o.needs_hash IS NOT NULL OR EXISTS { (o)-[:STATES_NEED]->() }) "
     "RETURN count(o) AS n",
+)
+NEED_TEXTS = Query(
+    "test.privacy.need_texts",
+    "MATCH (t:NeedText) RETURN t.hash AS hash, "
+    "[(t)<-[:STATES_NEED]-(o:Organization) WHERE o.needs_visibility = 'public' AND o.needs_hash = t.hash "
+    "| o.id] AS public, COUNT { (t)<-[:STATES_NEED]-() } AS links",
+)
+STATED = Query(
+    "test.privacy.stated",
+    "MATCH (o:Organization {id: $id}) RETURN [(o)-[:STATES_NEED]->(t:NeedText) | t.hash] AS texts",
 )
 PRIVATE_VECTORS = Query(
     "test.privacy.private_vectors",
@@ -50,8 +60,9 @@ PRIVATE_VECTORS = Query(
 )
 NEEDS_INDEX_NEIGHBOURS = Query(
     "test.privacy.needs_index_neighbours",
-    "CALL db.index.vector.queryNodes('organization_needs_embedding', $k, $vector) YIELD node "
-    "RETURN node.id AS id, node.needs_visibility AS visibility",
+    "CALL db.index.vector.queryNodes('need_text_embedding', $k, $vector) YIELD node "
+    "MATCH (node)<-[:STATES_NEED]-(o:Organization) "
+    "RETURN o.id AS id, o.needs_visibility AS visibility",
 )
 ORGANIZATION_COUNT = Query("test.privacy.organization_count", "MATCH (o:Organization) RETURN count(o) AS n")
 
@@ -131,9 +142,18 @@ def client(neo4j_settings: Settings, keys: dict[str, NewKey]) -> Iterator[TestCl
         yield test_client
 
 
+def _need_texts(graph: Graph) -> list[tuple[str, list[str]]]:
+    """Each public need text's node: its hash and the organizations linked to it."""
+    return sorted((row["hash"], sorted(row["public"])) for row in graph.run(NEED_TEXTS))
+
+
 def _private_vectors_in_shared_index(graph: Graph) -> list[str]:
     """Organizations with a non-public need found in the needs index, searched with every private vector
-    (and as deep as there are organizations)."""
+    (and as deep as there are organizations), every text node found expanded to whoever it links. Also
+    checked: every organization a text node links states it publicly, and none is left without one (a text
+    stated privately by one organization has a node only while another states it publicly)."""
+    for text in graph.run(NEED_TEXTS):
+        assert text["public"] and len(text["public"]) == text["links"], text
     k = graph.run(ORGANIZATION_COUNT)[0]["n"]
     found = []
     for row in graph.run(PRIVATE_VECTORS):
@@ -164,13 +184,18 @@ def test_a_registry_turning_a_need_private_takes_it_out_of_the_index_in_the_same
     keys: dict[str, NewKey], session_graph: Graph, neo4j_settings: Settings, tmp_path: Path
 ) -> None:
     peer = next(row for row in _organizations() if row["id"] == "peer-05")
-    assert session_graph.run(NEEDS_STATE, id="peer-05")[0]["public_hash"] is not None
+    public_hash = session_graph.run(NEEDS_STATE, id="peer-05")[0]["public_hash"]
+    assert public_hash is not None and session_graph.run(STATED, id="peer-05")[0]["texts"] == [public_hash]
     turned = _write_jsonl(tmp_path / "organizations.jsonl", [{**peer, "needs_visibility": "private"}])
     try:
         ingest.load(session_graph, [turned], source="privacy-test")
         state = session_graph.run(NEEDS_STATE, id="peer-05")[0]
         assert state["visibility"] == "private" and state["public_hash"] is None
         assert session_graph.run(PRIVATE_IN_SHARED_PROPERTIES)[0]["n"] == 0
+        # Its text, stated by no one else, left the index with its node in that write.
+        assert session_graph.run(STATED, id="peer-05")[0]["texts"] == []
+        assert public_hash not in {row["hash"] for row in session_graph.run(NEED_TEXTS)}
+        assert _private_vectors_in_shared_index(session_graph) == []
     finally:
         ingest.load(session_graph, [_write_jsonl(tmp_path / "back.jsonl", [peer])], source="privacy-test")
         matching.refresh(session_graph, neo4j_settings, ["peer-05"])
@@ -186,6 +211,7 @@ def test_what_another_key_sees_is_the_same_before_and_after_private_needs_are_st
         return free, own, counts
 
     before = seen_by_observer()
+    texts_before = _need_texts(session_graph)
     found_via_peers = [s for s in before[0]["partnerSuggestions"] if s["partner"]["id"].startswith("ally-")]
     assert found_via_peers, "the query must reach partners of organizations with a similar public need"
     assert any("similar need" in " ".join(s["explanation"]) for s in found_via_peers)
@@ -194,6 +220,7 @@ def test_what_another_key_sees_is_the_same_before_and_after_private_needs_are_st
     matching.embed(session_graph, neo4j_settings)
     after = seen_by_observer()
     assert after == before
+    assert _need_texts(session_graph) == texts_before  # no node, link or count for a private need
     assert "secret-ally" not in json.dumps(after)
     assert _private_vectors_in_shared_index(session_graph) == []
     # The hiders themselves do search with their private need, and are quoted it.
@@ -227,3 +254,46 @@ def test_submit_need_and_upsert_re_embed_or_clear_at_once(
     )
     own = data(gql(client, hider, SUGGEST, {"limit": 3}))["partnerSuggestions"]
     assert all(second not in (s["matchedNeed"] or "") for s in own)
+
+
+def test_a_shared_public_text_keeps_its_node_until_its_last_public_stater_leaves(
+    client: TestClient,
+    keys: dict[str, NewKey],
+    session_graph: Graph,
+    neo4j_settings: Settings,
+    tmp_path: Path,
+) -> None:
+    text = "Night delivery of fresh pastries to hotels in Linz."
+    shared = content_hash(neo4j_settings.embedder, text)
+    for hider in ("hider-15", "hider-16"):
+        data(gql(client, keys[hider], SUBMIT, {"t": text, "v": "PUBLIC"}))
+    assert dict(_need_texts(session_graph))[shared] == ["hider-15", "hider-16"]  # one node for both
+    # One turns it private: its link goes in that write, the node stays for the other.
+    data(gql(client, keys["hider-15"], SUBMIT, {"t": text, "v": "PRIVATE"}))
+    assert session_graph.run(STATED, id="hider-15")[0]["texts"] == []
+    assert dict(_need_texts(session_graph))[shared] == ["hider-16"]
+    assert _private_vectors_in_shared_index(session_graph) == []
+    # The other changes its text: the node, stated by no one publicly now, goes with its vector.
+    data(gql(client, keys["hider-16"], SUBMIT, {"t": "Hotel laundry for table linen.", "v": "PUBLIC"}))
+    assert shared not in dict(_need_texts(session_graph))
+    assert session_graph.run(NEEDS_STATE, id="hider-15")[0]["private_hash"] == shared  # kept apart
+    assert _private_vectors_in_shared_index(session_graph) == []
+
+    # A registry changes a public need: the old link and node go in the ingest write, before any embed.
+    peer = next(row for row in _organizations() if row["id"] == "peer-07")
+    old = session_graph.run(NEEDS_STATE, id="peer-07")[0]["public_hash"]
+    changed = {**peer, "needs": "Camera inspection of pretzel shapes."}
+    try:
+        ingest.load(
+            session_graph, [_write_jsonl(tmp_path / "changed.jsonl", [changed])], source="privacy-test"
+        )
+        assert session_graph.run(STATED, id="peer-07")[0]["texts"] == []
+        assert old not in dict(_need_texts(session_graph))
+        assert session_graph.run(PRIVATE_IN_SHARED_PROPERTIES)[0]["n"] == 0
+        matching.refresh(session_graph, neo4j_settings, ["peer-07"])
+        new = content_hash(neo4j_settings.embedder, changed["needs"])
+        assert session_graph.run(STATED, id="peer-07")[0]["texts"] == [new]
+    finally:
+        ingest.load(session_graph, [_write_jsonl(tmp_path / "back.jsonl", [peer])], source="privacy-test")
+        matching.refresh(session_graph, neo4j_settings, ["peer-07"])
+    assert session_graph.run(STATED, id="peer-07")[0]["texts"] == [old]

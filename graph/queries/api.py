@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from graph.queries.matching import NEEDS_EMBEDDINGS
+from graph.queries.matching import NEEDS_EMBEDDINGS, UNLINK_NEED
 from graph.query import Query
 from schema import properties
 
@@ -143,7 +143,7 @@ PING = Query("api.ping", "RETURN 1 AS one")
 
 BENCH_SEEKERS = Query(
     "api.bench_seekers",
-    "MATCH (o:Organization) WHERE o.needs_embedding IS NOT NULL RETURN o.id AS id ORDER BY o.id LIMIT $limit",
+    "MATCH (o:Organization) WHERE o.needs_hash IS NOT NULL RETURN o.id AS id ORDER BY o.id LIMIT $limit",
 )
 """Organizations with embedded needs, to ask suggestions for (``bench/bench_api.py``)."""
 
@@ -197,11 +197,12 @@ ORGANIZATION_EXISTS = Query(
 SET_NEED = Query(
     "api.set_need",
     "MATCH (o:Organization {id: $id}) SET o.needs = $needs, o.needs_visibility = $visibility "
-    "REMOVE " + NEEDS_EMBEDDINGS + " "
+    "REMOVE " + NEEDS_EMBEDDINGS + " " + UNLINK_NEED + " "
     "WITH o CALL (o) { MATCH (o)-[r:NEEDS]->(:Capability) SET r.visibility = $visibility } "
     "RETURN o.id AS id",
     write=True,
 )
 """A member's own needs; the visibility also goes on its ``NEEDS`` links, which follow the text's. The old
 need's vectors and sentences go in the same transaction (never quoted, nor in the shared index, once
-replaced); ``matching.embed.refresh`` embeds the new one."""
+replaced), and so does its link to the public text's node, with the node when no one else states that text;
+``matching.embed.refresh`` embeds the new one."""

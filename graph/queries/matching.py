@@ -1,10 +1,14 @@
 """Queries of matching: the embedding write path, the candidates and signals of a suggestion, feedback.
 
-Privacy: a need's vector lives where its visibility allows. A public need's goes to ``needs_embedding``,
-which the shared needs vector index covers; a private need's to ``private_needs_embedding``, which no index
-covers and only the seeker's own suggestion reads (:data:`SUGGEST`, through ``_seeker_profile`` and
-``_seeker_context``). No query here returns another organization's needs, and the shared needs index holds
-no private need.
+Privacy: a need's vector lives where its visibility allows. A public need's text is a ``(:NeedText {hash})``
+node, one per distinct public text and embedder (``hash``: ``matching.embed.content_hash``), holding its
+vector in ``embedding``, which the shared needs vector index covers; each organization stating it publicly
+is linked ``(o)-[:STATES_NEED]->(t)``. A private need's vector goes to ``private_needs_embedding``, which no
+index covers and only the seeker's own suggestion reads (:data:`SUGGEST`, through ``_seeker_profile`` and
+``_seeker_context``). A link exists only while the organization states that text publicly (every write that
+changes a need, its visibility or an organization drops it in the same transaction, :data:`UNLINK_NEED`),
+and a text node no organization states publicly any more is deleted with its vector. No query here returns
+another organization's needs, and the shared needs index holds no private need.
 """
 
 from __future__ import annotations
@@ -18,8 +22,12 @@ from graph.query import Query
 _FIELDS: tuple[str, ...] = ("capability", "needs", "private_needs")
 """The embedded texts of an organization (``matching.embed.FIELDS``): its description, a public need and a
 private need (an organization has at most one of the last two, by its ``needs_visibility``)."""
-_INDEXED: tuple[str, ...] = ("capability", "needs")
-"""The fields a vector index covers (``matching.vector_index``); ``private_needs`` is in none, on purpose."""
+_STAGED: tuple[str, ...] = ("capability",)
+"""The fields whose bulk writes are staged beside the current vectors (``matching.vector_index``). A public
+need's vector sits on its text's node, one per distinct text: a new text is a new node, so nothing is
+overwritten while the needs index answers. ``private_needs`` is in no index, on purpose."""
+_NEEDS_PARTS: LiteralString = "o.needs_hash, o.needs_key, o.needs_sentences, o.needs_sentence_vectors"
+"""What an organization keeps of its public need's embedding (the vector is its text node's)."""
 _EMBEDDING_PARTS: tuple[str, ...] = ("hash", "key", "sentences", "sentence_vectors")
 """What is stored with a text's vector, each as ``<field>_<part>``; ``<field>_embedding`` is the vector."""
 _TEXTS: LiteralString = """
@@ -105,16 +113,65 @@ def _promote_staged(field: str) -> Query:
     return Query(f"matching.promote_staged_{field}", cast(LiteralString, text), write=True)
 
 
-WRITE_EMBEDDINGS = {field: _write_embeddings(field, field) for field in _FIELDS}
-"""Per field: write vectors to the organizations' own properties (what a vector index covers, if any)."""
-STAGE_EMBEDDINGS = {field: _write_embeddings(field, f"staged_{field}") for field in _INDEXED}
-"""Per indexed field: write vectors beside the current ones (``staged_<field>_...``), which go on answering
+UNLINK_NEED: LiteralString = """
+    WITH o
+    CALL (o) {
+      MATCH (o)-[r:STATES_NEED]->(t:NeedText)
+      DELETE r
+      WITH DISTINCT t WHERE NOT EXISTS { (t)<-[:STATES_NEED]-() }
+      DELETE t
+    }
+    """
+"""For an organization ``o`` (after any clause): drop its link to the public need text it stated, and that
+text's node (with its vector, out of the needs index) when no organization states it publicly any more."""
+
+WRITE_NEED_TEXTS = Query(
+    "matching.write_needs_embeddings",
+    cast(
+        LiteralString,
+        """
+    UNWIND $rows AS row
+    MATCH (o:Organization {id: row.id})
+    WHERE o.needs_visibility = 'public' AND row.key = $key_prefix + o.needs
+    CALL (o, row) {
+      MATCH (o)-[r:STATES_NEED]->(was:NeedText) WHERE was.hash <> row.hash
+      DELETE r
+      WITH DISTINCT was WHERE NOT EXISTS { (was)<-[:STATES_NEED]-() }
+      DELETE was
+    }
+    MERGE (t:NeedText {hash: row.hash})
+    WITH o, row, t
+    CALL (t, row) {
+      WITH t, row WHERE NOT EXISTS { (t)<-[:STATES_NEED]-() }
+      CALL db.create.setNodeVectorProperty(t, 'embedding', row.vector)
+    }
+    MERGE (o)-[:STATES_NEED]->(t)
+    SET o.needs_hash = row.hash, o.needs_key = row.key, o.needs_sentences = row.sentences,
+        o.needs_sentence_vectors = row.sentence_vectors
+    """,
+    ),
+    write=True,
+)
+"""``UNWIND $rows`` of public needs (``id``, ``hash``, ``key``, ``vector``, ``sentences``,
+``sentence_vectors``): link each organization to its text's node, created with the vector when no one stated
+it yet (a text is encoded once, whoever states it: ``hash`` is of the embedder and the text), and drop a link
+to the text it stated before. Written only while the organization still states that very text publicly
+(``$key_prefix``: ``matching.embed.key_prefix``): a need turned private or changed since it was read for
+encoding is skipped, so that no private text ever gets a node."""
+
+WRITE_EMBEDDINGS = {
+    field: WRITE_NEED_TEXTS if field == "needs" else _write_embeddings(field, field) for field in _FIELDS
+}
+"""Per field: write vectors to the organizations' own properties (what a vector index covers, if any), a
+public need's to its text's node. Each runs with ``rows`` and ``key_prefix``."""
+STAGE_EMBEDDINGS = {field: _write_embeddings(field, f"staged_{field}") for field in _STAGED}
+"""Per staged field: write vectors beside the current ones (``staged_<field>_...``), which go on answering
 until :data:`PROMOTE_STAGED` moves the new ones in (a bulk write, ``matching.vector_index``)."""
-PROMOTE_STAGED = {field: _promote_staged(field) for field in _INDEXED}
+PROMOTE_STAGED = {field: _promote_staged(field) for field in _STAGED}
 
 
 def _stored(field: str) -> str:
-    """Every property of ``field``'s embedding, current and staged: ``o.needs_embedding, o.needs_hash...``."""
+    """Every property of ``field``'s embedding, current and staged: ``o.capability_embedding, ...``."""
     return ", ".join(
         f"o.{prefix}{field}_{part}" for prefix in ("", "staged_") for part in ("embedding", *_EMBEDDING_PARTS)
     )
@@ -122,25 +179,32 @@ def _stored(field: str) -> str:
 
 def _clear_embeddings(field: str) -> Query:
     """Remove a field's vector and what goes with it, current and staged, from the organizations ``$ids``
-    (their text is gone)."""
-    removed = _stored(field)
+    (their text is gone); a public need's link to its text's node too."""
+    removed = _NEEDS_PARTS if field == "needs" else _stored(field)
+    unlink = UNLINK_NEED if field == "needs" else ""
     text = f"""
     UNWIND $ids AS id
     MATCH (o:Organization {{id: id}})
     REMOVE {removed}
+    {unlink}
     """
     return Query(f"matching.clear_{field}_embeddings", cast(LiteralString, text), write=True)
 
 
 CLEAR_EMBEDDINGS = {field: _clear_embeddings(field) for field in _FIELDS}
 
+_EMBEDDED_NEEDS_TEXT: LiteralString = "substring(o.needs_key, size(split(o.needs_key, '\\u0000')[0]) + 1)"
+"""The need text ``o``'s public need embedding was made from: its key after the embedder's name and a NUL."""
+
 FORGET_UNFIT_NEEDS = cast(
     LiteralString,
     f"""
     CALL (o) {{
-      WITH o WHERE o.needs_hash IS NOT NULL
-               AND (o.needs IS NULL OR coalesce(o.needs_visibility, '') <> 'public')
-      REMOVE {_stored("needs")}
+      WITH o WHERE (o.needs_hash IS NOT NULL OR EXISTS {{ (o)-[:STATES_NEED]->() }})
+               AND (o.needs IS NULL OR coalesce(o.needs_visibility, '') <> 'public'
+                    OR (o.needs_key IS NOT NULL AND {_EMBEDDED_NEEDS_TEXT} <> o.needs))
+      REMOVE {_NEEDS_PARTS}
+      {UNLINK_NEED}
     }}
     CALL (o) {{
       WITH o WHERE o.private_needs_hash IS NOT NULL AND (o.needs IS NULL OR o.needs_visibility = 'public')
@@ -149,18 +213,30 @@ FORGET_UNFIT_NEEDS = cast(
     """,
 )
 """For an organization ``o`` just written: drop a need's vector that its text or visibility no longer allows
-(a need now private leaves the shared index in the same transaction; a deleted need leaves no vector,
-sentences or quote), before any ``embed``. Part of the ingest write (``graph.queries.ingest``)."""
+(a need now private or changed leaves its public text's node in the same transaction, and the node goes
+when no one else states it; a deleted need leaves no vector, sentences or quote), before any ``embed``.
+Part of the ingest write (``graph.queries.ingest``)."""
 
-NEEDS_EMBEDDINGS = cast(LiteralString, f"{_stored('needs')}, {_stored('private_needs')}")
-"""Every property of ``o``'s need embeddings, public and private, current and staged (to ``REMOVE`` when a
-need is replaced: ``graph.queries.api.SET_NEED``)."""
+NEEDS_EMBEDDINGS = cast(LiteralString, f"{_NEEDS_PARTS}, {_stored('private_needs')}")
+"""Every property of ``o``'s need embeddings, public and private (to ``REMOVE`` when a need is replaced:
+``graph.queries.api.SET_NEED``, which drops the link to the public text with :data:`UNLINK_NEED`)."""
+
+DROP_UNSTATED_NEED_TEXTS = Query(
+    "matching.drop_unstated_need_texts",
+    """
+    MATCH (t:NeedText) WHERE NOT EXISTS { (t)<-[:STATES_NEED]-() }
+    DELETE t
+    RETURN count(*) AS dropped
+    """,
+    write=True,
+)
+"""Delete the text nodes no organization states publicly (left by an organization deleted by hand, which
+``DETACH DELETE`` unlinks without looking at its text): every ``embed`` starts with it."""
 
 STAGED_LEFT = Query(
     "matching.staged_left",
     """
-    RETURN EXISTS { MATCH (o:Organization) WHERE o.staged_capability_hash IS NOT NULL } AS capability,
-           EXISTS { MATCH (o:Organization) WHERE o.staged_needs_hash IS NOT NULL } AS needs
+    RETURN EXISTS { MATCH (o:Organization) WHERE o.staged_capability_hash IS NOT NULL } AS capability
     """,
 )
 """Which fields hold staged vectors (a bulk ``embed`` stopped before moving them in): an index look-up
@@ -170,14 +246,16 @@ COUNT_EMBEDDED = Query(
     "matching.count_embedded",
     """
     MATCH (o:Organization)
-    RETURN count(o) AS organizations, count(o.capability_hash) AS capability, count(o.needs_hash) AS needs,
-           count(o.private_needs_hash) AS private_needs,
-           count(o.staged_capability_hash) AS staged_capability, count(o.staged_needs_hash) AS staged_needs
+    WITH count(o) AS organizations, count(o.capability_hash) AS capability, count(o.needs_hash) AS needs,
+         count(o.private_needs_hash) AS private_needs,
+         count(o.staged_capability_hash) AS staged_capability
+    RETURN organizations, capability, needs, private_needs, staged_capability,
+           COUNT { (:NeedText) } AS need_texts
     """,
 )
-"""How many organizations, and how many of them have each embedding (``embed``'s summary, the benchmarks).
-Counts the hashes, which are written and removed with the embeddings: an existence test on a vector property
-reads the whole vector."""
+"""How many organizations, how many of them have each embedding (``embed``'s summary, the benchmarks), and
+how many distinct public need texts the needs index holds. Counts the hashes, which are written and removed
+with the embeddings: an existence test on a vector property reads the whole vector."""
 
 # --- the vector indexes -------------------------------------------------------------------------------------
 
@@ -208,13 +286,16 @@ CREATE_CAPABILITY_INDEX = Query(
 CREATE_NEEDS_INDEX = Query(
     "matching.create_needs_index",
     """
-    CREATE VECTOR INDEX organization_needs_embedding IF NOT EXISTS
-    FOR (n:Organization) ON (n.needs_embedding) OPTIONS {indexConfig: $config}
+    CREATE VECTOR INDEX need_text_embedding IF NOT EXISTS
+    FOR (t:NeedText) ON (t.embedding) OPTIONS {indexConfig: $config}
     """,
     write=True,
 )
 """The two vector indexes as ``graph.vector_index`` (re)creates them, with the HNSW settings of ``$config``
-(the first ones come from migration 0001 with Neo4j's defaults)."""
+(the first ones come from migrations 0001 and 0400 with Neo4j's defaults). The needs index holds each
+distinct public need text once: HNSW links identical vectors only to each other, so 600 organizations
+stating one text word for word formed an island of 600 in a per-organization index that a search 20 deep
+never reached (``bench/bench_suggest.py``)."""
 
 # --- suggestions -------------------------------------------------------------------------------------------
 
@@ -261,10 +342,15 @@ _FILTERS: LiteralString = """
 given holds."""
 
 
+_PUBLIC_NEED_VECTOR = "head([(s)-[:STATES_NEED]->(t:NeedText) | t.embedding])"
+"""The vector of the seeker's public need: its text's node's."""
+
+
 def _need(part: str, *, own: bool) -> str:
     """The seeker's need ``part`` (``embedding``, ``sentences``...): its public need's, or, when ``own`` (the
     organization asks for itself or its manager for it), its public or private need's."""
-    return f"coalesce(s.needs_{part}, s.private_needs_{part})" if own else f"s.needs_{part}"
+    public = _PUBLIC_NEED_VECTOR if part == "embedding" else f"s.needs_{part}"
+    return f"coalesce({public}, s.private_needs_{part})" if own else public
 
 
 def _seeker_context(*, own: bool) -> LiteralString:
@@ -309,6 +395,27 @@ _CANDIDATE_INPUTS: LiteralString = """
     """
 """What the signals of a candidate ``c`` are computed from (``matching.signal_ranking.CandidateSignals``).
 Similarities are (1 + cos) / 2, as the index scores them."""
+
+_SIMILAR_PEERS: LiteralString = """
+          CALL db.index.vector.queryNodes('need_text_embedding', $similar_k + 1, vector)
+            YIELD node AS text, score
+          WITH s, text, score,
+               COUNT { (text)<-[:STATES_NEED]-(o:Organization) WHERE s IS NULL OR o <> s } AS stating
+          ORDER BY score DESC
+          WITH s, collect({text: text, stating: stating}) AS texts
+          WITH s, reduce(kept = {texts: [], peers: 0}, t IN texts |
+                 CASE WHEN kept.peers < $similar_k
+                      THEN {texts: kept.texts + t.text, peers: kept.peers + t.stating} ELSE kept END).texts
+               AS texts
+          UNWIND texts AS text
+          MATCH (text)<-[:STATES_NEED]-(peer:Organization)
+          WHERE peer.needs_visibility = 'public' AND (s IS NULL OR peer <> s)
+          WITH s, text, peer LIMIT $similar_peers
+    """
+"""The organizations with a public need nearest to ``vector`` (``peer``), the seeker aside: the nearest
+distinct public need texts, each with every organization that states it, until ``$similar_k`` are reached
+(the last text's organizations all count: they tie), at most ``$similar_peers`` (the nearest texts' first).
+``$similar_k + 1`` texts cover the seeker's own."""
 
 SEEKER = Query(
     "matching.seeker",
@@ -360,10 +467,9 @@ SUGGEST = Query(
           CALL (k) { MATCH (k)<-[:MEMBER_OF]-(c:Organization) RETURN c LIMIT $cluster_limit }
           RETURN DISTINCT c, 'same_cluster' AS source, null AS score
           UNION
-          WITH s, vector WHERE vector IS NOT NULL
-          CALL db.index.vector.queryNodes('organization_needs_embedding', $similar_k, vector)
-            YIELD node AS peer
-          WITH s, peer WHERE peer.needs_visibility = 'public' AND (s IS NULL OR peer <> s)
+          WITH s, vector WHERE vector IS NOT NULL"""
+    + _SIMILAR_PEERS
+    + """
           MATCH (peer)-[:COLLABORATES_WITH]-(c:Organization)
           WITH c, count(*) AS peers ORDER BY peers DESC LIMIT $graph_limit
           RETURN c, 'partner_of_similar' AS source, null AS score
@@ -479,21 +585,25 @@ CAPABILITY_VECTORS_PAGE = Query(
 NEEDS_VECTORS_PAGE = Query(
     "matching.needs_vectors_page",
     """
-    MATCH (o:Organization) WHERE o.id > $after AND o.needs_embedding IS NOT NULL
-    RETURN o.id AS id, o.needs_embedding AS vector ORDER BY o.id LIMIT $limit
+    MATCH (t:NeedText)<-[:STATES_NEED]-(o:Organization) WHERE o.id > $after
+    RETURN o.id AS id, t.embedding AS vector ORDER BY o.id LIMIT $limit
     """,
 )
-"""Every vector of the needs index (public needs only), page by page in id order, for the same comparison."""
+"""Every organization with a public need and its text's vector (what the needs index holds, once per text),
+page by page in id order, for the same comparison."""
 
 NEAREST_NEEDS = Query(
     "matching.nearest_needs",
     """
-    CALL db.index.vector.queryNodes('organization_needs_embedding', $k, $vector) YIELD node, score
-    RETURN node.id AS id, score
+    WITH $vector AS vector, null AS s
+    """
+    + _SIMILAR_PEERS
+    + """
+    RETURN peer.id AS id, 2 * vector.similarity.cosine(text.embedding, $vector) - 1 AS cosine
     """,
 )
-"""The ``$k`` public needs nearest to ``$vector``, searched as :data:`SUGGEST` searches for organizations with
-a similar need."""
+"""The organizations with a public need nearest to ``$vector``, searched as :data:`SUGGEST` searches for
+organizations with a similar need (``$similar_k``, ``$similar_peers``), with the cosine of their need."""
 
 NEAREST_CAPABILITIES = Query(
     "matching.nearest_capabilities",
