@@ -45,13 +45,8 @@ def search_depth(k: int) -> int:
 
 
 SIMILAR_SEEKERS = 20
-"""Organizations with a similar public need whose partners become candidates: the nearest public need texts,
-each with every organization stating it, until this many are reached (the last text's organizations tie, and
-all count; ``graph.queries.matching._SIMILAR_PEERS``)..."""
-SIMILAR_PEERS_AT_MOST = 500
-"""... but no more than this many: a text stated word for word by thousands of organizations would otherwise
-make every suggestion near it expand all of them and their partners (which a caller could choose to do with
-a free-text need)."""
+"""Organizations with a similar public need whose partners become candidates: those stating the nearest
+public need texts (``graph.queries.matching._SIMILAR_PEERS``)."""
 
 
 @dataclass
@@ -172,7 +167,6 @@ def fetch_candidates(
         k=k,
         search_k=depth,
         similar_k=SIMILAR_SEEKERS,
-        similar_peers=SIMILAR_PEERS_AT_MOST,
         graph_limit=graph_limit,
         cluster_limit=cluster_limit,
         include_partners=include_partners,

@@ -36,6 +36,7 @@ from matching.embed import (
     unpack_sentence_vectors,
 )
 from matching.model import DIMENSIONS, MAX_PIECE_WORDS, embed_texts, encode, split_sentences
+from matching.signal_ranking import SIMILAR_SEEKERS
 from schema.settings import Settings
 from tests.utils.matching_region import create_region
 
@@ -424,12 +425,12 @@ def _staters(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     return staters + rows
 
 
-def test_identical_public_needs_are_one_text_node_and_a_search_reaches_every_organization_stating_it(
+def test_identical_public_needs_are_one_text_node_and_a_search_reaches_the_organizations_stating_it(
     graph: Graph, neo4j_settings: Settings, model_name: str
 ) -> None:
     """30 organizations state one need word for word: the needs index holds it once (in a per-organization
-    index they were 30 identical vectors, linked only to each other), and the similar-need search expands it
-    to every one of them, ties counted, however few ``similar_k`` asks for."""
+    index they were 30 identical vectors, linked only to each other: an island a search could miss), and
+    the similar-need search takes the organizations stating the nearest texts, in order, as many as asked."""
     graph.run(CREATE_STATERS, rows=_staters([]))
     summary = embed(graph, neo4j_settings)
     assert summary.encoded["needs"] == STATERS + 3 and summary.distinct == 2 * (STATERS + 3) + 2
@@ -442,24 +443,19 @@ def test_identical_public_needs_are_one_text_node_and_a_search_reaches_every_org
     assert graph.run(COUNT_EMBEDDED)[0]["need_texts"] == 2
 
     vector = encode([SAME], model_name=model_name)[0].tolist()
-    found = graph.run(NEAREST_NEEDS, similar_k=5, similar_peers=500, vector=vector)
-    assert sorted(row["id"] for row in found) == [f"same-{i:02d}" for i in range(STATERS)]
+    found = graph.run(NEAREST_NEEDS, similar_k=5, vector=vector)
+    assert len(found) == 5 and all(row["id"].startswith("same-") for row in found)
     assert all(row["cosine"] == pytest.approx(1.0, abs=1e-4) for row in found)
-    # The nearest text has 3 organizations: the next nearest is added whole to reach 5.
-    found = graph.run(
-        NEAREST_NEEDS,
-        similar_k=5,
-        similar_peers=500,
-        vector=encode([OTHER], model_name=model_name)[0].tolist(),
-    )
-    assert len(found) == 3 + STATERS
-    # At most `similar_peers`, the nearest text's first.
-    found = graph.run(NEAREST_NEEDS, similar_k=5, similar_peers=10, vector=vector)
-    assert len(found) == 10 and all(row["id"].startswith("same-") for row in found)
-    # The signal ranking finds the partners of all 30 through them.
+    # The nearest text has 3 organizations: the next nearest adds the 2 more asked for.
+    found = graph.run(NEAREST_NEEDS, similar_k=5, vector=encode([OTHER], model_name=model_name)[0].tolist())
+    ids = [row["id"] for row in found]
+    assert sorted(ids[:3]) == ["other-0", "other-1", "other-2"] and len(ids) == 5
+    assert all(i.startswith("same-") for i in ids[3:])
+    # The signal ranking finds the partners of SIMILAR_SEEKERS of the 30 through them.
     suggestions = matching.suggest(graph, need=SAME, limit=100, settings=neo4j_settings)
     similar = {s.id for s in suggestions if "partner_of_similar" in s.found_via}
-    assert similar == {f"ally-same-{i:02d}" for i in range(STATERS)}
+    assert len(similar) == SIMILAR_SEEKERS
+    assert similar <= {f"ally-same-{i:02d}" for i in range(STATERS)}
 
 
 def test_a_text_node_goes_with_its_last_public_stater(
@@ -530,13 +526,8 @@ def test_a_graph_of_per_organization_need_vectors_is_migrated_and_keeps_working(
     assert summary.encoded == {"capability": 0, "needs": 1, "private_needs": 0}
     texts = _need_texts(graph)
     assert len(texts[content_hash(model_name, OTHER)]["staters"]) == 3 and "older" not in texts
-    found = graph.run(
-        NEAREST_NEEDS,
-        similar_k=3,
-        similar_peers=500,
-        vector=encode([SAME], model_name=model_name)[0].tolist(),
-    )
-    assert len(found) == STATERS
+    found = graph.run(NEAREST_NEEDS, similar_k=3, vector=encode([SAME], model_name=model_name)[0].tolist())
+    assert len(found) == 3 and all(row["id"].startswith("same-") for row in found)
     assert migrations.migrate(graph) == []
 
 

@@ -399,23 +399,21 @@ Similarities are (1 + cos) / 2, as the index scores them."""
 _SIMILAR_PEERS: LiteralString = """
           CALL db.index.vector.queryNodes('need_text_embedding', $similar_k + 1, vector)
             YIELD node AS text, score
-          WITH s, text, score,
-               COUNT { (text)<-[:STATES_NEED]-(o:Organization) WHERE s IS NULL OR o <> s } AS stating
-          ORDER BY score DESC
-          WITH s, collect({text: text, stating: stating}) AS texts
-          WITH s, reduce(kept = {texts: [], peers: 0}, t IN texts |
-                 CASE WHEN kept.peers < $similar_k
-                      THEN {texts: kept.texts + t.text, peers: kept.peers + t.stating} ELSE kept END).texts
-               AS texts
-          UNWIND texts AS text
-          MATCH (text)<-[:STATES_NEED]-(peer:Organization)
-          WHERE peer.needs_visibility = 'public' AND (s IS NULL OR peer <> s)
-          WITH s, text, peer LIMIT $similar_peers
+          CALL (s, text) {
+            MATCH (text)<-[:STATES_NEED]-(peer:Organization)
+            WHERE peer.needs_visibility = 'public' AND (s IS NULL OR peer <> s)
+            RETURN peer LIMIT $similar_k
+          }
+          WITH s, text, peer, score ORDER BY score DESC
+          WITH s, collect({text: text, peer: peer})[..$similar_k] AS nearest
+          UNWIND nearest AS near
+          WITH s, near.text AS text, near.peer AS peer
     """
-"""The organizations with a public need nearest to ``vector`` (``peer``), the seeker aside: the nearest
-distinct public need texts, each with every organization that states it, until ``$similar_k`` are reached
-(the last text's organizations all count: they tie), at most ``$similar_peers`` (the nearest texts' first).
-``$similar_k + 1`` texts cover the seeker's own."""
+"""The ``$similar_k`` organizations with a public need nearest to ``vector`` (``peer``, with its ``text``),
+the seeker aside: the nearest distinct public need texts in order, each with the organizations that state
+it. Organizations stating one text tie; of a text stated by more than are wanted, the first the store reads
+count, and no text is read past ``$similar_k`` of its organizations, so a text stated word for word by
+thousands costs what one stated by a few does. ``$similar_k + 1`` texts cover the seeker's own."""
 
 SEEKER = Query(
     "matching.seeker",
@@ -603,7 +601,7 @@ NEAREST_NEEDS = Query(
     """,
 )
 """The organizations with a public need nearest to ``$vector``, searched as :data:`SUGGEST` searches for
-organizations with a similar need (``$similar_k``, ``$similar_peers``), with the cosine of their need."""
+organizations with a similar need (``$similar_k``), with the cosine of their need."""
 
 NEAREST_CAPABILITIES = Query(
     "matching.nearest_capabilities",
