@@ -31,7 +31,18 @@ from tests.utils.server import ApiServer
 
 MAX_ERRORS = 20
 RATE, BURST = 2, 20
-KEYS = ("flood", "forbidden", "heavy", "rate", "rate_other", "fair_a", "fair_b", "input", "outage")
+KEYS = (
+    "flood",
+    "forbidden",
+    "heavy",
+    "rate",
+    "rate_other",
+    "fair_a",
+    "fair_b",
+    "input",
+    "outage",
+    "fragments",
+)
 NEED = "Camera inspection of products on a production line."
 
 
@@ -182,6 +193,48 @@ def test_heavy_aliases_are_refused_by_what_they_cost(server: ApiServer, keys: di
     assert codes(post(server, keys["heavy"], ten)) == ["BAD_USER_INPUT"]  # 10 suggestions cost 20,010
     single = post(server, keys["heavy"], "{ " + one + " }")
     assert single.status_code == 200 and not codes(single) and single.json()["data"]["partnerSuggestions"]
+
+
+def test_fragments_that_spread_each_other_are_checked_in_linear_time_and_never_fail_internally(
+    server: ApiServer, keys: dict[str, NewKey]
+) -> None:
+    """30 fragments, each spreading the next one twice, stand for 2^30 selections: the depth and complexity
+    checks once expanded every spread, on the event loop (21 fragments held /healthz 14 s; 30 would hold
+    it for hours). A chain of 500 fragments and a spread of an unknown fragment were internal errors."""
+    fanout = (
+        "query { ...F0 } "
+        + " ".join(
+            f"fragment F{i} on Query {{ clusters {{ id }} ...F{i + 1} ...F{i + 1} }}" for i in range(30)
+        )
+        + " fragment F30 on Query { __typename }"
+    )
+    chain = (
+        "query { ...F0 } "
+        + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(500))
+        + " fragment F500 on Query { __typename }"
+    )
+    answers: list[httpx.Response] = []
+    sender = threading.Thread(target=lambda: answers.append(post(server, keys["fragments"], fanout)))
+    offset = server.log_size()
+    started = time.perf_counter()
+    sender.start()
+    health: list[float] = []
+    while sender.is_alive():
+        asked = time.perf_counter()
+        assert httpx.get(f"{server.url}/healthz", timeout=30).status_code == 200
+        health.append(time.perf_counter() - asked)
+    sender.join()
+    assert time.perf_counter() - started < 5.0
+    assert max(health, default=0.0) < 2.0, health
+    assert codes(answers[0]) == ["BAD_USER_INPUT"]
+    assert "too complex" in answers[0].json()["errors"][0]["message"]
+    for query in (chain, "{ ...Nope }", "{ clusters { ...Nope } }"):
+        response = post(server, keys["fragments"], query)
+        assert response.status_code == 200 and response.json()["data"] is None, response.text
+        assert set(codes(response)) == {"BAD_USER_INPUT"}, response.text
+    small = "query { ...A } fragment A on Query { clusters { ...B } } fragment B on Cluster { id name }"
+    assert not codes(post(server, keys["fragments"], small))
+    assert "Traceback" not in _app_log(server, offset)
 
 
 def test_a_key_over_its_rate_gets_429_with_retry_after_and_others_are_served(

@@ -8,12 +8,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 
 from api.graphql.errors import report
 from api.graphql.execution import EXECUTORS
 from api.graphql.guarded import guarded
-from api.graphql.limits import Costs, MaxComplexity
+from api.graphql.limits import Costs, MaxComplexity, depth_rule
 from api.graphql.mutations import Mutation
 from api.graphql.plain import answer_from
 from api.graphql.queries import Query
@@ -38,7 +38,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     The depth rule is made once: the validation cache is keyed by the rules too, and a rule class made per
     request would never hit it. The complexity check depends on the variables, so it runs per request."""
     costs = Costs.from_settings(settings)
-    depth_rules = QueryDepthLimiter(max_depth=settings.api_max_depth).validation_rules
+    depth_rules = [depth_rule(settings.api_max_depth)]
     schema = CodedSchema(
         query=Query,
         mutation=Mutation,
