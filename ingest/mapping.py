@@ -132,6 +132,19 @@ class Mapping:
         bad = sorted({t for t in targets if t not in allowed})
         if bad:
             raise fail(f"{bad} are not canonical fields{f' of {kind.value}' if kind else ''}")
+        for target, table in sections["values"].items():
+            if not isinstance(table, MappingABC | None):
+                raise fail(
+                    f"values of {target} must be a mapping of source value to canonical value, not {table!r}"
+                )
+        ignore = data.get("ignore") or ()
+        if isinstance(ignore, str):
+            ignore = (ignore,)
+        if not isinstance(ignore, list | tuple) or any(isinstance(c, MappingABC | list) for c in ignore):
+            raise fail(f"ignore must be a list of column names, not {ignore!r}")
+        separator = data.get("list_separator") or LIST_SEPARATOR
+        if not isinstance(separator, str):
+            raise fail(f"list_separator must be a text such as ',', not {separator!r}")
         for target, template in sections["templates"].items():
             try:
                 list(string.Formatter().parse(str(template)))
@@ -143,8 +156,8 @@ class Mapping:
             constants=dict(sections["constants"]),
             values={str(k): {str(a): b for a, b in (v or {}).items()} for k, v in sections["values"].items()},
             templates={str(k): str(v) for k, v in sections["templates"].items()},
-            ignore=frozenset(str(c) for c in data.get("ignore") or ()),
-            list_separator=str(data.get("list_separator") or LIST_SEPARATOR),
+            ignore=frozenset(str(c) for c in ignore),
+            list_separator=separator,
             origin=origin,
         )
 

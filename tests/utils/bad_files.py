@@ -93,6 +93,16 @@ def mapping_cases() -> list[Bad]:
     add("mapping_syntax", "columns: [id\n", ("line 2",))
     add("mapping_not_utf8", b"columns:\n  Stra\xdfe: city\n", ("cannot be read", "utf-8"))
     add("mapping_unknown_key", "colums: {id: id}\n", ("unknown keys ['colums']",))
+    # a section of the wrong shape was a Python traceback (AttributeError, TypeError), or silently wrong
+    add(
+        "mapping_values_not_a_table",
+        "values:\n  role: [firm, vendor]\n",
+        ("values of role must be a mapping",),
+    )
+    add("mapping_values_a_number", "values:\n  role: 5\n", ("values of role must be a mapping",))
+    add("mapping_ignore_a_number", "ignore: 5\n", ("ignore must be a list of column names",))
+    add("mapping_ignore_a_table", "ignore: {a: 1}\n", ("ignore must be a list of column names",))
+    add("mapping_separator_a_list", "list_separator: [1]\n", ("list_separator must be a text",))
     return c
 
 
