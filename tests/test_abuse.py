@@ -285,6 +285,25 @@ def test_bodies_and_cursors_that_are_not_requests_get_coded_4xx(
     for body in (b"null", b'"hello"', b"42", b"{not json"):
         response = httpx.post(f"{server.url}/graphql", content=body, headers=headers, timeout=30)
         assert response.status_code == 400 and codes(response) == ["BAD_USER_INPUT"], (body, response.text)
+    # JSON objects (and a batch) that are not one operation: strawberry answered these in plain text
+    for body in (
+        b'[{"query": "{ __typename }"}]',
+        b"{}",
+        b'{"query": 5}',
+        b'{"query": "{ __typename }", "variables": "x"}',
+        b'{"query": "{ __typename }", "variables": [1]}',
+        b'{"query": "{ __typename }", "operationName": 5}',
+    ):
+        response = httpx.post(f"{server.url}/graphql", content=body, headers=headers, timeout=30)
+        assert response.status_code == 400 and codes(response) == ["BAD_USER_INPUT"], (body, response.text)
+        assert response.json()["errors"][0]["message"], response.text
+    plain = {**headers, "Content-Type": "text/plain"}
+    response = httpx.post(f"{server.url}/graphql", content=b"{ __typename }", headers=plain, timeout=30)
+    assert response.status_code == 400 and codes(response) == ["BAD_USER_INPUT"], response.text
+    get = httpx.get(
+        f"{server.url}/graphql", params={"query": "mutation { __typename }"}, headers=headers, timeout=30
+    )
+    assert get.status_code == 400 and codes(get) == ["BAD_USER_INPUT"], get.text
     page = """query($after: String) {
         organizations(first: 3, after: $after, orderBy: {field: NAME}) { totalCount } }"""
     for key in (10**30, {"a": 1}, ["a"], 1e308):
