@@ -11,6 +11,7 @@ the API's rules.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -61,6 +62,8 @@ class SearchForm:
             km = float(self.km)
         except ValueError:
             raise InvalidInput(f"the distance must be a number of km, not {self.km!r}") from None
+        if not math.isfinite(km):  # "nan" and "inf" parse; NaN would pass the check below and match nobody
+            raise InvalidInput(f"the distance must be a number of km, not {self.km!r}")
         if km <= 0:
             raise InvalidInput("the distance must be more than 0 km")
         return km
