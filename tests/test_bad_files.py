@@ -219,6 +219,23 @@ def test_the_console_script_names_a_cut_gzip_and_loads_around_a_deep_line(
     assert summary["rejects"][0]["row"] == 2 and "nested too deeply" in summary["rejects"][0]["reason"]
 
 
+def test_a_folder_or_a_device_is_named_as_what_it_is(
+    base: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """`clusterkg ingest registry` (a folder, where `registry/*.csv` was meant) said "registry: no such
+    file", about a path that exists."""
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    (folder / "firms.csv").write_text("id,name,role\nfolder-1,Firm,firm\n", encoding="utf-8")
+    result = CliRunner().invoke(app, [*connection(neo4j_settings), "ingest", str(folder)])
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    said = squash(result.stderr)
+    assert squash(f"{folder}: is a folder, not a file") in said and squash(f"{folder}/*.csv") in said, said
+    device = CliRunner().invoke(app, [*connection(neo4j_settings), "ingest", "/dev/null"])
+    assert device.exit_code == 1 and squash("/dev/null: is not a regular file") in squash(device.stderr)
+    assert base.run(ORGS_OF, prefix="folder-") == []
+
+
 def settle_killed_client(graph: Graph) -> None:
     """Wait until the server has finished the killed client's last transaction.
 
