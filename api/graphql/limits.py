@@ -43,11 +43,20 @@ from strawberry.extensions import SchemaExtension
 
 from api.graphql.errors import BAD_USER_INPUT
 from schema.errors import InvalidInput
+from schema.models import MAX_TEXT
 from schema.settings import Settings
 
 UNBOUNDED_LIST = 10
 """Rows assumed for a list field that takes no ``first`` / ``limit`` (clusters, capabilities of one org)."""
 PAGE_ARGUMENTS = ("first", "limit")
+
+
+def check_text(value: str, name: str) -> str:
+    """Refuse free text (a need, a comment) longer than a record's text fields may be, naming the argument
+    (the pydantic error named it `input`; on the pages it was not caught at all: a 500)."""
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(f"`{name}` is longer than {MAX_TEXT} characters")
+    return value
 
 
 def check_page_size(value: int, maximum: int, name: str = "first") -> int:
