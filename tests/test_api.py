@@ -28,11 +28,12 @@ from graphql import (
 import ingest
 import matching
 from api.app import create_app
-from api.auth import ApiRole, NewKey, create_key, revoke_key
+from api.auth import ApiRole, NewKey, create_key, hash_key, revoke_key
 from graph import admin
 from graph.db import Graph
 from graph.queries.matching import RECORD_FEEDBACK
 from graph.query import Query
+from schema.errors import InvalidInput
 from schema.settings import Settings
 from tests.utils.api import codes, data, gql
 
@@ -609,6 +610,40 @@ def test_private_need_field(client: TestClient, region: dict[str, NewKey], key: 
     assert got["needs"] == (PRIVATE_NEED if readable else None)
     public = data(gql(client, region[key], NEEDS, {"id": "dairy"}))["organization"]
     assert public["needs"] == "Predictive maintenance for our bottle filling machines."
+
+
+def test_a_data_team_key_reads_no_private_need_and_is_bound_to_no_organization(
+    client: TestClient, session_graph: Graph, region: dict[str, NewKey]
+) -> None:
+    """`clusterkg keys create --role data_team --organization bakery` was accepted, and the key then read
+    the bakery's private need: the needs were decided by the key's organization whatever its role."""
+    with pytest.raises(InvalidInput, match="a data_team key is bound to no organization"):
+        create_key(session_graph, ApiRole.DATA_TEAM, "bakery")
+    legacy = "ckg_legacydt0001_" + "x" * 43  # a key stored so by an earlier version
+    session_graph.run(
+        Query(
+            "test.legacy_data_team_key",
+            "CREATE (:ApiKey {id: 'legacydt0001', hash: $hash, role: 'data_team', organization_id: 'bakery', "
+            "created_at: datetime()})",
+            write=True,
+        ),
+        hash=hash_key(legacy),
+    )
+    try:
+        got = data(gql(client, legacy, NEEDS, {"id": "bakery"}))["organization"]
+        assert got["needs"] is None
+        listed = json.dumps(
+            data(
+                gql(
+                    client,
+                    legacy,
+                    '{ cluster(id: "food") { members(first: 100) { edges { node { needs } } } } }',
+                )
+            )
+        )
+        assert "zorblax" not in listed
+    finally:
+        revoke_key(session_graph, "legacydt0001")
 
 
 def test_private_need_is_not_readable_through_lists(client: TestClient, region: dict[str, NewKey]) -> None:
