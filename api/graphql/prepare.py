@@ -22,6 +22,19 @@ from strawberry.schema.schema import validate_document
 
 T = TypeVar("T")
 
+ABORTED = (
+    "the query is too large or too deeply nested to check (validation stopped before its end); send a "
+    "smaller query: fewer repeated fields, fewer fragments inside fragments"
+)
+"""Said instead of graphql-core's bare "Validation aborted.", which it answers when a document would
+recurse past the interpreter's limit (fragments nested too deeply, thousands of fields of one name)."""
+
+
+def _clear(error: GraphQLError) -> GraphQLError:
+    if error.message == "Validation aborted.":
+        return GraphQLError(ABORTED, error.nodes)
+    return error
+
 
 class Lru(OrderedDict[str, Any]):
     """At most ``size`` entries; the least recently used goes first (clients choose the texts)."""
@@ -86,6 +99,7 @@ class PrepareOffLoop(SchemaExtension):
             if errors is None:
                 schema, rules = context.schema._schema, context.validation_rules
                 errors = await self._run(lambda: validate_document(schema, document, rules))
+                errors = [_clear(error) for error in errors]
                 self.cache.errors.keep(query, errors)
             context.pre_execution_errors = errors
         yield
