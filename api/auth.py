@@ -76,7 +76,12 @@ def hash_key(secret: str) -> str:
 
 def create_key(graph: Graph, role: ApiRole, organization_id: str | None, label: str | None = None) -> NewKey:
     """Store a new key for ``role``; member and manager keys must name an existing organization (a manager
-    key, a cluster organization)."""
+    key, a cluster organization), a data_team key none."""
+    if role is ApiRole.DATA_TEAM and organization_id:
+        raise InvalidInput(
+            "a data_team key is bound to no organization (it reads public fields only); "
+            "leave --organization out"
+        )
     if role in (ApiRole.MEMBER, ApiRole.CLUSTER_MANAGER):
         if not organization_id:
             raise InvalidInput(f"a {role.value} key must be bound to an organization: pass --organization ID")

@@ -132,19 +132,31 @@ class Mapping:
         bad = sorted({t for t in targets if t not in allowed})
         if bad:
             raise fail(f"{bad} are not canonical fields{f' of {kind.value}' if kind else ''}")
+        for target, table in sections["values"].items():
+            if not isinstance(table, MappingABC | None):
+                raise fail(
+                    f"values of {target} must be a mapping of source value to canonical value, not {table!r}"
+                )
+        ignore = data.get("ignore") or ()
+        if isinstance(ignore, str):
+            ignore = (ignore,)
+        if not isinstance(ignore, list | tuple) or any(isinstance(c, MappingABC | list) for c in ignore):
+            raise fail(f"ignore must be a list of column names, not {ignore!r}")
+        separator = data.get("list_separator") or LIST_SEPARATOR
+        if not isinstance(separator, str):
+            raise fail(f"list_separator must be a text such as ',', not {separator!r}")
         for target, template in sections["templates"].items():
-            try:
-                list(string.Formatter().parse(str(template)))
-            except ValueError as e:
-                raise fail(f"template of {target}: {e}") from e
+            problem = _template_problem(str(template))
+            if problem:
+                raise fail(f"template of {target}: {problem}")
         return cls(
             kind=kind,
             columns=columns,
             constants=dict(sections["constants"]),
             values={str(k): {str(a): b for a, b in (v or {}).items()} for k, v in sections["values"].items()},
             templates={str(k): str(v) for k, v in sections["templates"].items()},
-            ignore=frozenset(str(c) for c in data.get("ignore") or ()),
-            list_separator=str(data.get("list_separator") or LIST_SEPARATOR),
+            ignore=frozenset(str(c) for c in ignore),
+            list_separator=separator,
             origin=origin,
         )
 
@@ -216,17 +228,46 @@ class Mapping:
         templated = []
         for target, template in self.templates.items():
             if out.get(target) in (None, ""):
-                values = {k: "" if v is None else v for k, v in row.items()}
-                out[target] = " ".join(template.format_map(_Missing(values)).split())
+                out[target] = " ".join(_fill(template, row).split())
                 templated.append(target)
         return out, templated
 
 
-class _Missing(dict[str, Any]):
-    """Template values: a column the row lacks reads as empty rather than failing the whole file."""
+@lru_cache(maxsize=256)
+def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
+    """A checked template as (literal text, column or None) pieces."""
+    return tuple((literal, name) for literal, name, _, _ in string.Formatter().parse(template))
 
-    def __missing__(self, key: str) -> str:
-        return ""
+
+def _fill(template: str, row: dict[str, Any]) -> str:
+    """The template with each ``{column}`` replaced by the row's value, read as text; a column the row
+    lacks, or an empty cell, reads as empty. A column name is only ever a key of the row: a dot or a bracket
+    in it is part of the name, never an attribute or an index (``str.format`` would follow them)."""
+    out = []
+    for literal, name in _pieces(template):
+        out.append(literal)
+        if name is not None:
+            value = row.get(name)
+            out.append("" if value is None else str(value))
+    return "".join(out)
+
+
+def _template_problem(template: str) -> str | None:
+    """Why ``template`` is not ``{column}`` text (None if it is): a template names columns, nothing more."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as e:
+        return str(e)
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if not name.strip() or name.isdigit():
+            return f"{{{name}}} does not name a column; write {{column}} with a column of the file"
+        if conversion:
+            return f"{{{name}!{conversion}}}: a conversion is not supported; write {{{name}}}"
+        if spec:
+            return f"{{{name}:{spec}}}: a format is not supported; write {{{name}}}"
+    return None
 
 
 IDENTITY = Mapping()

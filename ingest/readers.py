@@ -102,6 +102,10 @@ def _open_text(path: Path, encoding: str) -> IO[str]:
 
 def detect(path: Path) -> FileFormat:
     """Detect the format, encoding and (for CSV) delimiter of a file from its content."""
+    if path.is_dir():
+        raise IngestError(f"{path}: is a folder, not a file; pass the files in it, e.g. {path}/*.csv")
+    if path.exists() and not path.is_file():
+        raise IngestError(f"{path}: is not a regular file (a device, a pipe or a socket); save it to a file")
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
     try:

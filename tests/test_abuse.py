@@ -31,7 +31,19 @@ from tests.utils.server import ApiServer
 
 MAX_ERRORS = 20
 RATE, BURST = 2, 20
-KEYS = ("flood", "forbidden", "heavy", "rate", "rate_other", "fair_a", "fair_b", "input", "outage")
+KEYS = (
+    "flood",
+    "forbidden",
+    "heavy",
+    "rate",
+    "rate_other",
+    "fair_a",
+    "fair_b",
+    "input",
+    "outage",
+    "fragments",
+    "documents",
+)
 NEED = "Camera inspection of products on a production line."
 
 
@@ -184,6 +196,92 @@ def test_heavy_aliases_are_refused_by_what_they_cost(server: ApiServer, keys: di
     assert single.status_code == 200 and not codes(single) and single.json()["data"]["partnerSuggestions"]
 
 
+def test_fragments_that_spread_each_other_are_checked_in_linear_time_and_never_fail_internally(
+    server: ApiServer, keys: dict[str, NewKey]
+) -> None:
+    """30 fragments, each spreading the next one twice, stand for 2^30 selections: the depth and complexity
+    checks once expanded every spread, on the event loop (21 fragments held /healthz 14 s; 30 would hold
+    it for hours). A chain of 500 fragments and a spread of an unknown fragment were internal errors."""
+    fanout = (
+        "query { ...F0 } "
+        + " ".join(
+            f"fragment F{i} on Query {{ clusters {{ id }} ...F{i + 1} ...F{i + 1} }}" for i in range(30)
+        )
+        + " fragment F30 on Query { __typename }"
+    )
+    chain = (
+        "query { ...F0 } "
+        + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(500))
+        + " fragment F500 on Query { __typename }"
+    )
+    answers: list[httpx.Response] = []
+    sender = threading.Thread(target=lambda: answers.append(post(server, keys["fragments"], fanout)))
+    offset = server.log_size()
+    started = time.perf_counter()
+    sender.start()
+    health: list[float] = []
+    while sender.is_alive():
+        asked = time.perf_counter()
+        assert httpx.get(f"{server.url}/healthz", timeout=30).status_code == 200
+        health.append(time.perf_counter() - asked)
+    sender.join()
+    assert time.perf_counter() - started < 5.0
+    assert max(health, default=0.0) < 2.0, health
+    assert codes(answers[0]) == ["BAD_USER_INPUT"]
+    assert "too complex" in answers[0].json()["errors"][0]["message"]
+    for query in (chain, "{ ...Nope }", "{ clusters { ...Nope } }"):
+        response = post(server, keys["fragments"], query)
+        assert response.status_code == 200 and response.json()["data"] is None, response.text
+        assert set(codes(response)) == {"BAD_USER_INPUT"}, response.text
+    small = "query { ...A } fragment A on Query { clusters { ...B } } fragment B on Cluster { id name }"
+    assert not codes(post(server, keys["fragments"], small))
+    assert "Traceback" not in _app_log(server, offset)
+
+
+def test_documents_that_are_slow_to_parse_or_validate_do_not_hold_the_event_loop(
+    server: ApiServer, keys: dict[str, NewKey]
+) -> None:
+    """Parsing and validating a new document ran on the event loop: 100 kB of fields took 0.2 s to parse,
+    and 800 copies of one nested selection (graphql-core's overlapping-fields rule compares every pair)
+    3 s to validate, each second holding every other request, `/healthz` included; at the rate limit one
+    key could hold the API for good. A document not seen before is now parsed and validated in the
+    caller's lane of the compute threads."""
+    nested = 'organization(id: "org-01") { collaborators { partner { collaborators { partner { id } } } } } '
+    documents = ["{ " + nested * 800 + f"__typename a{n}: __typename }}" for n in range(4)] + [
+        "{ " + "clusters { id name } " * 4500 + f"b{n}: __typename }}" for n in range(4)
+    ]
+    answers: list[httpx.Response] = []
+    senders = [
+        threading.Thread(target=lambda d=d: answers.append(post(server, keys["documents"], d)))
+        for d in documents
+    ]
+    for sender in senders:
+        sender.start()
+    time.sleep(0.2)
+    health: list[float] = []
+    while any(sender.is_alive() for sender in senders):
+        asked = time.perf_counter()
+        assert httpx.get(f"{server.url}/healthz", timeout=60).status_code == 200
+        health.append(time.perf_counter() - asked)
+        time.sleep(0.02)
+    for sender in senders:
+        sender.join()
+    assert len(answers) == len(documents)
+    for response in answers:
+        assert response.status_code == 200 and response.json()["data"] is None, response.text[:300]
+        assert set(codes(response)) == {"BAD_USER_INPUT"}, response.text[:300]
+        messages = [error["message"] for error in response.json()["errors"]]
+        assert "Validation aborted." not in messages, messages  # graphql-core's word, which says not why
+        assert any("too large or too deeply nested to check" in m for m in messages), messages
+    # it waited 1.4-5.8 s each time (median over 1 s); now the loop shares the interpreter lock with the
+    # compute threads: tens of milliseconds, with outliers on a busy machine
+    assert len(health) >= 3 and max(health) < 3.0 and sorted(health)[len(health) // 2] < 0.5, health
+    small = post(server, keys["documents"], "{ organizations(first: 2) { totalCount } }")
+    assert small.status_code == 200 and not codes(small)
+    broken = post(server, keys["documents"], "{ organizations(first: 2) { totalCount }")
+    assert codes(broken) == ["BAD_USER_INPUT"] and "Syntax Error" in broken.json()["errors"][0]["message"]
+
+
 def test_a_key_over_its_rate_gets_429_with_retry_after_and_others_are_served(
     server: ApiServer, keys: dict[str, NewKey]
 ) -> None:
@@ -232,6 +330,25 @@ def test_bodies_and_cursors_that_are_not_requests_get_coded_4xx(
     for body in (b"null", b'"hello"', b"42", b"{not json"):
         response = httpx.post(f"{server.url}/graphql", content=body, headers=headers, timeout=30)
         assert response.status_code == 400 and codes(response) == ["BAD_USER_INPUT"], (body, response.text)
+    # JSON objects (and a batch) that are not one operation: strawberry answered these in plain text
+    for body in (
+        b'[{"query": "{ __typename }"}]',
+        b"{}",
+        b'{"query": 5}',
+        b'{"query": "{ __typename }", "variables": "x"}',
+        b'{"query": "{ __typename }", "variables": [1]}',
+        b'{"query": "{ __typename }", "operationName": 5}',
+    ):
+        response = httpx.post(f"{server.url}/graphql", content=body, headers=headers, timeout=30)
+        assert response.status_code == 400 and codes(response) == ["BAD_USER_INPUT"], (body, response.text)
+        assert response.json()["errors"][0]["message"], response.text
+    plain = {**headers, "Content-Type": "text/plain"}
+    response = httpx.post(f"{server.url}/graphql", content=b"{ __typename }", headers=plain, timeout=30)
+    assert response.status_code == 400 and codes(response) == ["BAD_USER_INPUT"], response.text
+    get = httpx.get(
+        f"{server.url}/graphql", params={"query": "mutation { __typename }"}, headers=headers, timeout=30
+    )
+    assert get.status_code == 400 and codes(get) == ["BAD_USER_INPUT"], get.text
     page = """query($after: String) {
         organizations(first: 3, after: $after, orderBy: {field: NAME}) { totalCount } }"""
     for key in (10**30, {"a": 1}, ["a"], 1e308):

@@ -28,11 +28,12 @@ from graphql import (
 import ingest
 import matching
 from api.app import create_app
-from api.auth import ApiRole, NewKey, create_key, revoke_key
+from api.auth import ApiRole, NewKey, create_key, hash_key, revoke_key
 from graph import admin
 from graph.db import Graph
 from graph.queries.matching import RECORD_FEEDBACK
 from graph.query import Query
+from schema.errors import InvalidInput
 from schema.settings import Settings
 from tests.utils.api import codes, data, gql
 
@@ -611,6 +612,40 @@ def test_private_need_field(client: TestClient, region: dict[str, NewKey], key: 
     assert public["needs"] == "Predictive maintenance for our bottle filling machines."
 
 
+def test_a_data_team_key_reads_no_private_need_and_is_bound_to_no_organization(
+    client: TestClient, session_graph: Graph, region: dict[str, NewKey]
+) -> None:
+    """`clusterkg keys create --role data_team --organization bakery` was accepted, and the key then read
+    the bakery's private need: the needs were decided by the key's organization whatever its role."""
+    with pytest.raises(InvalidInput, match="a data_team key is bound to no organization"):
+        create_key(session_graph, ApiRole.DATA_TEAM, "bakery")
+    legacy = "ckg_legacydt0001_" + "x" * 43  # a key stored so by an earlier version
+    session_graph.run(
+        Query(
+            "test.legacy_data_team_key",
+            "CREATE (:ApiKey {id: 'legacydt0001', hash: $hash, role: 'data_team', organization_id: 'bakery', "
+            "created_at: datetime()})",
+            write=True,
+        ),
+        hash=hash_key(legacy),
+    )
+    try:
+        got = data(gql(client, legacy, NEEDS, {"id": "bakery"}))["organization"]
+        assert got["needs"] is None
+        listed = json.dumps(
+            data(
+                gql(
+                    client,
+                    legacy,
+                    '{ cluster(id: "food") { members(first: 100) { edges { node { needs } } } } }',
+                )
+            )
+        )
+        assert "zorblax" not in listed
+    finally:
+        revoke_key(session_graph, "legacydt0001")
+
+
 def test_private_need_is_not_readable_through_lists(client: TestClient, region: dict[str, NewKey]) -> None:
     query = """{ organizations(first: 100, filter: {clusters: ["food", "precision"]}) {
         edges { node { id needs collaborators { partner { id needs } } } } } }"""
@@ -826,9 +861,9 @@ def test_feedback_is_recorded_and_a_declined_partner_is_not_suggested_again(
     assert codes(gql(client, region["bakery"], record, answer)) == ["FORBIDDEN"]
     assert codes(gql(client, region["data_team"], record, answer)) == ["FORBIDDEN"]
     assert codes(gql(client, region["dairy"], record, {**answer, "partner": "nobody"})) == ["NOT_FOUND"]
-    assert codes(gql(client, region["dairy"], record, {**answer, "comment": "x" * 6000})) == [
-        "BAD_USER_INPUT"
-    ]
+    long_comment = gql(client, region["dairy"], record, {**answer, "comment": "x" * 6000})
+    assert codes(long_comment) == ["BAD_USER_INPUT"]
+    assert long_comment["errors"][0]["message"] == "`comment` is longer than 5000 characters"
 
 
 def test_a_private_need_does_not_change_anyone_elses_suggestions(
@@ -903,9 +938,12 @@ def test_submit_need_is_for_members_and_validated(client: TestClient, region: di
         assert seen == public
         data(gql(client, region["dairy"], submit, {"t": "Hidden plans.", "v": "PRIVATE"}))
         assert data(gql(client, region["bakery"], NEEDS, {"id": "dairy"}))["organization"]["needs"] is None
-        assert codes(gql(client, region["dairy"], submit, {"t": "x" * 6000, "v": "PUBLIC"})) == [
-            "BAD_USER_INPUT"
-        ]
+        too_long = gql(client, region["dairy"], submit, {"t": "x" * 6000, "v": "PUBLIC"})
+        assert codes(too_long) == ["BAD_USER_INPUT"]
+        assert too_long["errors"][0]["message"] == "`text` is longer than 5000 characters"  # was "input: ..."
+        need = gql(client, region["dairy"], "query($n: String) { partnerSuggestions(need: $n) { score } }",
+                   {"n": "x" * 6000})  # fmt: skip
+        assert need["errors"][0]["message"] == "`need` is longer than 5000 characters"
         assert codes(gql(client, region["dairy"], submit, {"t": "  ", "v": "PUBLIC"})) == ["BAD_USER_INPUT"]
         for key in ("food_manager", "data_team"):
             assert codes(gql(client, region[key], submit, {"t": public, "v": "PUBLIC"})) == ["FORBIDDEN"]

@@ -219,6 +219,48 @@ def test_the_console_script_names_a_cut_gzip_and_loads_around_a_deep_line(
     assert summary["rejects"][0]["row"] == 2 and "nested too deeply" in summary["rejects"][0]["reason"]
 
 
+def test_a_folder_or_a_device_is_named_as_what_it_is(
+    base: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """`clusterkg ingest registry` (a folder, where `registry/*.csv` was meant) said "registry: no such
+    file", about a path that exists."""
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    (folder / "firms.csv").write_text("id,name,role\nfolder-1,Firm,firm\n", encoding="utf-8")
+    result = CliRunner().invoke(app, [*connection(neo4j_settings), "ingest", str(folder)])
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    said = squash(result.stderr)
+    assert squash(f"{folder}: is a folder, not a file") in said and squash(f"{folder}/*.csv") in said, said
+    device = CliRunner().invoke(app, [*connection(neo4j_settings), "ingest", "/dev/null"])
+    assert device.exit_code == 1 and squash("/dev/null: is not a regular file") in squash(device.stderr)
+    assert base.run(ORGS_OF, prefix="folder-") == []
+
+
+def test_an_output_path_that_cannot_be_written_is_named_not_a_traceback(
+    base: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """`--rejects FOLDER`, `report --out FOLDER` and `generate --out FILE` ended in Python tracebacks
+    (IsADirectoryError, FileExistsError)."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x", encoding="utf-8")
+    firms = tmp_path / "firms.csv"
+    firms.write_text("id,name,role\nout-1,Firm,firm\n", encoding="utf-8")
+    runs = [
+        (["ingest", str(firms), "--rejects", str(folder)], str(folder)),
+        (["report", "FOOD", "--out", str(folder)], str(folder)),
+        (["generate", "--orgs", "10", "--out", str(a_file)], str(a_file)),
+    ]
+    for args, named in runs:
+        result = CliRunner().invoke(app, [*connection(neo4j_settings), *args])
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise AssertionError("".join(traceback.format_exception(result.exception)))
+        assert result.exit_code == 1, (args, result.output)
+        assert squash(named) in squash(result.stderr) and "Error:" in result.stderr, (args, result.stderr)
+    assert base.run(ORGS_OF, prefix="out-") == []
+
+
 def settle_killed_client(graph: Graph) -> None:
     """Wait until the server has finished the killed client's last transaction.
 

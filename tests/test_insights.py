@@ -199,6 +199,22 @@ def test_a_regions_summary_equals_each_clusters_own_insights(
     assert kw.external_share == pytest.approx(4 / 5)
 
 
+def test_as_of_the_first_years_of_the_calendar_is_an_empty_cluster_not_an_error(
+    kx: Graph, neo4j_settings: Settings
+) -> None:
+    """The stage rule and the trend look two windows (six years) back from the date asked for: from a date
+    before the year 7 that was a date before the year 1, and `clusterInsights(asOf: "0001-01-01")`, the
+    dashboard's `?since=0001-01-01` and `clusterkg insights --as-of 0001-01-01` failed with a traceback."""
+    for day in (dt.date(1, 1, 1), dt.date(4, 2, 29), dt.date(6, 12, 31)):
+        early = cluster_insights(kx, "KX", as_of=day, suppliers=0, settings=neo4j_settings)
+        assert (early.members, early.links) == (0, 0)
+        assert early.stage.computed == "emergent"
+    env = {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password}
+    result = CliRunner().invoke(app, ["insights", "KX", "--as-of", "0001-01-01", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["members"] == 0
+
+
 def test_cli_json_and_report(kx: Graph, neo4j_settings: Settings) -> None:
     runner = CliRunner()
     env = {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password}

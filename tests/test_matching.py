@@ -252,3 +252,32 @@ def test_suggest_command_prints_json(demo: Graph, settings: Settings) -> None:
     assert "Ranked by the signal ranking (no model trained)" in table.output
     missing = CliRunner().invoke(app, [*flags, "suggest", "no-such-org"], env=env)
     assert missing.exit_code == 1 and "No organization with id 'no-such-org'" in missing.output
+
+
+def test_suggest_command_refuses_a_place_or_distance_that_is_no_position(
+    demo: Graph, settings: Settings
+) -> None:
+    """`--max-km nan` answered "No partner fits these filters" (NaN compares false with every distance),
+    `--lat 100` and `--lat nan --lon nan` answered with Neo4j's own error about WGS84 points, and `--lat`
+    without `--lon` was dropped without a word."""
+    flags = ["--neo4j-uri", settings.neo4j_uri, "--neo4j-password", settings.neo4j_password]
+    need = ["suggest", "--need", "sourdough flour", "--limit", "2"]
+    for extra, said in (
+        (["--max-km", "nan"], "--max-km must be a number of km above 0"),
+        (["--max-km", "inf"], "--max-km must be a number of km above 0"),
+        (["--max-km", "0"], "--max-km must be a number of km above 0"),
+        (["--lat", "100", "--lon", "14"], "--lat must be between -90 and 90"),
+        (["--lat", "48", "--lon", "-200"], "--lon must be between -180 and 180"),
+        (["--lat", "nan", "--lon", "nan"], "--lat must be between -90 and 90"),
+        (["--lat", "48"], "--lat and --lon go together"),
+    ):
+        result = CliRunner().invoke(app, [*flags, *need, *extra])
+        assert result.exit_code == 1, (extra, result.output)
+        assert said in " ".join(result.output.split()), (extra, result.output)
+        assert (
+            "Neo4j" not in result.output
+            and result.exception is None
+            or isinstance(result.exception, SystemExit)
+        ), (extra, result.output)
+    near = CliRunner().invoke(app, [*flags, *need, "--lat", "48.16", "--lon", "14.03", "--max-km", "30"])
+    assert near.exit_code == 0 and "1. " in near.output, near.output

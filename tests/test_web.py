@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import httpx
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -71,6 +72,24 @@ def test_an_unknown_town_is_said_in_words(site: Site, browser: WebDriver) -> Non
     use_key(browser, site, None)
     search(browser, NEED, town="Atlantis")
     wait_for_text(browser, "#results", "no organization is located in 'Atlantis'")
+
+
+def test_a_distance_that_is_no_number_of_km_or_a_need_too_long_is_said_in_words(site: Site) -> None:
+    """The form's field is a number, but the fragment is an address anyone may call: `km=nan` passed the
+    check (NaN is not <= 0) and then compared false with every distance, so the page said that no partner
+    was found, as if the search had run."""
+    for km in ("nan", "NaN", "inf", "-inf", "1e400", "0", "ten"):
+        response = httpx.get(
+            f"{site.url}/web/suggestions", params={"need": NEED, "town": "Wels", "km": km}, timeout=60
+        )
+        assert response.status_code == 400, (km, response.text)
+        assert "the distance must be" in response.text and "No partner found" not in response.text, km
+    long = httpx.get(f"{site.url}/web/suggestions", params={"need": "bread " * 1000}, timeout=60)
+    assert long.status_code == 400 and "`need` is longer than 5000 characters" in long.text  # it was a 500
+    near = httpx.get(
+        f"{site.url}/web/suggestions", params={"need": NEED, "town": "Wels", "km": "60"}, timeout=60
+    )
+    assert near.status_code == 200 and "km away" in near.text
 
 
 def test_a_member_accepts_a_suggestion_and_the_graph_has_the_feedback(site: Site, browser: WebDriver) -> None:

@@ -25,13 +25,19 @@ from schema.settings import load_settings
 
 
 class _Group(TyperGroup):
-    """Turns the project's own errors into one readable sentence and exit code 1, for every command."""
+    """Turns the project's own errors, and the operating system's about a file (an output path that is a
+    folder, a file where a folder is needed, no permission), into one readable sentence and exit code 1,
+    for every command."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except ClusterkgError as e:
             err_console.print(f"[bold red]Error:[/] {escape(str(e))}", highlight=False)
+            raise typer.Exit(1) from e
+        except OSError as e:  # a file to read or write: a folder, no permission, no space left, ...
+            said = f"{e.filename}: {e.strerror or e}" if e.filename else str(e)
+            err_console.print(f"[bold red]Error:[/] {escape(said)}", highlight=False)
             raise typer.Exit(1) from e
 
 

@@ -4,6 +4,7 @@ training the learned ranking."""
 from __future__ import annotations
 
 import json
+import math
 from typing import Annotated
 
 import typer
@@ -91,6 +92,7 @@ def suggest(
     """Suggest partners, with the reasons why, for an organization or for an anonymous need."""
     if not organization_id and not need:
         raise MatchingError("Give an organization id, or --need TEXT to ask anonymously")
+    check_place(max_km, lat, lon)
     filters = Filters(
         roles=role or None,
         regions=region or None,
@@ -131,6 +133,18 @@ def suggest(
         )
         for reason in suggestion.reasons:
             console.print(f"   - {reason}", highlight=False)
+
+
+def check_place(max_km: float | None, lat: float | None, lon: float | None) -> None:
+    """Refuse a distance or a position that is no place on Earth, in the options' words (NaN passes every
+    range check: as a distance it left no partner, as a coordinate Neo4j refused the point)."""
+    if max_km is not None and not (math.isfinite(max_km) and max_km > 0):
+        raise MatchingError(f"--max-km must be a number of km above 0, not {max_km}")
+    for name, value, bound in (("--lat", lat, 90), ("--lon", lon, 180)):
+        if value is not None and not -bound <= value <= bound:  # False for NaN too
+            raise MatchingError(f"{name} must be between -{bound} and {bound}, not {value}")
+    if (lat is None) != (lon is None):
+        raise MatchingError("--lat and --lon go together: give both, or neither")
 
 
 def feedback(

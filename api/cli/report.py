@@ -33,6 +33,9 @@ def report(
     """Write a cluster's report: one HTML file that opens without network (drawing, tables, date)."""
     from api.web import dashboard
 
+    if out.is_dir():  # said before the insights are computed for nothing
+        example = out / "report.html"
+        raise InvalidInput(f"{out}: is a folder; --out names the HTML file to write, e.g. {example}")
     settings = settings_of(ctx)
     with open_graph(ctx) as graph:
         found = dashboard.insights(

@@ -40,9 +40,12 @@ class Context:
 
     def __post_init__(self) -> None:
         caller = self.caller
+        # Needs are read as the key's organization only for the roles bound to one (a data_team key stored
+        # with an organization by an earlier version reads public needs, as its role says).
+        bound = caller is not None and caller.role in (ApiRole.MEMBER, ApiRole.CLUSTER_MANAGER)
         self.loaders = Loaders(
             self.graph,
-            viewer=caller.organization_id if caller else None,
+            viewer=caller.organization_id if bound and caller else None,
             manager=caller is not None and caller.role is ApiRole.CLUSTER_MANAGER,
             candidates=self.settings.api_vector_candidates,
         )

@@ -1,4 +1,8 @@
-"""Abuse limits inside GraphQL: depth (strawberry's ``QueryDepthLimiter``), complexity (below) and page size.
+"""Abuse limits inside GraphQL: depth, complexity (below) and page size.
+
+Depth and complexity are computed once per fragment, not once per spread: a document of 30 fragments, each
+spreading the next one twice, stands for 2^30 selections, and a walk that expands every spread (strawberry's
+``QueryDepthLimiter`` does) held the event loop for minutes while every other request waited.
 
 Complexity is what a query could cost: each field counts once per parent row, a field with ``first`` /
 ``limit`` multiplies what it selects by that number (its default when not given), and a list field without
@@ -29,6 +33,8 @@ from graphql import (
     ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
     VariableNode,
     get_named_type,
     get_nullable_type,
@@ -37,11 +43,20 @@ from strawberry.extensions import SchemaExtension
 
 from api.graphql.errors import BAD_USER_INPUT
 from schema.errors import InvalidInput
+from schema.models import MAX_TEXT
 from schema.settings import Settings
 
 UNBOUNDED_LIST = 10
 """Rows assumed for a list field that takes no ``first`` / ``limit`` (clusters, capabilities of one org)."""
 PAGE_ARGUMENTS = ("first", "limit")
+
+
+def check_text(value: str, name: str) -> str:
+    """Refuse free text (a need, a comment) longer than a record's text fields may be, naming the argument
+    (the pydantic error named it `input`; on the pages it was not caught at all: a 500)."""
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(f"`{name}` is longer than {MAX_TEXT} characters")
+    return value
 
 
 def check_page_size(value: int, maximum: int, name: str = "first") -> int:
@@ -84,6 +99,27 @@ class _Cost:
         self.fragments = fragments
         self.variables = variables
         self.costs = costs
+        self._fragment_costs: dict[tuple[str, str], int] = {}
+        self._expanding: set[str] = set()
+
+    def _fragment(self, name: str, parent: GraphQLNamedType) -> int:
+        """The cost of one row through fragment ``name``, computed once per fragment and parent type (costs
+        grow in proportion to the rows, so one row's cost times the rows is the spread's cost)."""
+        key = (name, parent.name)
+        cost = self._fragment_costs.get(key)
+        if cost is not None:
+            return cost
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self._expanding:  # unknown or cyclic: validation reports it
+            return 0
+        self._expanding.add(name)
+        try:
+            target = self.schema.get_type(fragment.type_condition.name.value)
+            cost = self.of(fragment.selection_set, target or parent, 1)
+        finally:
+            self._expanding.discard(name)
+        self._fragment_costs[key] = cost
+        return cost
 
     def _work(self, parent: GraphQLObjectType, node: FieldNode) -> int:
         """What the field's own work costs beyond reading it (:class:`Costs`)."""
@@ -129,10 +165,7 @@ class _Cost:
                 target = self.schema.get_type(condition.name.value) if condition else parent
                 total += self.of(node.selection_set, target or parent, rows)
             elif isinstance(node, FragmentSpreadNode):
-                fragment = self.fragments.get(node.name.value)
-                if fragment is not None:
-                    target = self.schema.get_type(fragment.type_condition.name.value)
-                    total += self.of(fragment.selection_set, target or parent, rows)
+                total += rows * self._fragment(node.name.value, parent)
         return total
 
 
@@ -154,6 +187,68 @@ def complexity(
     if root is None:
         return 0
     return _Cost(schema, fragments, variables, costs or Costs()).of(operation.selection_set, root, 1)
+
+
+def depth_rule(max_depth: int) -> type[ValidationRule]:
+    """A validation rule refusing operations nested deeper than ``max_depth`` fields with selections
+    (introspection fields not counted), as strawberry's ``QueryDepthLimiter`` does, but in time linear in
+    the document: each fragment's depth is computed once. It runs when the validation visits an operation,
+    after graphql-core has checked that fragments do not nest past its recursion limit (strawberry's rule
+    works while it is built, before that check: a chain of 500 fragments was an internal error), and a
+    spread of an unknown fragment counts 0 (graphql-core's own rule reports it; strawberry's rule failed
+    the request with an internal error)."""
+
+    class MaxDepth(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.fragments = {
+                d.name.value: d for d in context.document.definitions if isinstance(d, FragmentDefinitionNode)
+            }
+            self.known: dict[str, int] = {}
+            self.expanding: set[str] = set()
+
+        def fragment_depth(self, name: str) -> int:
+            if name in self.known:
+                return self.known[name]
+            fragment = self.fragments.get(name)
+            if fragment is None or name in self.expanding:  # unknown or cyclic: other rules report it
+                return 0
+            self.expanding.add(name)
+            try:
+                depth = self.depth(fragment.selection_set)
+            finally:
+                self.expanding.discard(name)
+            self.known[name] = depth
+            return depth
+
+        def depth(self, selections: SelectionSetNode) -> int:
+            deepest = 0
+            for node in selections.selections:
+                if isinstance(node, FieldNode):
+                    if node.name.value.startswith("__") or node.selection_set is None:
+                        continue
+                    depth = 1 + self.depth(node.selection_set)
+                elif isinstance(node, InlineFragmentNode):
+                    depth = self.depth(node.selection_set)
+                elif isinstance(node, FragmentSpreadNode):
+                    depth = self.fragment_depth(node.name.value)
+                else:  # pragma: no cover - the grammar has no other selection
+                    continue
+                deepest = max(deepest, depth)
+            return deepest
+
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
+            if self.depth(node.selection_set) > max_depth:
+                name = node.name.value if node.name else "anonymous"
+                self.report_error(
+                    GraphQLError(
+                        f"'{name}' exceeds maximum operation depth of {max_depth}",
+                        node,
+                        extensions={"code": BAD_USER_INPUT},
+                    )
+                )
+
+    return MaxDepth
 
 
 class MaxComplexity(SchemaExtension):

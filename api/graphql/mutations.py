@@ -14,6 +14,7 @@ import ingest
 from api.auth import ApiRole
 from api.graphql.context import Context, Ctx
 from api.graphql.inputs import OrganizationInput, VisibilityEnum
+from api.graphql.limits import check_text
 from api.graphql.suggestions import feedback
 from api.graphql.types import Organization, SuggestionFeedback
 from graph.db import Graph
@@ -21,7 +22,7 @@ from graph.queries import api as q
 from matching import refresh
 from schema.errors import InvalidInput
 from schema.graph_model import Visibility
-from schema.models import TEXT, OrganizationRecord, RecordKind
+from schema.models import OrganizationRecord, RecordKind
 
 
 def _write_organization(graph: Graph, record: OrganizationRecord) -> str:
@@ -73,7 +74,7 @@ class Mutation:
         organization_id = context.who.own_organization()
         if not text.strip():
             raise InvalidInput("`text` is empty")
-        needs = TEXT.validate_python(text)
+        needs = check_text(text, "text")
         await context.graph.run(
             q.SET_NEED, id=organization_id, needs=needs, visibility=Visibility(visibility).value
         )

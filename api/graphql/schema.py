@@ -1,21 +1,23 @@
 """The strawberry schema with its limits (depth and complexity) and its caches (parsed and validated
 documents: clients send the same few operations again and again, and parsing plus validating one costs
-more CPU than executing a small query)."""
+more CPU than executing a small query; a document not seen before is parsed and validated off the event
+loop, ``api/graphql/prepare.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, ParserCache, QueryDepthLimiter, ValidationCache
+from graphql import ASTValidationRule, GraphQLError
+from strawberry.extensions import AddValidationRules
 
 from api.graphql.errors import report
 from api.graphql.execution import EXECUTORS
 from api.graphql.guarded import guarded
-from api.graphql.limits import Costs, MaxComplexity
+from api.graphql.limits import Costs, MaxComplexity, depth_rule
 from api.graphql.mutations import Mutation
 from api.graphql.plain import answer_from
+from api.graphql.prepare import DocumentCache, PrepareOffLoop
 from api.graphql.queries import Query
 from api.graphql.types import INLINED_LISTS
 from schema.settings import Settings
@@ -35,17 +37,17 @@ class CodedSchema(strawberry.Schema):
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema, limited by ``settings`` (the SDL does not depend on them).
 
-    The depth rule is made once: the validation cache is keyed by the rules too, and a rule class made per
-    request would never hit it. The complexity check depends on the variables, so it runs per request."""
+    The depth rule is made once, with the caches: the validation cache is keyed by the operation text, for
+    this schema's rules. The complexity check depends on the variables, so it runs per request."""
     costs = Costs.from_settings(settings)
-    depth_rules = QueryDepthLimiter(max_depth=settings.api_max_depth).validation_rules
+    depth_rules: list[type[ASTValidationRule]] = [depth_rule(settings.api_max_depth)]
+    documents = DocumentCache(DOCUMENT_CACHE)
     schema = CodedSchema(
         query=Query,
         mutation=Mutation,
         extensions=[
             lambda: AddValidationRules(depth_rules),
-            lambda: ParserCache(maxsize=DOCUMENT_CACHE),
-            lambda: ValidationCache(maxsize=DOCUMENT_CACHE),
+            lambda: PrepareOffLoop(documents),
             lambda: MaxComplexity(settings.api_max_complexity, costs),
         ],
         execution_context_class=guarded(EXECUTORS[settings.api_executor]),

@@ -15,7 +15,7 @@ import strawberry
 from api.auth import ApiRole, Caller
 from api.graphql.context import Ctx
 from api.graphql.inputs import OrganizationFilterInput
-from api.graphql.limits import check_page_size
+from api.graphql.limits import check_page_size, check_text
 from api.graphql.pages import FIELD_PROPERTIES, filter_values, selected_under
 from api.graphql.types import Organization, PartnerSuggestion, Reason, SuggestionFeedback
 from graph.db import AsyncGraph
@@ -23,7 +23,6 @@ from graph.queries import api as q
 from matching import Filters, Suggestion, record_feedback, suggest
 from matching.reasons import SIGNAL_WORDS
 from schema.errors import AccessDenied, InvalidInput
-from schema.models import TEXT
 
 
 async def check_may_act_for(graph: AsyncGraph, caller: Caller, organization_id: str) -> None:
@@ -106,7 +105,7 @@ async def partner_suggestions(
     if need is not None:
         if not need.strip():
             raise InvalidInput("`need` is empty")
-        TEXT.validate_python(need)
+        check_text(need, "need")
     if organization_id is None and need is None:
         if caller.role is not ApiRole.MEMBER:
             raise InvalidInput("give an `organizationId` or a `need`")
@@ -157,7 +156,7 @@ async def feedback(
     caller = context.who
     await check_may_act_for(context.graph, caller, organization_id)
     if comment is not None:
-        comment = TEXT.validate_python(comment)
+        comment = check_text(comment, "comment")
     recorded: Any = await anyio.to_thread.run_sync(
         lambda: record_feedback(
             context.sync_graph, organization_id, partner_id, accepted, comment, by=f"api-key:{caller.key_id}"

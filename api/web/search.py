@@ -11,19 +11,20 @@ the API's rules.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fastapi import Request
 
 from api.auth import ApiRole, Caller
+from api.graphql.limits import check_text
 from api.graphql.suggestions import check_may_act_for
 from api.web.access import PageError, compute
 from graph.queries import web as q
 from matching import Filters, Place, Suggestion, suggest
 from schema.errors import InvalidInput
 from schema.graph_model import Role
-from schema.models import TEXT
 
 LIMIT = 10
 """Cards on one page of results."""
@@ -61,6 +62,8 @@ class SearchForm:
             km = float(self.km)
         except ValueError:
             raise InvalidInput(f"the distance must be a number of km, not {self.km!r}") from None
+        if not math.isfinite(km):  # "nan" and "inf" parse; NaN would pass the check below and match nobody
+            raise InvalidInput(f"the distance must be a number of km, not {self.km!r}")
         if km <= 0:
             raise InvalidInput("the distance must be more than 0 km")
         return km
@@ -105,7 +108,7 @@ async def search(request: Request, form: SearchForm, caller: Caller | None) -> R
     state = request.app.state
     need = form.need.strip() or None
     if need is not None:
-        TEXT.validate_python(need)
+        check_text(need, "need")
     seeker = await seeker_of(request, form, caller)
     if seeker is None and need is None:
         raise InvalidInput("Say in a few words what you are looking for.")

@@ -27,7 +27,10 @@ WINDOW_YEARS = 3
 
 
 def years_before(date: dt.date, years: int) -> dt.date:
-    """The same day ``years`` earlier (29 February falls back to the 28th)."""
+    """The same day ``years`` earlier (29 February falls back to the 28th); the calendar's first day where
+    that would be before the year 1 (a view of so early a date holds nothing anyway)."""
+    if date.year - years < dt.MINYEAR:
+        return dt.date.min
     try:
         return date.replace(year=date.year - years)
     except ValueError:

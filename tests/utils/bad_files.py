@@ -93,6 +93,43 @@ def mapping_cases() -> list[Bad]:
     add("mapping_syntax", "columns: [id\n", ("line 2",))
     add("mapping_not_utf8", b"columns:\n  Stra\xdfe: city\n", ("cannot be read", "utf-8"))
     add("mapping_unknown_key", "colums: {id: id}\n", ("unknown keys ['colums']",))
+    # a section of the wrong shape was a Python traceback (AttributeError, TypeError), or silently wrong
+    add(
+        "mapping_values_not_a_table",
+        "values:\n  role: [firm, vendor]\n",
+        ("values of role must be a mapping",),
+    )
+    add("mapping_values_a_number", "values:\n  role: 5\n", ("values of role must be a mapping",))
+    add("mapping_ignore_a_number", "ignore: 5\n", ("ignore must be a list of column names",))
+    add("mapping_ignore_a_table", "ignore: {a: 1}\n", ("ignore must be a list of column names",))
+    add("mapping_separator_a_list", "list_separator: [1]\n", ("list_separator must be a text",))
+
+    # Templates fill a field the row leaves empty: a template that is not `{column}` text was a traceback
+    # at the first row it filled (ValueError, IndexError, AttributeError), and a width of 10^8 made a
+    # string of 100 MB per row. Each is now refused when the mapping is read.
+    def template(name: str, text: str, error: tuple[str, ...]) -> None:
+        files = {
+            f"{name}.csv": f"id,role\n{name}-1,firm\n".encode(),
+            f"{name}.mapping.yaml": f"templates:\n  name: '{text}'\n".encode(),
+        }
+        c.append(Bad(name, files, error=("mapping ", f"{name}.mapping.yaml: ", *error), run=None))
+
+    template("mapping_template_positional", "{0} GmbH", ("template of name", "{0}", "name a column"))
+    template("mapping_template_empty_field", "{} GmbH", ("template of name", "{}", "name a column"))
+    template("mapping_template_width", "{id:>99999999}", ("template of name", "format", "{id}"))
+    template("mapping_template_conversion", "{id!r}", ("template of name", "conversion", "{id}"))
+    # a column whose name holds a dot or brackets is read as a column, never as an attribute or index
+    dotted = "mapping_template_dotted"
+    c.append(
+        Bad(
+            dotted,
+            {
+                f"{dotted}.csv": f"id,role,Reg. No.,x[0]\n{dotted}-1,firm,FN 1,y\n".encode(),
+                f"{dotted}.mapping.yaml": b"templates:\n  name: '{Reg. No.} {x[0]} {id.__class__}'\n",
+            },
+            loaded=ids(dotted, 1),
+        )
+    )
     return c
 
 

@@ -1,0 +1,105 @@
+"""Parsing and validating GraphQL documents off the event loop, with caches (replacing strawberry's
+``ParserCache`` and ``ValidationCache``, which parse and validate on the event loop).
+
+Clients send the same few operations again and again, so a document seen before is answered from the
+caches at once. A document not seen before is parsed and validated in the caller's lane of the compute
+threads (``api.throttle.FairCompute``): both cost more than linear time in what a 100 kB body can hold
+(graphql-core's overlapping-fields rule compares every pair of fields of one name: 800 copies of one nested
+selection took 3 s to validate, 100 kB of fields 0.2 s to parse), and on the event loop every other
+request, ``/healthz`` included, waited for them. In a worker thread the loop keeps its turn at the
+interpreter lock, and a key sending many such documents waits behind its own work.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
+
+from graphql import DocumentNode, GraphQLError, parse
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+T = TypeVar("T")
+
+ABORTED = (
+    "the query is too large or too deeply nested to check (validation stopped before its end); send a "
+    "smaller query: fewer repeated fields, fewer fragments inside fragments"
+)
+"""Said instead of graphql-core's bare "Validation aborted.", which it answers when a document would
+recurse past the interpreter's limit (fragments nested too deeply, thousands of fields of one name)."""
+
+
+def _clear(error: GraphQLError) -> GraphQLError:
+    if error.message == "Validation aborted.":
+        return GraphQLError(ABORTED, error.nodes)
+    return error
+
+
+class Lru(OrderedDict[str, Any]):
+    """At most ``size`` entries; the least recently used goes first (clients choose the texts)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def take(self, key: str) -> Any:
+        value = self.get(key)
+        if value is not None:
+            self.move_to_end(key)
+        return value
+
+    def keep(self, key: str, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+class DocumentCache:
+    """Parsed documents and validation errors by operation text, shared by every request of one schema."""
+
+    def __init__(self, size: int) -> None:
+        self.documents = Lru(size)
+        self.errors = Lru(size)
+
+
+class PrepareOffLoop(SchemaExtension):
+    """Parses and validates a document not seen before in a compute thread of the caller's key; a document
+    seen before comes from ``cache``. Syntax errors are raised as strawberry raises them (an answer with
+    the error and no data); validation errors are handed to strawberry as its own validation would."""
+
+    def __init__(self, cache: DocumentCache) -> None:
+        self.cache = cache
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        lane = getattr(self.execution_context.context, "compute", None)
+        if lane is None:  # a schema run without the API's context (tests, tools): no lanes to share
+            return work()
+        result: T = await lane.run(work)
+        return result
+
+    async def on_parse(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        query = context.query
+        if context.graphql_document is None and query:
+            document: DocumentNode | None = self.cache.documents.take(query)
+            if document is None:
+                options: Any = dict(context.parse_options)
+                document = await self._run(lambda: parse(query, **options))  # GraphQLError: answered as such
+                self.cache.documents.keep(query, document)
+            context.graphql_document = document
+        yield
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        document, query = context.graphql_document, context.query
+        if context.pre_execution_errors is None and document is not None and query:
+            errors: list[GraphQLError] | None = self.cache.errors.take(query)
+            if errors is None:
+                schema, rules = context.schema._schema, context.validation_rules
+                errors = await self._run(lambda: validate_document(schema, document, rules))
+                errors = [_clear(error) for error in errors]
+                self.cache.errors.keep(query, errors)
+            context.pre_execution_errors = errors
+        yield
