@@ -85,10 +85,11 @@ class _Counter:
 class Graph:
     """Synchronous access to the graph for the CLI, ingest and matching."""
 
-    def __init__(self, driver: neo4j.Driver, *, database: str, uri: str) -> None:
+    def __init__(self, driver: neo4j.Driver, *, database: str, uri: str, settings: Settings) -> None:
         self.driver = driver
         self.database = database
         self.uri = uri
+        self.settings = settings
         self._queries = _Counter()
 
     @classmethod
@@ -100,7 +101,7 @@ class Graph:
             notifications_min_severity="OFF",
             max_transaction_retry_time=settings.neo4j_retry_seconds,
         )
-        graph = cls(driver, database=settings.neo4j_database, uri=settings.neo4j_uri)
+        graph = cls(driver, database=settings.neo4j_database, uri=settings.neo4j_uri, settings=settings)
         if verify:
             try:
                 driver.verify_connectivity()
@@ -115,6 +116,11 @@ class Graph:
 
     def close(self) -> None:
         self.driver.close()
+
+    def another(self) -> Graph:
+        """A graph with a driver of its own on the same server, for a background thread whose work may
+        outlast this graph's user: a driver closed while another thread reads from it fails in both."""
+        return Graph.connect(self.settings, verify=False)
 
     def __enter__(self) -> Graph:
         return self

@@ -112,8 +112,11 @@ def _refresh(graph: Graph) -> None:
 
 
 def _read_again(graph: Graph, key: tuple[str, str]) -> None:
+    """Read the sample through a driver of this thread's own: the request that started it may close its
+    graph (a CLI command that ends) while the read goes on."""
     try:
-        sample = read_sample(graph)
+        with graph.another() as own:
+            sample = read_sample(own)
         with _LOCK:
             _SAMPLES[key] = sample
     except Exception:  # noqa: BLE001 - a failed refresh keeps the old sample; a later search tries again

@@ -113,6 +113,23 @@ def test_the_nearest_a_search_left_out_are_counted_and_read_again(
     assert set(left_out[5:]) <= set(index_check.held_sample(demo).ids)
 
 
+def test_a_background_read_of_the_sample_outlives_the_graph_that_started_it(
+    demo: Graph, neo4j_settings: Settings
+) -> None:
+    """A command that ends closes its graph while the sample it asked for is read again in the background:
+    the read goes on through a driver of its own, and the close does not fail."""
+    own = Graph.connect(neo4j_settings)
+    key = (own.uri, own.database)
+    before = index_check.held_sample(own)
+    with index_check._LOCK:
+        index_check._refresh(own)
+    own.close()
+    deadline = time.monotonic() + 30
+    while key in index_check._REFRESHING and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert index_check._SAMPLES[key].read_at > before.read_at
+
+
 def test_checked_nearest_capabilities_are_the_exact_nearest(demo: Graph, neo4j_settings: Settings) -> None:
     for need in (NEED, "We need a partner to test our drones for field inspection", "bread baking ovens"):
         vector = embed_text(need, model_name=neo4j_settings.embedder).vector
