@@ -82,7 +82,7 @@ def read_sample(graph: Graph) -> Sample:
     vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
     share = float(rows[0]["share"]) if rows else 1.0
     organizations = int(rows[0]["organizations"]) if rows else 0
-    log.info("holding %d capability vectors (%.0f%%) to check the vector index", len(rows), 100 * share)
+    log.debug("holding %d capability vectors (%.0f%%) to check the vector index", len(rows), 100 * share)
     ids = np.array([row["id"] for row in rows], dtype=object)
     return Sample(ids, vectors, share, organizations, time.monotonic())
 
@@ -160,7 +160,7 @@ def deeper(graph: Graph, sample: Sample, vector: np.ndarray, search: Search, k: 
     if lost <= MISSED_SHARE * k:
         return None
     depth = min(DEEPER * search.depth, MAX_SEARCH_K)
-    log.info("the vector index missed about %.0f nearer than its %d-th; searching %d deep", lost, k, depth)
+    log.debug("the vector index missed about %.0f nearer than its %d-th; searching %d deep", lost, k, depth)
     return depth
 
 
