@@ -136,6 +136,8 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
                 yield
             finally:
                 gc.unfreeze()
+                state.keys.stop()
+                await asyncio.wait([keeping], timeout=SHUTDOWN_DRAIN_SECONDS)
                 keeping.cancel()
                 await asyncio.gather(keeping, return_exceptions=True)
                 await state.compute.drain(SHUTDOWN_DRAIN_SECONDS)

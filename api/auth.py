@@ -8,6 +8,7 @@ cluster organization whose clusters the manager runs).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
@@ -140,18 +141,26 @@ class KeyCache:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.callers: dict[str, Caller] | None = None
+        self._stopped = asyncio.Event()
 
     async def keep(self, graph: Graph, graph_up: Callable[[], bool]) -> None:
         """Read the keys now and every ``seconds`` while ``graph_up()`` (a background task, on a worker
-        thread: no request waits for it or sees its query)."""
-        while True:
+        thread: no request waits for it or sees its query), until :meth:`stop`. It ends after the read in
+        flight, never during it: a cancelled task leaves its thread reading, and the graph closed under that
+        read fails the close (``BufferError`` in the driver)."""
+        while not self._stopped.is_set():
             if graph_up():
                 try:
                     rows = await anyio.to_thread.run_sync(graph.run, q.ACTIVE_API_KEYS)
                     self.callers = {row["hash"]: _caller(row) for row in rows}
                 except GraphError as e:
                     log.warning("API keys not read again: %s", e)
-            await anyio.sleep(self.seconds)
+            with anyio.move_on_after(self.seconds):
+                await self._stopped.wait()
+
+    def stop(self) -> None:
+        """Let :meth:`keep` end once its read in flight is done."""
+        self._stopped.set()
 
     def caller(self, digest: str) -> Caller:
         """The caller of a key's hash from the last reading (the graph being down)."""
