@@ -140,6 +140,36 @@ def test_the_organization_page_shows_profile_partners_clusters_and_suggests(
     assert not browser.find_elements(By.CSS_SELECTOR, "#organization-suggestions [data-answer]")
 
 
+SLASHED = Query(
+    "test.web_slashed",
+    """
+    MATCH (b:Organization {id: $bakery})
+    MERGE (o:Organization {id: $id}) SET o.name = $name, o.role = 'firm'
+    MERGE (b)-[:COLLABORATES_WITH {kind: 'joint_project', since: date('2024-01-01')}]->(o)
+    """,
+    write=True,
+)
+UNSLASHED = Query("test.web_unslashed", "MATCH (o:Organization {id: $id}) DETACH DELETE o", write=True)
+
+
+def test_an_organization_whose_id_holds_a_slash_has_a_page_its_links_reach(
+    site: Site, browser: WebDriver
+) -> None:
+    """Registry ids such as ``AT/FN-7/2`` hold slashes: the links on the pages kept them (a path's
+    separator), and the page's route took one segment, so the link led to a page that was not found."""
+    slashed = "AT/FN-7/2"
+    site.graph.run(SLASHED, bakery=BAKERY, id=slashed, name="Schrägstrich Mühle GmbH")
+    try:
+        use_key(browser, site, site.keys["food_manager"], f"/organizations/{BAKERY}")
+        wait_for_text(browser, "#organization", "Schrägstrich Mühle GmbH")
+        browser.find_element(By.LINK_TEXT, "Schrägstrich Mühle GmbH").click()
+        wait_for_text(browser, "#organization", "Partners")
+        page = browser.find_element(By.ID, "organization").text
+        assert "Schrägstrich Mühle GmbH" in page and "Bäckerei Brandstetter" in page
+    finally:
+        site.graph.run(UNSLASHED, id=slashed)
+
+
 def test_graphiql_renders_with_the_network_off(site: Site) -> None:
     for driver in chromium("--proxy-server=127.0.0.1:9"):
         driver.get(f"{site.url}/graphql")

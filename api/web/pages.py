@@ -64,7 +64,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
             form=SearchForm.of(request.query_params),
         )
 
-    @pages.get("/organizations/{organization_id}")
+    @pages.get("/organizations/{organization_id:path}")
     async def organization_page(organization_id: str) -> str:
         return render("organization.html", title="Organization", organization_id=organization_id)
 
@@ -89,7 +89,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
 
         return await fragment(make)
 
-    @pages.get("/web/organizations/{organization_id}")
+    @pages.get("/web/organizations/{organization_id:path}")
     async def organization(request: Request, organization_id: str) -> HTMLResponse:
         async def make() -> str:
             caller = await required_caller(request, "organizations' profiles")
