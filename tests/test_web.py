@@ -170,6 +170,33 @@ def test_an_organization_whose_id_holds_a_slash_has_a_page_its_links_reach(
         site.graph.run(UNSLASHED, id=slashed)
 
 
+def test_graphiql_keeps_the_api_key_for_no_one_after(site: Site, browser: WebDriver) -> None:
+    """A key typed into GraphiQL's headers answers the queries of that page and is not kept in the
+    browser's localStorage for whoever opens it next (strawberry's page asked GraphiQL to keep headers)."""
+    secret = site.keys["food_manager"].secret
+    browser.get(f"{site.url}/graphql")
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".CodeMirror"))
+    browser.find_element(By.XPATH, "//button[normalize-space()='Headers']").click()
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.execute_script(
+            "var e = document.querySelectorAll('.graphiql-editor-tool .CodeMirror');"
+            "return e.length && e[e.length - 1].CodeMirror ? true : false;"
+        )
+    )
+    browser.execute_script(
+        "var e = document.querySelectorAll('.graphiql-editor-tool .CodeMirror');"
+        "e[e.length - 1].CodeMirror.setValue(arguments[0]);",
+        '{"Authorization": "Bearer ' + secret + '"}',
+    )
+    time.sleep(1.0)  # GraphiQL writes its storage on change, debounced
+    kept = browser.execute_script(
+        "var all = {}; for (var i = 0; i < localStorage.length; i++) {"
+        " var k = localStorage.key(i); all[k] = localStorage.getItem(k); } return all;"
+    )
+    assert kept, "GraphiQL kept nothing at all: the page did not run"
+    assert not any(secret in str(value) for value in kept.values()), kept
+
+
 def test_graphiql_renders_with_the_network_off(site: Site) -> None:
     for driver in chromium("--proxy-server=127.0.0.1:9"):
         driver.get(f"{site.url}/graphql")

@@ -31,10 +31,13 @@ class UnvendoredAsset(RuntimeError):
 
 @cache
 def graphiql_html() -> str:
-    """Strawberry's GraphiQL page loading every script and style from this server."""
+    """Strawberry's GraphiQL page loading every script and style from this server, keeping no header."""
     html = get_graphql_ide_html(graphql_ide="graphiql")
     for url, name in CDN_FILES.items():
         html = html.replace(url, f"{VENDOR}/{name}")
+    # GraphiQL keeps the headers (the API key) in localStorage, for whoever uses the browser next, when
+    # asked to: strawberry's page asks, this one does not (the pages keep the key for the tab only).
+    html = html.replace("shouldPersistHeaders: true", "shouldPersistHeaders: false")
     if "https://unpkg.com" in html or "cdn." in html:
         raise UnvendoredAsset(
             "strawberry's GraphiQL page loads a file that is not vendored; add it to api/web/static/vendor "
