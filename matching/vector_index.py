@@ -30,7 +30,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from graph.db import Graph
 from graph.queries import admin
@@ -49,8 +49,9 @@ INDEXES: dict[Field, tuple[str, Query]] = {
     "needs": ("need_text_embedding", queries.CREATE_NEEDS_INDEX),
 }
 """Each field's index name and the query that creates it."""
-STAGED: tuple[Field, ...] = ("capability",)
-"""The fields whose bulk writes into an index that holds vectors are staged (``queries.STAGE_EMBEDDINGS``)."""
+STAGED: tuple[Field, ...] = tuple(cast("Field", field) for field in queries.STAGE_EMBEDDINGS)
+"""The fields whose bulk writes into an index that holds vectors are staged: those
+``queries.STAGE_EMBEDDINGS`` has a write for."""
 
 
 def wanted_config(settings: Settings) -> dict[str, Any]:
