@@ -73,4 +73,7 @@ REASON_OF_FEATURE = {
 }
 """The readable reason each feature's contribution counts toward: ties you share, similar work, proximity,
 role, the candidate's activity; the seeker's own activity only moves every candidate alike (the base)."""
+REASONS = ("ties", "work", "proximity", "role", "activity", "base")
+REASON_INDEX = np.array([REASONS.index(REASON_OF_FEATURE[name]) for name in FEATURE_NAMES])
+"""Each feature's reason as a position in ``REASONS``: the ranker's TreeSHAP sums contributions by it."""
 CATEGORICAL = np.array([name in ("candidate_role", "seeker_role") for name in FEATURE_NAMES])

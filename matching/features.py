@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -50,12 +50,32 @@ FEATURE_BLOCK = 10
 no seeker of the block wants."""
 
 
+@dataclass(frozen=True)
+class Paths:
+    """A block of seekers' graph rows over every organization (queries x organizations), read by both the
+    candidate sources and the pair features: paths of length 2 (``common``) and 3, Adamic-Adar, resource
+    allocation, the recent and decayed paths, the personalized PageRank (organizations x queries), and the
+    unit mean embedding of each seeker's partners."""
+
+    queries: np.ndarray
+    common: sp.csr_matrix
+    adamic_adar: sp.csr_matrix
+    resource: sp.csr_matrix
+    paths_3: sp.csr_matrix
+    decayed: sp.csr_matrix
+    recent: sp.csr_matrix
+    recent_paths: sp.csr_matrix
+    pagerank: np.ndarray
+    partners_embedding: np.ndarray
+
+
 @dataclass
 class PairFeatures:
     """Pair features over one history; candidates are the history's active organizations (``columns``)."""
 
     history: History
     _last_text: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
+    _last_paths: Paths | None = field(default=None, init=False, repr=False)
 
     @cached_property
     def columns(self) -> np.ndarray:
@@ -203,6 +223,39 @@ class PairFeatures:
         self._last_text = (queries.copy(), text)
         return text
 
+    def _paths(self, queries: np.ndarray) -> Paths:
+        """The seekers' :class:`Paths`; the last block's are kept, as its text is (:meth:`_text`)."""
+        held = self._last_paths
+        if held is not None and np.array_equal(held.queries, queries):
+            return held
+        h = self.history
+        adjacency = h.adjacency
+        rows = adjacency[queries]
+        decayed, decayed_aa, recent = self._recent_graph
+        recent_rows = recent[queries]
+        paths = Paths(
+            queries=queries.copy(),
+            common=rows @ adjacency,
+            adamic_adar=rows @ h.adamic_adar,
+            resource=rows @ self._resource,
+            paths_3=rows @ adjacency @ adjacency,
+            decayed=decayed[queries] @ decayed_aa,
+            recent=recent_rows @ recent,
+            recent_paths=recent_rows @ adjacency,
+            pagerank=self._pagerank(queries),
+            partners_embedding=self._partners_embedding(rows),
+        )
+        self._last_paths = paths
+        return paths
+
+    def prepare(self, queries: np.ndarray, executor: Executor) -> None:
+        """Compute the seekers' text cosines on ``executor`` while this thread computes their :class:`Paths`:
+        NumPy's product over the 150 MB of 100,000 vectors leaves the GIL to the graph's sparse products and
+        PageRank. The next :meth:`sources` and :meth:`pairs` of these seekers read both."""
+        text = executor.submit(self._text, queries)
+        self._paths(queries)
+        text.result()
+
     def pairs(self, queries: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
         """Features of (query, candidate) pairs: shape (queries, candidates, features), float32.
 
@@ -214,8 +267,8 @@ class PairFeatures:
         cols = self.columns
         pick = cols if candidates is None else cols[candidates]
         adjacency = h.adjacency
-        seeker_rows = adjacency[queries]
         embeddings = h.embeddings
+        paths = self._paths(queries)
         text = self._text(queries)
         others = text.copy()
         others[np.arange(len(queries)), queries] = -np.inf
@@ -227,19 +280,18 @@ class PairFeatures:
             shape=(len(queries), h.data.n_orgs),
         )
         country_codes, lift = self._countries
-        common = (seeker_rows @ adjacency).toarray()[:, pick]
+        common = paths.common.toarray()[:, pick]
         degree = h.degree
         union = degree[queries][:, None] + degree[pick][None, :] - common
-        decayed, decayed_aa, recent = self._recent_graph
         pair = [
             common,
-            scaled(seeker_rows @ h.adamic_adar, h.active, pick),
-            scaled(seeker_rows @ self._resource, h.active, pick),
-            scaled(seeker_rows @ adjacency @ adjacency, h.active, pick),
+            scaled(paths.adamic_adar, h.active, pick),
+            scaled(paths.resource, h.active, pick),
+            scaled(paths.paths_3, h.active, pick),
             row_products(h.participation, queries, pick),
             row_products(h.tfidf, queries, pick),
             text[:, pick],
-            np.einsum("ij,qj->qi", np.take(embeddings, pick, axis=0), self._partners_embedding(seeker_rows)),
+            np.einsum("ij,qj->qi", np.take(embeddings, pick, axis=0), paths.partners_embedding),
             scaled(similar @ adjacency, h.active, pick),
             row_products(self._programme_parts, queries, pick),
             (country_codes[queries][:, None] == country_codes[pick][None, :])
@@ -247,10 +299,10 @@ class PairFeatures:
             lift[country_codes[queries]][:, country_codes[pick]],
             common / np.maximum(union, 1.0),
             self._partners_by_role[pick[None, :], self._roles[queries][:, None]],
-            scaled(decayed[queries] @ decayed_aa, h.active, pick),
-            (recent[queries] @ recent).toarray()[:, pick],
-            scaled(recent[queries] @ adjacency, h.active, pick),
-            scaled(self._pagerank(queries).T, h.active, pick),
+            scaled(paths.decayed, h.active, pick),
+            paths.recent.toarray()[:, pick],
+            scaled(paths.recent_paths, h.active, pick),
+            scaled(paths.pagerank.T, h.active, pick),
         ]
         shape = (len(queries), len(pick))
         side = self.side
@@ -309,8 +361,10 @@ class PairFeatures:
         """Where candidates come from, each a (queries x candidates) mask: partners of partners, each
         seeker's nearest texts, and the most connected organizations (new partners are often the busy ones).
         """
+        held = self._last_paths  # the served request's, computed beside its text (:meth:`prepare`)
         adjacency = self.history.adjacency
-        common = (adjacency[queries] @ adjacency).toarray()[:, self.columns] > 0
+        paths = held.common if held is not None and np.array_equal(held.queries, queries) else None
+        common = (adjacency[queries] @ adjacency if paths is None else paths).toarray()[:, self.columns] > 0
         text = self._text(queries)[:, self.columns]
         return {
             "partner_of_partner": common,

@@ -18,7 +18,7 @@ import numpy as np
 
 from graph.db import Graph
 from graph.queries import matching as queries
-from matching.feature_names import FEATURE_NAMES, REASON_OF_FEATURE
+from matching.feature_names import REASONS
 from matching.filters import Filters
 from matching.ranker import LearnedRanker
 from matching.reasons import SentencePair, Suggestion, describe_learned, introducers
@@ -31,7 +31,6 @@ from schema.settings import Settings
 SERVING_THREADS = 1
 """LightGBM threads for one request: on two busy cores one thread scored a seeker's pool in 38 ms of CPU
 against 57 ms with a thread per core, and an API server answers several requests at once."""
-REASONS = ("ties", "work", "proximity", "role", "activity", "base")
 FIRST_ROUND = 50
 """Ranked candidates sent to the graph's filters in the first round; each further round asks four times as
 many, until ``limit`` passed or the pool is spent."""
@@ -82,9 +81,10 @@ def learned_suggest(
     ``as_of`` (None: the present); the filters are checked in the graph.
 
     ``stamp``: the graph's version, being asked for while this ranks; :class:`~matching.snapshot.Stale` is
-    raised before the graph is read when it is not the snapshot's. ``background``: a thread that asks the
-    graph for the candidates' details while this one computes the reasons of the best ``limit`` (those
-    the filters reject are replaced by the next, whose reasons are computed after)."""
+    raised before the graph is read when it is not the snapshot's. ``background``: threads that compute the
+    seeker's text cosines while this one follows its paths, then ask the graph for the candidates' details
+    while this one computes the reasons of the best ``limit`` (those the filters reject are replaced by the
+    next, whose reasons are computed after)."""
     if organization_id not in snapshot.index:
         _check(snapshot, stamp)  # a stale snapshot may not know an organization the graph has
         raise NotFound(f"No organization with id {organization_id!r}")
@@ -93,6 +93,7 @@ def learned_suggest(
     adjacency = view.history.adjacency
     partners = adjacency.indices[adjacency.indptr[q] : adjacency.indptr[q + 1]]
     banned = np.concatenate([[q], snapshot.declined(q, as_of), [] if include_partners else partners])
+    view.features.prepare(np.array([q]), background)
     sources = view.features.sources(np.array([q]))
     order, _, x = ranked_columns(view, ranker, q, banned=banned.astype(np.int64), sources=sources)
     _check(snapshot, stamp)
@@ -202,10 +203,9 @@ def _sigmoid(value: float) -> float:
 
 
 def reason_shares(contribution: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
-    """Per reason: its log-odds contribution, and its share of the score (see the module docstring)."""
-    total = {name: 0.0 for name in REASONS}
-    for name, value in zip(FEATURE_NAMES, contribution[:-1], strict=True):
-        total[REASON_OF_FEATURE[name]] += float(value)
+    """Per reason: its log-odds contribution, and its share of the score (see the module docstring).
+    ``contribution``: the reasons' contributions in ``REASONS`` order, then the bias."""
+    total = {name: float(value) for name, value in zip(REASONS, contribution[:-1], strict=True)}
     base = float(contribution[-1]) + total["base"]
     rest = sum(value for name, value in total.items() if name != "base")
     p0, p = _sigmoid(base), _sigmoid(base + rest)

@@ -25,7 +25,7 @@ import numpy as np
 from lightgbm import LGBMClassifier
 
 from matching.compiled import CompiledTrees
-from matching.feature_names import CATEGORICAL, FEATURE_NAMES
+from matching.feature_names import CATEGORICAL, FEATURE_NAMES, REASON_INDEX
 from matching.features import PairFeatures
 from matching.history import Split
 from matching.treeshap import TreeShap
@@ -167,15 +167,18 @@ class LearnedRanker:
         return np.asarray(compiled[bag].predict(rows, n_jobs=threads or os.cpu_count() or 1))
 
     def contributions(self, pairs: np.ndarray) -> np.ndarray:
-        """Per pair row, each feature's mean contribution to the log-odds (TreeSHAP, LightGBM's
-        ``pred_contrib``), and the bias last: each row sums to the score :meth:`score` gives the pair."""
+        """Per pair row, each reason's mean contribution to the log-odds (``feature_names.REASONS`` order: the
+        sum of its features' TreeSHAP values, LightGBM's ``pred_contrib``), and the bias last: each row sums
+        to the score :meth:`score` gives the pair."""
         return self._treeshap(pairs)
 
     @cached_property
     def _treeshap(self) -> TreeShap:
-        """The models' TreeSHAP tables, built the first time a request asks for reasons (about 2 s for three
-        models of 500 trees; then 8 ms of CPU for 10 pairs against LightGBM's 30 ms)."""
-        return TreeShap(self.boosters)
+        """The models' TreeSHAP tables, summed per reason, built the first time a request asks for reasons
+        (about 2 s for three models of 500 trees; then about 5 ms of CPU for 10 pairs against LightGBM's
+        30 ms; a reason's table holds the sum of its features', so a row needs 63,000 lookups instead of
+        100,000)."""
+        return TreeShap(self.boosters, groups=REASON_INDEX)
 
     def save(self, path: Path) -> Path:
         """One JSON file: the metadata and each booster as LightGBM's own model text."""

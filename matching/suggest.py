@@ -98,8 +98,9 @@ def _learned(
         return None
     day = None if as_of is None else np.datetime64(as_of, "D")
     # The graph's stamp is asked for while the ranking runs on the snapshot held: a round trip less, and
-    # the request starts again on a fresh snapshot when the stamp says the held one is stale.
-    with ThreadPoolExecutor(1, thread_name_prefix="suggest") as background:
+    # the request starts again on a fresh snapshot when the stamp says the held one is stale. The second
+    # thread computes the seeker's text cosines meanwhile (``PairFeatures.prepare``).
+    with ThreadPoolExecutor(2, thread_name_prefix="suggest") as background:
         answer = partial(
             learned_suggest,
             graph,

@@ -22,6 +22,7 @@ The ``shap`` and ``fasttreeshap`` packages hand a LightGBM model with categorica
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,9 +82,16 @@ class TreeShap:
     rows, which mostly share a mask, read the same few cache lines of it: about 20 % less CPU than sparse
     products over the slots (and a gather of a mask-major table)."""
 
-    def __init__(self, boosters: tuple[lightgbm.Booster, ...]) -> None:
+    def __init__(
+        self, boosters: tuple[lightgbm.Booster, ...], groups: Sequence[int] | np.ndarray | None = None
+    ) -> None:
+        """``groups``: the output column of each feature, whose contributions it sums (None: a column per
+        feature). A leaf's table then holds each group's sum of its features' shares: fewer lookups per row
+        where a path splits on several features of one group."""
         self.features = boosters[0].num_feature()
-        builder = _Builder(scale=1.0 / len(boosters))
+        group_of = np.arange(self.features) if groups is None else np.asarray(groups, dtype=np.int64)
+        self.outputs = int(group_of.max(initial=-1)) + 1
+        builder = _Builder(scale=1.0 / len(boosters), groups=group_of)
         for booster in boosters:
             for tree in booster.dump_model()["tree_info"]:
                 builder.tree(tree["tree_structure"])
@@ -106,7 +114,6 @@ class TreeShap:
         )
         position = np.empty_like(by_width)
         position[by_width] = np.arange(len(by_width))
-        self.slot_leaf = position[slot_leaf]
         # Each listed slot's path entries: its first, then in rounds the second of those with two (a path may
         # split on a feature more than once), ...
         by_slot = np.argsort(entry_slot, kind="stable")
@@ -120,16 +127,20 @@ class TreeShap:
             at = np.flatnonzero(count > round_)
             entry = first[at] + round_
             self.more_entries.append((at, entry_split[entry], entry_left[entry, None]))
-        self.slot_base = np.asarray(builder.slot_base, dtype=np.int64)[:, None]
+        # A *lookup* is one group on one leaf's path: its entry in the leaf's table for the row's mask.
+        self.lookup_leaf = position[np.asarray(builder.lookup_leaf, dtype=np.int64)]
+        self.lookup_base = np.asarray(builder.lookup_base, dtype=np.int64)[:, None]
         self.table = builder.table.astype(np.float32)
-        slot_feature = np.asarray(builder.slot_feature, dtype=np.int64)
-        self.to_features = sp.csr_matrix(
-            (np.ones(slots), (slot_feature, np.arange(slots))), shape=(self.features, slots)
+        lookups = len(self.lookup_leaf)
+        self.to_outputs = sp.csr_matrix(
+            (np.ones(lookups), (np.asarray(builder.lookup_group, dtype=np.int64), np.arange(lookups))),
+            shape=(self.outputs, lookups),
         )
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
-        """Per row, each feature's contribution to the mean log-odds, and the bias last (rows x features+1).
-        The tables are float32: a contribution differs from LightGBM's by about 1e-7 of its size."""
+        """Per row, each output's (feature's or group's) contribution to the mean log-odds, and the bias last
+        (rows x outputs+1). The tables are float32: a contribution differs from LightGBM's by about 1e-7 of
+        its size."""
         rows = np.asarray(rows, dtype=np.float64).reshape(-1, self.features)
         left = self.splits.left(rows)
         follows = np.take(left, self.first_split, axis=0) == self.first_left  # listed slots x rows
@@ -140,17 +151,19 @@ class TreeShap:
         for j, size in enumerate(self.level_size):
             masks[:size] += follows[start : start + size] * np.int32(1 << j)
             start += size
-        entries = np.take(masks, self.slot_leaf, axis=0) + self.slot_base  # slots x rows
+        entries = np.take(masks, self.lookup_leaf, axis=0) + self.lookup_base  # lookups x rows
         shares = np.take(self.table, entries).astype(np.float64)
-        contributions = np.asarray(self.to_features @ shares).T
+        contributions = np.asarray(self.to_outputs @ shares).T
         return np.column_stack([contributions, np.full(len(rows), self.bias)])
 
 
 class _Builder:
-    """Walks the trees once, collecting the splits, each leaf's slots and path entries, and its table."""
+    """Walks the trees once, collecting the splits, each leaf's slots, lookups and path entries, and its
+    table."""
 
-    def __init__(self, scale: float) -> None:
+    def __init__(self, scale: float, groups: np.ndarray) -> None:
         self.scale = scale
+        self.groups = groups
         self.bias = 0.0
         self.feature: list[int] = []
         self.threshold: list[float] = []
@@ -161,9 +174,10 @@ class _Builder:
         self.entry_left: list[bool] = []
         self.entry_slot: list[int] = []
         self.slot_leaf: list[int] = []
-        self.slot_feature: list[int] = []
-        self.slot_base: list[int] = []
-        self.by_width: dict[int, list[tuple[int, float, list[float]]]] = {}
+        self.lookup_leaf: list[int] = []
+        self.lookup_group: list[int] = []
+        self.lookup_base: list[int] = []
+        self.by_width: dict[int, list[tuple[int, float, list[float], list[int]]]] = {}
         self.size = 0
         self.leaves = 0
 
@@ -213,25 +227,33 @@ class _Builder:
             self.entry_left.append(goes_left)
             self.entry_slot.append(first + local)
         width = len(zero)
-        for feature, local in slots.items():
-            self.slot_leaf.append(self.leaves)
-            self.slot_feature.append(feature)
-            self.slot_base.append(self.size + (local << width))
-        self.by_width.setdefault(width, []).append((self.size, value, zero))
-        self.size += width << width
+        self.slot_leaf.extend([self.leaves] * width)
+        lookups: dict[int, int] = {}  # the path's groups, in the order of their first feature
+        member = [lookups.setdefault(int(self.groups[feature]), len(lookups)) for feature in slots]
+        for group, local in lookups.items():
+            self.lookup_leaf.append(self.leaves)
+            self.lookup_group.append(group)
+            self.lookup_base.append(self.size + (local << width))
+        self.by_width.setdefault(width, []).append((self.size, value, zero, member))
+        self.size += len(lookups) << width
         self.leaves += 1
 
     @property
     def table(self) -> np.ndarray:
-        """Every leaf's table (its value times :func:`shares`) at its offset, feature by feature: a feature's
-        shares of every mask together."""
+        """Every leaf's table (its value times :func:`shares`, summed per group) at its offset, group by
+        group: a group's shares of every mask together."""
         table = np.zeros(self.size)
         for width, leaves in self.by_width.items():
-            offsets = np.array([offset for offset, _, _ in leaves])
-            values = np.array([value for _, value, _ in leaves])
-            blocks = shares(np.array([zero for _, _, zero in leaves])).transpose(0, 2, 1)
+            offsets = np.array([offset for offset, _, _, _ in leaves])
+            values = np.array([value for _, value, _, _ in leaves])
+            member = np.array([m for _, _, _, m in leaves])  # leaves x features: each one's group on the path
+            blocks = shares(np.array([zero for _, _, zero, _ in leaves])).transpose(0, 2, 1)
             blocks *= values[:, None, None]
-            table[offsets[:, None] + np.arange(width << width)[None, :]] = blocks.reshape(len(leaves), -1)
+            grouped = np.zeros_like(blocks)
+            np.add.at(grouped, (np.arange(len(leaves))[:, None], member), blocks)
+            used = np.arange(width)[None, :] <= member.max(axis=1)[:, None]  # leaves x groups on the path
+            at = offsets[:, None, None] + (np.arange(width)[None, :, None] << width) + np.arange(1 << width)
+            table[at[used]] = grouped[used]
         return table
 
     def splits(self) -> _Splits:

@@ -28,6 +28,7 @@ from matching.compiled import compile_detached
 from matching.dataset import GraphData
 from matching.evaluation.benchmark import temporal_benchmark
 from matching.evaluation.protocol import score_lists
+from matching.feature_names import REASON_INDEX, REASONS
 from matching.features import PairFeatures
 from matching.history import TextVectors, temporal_split
 from matching.learned import ranked_columns
@@ -370,13 +371,15 @@ def test_compiled_trees_rank_as_lightgbm_and_a_corrupt_or_missing_file_is_compil
     assert all(sum(s.shares.values()) == pytest.approx(s.score, abs=1e-6) for s in served)
 
 
-def test_the_reasons_are_lightgbms_treeshap_of_the_served_features(
+def test_the_reasons_are_lightgbms_treeshap_of_the_served_features_summed_per_reason(
     slice_graph: Graph, settings: Settings, ranker: LearnedRanker
 ) -> None:
     held = snapshot.current(slice_graph, settings)
     seeker = active_firms(held, 1)[0]
     x = held.view().features.pairs(np.array([seeker]))[0]
-    expected = np.mean([b.predict(x, pred_contrib=True) for b in ranker.boosters], axis=0)
+    per_feature = np.mean([b.predict(x, pred_contrib=True) for b in ranker.boosters], axis=0)
+    # summed per reason, the bias last
+    expected = np.column_stack([per_feature[:, :-1] @ np.eye(len(REASONS))[REASON_INDEX], per_feature[:, -1]])
     assert np.allclose(ranker.contributions(x), expected, rtol=1e-6, atol=1e-7)
 
 

@@ -56,6 +56,22 @@ def test_several_models_give_the_mean_of_their_contributions() -> None:
     assert np.allclose(TreeShap(boosters)(rows), expected, rtol=1e-6, atol=1e-7)
 
 
+def test_grouped_tables_give_each_groups_sum_of_pred_contrib() -> None:
+    """Features summed per group (the ranker's reasons), including a group of one and a path that splits on
+    two features of one group: each output is the sum of its features' ``pred_contrib``."""
+    boosters = tuple(_fit({}, seed) for seed in (7, 8))
+    rows = _data(np.random.default_rng(9), 300)
+    groups = [0, 2, 0, 1, 2, 0]
+    per_feature = np.mean([b.predict(rows, pred_contrib=True) for b in boosters], axis=0)
+    expected = np.column_stack(
+        [per_feature[:, [f for f, g in enumerate(groups) if g == group]].sum(axis=1) for group in range(3)]
+        + [per_feature[:, -1]]
+    )
+    shap = TreeShap(boosters, groups=groups)
+    assert len(shap.lookup_leaf) < len(TreeShap(boosters).lookup_leaf)  # fewer lookups than slots
+    assert np.allclose(shap(rows), expected, rtol=1e-6, atol=1e-7)
+
+
 def test_paths_repeat_features_and_every_decision_type_is_met() -> None:
     """The cases above are not vacuous: the models split on one feature twice along a path, and hold
     categorical splits and splits of each missing type."""
