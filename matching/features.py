@@ -42,7 +42,12 @@ DECAY_DAYS = 730.0
 """Links weigh exp(-age / DECAY_DAYS) in the decayed Adamic-Adar."""
 PAGERANK_RESTART = 0.3
 PAGERANK_STEPS = 6
-POPULAR_CANDIDATES = 3000
+POPULAR_CANDIDATES = 1000
+"""The most connected organizations every seeker's pool holds. Chosen on the validation shaped like the test
+(ranked at 2017 with two years of truth, the mean recall@10 over fit seeds 7 and 8 at least the 3,000 pool's
+0.0846 less 0.0005, by a rule written before the runs): 1,000 gave 0.0843 / 0.0859 (pool recall 0.816
+against 0.863) and 1,500 0.0841 / 0.0824; a pool of about 1,300 instead of 3,300 pairs is most of a
+suggestion's feature and scoring CPU."""
 TEXT_CANDIDATES = 300
 TEXT_NEIGHBOURS = 50
 FEATURE_BLOCK = 10
@@ -248,10 +253,12 @@ class PairFeatures:
         self._last_paths = paths
         return paths
 
-    def prepare(self, queries: np.ndarray, executor: Executor) -> None:
-        """Compute the seekers' text cosines on ``executor`` while this thread computes their :class:`Paths`:
-        NumPy's product over the 150 MB of 100,000 vectors leaves the GIL to the graph's sparse products and
-        PageRank. The next :meth:`sources` and :meth:`pairs` of these seekers read both."""
+    def prepare(self, seeker: int, executor: Executor) -> None:
+        """Compute one seeker's text cosines on ``executor`` while this thread follows its :class:`Paths`, for
+        its next :meth:`sources` and :meth:`pairs`: NumPy's product over the 150 MB of 100,000 vectors
+        leaves the GIL to the sparse products and PageRank (at 100,000 organizations 6.6 ms in all
+        instead of 10, alone; beside the request's stamp query and Neo4j on two cores, about 8.7)."""
+        queries = np.array([seeker])
         text = executor.submit(self._text, queries)
         self._paths(queries)
         text.result()
