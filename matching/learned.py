@@ -25,6 +25,7 @@ from matching.reasons import SentencePair, Suggestion, describe_learned, introdu
 from matching.seeker import Seeker
 from matching.signals import Place, Proximity
 from matching.snapshot import Snapshot, Stale, View
+from matching.snapshot import stamp as graph_stamp
 from schema.errors import MatchingError, NotFound
 from schema.settings import Settings
 
@@ -75,18 +76,21 @@ def learned_suggest(
     include_partners: bool,
     settings: Settings,
     background: Executor,
-    stamp: Future[dict[str, Any]] | None = None,
+    checked: bool = False,
 ) -> list[Suggestion]:
     """Up to ``limit`` suggestions for ``organization_id`` ranked by the model on the snapshot's view as of
     ``as_of`` (None: the present); the filters are checked in the graph.
 
-    ``stamp``: the graph's version, being asked for while this ranks; :class:`~matching.snapshot.Stale` is
-    raised before the graph is read when it is not the snapshot's. ``background``: threads that compute the
-    seeker's text cosines while this one follows its paths, then ask the graph for the candidates' details
-    while this one computes the reasons of the best ``limit`` (those the filters reject are replaced by the
-    next, whose reasons are computed after)."""
+    ``checked``: the snapshot is one held since an earlier request, so the graph's version is asked for while
+    this ranks, and :class:`~matching.snapshot.Stale` is raised before the graph is read when it is not the
+    snapshot's. ``background``: two threads: one computes the seeker's text cosines while this one follows
+    its paths; then one asks for the graph's version (not earlier: beside the cosines and the paths it
+    and Neo4j would take turns with them at the two cores) while this one ranks, and one for the candidates'
+    details while this one computes the reasons of the best ``limit`` (those the filters reject are replaced
+    by the next, whose reasons are computed after)."""
     if organization_id not in snapshot.index:
-        _check(snapshot, stamp)  # a stale snapshot may not know an organization the graph has
+        if checked:  # a stale snapshot may not know an organization the graph has
+            _check(snapshot, background.submit(graph_stamp, graph))
         raise NotFound(f"No organization with id {organization_id!r}")
     view = snapshot.view(as_of)
     q = snapshot.index[organization_id]
@@ -94,6 +98,7 @@ def learned_suggest(
     partners = adjacency.indices[adjacency.indptr[q] : adjacency.indptr[q + 1]]
     banned = np.concatenate([[q], snapshot.declined(q, as_of), [] if include_partners else partners])
     view.features.prepare(q, background)
+    stamp = background.submit(graph_stamp, graph) if checked else None
     sources = view.features.sources(np.array([q]))
     order, _, x = ranked_columns(view, ranker, q, banned=banned.astype(np.int64), sources=sources)
     _check(snapshot, stamp)

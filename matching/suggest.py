@@ -97,9 +97,8 @@ def _learned(
     if ranker is None:
         return None
     day = None if as_of is None else np.datetime64(as_of, "D")
-    # The graph's stamp is asked for while the ranking runs on the snapshot held: a round trip less, and
-    # the request starts again on a fresh snapshot when the stamp says the held one is stale. The second
-    # thread computes the seeker's text cosines meanwhile (``PairFeatures.prepare``).
+    # The ranking runs on the snapshot held while the graph's stamp is asked for (``checked``): a round trip
+    # less, and the request starts again on a fresh snapshot when the stamp says the held one is stale.
     with ThreadPoolExecutor(2, thread_name_prefix="suggest") as background:
         answer = partial(
             learned_suggest,
@@ -113,14 +112,13 @@ def _learned(
             settings=settings,
             background=background,
         )
-        stamp = background.submit(snapshot.stamp, graph)
         held = snapshot.held(graph, settings)
         if held is not None:
             try:
-                return answer(held, stamp=stamp)
+                return answer(held, checked=True)
             except snapshot.Stale:
                 pass
-        return answer(snapshot.current(graph, settings, stamp.result()))
+        return answer(snapshot.current(graph, settings))
 
 
 def served_ranker(settings: Settings) -> LearnedRanker | None:

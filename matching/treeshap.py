@@ -129,7 +129,9 @@ class TreeShap:
             self.more_entries.append((at, entry_split[entry], entry_left[entry, None]))
         # A *lookup* is one group on one leaf's path: its entry in the leaf's table for the row's mask.
         self.lookup_leaf = position[np.asarray(builder.lookup_leaf, dtype=np.int64)]
-        self.lookup_base = np.asarray(builder.lookup_base, dtype=np.int64)[:, None]
+        # int32 offsets while the tables fit: the lookups' entries are the largest arrays of a call
+        offset_type = np.int32 if builder.size < 2**31 else np.int64
+        self.lookup_base = np.asarray(builder.lookup_base, dtype=offset_type)[:, None]
         self.table = builder.table.astype(np.float32)
         lookups = len(self.lookup_leaf)
         self.to_outputs = sp.csr_matrix(
@@ -146,12 +148,13 @@ class TreeShap:
         follows = np.take(left, self.first_split, axis=0) == self.first_left  # listed slots x rows
         for at, split, goes_left in self.more_entries:
             follows[at] &= np.take(left, split, axis=0) == goes_left
-        masks = np.zeros((self.leaves, len(rows)), dtype=np.int32)
+        masks = np.zeros((self.leaves, len(rows)), dtype=self.lookup_base.dtype)
         start = 0
         for j, size in enumerate(self.level_size):
             masks[:size] += follows[start : start + size] * np.int32(1 << j)
             start += size
-        entries = np.take(masks, self.lookup_leaf, axis=0) + self.lookup_base  # lookups x rows
+        entries = np.take(masks, self.lookup_leaf, axis=0)  # lookups x rows
+        entries += self.lookup_base
         shares = np.take(self.table, entries).astype(np.float64)
         contributions = np.asarray(self.to_outputs @ shares).T
         return np.column_stack([contributions, np.full(len(rows), self.bias)])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import lightgbm
@@ -289,6 +290,16 @@ def test_the_served_ranking_computes_only_the_pool_and_ranks_exactly_as_all_colu
         np.random.default_rng(2).choice(len(features.columns), len(features.columns) // 2, replace=False)
     )
     assert np.array_equal(features.pairs(block, some), features.pairs(block)[:, some], equal_nan=True)
+    # as a request computes one seeker's: its text cosines on a second thread beside its paths
+    with ThreadPoolExecutor(2) as background:
+        for q in active_firms(held, 3):
+            queries = np.array([q])
+            prepared, alone = PairFeatures(view.history), PairFeatures(view.history)
+            prepared.prepare(q, background)
+            expected_sources = alone.sources(queries)
+            for name, mask in prepared.sources(queries).items():
+                assert np.array_equal(mask, expected_sources[name])
+            assert np.array_equal(prepared.pairs(queries), alone.pairs(queries), equal_nan=True)
 
 
 def test_training_and_the_held_out_figures_compute_only_the_wanted_pairs_with_the_full_matrix_values(
