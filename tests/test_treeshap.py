@@ -84,4 +84,4 @@ def test_paths_repeat_features_and_every_decision_type_is_met() -> None:
         assert splits.categorical.any()
         assert (splits.nan_type if name == "nan" else splits.zero_type).any()
         # a slot whose leaf path holds more than one entry on its feature
-        assert shap.more_entries
+        assert shap.repeated.shape[0]
