@@ -68,7 +68,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
     async def organization_page(organization_id: str) -> str:
         return render("organization.html", title="Organization", organization_id=organization_id)
 
-    @pages.get("/clusters/{cluster_id}")
+    @pages.get("/clusters/{cluster_id:path}")
     async def cluster_page(cluster_id: str, since: str = "") -> str:
         return render("cluster.html", title="Cluster dashboard", cluster_id=cluster_id, since=since)
 
@@ -102,7 +102,15 @@ def router(schema: strawberry.Schema) -> APIRouter:
 
         return await fragment(make)
 
-    @pages.get("/web/clusters/{cluster_id}")
+    # Before the dashboard's route: an id may hold slashes, so "ID/gaps" would otherwise read as an id.
+    @pages.get("/web/clusters/{cluster_id:path}/gaps")
+    async def cluster_gaps(request: Request, cluster_id: str) -> HTMLResponse:
+        async def make() -> str:
+            return dashboard.gaps(await managed_insights(request, cluster_id, dashboard.SUPPLIERS))
+
+        return await fragment(make)
+
+    @pages.get("/web/clusters/{cluster_id:path}")
     async def cluster(request: Request, cluster_id: str) -> HTMLResponse:
         async def make() -> str:
             found = await managed_insights(request, cluster_id, dashboard.DASHBOARD_SUPPLIERS)
@@ -111,13 +119,6 @@ def router(schema: strawberry.Schema) -> APIRouter:
                 earlier = await managed_insights(request, cluster_id, 0, as_of=parse_date(since))
                 trend = dashboard.since(found, earlier)
             return dashboard.panel(found, links=True, today=dt.date.today(), trend=trend)
-
-        return await fragment(make)
-
-    @pages.get("/web/clusters/{cluster_id}/gaps")
-    async def cluster_gaps(request: Request, cluster_id: str) -> HTMLResponse:
-        async def make() -> str:
-            return dashboard.gaps(await managed_insights(request, cluster_id, dashboard.SUPPLIERS))
 
         return await fragment(make)
 
