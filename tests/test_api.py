@@ -781,6 +781,30 @@ def test_errors_carry_codes_and_no_internals(client: TestClient, region: dict[st
         assert "Traceback" not in text and "MATCH" not in text and "stacktrace" not in text
 
 
+def test_a_document_of_several_operations_must_name_the_one_to_run(
+    client: TestClient, region: dict[str, NewKey]
+) -> None:
+    """The GraphQL spec refuses a document of several operations sent without ``operationName``; strawberry
+    ran the first of them."""
+    headers = {"Authorization": f"Bearer {region['dairy'].secret}"}
+    two = "query Clusters { clusters { id } } query Type { __typename }"
+
+    def post(query: str, name: str | None) -> dict[str, Any]:
+        response = client.post("/graphql", json={"query": query, "operationName": name}, headers=headers)
+        return {**response.json(), "status": response.status_code}
+
+    unnamed = post(two, None)
+    assert unnamed["status"] == 400 and codes(unnamed) == ["BAD_USER_INPUT"], unnamed
+    assert "Must provide operation name" in unnamed["errors"][0]["message"]
+    assert post(two, "Type")["data"] == {"__typename": "Query"}
+    for query, name in ((two, "Other"), ("query Type { __typename }", "Other"), ("{ __typename }", "Type")):
+        wrong = post(query, name)
+        assert wrong["status"] == 400 and codes(wrong) == ["BAD_USER_INPUT"], wrong
+        assert "'Other'" in wrong["errors"][0]["message"] or "'Type'" in wrong["errors"][0]["message"], wrong
+    fragments = post("fragment F on Query { __typename }", None)
+    assert fragments["status"] == 400 and "no operation" in fragments["errors"][0]["message"], fragments
+
+
 # --- suggestions and feedback -----------------------------------------------------------------------------
 
 SUGGEST = """query($org: ID, $need: String, $filter: OrganizationFilterInput, $limit: Int!) {
