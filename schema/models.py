@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from schema.errors import echo
 from schema.graph_model import ClusterStage, CollaborationKind, Role, Visibility
 
 LIST_SEPARATOR = ";"
@@ -126,7 +127,7 @@ def _enum_coercer(enum: type[StrEnum], noun: str) -> Any:
             return enum(re.sub(r"[\s\-]+", "_", text))
         except ValueError:
             allowed = ", ".join(member.value for member in enum)
-            raise ValueError(f"unknown {noun} {str(value)!r}; expected one of: {allowed}") from None
+            raise ValueError(f"unknown {noun} {echo(value)}; expected one of: {allowed}") from None
 
     return coerce
 

@@ -9,6 +9,7 @@ what they changed, so the order of tests does not matter.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import threading
 from collections.abc import Iterator
@@ -803,6 +804,52 @@ def test_a_document_of_several_operations_must_name_the_one_to_run(
         assert "'Other'" in wrong["errors"][0]["message"] or "'Type'" in wrong["errors"][0]["message"], wrong
     fragments = post("fragment F on Query { __typename }", None)
     assert fragments["status"] == 400 and "no operation" in fragments["errors"][0]["message"], fragments
+
+
+def test_an_error_repeats_only_the_start_of_a_huge_id(client: TestClient, region: dict[str, NewKey]) -> None:
+    """An id of 90 kB came back whole in the NOT_FOUND message (and once per alias); an error now repeats its
+    first 100 characters and says how long it was."""
+    huge = "x" * 90_000
+    said = "'" + "x" * 100 + "'… (90,000 characters)"
+    asked = [
+        ("dairy", "query($id: ID!) { organization(id: $id) { id } }", {"id": huge}, "NOT_FOUND"),
+        ("dairy", "query($id: ID!) { cluster(id: $id) { id } }", {"id": huge}, "NOT_FOUND"),
+        (
+            "food_manager",
+            "query($id: ID) { partnerSuggestions(organizationId: $id, limit: 3) { score } }",
+            {"id": huge},
+            "NOT_FOUND",
+        ),
+        (
+            "food_manager",
+            'mutation($id: ID!) { recordSuggestionFeedback(organizationId: $id, partnerId: "nobody", '
+            "accepted: true) { accepted } }",
+            {"id": huge},
+            "NOT_FOUND",
+        ),
+    ]
+    for key, query, variables, code in asked:
+        body = gql(client, region[key], query, variables)
+        message = body["errors"][0]["message"]
+        assert codes(body) == [code] and len(message) < 300, (query, code, message[:300])
+        assert said in message, message
+    headers = {"Authorization": f"Bearer {region['dairy'].secret}"}
+    response = client.post(
+        "/graphql", json={"query": "query A { __typename }", "operationName": huge}, headers=headers
+    )
+    assert response.status_code == 400 and said in response.json()["errors"][0]["message"], response.text[
+        :300
+    ]
+    assert len(response.text) < 500
+    # the pages take ids and values in the address, which an HTTP client keeps under 64 kB
+    long, said = huge[:30_000], "'" + "x" * 100 + "'… (30,000 characters)"
+    for path, params, sent in (
+        (f"/web/organizations/{long}", {}, headers),
+        ("/web/suggestions", {"need": "camera inspection of bread", "town": long}, {}),  # a guest's town
+    ):
+        page = client.get(path, params=params, headers=sent)
+        assert page.status_code in (400, 404) and said in html.unescape(page.text), page.text[:300]
+        assert len(page.text) < 2_000, page.text[:300]
 
 
 # --- suggestions and feedback -----------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.schema.schema import validate_document
 
+from schema.errors import echo
+
 T = TypeVar("T")
 
 ABORTED = (
@@ -65,7 +67,7 @@ def check_operation(document: DocumentNode, name: str | None) -> None:
                 f"{len(operations)}; send `operationName`"
             )
     elif not any(operation.name and operation.name.value == name for operation in operations):
-        raise OperationNotChosen(f"`operationName` {name!r} names no operation of the document")
+        raise OperationNotChosen(f"`operationName` {echo(name)} names no operation of the document")
 
 
 class Lru(OrderedDict[str, Any]):

@@ -25,7 +25,7 @@ from api.web.search import SearchForm, search
 from graph.queries import api as api_queries
 from graph.queries import web as q
 from matching.insights import ClusterInsights
-from schema.errors import AccessDenied, ClusterkgError, InvalidInput
+from schema.errors import AccessDenied, ClusterkgError, InvalidInput, echo
 
 ORGANIZATION = """
 query Organization($id: ID!) { organization(id: $id) {
@@ -129,7 +129,7 @@ def parse_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"the date to compare with must read YYYY-MM-DD, not {text!r}") from None
+        raise InvalidInput(f"the date to compare with must read YYYY-MM-DD, not {echo(text)}") from None
 
 
 async def managed_insights(
