@@ -1022,6 +1022,36 @@ def test_submit_need_is_for_members_and_validated(client: TestClient, region: di
         data(gql(client, region["dairy"], submit, {"t": original, "v": "PUBLIC"}))
 
 
+def test_control_characters_are_refused_by_upsert_and_needs(
+    client: TestClient, region: dict[str, NewKey], session_graph: Graph
+) -> None:
+    """A NUL or an escape in a name or a need was stored as given; now the request is refused with the field
+    and the character, nothing is written, and a need keeps its line breaks."""
+    base = {"id": "ctl-api", "name": "Control Robotics", "role": "VENDOR"}
+    for given, said in (
+        ({"name": "Control\x00 Robotics"}, "name: holds the control character U+0000 at character 8"),
+        ({"city": "Linz\x1b[2J"}, "city: holds the control character U+001B at character 5"),
+        ({"capabilities": ["robotics", "vision\x08"]}, "capabilities: holds the control character U+0008"),
+        ({"description": "Robots.\x07"}, "description: holds the control character U+0007 at character 8"),
+    ):
+        refused = gql(client, region["data_team"], UPSERT, {"input": {**base, **given}})
+        assert codes(refused) == ["BAD_USER_INPUT"] and refused["data"] is None, refused
+        assert refused["errors"][0]["message"].startswith(said), refused
+    assert session_graph.run(READ_NEED, id="ctl-api") == []
+    submit = "mutation($t: String!) { submitNeed(text: $t) { needs } }"
+    refused = gql(client, region["dairy"], submit, {"t": "Sensors\x00 for milk."})
+    assert codes(refused) == ["BAD_USER_INPUT"], refused
+    assert refused["errors"][0]["message"].startswith(
+        "`text` holds the control character U+0000 at character 8"
+    )
+    original = data(gql(client, region["dairy"], NEEDS, {"id": "dairy"}))["organization"]["needs"]
+    try:
+        lines = "Sensors for milk transport.\r\n\tCold chain too."
+        assert data(gql(client, region["dairy"], submit, {"t": lines}))["submitNeed"]["needs"] == lines
+    finally:
+        data(gql(client, region["dairy"], submit, {"t": original}))
+
+
 def test_shutdown_waits_for_the_thread_of_a_request_that_timed_out() -> None:
     """A timed-out request has its answer while its thread still works with the app's graph connections:
     shutdown waits for that thread (at most its bound) before it closes them."""
