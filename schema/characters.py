@@ -3,8 +3,9 @@ free text the API stores (a need, a feedback comment).
 
 NUL, escape, backspace and the other C0 controls (and DEL) went into the graph as given, through registry
 files and the API, and from there into pages, exports and the other tools that read it. Free text (the
-fields typed ``Text`` in ``schema.models``) may hold tabs and line breaks; ids, names and every other field
-hold no control character at all.
+fields marked :data:`MULTILINE` in ``schema.models``: descriptions, needs, project titles and topics) may
+hold tabs and line breaks; ids, names and every other field hold no control character at all. White space
+around a value (tabs and line breaks included) is stripped, as before, wherever the field.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ _SPACE = "".join(
     c for c in map(chr, range(0x3001)) if c.isspace() and (c in "\t\n\r" or not _CONTROL.match(c))
 )  # Python's white space (the last is U+3000) but the control characters beyond tab and line breaks
 MULTILINE = "multi-line"
-"""Marks a field type whose text may hold tabs and line breaks (``schema.models.Text``)."""
+"""Marks a field type whose text may hold tabs and line breaks (``schema.models.Text``, a project's title)."""
 
 
 def control_character(value: str, multiline: bool = False) -> str | None:
@@ -48,11 +49,12 @@ def strip(text: str) -> str:
 def refuse_control_characters(model: str, data: Mapping[str, Any], multiline: frozenset[str]) -> None:
     """Raise pydantic's error for each field of ``data`` (a text, or a list of texts) that holds a control
     character, so a reject report and an API answer name the field as for any other invalid value.
-    Checked before a record strips its values (:func:`strip`)."""
+    Checked on each value as it will be stored: without the white space around it (:func:`strip`, which
+    keeps the control characters)."""
     problems = []
     for key, value in data.items():
         for text in value if isinstance(value, list | tuple) else (value,):
-            reason = control_character(text, key in multiline) if isinstance(text, str) else None
+            reason = control_character(strip(text), key in multiline) if isinstance(text, str) else None
             if reason:
                 error = PydanticCustomError("control_character", reason)
                 problems.append(InitErrorDetails(type=error, loc=(key,), input=text))

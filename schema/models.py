@@ -150,7 +150,7 @@ class Record(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
     multiline: ClassVar[frozenset[str]] = frozenset()
-    """The fields typed ``Text``: tabs and line breaks allowed (:func:`control_character`)."""
+    """The fields marked ``MULTILINE``: tabs and line breaks allowed (``schema.characters``)."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -268,7 +268,7 @@ class ProjectRecord(Record):
     """A joint project: its text (title, description, topic) tells what the participants work on."""
 
     id: Id
-    title: Annotated[str | None, Field(max_length=1000)] = None
+    title: Annotated[str | None, Field(max_length=1000), MULTILINE] = None  # CORDIS titles hold line breaks
     acronym: Short = None
     description: Text = None
     topic: Text = None
