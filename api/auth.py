@@ -21,7 +21,15 @@ import anyio
 
 from graph.db import AsyncGraph, Graph
 from graph.queries import api as q
-from schema.errors import AccessDenied, GraphError, GraphUnavailable, InvalidInput, NotFound, Unauthenticated
+from schema.errors import (
+    AccessDenied,
+    GraphError,
+    GraphUnavailable,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+    echo,
+)
 from schema.graph_model import Role
 
 log = logging.getLogger(__name__)
@@ -88,7 +96,7 @@ def create_key(graph: Graph, role: ApiRole, organization_id: str | None, label: 
             raise InvalidInput(f"a {role.value} key must be bound to an organization: pass --organization ID")
         rows = graph.run(q.ORGANIZATION_EXISTS, id=organization_id)
         if not rows:
-            raise NotFound(f"no organization with id {organization_id!r}")
+            raise NotFound(f"no organization with id {echo(organization_id)}")
         if role is ApiRole.CLUSTER_MANAGER and rows[0]["role"] != Role.CLUSTER_ORGANIZATION:
             raise InvalidInput(
                 f"a cluster_manager key is bound to a cluster organization; {organization_id!r} is a "
@@ -110,7 +118,7 @@ def create_key(graph: Graph, role: ApiRole, organization_id: str | None, label: 
 def revoke_key(graph: Graph, key_id: str) -> None:
     """Revoke a key at once: the next request with it is refused."""
     if not graph.run(q.REVOKE_API_KEY, id=key_id):
-        raise NotFound(f"no active API key with id {key_id!r}")
+        raise NotFound(f"no active API key with id {echo(key_id)}")
 
 
 def list_keys(graph: Graph) -> list[dict[str, object]]:

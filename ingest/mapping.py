@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from schema.characters import strip
 from schema.errors import IngestError
 from schema.models import LIST_FIELDS, LIST_SEPARATOR, RecordKind
 
@@ -213,7 +214,7 @@ class Mapping:
         for column, target in self._pairs(tuple(row), allowed):
             value = row.get(column)
             if isinstance(value, str):
-                value = value.strip()
+                value = strip(value)
             if value in (None, "") and target in out:
                 continue
             out[target] = value

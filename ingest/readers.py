@@ -30,6 +30,10 @@ from schema.errors import FileError, IngestError
 __all__ = ["CHUNK", "FileFormat", "Row", "columns", "detect", "file_hash", "read"]
 
 SAMPLE_BYTES = 256 * 1024
+JSON_LINES = (".jsonl", ".ndjson")
+"""Names of JSON lines files (``.gz`` after them too): read as JSONL whatever their first line holds. A
+``.jsonl`` file whose first line was not an object was read as CSV, its lines counted against that line as a
+header."""
 DELIMITERS = ",;\t|"
 
 
@@ -101,7 +105,8 @@ def _open_text(path: Path, encoding: str) -> IO[str]:
 
 
 def detect(path: Path) -> FileFormat:
-    """Detect the format, encoding and (for CSV) delimiter of a file from its content."""
+    """Detect the format, encoding and (for CSV) delimiter of a file from its content (a JSON lines name,
+    :data:`JSON_LINES`, settles the format)."""
     if path.is_dir():
         raise IngestError(f"{path}: is a folder, not a file; pass the files in it, e.g. {path}/*.csv")
     if path.exists() and not path.is_file():
@@ -119,9 +124,10 @@ def detect(path: Path) -> FileFormat:
     stripped = head.lstrip("\ufeff \t\r\n")
     if not stripped:
         raise IngestError(f"{path}: the file is empty")
-    if stripped[0] == "[":
+    named_jsonl = path.name.lower().removesuffix(".gz").endswith(JSON_LINES)
+    if stripped[0] == "[" and not named_jsonl:
         return FileFormat("json", encoding, compressed)
-    if stripped[0] == "{":
+    if stripped[0] == "{" or named_jsonl:
         if stripped.splitlines()[0].strip() == "{":
             raise FileError(
                 str(path),
@@ -150,11 +156,25 @@ def columns(path: Path, fmt: FileFormat, sample: int = 1000) -> list[str]:
         except _STREAM_ERRORS as e:
             raise FileError(str(path), cursor.position(), _reason(e, fmt)) from e
     seen: dict[str, None] = {}
+    rows: list[Row] = []
     for number, row in enumerate(read(path, fmt)):
         if number >= sample:
             break
+        rows.append(row)
         seen.update(dict.fromkeys(row.values))
+    if rows and all(row.error for row in rows):
+        raise _no_object(path, fmt, rows, sample)
     return list(seen)
+
+
+def _no_object(path: Path, fmt: FileFormat, rows: list[Row], sample: int) -> FileError:
+    """The error of a JSON(L) file of which no record read holds an object: its rows would each be rejected,
+    and the kind of the file could not be told, for a reason that said nothing of it ("no column names a
+    known field")."""
+    unit = "line" if fmt.format == "jsonl" else "item"
+    scope = f"of its first {sample:,} {unit}s" if len(rows) >= sample else f"of its {len(rows):,} {unit}s"
+    reason = f"{rows[0].error}; no {unit} {scope} holds an object"
+    return FileError(str(path), f"{unit} {rows[0].number}", reason)
 
 
 def read(path: Path, fmt: FileFormat) -> Iterator[Row]:

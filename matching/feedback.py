@@ -11,7 +11,7 @@ from typing import Any
 
 from graph.db import Graph
 from graph.queries import matching as queries
-from schema.errors import MatchingError, NotFound
+from schema.errors import MatchingError, NotFound, echo
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def record(
         by=by,
     )
     if not rows:
-        raise NotFound(f"No organization {organization_id!r} or no organization {partner_id!r}")
+        raise NotFound(f"No organization {echo(organization_id)} or no organization {echo(partner_id)}")
     return Feedback(**rows[0])
 
 

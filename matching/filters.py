@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from schema.errors import MatchingError
+from schema.errors import MatchingError, echo
 from schema.graph_model import Role, SizeClass
 
 
@@ -24,10 +24,12 @@ class Filters:
     def __post_init__(self) -> None:
         for value in self.roles or []:
             if value not in Role.__members__.values():
-                raise MatchingError(f"Unknown role {value!r}; roles are {', '.join(Role)}")
+                raise MatchingError(f"Unknown role {echo(value)}; roles are {', '.join(Role)}")
         for value in self.size_classes or []:
             if value not in SizeClass.__members__.values():
-                raise MatchingError(f"Unknown size class {value!r}; size classes are {', '.join(SizeClass)}")
+                raise MatchingError(
+                    f"Unknown size class {echo(value)}; size classes are {', '.join(SizeClass)}"
+                )
         if self.max_km is not None and self.max_km <= 0:
             raise MatchingError("The maximum distance must be positive")
 

@@ -26,7 +26,7 @@ from matching.seeker import Seeker
 from matching.signals import Place, Proximity
 from matching.snapshot import Snapshot, Stale, View
 from matching.snapshot import stamp as graph_stamp
-from schema.errors import MatchingError, NotFound
+from schema.errors import MatchingError, NotFound, echo
 from schema.settings import Settings
 
 SERVING_THREADS = 1
@@ -91,7 +91,7 @@ def learned_suggest(
     if organization_id not in snapshot.index:
         if checked:  # a stale snapshot may not know an organization the graph has
             _check(snapshot, background.submit(graph_stamp, graph))
-        raise NotFound(f"No organization with id {organization_id!r}")
+        raise NotFound(f"No organization with id {echo(organization_id)}")
     view = snapshot.view(as_of)
     q = snapshot.index[organization_id]
     adjacency = view.history.adjacency
@@ -182,7 +182,7 @@ def _filtered_rows(
         )[0]
         profile = result["seeker"]
         if profile is None:
-            raise NotFound(f"No organization with id {organization_id!r}")
+            raise NotFound(f"No organization with id {echo(organization_id)}")
         if filters.max_km is not None and (profile["lat"] is None or profile["lon"] is None):
             raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
         named.update({p["id"]: p for p in result["partners"]})

@@ -16,7 +16,7 @@ from graph.queries import matching as queries
 from matching.embed import unpack_sentence_vectors
 from matching.model import DIMENSIONS, TextEmbedding, embed_text
 from matching.signals import Place
-from schema.errors import MatchingError, NotFound
+from schema.errors import MatchingError, NotFound, echo
 from schema.settings import Settings
 
 
@@ -60,7 +60,7 @@ def profile_seeker(
     are organizations with similar offers: peers and competitors-turned-partners). The stored vector stays in
     the graph (``vector`` is None); a ``need`` brings its own."""
     if profile is None:
-        raise NotFound(f"No organization with id {organization_id!r}")
+        raise NotFound(f"No organization with id {echo(organization_id)}")
     if need is not None:
         vector, sentences, sentence_vectors, basis = (
             need.vector,

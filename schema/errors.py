@@ -88,3 +88,17 @@ class Unauthenticated(AccessDenied):
 
 class InvalidInput(ClusterkgError):
     """A request's arguments are malformed or out of bounds (a GraphQL BAD_USER_INPUT)."""
+
+
+ECHO_CHARS = 100
+"""How much of a value a caller gave an error message repeats."""
+
+
+def echo(value: object) -> str:
+    """``value`` quoted as an error message repeats it: a longer one cut to its first :data:`ECHO_CHARS`
+    characters, with its length. Callers choose the values: an organization id of 90 kB came back whole in
+    the NOT_FOUND answer, in every alias's error, and in the web page that showed it."""
+    text = str(value)
+    if len(text) <= ECHO_CHARS:
+        return repr(text)
+    return f"{text[:ECHO_CHARS]!r}… ({len(text):,} characters)"

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from schema.characters import MULTILINE, refuse_control_characters, strip
+from schema.errors import echo
 from schema.graph_model import ClusterStage, CollaborationKind, Role, Visibility
 
 LIST_SEPARATOR = ";"
@@ -126,7 +128,7 @@ def _enum_coercer(enum: type[StrEnum], noun: str) -> Any:
             return enum(re.sub(r"[\s\-]+", "_", text))
         except ValueError:
             allowed = ", ".join(member.value for member in enum)
-            raise ValueError(f"unknown {noun} {str(value)!r}; expected one of: {allowed}") from None
+            raise ValueError(f"unknown {noun} {echo(value)}; expected one of: {allowed}") from None
 
     return coerce
 
@@ -134,7 +136,7 @@ def _enum_coercer(enum: type[StrEnum], noun: str) -> Any:
 Id = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
 Short = Annotated[str | None, Field(max_length=MAX_SHORT)]
-Text = Annotated[str | None, Field(max_length=MAX_TEXT)]
+Text = Annotated[str | None, Field(max_length=MAX_TEXT), MULTILINE]
 TEXT: TypeAdapter[str | None] = TypeAdapter(Text)
 """Free text outside a record (a need, a feedback comment) is validated like a record's text fields."""
 Items = Annotated[list[Annotated[str, Field(max_length=MAX_SHORT)]], Field(max_length=MAX_LIST_ITEMS)]
@@ -147,6 +149,13 @@ class Record(BaseModel):
     text, and the record is immutable once validated."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+    multiline: ClassVar[frozenset[str]] = frozenset()
+    """The fields marked ``MULTILINE``: tabs and line breaks allowed (``schema.characters``)."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.multiline = frozenset(name for name, f in cls.model_fields.items() if MULTILINE in f.metadata)
 
     @model_validator(mode="before")
     @classmethod
@@ -154,14 +163,20 @@ class Record(BaseModel):
         if not isinstance(data, dict):
             return data
         out = {}
+        printable = True
         for key, value in data.items():
             if isinstance(value, str):
-                value = value.strip()
+                printable = printable and value.isprintable()
+                value = strip(value)
                 if not value:
                     continue
             elif value is None:
                 continue
+            elif isinstance(value, list | tuple):
+                printable = printable and all(not isinstance(v, str) or v.isprintable() for v in value)
             out[key] = value
+        if not printable:  # rare: a line break in a text, or a control character
+            refuse_control_characters(cls.__name__, data, cls.multiline)
         for key in _COERCE.keys() & out.keys():
             out[key] = _COERCE[key](out[key])
         return out
@@ -253,7 +268,7 @@ class ProjectRecord(Record):
     """A joint project: its text (title, description, topic) tells what the participants work on."""
 
     id: Id
-    title: Annotated[str | None, Field(max_length=1000)] = None
+    title: Annotated[str | None, Field(max_length=1000), MULTILINE] = None  # CORDIS titles hold line breaks
     acronym: Short = None
     description: Text = None
     topic: Text = None

@@ -9,6 +9,7 @@ what they changed, so the order of tests does not matter.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import threading
 from collections.abc import Iterator
@@ -781,6 +782,76 @@ def test_errors_carry_codes_and_no_internals(client: TestClient, region: dict[st
         assert "Traceback" not in text and "MATCH" not in text and "stacktrace" not in text
 
 
+def test_a_document_of_several_operations_must_name_the_one_to_run(
+    client: TestClient, region: dict[str, NewKey]
+) -> None:
+    """The GraphQL spec refuses a document of several operations sent without ``operationName``; strawberry
+    ran the first of them."""
+    headers = {"Authorization": f"Bearer {region['dairy'].secret}"}
+    two = "query Clusters { clusters { id } } query Type { __typename }"
+
+    def post(query: str, name: str | None) -> dict[str, Any]:
+        response = client.post("/graphql", json={"query": query, "operationName": name}, headers=headers)
+        return {**response.json(), "status": response.status_code}
+
+    unnamed = post(two, None)
+    assert unnamed["status"] == 400 and codes(unnamed) == ["BAD_USER_INPUT"], unnamed
+    assert "Must provide operation name" in unnamed["errors"][0]["message"]
+    assert post(two, "Type")["data"] == {"__typename": "Query"}
+    for query, name in ((two, "Other"), ("query Type { __typename }", "Other"), ("{ __typename }", "Type")):
+        wrong = post(query, name)
+        assert wrong["status"] == 400 and codes(wrong) == ["BAD_USER_INPUT"], wrong
+        assert "'Other'" in wrong["errors"][0]["message"] or "'Type'" in wrong["errors"][0]["message"], wrong
+    fragments = post("fragment F on Query { __typename }", None)
+    assert fragments["status"] == 400 and "no operation" in fragments["errors"][0]["message"], fragments
+
+
+def test_an_error_repeats_only_the_start_of_a_huge_id(client: TestClient, region: dict[str, NewKey]) -> None:
+    """An id of 90 kB came back whole in the NOT_FOUND message (and once per alias); an error now repeats its
+    first 100 characters and says how long it was."""
+    huge = "x" * 90_000
+    said = "'" + "x" * 100 + "'… (90,000 characters)"
+    asked = [
+        ("dairy", "query($id: ID!) { organization(id: $id) { id } }", {"id": huge}, "NOT_FOUND"),
+        ("dairy", "query($id: ID!) { cluster(id: $id) { id } }", {"id": huge}, "NOT_FOUND"),
+        (
+            "food_manager",
+            "query($id: ID) { partnerSuggestions(organizationId: $id, limit: 3) { score } }",
+            {"id": huge},
+            "NOT_FOUND",
+        ),
+        (
+            "food_manager",
+            'mutation($id: ID!) { recordSuggestionFeedback(organizationId: $id, partnerId: "nobody", '
+            "accepted: true) { accepted } }",
+            {"id": huge},
+            "NOT_FOUND",
+        ),
+    ]
+    for key, query, variables, code in asked:
+        body = gql(client, region[key], query, variables)
+        message = body["errors"][0]["message"]
+        assert codes(body) == [code] and len(message) < 300, (query, code, message[:300])
+        assert said in message, message
+    headers = {"Authorization": f"Bearer {region['dairy'].secret}"}
+    response = client.post(
+        "/graphql", json={"query": "query A { __typename }", "operationName": huge}, headers=headers
+    )
+    assert response.status_code == 400 and said in response.json()["errors"][0]["message"], response.text[
+        :300
+    ]
+    assert len(response.text) < 500
+    # the pages take ids and values in the address, which an HTTP client keeps under 64 kB
+    long, said = huge[:30_000], "'" + "x" * 100 + "'… (30,000 characters)"
+    for path, params, sent in (
+        (f"/web/organizations/{long}", {}, headers),
+        ("/web/suggestions", {"need": "camera inspection of bread", "town": long}, {}),  # a guest's town
+    ):
+        page = client.get(path, params=params, headers=sent)
+        assert page.status_code in (400, 404) and said in html.unescape(page.text), page.text[:300]
+        assert len(page.text) < 2_000, page.text[:300]
+
+
 # --- suggestions and feedback -----------------------------------------------------------------------------
 
 SUGGEST = """query($org: ID, $need: String, $filter: OrganizationFilterInput, $limit: Int!) {
@@ -949,6 +1020,36 @@ def test_submit_need_is_for_members_and_validated(client: TestClient, region: di
             assert codes(gql(client, region[key], submit, {"t": public, "v": "PUBLIC"})) == ["FORBIDDEN"]
     finally:
         data(gql(client, region["dairy"], submit, {"t": original, "v": "PUBLIC"}))
+
+
+def test_control_characters_are_refused_by_upsert_and_needs(
+    client: TestClient, region: dict[str, NewKey], session_graph: Graph
+) -> None:
+    """A NUL or an escape in a name or a need was stored as given; now the request is refused with the field
+    and the character, nothing is written, and a need keeps its line breaks."""
+    base = {"id": "ctl-api", "name": "Control Robotics", "role": "VENDOR"}
+    for given, said in (
+        ({"name": "Control\x00 Robotics"}, "name: holds the control character U+0000 at character 8"),
+        ({"city": "Linz\x1b[2J"}, "city: holds the control character U+001B at character 5"),
+        ({"capabilities": ["robotics", "vision\x08"]}, "capabilities: holds the control character U+0008"),
+        ({"description": "Robots.\x07"}, "description: holds the control character U+0007 at character 8"),
+    ):
+        refused = gql(client, region["data_team"], UPSERT, {"input": {**base, **given}})
+        assert codes(refused) == ["BAD_USER_INPUT"] and refused["data"] is None, refused
+        assert refused["errors"][0]["message"].startswith(said), refused
+    assert session_graph.run(READ_NEED, id="ctl-api") == []
+    submit = "mutation($t: String!) { submitNeed(text: $t) { needs } }"
+    refused = gql(client, region["dairy"], submit, {"t": "Sensors\x00 for milk."})
+    assert codes(refused) == ["BAD_USER_INPUT"], refused
+    assert refused["errors"][0]["message"].startswith(
+        "`text` holds the control character U+0000 at character 8"
+    )
+    original = data(gql(client, region["dairy"], NEEDS, {"id": "dairy"}))["organization"]["needs"]
+    try:
+        lines = "Sensors for milk transport.\r\n\tCold chain too."
+        assert data(gql(client, region["dairy"], submit, {"t": lines}))["submitNeed"]["needs"] == lines
+    finally:
+        data(gql(client, region["dairy"], submit, {"t": original}))
 
 
 def test_shutdown_waits_for_the_thread_of_a_request_that_timed_out() -> None:

@@ -229,6 +229,44 @@ def test_bad_rows_go_to_the_reject_report_and_the_run_goes_on(graph: Graph, tmp_
     }
 
 
+def test_control_characters_are_rejected_by_field_and_the_rest_loads(graph: Graph, tmp_path: Path) -> None:
+    """NUL, escape and the other C0 controls were stored as given; now the row goes to the reject report
+    with the field and the character, whatever the file's format. Free text keeps its line breaks, and the
+    white space around any value is stripped as before."""
+    none, lines = "this field takes none", "this field takes tabs and line breaks alone"
+    rows = [
+        org("ctl-name", "Null\x00 Bakery"),
+        org("ctl-city", "Escape Bakery", city="Linz\x1b[31m"),
+        org("ctl-text", "Bell Bakery", description="We bake.\x07"),
+        org("ctl-trail", "Trailing Bakery\x1f"),  # Python strips U+001F as white space
+        org("ctl-ok", "\tFine Bakery\r\n", description="We bake.\r\nBread\tand rolls."),
+        org("ctl-list", "Tab Bakery", capabilities=["baking", "pas\ttry"]),
+    ]
+    files = [write_jsonl(tmp_path / "controls.jsonl", rows), write_csv(tmp_path / "controls.csv", rows[:-1])]
+    report = tmp_path / "rejects.csv"
+    summary = load(graph, files, rejects=report)
+    assert_adds_up(summary, {"controls.jsonl": 6, "controls.csv": 5})
+    reasons = {
+        (Path(r["file"]).name, int(r["row"]), r["field"]): r["reason"] for r in csv.DictReader(report.open())
+    }
+    expected = {
+        ("controls.jsonl", 1, "name"): f"U+0000 at character 5; {none}",
+        ("controls.jsonl", 2, "city"): f"U+001B at character 5; {none}",
+        ("controls.jsonl", 3, "description"): f"U+0007 at character 9; {lines}",
+        ("controls.jsonl", 4, "name"): f"U+001F at character 16; {none}",
+        ("controls.jsonl", 6, "capabilities"): f"U+0009 at character 4; {none}",
+        ("controls.csv", 2, "name"): f"U+0000 at character 5; {none}",
+        ("controls.csv", 3, "city"): f"U+001B at character 5; {none}",
+        ("controls.csv", 4, "description"): f"U+0007 at character 9; {lines}",
+        ("controls.csv", 5, "name"): f"U+001F at character 16; {none}",
+    }
+    assert reasons.keys() == expected.keys(), reasons
+    for where, said in expected.items():
+        assert reasons[where] == f"holds the control character {said}", (where, reasons[where])
+    stored = [(r["id"], r["name"], r["description"]) for r in graph.run(ORGS)]
+    assert stored == [("ctl-ok", "Fine Bakery", "We bake.\r\nBread\tand rolls.")]
+
+
 def test_resolution_keys_are_configurable_and_contradictions_never_merge(
     graph: Graph, tmp_path: Path
 ) -> None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import httpx
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 from typer.testing import CliRunner
 
 from api.cli import app
+from graph.query import Query
 from matching.insights import cluster_insights
 from schema.settings import Settings
 from tests.utils.web import WAIT_SECONDS, Site, chromium, use_key, wait_for_text
@@ -68,6 +70,52 @@ def test_the_network_links_each_member_to_its_page(site: Site, browser: WebDrive
     WebDriverWait(browser, WAIT_SECONDS).until(lambda d: "/organizations/" in d.current_url)
     assert browser.current_url == site.url + target
     wait_for_text(browser, "#organization", "Partners")
+
+
+SLASHED_CLUSTER = Query(
+    "test.web_slashed_cluster",
+    """
+    MATCH (food:Cluster {id: $food})
+    CREATE (c:Cluster {id: $id, name: $name, sector: food.sector, region: food.region, stage: food.stage})
+    WITH food, c
+    CALL { WITH food, c MATCH (m)-[:MANAGES]->(food) CREATE (m)-[:MANAGES]->(c) }
+    CALL { WITH food, c MATCH (o)-[r:MEMBER_OF]->(food) CREATE (o)-[n:MEMBER_OF]->(c) SET n = properties(r) }
+    """,
+    write=True,
+)
+UNSLASHED_CLUSTER = Query(
+    "test.web_unslashed_cluster", "MATCH (c:Cluster {id: $id}) DETACH DELETE c", write=True
+)
+
+
+def test_a_cluster_whose_id_holds_a_slash_has_a_dashboard_and_gaps(site: Site, browser: WebDriver) -> None:
+    """Cluster ids such as ``AT/OÖ/FOOD`` hold slashes: the links keep them (a path's separator), and the
+    dashboard's routes took one segment, so the pages and fragments of such a cluster were not found."""
+    slashed, name = "AT/OÖ/FOOD-2", "Lebensmittel-Cluster Zwei"
+    site.graph.run(SLASHED_CLUSTER, food=CLUSTER, id=slashed, name=name)
+    try:
+        key = site.keys["food_manager"]
+        headers = {"Authorization": f"Bearer {key.secret}"}
+        for path, shown in (
+            (f"/clusters/{slashed}", "/web/clusters/AT/O%C3%96/FOOD-2"),
+            (f"/web/clusters/{slashed}", "Member network"),
+            (f"/web/clusters/{slashed}/gaps", "Could supply it"),
+        ):
+            answer = httpx.get(site.url + path, headers=headers, timeout=WAIT_SECONDS)
+            assert answer.status_code == 200 and shown in answer.text, (path, answer.status_code, answer.text)
+        assert "not searched yet" not in answer.text
+        use_key(browser, site, key)
+        wait_for_text(browser, "#me", name)
+        browser.find_element(By.LINK_TEXT, name).click()
+        wait_for_text(browser, "#dashboard", "Member network")
+        assert name in browser.find_element(By.CSS_SELECTOR, "#dashboard h1").text
+        browser.find_element(By.CSS_SELECTOR, "#gaps button[data-load]").click()
+        WebDriverWait(browser, WAIT_SECONDS).until(
+            lambda d: "not searched yet" not in d.find_element(By.ID, "gaps").text
+        )
+        assert "Could supply it" in browser.find_element(By.ID, "gaps").text
+    finally:
+        site.graph.run(UNSLASHED_CLUSTER, id=slashed)
 
 
 def test_the_report_opens_with_the_network_off(site: Site, neo4j_settings: Settings, tmp_path: Path) -> None:

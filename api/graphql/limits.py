@@ -42,6 +42,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from api.graphql.errors import BAD_USER_INPUT
+from schema.characters import control_character
 from schema.errors import InvalidInput
 from schema.models import MAX_TEXT
 from schema.settings import Settings
@@ -52,10 +53,13 @@ PAGE_ARGUMENTS = ("first", "limit")
 
 
 def check_text(value: str, name: str) -> str:
-    """Refuse free text (a need, a comment) longer than a record's text fields may be, naming the argument
-    (the pydantic error named it `input`; on the pages it was not caught at all: a 500)."""
+    """Refuse free text (a need, a comment) longer than a record's text fields may be, or holding a control
+    character a record's text fields may not hold (``schema.characters``), naming the argument (the pydantic
+    error named it `input`; on the pages it was not caught at all: a 500)."""
     if len(value) > MAX_TEXT:
         raise InvalidInput(f"`{name}` is longer than {MAX_TEXT} characters")
+    if reason := control_character(value, multiline=True):
+        raise InvalidInput(f"`{name}` {reason}")
     return value
 
 

@@ -20,7 +20,7 @@ from api.graphql.types import Organization, SuggestionFeedback
 from graph.db import Graph
 from graph.queries import api as q
 from matching import refresh
-from schema.errors import InvalidInput
+from schema.errors import InvalidInput, echo
 from schema.graph_model import Visibility
 from schema.models import OrganizationRecord, RecordKind
 
@@ -56,7 +56,7 @@ class Mutation:
             found = await context.loaders.cluster.load_many(record.clusters)
             missing = [cid for cid, row in zip(record.clusters, found, strict=True) if row is None]
             if missing:
-                raise InvalidInput(f"no cluster with id {', '.join(missing)}")
+                raise InvalidInput(f"no cluster with id {', '.join(echo(cid) for cid in missing)}")
         node = await anyio.to_thread.run_sync(_write_organization, context.sync_graph, record)
         await _refresh_embeddings(context, node)
         context.loaders.organization.clear_all()  # clear(key) raises for keys never loaded

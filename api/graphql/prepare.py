@@ -8,6 +8,8 @@ threads (``api.throttle.FairCompute``): both cost more than linear time in what 
 selection took 3 s to validate, 100 kB of fields 0.2 s to parse), and on the event loop every other
 request, ``/healthz`` included, waited for them. In a worker thread the loop keeps its turn at the
 interpreter lock, and a key sending many such documents waits behind its own work.
+
+Which operation of the document runs is settled as soon as it is parsed (:func:`check_operation`).
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.schema.schema import validate_document
+
+from schema.errors import echo
 
 T = TypeVar("T")
 
@@ -34,6 +39,35 @@ def _clear(error: GraphQLError) -> GraphQLError:
     if error.message == "Validation aborted.":
         return GraphQLError(ABORTED, error.nodes)
     return error
+
+
+class OperationNotChosen(CannotGetOperationTypeError):
+    """The document does not say which of its operations to run. Raised as strawberry's own error for an
+    unknown operation name, which strawberry answers with 400 (``api.graphql.router`` adds the code)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(None)
+        self.reason = reason
+
+    def as_http_error_reason(self) -> str:
+        return self.reason
+
+
+def check_operation(document: DocumentNode, name: str | None) -> None:
+    """Refuse a document whose operation to run is not named, as the GraphQL spec's GetOperation does:
+    several operations and no ``operationName``, or a name that no operation has. Strawberry ran the first
+    of several operations when no name was given, so a client's mistake ran something it did not choose."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if not operations:
+        raise OperationNotChosen("the document defines no operation (only fragments)")
+    if name is None:
+        if len(operations) > 1:
+            raise OperationNotChosen(
+                "Must provide operation name if query contains multiple operations: the document has "
+                f"{len(operations)}; send `operationName`"
+            )
+    elif not any(operation.name and operation.name.value == name for operation in operations):
+        raise OperationNotChosen(f"`operationName` {echo(name)} names no operation of the document")
 
 
 class Lru(OrderedDict[str, Any]):
@@ -89,6 +123,9 @@ class PrepareOffLoop(SchemaExtension):
                 document = await self._run(lambda: parse(query, **options))  # GraphQLError: answered as such
                 self.cache.documents.keep(query, document)
             context.graphql_document = document
+        if context.graphql_document is not None:
+            # strawberry keeps the name the request gave only there (`operation_name` falls back to the first)
+            check_operation(context.graphql_document, context._provided_operation_name)
         yield
 
     async def on_validate(self) -> AsyncIterator[None]:

@@ -16,7 +16,7 @@ from api.graphql.suggestions import partner_suggestions
 from api.graphql.types import Cluster, Organization, OrganizationConnection, PartnerSuggestion, SearchHit
 from graph.queries import api as q
 from graph.queries import organizations as orgs
-from schema.errors import InvalidInput, NotFound
+from schema.errors import InvalidInput, NotFound, echo
 
 
 @strawberry.type
@@ -25,7 +25,7 @@ class Query:
     async def organization(self, info: Ctx, id: strawberry.ID) -> Organization | None:  # noqa: A002
         row = await info.context.loaders.organization.load(id)
         if row is None:
-            raise NotFound(f"no organization with id {id!r}")
+            raise NotFound(f"no organization with id {echo(id)}")
         return Organization.from_row(row)
 
     @strawberry.field(description="Organizations matching a filter, one keyset-paged connection.")
@@ -43,7 +43,7 @@ class Query:
     async def cluster(self, info: Ctx, id: strawberry.ID) -> Cluster | None:  # noqa: A002
         row = await info.context.loaders.cluster.load(id)
         if row is None:
-            raise NotFound(f"no cluster with id {id!r}")
+            raise NotFound(f"no cluster with id {echo(id)}")
         return Cluster.from_row(row)
 
     @strawberry.field(description="Every cluster, by name.")

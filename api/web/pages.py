@@ -25,7 +25,7 @@ from api.web.search import SearchForm, search
 from graph.queries import api as api_queries
 from graph.queries import web as q
 from matching.insights import ClusterInsights
-from schema.errors import AccessDenied, ClusterkgError, InvalidInput
+from schema.errors import AccessDenied, ClusterkgError, InvalidInput, echo
 
 ORGANIZATION = """
 query Organization($id: ID!) { organization(id: $id) {
@@ -68,7 +68,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
     async def organization_page(organization_id: str) -> str:
         return render("organization.html", title="Organization", organization_id=organization_id)
 
-    @pages.get("/clusters/{cluster_id}")
+    @pages.get("/clusters/{cluster_id:path}")
     async def cluster_page(cluster_id: str, since: str = "") -> str:
         return render("cluster.html", title="Cluster dashboard", cluster_id=cluster_id, since=since)
 
@@ -102,7 +102,15 @@ def router(schema: strawberry.Schema) -> APIRouter:
 
         return await fragment(make)
 
-    @pages.get("/web/clusters/{cluster_id}")
+    # Before the dashboard's route: an id may hold slashes, so "ID/gaps" would otherwise read as an id.
+    @pages.get("/web/clusters/{cluster_id:path}/gaps")
+    async def cluster_gaps(request: Request, cluster_id: str) -> HTMLResponse:
+        async def make() -> str:
+            return dashboard.gaps(await managed_insights(request, cluster_id, dashboard.SUPPLIERS))
+
+        return await fragment(make)
+
+    @pages.get("/web/clusters/{cluster_id:path}")
     async def cluster(request: Request, cluster_id: str) -> HTMLResponse:
         async def make() -> str:
             found = await managed_insights(request, cluster_id, dashboard.DASHBOARD_SUPPLIERS)
@@ -114,13 +122,6 @@ def router(schema: strawberry.Schema) -> APIRouter:
 
         return await fragment(make)
 
-    @pages.get("/web/clusters/{cluster_id}/gaps")
-    async def cluster_gaps(request: Request, cluster_id: str) -> HTMLResponse:
-        async def make() -> str:
-            return dashboard.gaps(await managed_insights(request, cluster_id, dashboard.SUPPLIERS))
-
-        return await fragment(make)
-
     return pages
 
 
@@ -128,7 +129,7 @@ def parse_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"the date to compare with must read YYYY-MM-DD, not {text!r}") from None
+        raise InvalidInput(f"the date to compare with must read YYYY-MM-DD, not {echo(text)}") from None
 
 
 async def managed_insights(

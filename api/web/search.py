@@ -23,7 +23,7 @@ from api.graphql.suggestions import check_may_act_for
 from api.web.access import PageError, compute
 from graph.queries import web as q
 from matching import Filters, Place, Suggestion, suggest
-from schema.errors import InvalidInput
+from schema.errors import InvalidInput, echo
 from schema.graph_model import Role
 
 LIMIT = 10
@@ -48,7 +48,7 @@ class SearchForm:
 
     def filters(self) -> Filters:
         if self.role and self.role not in Role.__members__.values():
-            raise InvalidInput(f"unknown kind of partner {self.role!r}")
+            raise InvalidInput(f"unknown kind of partner {echo(self.role)}")
         return Filters(
             roles=[self.role] if self.role else None,
             regions=[self.region] if self.region else None,
@@ -61,9 +61,9 @@ class SearchForm:
         try:
             km = float(self.km)
         except ValueError:
-            raise InvalidInput(f"the distance must be a number of km, not {self.km!r}") from None
+            raise InvalidInput(f"the distance must be a number of km, not {echo(self.km)}") from None
         if not math.isfinite(km):  # "nan" and "inf" parse; NaN would pass the check below and match nobody
-            raise InvalidInput(f"the distance must be a number of km, not {self.km!r}")
+            raise InvalidInput(f"the distance must be a number of km, not {echo(self.km)}")
         if km <= 0:
             raise InvalidInput("the distance must be more than 0 km")
         return km
@@ -86,7 +86,7 @@ async def place_of(request: Request, town: str) -> Place:
         return Place()
     rows = await request.app.state.graph.run(q.TOWN_POINT, town=town.strip())
     if not rows or not rows[0]["organizations"]:
-        raise InvalidInput(f"no organization is located in {town.strip()!r}, so its position is unknown")
+        raise InvalidInput(f"no organization is located in {echo(town.strip())}, so its position is unknown")
     row = rows[0]
     return Place(city=row["city"], lat=row["lat"], lon=row["lon"])
 

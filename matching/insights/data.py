@@ -24,7 +24,7 @@ import numpy as np
 
 from graph.db import Graph
 from graph.queries import insights as queries
-from schema.errors import NotFound
+from schema.errors import NotFound, echo
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def read_cluster(
     organization of a cluster_manager caller) manages this cluster: the only callers who may read them."""
     rows = graph.run(queries.CLUSTERS, clusters=[cluster_id])
     if not rows:
-        raise NotFound(f"no cluster with id {cluster_id!r}")
+        raise NotFound(f"no cluster with id {echo(cluster_id)}")
     [data] = read_clusters(
         graph, [rows[0]["cluster"]], read_private_needs=read_private_needs, manager=manager
     )

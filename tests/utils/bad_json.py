@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.utils.bad_files import DEEP, Bad, array, ids, item, jsonl
+from tests.utils.bad_files import DEEP, HEADER, Bad, array, ids, item, jsonl, lines
 
 
 def json_cases() -> list[Bad]:
@@ -141,5 +141,31 @@ def json_cases() -> list[Bad]:
         ".jsonl",
         loaded=ids(n, 1),
         rejects={2: "id"},
+    )
+    # A JSON lines name settles the format: these were read as CSV (the first line taken for a header) or as
+    # a JSON array.
+    n = "jsonl_first_line_csv"
+    add(
+        n,
+        HEADER + jsonl(n, 2, 3),
+        ".jsonl",
+        loaded=ids(n, 2, 3),
+        rejects={1: "not valid JSON: Expecting value at column 1"},
+    )
+    n = "ndjson_first_line_array"
+    add(
+        n,
+        "[1, 2]\n" + jsonl(n, 2),
+        ".ndjson",
+        loaded=ids(n, 2),
+        rejects={1: "a JSONL line must hold one object"},
+    )
+    n = "jsonl_no_object"
+    add(
+        n,
+        HEADER + lines(n, 2, 3),
+        ".jsonl",
+        run=None,
+        error=(f"{n}.jsonl", "line 1", "not valid JSON", "no line of its 3 lines holds an object"),
     )
     return c
