@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -32,46 +32,20 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from matching.feature_arrays import cosines, largest, percentile, row_products, scaled, top_columns
+from matching.feature_arrays import percentile, row_products, scaled
 from matching.feature_names import ROLE_CODES
 from matching.history import History
-from matching.pagerank import personalized_pagerank
+from matching.seeker_rows import RECENT_DAYS, SeekerRows
 
-RECENT_DAYS = 730
-DECAY_DAYS = 730.0
-"""Links weigh exp(-age / DECAY_DAYS) in the decayed Adamic-Adar."""
-PAGERANK_RESTART = 0.3
-PAGERANK_STEPS = 6
 POPULAR_CANDIDATES = 1000
 """The most connected organizations every seeker's pool holds. Chosen on the validation shaped like the test
 (ranked at 2017 with two years of truth, the mean recall@10 over fit seeds 7 and 8 at least the 3,000 pool's
 0.0846 less 0.0005, by a rule written before the runs): 1,000 gave 0.0843 / 0.0859 (pool recall 0.816
 against 0.863) and 1,500 0.0841 / 0.0824; a pool of about 1,300 instead of 3,300 pairs is most of a
 suggestion's feature and scoring CPU."""
-TEXT_CANDIDATES = 300
-TEXT_NEIGHBOURS = 50
 FEATURE_BLOCK = 10
 """Seekers whose features :meth:`PairFeatures.blocks` computes at once: the fewer, the fewer columns
 no seeker of the block wants."""
-
-
-@dataclass(frozen=True)
-class Paths:
-    """A block of seekers' graph rows over every organization (queries x organizations), read by both the
-    candidate sources and the pair features: paths of length 2 (``common``) and 3, Adamic-Adar, resource
-    allocation, the recent and decayed paths, the personalized PageRank (organizations x queries), and the
-    unit mean embedding of each seeker's partners."""
-
-    queries: np.ndarray
-    common: sp.csr_matrix
-    adamic_adar: sp.csr_matrix
-    resource: sp.csr_matrix
-    paths_3: sp.csr_matrix
-    decayed: sp.csr_matrix
-    recent: sp.csr_matrix
-    recent_paths: sp.csr_matrix
-    pagerank: np.ndarray
-    partners_embedding: np.ndarray
 
 
 @dataclass
@@ -79,8 +53,10 @@ class PairFeatures:
     """Pair features over one history; candidates are the history's active organizations (``columns``)."""
 
     history: History
-    _last_text: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
-    _last_paths: Paths | None = field(default=None, init=False, repr=False)
+    seeker_rows: SeekerRows = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.seeker_rows = SeekerRows(self.history)
 
     @cached_property
     def columns(self) -> np.ndarray:
@@ -94,40 +70,6 @@ class PairFeatures:
         return position
 
     @cached_property
-    def _resource(self) -> sp.csr_matrix:
-        """The resource allocation index's right-hand factor ``D^-1 A`` (``D``: degrees)."""
-        h = self.history
-        inverse = np.zeros_like(h.degree)
-        inverse[h.degree > 0] = 1.0 / h.degree[h.degree > 0]
-        return (sp.diags(inverse) @ h.adjacency).tocsr()
-
-    @cached_property
-    def _recent_graph(self) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
-        """Links weighted exp(-age / DECAY_DAYS), the same times 1 / log(degree) of the middle organization
-        (the decayed Adamic-Adar's right-hand factor), and the 0/1 links of the last RECENT_DAYS."""
-        h = self.history
-        links = h.links
-        age = h.age_days
-        decayed = links.weighted_adjacency(np.exp(-age / DECAY_DAYS))
-        recent = links.weighted_adjacency((age < RECENT_DAYS).astype(np.float64))
-        recent.eliminate_zeros()
-        degree = h.degree
-        inverse_log = np.zeros_like(degree)
-        inverse_log[degree > 1] = 1.0 / np.log(degree[degree > 1])
-        return decayed, (sp.diags(inverse_log) @ decayed).tocsr(), recent
-
-    @cached_property
-    def _walk(self) -> sp.csr_matrix:
-        """The transposed random-walk matrix (D^-1 A)^T, for walks from blocks of seekers."""
-        return self._resource.T.tocsr()
-
-    def _pagerank(self, queries: np.ndarray) -> np.ndarray:
-        """Personalized PageRank from each seeker by PAGERANK_STEPS power iterations (orgs x queries)."""
-        return personalized_pagerank(
-            self._walk, self._resource, queries, restart=PAGERANK_RESTART, steps=PAGERANK_STEPS
-        )
-
-    @cached_property
     def _programme_parts(self) -> sp.csr_matrix:
         d = self.history.data
         parts, codes = np.unique(d.project_part, return_inverse=True)
@@ -137,13 +79,6 @@ class PairFeatures:
         shares = (self.history.participation @ by_project).tocsr()
         # A registry without projects (a generated region) has no programme parts to normalize.
         return normalize(shares).tocsr() if shares.shape[1] else shares
-
-    def _partners_embedding(self, rows: sp.csr_matrix) -> np.ndarray:
-        """The unit mean embedding of each seeker's partners (``rows``: the seekers' rows of the adjacency),
-        from the partners' rows alone: SciPy multiplies a float64 matrix by a float64 copy of the whole dense
-        operand (2 s for 100,000 vectors); each row is the same sum, in the same order, either way."""
-        partners = np.unique(rows.indices)
-        return normalize(np.asarray(rows[:, partners] @ self.history.embeddings[partners], dtype=np.float32))
 
     @cached_property
     def _roles(self) -> np.ndarray:
@@ -207,62 +142,6 @@ class PairFeatures:
         counts = [percentile(v, active) for v in (h.degree, projects, recent, recent_partners, last_year)]
         return np.column_stack([*counts, percentile(first, active), last / 365.25, roles]).astype(np.float32)
 
-    def _text(self, queries: np.ndarray) -> np.ndarray:
-        """Cosine of each seeker's text to every organization's (queries x organizations). The pool and the
-        features of one request or block both read it, so the last block's is kept, and some seekers of that
-        block read their rows of it (:meth:`blocks`): BLAS rounds a product's last bit by its shape, and a
-        seeker's features must not depend on how its block is cut. One seeker's is a per-row dot product
-        (:func:`cosines`): a BLAS call spends more on its threads than on one row of 100,000."""
-        held = self._last_text
-        if held is not None:
-            block, text = held
-            order = np.argsort(block, kind="stable")
-            at = order[np.minimum(np.searchsorted(block, queries, sorter=order), len(block) - 1)]
-            if np.array_equal(block[at], queries):
-                return text if len(at) == len(block) and np.array_equal(at, np.arange(len(at))) else text[at]
-        embeddings = self.history.embeddings
-        if len(queries) == 1:
-            text = cosines(embeddings, embeddings[queries[0]])[None, :]
-        else:
-            text = embeddings[queries] @ embeddings.T
-        self._last_text = (queries.copy(), text)
-        return text
-
-    def _paths(self, queries: np.ndarray) -> Paths:
-        """The seekers' :class:`Paths`; the last block's are kept, as its text is (:meth:`_text`)."""
-        held = self._last_paths
-        if held is not None and np.array_equal(held.queries, queries):
-            return held
-        h = self.history
-        adjacency = h.adjacency
-        rows = adjacency[queries]
-        decayed, decayed_aa, recent = self._recent_graph
-        recent_rows = recent[queries]
-        paths = Paths(
-            queries=queries.copy(),
-            common=rows @ adjacency,
-            adamic_adar=rows @ h.adamic_adar,
-            resource=rows @ self._resource,
-            paths_3=rows @ adjacency @ adjacency,
-            decayed=decayed[queries] @ decayed_aa,
-            recent=recent_rows @ recent,
-            recent_paths=recent_rows @ adjacency,
-            pagerank=self._pagerank(queries),
-            partners_embedding=self._partners_embedding(rows),
-        )
-        self._last_paths = paths
-        return paths
-
-    def prepare(self, seeker: int, executor: Executor) -> None:
-        """Compute one seeker's text cosines on ``executor`` while this thread follows its :class:`Paths`, for
-        its next :meth:`sources` and :meth:`pairs`: NumPy's product over the 150 MB of 100,000 vectors
-        leaves the GIL to the sparse products and PageRank (at 100,000 organizations 6.6 ms in all
-        instead of 10, alone; beside the request's stamp query and Neo4j on two cores, about 8.7)."""
-        queries = np.array([seeker])
-        text = executor.submit(self._text, queries)
-        self._paths(queries)
-        text.result()
-
     def pairs(self, queries: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
         """Features of (query, candidate) pairs: shape (queries, candidates, features), float32.
 
@@ -275,17 +154,8 @@ class PairFeatures:
         pick = cols if candidates is None else cols[candidates]
         adjacency = h.adjacency
         embeddings = h.embeddings
-        paths = self._paths(queries)
-        text = self._text(queries)
-        others = text.copy()
-        others[np.arange(len(queries)), queries] = -np.inf
-        neighbours = min(TEXT_NEIGHBOURS, h.data.n_orgs - 1)
-        nearest = top_columns(others, neighbours)  # a set: the matrix below sorts each row
-        weights = np.clip(np.take_along_axis(others, nearest, axis=1), 0, None)
-        similar = sp.csr_matrix(
-            (weights.ravel(), (np.repeat(np.arange(len(queries)), neighbours), nearest.ravel())),
-            shape=(len(queries), h.data.n_orgs),
-        )
+        paths = self.seeker_rows.paths(queries)
+        text = self.seeker_rows.text(queries)
         country_codes, lift = self._countries
         common = paths.common.toarray()[:, pick]
         degree = h.degree
@@ -299,7 +169,7 @@ class PairFeatures:
             row_products(h.tfidf, queries, pick),
             text[:, pick],
             np.einsum("ij,qj->qi", np.take(embeddings, pick, axis=0), paths.partners_embedding),
-            scaled(similar @ adjacency, h.active, pick),
+            scaled(self.seeker_rows.neighbours(queries) @ adjacency, h.active, pick),
             row_products(self._programme_parts, queries, pick),
             (country_codes[queries][:, None] == country_codes[pick][None, :])
             & self._named_country[queries][:, None],
@@ -325,7 +195,7 @@ class PairFeatures:
         time: per block, its slice of ``queries``, the columns some seeker of it wants and their
         :meth:`pairs`. Training and the held-out figures want a seeker's pool at most (a few thousand of
         100,000 columns), and a block's columns are computed exactly as in the full matrix."""
-        self._text(queries)  # the seekers' text rows from one product, however the blocks cut them
+        self.seeker_rows.text(queries)  # the seekers' text rows from one product, however the blocks cut them
 
         def block(start: int) -> tuple[slice, np.ndarray, np.ndarray]:
             rows = slice(start, start + size)
@@ -368,14 +238,11 @@ class PairFeatures:
         """Where candidates come from, each a (queries x candidates) mask: partners of partners, each
         seeker's nearest texts, and the most connected organizations (new partners are often the busy ones).
         """
-        held = self._last_paths  # the served request's, computed beside its text (:meth:`prepare`)
-        adjacency = self.history.adjacency
-        paths = held.common if held is not None and np.array_equal(held.queries, queries) else None
-        common = (adjacency[queries] @ adjacency if paths is None else paths).toarray()[:, self.columns] > 0
-        text = self._text(queries)[:, self.columns]
+        rows = self.seeker_rows
+        text = rows.candidates(queries, self.columns)
         return {
-            "partner_of_partner": common,
-            "similar_text": largest(text, min(TEXT_CANDIDATES, text.shape[1])),
+            "partner_of_partner": rows.common(queries).toarray()[:, self.columns] > 0,
+            "similar_text": text,
             "most_active": np.broadcast_to(self._popular[None, :], text.shape),
         }
 

@@ -19,9 +19,10 @@ from matching.evaluation import metrics
 from matching.evaluation.baselines import aa_dc_scorer, adamic_adar_scorer, most_connected_scorer
 from matching.evaluation.protocol import rank
 from matching.feature_names import FEATURE_NAMES, PAIR_FEATURES
-from matching.features import DECAY_DAYS, PairFeatures
+from matching.features import PairFeatures
 from matching.history import History, TextVectors, temporal_split
 from matching.ranker import SHORTLIST, LearnedRanker
+from matching.seeker_rows import DECAY_DAYS
 from matching.snapshot import Snapshot, no_answers
 from matching.tune import _earlier, learned_scorer, train
 from schema.settings import Settings

@@ -1,0 +1,203 @@
+"""A block of seekers' rows over every organization: text cosines, graph paths and nearest texts.
+
+The candidate sources and the pair features (``matching/features.py``) of one request or training block both
+read them, so the last block's are kept and computed once. One served seeker's are computed on two threads
+(:meth:`SeekerRows.prepare`): its text cosines, which read every organization's vector, beside its paths.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Generic, TypeVar
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+from matching.feature_arrays import cosines, largest, top_columns
+from matching.history import History
+from matching.pagerank import personalized_pagerank
+
+RECENT_DAYS = 730
+DECAY_DAYS = 730.0
+"""Links weigh exp(-age / DECAY_DAYS) in the decayed Adamic-Adar."""
+PAGERANK_RESTART = 0.3
+PAGERANK_STEPS = 6
+TEXT_CANDIDATES = 300
+TEXT_NEIGHBOURS = 50
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Paths:
+    """A block of seekers' graph rows over every organization (queries x organizations): paths of length 2
+    (``common``) and 3, Adamic-Adar, resource allocation, the recent and decayed paths, the personalized
+    PageRank (organizations x queries), and the unit mean embedding of each seeker's partners."""
+
+    common: sp.csr_matrix
+    adamic_adar: sp.csr_matrix
+    resource: sp.csr_matrix
+    paths_3: sp.csr_matrix
+    decayed: sp.csr_matrix
+    recent: sp.csr_matrix
+    recent_paths: sp.csr_matrix
+    pagerank: np.ndarray
+    partners_embedding: np.ndarray
+
+
+class _Last(Generic[T]):
+    """The last block's value of one kind, and its seekers: a request's candidate sources and features, or a
+    training block's, ask for the same block's."""
+
+    def __init__(self) -> None:
+        self._held: tuple[np.ndarray, T] | None = None
+
+    def get(self, queries: np.ndarray) -> T | None:
+        held = self._held  # one read: another thread may replace it meanwhile
+        return held[1] if held is not None and np.array_equal(held[0], queries) else None
+
+    def keep(self, queries: np.ndarray, value: T) -> T:
+        self._held = (queries.copy(), value)
+        return value
+
+
+@dataclass
+class SeekerRows:
+    """Rows of one history's seekers, the last block's of each kind kept."""
+
+    history: History
+    _text: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
+    _paths: _Last[Paths] = field(default_factory=_Last, init=False, repr=False)
+    _candidates: _Last[np.ndarray] = field(default_factory=_Last, init=False, repr=False)
+    _neighbours: _Last[sp.csr_matrix] = field(default_factory=_Last, init=False, repr=False)
+
+    def text(self, queries: np.ndarray) -> np.ndarray:
+        """Cosine of each seeker's text to every organization's (queries x organizations). Some seekers of the
+        last block read their rows of it (``PairFeatures.blocks``): BLAS rounds a product's last bit by its
+        shape, and a seeker's features must not depend on how its block is cut. One seeker's is a per-row dot
+        product (:func:`cosines`): a BLAS call spends more on its threads than on one row of 100,000."""
+        held = self._text
+        if held is not None:
+            block, text = held
+            order = np.argsort(block, kind="stable")
+            at = order[np.minimum(np.searchsorted(block, queries, sorter=order), len(block) - 1)]
+            if np.array_equal(block[at], queries):
+                return text if len(at) == len(block) and np.array_equal(at, np.arange(len(at))) else text[at]
+        embeddings = self.history.embeddings
+        if len(queries) == 1:
+            text = cosines(embeddings, embeddings[queries[0]])[None, :]
+        else:
+            text = embeddings[queries] @ embeddings.T
+        self._text = (queries.copy(), text)
+        return text
+
+    def candidates(self, queries: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """Among the candidates (``columns``, the same for every call), a mask of each seeker's
+        TEXT_CANDIDATES nearest texts (queries x columns)."""
+        held = self._candidates.get(queries)
+        if held is not None:
+            return held
+        text = self.text(queries)[:, columns]
+        return self._candidates.keep(queries, largest(text, min(TEXT_CANDIDATES, text.shape[1])))
+
+    def neighbours(self, queries: np.ndarray) -> sp.csr_matrix:
+        """Among all organizations but itself, each seeker's TEXT_NEIGHBOURS nearest texts weighted by their
+        cosine (queries x organizations)."""
+        held = self._neighbours.get(queries)
+        if held is not None:
+            return held
+        others = self.text(queries).copy()
+        others[np.arange(len(queries)), queries] = -np.inf
+        count = min(TEXT_NEIGHBOURS, self.history.data.n_orgs - 1)
+        nearest = top_columns(others, count)  # a set: the matrix below sorts each row
+        weights = np.clip(np.take_along_axis(others, nearest, axis=1), 0, None)
+        found = sp.csr_matrix(
+            (weights.ravel(), (np.repeat(np.arange(len(queries)), count), nearest.ravel())),
+            shape=(len(queries), self.history.data.n_orgs),
+        )
+        return self._neighbours.keep(queries, found)
+
+    def common(self, queries: np.ndarray) -> sp.csr_matrix:
+        """Paths of length 2 from each seeker: the kept :class:`Paths`' when they are these seekers', else
+        this product alone (the candidate sources of a training block need no more)."""
+        held = self._paths.get(queries)
+        if held is not None:
+            return held.common
+        adjacency = self.history.adjacency
+        return adjacency[queries] @ adjacency
+
+    def paths(self, queries: np.ndarray) -> Paths:
+        """The seekers' :class:`Paths`."""
+        held = self._paths.get(queries)
+        if held is not None:
+            return held
+        h = self.history
+        adjacency = h.adjacency
+        rows = adjacency[queries]
+        decayed, decayed_aa, recent = self._recent_graph
+        recent_rows = recent[queries]
+        paths = Paths(
+            common=rows @ adjacency,
+            adamic_adar=rows @ h.adamic_adar,
+            resource=rows @ self.resource,
+            paths_3=rows @ adjacency @ adjacency,
+            decayed=decayed[queries] @ decayed_aa,
+            recent=recent_rows @ recent,
+            recent_paths=recent_rows @ adjacency,
+            pagerank=personalized_pagerank(
+                self._walk, self.resource, queries, restart=PAGERANK_RESTART, steps=PAGERANK_STEPS
+            ),
+            partners_embedding=self._partners_embedding(rows),
+        )
+        return self._paths.keep(queries, paths)
+
+    def prepare(self, seeker: int, columns: np.ndarray, executor: Executor) -> None:
+        """Compute one seeker's text cosines and nearest texts on ``executor`` while this thread follows its
+        :class:`Paths`, for its candidate sources and features: NumPy's product over the 150 MB of 100,000
+        vectors and its partitions leave the GIL to the sparse products and PageRank."""
+        queries = np.array([seeker])
+
+        def nearest() -> None:
+            self.candidates(queries, columns)
+            self.neighbours(queries)
+
+        texts = executor.submit(nearest)
+        self.paths(queries)
+        texts.result()
+
+    @cached_property
+    def resource(self) -> sp.csr_matrix:
+        """The resource allocation index's right-hand factor ``D^-1 A`` (``D``: degrees)."""
+        h = self.history
+        inverse = np.zeros_like(h.degree)
+        inverse[h.degree > 0] = 1.0 / h.degree[h.degree > 0]
+        return (sp.diags(inverse) @ h.adjacency).tocsr()
+
+    @cached_property
+    def _recent_graph(self) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
+        """Links weighted exp(-age / DECAY_DAYS), the same times 1 / log(degree) of the middle organization
+        (the decayed Adamic-Adar's right-hand factor), and the 0/1 links of the last RECENT_DAYS."""
+        h = self.history
+        links = h.links
+        age = h.age_days
+        decayed = links.weighted_adjacency(np.exp(-age / DECAY_DAYS))
+        recent = links.weighted_adjacency((age < RECENT_DAYS).astype(np.float64))
+        recent.eliminate_zeros()
+        degree = h.degree
+        inverse_log = np.zeros_like(degree)
+        inverse_log[degree > 1] = 1.0 / np.log(degree[degree > 1])
+        return decayed, (sp.diags(inverse_log) @ decayed).tocsr(), recent
+
+    @cached_property
+    def _walk(self) -> sp.csr_matrix:
+        """The transposed random-walk matrix (D^-1 A)^T, for walks from blocks of seekers."""
+        return self.resource.T.tocsr()
+
+    def _partners_embedding(self, rows: sp.csr_matrix) -> np.ndarray:
+        """The unit mean embedding of each seeker's partners (``rows``: the seekers' rows of the adjacency),
+        from the partners' rows alone: SciPy multiplies a float64 matrix by a float64 copy of the whole dense
+        operand (2 s for 100,000 vectors); each row is the same sum, in the same order, either way."""
+        partners = np.unique(rows.indices)
+        return normalize(np.asarray(rows[:, partners] @ self.history.embeddings[partners], dtype=np.float32))
