@@ -97,7 +97,7 @@ def learned_suggest(
     adjacency = view.history.adjacency
     partners = adjacency.indices[adjacency.indptr[q] : adjacency.indptr[q + 1]]
     banned = np.concatenate([[q], snapshot.declined(q, as_of), [] if include_partners else partners])
-    view.features.seeker_rows.prepare(q, view.features.columns, background)
+    view.features.seeker_rows.prepare(q, background)
     stamp = background.submit(graph_stamp, graph) if checked else None
     sources = view.features.sources(np.array([q]))
     order, _, x = ranked_columns(view, ranker, q, banned=banned.astype(np.int64), sources=sources)

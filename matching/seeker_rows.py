@@ -153,19 +153,14 @@ class SeekerRows:
         )
         return self._paths.keep(queries, paths)
 
-    def prepare(self, seeker: int, columns: np.ndarray, executor: Executor) -> None:
-        """Compute one seeker's text cosines and nearest texts on ``executor`` while this thread follows its
-        :class:`Paths`, for its candidate sources and features: NumPy's product over the 150 MB of 100,000
-        vectors and its partitions leave the GIL to the sparse products and PageRank."""
+    def prepare(self, seeker: int, executor: Executor) -> None:
+        """Compute one seeker's text cosines on ``executor`` while this thread follows its :class:`Paths`, for
+        its candidate sources and features: NumPy's product over the 150 MB of 100,000 vectors leaves the GIL
+        to the sparse products and PageRank. (Its nearest texts found in that thread too: the same time.)"""
         queries = np.array([seeker])
-
-        def nearest() -> None:
-            self.candidates(queries, columns)
-            self.neighbours(queries)
-
-        texts = executor.submit(nearest)
+        text = executor.submit(self.text, queries)
         self.paths(queries)
-        texts.result()
+        text.result()
 
     @cached_property
     def resource(self) -> sp.csr_matrix:

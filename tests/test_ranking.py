@@ -295,7 +295,7 @@ def test_the_served_ranking_computes_only_the_pool_and_ranks_exactly_as_all_colu
         for q in active_firms(held, 3):
             queries = np.array([q])
             prepared, alone = PairFeatures(view.history), PairFeatures(view.history)
-            prepared.seeker_rows.prepare(q, prepared.columns, background)
+            prepared.seeker_rows.prepare(q, background)
             expected_sources = alone.sources(queries)
             for name, mask in prepared.sources(queries).items():
                 assert np.array_equal(mask, expected_sources[name])
