@@ -21,7 +21,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    TypeAdapter,
     field_validator,
     model_validator,
 )
@@ -137,8 +136,6 @@ Id = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
 Short = Annotated[str | None, Field(max_length=MAX_SHORT)]
 Text = Annotated[str | None, Field(max_length=MAX_TEXT), MULTILINE]
-TEXT: TypeAdapter[str | None] = TypeAdapter(Text)
-"""Free text outside a record (a need, a feedback comment) is validated like a record's text fields."""
 Items = Annotated[list[Annotated[str, Field(max_length=MAX_SHORT)]], Field(max_length=MAX_LIST_ITEMS)]
 OptionalDate = dt.date | None
 
