@@ -6,6 +6,7 @@ import logging
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from graph import admin, migrations
 from graph.db import Graph
+from graph.queries import snapshot as snapshot_queries
 from graph.query import Query
 from graph.server import ManagedNeo4j, free_port
 from schema.errors import ConstraintViolation, GraphUnavailable, MigrationError
@@ -62,12 +64,50 @@ def test_migrations_are_idempotent_and_create_the_schema(session_graph: Graph) -
     assert indexes["need_text_embedding"]["type"] == "VECTOR"  # one vector per distinct public need text
     assert "organization_needs_embedding" not in indexes  # the per-organization one, dropped by 0400
     assert indexes["organization_text"]["type"] == "FULLTEXT"
+    assert indexes["suggestion_feedback_at"]["type"] == indexes["ingest_run_finished_at"]["type"] == "RANGE"
     assert all(row["state"] == "ONLINE" for row in indexes.values())
     applied_before = migrations.applied(session_graph)
 
     assert migrations.migrate(session_graph) == []
     assert sorted(row["name"] for row in session_graph.run(SHOW_INDEXES)) == before
     assert migrations.applied(session_graph) == applied_before
+
+
+SEED_STAMP = Query(
+    "test.seed_stamp",
+    """
+    CREATE (:IngestRun {id: 'r1', finished_at: datetime('2026-01-02T03:04:05Z')}),
+           (:IngestRun {id: 'r2', finished_at: datetime('2026-03-01T00:00:00Z')}),
+           (:IngestRun {id: 'r3'})
+    CREATE (a:Organization {id: 'a', name: 'A'}), (b:Organization {id: 'b', name: 'B'})
+    CREATE (a)-[:SUGGESTION_FEEDBACK {accepted: true, at: datetime('2026-02-01T00:00:00Z')}]->(b),
+           (b)-[:SUGGESTION_FEEDBACK {accepted: false, at: datetime('2026-04-01T00:00:00Z')}]->(a)
+    """,
+    write=True,
+)
+
+
+def _operators(plan: dict[str, Any]) -> list[str]:
+    return [plan["operatorType"], *(op for child in plan.get("children", []) for op in _operators(child))]
+
+
+def test_the_stamp_reads_the_last_run_and_answer_from_their_indexes(graph: Graph) -> None:
+    """The stamp is asked before every learned suggestion: the last ingest run's end and the last answer's
+    time are read from one end of their range indexes (migration 0500), not by sorting every run (one per
+    ingest and API upsert) and every answer; and they are the latest ones."""
+    empty = graph.run(snapshot_queries.VERSION)[0]
+    assert (empty["runs"], empty["finished"], empty["answers"], empty["answered"]) == (0, None, 0, None)
+    graph.run(SEED_STAMP)
+    stamp = graph.run(snapshot_queries.VERSION)[0]
+    assert (stamp["runs"], stamp["answers"]) == (3, 2)
+    assert stamp["finished"].startswith("2026-03-01T00:00")
+    assert stamp["answered"].startswith("2026-04-01T00:00")
+    plan = graph.driver.execute_query("EXPLAIN " + snapshot_queries.VERSION.text, database_=graph.database)
+    operators = _operators(plan.summary.plan)
+    assert any(op.startswith("NodeIndexScan") for op in operators)
+    assert any("RelationshipIndexScan" in op for op in operators)
+    assert not any(op.startswith(("Top", "Sort", "PartialSort", "PartialTop")) for op in operators)
+    assert sum("CountFromCountStore" in op for op in operators) == 5  # the counts: no scan either
 
 
 def test_a_changed_migration_file_is_refused(session_graph: Graph) -> None:

@@ -1,4 +1,4 @@
-"""Queries for migrations, status and test clean-up."""
+"""Queries for migrations, status, test clean-up and benchmark data."""
 
 from graph.query import Query
 
@@ -40,3 +40,40 @@ SHOW_INDEXES = Query("admin.show_indexes", "SHOW INDEXES YIELD name, type, state
 DROP_CONSTRAINT = Query("admin.drop_constraint", "DROP CONSTRAINT $name IF EXISTS", write=True)
 DROP_INDEX = Query("admin.drop_index", "DROP INDEX $name IF EXISTS", write=True)
 DELETE_MIGRATIONS = Query("admin.delete_migrations", "MATCH (m:Migration) DELETE m", write=True)
+
+# --- benchmark data (bench/bench_stamp.py), marked so that it is cleared exactly ---------------------------
+
+ORGANIZATION_IDS = Query("admin.organization_ids", "MATCH (o:Organization) RETURN o.id AS id LIMIT $limit")
+
+ADD_BENCH_ANSWERS = Query(
+    "admin.add_bench_answers",
+    """
+    UNWIND $pairs AS pair
+    MATCH (s:Organization {id: pair[0]}), (p:Organization {id: pair[1]})
+    CREATE (s)-[:SUGGESTION_FEEDBACK {accepted: pair[2], at: datetime() - duration({seconds: pair[3]}),
+                                       by: 'bench', bench: true}]->(p)
+    """,
+    write=True,
+)
+
+ADD_BENCH_RUNS = Query(
+    "admin.add_bench_runs",
+    """
+    UNWIND $ids AS id
+    CREATE (:IngestRun {id: id, status: 'bench', bench: true, started_at: datetime() - duration({days: 1}),
+                        finished_at: datetime() - duration({days: 1})})
+    """,
+    write=True,
+)
+
+CLEAR_BENCH_ANSWERS = Query(
+    "admin.clear_bench_answers",
+    "MATCH ()-[f:SUGGESTION_FEEDBACK {bench: true}]->() CALL (f) { DELETE f } IN TRANSACTIONS OF 10000 ROWS",
+    write=True,
+)
+
+CLEAR_BENCH_RUNS = Query(
+    "admin.clear_bench_runs",
+    "MATCH (r:IngestRun {bench: true}) CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS",
+    write=True,
+)

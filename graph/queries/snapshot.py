@@ -58,11 +58,20 @@ VERSION = Query(
     CALL () { MATCH (o:Organization) RETURN count(o) AS organizations }
     CALL () { MATCH ()-[r:COLLABORATES_WITH]->() RETURN count(r) AS links }
     CALL () { MATCH ()-[r:PARTICIPATES_IN]->() RETURN count(r) AS participations }
-    CALL () { MATCH (r:IngestRun) RETURN count(r) AS runs, toString(max(r.finished_at)) AS finished }
+    CALL () { MATCH (r:IngestRun) RETURN count(r) AS runs }
     CALL () {
-      MATCH ()-[f:SUGGESTION_FEEDBACK]->() RETURN count(f) AS answers, toString(max(f.at)) AS answered
+      MATCH (r:IngestRun) WHERE r.finished_at IS NOT NULL
+      WITH r ORDER BY r.finished_at DESC LIMIT 1
+      RETURN collect(toString(r.finished_at)) AS finished
     }
-    RETURN organizations, links, participations, runs, finished, answers, answered
+    CALL () { MATCH ()-[f:SUGGESTION_FEEDBACK]->() RETURN count(f) AS answers }
+    CALL () {
+      MATCH ()-[f:SUGGESTION_FEEDBACK]->() WHERE f.at IS NOT NULL
+      WITH f ORDER BY f.at DESC LIMIT 1
+      RETURN collect(toString(f.at)) AS answered
+    }
+    RETURN organizations, links, participations, runs, finished[0] AS finished, answers,
+           answered[0] AS answered
     """,
 )
 """What changes when the graph does: the counts come from Neo4j's count store (no scan), the last ingest
