@@ -226,9 +226,17 @@ def test_suggest_ranks_on_the_held_snapshot_and_starts_again_when_the_graph_chan
     again = suggest(slice_graph, seeker, settings=settings, ranker=ranker)
     assert partner not in [s.id for s in again]
     # a stale snapshot that knows the seeker: ranked on it, then started again once the stamp arrives
+    view = fresh.view()
     record_feedback(slice_graph, seeker, again[0].id, False)
+    before = slice_graph.queries_run
     assert again[0].id not in [s.id for s in suggest(slice_graph, seeker, settings=settings, ranker=ranker)]
-    assert snapshot.held(slice_graph, settings) is not fresh
+    answered = snapshot.held(slice_graph, settings)
+    assert answered is not fresh and answered is not None
+    # only the answers changed: only they were read again (the stamp beside the stale ranking, the stamp
+    # and the answers for the fresh snapshot, the details), and its arrays and views are the held ones
+    assert slice_graph.queries_run - before == 4
+    assert answered.data is fresh.data and answered.view() is view
+    assert answered.declined(answered.index[seeker]).tolist() == [answered.index[again[0].id]]
 
 
 def test_a_cold_cache_encodes_the_texts_embed_did_not_store(
