@@ -7,8 +7,10 @@ run's end and the last feedback answer's time from one end of their range indexe
 feedback answers between the graph's organizations and ``--runs`` finished ingest runs (every API upsert is
 one), marked, then removes them; before and after adding, it times the stamp against a trivial query's round
 trip in the same run, in this process and in the managed server's CPU. Target: the stamp's cost does not
-grow with the answers and runs (the ratio of the two rows near 1). Needs a loaded graph (two organizations
-at least; ``clusterkg demo`` will do).
+grow with the answers and runs (the ratio of the two rows near 1). With them added it also times the
+collaboration snapshot's first read in this process (the graph's, or ``tune``'s file if the stamp is its),
+then its refresh after one more answer (only the answers since the held ones are read). Needs a loaded
+graph (two organizations at least; ``clusterkg demo`` will do).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 
 import numpy as np
 from rich.console import Console
@@ -26,6 +29,7 @@ from graph.db import Graph
 from graph.queries import admin, snapshot
 from graph.query import Query
 from graph.server import ManagedNeo4j, cpu_seconds
+from matching import snapshot as snapshots
 from schema.settings import Settings
 
 console = Console()
@@ -55,7 +59,7 @@ def timed(graph: Graph, settings: Settings, query: Query, repeats: int) -> tuple
     return statistics.median(walls), cpu
 
 
-def add(graph: Graph, answers: int, runs: int, seed: int) -> None:
+def add_answers(graph: Graph, answers: int, seed: int) -> None:
     ids = [row["id"] for row in graph.run(admin.ORGANIZATION_IDS, limit=20_000)]
     if len(ids) < 2:
         raise SystemExit("The graph holds fewer than two organizations: load a region first")
@@ -65,8 +69,21 @@ def add(graph: Graph, answers: int, runs: int, seed: int) -> None:
         seconds = rng.integers(0, 10_000_000, len(pairs))
         rows = [[ids[a], ids[b], bool(s % 2), int(s)] for (a, b), s in zip(pairs, seconds, strict=True)]
         graph.run(admin.ADD_BENCH_ANSWERS, pairs=[row for row in rows if row[0] != row[1]])
+
+
+def first_two(graph: Graph) -> list[str]:
+    return [row["id"] for row in graph.run(admin.ORGANIZATION_IDS, limit=2)]
+
+
+def add_runs(graph: Graph, runs: int) -> None:
     for start in track(range(0, runs, BATCH), description="adding runs", console=console):
         graph.run(admin.ADD_BENCH_RUNS, ids=[f"bench-{i}" for i in range(start, min(start + BATCH, runs))])
+
+
+def seconds(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -84,10 +101,18 @@ def main() -> None:
         graph.run_autocommit(admin.CLEAR_BENCH_ANSWERS)
         graph.run_autocommit(admin.CLEAR_BENCH_RUNS)
         rows = []
+        refresh = ""
         try:
             for label in ("as loaded", "added"):
                 if rows:
-                    add(graph, args.answers, args.runs, args.seed)
+                    add_answers(graph, args.answers, args.seed)
+                    add_runs(graph, args.runs)
+                    first = seconds(lambda: snapshots.current(graph, settings))
+                    graph.run(admin.ADD_BENCH_ANSWERS, pairs=[[*first_two(graph), False, 0]])
+                    again = seconds(lambda: snapshots.current(graph, settings))
+                    refresh = (
+                        f"snapshot refresh after one more answer: {again:.3f} s (a whole read: {first:.2f} s)"
+                    )
                 stamp = graph.run(snapshot.VERSION)[0]
                 wall, cpu = timed(graph, settings, snapshot.VERSION, args.repeats)
                 _, trip = timed(graph, settings, ROUND_TRIP, args.repeats)
@@ -100,6 +125,7 @@ def main() -> None:
             graph.run_autocommit(admin.CLEAR_BENCH_ANSWERS)
             graph.run_autocommit(admin.CLEAR_BENCH_RUNS)
     console.print(table)
+    console.print(refresh)
     if rows[0] and rows[-1] is not None:
         console.print(f"stamp CPU with the answers and runs / as loaded: {rows[-1] / rows[0]:.2f}")
 

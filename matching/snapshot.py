@@ -99,9 +99,15 @@ class Snapshot:
         answers = self.feedback(day)
         return answers.candidates[(answers.seekers == seeker) & ~answers.accepted]
 
-    def answered(self, answers: dict[str, np.ndarray], version: dict[str, Any]) -> Snapshot:
-        """This snapshot with other answers, at ``version``: no view (history, features and what they keep)
-        reads an answer, so the new snapshot shares them and the arrays."""
+    def answered(self, since: dict[str, np.ndarray], version: dict[str, Any]) -> Snapshot:
+        """This snapshot with the answers ``since`` its own (given or given again: each replaces the pair's
+        older one), at ``version``. No view (history, features and what they keep) reads an answer, so the
+        new snapshot shares them and the arrays."""
+        n = self.data.n_orgs
+        kept = ~np.isin(
+            self.answers["seeker"] * n + self.answers["partner"], since["seeker"] * n + since["partner"]
+        )
+        answers = {name: np.concatenate([values[kept], since[name]]) for name, values in self.answers.items()}
         fresh = Snapshot(self.data, self.vectors, answers, version)
         with self._lock:
             fresh._views.update(self._views)
@@ -138,9 +144,11 @@ def read(graph: Graph, settings: Settings) -> Snapshot:
     return Snapshot(data, vectors, read_answers(graph, index), version)
 
 
-def read_answers(graph: Graph, index: dict[str, int]) -> dict[str, np.ndarray]:
-    """The answered suggestions between organizations of ``index`` (their positions)."""
-    rows = [r for r in graph.run(queries.FEEDBACK) if r["seeker"] in index and r["partner"] in index]
+def read_answers(graph: Graph, index: dict[str, int], since: str | None = None) -> dict[str, np.ndarray]:
+    """The answered suggestions between organizations of ``index`` (their positions); ``since``: only those
+    given at that time or later (a stamp's ``answered``)."""
+    found = graph.run(queries.FEEDBACK) if since is None else graph.run(queries.FEEDBACK_SINCE, since=since)
+    rows = [r for r in found if r["seeker"] in index and r["partner"] in index]
     return {
         "seeker": np.array([index[r["seeker"]] for r in rows], dtype=np.int64),
         "partner": np.array([index[r["partner"]] for r in rows], dtype=np.int64),
@@ -234,9 +242,9 @@ ANSWERS = ("answers", "answered")
 def current(graph: Graph, settings: Settings, version: dict[str, Any] | None = None) -> Snapshot:
     """The snapshot of ``graph`` as it is now: the one held in this process while the graph's stamp
     (``version``, asked for when None) is unchanged, else read again (one reader at a time; the others wait
-    for its result). When only answers changed (feedback: a live service's most frequent write), only they
-    are read again, and the held arrays and views are kept: a whole read takes seconds at 100,000
-    organizations."""
+    for its result). When only answers changed (feedback: a live service's most frequent write), only those
+    given since the held ones are read, along the index on their time, and the held arrays and views are
+    kept: a whole read takes seconds at 100,000 organizations."""
     key = _key(graph, settings)
     version = stamp(graph) if version is None else version
     held = _SNAPSHOTS.get(key)
@@ -246,7 +254,8 @@ def current(graph: Graph, settings: Settings, version: dict[str, Any] | None = N
         held = _SNAPSHOTS.get(key)
         if held is not None and held.version != version and _answers_only(held.version, version):
             log.info("reading the answered suggestions (only they changed: %s)", version)
-            held = _SNAPSHOTS[key] = held.answered(read_answers(graph, held.index), version)
+            since = read_answers(graph, held.index, held.version["answered"])
+            held = _SNAPSHOTS[key] = held.answered(since, version)
         elif held is None or held.version != version:
             log.info("reading the collaboration snapshot (graph changed: %s)", version)
             held = _SNAPSHOTS[key] = read(graph, settings)

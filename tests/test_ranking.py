@@ -232,11 +232,19 @@ def test_suggest_ranks_on_the_held_snapshot_and_starts_again_when_the_graph_chan
     assert again[0].id not in [s.id for s in suggest(slice_graph, seeker, settings=settings, ranker=ranker)]
     answered = snapshot.held(slice_graph, settings)
     assert answered is not fresh and answered is not None
-    # only the answers changed: only they were read again (the stamp beside the stale ranking, the stamp
+    # only the answers changed: only the new one was read (the stamp beside the stale ranking, the stamp
     # and the answers for the fresh snapshot, the details), and its arrays and views are the held ones
     assert slice_graph.queries_run - before == 4
     assert answered.data is fresh.data and answered.view() is view
     assert answered.declined(answered.index[seeker]).tolist() == [answered.index[again[0].id]]
+    # later answers are read alone and merged: another decline, then the first one taken back
+    record_feedback(slice_graph, seeker, again[1].id, False)
+    declined = snapshot.current(slice_graph, settings).declined(answered.index[seeker])
+    assert sorted(declined.tolist()) == sorted(answered.index[a.id] for a in again[:2])
+    record_feedback(slice_graph, seeker, again[0].id, True)
+    latest = snapshot.current(slice_graph, settings)
+    assert latest.declined(answered.index[seeker]).tolist() == [answered.index[again[1].id]]
+    assert len(latest.answers["at"]) == len(answered.answers["at"]) + 1 and latest.data is fresh.data
 
 
 def test_a_cold_cache_encodes_the_texts_embed_did_not_store(

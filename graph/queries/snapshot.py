@@ -52,6 +52,13 @@ FEEDBACK = Query(
     "RETURN s.id AS seeker, p.id AS partner, f.accepted AS accepted, date(f.at) AS at",
 )
 
+FEEDBACK_SINCE = Query(
+    "snapshot.feedback_since",
+    "MATCH (s:Organization)-[f:SUGGESTION_FEEDBACK]->(p:Organization) WHERE f.at >= datetime($since) "
+    "RETURN s.id AS seeker, p.id AS partner, f.accepted AS accepted, date(f.at) AS at",
+)
+"""The answers given (or given again) since ``$since``, along the index on their time (migration 0500)."""
+
 VERSION = Query(
     "snapshot.version",
     """
