@@ -1,8 +1,9 @@
 """A block of seekers' rows over every organization: text cosines, graph paths and nearest texts.
 
 The candidate sources and the pair features (``matching/features.py``) of one request or training block both
-read them, so the last block's are kept and computed once. One served seeker's are computed on two threads
-(:meth:`SeekerRows.prepare`): its text cosines, which read every organization's vector, beside its paths.
+read the text cosines and paths, so the last block's are kept and computed once. One served seeker's are
+computed on two threads (:meth:`SeekerRows.prepare`): its text cosines, which read every organization's
+vector, beside its paths.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Generic, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,7 +27,6 @@ PAGERANK_RESTART = 0.3
 PAGERANK_STEPS = 6
 TEXT_CANDIDATES = 300
 TEXT_NEIGHBOURS = 50
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,31 +46,14 @@ class Paths:
     partners_embedding: np.ndarray
 
 
-class _Last(Generic[T]):
-    """The last block's value of one kind, and its seekers: a request's candidate sources and features, or a
-    training block's, ask for the same block's."""
-
-    def __init__(self) -> None:
-        self._held: tuple[np.ndarray, T] | None = None
-
-    def get(self, queries: np.ndarray) -> T | None:
-        held = self._held  # one read: another thread may replace it meanwhile
-        return held[1] if held is not None and np.array_equal(held[0], queries) else None
-
-    def keep(self, queries: np.ndarray, value: T) -> T:
-        self._held = (queries.copy(), value)
-        return value
-
-
 @dataclass
 class SeekerRows:
-    """Rows of one history's seekers, the last block's of each kind kept."""
+    """Rows of one history's seekers; the last block's text cosines and paths are kept (the candidate sources
+    and the pair features both read them)."""
 
     history: History
     _text: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
-    _paths: _Last[Paths] = field(default_factory=_Last, init=False, repr=False)
-    _candidates: _Last[np.ndarray] = field(default_factory=_Last, init=False, repr=False)
-    _neighbours: _Last[sp.csr_matrix] = field(default_factory=_Last, init=False, repr=False)
+    _paths: tuple[np.ndarray, Paths] | None = field(default=None, init=False, repr=False)
 
     def text(self, queries: np.ndarray) -> np.ndarray:
         """Cosine of each seeker's text to every organization's (queries x organizations). Some seekers of the
@@ -94,35 +76,28 @@ class SeekerRows:
         return text
 
     def candidates(self, queries: np.ndarray, columns: np.ndarray) -> np.ndarray:
-        """Among the candidates (``columns``, the same for every call), a mask of each seeker's
-        TEXT_CANDIDATES nearest texts (queries x columns)."""
-        held = self._candidates.get(queries)
-        if held is not None:
-            return held
+        """Among the candidates (``columns``), a mask of each seeker's TEXT_CANDIDATES nearest texts
+        (queries x columns)."""
         text = self.text(queries)[:, columns]
-        return self._candidates.keep(queries, largest(text, min(TEXT_CANDIDATES, text.shape[1])))
+        return largest(text, min(TEXT_CANDIDATES, text.shape[1]))
 
     def neighbours(self, queries: np.ndarray) -> sp.csr_matrix:
         """Among all organizations but itself, each seeker's TEXT_NEIGHBOURS nearest texts weighted by their
         cosine (queries x organizations)."""
-        held = self._neighbours.get(queries)
-        if held is not None:
-            return held
         others = self.text(queries).copy()
         others[np.arange(len(queries)), queries] = -np.inf
         count = min(TEXT_NEIGHBOURS, self.history.data.n_orgs - 1)
         nearest = top_columns(others, count)  # a set: the matrix below sorts each row
         weights = np.clip(np.take_along_axis(others, nearest, axis=1), 0, None)
-        found = sp.csr_matrix(
+        return sp.csr_matrix(
             (weights.ravel(), (np.repeat(np.arange(len(queries)), count), nearest.ravel())),
             shape=(len(queries), self.history.data.n_orgs),
         )
-        return self._neighbours.keep(queries, found)
 
     def common(self, queries: np.ndarray) -> sp.csr_matrix:
         """Paths of length 2 from each seeker: the kept :class:`Paths`' when they are these seekers', else
         this product alone (the candidate sources of a training block need no more)."""
-        held = self._paths.get(queries)
+        held = self._held_paths(queries)
         if held is not None:
             return held.common
         adjacency = self.history.adjacency
@@ -130,7 +105,7 @@ class SeekerRows:
 
     def paths(self, queries: np.ndarray) -> Paths:
         """The seekers' :class:`Paths`."""
-        held = self._paths.get(queries)
+        held = self._held_paths(queries)
         if held is not None:
             return held
         h = self.history
@@ -151,7 +126,12 @@ class SeekerRows:
             ),
             partners_embedding=self._partners_embedding(rows),
         )
-        return self._paths.keep(queries, paths)
+        self._paths = (queries.copy(), paths)
+        return paths
+
+    def _held_paths(self, queries: np.ndarray) -> Paths | None:
+        held = self._paths  # one read: another thread may replace it meanwhile
+        return held[1] if held is not None and np.array_equal(held[0], queries) else None
 
     def prepare(self, seeker: int, executor: Executor) -> None:
         """Compute one seeker's text cosines on ``executor`` while this thread follows its :class:`Paths`, for
