@@ -113,7 +113,7 @@ def main() -> None:
                     refresh = (
                         f"snapshot refresh after one more answer: {again:.3f} s (a whole read: {first:.2f} s)"
                     )
-                stamp = graph.run(snapshot.VERSION)[0]
+                stamp = graph.run(snapshot.VERSION)[0]["version"]
                 wall, cpu = timed(graph, settings, snapshot.VERSION, args.repeats)
                 _, trip = timed(graph, settings, ROUND_TRIP, args.repeats)
                 ratio = f"{cpu / trip:.1f}" if cpu is not None and trip else "-"

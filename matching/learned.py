@@ -11,7 +11,7 @@ sum to ``p`` exactly and a reason that lowered the score shows a negative share.
 from __future__ import annotations
 
 import math
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
@@ -81,16 +81,17 @@ def learned_suggest(
     """Up to ``limit`` suggestions for ``organization_id`` ranked by the model on the snapshot's view as of
     ``as_of`` (None: the present); the filters are checked in the graph.
 
-    ``checked``: the snapshot is one held since an earlier request, so the graph's version is asked for while
-    this ranks, and :class:`~matching.snapshot.Stale` is raised before the graph is read when it is not the
-    snapshot's. ``background``: two threads: one computes the seeker's text cosines while this one follows
-    its paths; then one asks for the graph's version (not earlier: beside the cosines and the paths it
-    and Neo4j would take turns with them at the two cores) while this one ranks, and one for the candidates'
-    details while this one computes the reasons of the best ``limit`` (those the filters reject are replaced
-    by the next, whose reasons are computed after)."""
+    ``checked``: the snapshot is one held since an earlier request, so the graph's version is asked for in
+    the same round trip as the candidates' details, and :class:`~matching.snapshot.Stale` is raised when it
+    is not the snapshot's (the details are not used then). ``background``: two threads: one computes the
+    seeker's text cosines while this one follows its paths; then one asks for the candidates' details while
+    this one computes the reasons of the best ``limit`` (those the filters reject are replaced by the next,
+    whose reasons are computed after)."""
     if organization_id not in snapshot.index:
         if checked:  # a stale snapshot may not know an organization the graph has
-            _check(snapshot, background.submit(graph_stamp, graph))
+            version = graph_stamp(graph)
+            if version != snapshot.version:
+                raise Stale(version)
         raise NotFound(f"No organization with id {echo(organization_id)}")
     view = snapshot.view(as_of)
     q = snapshot.index[organization_id]
@@ -98,17 +99,17 @@ def learned_suggest(
     partners = adjacency.indices[adjacency.indptr[q] : adjacency.indptr[q + 1]]
     banned = np.concatenate([[q], snapshot.declined(q, as_of), [] if include_partners else partners])
     view.features.seeker_rows.prepare(q, background)
-    stamp = background.submit(graph_stamp, graph) if checked else None
     sources = view.features.sources(np.array([q]))
     order, _, x = ranked_columns(view, ranker, q, banned=banned.astype(np.int64), sources=sources)
-    _check(snapshot, stamp)
     org_of = view.features.columns
     if filters.roles:
         # The snapshot knows each organization's role, as fresh as the stamp: other roles are left out here
         # instead of being sent to the graph's filter (which still checks) round after round.
         wanted = np.isin(snapshot.data.org_role[org_of[order]], filters.roles)
         order, x = order[wanted], x[wanted]
-    details = background.submit(_filtered_rows, graph, snapshot, view, q, order, limit=limit, filters=filters)
+    details = background.submit(
+        _filtered_rows, graph, snapshot, view, q, order, limit=limit, filters=filters, checked=checked
+    )
     guessed = ranker.contributions(x[:limit])
     profile, chosen = details.result()
     seeker = _seeker(profile)
@@ -141,12 +142,6 @@ def learned_suggest(
     return found
 
 
-def _check(snapshot: Snapshot, stamp: Future[dict[str, Any]] | None) -> None:
-    """Raise :class:`Stale` when the graph's stamp is not the snapshot's."""
-    if stamp is not None and stamp.result() != snapshot.version:
-        raise Stale
-
-
 def _filtered_rows(
     graph: Graph,
     snapshot: Snapshot,
@@ -156,11 +151,14 @@ def _filtered_rows(
     *,
     limit: int,
     filters: Filters,
+    checked: bool,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The seeker's profile and the ranked candidates that pass the filters, with their shared partners.
 
     Rounds of ``queries.LEARNED_DETAILS`` over the ranked columns, the first of ``FIRST_ROUND`` (or twice
-    ``limit``), each further one four times as large, until ``limit`` passed or the ranking is spent."""
+    ``limit``), each further one four times as large, until ``limit`` passed or the ranking is spent.
+    ``checked``: the first round also asks for the graph's version, and :class:`Stale` is raised when it
+    is not the snapshot's."""
     organization_id = str(snapshot.data.org_ids[q])
     adjacency = view.history.adjacency
     mine = np.zeros(adjacency.shape[0], dtype=bool)
@@ -173,13 +171,16 @@ def _filtered_rows(
     while len(chosen) < limit and (start < len(order) or profile is None):
         batch = order[start : start + size]
         shared = {int(i): _shared(adjacency, mine, int(org_of[i])) for i in batch}
+        versioned = checked and profile is None
         result = graph.run(
-            queries.LEARNED_DETAILS,
+            queries.LEARNED_DETAILS_CHECKED if versioned else queries.LEARNED_DETAILS,
             seeker=organization_id,
             ids=[str(snapshot.data.org_ids[org_of[i]]) for i in batch],
             partners=sorted({str(snapshot.data.org_ids[p]) for s in shared.values() for p in s}),
             **filters.params(),
         )[0]
+        if versioned and result["version"] != snapshot.version:
+            raise Stale(dict(result["version"]))
         profile = result["seeker"]
         if profile is None:
             raise NotFound(f"No organization with id {echo(organization_id)}")

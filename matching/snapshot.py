@@ -221,12 +221,17 @@ _READING = threading.Lock()
 
 
 class Stale(Exception):
-    """The held snapshot is older than the graph: the request starts again on a fresh one."""
+    """The held snapshot is older than the graph (now at ``version``): the request starts again on a fresh
+    one."""
+
+    def __init__(self, version: dict[str, Any]) -> None:
+        super().__init__("the held snapshot is older than the graph")
+        self.version = version
 
 
 def stamp(graph: Graph) -> dict[str, Any]:
     """The graph's version (one cheap query; ``queries.VERSION``)."""
-    return dict(graph.run(queries.VERSION)[0])
+    return dict(graph.run(queries.VERSION)[0]["version"])
 
 
 def held(graph: Graph, settings: Settings) -> Snapshot | None:

@@ -97,8 +97,9 @@ def _learned(
     if ranker is None:
         return None
     day = None if as_of is None else np.datetime64(as_of, "D")
-    # The ranking runs on the snapshot held while the graph's stamp is asked for (``checked``): a round trip
-    # less, and the request starts again on a fresh snapshot when the stamp says the held one is stale.
+    # The ranking runs on the snapshot held, and the graph's stamp comes with the candidates' details
+    # (``checked``): a round trip less, and the request starts again on a fresh snapshot when the stamp says
+    # the held one is stale.
     with ThreadPoolExecutor(2, thread_name_prefix="suggest") as background:
         answer = partial(
             learned_suggest,
@@ -113,12 +114,13 @@ def _learned(
             background=background,
         )
         held = snapshot.held(graph, settings)
+        version = None
         if held is not None:
             try:
                 return answer(held, checked=True)
-            except snapshot.Stale:
-                pass
-        return answer(snapshot.current(graph, settings))
+            except snapshot.Stale as stale:
+                version = stale.version
+        return answer(snapshot.current(graph, settings, version))
 
 
 def served_ranker(settings: Settings) -> LearnedRanker | None:

@@ -95,10 +95,10 @@ def test_the_stamp_reads_the_last_run_and_answer_from_their_indexes(graph: Graph
     """The stamp is asked before every learned suggestion: the last ingest run's end and the last answer's
     time are read from one end of their range indexes (migration 0500), not by sorting every run (one per
     ingest and API upsert) and every answer; and they are the latest ones."""
-    empty = graph.run(snapshot_queries.VERSION)[0]
+    empty = graph.run(snapshot_queries.VERSION)[0]["version"]
     assert (empty["runs"], empty["finished"], empty["answers"], empty["answered"]) == (0, None, 0, None)
     graph.run(SEED_STAMP)
-    stamp = graph.run(snapshot_queries.VERSION)[0]
+    stamp = graph.run(snapshot_queries.VERSION)[0]["version"]
     assert (stamp["runs"], stamp["answers"]) == (3, 2)
     assert stamp["finished"].startswith("2026-03-01T00:00")
     assert stamp["answered"].startswith("2026-04-01T00:00")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import LiteralString, cast
 
+from graph.queries import snapshot
 from graph.query import Query
 
 # --- embeddings ---------------------------------------------------------------------------------------------
@@ -495,8 +496,7 @@ apply after the index) and from the graph (up to ``$graph_limit`` partners of pa
 members of each shared cluster and ``$graph_limit`` partners of organizations with a similar public need).
 Excluded: the seeker, organizations it declined, and its partners unless ``$include_partners``."""
 
-LEARNED_DETAILS = Query(
-    "matching.learned_details",
+_DETAILS = (
     """
     OPTIONAL MATCH (s:Organization {id: $seeker})
     WITH s, [(s)-[:MEMBER_OF]->(k:Cluster) | k] AS clusters, [] AS excluded,
@@ -516,16 +516,24 @@ LEARNED_DETAILS = Query(
       MATCH (p:Organization) WHERE p.id IN $partners
       RETURN collect(p {.id, .name, .role}) AS partners
     }
+    """
+)
+_DETAILS_RETURN = """
     RETURN s {.id, .name, .role, .city, .region, .country, .lat, .lon,
               clusters: [k IN clusters | k {.id, .name,
                          managers: [(m:Organization)-[:MANAGES]->(k) | m {.id, .name, .role}]}]} AS seeker,
-           candidates, partners
-    """,
-    plain=True,
-)
+           candidates, partners"""
+LEARNED_DETAILS = Query("matching.learned_details", _DETAILS + _DETAILS_RETURN, plain=True)
 """One round trip for a learned suggestion: the seeker's profile (no text, no needs: the ranking read those
 from the snapshot), the ranked candidates ``$ids`` that pass the filters, in their order, with what their
 reasons need, and the names of the shared partners ``$partners`` the snapshot found."""
+LEARNED_DETAILS_CHECKED = Query(
+    "matching.learned_details_checked",
+    _DETAILS + snapshot.VERSION_CALLS + _DETAILS_RETURN + ", " + snapshot.VERSION_MAP + " AS version",
+    plain=True,
+)
+"""The same and the graph's version in the same round trip, for a ranking on a snapshot held since an
+earlier request: its details are used only when the version is the snapshot's."""
 
 POOL_DETAILS = Query(
     "matching.pool_details",

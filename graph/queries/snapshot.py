@@ -59,9 +59,7 @@ FEEDBACK_SINCE = Query(
 )
 """The answers given (or given again) since ``$since``, along the index on their time (migration 0500)."""
 
-VERSION = Query(
-    "snapshot.version",
-    """
+VERSION_CALLS = """
     CALL () { MATCH (o:Organization) RETURN count(o) AS organizations }
     CALL () { MATCH ()-[r:COLLABORATES_WITH]->() RETURN count(r) AS links }
     CALL () { MATCH ()-[r:PARTICIPATES_IN]->() RETURN count(r) AS participations }
@@ -77,10 +75,13 @@ VERSION = Query(
       WITH f ORDER BY f.at DESC LIMIT 1
       RETURN collect(toString(f.at)) AS answered
     }
-    RETURN organizations, links, participations, runs, finished[0] AS finished, answers,
-           answered[0] AS answered
-    """,
-)
+"""
 """What changes when the graph does: the counts come from Neo4j's count store (no scan), the last ingest
 run's end changes with every ingest and upsert (they all go through ``ingest.load``), the last answer with
-every feedback. Asked before each learned suggestion, so each API worker sees a change at its next request."""
+every feedback. A query that ends with ``RETURN VERSION_MAP AS version`` (``VERSION``, and the learned
+suggestion's details) tells each API worker of a change at its next request."""
+VERSION_MAP = """{organizations: organizations, links: links, participations: participations, runs: runs,
+                  finished: finished[0], answers: answers, answered: answered[0]}"""
+
+VERSION = Query("snapshot.version", VERSION_CALLS + "RETURN " + VERSION_MAP + " AS version", plain=True)
+"""The graph's version alone."""
