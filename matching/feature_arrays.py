@@ -31,19 +31,6 @@ def largest(values: np.ndarray, k: int) -> np.ndarray:
     return mask
 
 
-def top_columns(values: np.ndarray, k: int) -> np.ndarray:
-    """Per row, the columns of its ``k`` largest values: the set ``np.argpartition(-values, k)[:, :k]``
-    holds, in another order. Where no other value ties the k-th largest, the set is that of the values
-    from it up: a partition (values only) and a comparison find it at half the cost; a tie leaves the
-    choice to ``argpartition`` itself."""
-    if k:
-        cut = np.partition(values, values.shape[1] - k, axis=1)[:, values.shape[1] - k, None]
-        above = values >= cut
-        if (above.sum(axis=1) == k).all():
-            return np.nonzero(above)[1].reshape(len(values), k)
-    return np.argpartition(-values, k, axis=1)[:, :k]
-
-
 def percentile(values: np.ndarray, active: np.ndarray) -> np.ndarray:
     """Each organization's rank among the active ones, in [0, 1]. Counts that only grow with time (partners,
     projects, age) are compared within one history, so a model fitted two years earlier still reads them

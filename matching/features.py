@@ -155,7 +155,6 @@ class PairFeatures:
         adjacency = h.adjacency
         embeddings = h.embeddings
         paths = self.seeker_rows.paths(queries)
-        text = self.seeker_rows.text(queries)
         country_codes, lift = self._countries
         common = paths.common.toarray()[:, pick]
         degree = h.degree
@@ -167,7 +166,7 @@ class PairFeatures:
             scaled(paths.paths_3, h.active, pick),
             row_products(h.participation, queries, pick),
             row_products(h.tfidf, queries, pick),
-            text[:, pick],
+            self.seeker_rows.text_at(queries, pick),
             np.einsum("ij,qj->qi", np.take(embeddings, pick, axis=0), paths.partners_embedding),
             scaled(self.seeker_rows.neighbours(queries) @ adjacency, h.active, pick),
             row_products(self._programme_parts, queries, pick),

@@ -1,9 +1,11 @@
 """A block of seekers' rows over every organization: text cosines, graph paths and nearest texts.
 
 The candidate sources and the pair features (``matching/features.py``) of one request or training block both
-read the text cosines and paths, so the last block's are kept and computed once. One served seeker's are
-computed on two threads (:meth:`SeekerRows.prepare`): its text cosines, which read every organization's
-vector, beside its paths.
+read the text cosines and paths, so the last block's are kept and computed once. A block's text cosines are
+one float32 product; one seeker's (a served request, or ``eval`` asking ``suggest``) are screened on int8
+vectors (:class:`~matching.text_screen.TextScreen`), and only its nearest texts and its pool's cosines are
+computed exactly: the same values and the same nearest texts, at a third of the CPU. They are computed on
+two threads (:meth:`SeekerRows.prepare`): the screen beside the paths.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from matching.feature_arrays import cosines, largest, top_columns
+from matching.feature_arrays import largest
 from matching.history import History
 from matching.pagerank import personalized_pagerank
+from matching.text_screen import Screened, TextScreen
 
 RECENT_DAYS = 730
 DECAY_DAYS = 730.0
@@ -53,13 +56,14 @@ class SeekerRows:
 
     history: History
     _text: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
+    _screened: tuple[int, Screened] | None = field(default=None, init=False, repr=False)
     _paths: tuple[np.ndarray, Paths] | None = field(default=None, init=False, repr=False)
 
     def text(self, queries: np.ndarray) -> np.ndarray:
-        """Cosine of each seeker's text to every organization's (queries x organizations). Some seekers of the
-        last block read their rows of it (``PairFeatures.blocks``): BLAS rounds a product's last bit by its
-        shape, and a seeker's features must not depend on how its block is cut. One seeker's is a per-row dot
-        product (:func:`cosines`): a BLAS call spends more on its threads than on one row of 100,000."""
+        """Cosine of each seeker's text to every organization's (queries x organizations), for a block of
+        seekers. Some seekers of the last block read their rows of it (``PairFeatures.blocks``): BLAS rounds
+        a product's last bit by its shape, and a seeker's features must not depend on how its block is cut.
+        """
         held = self._text
         if held is not None:
             block, text = held
@@ -68,31 +72,58 @@ class SeekerRows:
             if np.array_equal(block[at], queries):
                 return text if len(at) == len(block) and np.array_equal(at, np.arange(len(at))) else text[at]
         embeddings = self.history.embeddings
-        if len(queries) == 1:
-            text = cosines(embeddings, embeddings[queries[0]])[None, :]
-        else:
-            text = embeddings[queries] @ embeddings.T
+        text = embeddings[queries] @ embeddings.T
         self._text = (queries.copy(), text)
         return text
+
+    def text_at(self, queries: np.ndarray, organizations: np.ndarray) -> np.ndarray:
+        """The seekers' text cosines to ``organizations`` (queries x organizations): one seeker's computed
+        for these alone (:meth:`_screen`), a block's read from :meth:`text`."""
+        if len(queries) == 1:
+            return self._screen(int(queries[0])).exact(organizations)[None, :]
+        return self.text(queries)[:, organizations]
 
     def candidates(self, queries: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """Among the candidates (``columns``), a mask of each seeker's TEXT_CANDIDATES nearest texts
         (queries x columns)."""
-        text = self.text(queries)[:, columns]
-        return largest(text, min(TEXT_CANDIDATES, text.shape[1]))
+        count = min(TEXT_CANDIDATES, len(columns))
+        if len(queries) == 1:
+            nearest, _ = self._screen(int(queries[0])).nearest(columns, count)
+            mask = np.zeros((1, len(columns)), dtype=bool)
+            mask[0, np.searchsorted(columns, nearest)] = True
+            return mask
+        return largest(self.text(queries)[:, columns], count)
 
     def neighbours(self, queries: np.ndarray) -> sp.csr_matrix:
-        """Among all organizations but itself, each seeker's TEXT_NEIGHBOURS nearest texts weighted by their
-        cosine (queries x organizations)."""
-        others = self.text(queries).copy()
-        others[np.arange(len(queries)), queries] = -np.inf
-        count = min(TEXT_NEIGHBOURS, self.history.data.n_orgs - 1)
-        nearest = top_columns(others, count)  # a set: the matrix below sorts each row
-        weights = np.clip(np.take_along_axis(others, nearest, axis=1), 0, None)
+        """Among all organizations but itself, each seeker's TEXT_NEIGHBOURS nearest texts (ties at the cut to
+        the first) weighted by their cosine (queries x organizations)."""
+        n = self.history.data.n_orgs
+        count = min(TEXT_NEIGHBOURS, n - 1)
+        if len(queries) == 1:
+            nearest, values = self._screen(int(queries[0])).nearest(np.delete(np.arange(n), queries), count)
+            nearest, values = nearest[None, :], values[None, :]
+        else:
+            others = self.text(queries).copy()
+            others[np.arange(len(queries)), queries] = -np.inf
+            nearest = np.nonzero(largest(others, count))[1].reshape(len(queries), count)
+            values = np.take_along_axis(others, nearest, axis=1)
         return sp.csr_matrix(
-            (weights.ravel(), (np.repeat(np.arange(len(queries)), count), nearest.ravel())),
-            shape=(len(queries), self.history.data.n_orgs),
+            (np.clip(values, 0, None).ravel(), (np.repeat(np.arange(len(queries)), count), nearest.ravel())),
+            shape=(len(queries), n),
         )
+
+    def _screen(self, seeker: int) -> Screened:
+        """One seeker's screened text cosines, kept for the request's sources and features."""
+        held = self._screened  # one read: another thread may replace it meanwhile
+        if held is not None and held[0] == seeker:
+            return held[1]
+        screened = self._text_screen.screen(seeker)
+        self._screened = (seeker, screened)
+        return screened
+
+    @cached_property
+    def _text_screen(self) -> TextScreen:
+        return TextScreen(self.history.embeddings)
 
     def common(self, queries: np.ndarray) -> sp.csr_matrix:
         """Paths of length 2 from each seeker: the kept :class:`Paths`' when they are these seekers', else
@@ -134,12 +165,11 @@ class SeekerRows:
         return held[1] if held is not None and np.array_equal(held[0], queries) else None
 
     def prepare(self, seeker: int, executor: Executor) -> None:
-        """Compute one seeker's text cosines on ``executor`` while this thread follows its :class:`Paths`, for
-        its candidate sources and features: NumPy's product over the 150 MB of 100,000 vectors leaves the GIL
-        to the sparse products and PageRank. (Its nearest texts found in that thread too: the same time.)"""
-        queries = np.array([seeker])
-        text = executor.submit(self.text, queries)
-        self.paths(queries)
+        """Screen one seeker's text cosines on ``executor`` while this thread follows its :class:`Paths`, for
+        its candidate sources and features: ONNX Runtime's product leaves the GIL to the sparse products and
+        PageRank."""
+        text = executor.submit(self._screen, seeker)
+        self.paths(np.array([seeker]))
         text.result()
 
     @cached_property
