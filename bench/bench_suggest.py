@@ -256,8 +256,8 @@ def measure(
     table.caption = (
         "x round trip: p50 over the p50 of one trivial query in the same run; CPU: this process, mean per "
         "request; Neo4j CPU: the managed server process, mean per request. The learned ranking ranks an "
-        "organization from the in-memory snapshot (exact text cosines in numpy) and never asks the vector "
-        "index; the signal ranking (a need text, or no model) searches it."
+        "organization from the in-memory snapshot (exact text cosines, screened on int8 vectors) and never "
+        "asks the vector index; the signal ranking (a need text, or no model) searches it."
     )
     console.print(table)
     console.print(index_recall(graph, settings, ids, matrix, seekers[:200], moment))
