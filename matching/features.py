@@ -238,7 +238,7 @@ class PairFeatures:
         seeker's nearest texts, and the most connected organizations (new partners are often the busy ones).
         """
         rows = self.seeker_rows
-        text = rows.candidates(queries, self.columns)
+        text = rows.candidates(queries)
         return {
             "partner_of_partner": rows.common(queries).toarray()[:, self.columns] > 0,
             "similar_text": text,

@@ -56,7 +56,7 @@ class SeekerRows:
 
     history: History
     _text: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
-    _screened: tuple[int, Screened] | None = field(default=None, init=False, repr=False)
+    _one: _Alone | None = field(default=None, init=False, repr=False)
     _paths: tuple[np.ndarray, Paths] | None = field(default=None, init=False, repr=False)
 
     def text(self, queries: np.ndarray) -> np.ndarray:
@@ -83,16 +83,20 @@ class SeekerRows:
             return self._screen(int(queries[0])).exact(organizations)[None, :]
         return self.text(queries)[:, organizations]
 
-    def candidates(self, queries: np.ndarray, columns: np.ndarray) -> np.ndarray:
-        """Among the candidates (``columns``), a mask of each seeker's TEXT_CANDIDATES nearest texts
-        (queries x columns)."""
-        count = min(TEXT_CANDIDATES, len(columns))
+    def candidates(self, queries: np.ndarray) -> np.ndarray:
+        """Among the candidates (the active organizations, in order), a mask of each seeker's TEXT_CANDIDATES
+        nearest texts (queries x candidates)."""
+        active = self.history.active
+        count = min(TEXT_CANDIDATES, int(np.count_nonzero(active)))
         if len(queries) == 1:
-            nearest, _ = self._screen(int(queries[0])).nearest(columns, count)
-            mask = np.zeros((1, len(columns)), dtype=bool)
-            mask[0, np.searchsorted(columns, nearest)] = True
-            return mask
-        return largest(self.text(queries)[:, columns], count)
+            alone = self._alone(int(queries[0]))
+            if alone.candidates is None:
+                nearest, _ = alone.screened.nearest(active, count)
+                mask = np.zeros((1, len(self._columns)), dtype=bool)
+                mask[0, np.searchsorted(self._columns, nearest)] = True
+                alone.candidates = mask
+            return alone.candidates
+        return largest(self.text(queries)[:, self._columns], count)
 
     def neighbours(self, queries: np.ndarray) -> sp.csr_matrix:
         """Among all organizations but itself, each seeker's TEXT_NEIGHBOURS nearest texts (ties at the cut to
@@ -100,26 +104,34 @@ class SeekerRows:
         n = self.history.data.n_orgs
         count = min(TEXT_NEIGHBOURS, n - 1)
         if len(queries) == 1:
-            nearest, values = self._screen(int(queries[0])).nearest(np.delete(np.arange(n), queries), count)
-            nearest, values = nearest[None, :], values[None, :]
-        else:
-            others = self.text(queries).copy()
-            others[np.arange(len(queries)), queries] = -np.inf
-            nearest = np.nonzero(largest(others, count))[1].reshape(len(queries), count)
-            values = np.take_along_axis(others, nearest, axis=1)
-        return sp.csr_matrix(
-            (np.clip(values, 0, None).ravel(), (np.repeat(np.arange(len(queries)), count), nearest.ravel())),
-            shape=(len(queries), n),
-        )
+            alone = self._alone(int(queries[0]))
+            if alone.neighbours is None:
+                others = np.ones(n, dtype=bool)
+                others[queries] = False
+                nearest, values = alone.screened.nearest(others, count)
+                alone.neighbours = _weighted(nearest[None, :], values[None, :], n)
+            return alone.neighbours
+        others = self.text(queries).copy()
+        others[np.arange(len(queries)), queries] = -np.inf
+        nearest = np.nonzero(largest(others, count))[1].reshape(len(queries), count)
+        return _weighted(nearest, np.take_along_axis(others, nearest, axis=1), n)
 
     def _screen(self, seeker: int) -> Screened:
-        """One seeker's screened text cosines, kept for the request's sources and features."""
-        held = self._screened  # one read: another thread may replace it meanwhile
-        if held is not None and held[0] == seeker:
-            return held[1]
-        screened = self._text_screen.screen(seeker)
-        self._screened = (seeker, screened)
-        return screened
+        return self._alone(seeker).screened
+
+    def _alone(self, seeker: int) -> _Alone:
+        """One seeker's screened text cosines and nearest texts, kept for the request's sources and
+        features."""
+        held = self._one  # one read: another thread may replace it meanwhile
+        if held is not None and held.seeker == seeker:
+            return held
+        alone = _Alone(seeker, self._text_screen.screen(seeker))
+        self._one = alone
+        return alone
+
+    @cached_property
+    def _columns(self) -> np.ndarray:
+        return np.flatnonzero(self.history.active)
 
     @cached_property
     def _text_screen(self) -> TextScreen:
@@ -165,11 +177,12 @@ class SeekerRows:
         return held[1] if held is not None and np.array_equal(held[0], queries) else None
 
     def prepare(self, seeker: int, executor: Executor) -> None:
-        """Screen one seeker's text cosines on ``executor`` while this thread follows its :class:`Paths`, for
-        its candidate sources and features: ONNX Runtime's product leaves the GIL to the sparse products and
-        PageRank."""
-        text = executor.submit(self._screen, seeker)
-        self.paths(np.array([seeker]))
+        """Screen one seeker's text cosines and find its nearest texts on ``executor`` while this thread
+        follows its :class:`Paths`, for its candidate sources and features: ONNX Runtime's product and
+        NumPy's passes over the screened rows leave the GIL to the sparse products and PageRank."""
+        queries = np.array([seeker])
+        text = executor.submit(lambda: (self.candidates(queries), self.neighbours(queries)))
+        self.paths(queries)
         text.result()
 
     @cached_property
@@ -206,3 +219,20 @@ class SeekerRows:
         operand (2 s for 100,000 vectors); each row is the same sum, in the same order, either way."""
         partners = np.unique(rows.indices)
         return normalize(np.asarray(rows[:, partners] @ self.history.embeddings[partners], dtype=np.float32))
+
+
+@dataclass
+class _Alone:
+    """One seeker's screened text cosines and, once found, its nearest texts (:meth:`SeekerRows.candidates`,
+    :meth:`SeekerRows.neighbours`)."""
+
+    seeker: int
+    screened: Screened
+    candidates: np.ndarray | None = None
+    neighbours: sp.csr_matrix | None = None
+
+
+def _weighted(nearest: np.ndarray, values: np.ndarray, n: int) -> sp.csr_matrix:
+    """Each seeker's nearest organizations (queries x k) weighted by their cosines, negatives as 0."""
+    rows = np.repeat(np.arange(len(nearest)), nearest.shape[1])
+    return sp.csr_matrix((np.clip(values, 0, None).ravel(), (rows, nearest.ravel())), shape=(len(nearest), n))

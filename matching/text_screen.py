@@ -29,11 +29,12 @@ from matching.feature_arrays import cosines, largest
 
 MAGIC = np.float32(1.5 * 2**23)
 CHUNK = 8192
+SAMPLE_STEP = 32
 FLOAT_MARGIN = 1e-4
 """Added to every bound: float32's rounding of a 384-term unit-vector product is below 3e-5."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Screened:
     """One seeker's screened cosines to every organization: ``approximate`` is within ``bound`` of each
     exact cosine (``vectors``' rows against ``seeker``'s, as :func:`cosines` computes them)."""
@@ -44,23 +45,51 @@ class Screened:
     bound: np.ndarray
 
     def exact(self, organizations: np.ndarray) -> np.ndarray:
-        """The exact cosines of ``organizations`` (each row's own dot product, as in the full product)."""
-        return cosines(np.take(self.vectors, organizations, axis=0), self.seeker)
+        """The exact cosines of ``organizations`` (each row's own dot product, as in the full product);
+        those computed before are read back."""
+        known = self._known
+        missing = organizations[np.isnan(known[organizations])]
+        known[missing] = cosines(np.take(self.vectors, missing, axis=0), self.seeker)
+        return known[organizations]
 
     def nearest(self, among: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Of the organizations ``among`` (ascending), the ``k`` with the largest exact cosines, ties at the
-        cut to the first, in ascending order, and their cosines: what :func:`largest` picks from the full
-        row restricted to ``among``."""
-        k = min(k, len(among))
-        approximate, bound = self.approximate[among], self.bound[among]
+        """Of the organizations ``among`` (a mask), the ``k`` with the largest exact cosines, ties at the cut
+        to the first, in ascending order, and their cosines: what :func:`largest` picks from the full row
+        restricted to ``among``."""
+        k = min(k, int(np.count_nonzero(among)))
         if k <= 0:
-            return among[:0], np.zeros(0, dtype=np.float32)
-        lower = approximate - bound
-        floor = np.partition(lower, len(lower) - k)[len(lower) - k]
-        kept = among[approximate + bound >= floor]
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        floor = _kth_largest(np.where(among, self._lower, np.float32(-np.inf)), k)
+        kept = np.flatnonzero((self._upper >= floor) & among)
         values = self.exact(kept)
         chosen = largest(values[None, :], k)[0]
         return kept[chosen], values[chosen]
+
+    @cached_property
+    def _lower(self) -> np.ndarray:
+        return self.approximate - self.bound
+
+    @cached_property
+    def _upper(self) -> np.ndarray:
+        return self.approximate + self.bound
+
+    @cached_property
+    def _known(self) -> np.ndarray:
+        """The exact cosines computed so far, NaN elsewhere."""
+        return np.full(len(self.approximate), np.nan, dtype=np.float32)
+
+
+def _kth_largest(values: np.ndarray, k: int) -> np.floating[Any]:
+    """The ``k``-th largest of ``values``. A partition of the values above a cut guessed from every 32nd
+    value, when at least ``k`` are above it (else of all): a tenth of the time of partitioning all 100,000.
+    """
+    sample = values[::SAMPLE_STEP]
+    wanted = min(len(sample), 2 * (k // SAMPLE_STEP) + 2)
+    cut = np.partition(sample, len(sample) - wanted)[len(sample) - wanted]
+    above = values[values >= cut]
+    if len(above) < k:
+        above = values
+    return np.partition(above, len(above) - k)[len(above) - k]
 
 
 @dataclass
