@@ -64,6 +64,9 @@ from schema.settings import Settings
 console = Console(width=170)  # wide enough for the tables when the output goes to a file
 TEMPLATE = re.compile(r"^.*? working in ")
 REGION_FILES = ("clusters.csv", "organizations.csv", "memberships.csv", "collaborations.csv")
+WARM_UP = 1000
+"""Organizations asked for before the measured ones, at each moment: the server's CPU per suggestion settles
+after about 600 (see ``measure``)."""
 
 
 def load_region(graph: Graph, orgs: int, seed: int, data: Path) -> float:
@@ -215,11 +218,13 @@ def measure(
 ) -> None:
     """Latency of ``suggest`` and the vector index's recall, printed for one moment (after the build, after
     a restart)."""
-    # Every kind of request measured below is warmed up: after a start, the server spends several times a
-    # query's own CPU on the first hundred runs of each kind (48 against 10 ms of Neo4j CPU per suggestion
-    # with a role filter, measured without this), most likely the JVM compiling the code they run.
-    warm = random.Random(len(seekers)).sample(ids, 300)
-    for_seekers(graph, settings, warm)
+    # Every kind of request measured below is warmed up, and the warm-up's own suggestions are printed: after
+    # a start the server spends several times a query's own CPU on the first runs of each kind (about 48 ms
+    # of Neo4j CPU per learned suggestion over the first 200, 10 over the next 200, 6 after 600, 3-4 when it
+    # has run for long), the JVM compiling the code they run (a page cache warmed by a scan of every
+    # organization first changed nothing).
+    warm = random.Random(len(seekers)).sample(ids, WARM_UP)
+    warm_up = for_seekers(graph, settings, warm)
     for_seekers(graph, settings, warm[:100], filters=Filters(roles=["university"]))
     timed(graph, settings, [partial(anonymous_request, graph, settings, i) for i in range(50)])
     served: set[str] = set()
@@ -236,6 +241,7 @@ def measure(
     for column in (*columns, "queries", "target"):
         table.add_column(column, justify="right" if column != "request" else "left")
     for name, values, target in (
+        (f"warm-up: the first {WARM_UP:,} organizations (no filter)", warm_up, ""),
         ("one round trip (RETURN 1): the baseline", round_trip, ""),
         (f"organization, no filter ({', '.join(sorted(served))} ranking)", plain, "p50 <= 20, p95 <= 50"),
         ("organization, --role university", filtered, ""),
