@@ -33,6 +33,10 @@ class Filters:
         if self.max_km is not None and self.max_km <= 0:
             raise MatchingError("The maximum distance must be positive")
 
+    def graph_only(self) -> bool:
+        """Whether a filter is given that only the graph checks (the snapshot knows roles, not these)."""
+        return any((self.regions, self.clusters, self.sectors, self.size_classes, self.max_km is not None))
+
     def params(self) -> dict[str, Any]:
         """The filters as the suggestion queries' parameters (the distance in metres)."""
         return {

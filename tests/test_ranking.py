@@ -104,6 +104,15 @@ def test_tune_trains_the_model_that_suggest_then_ranks_with(slice_graph: Graph, 
     everyone = suggest(slice_graph, seeker, settings=settings, limit=2000)
     assert [s.id for s in universities] == [s.id for s in everyone if s.role == "university"][:10]
     assert [s.score for s in universities] == [s.score for s in everyone if s.role == "university"][:10]
+    # a filter only the graph checks (a country) goes through rounds of the model's order until 10 passed
+    countries = [str(held.data.org_country[held.index[s.id]]) for s in everyone]
+    at = {c: [i for i, x in enumerate(countries) if x == c] for c in set(countries) if c}
+    late = max((c for c in at if len(at[c]) >= 10), key=lambda c: at[c][9])
+    assert at[late][9] >= 50  # the first round of 50 holds fewer than 10 of them
+    before = slice_graph.queries_run
+    in_country = suggest(slice_graph, seeker, settings=settings, filters=Filters(regions=[late]))
+    assert [s.id for s in in_country] == [everyone[i].id for i in at[late][:10]]
+    assert slice_graph.queries_run - before >= 2
 
 
 def test_eval_ranks_with_suggest_itself_as_of_the_split(slice_graph: Graph, settings: Settings) -> None:
