@@ -58,9 +58,9 @@ class PairFeatures:
     def __post_init__(self) -> None:
         self.seeker_rows = SeekerRows(self.history)
 
-    @cached_property
+    @property
     def columns(self) -> np.ndarray:
-        return np.flatnonzero(self.history.active)
+        return self.seeker_rows.columns
 
     @cached_property
     def position(self) -> np.ndarray:

@@ -86,8 +86,9 @@ def learned_suggest(
 
     ``checked``: the snapshot is one held since an earlier request, so the graph's version is asked for in
     the same round trip as the candidates' details, and :class:`~matching.snapshot.Stale` is raised when it
-    is not the snapshot's (the details are not used then). ``background``: two threads: one computes the
-    seeker's text cosines while this one follows its paths; then one asks for the candidates' details while
+    is not the snapshot's (the details are not used then). ``background``: two threads: one screens the
+    seeker's text cosines and finds its nearest texts while this one follows its paths; then one asks for the
+    candidates' details while
     this one computes the reasons of the best ``limit`` (those the filters reject are replaced by the next,
     whose reasons are computed after)."""
     if organization_id not in snapshot.index:

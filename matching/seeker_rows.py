@@ -78,9 +78,9 @@ class SeekerRows:
 
     def text_at(self, queries: np.ndarray, organizations: np.ndarray) -> np.ndarray:
         """The seekers' text cosines to ``organizations`` (queries x organizations): one seeker's computed
-        for these alone (:meth:`_screen`), a block's read from :meth:`text`."""
+        for these alone (:meth:`_alone`), a block's read from :meth:`text`."""
         if len(queries) == 1:
-            return self._screen(int(queries[0])).exact(organizations)[None, :]
+            return self._alone(int(queries[0])).screened.exact(organizations)[None, :]
         return self.text(queries)[:, organizations]
 
     def candidates(self, queries: np.ndarray) -> np.ndarray:
@@ -92,11 +92,11 @@ class SeekerRows:
             alone = self._alone(int(queries[0]))
             if alone.candidates is None:
                 nearest, _ = alone.screened.nearest(active, count)
-                mask = np.zeros((1, len(self._columns)), dtype=bool)
-                mask[0, np.searchsorted(self._columns, nearest)] = True
+                mask = np.zeros((1, len(self.columns)), dtype=bool)
+                mask[0, np.searchsorted(self.columns, nearest)] = True
                 alone.candidates = mask
             return alone.candidates
-        return largest(self.text(queries)[:, self._columns], count)
+        return largest(self.text(queries)[:, self.columns], count)
 
     def neighbours(self, queries: np.ndarray) -> sp.csr_matrix:
         """Among all organizations but itself, each seeker's TEXT_NEIGHBOURS nearest texts (ties at the cut to
@@ -116,9 +116,6 @@ class SeekerRows:
         nearest = np.nonzero(largest(others, count))[1].reshape(len(queries), count)
         return _weighted(nearest, np.take_along_axis(others, nearest, axis=1), n)
 
-    def _screen(self, seeker: int) -> Screened:
-        return self._alone(seeker).screened
-
     def _alone(self, seeker: int) -> _Alone:
         """One seeker's screened text cosines and nearest texts, kept for the request's sources and
         features."""
@@ -130,7 +127,8 @@ class SeekerRows:
         return alone
 
     @cached_property
-    def _columns(self) -> np.ndarray:
+    def columns(self) -> np.ndarray:
+        """The candidates: the organizations active before the day, in order."""
         return np.flatnonzero(self.history.active)
 
     @cached_property
