@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 from schema.characters import strip
-from schema.errors import IngestError
+from schema.errors import ECHO_CHARS, IngestError, echo
 from schema.models import LIST_FIELDS, LIST_SEPARATOR, RecordKind
 
 CANONICAL_FIELDS: frozenset[str] = frozenset(name for kind in RecordKind for name in kind.model.model_fields)
@@ -47,7 +47,10 @@ class _Loader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, f"aliases (*{event.anchor}) are not allowed in a mapping file", event.start_mark
+                None,
+                None,
+                f"aliases ({echo('*' + event.anchor)}) are not allowed in a mapping file",
+                event.start_mark,
             )
         return super().compose_node(parent, index)
 
@@ -57,7 +60,7 @@ class _Loader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str | int | float | bool) and key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} appears twice", key_node.start_mark
+                    None, None, f"key {echo(key)} appears twice", key_node.start_mark
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
@@ -91,7 +94,7 @@ class Mapping:
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            problem = " ".join(part for part in (e.context, e.problem) if part)
+            problem = _capped(" ".join(part for part in (e.context, e.problem) if part))
             raise IngestError(f"mapping {path}: {where}{problem}") from e
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
             raise IngestError(f"mapping {path}: cannot be read: {e}") from e
@@ -114,14 +117,14 @@ class Mapping:
             "list_separator",
         }
         if unknown:
-            raise fail(f"unknown keys {sorted(unknown)}")
+            raise fail(f"unknown keys {echo(', '.join(sorted(map(str, unknown))))}")
         kind = None
         if data.get("kind"):
             try:
                 kind = RecordKind(str(data["kind"]).strip().lower())
             except ValueError:
                 raise fail(
-                    f"unknown kind {data['kind']!r}; expected one of {[k.value for k in RecordKind]}"
+                    f"unknown kind {echo(data['kind'])}; expected one of {[k.value for k in RecordKind]}"
                 ) from None
         sections = {name: data.get(name) or {} for name in ("columns", "constants", "values", "templates")}
         for name, section in sections.items():
@@ -130,22 +133,25 @@ class Mapping:
         allowed = set(kind.model.model_fields) if kind else CANONICAL_FIELDS
         columns = {str(k): str(v) for k, v in sections["columns"].items()}
         targets = [*columns.values(), *sections["constants"], *sections["values"], *sections["templates"]]
-        bad = sorted({t for t in targets if t not in allowed})
+        bad = sorted({str(t) for t in targets if t not in allowed})
         if bad:
-            raise fail(f"{bad} are not canonical fields{f' of {kind.value}' if kind else ''}")
+            raise fail(
+                f"{echo(', '.join(bad))} are not canonical fields{f' of {kind.value}' if kind else ''}"
+            )
         for target, table in sections["values"].items():
             if not isinstance(table, MappingABC | None):
                 raise fail(
-                    f"values of {target} must be a mapping of source value to canonical value, not {table!r}"
+                    f"values of {target} must be a mapping of source value to canonical value, "
+                    f"not {echo(table)}"
                 )
         ignore = data.get("ignore") or ()
         if isinstance(ignore, str):
             ignore = (ignore,)
         if not isinstance(ignore, list | tuple) or any(isinstance(c, MappingABC | list) for c in ignore):
-            raise fail(f"ignore must be a list of column names, not {ignore!r}")
+            raise fail(f"ignore must be a list of column names, not {echo(ignore)}")
         separator = data.get("list_separator") or LIST_SEPARATOR
         if not isinstance(separator, str):
-            raise fail(f"list_separator must be a text such as ',', not {separator!r}")
+            raise fail(f"list_separator must be a text such as ',', not {echo(separator)}")
         for target, template in sections["templates"].items():
             problem = _template_problem(str(template))
             if problem:
@@ -179,7 +185,7 @@ class Mapping:
         first: dict[str, str] = {}
         for column, target in self.targets(source_columns).items():
             if target in first:
-                return f"columns {first[target]!r} and {column!r} both read as field {target!r}"
+                return f"columns {echo(first[target])} and {echo(column)} both read as field {target!r}"
             first[target] = column
         return None
 
@@ -262,13 +268,23 @@ def _template_problem(template: str) -> str | None:
     for _, name, spec, conversion in parsed:
         if name is None:
             continue
+        field = echo(f"{{{name}}}")
         if not name.strip() or name.isdigit():
-            return f"{{{name}}} does not name a column; write {{column}} with a column of the file"
+            return f"{field} does not name a column; write {{column}} with a column of the file"
         if conversion:
-            return f"{{{name}!{conversion}}}: a conversion is not supported; write {{{name}}}"
+            return f"{echo(f'{{{name}!{conversion}}}')}: a conversion is not supported; write {field}"
         if spec:
-            return f"{{{name}:{spec}}}: a format is not supported; write {{{name}}}"
+            return f"{echo(f'{{{name}:{spec}}}')}: a format is not supported; write {field}"
     return None
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def _capped(message: str) -> str:
+    """PyYAML's own ``message`` with each value it quotes whole (a tag, an anchor, a tag handle, of any
+    length) repeated as :func:`~schema.errors.echo` repeats one."""
+    return _QUOTED.sub(lambda m: m[0] if len(m[0]) <= ECHO_CHARS + 2 else echo(m[0][1:-1]), message)
 
 
 IDENTITY = Mapping()

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from schema.errors import echo
+
 CHUNK = 1024 * 1024
 MAX_RECORD_CHARS = 1024 * 1024  # a quoted field running past this over several lines is a stray quote
 MAX_ITEM_CHARS = 16 * 1024 * 1024  # one JSON array item
@@ -132,7 +134,7 @@ def _header(cells: list[str], line: int) -> list[str]:
     for index, name in enumerate(names, start=1):
         if name and name in first:
             raise Broken(
-                f"column {name!r} appears twice in the header (columns {first[name]} and {index})", line
+                f"column {echo(name)} appears twice in the header (columns {first[name]} and {index})", line
             )
         first.setdefault(name, index)
     return names
@@ -263,7 +265,7 @@ def jsonl_rows(handle: IO[str], cursor: Cursor) -> Iterator[Row]:
         except RecursionError:
             yield Row(number, {}, TOO_DEEP)
         except _DuplicateKey as e:
-            yield Row(number, {}, f"key {e.key!r} appears twice in the object")
+            yield Row(number, {}, f"key {echo(e.key)} appears twice in the object")
 
 
 class _ArrayText:
@@ -347,7 +349,7 @@ def _decode_item(text: _ArrayText, number: int) -> tuple[Any, int]:
             return _DECODER.raw_decode(text.buffer, text.position)
         except _DuplicateKey as e:
             _, end = _PLAIN.raw_decode(text.buffer, text.position)
-            return Row(number, {}, f"key {e.key!r} appears twice in the object"), end
+            return Row(number, {}, f"key {echo(e.key)} appears twice in the object"), end
         except RecursionError:
             raise Broken(TOO_DEEP) from None
         except json.JSONDecodeError as e:

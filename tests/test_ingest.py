@@ -7,6 +7,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -160,11 +161,69 @@ def test_mapping_templates_name_nameless_rows_and_are_counted(graph: Graph, tmp_
 
 
 def test_a_broken_mapping_or_an_unknown_kind_fails_with_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(IngestError, match=r"\['colour'\] are not canonical fields"):
+    with pytest.raises(IngestError, match="'colour' are not canonical fields"):
         Mapping.from_dict({"columns": {"Farbe": "colour"}})
     odd = write_csv(tmp_path / "odd.csv", [{"foo": 1, "bar": 2}])
     with pytest.raises(IngestError, match="cannot tell what kind.*--kind"):
         load(None, [odd], dry_run=True)
+
+
+LONG = "x" * 5_000
+
+
+def test_a_mapping_error_repeats_at_most_100_characters_of_a_value(tmp_path: Path) -> None:
+    """A mapping error repeated the key, anchor, tag, kind or template it names whole, however long (and a
+    number among unknown keys was a TypeError); each value is now cut as ``schema.errors.echo`` cuts it,
+    with its length. (A key longer than 1,024 characters is written as an explicit ``? key``.)"""
+    texts = {
+        "key twice": f"columns:\n  ? {LONG}\n  : id\n  ? {LONG}\n  : name\n",
+        "alias": f"columns: &{LONG} {{id: id}}\nvalues: *{LONG}\n",
+        "anchor twice": f"columns: &{LONG} {{id: id}}\nvalues: &{LONG} {{}}\n",
+        "tag": f"columns: !{LONG} {{id: id}}\n",
+        "tag handle": f"columns: !{LONG}!x {{id: id}}\n",
+        "unknown keys": f"? {LONG}\n: 1\n7: 2\n",
+        "kind": f"kind: {LONG}\n",
+        "field": f"columns: {{id: {LONG}}}\n",
+        "values": f"values:\n  role: {LONG}\n",
+        "ignore": f"ignore: [[{LONG}]]\n",
+        "separator": f"list_separator: [{LONG}]\n",
+        "template": f"templates:\n  name: '{{{LONG}!r}}'\n",
+    }
+    path = tmp_path / "orgs.mapping.yaml"
+    for what, text in texts.items():
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(IngestError) as raised:
+            Mapping.load(path)
+        message = str(raised.value).removeprefix(f"mapping {path}: ")
+        assert re.search(r"['\"]… \([\d,]+ characters\)", message), (what, message[:500])
+        assert len(message) < 400, (what, message[:500])
+
+
+def test_a_key_or_column_twice_is_named_in_at_most_100_characters(graph: Graph, tmp_path: Path) -> None:
+    """A JSON object with a key twice is rejected and a header with a column twice fails the file; both
+    repeated the name whole (a 5,000-character key made a 5 kB reject reason). Now it is cut, with its
+    length, and the rows around the rejected one load."""
+    fine = org("fine1", "Fine Firm")
+    twice = json.dumps(org("dup1", "Dup"))[:-1] + f', "{LONG}": 1, "{LONG}": 2}}'
+    jsonl = tmp_path / "orgs.jsonl"
+    jsonl.write_text(twice + "\n" + json.dumps(fine) + "\n", encoding="utf-8")
+    array = tmp_path / "more.json"
+    array.write_text(f"[{twice}, {json.dumps(org('fine2', 'Fine Two'))}]", encoding="utf-8")
+    report = tmp_path / "rejects.jsonl"
+    load(graph, [jsonl, array], rejects=report)
+    reasons = [json.loads(line)["reason"] for line in report.read_text().splitlines()]
+    assert reasons == [f"key {LONG[:100]!r}… (5,000 characters) appears twice in the object"] * 2
+    assert [r["id"] for r in graph.run(ORGS)] == ["fine1", "fine2"]
+    spaced = "registry" + " -" * 2_500 + " id"
+    for header, shown in (
+        (f"id,name,role,{LONG},{LONG}", f"column {LONG[:100]!r}… (5,000 characters) appears twice"),
+        (f"id,name,role,registry_id,{spaced}", f"and {spaced[:100]!r}… (5,011 characters) both read as"),
+    ):
+        broken = tmp_path / "broken.csv"
+        broken.write_text(header + "\nb1,B,firm,1,2\n", encoding="utf-8")
+        with pytest.raises(IngestError) as raised:
+            load(graph, [broken])
+        assert shown in str(raised.value) and len(str(raised.value)) < 400 + len(str(broken))
 
 
 def test_bad_rows_go_to_the_reject_report_and_the_run_goes_on(graph: Graph, tmp_path: Path) -> None:

@@ -83,8 +83,8 @@ def mapping_cases() -> list[Bad]:
         files = {f"{name}.csv": (HEADER + lines(name, 1)).encode(), f"{name}.mapping.yaml": data}
         c.append(Bad(name, files, error=("mapping ", f"{name}.mapping.yaml: ", *error), run=None))
 
-    add("mapping_alias_bomb", BOMB, ("line 2, column", "aliases (*a) are not allowed"))
-    add("mapping_alias", "columns: &c {id: id}\nvalues: *c\n", ("line 2", "aliases (*c) are not allowed"))
+    add("mapping_alias_bomb", BOMB, ("line 2, column", "aliases ('*a') are not allowed"))
+    add("mapping_alias", "columns: &c {id: id}\nvalues: *c\n", ("line 2", "aliases ('*c') are not allowed"))
     add(
         "mapping_duplicate_key",
         "columns:\n  id: id\n  id: name\n",
@@ -92,7 +92,7 @@ def mapping_cases() -> list[Bad]:
     )
     add("mapping_syntax", "columns: [id\n", ("line 2",))
     add("mapping_not_utf8", b"columns:\n  Stra\xdfe: city\n", ("cannot be read", "utf-8"))
-    add("mapping_unknown_key", "colums: {id: id}\n", ("unknown keys ['colums']",))
+    add("mapping_unknown_key", "colums: {id: id}\n", ("unknown keys 'colums'",))
     # a section of the wrong shape was a Python traceback (AttributeError, TypeError), or silently wrong
     add(
         "mapping_values_not_a_table",
