@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from schema.errors import ConfigError
+from schema.errors import ConfigError, echo
 
 PLACEHOLDER_SECRETS = frozenset({"", "neo4j", "password", "changeme", "changethis", "secret"})
 DEFAULT_PASSWORD = "clusterkg-dev"
@@ -312,14 +312,15 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def _problem(item: Any) -> str:
-    """One validation error as ``VARIABLE: what is wrong (got 'value')``."""
+    """One validation error as ``VARIABLE: what is wrong (got 'value')``, the value cut as
+    :func:`~schema.errors.echo` cuts it (an environment variable may hold 100 kB)."""
     field = str(item["loc"][0]) if item["loc"] else "settings"
     info = Settings.model_fields.get(field)
     alias = info.validation_alias if info else None
     name = alias.choices[0] if isinstance(alias, AliasChoices) else field
     if info is not None and not isinstance(alias, AliasChoices):
         name = f"CLUSTERKG_{field.upper()}"
-    return f"{name}: {item['msg']} (got {item['input']!r})"
+    return f"{name}: {item['msg']} (got {echo(item['input'])})"
 
 
 @lru_cache

@@ -220,6 +220,17 @@ def test_a_bad_setting_is_named_without_a_traceback() -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_long_bad_setting_is_repeated_in_at_most_100_characters() -> None:
+    """A bad setting's value was repeated whole: 40 kB in an environment variable made a 40 kB message."""
+    result = CliRunner().invoke(
+        app, ["serve", "--print-schema"], env={"CLUSTERKG_API_EXECUTOR": "f" * 40_000}
+    )
+    assert result.exit_code == 1
+    shown = "".join(result.output.split())  # the console wraps long lines
+    assert f"(got{'f' * 100!r}…(40,000characters))" in shown
+    assert len(result.output) < 400 and "Traceback" not in result.output
+
+
 def test_help_explains_the_commands() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
