@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from selenium.webdriver.common.by import By
@@ -99,7 +100,7 @@ def test_a_cluster_whose_id_holds_a_slash_has_a_dashboard_and_gaps(site: Site, b
         for path, shown in (
             (f"/clusters/{slashed}", "/web/clusters/AT/O%C3%96/FOOD-2"),
             (f"/web/clusters/{slashed}", "Member network"),
-            (f"/web/clusters/{slashed}/gaps", "Could supply it"),
+            (f"/web/gaps/{slashed}", "Could supply it"),
         ):
             answer = httpx.get(site.url + path, headers=headers, timeout=WAIT_SECONDS)
             assert answer.status_code == 200 and shown in answer.text, (path, answer.status_code, answer.text)
@@ -116,6 +117,42 @@ def test_a_cluster_whose_id_holds_a_slash_has_a_dashboard_and_gaps(site: Site, b
         assert "Could supply it" in browser.find_element(By.ID, "gaps").text
     finally:
         site.graph.run(UNSLASHED_CLUSTER, id=slashed)
+
+
+def test_a_cluster_whose_id_ends_in_gaps_has_its_own_dashboard(site: Site, browser: WebDriver) -> None:
+    """The gaps fragment was ``/web/clusters/ID/gaps``, so the dashboard of a cluster ``X/gaps`` was read as
+    the gaps of ``X``. Now the gaps are ``/web/gaps/ID``: beside ``X``, ``X/gaps`` has its own dashboard and
+    its own gaps, reached from the manager's links."""
+    shorter, longer = ("AT/OÖ/FOOD-3", "Lebensmittel-Cluster Drei"), ("AT/OÖ/FOOD-3/gaps", "Lücken-Cluster")
+    for cluster_id, name in (shorter, longer):
+        site.graph.run(SLASHED_CLUSTER, food=CLUSTER, id=cluster_id, name=name)
+    try:
+        key = site.keys["food_manager"]
+        headers = {"Authorization": f"Bearer {key.secret}"}
+        for path, shown in (
+            (f"/web/clusters/{longer[0]}", longer[1]),
+            (f"/web/clusters/{shorter[0]}", shorter[1]),
+            (f"/web/gaps/{longer[0]}", "Could supply it"),
+            (f"/web/gaps/{shorter[0]}", "Could supply it"),
+        ):
+            answer = httpx.get(site.url + path, headers=headers, timeout=WAIT_SECONDS)
+            assert answer.status_code == 200 and shown in answer.text, (path, answer.status_code, answer.text)
+        for cluster_id, name in (longer, shorter):
+            use_key(browser, site, key)
+            wait_for_text(browser, "#me", name)
+            browser.find_element(By.LINK_TEXT, name).click()
+            wait_for_text(browser, "#dashboard", "Member network")
+            assert name in browser.find_element(By.CSS_SELECTOR, "#dashboard h1").text
+            button = browser.find_element(By.CSS_SELECTOR, "#gaps button[data-load]")
+            assert button.get_dom_attribute("data-load").endswith(quote(cluster_id))
+            button.click()
+            WebDriverWait(browser, WAIT_SECONDS).until(
+                lambda d: "not searched yet" not in d.find_element(By.ID, "gaps").text
+            )
+            assert "Could supply it" in browser.find_element(By.ID, "gaps").text
+    finally:
+        for cluster_id, _ in (shorter, longer):
+            site.graph.run(UNSLASHED_CLUSTER, id=cluster_id)
 
 
 def test_the_report_opens_with_the_network_off(site: Site, neo4j_settings: Settings, tmp_path: Path) -> None:

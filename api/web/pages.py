@@ -102,8 +102,8 @@ def router(schema: strawberry.Schema) -> APIRouter:
 
         return await fragment(make)
 
-    # Before the dashboard's route: an id may hold slashes, so "ID/gaps" would otherwise read as an id.
-    @pages.get("/web/clusters/{cluster_id:path}/gaps")
+    # Not "/web/clusters/ID/gaps": an id may hold slashes, and "X/gaps" is an id of its own.
+    @pages.get("/web/gaps/{cluster_id:path}")
     async def cluster_gaps(request: Request, cluster_id: str) -> HTMLResponse:
         async def make() -> str:
             return dashboard.gaps(await managed_insights(request, cluster_id, dashboard.SUPPLIERS))
