@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from schema.errors import ConfigError, echo
 
@@ -304,11 +304,14 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: Any) -> Settings:
     """Settings from ``overrides``, the environment, ``.env`` and the defaults; a value that cannot work is a
-    :class:`ConfigError` naming its variable, not pydantic's report."""
+    :class:`ConfigError` naming its variable, not pydantic's report (nor pydantic-settings' traceback for a
+    variable that must hold JSON and does not)."""
     try:
         return Settings(**overrides)
     except ValidationError as e:
         raise ConfigError("; ".join(_problem(item) for item in e.errors())) from None
+    except SettingsError as e:
+        raise ConfigError(f"{e}: the value must be JSON") from None
 
 
 def _problem(item: Any) -> str:

@@ -231,6 +231,15 @@ def test_a_long_bad_setting_is_repeated_in_at_most_100_characters() -> None:
     assert len(result.output) < 400 and "Traceback" not in result.output
 
 
+def test_a_setting_that_is_not_json_is_named_without_a_traceback() -> None:
+    """A dictionary setting whose variable held no JSON ended the CLI with pydantic-settings' traceback."""
+    result = CliRunner().invoke(app, ["serve", "--print-schema"], env={"CLUSTERKG_NEO4J_CONFIG": "notjson"})
+    assert result.exit_code == 1
+    shown = " ".join(result.output.split())
+    assert 'field "neo4j_config"' in shown and "the value must be JSON" in shown, shown
+    assert "Traceback" not in result.output
+
+
 def test_help_explains_the_commands() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
