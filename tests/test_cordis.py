@@ -16,12 +16,13 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.cli.evaluate import ensure_loaded
+from api.cli.evaluate import ensure_loaded, query_roles
 from graph import admin
 from graph.db import Graph
 from graph.query import Query
 from ingest.sources import CORDIS_MAPPINGS
 from matching import snapshot
+from schema.errors import MatchingError
 from schema.settings import Settings
 from tests.utils.cordis_slice import FILES, SLICE, rows
 
@@ -155,3 +156,10 @@ def test_eval_prints_the_table_and_json_for_every_method(loaded, neo4j_settings:
     assert "clusterkg" in table.stdout and "adamic-adar" in table.stdout and "recall@10" in table.stdout
     unknown = CliRunner().invoke(app, [*flags, *args, "--query-types", "XYZ"])
     assert unknown.exit_code == 1 and "Unknown query type" in unknown.output
+
+
+def test_an_unknown_query_type_is_repeated_in_at_most_100_characters() -> None:
+    with pytest.raises(MatchingError) as caught:
+        query_roles("Q" * 5000, CORDIS_MAPPINGS)
+    message = str(caught.value)
+    assert "(5,000 characters)" in message and "PRC" in message and len(message) < 400, message[:300]

@@ -18,6 +18,7 @@ from matching import onnx_export
 from matching.embed import content_hash, embed
 from matching.encoders import OnnxEncoder, TorchEncoder
 from matching.model import embed_texts, load_model, model_folder
+from schema.errors import MatchingError
 from schema.settings import Settings, parse_embedder
 from tests.utils.matching_region import create_region
 
@@ -150,3 +151,13 @@ print(sorted({"torch", "transformers", "sentence_transformers"} & set(sys.module
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("backend", ["onnx-int8", "torch"])
+def test_a_model_name_that_cannot_load_is_repeated_in_at_most_100_characters(backend: str) -> None:
+    """A settings value is the operator's, but it comes back in an error: a 5,000-character name came back
+    whole."""
+    with pytest.raises(MatchingError) as caught:
+        load_model(Settings(embedding_model="m" * 5000, embedding_backend=backend).embedder)
+    message = str(caught.value)
+    assert "(5,000 characters)" in message and len(message) < 800, message[:300]

@@ -20,7 +20,7 @@ from graph.db import Graph
 from graph.queries import evaluation as eval_queries
 from ingest import Mapping, readers
 from ingest.sources import CORDIS_MAPPINGS
-from schema.errors import IngestError, MatchingError
+from schema.errors import IngestError, MatchingError, echo
 from schema.graph_model import CollaborationKind, Role
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def query_roles(types: str, mappings: Path) -> set[str]:
     for item in (t.strip() for t in types.split(",") if t.strip()):
         role = codes.get(item.upper(), item.lower())
         if role not in Role.__members__.values():
-            raise MatchingError(f"Unknown query type {item!r}: use {', '.join([*codes, *Role])}")
+            raise MatchingError(f"Unknown query type {echo(item)}: use {', '.join([*codes, *Role])}")
         roles.add(role)
     return roles
 
