@@ -85,9 +85,10 @@ def train(
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(split.queries))
     kept = min(MAX_HELD_OUT, int(HELD_OUT * len(order))) if held_out else 0
-    # The anchors share the ``train_queries`` seekers, so a fit costs what one anchor's did.
-    earlier = _earlier(snapshot, inner_day, horizon_days, anchors, train_queries // anchors, seed)
-    share = train_queries // (1 + len(earlier))
+    # The anchors that have history share the ``train_queries`` seekers, so a fit costs what one anchor's did.
+    found = _earlier(snapshot, inner_day, horizon_days, anchors, seed)
+    share = train_queries // (1 + len(found))
+    earlier = [_subset(split, np.sort(drawn[:share])) for split, drawn in found]
     test, fit = np.sort(order[:kept]), np.sort(order[kept:])[:share]
     feedback = snapshot.feedback(day)
     ranker = LearnedRanker.fit_split(
@@ -139,10 +140,11 @@ def tune(snapshot: Snapshot, settings: Settings, *, seed: int = 0, save: bool = 
 
 
 def _earlier(
-    snapshot: Snapshot, inner_day: np.datetime64, horizon_days: int, anchors: int, queries: int, seed: int
-) -> list[Split]:
-    """The same question asked one, two, ... horizons before ``inner_day`` (oldest first), each with up to
-    ``queries`` seekers; it stops at the first day without dated links before it or new partners after."""
+    snapshot: Snapshot, inner_day: np.datetime64, horizon_days: int, anchors: int, seed: int
+) -> list[tuple[Split, np.ndarray]]:
+    """The same question asked one, two, ... horizons before ``inner_day`` (oldest first), each with its
+    seekers in a seeded order (the fit takes the first of them); it stops at the first day without dated
+    links before it or new partners after."""
     splits = []
     horizon = np.timedelta64(horizon_days, "D")
     for k in range(1, anchors):
@@ -159,8 +161,7 @@ def _earlier(
         if len(split.history.links) == 0 or len(split.queries) < 2:
             log.info("no dated history before %s: trained on %d anchors", start, k)
             break
-        order = np.random.default_rng([seed, k]).permutation(len(split.queries))
-        splits.append(_subset(split, np.sort(order[:queries])))
+        splits.append((split, np.random.default_rng([seed, k]).permutation(len(split.queries))))
     return splits[::-1]
 
 

@@ -214,10 +214,10 @@ def test_tune_asks_the_question_again_one_horizon_earlier_and_reads_nothing_afte
     data, vectors = communities()
     held = Snapshot(data, vectors, no_answers(), {})
     day, year = np.datetime64("2019-01-01"), np.timedelta64(365, "D")
-    earlier = _earlier(held, day - year, 365, anchors=3, queries=40, seed=2)
-    assert [e.history.day for e in earlier] == [day - 3 * year, day - 2 * year]  # oldest first
-    for split in earlier:
-        assert len(split.queries) == 40
+    earlier = _earlier(held, day - year, 365, anchors=3, seed=2)
+    assert [e.history.day for e, _ in earlier] == [day - 3 * year, day - 2 * year]  # oldest first
+    for split, drawn in earlier:
+        assert sorted(drawn) == list(range(len(split.queries)))
         assert split.history.links.since.max() < split.history.day
         # the labels are the links first seen in the horizon after the anchor, before the next anchor
         future = data.links.between(split.history.day, split.history.day + year)
@@ -225,9 +225,13 @@ def test_tune_asks_the_question_again_one_horizon_earlier_and_reads_nothing_afte
         for q, relevant in zip(split.queries, split.relevant, strict=True):
             assert {(min(q, r), max(q, r)) for r in relevant.tolist()} <= gained
     # the anchors stop where the dated links do: these start in 2012, so 2012-01-03 has no history
-    assert [e.history.day for e in _earlier(held, day - year, 365, anchors=9, queries=40, seed=2)] == [
+    assert [e.history.day for e, _ in _earlier(held, day - year, 365, anchors=9, seed=2)] == [
         day - k * year for k in range(6, 1, -1)
     ]
+    # the seekers are shared by the anchors that have history, not by the anchors asked for
+    nine = train(held, day, anchors=9, train_queries=60, seed=2, held_out=False)
+    assert [e["seekers"] for e in nine.metadata["earlier"]] == [10] * 5
+    assert nine.metadata["seekers"]["fit"] == 10
     ranker = train(held, day, anchors=2, train_queries=60, seed=2, held_out=False)
     # the anchors share the seekers: a fit costs what one anchor's did
     assert ranker.metadata["earlier"] == [{"features_as_of": str(day - 2 * year), "seekers": 30}]
