@@ -88,9 +88,8 @@ def learned_suggest(
     the same round trip as the candidates' details, and :class:`~matching.snapshot.Stale` is raised when it
     is not the snapshot's (the details are not used then). ``background``: two threads: one screens the
     seeker's text cosines and finds its nearest texts while this one follows its paths; then one asks for the
-    candidates' details while
-    this one computes the reasons of the best ``limit`` (those the filters reject are replaced by the next,
-    whose reasons are computed after)."""
+    candidates' details while this one computes the reasons of the best ``limit`` (those the filters reject
+    are replaced by the next, whose reasons are computed after)."""
     if organization_id not in snapshot.index:
         if checked:  # a stale snapshot may not know an organization the graph has
             version = graph_stamp(graph)
