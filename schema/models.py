@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -132,7 +133,16 @@ def _enum_coercer(enum: type[StrEnum], noun: str) -> Any:
     return coerce
 
 
-Id = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
+def _addressable(value: str) -> str:
+    """An id is also a segment of its page's address, and every URL parser (the browser's too) reads a
+    segment "." or ".." as a step in the path, escaped or not: such an organization or cluster would have no
+    page to reach."""
+    if value in (".", ".."):
+        raise ValueError(f"the id {value!r} cannot be a web page's address: '.' and '..' are steps in a path")
+    return value
+
+
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID), AfterValidator(_addressable)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
 Short = Annotated[str | None, Field(max_length=MAX_SHORT)]
 Text = Annotated[str | None, Field(max_length=MAX_TEXT), MULTILINE]

@@ -237,6 +237,7 @@ def test_bad_rows_go_to_the_reject_report_and_the_run_goes_on(graph: Graph, tmp_
         org("badlat", "Bad Lat", lat="95", lon="14"),
         org("long", "x" * 301),
         org("nocluster", "No Cluster", clusters="NOPE"),
+        org("..", "Dot Dot GmbH"),
         *[org(f"h{i}", name) for i, name in enumerate(hostile)],
     ]
     orgs = write_csv(tmp_path / "orgs.csv", rows)
@@ -254,7 +255,7 @@ def test_bad_rows_go_to_the_reject_report_and_the_run_goes_on(graph: Graph, tmp_
     broken.write_text("id,name,role\nb1,Fine,firm\nb2,Too,many,cells\n", encoding="utf-8")
     report = tmp_path / "rejects.csv"
     summary = load(graph, [links, orgs, broken], rejects=report)
-    assert_adds_up(summary, {"orgs.csv": 11, "links.csv": 5, "broken.csv": 2})
+    assert_adds_up(summary, {"orgs.csv": 12, "links.csv": 5, "broken.csv": 2})
     reasons = {
         (Path(r["file"]).name, int(r["row"]), r["field"]): r["reason"] for r in csv.DictReader(report.open())
     }
@@ -267,6 +268,7 @@ def test_bad_rows_go_to_the_reject_report_and_the_run_goes_on(graph: Graph, tmp_
     assert "less than or equal to 90" in reasons[("orgs.csv", 7, "lat")]
     assert "at most 300 characters" in reasons[("orgs.csv", 8, "name")]
     assert "cluster 'NOPE' exists nowhere" in reasons[("orgs.csv", 9, "clusters")]
+    assert "'..' cannot be a web page's address" in reasons[("orgs.csv", 10, "id")]
     assert "organization 'ghost' exists nowhere" in reasons[("links.csv", 3, "target")]
     assert "cannot collaborate with itself" in reasons[("links.csv", 4, "(row)")]
     assert reasons[("links.csv", 5, "kind")].startswith("unknown collaboration kind 'friendship'")
@@ -275,7 +277,7 @@ def test_bad_rows_go_to_the_reject_report_and_the_run_goes_on(graph: Graph, tmp_
     names = {r["id"]: r["name"] for r in graph.run(ORGS)}
     assert names == {"ok1": "Good Firm", "h0": hostile[0], "h1": hostile[1], "h2": hostile[2], "b1": "Fine"}
     assert graph.run(COLLABORATIONS)[0]["kind"] == "supplier"
-    assert summary.total(Outcome.REJECTED) == 12
+    assert summary.total(Outcome.REJECTED) == 13
 
     jsonl = tmp_path / "rejects.jsonl"
     load(graph, [orgs], rejects=jsonl)

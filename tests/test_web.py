@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -152,12 +153,14 @@ SLASHED = Query(
 UNSLASHED = Query("test.web_unslashed", "MATCH (o:Organization {id: $id}) DETACH DELETE o", write=True)
 
 
+@pytest.mark.parametrize("slashed", ["AT/FN-7/2", "AT/../FN-8/.."])
 def test_an_organization_whose_id_holds_a_slash_has_a_page_its_links_reach(
-    site: Site, browser: WebDriver
+    site: Site, browser: WebDriver, slashed: str
 ) -> None:
     """Registry ids such as ``AT/FN-7/2`` hold slashes: the links on the pages kept them (a path's
-    separator), and the page's route took one segment, so the link led to a page that was not found."""
-    slashed = "AT/FN-7/2"
+    separator), and the page's route took one segment, so the link led to a page that was not found. Kept
+    as separators, an id's ``..`` segments were resolved by the browser (``AT/../FN-8/..`` led to the home
+    page); each id is now one escaped segment."""
     site.graph.run(SLASHED, bakery=BAKERY, id=slashed, name="Schrägstrich Mühle GmbH")
     try:
         use_key(browser, site, site.keys["food_manager"], f"/organizations/{BAKERY}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -29,6 +30,13 @@ def role_words(role: str | None) -> str:
     return ROLE_WORDS.get((role or "").lower(), "Organization")
 
 
+def path_segment(value: object) -> str:
+    """A value as one segment of a page's path: every "/" escaped too (Jinja's ``urlencode`` keeps them), so
+    an id such as ``AT/../7`` stays one segment that a browser does not resolve as ``..``; the server decodes
+    it back whole (the routes take a ``path``)."""
+    return quote(str(value), safe="")
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -38,6 +46,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["role"] = role_words
+    env.filters["segment"] = path_segment
     env.globals["ROLE_WORDS"] = ROLE_WORDS
     return env
 
