@@ -14,14 +14,15 @@ in-process ranking of one seeker (features, pool, the saved model's scores; no g
 machine cannot load and embed in Neo4j within a session. Seekers are organizations with a link, drawn with
 ``default_rng(--seed)``. Printed: the snapshot's read time (the cost of a refresh after an ingest, an upsert
 or feedback, embeddings cached), its size in memory (arrays, sparse matrices and the present view's feature
-caches after the requests), the first request (which builds the view's caches), p50 / p95 of the rest in wall
-time and in this process's CPU time (on a machine shared with other work the wall time also waits for it; the
-load average is printed), the pairs the model scored per seeker, and which ranking served. The generated
-snapshot ranks the same seekers twice: the model's trees scored by LightGBM, then compiled to native code as
-``suggest`` serves them (the compile, or the read of trees compiled before, is timed apart); through Neo4j
-the served trees are compiled before the clock starts. Then the reasons of each seeker's 10 best pairs by
-TreeSHAP, from the tables ``suggest`` serves and by LightGBM's own ``pred_contrib`` in the same run: CPU per
-seeker and the largest difference between the two.
+caches after the requests) and what its text screen holds inside ONNX Runtime besides (measured as the
+resident memory one more screen adds), the first request (which builds the view's caches), p50 / p95 of the
+rest in wall time and in this process's CPU time (on a machine shared with other work the wall time also waits
+for it; the load average is printed), the pairs the model scored per seeker, and which ranking served. The
+generated snapshot ranks the same seekers twice: the model's trees scored by LightGBM, then compiled to native
+code as ``suggest`` serves them (the compile, or the read of trees compiled before, is timed apart); through
+Neo4j the served trees are compiled before the clock starts. Then the reasons of each seeker's 10 best pairs
+by TreeSHAP, from the tables ``suggest`` serves and by LightGBM's own ``pred_contrib`` in the same run: CPU
+per seeker and the largest difference between the two.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import argparse
 import gc
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 from rich.console import Console
@@ -43,6 +45,7 @@ from matching.feature_names import REASON_INDEX, REASONS
 from matching.history import TextVectors
 from matching.learned import ranked_columns
 from matching.suggest import model_path, served_ranker
+from matching.text_screen import TextScreen
 from matching.tune import tune
 from schema.settings import Settings
 
@@ -64,6 +67,24 @@ def nbytes(value: object, seen: set[int] | None = None) -> int:
     if hasattr(value, "__dict__"):
         return nbytes(vars(value), seen)
     return 0
+
+
+def _resident() -> int:
+    """This process's resident memory in bytes (Linux's ``/proc/self/statm``)."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def screen_bytes(vectors: np.ndarray) -> int:
+    """What a view's text screen holds inside ONNX Runtime (the int8 rows, packed for MLAS), which the walk
+    of Python objects (:func:`nbytes`) cannot see: the resident memory that one more screen of the same
+    vectors adds."""
+    gc.collect()
+    before = _resident()
+    screen = TextScreen(vectors)
+    screen.screen(0)  # builds the session
+    held = _resident() - before
+    del screen
+    return held
 
 
 def synthetic(orgs: int, links: int, seed: int) -> snapshot.Snapshot:
@@ -104,7 +125,16 @@ def in_memory(args: argparse.Namespace, console: Console) -> None:
     active = np.flatnonzero(view.history.active)
     seekers = np.random.default_rng(args.seed).choice(active, args.queries, replace=False)
     table = Table(title=f"generated: {held.data.n_orgs:,} organizations, {len(held.data.links):,} links")
-    columns = ("trees", "built", "snapshot memory", "first ranking", "ranking p50 / p95", "CPU p50 / p95")
+    columns = (
+        "trees",
+        "built",
+        "snapshot memory",
+        "+ text screen",
+        "first ranking",
+        "ranking p50 / p95",
+        "CPU p50 / p95",
+    )
+    screen = screen_bytes(view.history.embeddings)
     for column in (*columns, "pool median"):
         table.add_column(column, justify="right")
     shown: list[np.ndarray] = []
@@ -121,6 +151,7 @@ def in_memory(args: argparse.Namespace, console: Console) -> None:
             name,
             f"{built:.1f} s",
             f"{nbytes(held) / 2**20:,.0f} MiB",
+            f"{screen / 2**20:,.0f} MiB",
             f"{times[0]:,.0f} ms",
             *_percentiles(times[1:]),
             *_percentiles(cpu[1:]),
@@ -211,6 +242,7 @@ def main() -> None:
             cpu.append((time.process_time() - cpu_started) * 1000)
             served |= {s.ranking for s in found}
         size = nbytes(current)
+        screen = screen_bytes(current.view().history.embeddings)
     data = current.data
     table = Table(
         title=f"{data.n_orgs:,} organizations, {len(data.links):,} links, {data.n_projects:,} projects, "
@@ -219,6 +251,7 @@ def main() -> None:
     columns = (
         "snapshot read",
         "snapshot memory",
+        "+ text screen",
         "first suggest",
         "suggest p50 / p95",
         "CPU p50 / p95",
@@ -229,6 +262,7 @@ def main() -> None:
     table.add_row(
         f"{read_seconds:.1f} s",
         f"{size / 2**20:,.0f} MiB",
+        f"{screen / 2**20:,.0f} MiB",
         f"{times[0]:,.0f} ms",
         *_percentiles(times[1:]),
         *_percentiles(cpu[1:]),

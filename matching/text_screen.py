@@ -104,7 +104,7 @@ class TextScreen:
     def _parts(self) -> tuple[Any, np.ndarray, np.ndarray]:
         """The product's session, every row's scale (0 for a zero row), and each row's part of its bound,
         ``s_x (|x'|_1 / 2 + dims / 4)``. The int8 rows live in the session alone (packed for MLAS, about
-        80 MiB at 100,000 organizations); a seeker's is quantized again when asked, the same way."""
+        94 MiB at 100,000 organizations); a seeker's is quantized again when asked, the same way."""
         vectors = np.asarray(self.vectors, dtype=np.float32)
         scale = _scales(vectors)
         rows = np.empty(vectors.shape, dtype=np.int8)
