@@ -989,6 +989,11 @@ def test_upsert_organization_validates_and_writes_through_ingest(
     assert codes(invalid) == ["BAD_USER_INPUT"] and "lat" in invalid["errors"][0]["message"]
     unknown_cluster = gql(client, region["data_team"], UPSERT, {"input": {**org, "clusters": ["nowhere"]}})
     assert codes(unknown_cluster) == ["BAD_USER_INPUT"]
+    dots = gql(client, region["data_team"], UPSERT, {"input": {**org, "id": ".."}})
+    assert (
+        codes(dots) == ["BAD_USER_INPUT"]
+        and "'..' cannot be a web page's address" in dots["errors"][0]["message"]
+    )
     hostile = {**org, "id": "hostile", "name": "'); MATCH (n) DETACH DELETE n //"}
     stored = data(gql(client, region["data_team"], UPSERT, {"input": hostile}))["upsertOrganization"]
     assert stored["name"] == hostile["name"]
