@@ -138,11 +138,17 @@ def evaluate(
         str, typer.Option("--source", help="Source name recorded when --data is loaded.")
     ] = "cordis-h2020",
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print [{method, recall_at_10, hit_at_10, ndcg_at_10}].")
+        bool,
+        typer.Option(
+            "--json",
+            help="Print JSON: with --data {methods, cold_start, cold_start_queries, pool_recall}, each "
+            "method {method, recall_at_10, hit_at_10, ndcg_at_10}; without, the list of methods.",
+        ),
     ] = False,
 ) -> None:
     """Measure the suggestions: recall@10, hit@10 and nDCG@10 of the full method (clusterkg) and of random,
-    most-connected, Adamic-Adar, TF-IDF and embedding-only baselines, on the same queries."""
+    most-connected, Adamic-Adar, TF-IDF and embedding-only baselines (with --data also AA-DC, the cold-start
+    slice and the candidate pool's recall), on the same queries."""
     # Imported here, not at the top: scikit-learn and the evaluation take over a second to import, which
     # every other clusterkg command would pay.
     from matching import snapshot, suggest
