@@ -713,6 +713,29 @@ def test_complexity_is_limited(client: TestClient, region: dict[str, NewKey]) ->
     assert gql(client, region["dairy"], query.replace("100", "2"), {"n": 2})["status"] == 200
 
 
+def test_the_complexity_counts_the_page_sizes_the_operation_runs_with(
+    client: TestClient, region: dict[str, NewKey]
+) -> None:
+    """A page size from a variable's default or sent as a float counts as the size it runs with (both were
+    counted as the field's default of 20: 50 times too little here), and a negative one lowers no cost (one
+    made the operation's cost negative, and eleven aliased suggestions ran past the limit)."""
+    nested = """organizations(first: $n) { edges { node {
+        collaborators(limit: $n) { partner { collaborators(limit: $n) { kind } } } } } }"""
+    for query, variables in (
+        (f"query($n: Int! = 100) {{ {nested} }}", {}),
+        (f"query($n: Int!) {{ {nested} }}", {"n": 100.0}),
+    ):
+        body = gql(client, region["dairy"], query, variables)
+        assert body["data"] is None and "too complex" in body["errors"][0]["message"], body
+    suggestions = " ".join(
+        f's{i}: partnerSuggestions(need: "camera quality control", limit: 1) {{ score }}' for i in range(11)
+    )
+    for head, size, variables in (("", "-1000000", {}), ("($n: Int!)", "$n", {"n": -1_000_000})):
+        discount = f'organization(id: "dairy") {{ collaborators(limit: {size}) {{ kind }} }}'
+        body = gql(client, region["dairy"], f"query{head} {{ {discount} {suggestions} }}", variables)
+        assert body["data"] is None and "too complex" in body["errors"][0]["message"], body
+
+
 def test_request_body_size_is_limited(client: TestClient, region: dict[str, NewKey]) -> None:
     padding = " " * 200_000
     response = client.post(

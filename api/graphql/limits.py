@@ -15,6 +15,7 @@ the check runs there, before any resolver.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ from graphql import (
     VariableNode,
     get_named_type,
     get_nullable_type,
+    value_from_ast_untyped,
 )
 from strawberry.extensions import SchemaExtension
 
@@ -139,14 +141,19 @@ class _Cost:
         return cost + (self.costs.similar_to if similar else 0)
 
     def _rows(self, node: FieldNode, field: Any) -> int:
+        """The rows a field multiplies its selection by: its page size as given (never below 0: a
+        resolver refuses a size below 1, and a negative one once made a whole operation's cost negative,
+        letting any number of aliased suggestions through), else its default."""
         for name in PAGE_ARGUMENTS:
             if name not in field.args:
                 continue
             given = next((arg.value for arg in node.arguments or () if arg.name.value == name), None)
             if isinstance(given, IntValueNode):
-                return int(given.value)
-            if isinstance(given, VariableNode) and isinstance(self.variables.get(given.name.value), int):
-                return int(self.variables[given.name.value])
+                return max(int(given.value), 0)
+            if isinstance(given, VariableNode):
+                value = page_size(self.variables.get(given.name.value))
+                if value is not None:
+                    return value
             default = field.args[name].default_value
             return default if isinstance(default, int) else UNBOUNDED_LIST
         is_list = isinstance(get_nullable_type(field.type), GraphQLList)
@@ -173,6 +180,28 @@ class _Cost:
         return total
 
 
+def page_size(value: Any) -> int | None:
+    """A variable's value as a page size, as graphql-core will coerce it to an ``Int`` (``100.0`` is 100;
+    a float was once not counted at all, so the field's default of 20 stood in for it), never below 0;
+    None for a value that is no number (coercion refuses it before any resolver runs)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return max(int(value), 0)
+
+
+def with_defaults(operation: OperationDefinitionNode, variables: dict) -> dict:
+    """The variables as the operation will run with them: those not sent take the default their
+    definition gives (``query($n: Int = 100)`` runs with 100, and was counted as the field's default)."""
+    values = dict(variables)
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        if name not in values and definition.default_value is not None:
+            values[name] = value_from_ast_untyped(definition.default_value)
+    return values
+
+
 def complexity(
     schema: GraphQLSchema,
     document: Any,
@@ -180,7 +209,7 @@ def complexity(
     variables: dict,
     costs: Costs | None = None,
 ) -> int:
-    """The complexity of the operation that will run."""
+    """The complexity of the operation that will run, with the variables it will run with."""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [op for op in operations if operation_name in (None, op.name.value if op.name else None)]
@@ -190,7 +219,8 @@ def complexity(
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 0
-    return _Cost(schema, fragments, variables, costs or Costs()).of(operation.selection_set, root, 1)
+    values = with_defaults(operation, variables)
+    return _Cost(schema, fragments, values, costs or Costs()).of(operation.selection_set, root, 1)
 
 
 def depth_rule(max_depth: int) -> type[ValidationRule]:
