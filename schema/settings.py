@@ -214,6 +214,12 @@ class Settings(BaseSettings):
         description="Fields with resolvers one request may run (aliases count each); past it the request "
         "stops with no data.",
     )
+    api_max_introspection_fields: int = Field(
+        20_000,
+        ge=10_000,
+        description="Introspection fields (`__schema`, `__type` and below) one request may resolve; the full "
+        "introspection query resolves about 4,600; past it the request stops with no data.",
+    )
     api_max_errors: int = Field(
         20, ge=1, description="Errors one request may collect; past it the request stops with no data."
     )

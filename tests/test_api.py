@@ -736,6 +736,30 @@ def test_the_complexity_counts_the_page_sizes_the_operation_runs_with(
         assert body["data"] is None and "too complex" in body["errors"][0]["message"], body
 
 
+def test_introspection_is_answered_once_and_stops_when_aliases_repeat_it(
+    client: TestClient, region: dict[str, NewKey]
+) -> None:
+    """GraphiQL's full introspection query is answered; aliases repeating a nested ``__schema`` selection
+    stop at the introspection cap (760 of them, 95 kB, resolved 24 MB on the event loop and held every other
+    request for 9 s: introspection counted against no limit)."""
+    full = get_introspection_query(
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
+    )
+    schema = data(gql(client, region["dairy"], full))["__schema"]
+    assert {"Organization", "Query", "Mutation"} <= {t["name"] for t in schema["types"]}
+    nested = (
+        "__schema { types { name fields { name args { name type { name kind ofType { name kind } } } "
+        "type { name kind fields { name args { name } } } } } }"
+    )
+    body = gql(client, region["dairy"], "{ " + " ".join(f"a{i}: {nested}" for i in range(20)) + " }")
+    assert body["data"] is None and codes(body)[-1] == "BAD_USER_INPUT", str(body)[:300]
+    assert "introspection fields" in body["errors"][-1]["message"]
+
+
 def test_request_body_size_is_limited(client: TestClient, region: dict[str, NewKey]) -> None:
     padding = " " * 200_000
     response = client.post(
