@@ -13,6 +13,7 @@ GraphQL) can turn them into what its users expect in one place::
     ├── IngestError              a registry file could not be read at all (bad rows go to the reject report)
     │   └── FileError            a file stops being readable at a position: names the file, where and why
     ├── MatchingError            embeddings or suggestions could not be computed
+    ├── TimedOut                 long work stopped at the deadline of the request that asked for it
     ├── NotFound                 an organization, cluster, ... that does not exist
     ├── AccessDenied             the caller may not do or see this
     │   └── Unauthenticated      no API key, or an unknown or revoked one
@@ -72,6 +73,11 @@ class FileError(IngestError):
 
 class MatchingError(ClusterkgError):
     """Embeddings or suggestions could not be computed."""
+
+
+class TimedOut(ClusterkgError):
+    """Long work (a region's insights) stopped at the deadline of the request that asked for it: a worker
+    thread cannot be cancelled, so the work checks the deadline itself."""
 
 
 class NotFound(ClusterkgError):

@@ -29,6 +29,7 @@ from schema.errors import (
     InvalidInput,
     MatchingError,
     NotFound,
+    TimedOut,
     Unauthenticated,
 )
 
@@ -89,6 +90,8 @@ def code_of(error: GraphQLError) -> str:
         return BAD_USER_INPUT  # matching's errors are sentences for users
     if isinstance(original, GraphUnavailable):
         return UNAVAILABLE
+    if isinstance(original, TimedOut):
+        return TIMEOUT  # the request is answered 504 already; no traceback to log
     return INTERNAL
 
 

@@ -1,6 +1,9 @@
 """``clusterInsights`` and ``regionInsights``: ``matching.insights`` (synchronous, CPU-bound: igraph and the
 gap suggestions) run in a worker thread, never on the event loop.
 
+The work stops at the request's deadline (``matching.insights.deadline``): a thread cannot be cancelled,
+and a whole graph's summary takes tens of CPU seconds.
+
 Private needs count in the gaps only for a cluster_manager key bound to the organization that manages the
 cluster (``matching.insights`` checks the cluster's managers); every other caller gets figures that no
 private need changes.
@@ -38,6 +41,7 @@ async def cluster(info: Ctx, cluster_id: str, as_of: dt.date | None, suppliers: 
             manager=manager,
             suppliers=suppliers,
             settings=context.settings,
+            stop_at=context.deadline,
         )
     )
     return ClusterInsights.of(result)
@@ -47,6 +51,8 @@ async def region(info: Ctx, name: str | None, as_of: dt.date | None) -> RegionIn
     context = info.context
     manager = _manager(info)
     result = await context.compute.run(
-        lambda: region_insights(context.sync_graph, name, as_of=as_of, manager=manager)
+        lambda: region_insights(
+            context.sync_graph, name, as_of=as_of, manager=manager, stop_at=context.deadline
+        )
     )
     return RegionInsights.of(result)

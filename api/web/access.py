@@ -23,6 +23,7 @@ from schema.errors import (
     GraphUnavailable,
     InvalidInput,
     NotFound,
+    TimedOut,
     Unauthenticated,
 )
 
@@ -46,6 +47,7 @@ STATUS_OF: dict[type[ClusterkgError], int] = {
     AccessDenied: 403,
     NotFound: 404,
     InvalidInput: 400,
+    TimedOut: 504,
 }
 
 

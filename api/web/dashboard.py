@@ -45,11 +45,19 @@ def insights(
     manager: str | None,
     suppliers: int,
     as_of: dt.date | None = None,
+    stop_at: float | None = None,
 ) -> ClusterInsights:
     """The cluster's insights; its members' private needs count only for ``manager``, the organization of
-    a cluster_manager key, when it manages the cluster (``matching.insights`` checks)."""
+    a cluster_manager key, when it manages the cluster (``matching.insights`` checks). ``stop_at``: the
+    request's deadline, past which no further gap's suppliers are looked up."""
     return cluster_insights(
-        graph, cluster_id, as_of=as_of, manager=manager, suppliers=suppliers, settings=settings
+        graph,
+        cluster_id,
+        as_of=as_of,
+        manager=manager,
+        suppliers=suppliers,
+        settings=settings,
+        stop_at=stop_at,
     )
 
 

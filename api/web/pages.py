@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.auth import ApiRole, Caller
+from api.graphql.context import DEADLINE
 from api.graphql.suggestions import check_may_act_for
 from api.web import dashboard
 from api.web.access import PageError, compute, execute, optional_caller, page_error, required_caller
@@ -149,6 +150,7 @@ async def managed_insights(
             manager=caller.organization_id,
             suppliers=suppliers,
             as_of=as_of,
+            stop_at=request.scope.get("state", {}).get(DEADLINE),
         ),
     )
 

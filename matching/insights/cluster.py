@@ -52,15 +52,20 @@ def cluster_insights(
     suppliers: int = 3,
     settings: Settings | None = None,
     today: dt.date | None = None,
+    stop_at: float | None = None,
 ) -> ClusterInsights:
     """The insights of cluster ``cluster_id`` as of ``as_of`` (None: the graph now).
 
     ``read_private_needs``: count members' private needs in the gaps (only for callers who may read them:
     the cluster's managers); ``manager``: the organization of a cluster_manager caller, whose private needs
     count when it manages this cluster. ``suppliers``: outside suppliers suggested per gap (0: none, no
-    model needed). ``today`` dates "now" for the stage's window and the trend when ``as_of`` is None."""
+    model needed). ``today`` dates "now" for the stage's window and the trend when ``as_of`` is None.
+    ``stop_at``: the asking request's deadline (``time.monotonic()``); past it no further gap's suppliers
+    are looked up (:class:`~schema.errors.TimedOut`)."""
     data = read_cluster(graph, cluster_id, read_private_needs=read_private_needs, manager=manager)
-    return analyse(data, graph, as_of=as_of, suppliers=suppliers, settings=settings, today=today)
+    return analyse(
+        data, graph, as_of=as_of, suppliers=suppliers, settings=settings, today=today, stop_at=stop_at
+    )
 
 
 def analyse(
@@ -72,6 +77,7 @@ def analyse(
     settings: Settings | None,
     today: dt.date | None,
     draw: bool = True,
+    stop_at: float | None = None,
 ) -> ClusterInsights:
     """The insights of ``data`` as of ``as_of``; ``draw``: with the network's nodes and edges.
 
@@ -80,7 +86,7 @@ def analyse(
     view = snapshot(data, as_of)
     gaps = find_gaps(view, graph)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        lookup = pool.submit(_add_suppliers, gaps, graph, data, suppliers, settings)
+        lookup = pool.submit(_add_suppliers, gaps, graph, data, suppliers, settings, stop_at)
         net = build(list(view.members), view.internal)
         components = net.components()
         now, before, stage_rule = _figures_and_stage(
@@ -131,10 +137,22 @@ def analyse(
 
 
 def _add_suppliers(
-    gaps: list[Gap], graph: Graph, data: ClusterData, suppliers: int, settings: Settings | None
+    gaps: list[Gap],
+    graph: Graph,
+    data: ClusterData,
+    suppliers: int,
+    settings: Settings | None,
+    stop_at: float | None,
 ) -> None:
     if suppliers > 0 and gaps:
-        add_suppliers(gaps, graph, set(data.members), per_gap=suppliers, settings=settings or get_settings())
+        add_suppliers(
+            gaps,
+            graph,
+            set(data.members),
+            per_gap=suppliers,
+            settings=settings or get_settings(),
+            stop_at=stop_at,
+        )
 
 
 def _figures_and_stage(

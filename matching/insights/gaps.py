@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from graph.db import Graph
 from graph.queries import insights as queries
+from matching.insights import deadline
 from matching.insights.data import Snapshot
 from matching.insights.result import Actor, Concentration, Gap, Supplier
 from matching.suggest import suggest
@@ -49,10 +50,18 @@ def find_gaps(view: Snapshot, graph: Graph) -> list[Gap]:
 
 
 def add_suppliers(
-    gaps: list[Gap], graph: Graph, members: set[str], *, per_gap: int, settings: Settings
+    gaps: list[Gap],
+    graph: Graph,
+    members: set[str],
+    *,
+    per_gap: int,
+    settings: Settings,
+    stop_at: float | None = None,
 ) -> None:
-    """Fill each gap's ``suppliers`` with up to ``per_gap`` outside organizations from ``suggest``."""
+    """Fill each gap's ``suppliers`` with up to ``per_gap`` outside organizations from ``suggest`` (one
+    suggestion per gap, and a cluster may have many: past ``stop_at`` no further one is asked for)."""
     for gap in gaps:
+        deadline.check(stop_at, "the gaps' suppliers")
         found = suggest(graph, need=gap.capability, limit=3 * per_gap, settings=settings)
         gap.suppliers = [
             Supplier(id=s.id, name=s.name, role=s.role, score=round(s.score, 4), reasons=s.reasons)

@@ -15,6 +15,7 @@ from typing import Any
 
 from graph.db import Graph
 from graph.queries import insights as queries
+from matching.insights import deadline
 from matching.insights.cluster import analyse
 from matching.insights.data import read_clusters
 from matching.insights.result import ClusterInsights, iso
@@ -74,18 +75,24 @@ def region_insights(
     as_of: dt.date | None = None,
     manager: str | None = None,
     today: dt.date | None = None,
+    stop_at: float | None = None,
 ) -> RegionInsights:
     """The insights of every cluster whose ``region`` is ``region`` (any case; every cluster when None).
     ``manager``: the organization of a cluster_manager caller; private needs count in the clusters it
-    manages."""
+    manages. ``stop_at``: the asking request's deadline (``time.monotonic()``); past it the work stops
+    before the next read or cluster with :class:`~schema.errors.TimedOut` (``deadline``)."""
     found = [row["cluster"] for row in graph.run(queries.CLUSTERS_IN_REGION, region=region)]
     reads = [found[i : i + CLUSTERS_PER_READ] for i in range(0, len(found), CLUSTERS_PER_READ)]
 
     def analysed(clusters: list[dict[str, Any]]) -> list[ClusterInsights]:
-        return [
-            analyse(data, graph, as_of=as_of, suppliers=0, settings=None, today=today, draw=False)
-            for data in read_clusters(graph, clusters, read_private_needs=False, manager=manager)
-        ]
+        deadline.check(stop_at, "the region's insights")
+        done = []
+        for data in read_clusters(graph, clusters, read_private_needs=False, manager=manager):
+            deadline.check(stop_at, "the region's insights")
+            done.append(
+                analyse(data, graph, as_of=as_of, suppliers=0, settings=None, today=today, draw=False)
+            )
+        return done
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         clusters = [insights for part in pool.map(analysed, reads) for insights in part]

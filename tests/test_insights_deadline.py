@@ -1,0 +1,103 @@
+"""Insights stop at the deadline of the request that asked for them.
+
+A worker thread cannot be cancelled: ``regionInsights`` of a whole graph (tens of CPU seconds) held a compute
+thread, and the request, until it ended, long past the request's time limit, while every other key's
+suggestions and searches waited for the thread and ran into their own 504. The region here is many small
+clusters, so that its summary takes seconds on the real Neo4j.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+import ingest
+from api.app import create_app
+from api.auth import ApiRole, create_key
+from graph import admin
+from graph.db import Graph
+from matching.insights import cluster_insights, region_insights
+from schema.errors import TimedOut
+from schema.settings import Settings
+from tests.utils.api import codes, gql
+
+REGION = "Manyland"
+CLUSTERS = 800
+MEMBERS = 3
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def many(session_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Graph:
+    """``CLUSTERS`` clusters of ``MEMBERS`` members in a ring each; the first cluster needs a capability no
+    member offers (a gap)."""
+    admin.delete_data(session_graph)
+    folder = tmp_path_factory.mktemp("many-clusters")
+    clusters = [
+        {"id": f"mc-{c}", "name": f"Cluster {c}", "sector": "metal", "region": REGION}
+        for c in range(CLUSTERS)
+    ]
+    organizations = [
+        {
+            "id": f"mc-{c}-{m}",
+            "name": f"Firm {c}-{m}",
+            "role": "firm",
+            "description": "Welding of steel frames.",
+            "capabilities": "welding",
+            "needed_capabilities": "laser cutting" if c == 0 else "",
+            "clusters": f"mc-{c}",
+        }
+        for c in range(CLUSTERS)
+        for m in range(MEMBERS)
+    ]
+    links = [
+        {"source": f"mc-{c}-{m}", "target": f"mc-{c}-{(m + 1) % MEMBERS}", "kind": "supplier"}
+        for c in range(CLUSTERS)
+        for m in range(MEMBERS)
+    ]
+    files = [
+        _write_jsonl(folder / "clusters.jsonl", clusters),
+        _write_jsonl(folder / "organizations.jsonl", organizations),
+        _write_jsonl(folder / "collaborations.jsonl", links),
+    ]
+    summary = ingest.load(session_graph, files, source="many-clusters")
+    assert summary.counts()["rejected"] == 0, summary.counts()
+    return session_graph
+
+
+def test_a_deadline_already_past_stops_a_regions_insights_and_a_gaps_suppliers(
+    many: Graph, neo4j_settings: Settings
+) -> None:
+    with pytest.raises(TimedOut):
+        region_insights(many, REGION, stop_at=time.monotonic())
+    assert [gap.capability for gap in cluster_insights(many, "mc-0", suppliers=0).gaps] == ["laser cutting"]
+    with pytest.raises(TimedOut):
+        cluster_insights(many, "mc-0", suppliers=1, settings=neo4j_settings, stop_at=time.monotonic())
+
+
+def test_region_insights_over_the_api_stop_at_the_requests_deadline(
+    many: Graph, neo4j_settings: Settings
+) -> None:
+    """The request is answered 504 soon after its time limit, not when the whole summary would be done."""
+    region_insights(many, REGION)  # Neo4j's caches warm, as they are for the request below
+    started = time.monotonic()
+    assert len(region_insights(many, REGION).clusters) == CLUSTERS
+    whole = time.monotonic() - started
+    hurried = neo4j_settings.model_copy(update={"api_request_timeout": whole / 10, "api_compute_threads": 1})
+    key = create_key(many, ApiRole.DATA_TEAM, None)
+    with TestClient(create_app(hurried)) as client:
+        started = time.monotonic()
+        body = gql(client, key, f'{{ regionInsights(region: "{REGION}") {{ clusters {{ name }} }} }}')
+        answered = time.monotonic() - started
+        assert client.app.state.compute.free == 1  # type: ignore[attr-defined]
+    assert body["status"] == 504 and codes(body) == ["INTERNAL"], body
+    assert answered < whole / 3, f"answered after {answered:.2f} s; the whole summary takes {whole:.2f} s"
