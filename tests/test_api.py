@@ -314,6 +314,32 @@ def test_organization_with_every_nested_field(client: TestClient, region: dict[s
     assert org["sources"] == ["api-test"]
 
 
+def test_an_organizations_projects_come_newest_first_a_page_at_a_time(
+    client: TestClient, region: dict[str, NewKey], session_graph: Graph, tmp_path: Path
+) -> None:
+    """A university of a research registry takes part in thousands of projects: all of them, in each of a
+    hundred aliases, made a 50 MB answer that held the event loop for 3 s, and the complexity count took the
+    list for 10 rows. ``projects`` takes a ``limit`` like ``collaborators`` and counts it."""
+    many = 150
+    projects = [{"id": f"jku-p{i:03d}", "title": f"P{i}", "start": f"{1900 + i}-01-01"} for i in range(many)]
+    taking_part = [{"project": p["id"], "organization": "jku", "role": "participant"} for p in projects]
+    files = [
+        _write_jsonl(tmp_path / "projects.jsonl", projects),
+        _write_jsonl(tmp_path / "participations.jsonl", taking_part),
+    ]
+    assert ingest.load(session_graph, files, source="api-test").counts()["rejected"] == 0
+    newest = [f"jku-p{i:03d}" for i in reversed(range(many))]
+    query = """query($n: Int!) { organization(id: "jku") {
+        a: projects { project { id } } b: projects(limit: $n) { project { id } } } }"""
+    org = data(gql(client, region["dairy"], query, {"n": 100}))["organization"]
+    assert [p["project"]["id"] for p in org["a"]] == newest[:20]
+    assert [p["project"]["id"] for p in org["b"]] == newest[:100]
+    assert codes(gql(client, region["dairy"], query, {"n": 101})) == ["BAD_USER_INPUT"]
+    one = 'organization(id: "jku") { projects(limit: 100) { role project { id title start end } } }'
+    body = gql(client, region["dairy"], "{ " + " ".join(f"a{i}: {one}" for i in range(40)) + " }")
+    assert body["data"] is None and "too complex" in body["errors"][0]["message"], str(body)[:300]
+
+
 def test_unknown_organization_is_not_found(client: TestClient, region: dict[str, NewKey]) -> None:
     body = gql(client, region["dairy"], '{ organization(id: "nope") { id } cluster(id: "nope") { id } }')
     assert body["data"] == {"organization": None, "cluster": None}

@@ -42,12 +42,12 @@ class Loaders:
         self.clusters_of = DataLoader(_by_id(graph, q.CLUSTERS_OF, "clusters", []))
         self.region_of = DataLoader(_by_id(graph, q.REGION_OF, "region_id", None))
         self.capabilities_of = DataLoader(_by_id(graph, q.CAPABILITIES_OF, "capabilities", []))
-        self.projects_of = DataLoader(_by_id(graph, q.PROJECTS_OF, "projects", []))
+        self.projects_of = DataLoader(self._limited(graph, q.PROJECTS_OF, "projects"))
         self.sources_of = DataLoader(_by_id(graph, q.SOURCES_OF, "sources", []))
         self.manager_of = DataLoader(_by_id(graph, q.MANAGER_OF, "organization", None))
         self.member_count = DataLoader(_by_id(graph, q.MEMBER_COUNT, "members", 0))
         self.needs_of = DataLoader(self._needs(graph, viewer, manager))
-        self.collaborators_of = DataLoader(self._collaborators(graph))
+        self.collaborators_of = DataLoader(self._limited(graph, q.COLLABORATORS_OF, "collaborations"))
         self.members = DataLoader(self._per_cluster(graph, candidates, count=False))
         self.member_total = DataLoader(self._per_cluster(graph, candidates, count=True))
 
@@ -63,8 +63,9 @@ class Loaders:
         return load
 
     @staticmethod
-    def _collaborators(graph: AsyncGraph) -> Callable[..., Awaitable[list[Any]]]:
-        """Keys are ``(organization id, limit)``; one query per distinct limit (normally one)."""
+    def _limited(graph: AsyncGraph, query: Query, column: str) -> Callable[..., Awaitable[list[Any]]]:
+        """A list field with a ``limit`` (collaborators, projects): keys are ``(organization id, limit)``;
+        one run of ``query`` per distinct limit (normally one), ``column`` of each row."""
 
         async def load(keys: Sequence[tuple[str, int]]) -> list[list[dict[str, Any]]]:
             by_limit: dict[int, list[str]] = defaultdict(list)
@@ -72,8 +73,8 @@ class Loaders:
                 by_limit[limit].append(org_id)
             found: dict[tuple[str, int], list[dict[str, Any]]] = {}
             for limit, ids in by_limit.items():
-                for row in await graph.run(q.COLLABORATORS_OF, ids=ids, limit=limit):
-                    found[(row["id"], limit)] = row["collaborations"]
+                for row in await graph.run(query, ids=ids, limit=limit):
+                    found[(row["id"], limit)] = row[column]
             return [found.get(key, []) for key in keys]
 
         return load

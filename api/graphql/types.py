@@ -246,9 +246,10 @@ class Organization:
             for row in rows
         ]
 
-    @strawberry.field(description="The projects it took part in, newest first.")
-    async def projects(self, info: Ctx) -> list[ProjectParticipation]:
-        rows = await info.context.loaders.projects_of.load(self.id)
+    @strawberry.field(description="The projects it took part in, newest first (the first `limit`).")
+    async def projects(self, info: Ctx, limit: int = 20) -> list[ProjectParticipation]:
+        check_page_size(limit, info.context.settings.api_max_page_size, "limit")
+        rows = await info.context.loaders.projects_of.load((self.id, limit))
         return [ProjectParticipation(role=row["role"], project=Project(**row["project"])) for row in rows]
 
     @strawberry.field(description="The registries it was loaded from.")
