@@ -21,6 +21,7 @@ from api.graphql.context import DEADLINE
 from api.graphql.suggestions import check_may_act_for
 from api.web import dashboard
 from api.web.access import PageError, compute, execute, optional_caller, page_error, required_caller
+from api.web.choices import SearchChoices
 from api.web.render import render
 from api.web.search import SearchForm, search
 from graph.queries import api as api_queries
@@ -53,15 +54,16 @@ def router(schema: strawberry.Schema) -> APIRouter:
     """The pages and fragments, reading the graph through ``schema`` (the API's own)."""
     pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
+    choices = SearchChoices()
+
     @pages.get("/")
     async def partner_search(request: Request) -> str:
-        rows = await request.app.state.graph.run(q.SEARCH_CHOICES)
-        choices = rows[0] if rows else {"regions": [], "towns": []}
+        found = await choices.get(request.app.state.graph)
         return render(
             "search.html",
             title="Find partners",
-            regions=sorted(choices["regions"], key=lambda r: (r["level"] != "country", r["name"])),
-            towns=sorted(choices["towns"]),
+            regions=found["regions"],
+            towns=found["towns"],
             form=SearchForm.of(request.query_params),
         )
 
