@@ -267,6 +267,12 @@ class Settings(BaseSettings):
         description="Suggestions and text embeddings a server computes at once (default: one per CPU core); "
         "more requests wait their turn, first come first served.",
     )
+    api_graph_slots: int = Field(
+        16,
+        ge=1,
+        description="Neo4j queries the API's requests run at once; more wait their turn, key by key (one "
+        "request of 200 aliased filtered counts held every connection; other keys' look-ups waited 10 s).",
+    )
     api_executor: Literal["lean", "stock"] = Field(
         "lean",
         description="How GraphQL is executed: `lean` (api/graphql/execution.py answers plain fields without "

@@ -12,7 +12,8 @@ import base64
 import html
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -833,6 +834,47 @@ def test_cpu_work_waits_for_a_free_compute_thread(
         queued.portal.call(compute.release)  # type: ignore[union-attr]
         assert [(body["status"], codes(body)) for body in waited] == [(504, ["INTERNAL"])] * 2
         assert len(data(gql(queued, region["dairy"], search))["search"]) == 3
+
+
+def test_graph_queries_wait_for_a_slot_key_by_key(
+    neo4j_settings: Settings, region: dict[str, NewKey]
+) -> None:
+    """A request's Neo4j queries wait for a graph slot, and another key's query is admitted in its turn, not
+    behind every query one request of many aliases queued first (200 aliased filtered counts over 100,000
+    organizations held every connection, and another key's one-row look-up waited 10 s)."""
+    one = neo4j_settings.model_copy(update={"api_graph_slots": 1})
+    lookup = '{ organization(id: "dairy") { name } }'
+    count = 'a{}: organizations(filter: {{sectors: ["s{}"]}}) {{ totalCount }}'
+    flood = "{ " + " ".join(count.format(i, i) for i in range(40)) + " }"
+    with TestClient(create_app(one)) as queued:
+        slots = queued.app.state.graph_slots  # type: ignore[attr-defined]
+        queued.portal.call(slots.acquire, "busy")  # type: ignore[union-attr]
+        done: dict[str, float] = {}
+
+        def ask(who: str, query: str) -> None:
+            assert gql(queued, region[who], query)["status"] == 200
+            done[who] = time.monotonic()
+
+        def waiting(key: str) -> int:
+            return sum(len(line) for name, line in slots.waiting.items() if name == key)
+
+        flooding = threading.Thread(target=ask, args=("bakery", flood))
+        flooding.start()
+        wait_until(lambda: waiting(region["bakery"].id) == 40)
+        looking = threading.Thread(target=ask, args=("dairy", lookup))
+        looking.start()
+        wait_until(lambda: waiting(region["dairy"].id) == 1)
+        queued.portal.call(slots.release)  # type: ignore[union-attr]
+        looking.join(60)
+        flooding.join(60)
+    assert done["dairy"] < done["bakery"], done
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.01)
 
 
 def test_work_that_ends_past_the_time_limit_answers_504(

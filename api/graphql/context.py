@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from api.auth import ApiRole, Caller, authenticate
 from api.graphql.loaders import Loaders
-from api.throttle import Lane
+from api.throttle import GraphLane, Lane
 from graph.db import AsyncGraph, Graph
 from schema.errors import Unauthenticated
 from schema.settings import Settings
@@ -97,12 +97,13 @@ async def get_context(request: Request) -> Context:
 def context_for(request: Request, caller: Caller | None) -> Context:
     """The context of a request made by ``caller`` (the web pages run operations for their caller too)."""
     state = request.app.state
+    key = caller.key_id if caller else "anonymous"
     return Context(
-        graph=state.graph,
+        graph=GraphLane(state.graph, state.graph_slots, key),
         sync_graph=state.sync_graph,
         settings=state.settings,
         caller=caller,
-        compute=Lane(state.compute, caller.key_id if caller else "anonymous"),
+        compute=Lane(state.compute, key),
         deadline=request.scope.get("state", {}).get(DEADLINE),
     )
 
