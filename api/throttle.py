@@ -147,9 +147,9 @@ class Lane:
 
 class GraphLane(AsyncGraph):
     """One request's way to Neo4j: each query waits for one of ``slots`` (:class:`FairCompute`) in its key's
-    turn. Without it one request's aliases ran all their queries at once: 200 filtered counts over 100,000
-    organizations took every connection of the driver's pool and Neo4j's cores, and a one-row look-up of
-    another key waited 10 s. Queued queries of a request that timed out leave the queue with it."""
+    turn. Without it one request's aliases run all their queries at once: 200 filtered counts over 100,000
+    organizations take every connection of the driver's pool and Neo4j's cores, and a one-row look-up of
+    another key waits 10 s. Queued queries of a request that timed out leave the queue with it."""
 
     def __init__(self, graph: AsyncGraph, slots: FairCompute, key: str) -> None:
         super().__init__(

@@ -3,11 +3,11 @@
 The complexity limit (``api.graphql.limits``) bounds what a query asks for before it runs; these bound what
 it actually costs while it runs. Past any cap the request stops: resolvers not yet called are not called,
 further errors are not collected, and the answer is no data with the errors up to the cap and one saying
-why it stopped. (100 aliases of a missing organization used to produce 100 errors and hold the server.)
+why it stopped. (Otherwise 100 aliases of a missing organization produce 100 errors and hold the server.)
 
 Introspection fields are counted apart (``api_max_introspection_fields``): the full introspection query
-GraphiQL sends resolves about 4,600 of them, but aliases repeat it at will, and a 95 kB request of 760
-aliased ``__schema`` selections resolved 24 MB of introspection on the event loop, holding every other
+GraphiQL sends resolves about 4,600 of them, but aliases repeat it at will: uncapped, a 95 kB request of
+760 aliased ``__schema`` selections resolves 24 MB of introspection on the event loop, holding every other
 request for 9 s. Introspection is not in the complexity count, which knows no list's length in the schema.
 """
 

@@ -142,8 +142,8 @@ class _Cost:
 
     def _rows(self, node: FieldNode, field: Any) -> int:
         """The rows a field multiplies its selection by: its page size as given (never below 0: a
-        resolver refuses a size below 1, and a negative one once made a whole operation's cost negative,
-        letting any number of aliased suggestions through), else its default."""
+        resolver refuses a size below 1, and a negative one counted as given would make a whole operation's
+        cost negative and let any number of aliased suggestions through), else its default."""
         for name in PAGE_ARGUMENTS:
             if name not in field.args:
                 continue
@@ -181,8 +181,8 @@ class _Cost:
 
 
 def page_size(value: Any) -> int | None:
-    """A variable's value as a page size, as graphql-core will coerce it to an ``Int`` (``100.0`` is 100;
-    a float was once not counted at all, so the field's default of 20 stood in for it), never below 0;
+    """A variable's value as a page size, as graphql-core will coerce it to an ``Int`` (``100.0`` is 100, not
+    the field's default of 20), never below 0;
     None for a value that is no number (coercion refuses it before any resolver runs)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -193,7 +193,7 @@ def page_size(value: Any) -> int | None:
 
 def with_defaults(operation: OperationDefinitionNode, variables: dict) -> dict:
     """The variables as the operation will run with them: those not sent take the default their
-    definition gives (``query($n: Int = 100)`` runs with 100, and was counted as the field's default)."""
+    definition gives (``query($n: Int = 100)`` runs with 100, not with the field's default)."""
     values = dict(variables)
     for definition in operation.variable_definitions or ():
         name = definition.variable.name.value
