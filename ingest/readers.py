@@ -25,7 +25,7 @@ from typing import IO
 from charset_normalizer import from_bytes
 
 from ingest.rows import CHUNK, Broken, Cursor, Row, csv_header, csv_rows, json_array_rows, jsonl_rows
-from schema.errors import FileError, IngestError
+from schema.errors import FileError, IngestError, echo
 
 __all__ = ["CHUNK", "FileFormat", "Row", "columns", "detect", "file_hash", "read"]
 
@@ -124,9 +124,12 @@ def detect(path: Path) -> FileFormat:
     stripped = head.lstrip("\ufeff \t\r\n")
     if not stripped:
         raise IngestError(f"{path}: the file is empty")
-    named_jsonl = path.name.lower().removesuffix(".gz").endswith(JSON_LINES)
+    name = path.name.lower().removesuffix(".gz")
+    named_jsonl = name.endswith(JSON_LINES)
     if stripped[0] == "[" and not named_jsonl:
         return FileFormat("json", encoding, compressed)
+    if name.endswith(".json") and stripped[0] != "{":
+        raise FileError(str(path), "line 1", _not_json_records(stripped))
     if stripped[0] == "{" or named_jsonl:
         if stripped.splitlines()[0].strip() == "{":
             raise FileError(
@@ -141,6 +144,17 @@ def detect(path: Path) -> FileFormat:
     if header.count(delimiter) == 0:
         delimiter = ","
     return FileFormat("csv", encoding, compressed, delimiter)
+
+
+def _not_json_records(head: str) -> str:
+    """Why a ``.json`` file that starts with neither ``[`` nor ``{`` holds no records. It was read as CSV: a
+    file holding ``42`` or ``"text"`` had one column and no row, and with ``--kind`` loaded nothing, said
+    nothing and completed."""
+    first = head.splitlines()[0].strip()
+    return (
+        f"a .json file holds a JSON array of objects (or one object per line); this one starts with "
+        f"{echo(first)}"
+    )
 
 
 def columns(path: Path, fmt: FileFormat, sample: int = 1000) -> list[str]:

@@ -92,8 +92,31 @@ def json_cases() -> list[Bad]:
         error=(f"{n}.json", "line 1", "a JSON object spread over several lines"),
         run=None,
     )
+    # A .json file that holds no array and no object was read as CSV: its first line a header, its records
+    # none; with --kind it loaded nothing, said nothing and completed.
     n = "json_null"
-    add(n, "null", error=(f"{n}.json", "cannot tell what kind of records"), run=None)
+    add(
+        n,
+        "null",
+        error=(f"{n}.json", "line 1", "holds a JSON array of objects", "starts with 'null'"),
+        run=None,
+    )
+    n = "json_number_with_kind"
+    add(
+        n,
+        "42\n",
+        args=("--kind", "organizations"),
+        error=(f"{n}.json", "line 1", "holds a JSON array of objects", "starts with '42'"),
+        run=None,
+    )
+    n = "json_holding_csv"
+    add(
+        n,
+        HEADER + lines(n, 1, 2),
+        args=("--kind", "organizations"),
+        error=(f"{n}.json", "line 1", "starts with 'id,name,role'"),
+        run=None,
+    )
     n = "jsonl_deep"
     add(
         n,
