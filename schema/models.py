@@ -204,8 +204,8 @@ class OrganizationRecord(Record):
     country: Short = None
     region: Short = None
     city: Short = None
-    lat: Annotated[float | None, Field(ge=-90, le=90)] = None
-    lon: Annotated[float | None, Field(ge=-180, le=180)] = None
+    lat: Annotated[float | None, Field(ge=-90, le=90, allow_inf_nan=False)] = None
+    lon: Annotated[float | None, Field(ge=-180, le=180, allow_inf_nan=False)] = None
     employees: Annotated[int | None, Field(ge=0, le=10_000_000)] = None
     sme: bool | None = None  # a registry's own small-and-medium-enterprise flag, where it has one
     founded: Annotated[int | None, Field(ge=1000, le=2100)] = None
@@ -262,7 +262,7 @@ class CollaborationRecord(Record):
         CollaborationKind, BeforeValidator(_enum_coercer(CollaborationKind, "collaboration kind"))
     ] = CollaborationKind.JOINT_PROJECT
     since: OptionalDate = None
-    weight: Annotated[float | None, Field(ge=0, le=1_000_000)] = None
+    weight: Annotated[float | None, Field(ge=0, le=1_000_000, allow_inf_nan=False)] = None
 
     @model_validator(mode="after")
     def _two_sides(self) -> CollaborationRecord:

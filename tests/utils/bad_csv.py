@@ -132,6 +132,20 @@ def csv_cases() -> list[Bad]:
     )
     n = "no_kind"
     add(n, "colour,taste\nred,sweet\n", error=(f"{n}.csv", "cannot tell what kind of records"), run=None)
+    # NaN and infinities passed the number parser and failed the range check, whose reason ("should be less
+    # than or equal to 90") did not fit the value
+    n = "not_finite"
+    add(
+        n,
+        "id,name,role,lat,lon\n"
+        + f"{n}-1,A,firm,nan,14.2\n{n}-2,B,firm,48.1,-inf\n{n}-3,C,firm,1e400,14.2\n{n}-4,D,firm,48.1,14.2\n",
+        loaded=ids(n, 4),
+        rejects={
+            2: "Input should be a finite number | lat",
+            3: "finite number | lon",
+            4: "finite number | lat",
+        },
+    )
     n = "markup_in_values"  # registry text that looks like console markup is printed as itself
     add(n, "organization,cluster\n[/boom],[bold]x\n", rejects={2: "organization '[/boom]' exists nowhere"})
     n = "binary_noise"

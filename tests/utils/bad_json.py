@@ -165,6 +165,17 @@ def json_cases() -> list[Bad]:
         loaded=ids(n, 1),
         rejects={2: "id"},
     )
+    n = "jsonl_not_finite"  # Python's JSON parser reads NaN, Infinity and 1e400 as floats
+    add(
+        n,
+        jsonl(n, 1)
+        + f'{{"id": "{n}-2", "name": "B", "role": "firm", "lat": NaN, "lon": 1}}\n'
+        + f'{{"id": "{n}-3", "name": "C", "role": "firm", "lat": 1, "lon": Infinity}}\n'
+        + f'{{"id": "{n}-4", "name": "D", "role": "firm", "lat": 1e400, "lon": 1}}\n',
+        ".jsonl",
+        loaded=ids(n, 1),
+        rejects={2: "finite number", 3: "finite number", 4: "finite number"},
+    )
     # A JSON lines name settles the format: these were read as CSV (the first line taken for a header) or as
     # a JSON array.
     n = "jsonl_first_line_csv"
