@@ -58,7 +58,9 @@ class _Loader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str | int | float | bool) and key in seen:
+            if not isinstance(key, str | int | float | bool):
+                continue  # a list or a table as a key (`? [a, b]`): SafeLoader names it unhashable below
+            if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"key {echo(key)} appears twice", key_node.start_mark
                 )
@@ -201,6 +203,19 @@ class Mapping:
             for _, name, _, _ in string.Formatter().parse(template)
             if name
         }
+
+    def absent_template_columns(self, source_columns: list[str]) -> str | None:
+        """A template naming a column the file does not have would fill every row it serves from empty
+        text (``{typ} {pic}`` made names such as ``"999"``): say which template and column, or None."""
+        present = set(source_columns)
+        for target, template in self.templates.items():
+            missing = [name for _, name in _pieces(template) if name is not None and name not in present]
+            if missing:
+                return (
+                    f"the template of {target} in mapping {self.origin} reads column {echo(missing[0])}, "
+                    "which the file does not have"
+                )
+        return None
 
     def _pairs(self, columns: tuple[str, ...], allowed: frozenset[str]) -> list[tuple[str, str]]:
         """(source column, canonical field) pairs for rows with these columns; cached, since the rows of a

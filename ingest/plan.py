@@ -58,9 +58,13 @@ def plan(
         chosen = given or named_mapping(path, folder or path.parent) or IDENTITY
         fmt = readers.detect(path)
         columns = readers.columns(path, fmt)
+        where = "the header" if fmt.format == "csv" else "its keys"
         clash = chosen.clash(columns)
         if clash:
-            raise FileError(str(path), "the header" if fmt.format == "csv" else "its keys", clash)
+            raise FileError(str(path), where, clash)
+        absent = chosen.absent_template_columns(columns)
+        if absent:
+            raise FileError(str(path), where, absent)
         file_kind = forced or chosen.kind or detect_kind(chosen.fields(columns), str(path))
         allowed = frozenset(file_kind.model.model_fields)
         used = {c for c, t in chosen.targets(columns).items() if t in allowed}

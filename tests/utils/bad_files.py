@@ -118,6 +118,23 @@ def mapping_cases() -> list[Bad]:
     template("mapping_template_empty_field", "{} GmbH", ("template of name", "{}", "name a column"))
     template("mapping_template_width", "{id:>99999999}", ("template of name", "format", "{id}"))
     template("mapping_template_conversion", "{id!r}", ("template of name", "conversion", "{id}"))
+    # a template naming a column the file lacks filled every nameless row from empty text ("{typ} {pic}"
+    # named an organization "1"): the file is refused, naming the template and the column
+    absent = "mapping_template_absent_column"
+    c.append(
+        Bad(
+            absent,
+            {
+                f"{absent}.csv": f"id,role,name\n{absent}-1,firm,\n{absent}-2,firm,Named\n".encode(),
+                f"{absent}.mapping.yaml": b"templates:\n  name: '{typ} {id}'\n",
+            },
+            error=(f"{absent}.csv", "the header", "template of name", "reads column 'typ'", "does not have"),
+            run=None,
+        )
+    )
+    # a list or a table as a key was a TypeError traceback (unhashable type: 'list')
+    add("mapping_list_key", "columns: {? [a, b] : id}\n", ("line 1, column 13", "unhashable key"))
+    add("mapping_table_key", "columns:\n  ? {a: 1}\n  : id\n", ("line 2", "unhashable key"))
     # a column whose name holds a dot or brackets is read as a column, never as an attribute or index
     dotted = "mapping_template_dotted"
     c.append(
