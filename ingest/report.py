@@ -182,13 +182,24 @@ class RejectWriter:
 
     def write(self, reject: Reject) -> None:
         if self._csv:
-            self._csv.writerow([reject.file, reject.row, reject.field, reject.reason])
+            self._csv.writerow([_cell(reject.file), reject.row, _cell(reject.field), _cell(reject.reason)])
         else:
             self._handle.write(json.dumps(asdict(reject), ensure_ascii=False) + "\n")
         self._handle.flush()
 
     def close(self) -> None:
         self._handle.close()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a CSV cell as a formula (OWASP, "CSV injection")."""
+
+
+def _cell(text: str) -> str:
+    """A text cell of the CSV reject report, safe to open in a spreadsheet: one that would start a formula
+    (a file named ``=HYPERLINK(...).csv`` is named in every reject of it) gets a leading ``'``, which
+    spreadsheets show as text and hide. The JSONL report keeps every text as it is."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class Tally:

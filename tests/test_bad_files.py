@@ -10,6 +10,7 @@ apart from the rest.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -259,6 +260,26 @@ def test_an_output_path_that_cannot_be_written_is_named_not_a_traceback(
         assert result.exit_code == 1, (args, result.output)
         assert squash(named) in squash(result.stderr) and "Error:" in result.stderr, (args, result.stderr)
     assert base.run(ORGS_OF, prefix="out-") == []
+
+
+def test_the_csv_reject_report_opens_in_a_spreadsheet_as_text(
+    base: Graph, neo4j_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cell of the CSV reject report that starts with = + - @ is a formula to a spreadsheet: a registry
+    file named ``=HYPERLINK(...).csv`` put its name, as given, at the head of every reject of it."""
+    name = '=HYPERLINK("evil.example","open").csv'
+    (tmp_path / name).write_text("id,name,role\nformula-1,Firm,spaceship\n", encoding="utf-8")
+    (tmp_path / "@firms.csv").write_text("id,name,role\nformula-2,Firm,firm\n,Nameless,firm\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = [*connection(neo4j_settings), "ingest", name, "@firms.csv", "--dry-run", "--json"]
+    for report in ("rejects.csv", "rejects.jsonl"):
+        result = CliRunner().invoke(app, [*args, "--rejects", report])
+        assert result.exit_code == 0, result.output
+    with (tmp_path / "rejects.csv").open(encoding="utf-8", newline="") as handle:
+        cells = [row[:3] for row in csv.reader(handle)]
+    assert cells == [["file", "row", "field"], ["'" + name, "2", "role"], ["'@firms.csv", "3", "id"]]
+    lines = (tmp_path / "rejects.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["file"] for line in lines] == [name, "@firms.csv"]  # JSON keeps it as it is
 
 
 def settle_killed_client(graph: Graph) -> None:
