@@ -11,8 +11,9 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from schema.errors import ConfigError, echo
@@ -60,6 +61,10 @@ def parse_embedder(name: str) -> tuple[str, EmbeddingBackend]:
         if model and model != name:
             return model, backend
     return name, "torch"
+
+
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+"""URI schemes of the Bolt protocol, the one the project speaks to Neo4j."""
 
 
 def _env(name: str) -> AliasChoices:
@@ -297,6 +302,25 @@ class Settings(BaseSettings):
         """Data folder of the managed server."""
         return self.home / "neo4j" / f"port-{self.neo4j_bolt_port}"
 
+    @field_validator("neo4j_uri")
+    @classmethod
+    def _bolt_uri(cls, value: str) -> str:
+        """A URI the driver cannot open is named here: the driver raised its own error (a scheme left out,
+        ``http://`` needing a package the project does not use, a broken IPv6 bracket) as a traceback from
+        every command."""
+        if not value:
+            return value
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - reading it checks the port
+        except ValueError as e:
+            raise ValueError(f"not a URI ({e}); write bolt://HOST:PORT or neo4j://HOST:PORT") from None
+        if parts.scheme not in BOLT_SCHEMES:
+            raise ValueError(
+                f"the scheme must be one of {', '.join(BOLT_SCHEMES)}, e.g. bolt://127.0.0.1:7687"
+            )
+        return value
+
     @model_validator(mode="after")
     def _default_uri(self) -> Settings:
         if not self.neo4j_uri:
@@ -335,7 +359,7 @@ def _problem(item: Any) -> str:
     name = alias.choices[0] if isinstance(alias, AliasChoices) else field
     if info is not None and not isinstance(alias, AliasChoices):
         name = f"CLUSTERKG_{field.upper()}"
-    return f"{name}: {item['msg']} (got {echo(item['input'])})"
+    return f"{name}: {item['msg'].removeprefix('Value error, ')} (got {echo(item['input'])})"
 
 
 @lru_cache

@@ -240,6 +240,48 @@ def test_a_setting_that_is_not_json_is_named_without_a_traceback() -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("uri", "said"),
+    [
+        ("localhost:7687", "the scheme must be one of bolt, bolt+s"),
+        ("http://127.0.0.1:7474", "the scheme must be one of bolt, bolt+s"),
+        ("bolt://[::1", "not a URI (Invalid IPv6 URL)"),
+        ("bolt://127.0.0.1:99999", "not a URI (Port out of range"),
+    ],
+)
+def test_a_neo4j_uri_the_driver_cannot_open_is_named_without_a_traceback(uri: str, said: str) -> None:
+    """A URI without its scheme, an http:// one (the driver's HTTP mode needs a package the project does
+    not use) or a broken one ended every command with the driver's traceback (ConfigurationError,
+    ModuleNotFoundError, ValueError)."""
+    for how in (["--neo4j-uri", uri, "db", "status"], ["db", "status"]):
+        result = CliRunner().invoke(app, how, env={"NEO4J_URI": uri})
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+        shown = " ".join(result.output.split())
+        assert f"Error: NEO4J_URI: {said}" in shown and repr(uri) in shown, shown
+        assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["serve", "--port", "99999"],
+        ["serve", "--port", "-1"],
+        ["neo4j", "status", "--port", "99999"],
+        ["ingest", "registry.csv", "--batch-size", "0"],
+        ["ingest", "registry.csv", "--batch-size", "-5"],
+        ["ingest", "registry.csv", "--writers", "17"],
+    ],
+)
+def test_an_option_out_of_its_range_is_refused_before_anything_runs(args: list[str]) -> None:
+    """`serve --port 99999` said "Uvicorn running on http://127.0.0.1:99999", stopped and exited 0;
+    `neo4j status --port 99999` ended in pydantic's traceback; `ingest --batch-size 0` silently took the
+    default and a negative size wrote one row per transaction."""
+    env = {"NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "NEO4J_PASSWORD": TEST_PASSWORD}
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{args[-2]}'" in result.output and "Traceback" not in result.output
+
+
 def test_help_explains_the_commands() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0

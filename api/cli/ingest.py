@@ -105,11 +105,16 @@ def ingest(
         ),
     ] = False,
     batch_size: Annotated[
-        int | None, typer.Option(help="Rows per write transaction (default: CLUSTERKG_BATCH_SIZE).")
+        int | None,
+        typer.Option(
+            min=1, max=100_000, help="Rows per write transaction (default: CLUSTERKG_BATCH_SIZE, 5000)."
+        ),
     ] = None,
     writers: Annotated[
         int | None,
-        typer.Option(min=1, help="Write transactions at once (default: CLUSTERKG_INGEST_WRITERS, 2)."),
+        typer.Option(
+            min=1, max=16, help="Write transactions at once (default: CLUSTERKG_INGEST_WRITERS, 2)."
+        ),
     ] = None,
 ) -> None:
     """Load registry files into the graph: validated, resolved across registries, idempotent.

@@ -14,7 +14,11 @@ from schema.settings import Settings
 Port = Annotated[
     int | None,
     typer.Option(
-        "--port", envvar="CLUSTERKG_NEO4J_BOLT_PORT", help="Bolt port of the managed server [7687]."
+        "--port",
+        envvar="CLUSTERKG_NEO4J_BOLT_PORT",
+        min=1,
+        max=65535,
+        help="Bolt port of the managed server [7687].",
     ),
 ]
 

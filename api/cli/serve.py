@@ -12,7 +12,7 @@ from api.cli.common import console, settings_of
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     print_schema: Annotated[
         bool, typer.Option("--print-schema", help="Print the GraphQL SDL (schema/schema.graphql) and exit.")
     ] = False,
