@@ -142,9 +142,21 @@ def mapping_cases() -> list[Bad]:
             dotted,
             {
                 f"{dotted}.csv": f"id,role,Reg. No.,x[0]\n{dotted}-1,firm,FN 1,y\n".encode(),
-                f"{dotted}.mapping.yaml": b"templates:\n  name: '{Reg. No.} {x[0]} {id.__class__}'\n",
+                f"{dotted}.mapping.yaml": b"templates:\n  name: '{Reg. No.} {x[0]}'\n",
             },
             loaded=ids(dotted, 1),
+        )
+    )
+    attribute = "mapping_template_attribute"
+    c.append(
+        Bad(
+            attribute,
+            {
+                f"{attribute}.csv": f"id,role\n{attribute}-1,firm\n".encode(),
+                f"{attribute}.mapping.yaml": b"templates:\n  name: '{id} {id.__class__}'\n",
+            },
+            error=(f"{attribute}.csv", "reads column 'id.__class__', which the file does not have"),
+            run=None,
         )
     )
     return c
