@@ -16,6 +16,7 @@ import codecs
 import gzip
 import hashlib
 import io
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -75,17 +76,51 @@ def _detect_encoding(path: Path) -> str:
             if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 return "utf-16"
             decoder = codecs.getincrementaldecoder("utf-8")()
+            lines = _Lines()
             chunk = head
             while chunk:
+                pending = decoder.getstate()[0]
                 try:
                     decoder.decode(chunk)
-                except UnicodeDecodeError:
+                except UnicodeDecodeError as e:
+                    lines.note(chunk[: max(0, e.start - len(pending))])
+                    if lines.first_beyond_ascii is not None:
+                        raise FileError(str(path), f"line {lines.count + 1}", _mixed(e, lines)) from None
                     return _legacy_encoding(chunk)
+                lines.note(chunk)
                 offset += len(chunk)
                 chunk = handle.read(CHUNK)
     except _STREAM_ERRORS as e:
         raise FileError(str(path), f"after {offset:,} bytes of content", _reason(e)) from e
     return "utf-8"
+
+
+class _Lines:
+    """The lines of the bytes read so far, and the first of them that held a byte beyond ASCII."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first_beyond_ascii: int | None = None
+
+    def note(self, data: bytes) -> None:
+        if self.first_beyond_ascii is None:
+            beyond = _BEYOND_ASCII.search(data)
+            if beyond:
+                self.first_beyond_ascii = self.count + data.count(b"\n", 0, beyond.start()) + 1
+        self.count += data.count(b"\n")
+
+
+_BEYOND_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _mixed(error: UnicodeDecodeError, lines: _Lines) -> str:
+    """Why a file that is UTF-8 up to a byte that is not cannot be read: decoded whole as cp1252 (as it
+    was), its UTF-8 letters became two or three letters each (``Müller`` stored as ``MÃ¼ller``), silently."""
+    bad = error.object[error.start : error.end]
+    return (
+        f"bytes {bad!r} are not UTF-8, yet the text before them is (line {lines.first_beyond_ascii} holds "
+        "UTF-8 letters beyond ASCII): the file mixes encodings; save it in one (UTF-8)"
+    )
 
 
 def _legacy_encoding(sample: bytes) -> str:

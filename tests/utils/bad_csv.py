@@ -148,6 +148,15 @@ def csv_cases() -> list[Bad]:
     )
     n = "markup_in_values"  # registry text that looks like console markup is printed as itself
     add(n, "organization,cluster\n[/boom],[bold]x\n", rejects={2: "organization '[/boom]' exists nowhere"})
+    # UTF-8 up to a byte that is not: the whole file was read as cp1252, its UTF-8 letters stored garbled
+    # ("Grün" as "GrÃ¼n"), silently
+    n = "mixed_encodings"
+    add(
+        n,
+        (HEADER + f"{n}-1,Grün,firm\n" + lines(n, 2)).encode() + f"{n}-3,Café,firm\n".encode("cp1252"),
+        error=(f"{n}.csv", "line 4", "bytes b'\\xe9' are not UTF-8", "line 2 holds", "mixes encodings"),
+        run=None,
+    )
     n = "binary_noise"
     add(n, bytes(range(256)) * 8, error=(f"{n}.csv",), run=None)
     return c
