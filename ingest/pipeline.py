@@ -72,6 +72,7 @@ def load(
     _check_rules(rules)
     started = time.perf_counter()
     files = plan(paths, mapping=mapping, kind=kind, source=source)
+    _check_rejects(rejects, files)
     entries = [(f.source, str(f.path), f.hash) for f in files]
     target = None if dry_run else graph
     with _Run(graph, target, entries, rules=rules, rejects=rejects, writers=writers, started=started) as run:
@@ -131,6 +132,19 @@ def load_records(
         load_validated(kind, records, name, source, run.outcomes, run.tally, out, batch_size=batch_size)
         run.finish_links()
     return run.summary
+
+
+def _check_rejects(rejects: Path | str | None, files: list[PlannedFile]) -> None:
+    """The reject file is opened (emptied) when the run starts: pointed at a file of the run, it emptied
+    that registry before it was read, and the run loaded nothing and said it had completed."""
+    if rejects is None or not Path(rejects).is_file():
+        return
+    read = [f.path for f in files] + [Path(f.mapping.origin) for f in files]
+    for path in read:
+        if path.is_file() and Path(rejects).samefile(path):
+            raise IngestError(
+                f"the reject file {rejects} is {path}, which this run reads; write rejects to another file"
+            )
 
 
 def _check_rules(rules: tuple[str, ...]) -> None:

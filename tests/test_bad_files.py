@@ -282,6 +282,28 @@ def test_the_csv_reject_report_opens_in_a_spreadsheet_as_text(
     assert [json.loads(line)["file"] for line in lines] == [name, "@firms.csv"]  # JSON keeps it as it is
 
 
+def test_a_reject_file_that_the_run_reads_is_refused_and_left_as_it_was(
+    base: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """`--rejects` naming a file to load (or its mapping) emptied it before it was read: the registry was
+    lost, the run loaded nothing and said it had completed."""
+    registry = tmp_path / "firms.csv"
+    text = "Kennung,name,role\nself-1,Firm,firm\nself-2,Firm,spaceship\n"
+    registry.write_text(text, encoding="utf-8")
+    mapping = tmp_path / "firms.mapping.yaml"
+    mapping.write_text("columns: {Kennung: id, name: name, role: role}\n", encoding="utf-8")
+    for target in (registry, tmp_path / "." / "firms.csv", mapping):
+        result = CliRunner().invoke(
+            app, [*connection(neo4j_settings), "ingest", str(registry), "--rejects", str(target)]
+        )
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+        said = squash(result.stderr)
+        assert squash(f"the reject file {target} is") in said and squash("which this run reads") in said, said
+    assert registry.read_text(encoding="utf-8") == text
+    assert mapping.read_text(encoding="utf-8") == "columns: {Kennung: id, name: name, role: role}\n"
+    assert base.run(ORGS_OF, prefix="self-") == []
+
+
 def settle_killed_client(graph: Graph) -> None:
     """Wait until the server has finished the killed client's last transaction.
 
