@@ -26,7 +26,11 @@ CHUNK = 1024 * 1024
 MAX_RECORD_CHARS = 1024 * 1024  # a quoted field running past this over several lines is a stray quote
 MAX_ITEM_CHARS = 16 * 1024 * 1024  # one JSON array item
 FIELD_LIMIT = 16 * 1024 * 1024
+MAX_LINE_CHARS = 16 * 1024 * 1024
+"""A line is read whole before it is parsed: a longer one is rejected and skipped a chunk at a time, never
+held (one line of 500 MB, 500 KB gzipped, took 1.1 GB; one of 5 GB would have ended the machine)."""
 csv.field_size_limit(FIELD_LIMIT)
+LONG_LINE = f"the line is longer than {MAX_LINE_CHARS // (1024 * 1024)} MiB"
 TOO_DEEP = "nested too deeply to read (objects or arrays more than about 1,000 levels deep)"
 
 
@@ -73,6 +77,25 @@ class _Runaway(Exception):
     """A record grew past MAX_RECORD_CHARS over several lines: a quote that is never closed."""
 
 
+class _LongLine(Exception):
+    """The next line is longer than MAX_LINE_CHARS (it has been skipped)."""
+
+
+_LONG = "\x00 a line longer than MAX_LINE_CHARS \x00"
+"""Where a skipped long line stands among the lines given back to be read again (compared by identity)."""
+
+
+def read_line(handle: IO[str]) -> str | None:
+    """The next line, "" at the end of the file, or None for a line longer than MAX_LINE_CHARS, which is
+    skipped a chunk at a time."""
+    line = handle.readline(MAX_LINE_CHARS + 1)
+    if len(line) <= MAX_LINE_CHARS or line.endswith(("\n", "\r")):
+        return line
+    while (rest := handle.readline(CHUNK)) and not rest.endswith(("\n", "\r")):
+        pass
+    return None
+
+
 class _Lines:
     """The file's lines for csv.reader, keeping those of the record being read so that a broken record can
     be given back and read again from its second line."""
@@ -91,9 +114,16 @@ class _Lines:
     def __next__(self) -> str:
         if self._back:
             line = self._back.pop()
+            if line is _LONG:
+                raise _LongLine
         else:
-            line = next(self._handle)
+            read = read_line(self._handle)
+            if read == "":
+                raise StopIteration
             self._cursor.line += 1
+            if read is None:
+                raise _LongLine
+            line = read
         self.taken.append(line)
         self._chars += len(line)
         if self._chars > MAX_RECORD_CHARS and len(self.taken) > 1:
@@ -110,6 +140,15 @@ class _Lines:
         self._back.extend(reversed(self.taken[1:]))
         self.start += 1
         self.taken, self._chars = [], 0
+
+    def long_line(self) -> bool:
+        """A long line was skipped: True if it began a record (it is that record), else it is kept to be met
+        again after the record's other lines are read again."""
+        if not self.taken:
+            self.start += 1
+            return True
+        self._back.append(_LONG)
+        return False
 
 
 def _quote_problem(error: Exception, lines: int) -> str:
@@ -159,6 +198,17 @@ class _Records:
                 problem = _quote_problem(e, len(self.lines.taken))
                 self.retry()
                 yield start, problem
+                continue
+            except _LongLine:
+                if self.lines.long_line():
+                    self.reader = csv.reader(self.lines, delimiter=self.delimiter, strict=True)
+                    yield start, LONG_LINE
+                else:
+                    self.retry()
+                    yield (
+                        start,
+                        f"a quote opened in this row runs on into a line that is too long: {LONG_LINE}",
+                    )
                 continue
             yield start, cells
 
@@ -253,8 +303,13 @@ def _record(value: Any, number: int, what: str) -> Row:
 
 def jsonl_rows(handle: IO[str], cursor: Cursor) -> Iterator[Row]:
     """One object per line; a line that is not one is rejected, the lines around it load."""
-    for number, line in enumerate(handle, start=1):
+    number = 0
+    while (line := read_line(handle)) != "":
+        number += 1
         cursor.line = number
+        if line is None:
+            yield Row(number, {}, LONG_LINE)
+            continue
         text = line.strip()
         if not text:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 from tests.utils.bad_files import DEEP, HEADER, Bad, array, ids, item, jsonl, lines
@@ -164,6 +165,19 @@ def json_cases() -> list[Bad]:
         ".jsonl",
         loaded=ids(n, 1),
         rejects={2: "id"},
+    )
+    n = "jsonl_long_line"  # read whole before it was parsed (see gzip_long_line)
+    c.append(
+        Bad(
+            n,
+            {
+                f"{n}.jsonl.gz": gzip.compress(
+                    (jsonl(n, 1) + "x" * (17 * 1024 * 1024) + "\n" + jsonl(n, 3)).encode(), mtime=0
+                )
+            },
+            loaded=ids(n, 1, 3),
+            rejects={2: "the line is longer than 16 MiB"},
+        )
     )
     n = "jsonl_not_finite"  # Python's JSON parser reads NaN, Infinity and 1e400 as floats
     add(
