@@ -14,7 +14,7 @@ from pathlib import Path
 from ingest import readers
 from ingest.kinds import detect_kind
 from ingest.mapping import IDENTITY, Mapping
-from schema.errors import FileError
+from schema.errors import FileError, echo
 from schema.models import RecordKind
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,8 @@ def plan(
         ignored = [c for c in columns if c not in used and c not in chosen.ignore]
         ignored = [c for c in ignored if c not in chosen.template_columns()]
         if ignored:
-            log.warning("%s: columns %s feed no %s field and are ignored", path, ignored, file_kind.value)
+            shown = _some(ignored)
+            log.warning("%s: columns %s feed no %s field and are ignored", path, shown, file_kind.value)
         planned.append(
             PlannedFile(
                 path=path,
@@ -86,6 +87,13 @@ def plan(
         )
     planned.sort(key=lambda f: f.kind.order)
     return planned
+
+
+def _some(columns: list[str], shown: int = 10) -> str:
+    """The first ``shown`` column names, each cut as errors cut a value, and how many more: a header of
+    200,000 columns made a warning of 3 MB (``--json`` lists every ignored column)."""
+    names = ", ".join(echo(column) for column in columns[:shown])
+    return f"{names} and {len(columns) - shown:,} more" if len(columns) > shown else names
 
 
 def named_mapping(path: Path, folder: Path) -> Mapping | None:

@@ -304,6 +304,26 @@ def test_a_reject_file_that_the_run_reads_is_refused_and_left_as_it_was(
     assert base.run(ORGS_OF, prefix="self-") == []
 
 
+def test_a_header_of_many_unknown_columns_is_warned_of_in_one_short_line(
+    base: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """The warning named every ignored column: a header of 200,000 made 3 MB of warning; ``--json`` still
+    lists them all."""
+    extra = [f"c{i}" for i in range(200_000)]
+    registry = tmp_path / "wide.csv"
+    registry.write_text(
+        ",".join(["id", "name", "role", *extra]) + "\n" + "wide-1,Firm,firm" + "," * len(extra) + "\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app, [*connection(neo4j_settings), "ingest", str(registry), "--dry-run", "--json"]
+    )
+    assert result.exit_code == 0, result.stderr[:2000]
+    assert len(result.stderr) < 2000, len(result.stderr)
+    assert squash("'c8', 'c9' and 199,990 more feed no organizations field") in squash(result.stderr)
+    assert json.loads(result.stdout)["files"][0]["ignored_columns"] == extra
+
+
 def settle_killed_client(graph: Graph) -> None:
     """Wait until the server has finished the killed client's last transaction.
 
