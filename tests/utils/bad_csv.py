@@ -146,6 +146,18 @@ def csv_cases() -> list[Bad]:
             4: "finite number | lat",
         },
     )
+    # A number in a date was read as seconds since 1970: a registry's 0 for "unknown" became 1970-01-01
+    n = "date_as_number"
+    add(
+        n,
+        "source,target,kind,since\n"
+        + "".join(f"{n}-1,{n}-2,supplier,{d}\n" for d in ("0", "1556668800", "20190501")),
+        rejects={
+            2: "'0' is not a date: write YYYY-MM-DD",
+            3: "'1556668800' is not a date",
+            4: "'20190501' is not",
+        },
+    )
     n = "markup_in_values"  # registry text that looks like console markup is printed as itself
     add(n, "organization,cluster\n[/boom],[bold]x\n", rejects={2: "organization '[/boom]' exists nowhere"})
     # UTF-8 up to a byte that is not: the whole file was read as cp1252, its UTF-8 letters stored garbled
