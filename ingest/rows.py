@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -293,8 +294,39 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return value
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_object)
-_PLAIN = json.JSONDecoder()
+class _BadNumber(Exception):
+    """A number that Python's JSON parser reads, or fails on, outside JSON: ``NaN``, ``Infinity``, ``1e400``
+    (read as infinity: an id became ``'inf'``, a name ``'-inf'``), and an integer too long to convert (a
+    ValueError traceback)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _constant(name: str) -> Any:
+    raise _BadNumber(f"{name} is not a JSON number")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _BadNumber(f"the number {echo(text)} is too large")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise _BadNumber(f"a number of {len(text):,} digits is too long") from None
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_object, parse_constant=_constant, parse_float=_float, parse_int=_int
+)
+_SKIM = json.JSONDecoder(parse_constant=str, parse_float=str, parse_int=str)
+"""Finds where an item ends, whatever its keys and numbers."""
 
 
 def _record(value: Any, number: int, what: str) -> Row:
@@ -321,6 +353,8 @@ def jsonl_rows(handle: IO[str], cursor: Cursor) -> Iterator[Row]:
             yield Row(number, {}, TOO_DEEP)
         except _DuplicateKey as e:
             yield Row(number, {}, f"key {echo(e.key)} appears twice in the object")
+        except _BadNumber as e:
+            yield Row(number, {}, f"not valid JSON: {e.reason}")
 
 
 class _ArrayText:
@@ -403,8 +437,11 @@ def _decode_item(text: _ArrayText, number: int) -> tuple[Any, int]:
         try:
             return _DECODER.raw_decode(text.buffer, text.position)
         except _DuplicateKey as e:
-            _, end = _PLAIN.raw_decode(text.buffer, text.position)
+            _, end = _SKIM.raw_decode(text.buffer, text.position)
             return Row(number, {}, f"key {echo(e.key)} appears twice in the object"), end
+        except _BadNumber as e:
+            _, end = _SKIM.raw_decode(text.buffer, text.position)
+            return Row(number, {}, f"not valid JSON: {e.reason}"), end
         except RecursionError:
             raise Broken(TOO_DEEP) from None
         except json.JSONDecodeError as e:

@@ -179,7 +179,9 @@ def json_cases() -> list[Bad]:
             rejects={2: "the line is longer than 16 MiB"},
         )
     )
-    n = "jsonl_not_finite"  # Python's JSON parser reads NaN, Infinity and 1e400 as floats
+    # Python's JSON parser reads NaN, Infinity and 1e400 (as infinity), none of them JSON: an id became 'nan'
+    # or 'inf'. An integer of more than 4,300 digits was a ValueError traceback.
+    n = "jsonl_not_finite"
     add(
         n,
         jsonl(n, 1)
@@ -188,7 +190,28 @@ def json_cases() -> list[Bad]:
         + f'{{"id": "{n}-4", "name": "D", "role": "firm", "lat": 1e400, "lon": 1}}\n',
         ".jsonl",
         loaded=ids(n, 1),
-        rejects={2: "finite number", 3: "finite number", 4: "finite number"},
+        rejects={
+            2: "not valid JSON: NaN is not a JSON number",
+            3: "not valid JSON: Infinity is not a JSON number",
+            4: "not valid JSON: the number '1e400' is too large",
+        },
+    )
+    n = "jsonl_long_number"
+    add(
+        n,
+        jsonl(n, 1) + '{"id": ' + "1" * 5000 + ', "name": "B", "role": "firm"}\n' + jsonl(n, 3),
+        ".jsonl",
+        loaded=ids(n, 1, 3),
+        rejects={2: "not valid JSON: a number of 5,000 digits is too long"},
+    )
+    n = "array_long_number"
+    add(
+        n,
+        array(n, 1).replace(
+            "]\n", ',\n{"id": ' + "9" * 5000 + ', "name": {"id": NaN}}, ' + json.dumps(item(n, 3)) + "]"
+        ),
+        loaded=ids(n, 1, 3),
+        rejects={2: "a number of 5,000 digits is too long"},
     )
     # A JSON lines name settles the format: these were read as CSV (the first line taken for a header) or as
     # a JSON array.
