@@ -175,6 +175,13 @@ def detect(path: Path) -> FileFormat:
             )
         return FileFormat("jsonl", encoding, compressed)
     header = stripped.splitlines()[0]
+    if "\x00" in header:  # UTF-16 without its byte order mark reads as UTF-8 with a NUL after each letter
+        raise FileError(
+            str(path),
+            "line 1",
+            f"the header holds NUL characters ({echo(header)}): the file looks like UTF-16 without a byte "
+            "order mark; save it as UTF-8",
+        )
     delimiter = max(DELIMITERS, key=header.count)
     if header.count(delimiter) == 0:
         delimiter = ","

@@ -169,6 +169,20 @@ def csv_cases() -> list[Bad]:
         error=(f"{n}.csv", "line 4", "bytes b'\\xe9' are not UTF-8", "line 2 holds", "mixes encodings"),
         run=None,
     )
+    # UTF-16 without a byte order mark reads as UTF-8 with NULs between the letters: the reason was "no
+    # column names a known field", and with --kind every row was rejected for missing fields
+    for n, codec in (("utf16le_no_bom", "utf-16-le"), ("utf16be_no_bom", "utf-16-be")):
+        add(
+            n,
+            (HEADER + lines(n, 1)).encode(codec),
+            error=(
+                f"{n}.csv",
+                "line 1",
+                "the header holds NUL characters",
+                "UTF-16 without a byte order mark",
+            ),
+            run=None,
+        )
     n = "binary_noise"
     add(n, bytes(range(256)) * 8, error=(f"{n}.csv",), run=None)
     return c
