@@ -100,6 +100,11 @@ class Mapping:
             raise IngestError(f"mapping {path}: {where}{problem}") from e
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
             raise IngestError(f"mapping {path}: cannot be read: {e}") from e
+        except RecursionError:  # PyYAML parses nesting by recursion: 1,000 levels were a traceback
+            raise IngestError(
+                f"mapping {path}: nested too deeply to read; a mapping needs three levels (values: field: "
+                "source value: value)"
+            ) from None
         return cls.from_dict(data, origin=str(path))
 
     @classmethod

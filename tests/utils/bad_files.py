@@ -132,6 +132,9 @@ def mapping_cases() -> list[Bad]:
             run=None,
         )
     )
+    # PyYAML parses nesting by recursion: a few thousand levels were a RecursionError traceback
+    add("mapping_deep_lists", "ignore: " + "[" * 100_000 + "]" * 100_000 + "\n", ("nested too deeply",))
+    add("mapping_deep_tables", "ignore: " + "{a: " * 5_000 + "1" + "}" * 5_000 + "\n", ("nested too deeply",))
     # a list or a table as a key was a TypeError traceback (unhashable type: 'list')
     add("mapping_list_key", "columns: {? [a, b] : id}\n", ("line 1, column 13", "unhashable key"))
     add("mapping_table_key", "columns:\n  ? {a: 1}\n  : id\n", ("line 2", "unhashable key"))
