@@ -348,6 +348,11 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError("; ".join(_problem(item) for item in e.errors())) from None
     except SettingsError as e:
         raise ConfigError(f"{e}: the value must be JSON") from None
+    except RecursionError:  # json.loads of a setting nested thousands of levels deep
+        raise ConfigError(
+            "a setting that holds JSON (CLUSTERKG_NEO4J_CONFIG, CLUSTERKG_MATCHING_WEIGHTS, ...) is nested "
+            "too deeply to read"
+        ) from None
 
 
 def _problem(item: Any) -> str:

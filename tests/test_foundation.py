@@ -240,6 +240,15 @@ def test_a_setting_that_is_not_json_is_named_without_a_traceback() -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_setting_of_deeply_nested_json_is_named_without_a_traceback() -> None:
+    """json.loads of 5,000 nested arrays in a JSON setting ended the CLI with a RecursionError traceback."""
+    deep = "[" * 5_000 + "]" * 5_000
+    result = CliRunner().invoke(app, ["serve", "--print-schema"], env={"CLUSTERKG_NEO4J_CONFIG": deep})
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output[-500:]
+    assert "is nested too deeply to read" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
 @pytest.mark.parametrize(
     ("uri", "said"),
     [
