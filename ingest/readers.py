@@ -175,17 +175,26 @@ def detect(path: Path) -> FileFormat:
             )
         return FileFormat("jsonl", encoding, compressed)
     header = stripped.splitlines()[0]
-    if "\x00" in header:  # UTF-16 without its byte order mark reads as UTF-8 with a NUL after each letter
-        raise FileError(
-            str(path),
-            "line 1",
-            f"the header holds NUL characters ({echo(header)}): the file looks like UTF-16 without a byte "
-            "order mark; save it as UTF-8",
-        )
+    if "\x00" in header:
+        raise FileError(str(path), "line 1", _nul_header(header))
     delimiter = max(DELIMITERS, key=header.count)
     if header.count(delimiter) == 0:
         delimiter = ","
     return FileFormat("csv", encoding, compressed, delimiter)
+
+
+def _nul_header(header: str) -> str:
+    """Why a header holding NUL characters is not read: UTF-16 without its byte order mark reads as UTF-8
+    with a NUL beside each letter, and a binary file (a zip, a file gzipped twice) holds them anywhere. Read
+    on, the first said "no column names a known field" and with ``--kind`` rejected every row."""
+    letters = header.rstrip("\x00")
+    utf16 = len(letters) > 1 and (set(letters[1::2]) == {"\x00"} or set(letters[0::2]) == {"\x00"})
+    what = (
+        "the file looks like UTF-16 without a byte order mark; save it as UTF-8"
+        if utf16
+        else "this is not a text file (compressed twice, an archive, a spreadsheet?)"
+    )
+    return f"the header holds NUL characters ({echo(header)}): {what}"
 
 
 def _not_json_records(head: str) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import io
 import random
+import zipfile
 
 from tests.utils.bad_files import HEADER, Bad, array, ids, line, lines
 
@@ -183,6 +185,16 @@ def csv_cases() -> list[Bad]:
             ),
             run=None,
         )
+    n = "zip_as_csv"  # an archive saved under a .csv name
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("firms.csv", HEADER + lines(n, 1))
+    add(
+        n,
+        archive.getvalue(),
+        error=(f"{n}.csv", "line 1", "NUL characters", "this is not a text file"),
+        run=None,
+    )
     n = "binary_noise"
     add(n, bytes(range(256)) * 8, error=(f"{n}.csv",), run=None)
     return c
