@@ -84,7 +84,7 @@ def _detect_encoding(path: Path) -> str:
                     decoder.decode(chunk)
                 except UnicodeDecodeError as e:
                     lines.note(chunk[: max(0, e.start - len(pending))])
-                    if lines.first_beyond_ascii is not None:
+                    if lines.first_beyond_ascii is not None and not lines.nul:  # NULs: binary, named later
                         raise FileError(str(path), f"line {lines.count + 1}", _mixed(e, lines)) from None
                     return _legacy_encoding(chunk)
                 lines.note(chunk)
@@ -96,13 +96,16 @@ def _detect_encoding(path: Path) -> str:
 
 
 class _Lines:
-    """The lines of the bytes read so far, and the first of them that held a byte beyond ASCII."""
+    """The lines of the bytes read so far, the first of them that held a byte beyond ASCII, and whether any
+    held a NUL (text never does: UTF-16 without its byte order mark, or a binary file)."""
 
     def __init__(self) -> None:
         self.count = 0
         self.first_beyond_ascii: int | None = None
+        self.nul = False
 
     def note(self, data: bytes) -> None:
+        self.nul = self.nul or b"\x00" in data
         if self.first_beyond_ascii is None:
             beyond = _BEYOND_ASCII.search(data)
             if beyond:

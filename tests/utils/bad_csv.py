@@ -188,7 +188,7 @@ def csv_cases() -> list[Bad]:
     n = "zip_as_csv"  # an archive saved under a .csv name
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as z:
-        z.writestr("firms.csv", HEADER + lines(n, 1))
+        z.writestr(zipfile.ZipInfo("firms.csv", date_time=(2020, 1, 1, 0, 0, 0)), HEADER + lines(n, 1))
     add(
         n,
         archive.getvalue(),
