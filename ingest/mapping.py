@@ -100,7 +100,7 @@ class Mapping:
             raise IngestError(f"mapping {path}: {where}{problem}") from e
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
             raise IngestError(f"mapping {path}: cannot be read: {e}") from e
-        except RecursionError:  # PyYAML parses nesting by recursion: 1,000 levels were a traceback
+        except RecursionError:  # PyYAML parses nesting by recursion: 1,000 levels end it
             raise IngestError(
                 f"mapping {path}: nested too deeply to read; a mapping needs three levels (values: field: "
                 "source value: value)"
@@ -211,7 +211,7 @@ class Mapping:
 
     def absent_template_columns(self, source_columns: list[str]) -> str | None:
         """A template naming a column the file does not have would fill every row it serves from empty
-        text (``{typ} {pic}`` made names such as ``"999"``): say which template and column, or None."""
+        text (``{typ} {pic}`` would make names such as ``"999"``): say which template and column, or None."""
         present = set(source_columns)
         for target, template in self.templates.items():
             missing = [name for _, name in _pieces(template) if name is not None and name not in present]

@@ -135,8 +135,8 @@ def load_records(
 
 
 def _check_rejects(rejects: Path | str | None, files: list[PlannedFile]) -> None:
-    """The reject file is opened (emptied) when the run starts: pointed at a file of the run, it emptied
-    that registry before it was read, and the run loaded nothing and said it had completed."""
+    """The reject file is opened (emptied) when the run starts: pointed at a file of the run, it would empty
+    that registry before it is read, and the run would load nothing and say it had completed."""
     if rejects is None or not Path(rejects).is_file():
         return
     read = [f.path for f in files] + [Path(f.mapping.origin) for f in files]

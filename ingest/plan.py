@@ -91,7 +91,7 @@ def plan(
 
 def _some(columns: list[str], shown: int = 10) -> str:
     """The first ``shown`` column names, each cut as errors cut a value, and how many more: a header of
-    200,000 columns made a warning of 3 MB (``--json`` lists every ignored column)."""
+    200,000 columns would make a warning of 3 MB (``--json`` lists every ignored column)."""
     names = ", ".join(echo(column) for column in columns[:shown])
     return f"{names} and {len(columns) - shown:,} more" if len(columns) > shown else names
 

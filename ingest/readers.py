@@ -117,8 +117,8 @@ _BEYOND_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 def _mixed(error: UnicodeDecodeError, lines: _Lines) -> str:
-    """Why a file that is UTF-8 up to a byte that is not cannot be read: decoded whole as cp1252 (as it
-    was), its UTF-8 letters became two or three letters each (``Müller`` stored as ``MÃ¼ller``), silently."""
+    """Why a file that is UTF-8 up to a byte that is not cannot be read: decoded whole as cp1252, its
+    UTF-8 letters would become two or three letters each (``Müller`` stored as ``MÃ¼ller``), silently."""
     bad = error.object[error.start : error.end]
     return (
         f"bytes {bad!r} are not UTF-8, yet the text before them is (line {lines.first_beyond_ascii} holds "
@@ -201,9 +201,9 @@ def _nul_header(header: str) -> str:
 
 
 def _not_json_records(head: str) -> str:
-    """Why a ``.json`` file that starts with neither ``[`` nor ``{`` holds no records. It was read as CSV: a
-    file holding ``42`` or ``"text"`` had one column and no row, and with ``--kind`` loaded nothing, said
-    nothing and completed."""
+    """Why a ``.json`` file that starts with neither ``[`` nor ``{`` holds no records. Read as CSV, a file
+    holding ``42`` or ``"text"`` would have one column and no row, and with ``--kind`` would load nothing, say
+    nothing and complete."""
     first = head.splitlines()[0].strip()
     return (
         f"a .json file holds a JSON array of objects (or one object per line); this one starts with "

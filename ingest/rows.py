@@ -29,7 +29,7 @@ MAX_ITEM_CHARS = 16 * 1024 * 1024  # one JSON array item
 FIELD_LIMIT = 16 * 1024 * 1024
 MAX_LINE_CHARS = 16 * 1024 * 1024
 """A line is read whole before it is parsed: a longer one is rejected and skipped a chunk at a time, never
-held (one line of 500 MB, 500 KB gzipped, took 1.1 GB; one of 5 GB would have ended the machine)."""
+held (held whole, one line of 500 MB, 500 KB gzipped, takes 1.1 GB; one of 5 GB would end the machine)."""
 csv.field_size_limit(FIELD_LIMIT)
 LONG_LINE = f"the line is longer than {MAX_LINE_CHARS // (1024 * 1024)} MiB"
 TOO_DEEP = "nested too deeply to read (objects or arrays more than about 1,000 levels deep)"
@@ -296,7 +296,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 class _BadNumber(Exception):
     """A number that Python's JSON parser reads, or fails on, outside JSON: ``NaN``, ``Infinity``, ``1e400``
-    (read as infinity: an id became ``'inf'``, a name ``'-inf'``), and an integer too long to convert (a
+    (read as infinity: an id would become ``'inf'``, a name ``'-inf'``), and an integer too long to convert (a
     ValueError traceback)."""
 
     def __init__(self, reason: str) -> None:

@@ -150,9 +150,9 @@ Items = Annotated[list[Annotated[str, Field(max_length=MAX_SHORT)]], Field(max_l
 
 
 def _not_a_count_of_seconds(value: Any) -> Any:
-    """pydantic reads a number as seconds since 1970: a registry's ``0`` for "unknown" became 1970-01-01,
-    ``1556668800`` 2019-05-01, and ``20190501`` failed for a reason about times of day. A number other than
-    a year (made a date by ``_date_text`` before this runs) is not a date."""
+    """pydantic reads a number as seconds since 1970: a registry's ``0`` for "unknown" would become
+    1970-01-01, ``1556668800`` 2019-05-01, and ``20190501`` would fail for a reason about times of day. A
+    number other than a year (made a date by ``_date_text`` before this runs) is not a date."""
     text = str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
     if isinstance(text, str) and re.fullmatch(r"[+-]?\d+(\.\d*)?", text.strip()):
         raise ValueError(f"{echo(text)} is not a date: write YYYY-MM-DD, YYYY-MM or YYYY")
