@@ -180,6 +180,8 @@ def test_region_summary_and_unknown_cluster(kx: Graph) -> None:
     assert (row["members"], row["isolates"], row["gaps"], row["stage"]["computed"]) == (10, 1, 1, "growth")
     with pytest.raises(NotFound, match="NOPE"):
         cluster_insights(kx, "NOPE", suppliers=0)
+    with pytest.raises(NotFound, match="region 'Kremstl'; the clusters' regions: .*Kremstal"):
+        region_insights(kx, "Kremstl")
 
 
 @pytest.mark.parametrize(

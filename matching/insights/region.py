@@ -19,6 +19,7 @@ from matching.insights import deadline
 from matching.insights.cluster import analyse
 from matching.insights.data import read_clusters
 from matching.insights.result import ClusterInsights, iso
+from schema.errors import NotFound, echo
 
 SUMMARY_BROKERS = 3
 CLUSTERS_PER_READ = 4
@@ -27,6 +28,8 @@ CLUSTERS_PER_READ = 4
 WORKERS = 2
 """Reads in flight at once: while one waits for Neo4j, the clusters of another are analysed in Python (the
 driver is thread-safe; a region's clusters are independent)."""
+SHOWN_REGIONS = 10
+"""Known regions an unknown region's error names."""
 
 
 @dataclass
@@ -82,6 +85,12 @@ def region_insights(
     manages. ``stop_at``: the asking request's deadline (``time.monotonic()``); past it the work stops
     before the next read or cluster with :class:`~schema.errors.TimedOut` (``deadline``)."""
     found = [row["cluster"] for row in graph.run(queries.CLUSTERS_IN_REGION, region=region)]
+    if region is not None and not found:
+        # An empty table for a misspelt region reads as "this region has no clusters": name the known ones.
+        names = [row["region"] for row in graph.run(queries.REGION_NAMES)]
+        known = ", ".join(echo(n) for n in names[:SHOWN_REGIONS]) or "none"
+        more = f" and {len(names) - SHOWN_REGIONS} more" if len(names) > SHOWN_REGIONS else ""
+        raise NotFound(f"No cluster is in the region {echo(region)}; the clusters' regions: {known}{more}")
     reads = [found[i : i + CLUSTERS_PER_READ] for i in range(0, len(found), CLUSTERS_PER_READ)]
 
     def analysed(clusters: list[dict[str, Any]]) -> list[ClusterInsights]:
