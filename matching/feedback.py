@@ -50,7 +50,9 @@ def record(
         by=by,
     )
     if not rows:
-        raise NotFound(f"No organization {echo(organization_id)} or no organization {echo(partner_id)}")
+        ids = [organization_id, partner_id]
+        missing = [row["id"] for row in graph.run(queries.MISSING_ORGANIZATIONS, ids=ids)] or ids
+        raise NotFound(f"No organization {' and no organization '.join(echo(i) for i in missing)}")
     return Feedback(**rows[0])
 
 

@@ -143,7 +143,7 @@ def test_a_declined_suggestion_is_not_suggested_again(demo: Graph, settings: Set
     finally:
         record_feedback(demo, BAKERY, "FN242542i", True, comment="changed our mind", by="anna@baeckerei")
     assert "FN242542i" in ids(suggest(demo, BAKERY, settings=settings))
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^No organization 'no-such-org'$"):  # names the unknown side only
         record_feedback(demo, BAKERY, "no-such-org", True)
     with pytest.raises(MatchingError):
         record_feedback(demo, BAKERY, BAKERY, True)

@@ -564,6 +564,12 @@ RECORD_FEEDBACK = Query(
 )
 """One edge per (seeker, suggested) pair: the latest answer wins, so a declined pair can be accepted later."""
 
+MISSING_ORGANIZATIONS = Query(
+    "matching.missing_organizations",
+    "UNWIND $ids AS id WITH id WHERE NOT EXISTS { MATCH (:Organization {id: id}) } RETURN id",
+)
+"""Which of ``$ids`` name no organization (an answer about an unknown pair names the unknown side)."""
+
 FEEDBACK_OF = Query(
     "matching.feedback_of",
     """
