@@ -260,7 +260,7 @@ def test_a_setting_of_deeply_nested_json_is_named_without_a_traceback() -> None:
 )
 def test_a_neo4j_uri_the_driver_cannot_open_is_named_without_a_traceback(uri: str, said: str) -> None:
     """A URI without its scheme, an http:// one (the driver's HTTP mode needs a package the project does
-    not use) or a broken one ended every command with the driver's traceback (ConfigurationError,
+    not use) or a broken one would end every command with the driver's traceback (ConfigurationError,
     ModuleNotFoundError, ValueError)."""
     for how in (["--neo4j-uri", uri, "db", "status"], ["db", "status"]):
         result = CliRunner().invoke(app, how, env={"NEO4J_URI": uri})
@@ -279,12 +279,14 @@ def test_a_neo4j_uri_the_driver_cannot_open_is_named_without_a_traceback(uri: st
         ["ingest", "registry.csv", "--batch-size", "0"],
         ["ingest", "registry.csv", "--batch-size", "-5"],
         ["ingest", "registry.csv", "--writers", "17"],
+        ["ingest", "registry.csv", "--match-on", "none,vat"],
     ],
 )
 def test_an_option_out_of_its_range_is_refused_before_anything_runs(args: list[str]) -> None:
-    """`serve --port 99999` said "Uvicorn running on http://127.0.0.1:99999", stopped and exited 0;
-    `neo4j status --port 99999` ended in pydantic's traceback; `ingest --batch-size 0` silently took the
-    default and a negative size wrote one row per transaction."""
+    """Unchecked, `serve --port 99999` would say "Uvicorn running on http://127.0.0.1:99999", stop and exit
+    0; `neo4j status --port 99999` would end in pydantic's traceback; `ingest --batch-size 0` would silently
+    take the default, a negative size would write one row per transaction, and `--match-on none,vat` would
+    ignore its `none`."""
     env = {"NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "NEO4J_PASSWORD": TEST_PASSWORD}
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 2, result.output

@@ -68,6 +68,18 @@ def _summary_table(summary: Summary) -> Table:
     return table
 
 
+def _rules(text: str) -> list[str]:
+    return [rule.strip() for rule in text.split(",") if rule.strip()]
+
+
+def _match_on(text: str) -> str:
+    """``none`` means no resolution at all: beside a key (``none,vat``) it would be ignored, so refuse it."""
+    rules = _rules(text)
+    if "none" in rules and len(rules) > 1:
+        raise typer.BadParameter(f"none stands alone (no resolution), got {text!r}")
+    return text
+
+
 def ingest(
     ctx: typer.Context,
     paths: Annotated[
@@ -94,7 +106,8 @@ def ingest(
     match_on: Annotated[
         str,
         typer.Option(
-            help="Entity-resolution keys in the order tried (registry_id, vat, domain, name_city), or none."
+            help="Entity-resolution keys in the order tried (registry_id, vat, domain, name_city), or none.",
+            callback=_match_on,
         ),
     ] = ",".join(DEFAULT_RULES),
     derive_collaborations: Annotated[
@@ -123,7 +136,7 @@ def ingest(
     reported; the run goes on. Loading the same files again changes nothing.
     """
     settings = settings_of(ctx)
-    rules = tuple(rule.strip() for rule in match_on.split(",") if rule.strip() not in ("", "none"))
+    rules = tuple(rule for rule in _rules(match_on) if rule != "none")
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
