@@ -156,8 +156,8 @@ class Mapping:
             ignore = (ignore,)
         if not isinstance(ignore, list | tuple) or any(isinstance(c, MappingABC | list) for c in ignore):
             raise fail(f"ignore must be a list of column names, not {echo(ignore)}")
-        separator = data.get("list_separator") or LIST_SEPARATOR
-        if not isinstance(separator, str):
+        separator = data.get("list_separator", LIST_SEPARATOR)
+        if not isinstance(separator, str) or not separator:  # an empty one would split nothing
             raise fail(f"list_separator must be a text such as ',', not {echo(separator)}")
         for target, template in sections["templates"].items():
             problem = _template_problem(str(template))

@@ -103,6 +103,7 @@ def mapping_cases() -> list[Bad]:
     add("mapping_ignore_a_number", "ignore: 5\n", ("ignore must be a list of column names",))
     add("mapping_ignore_a_table", "ignore: {a: 1}\n", ("ignore must be a list of column names",))
     add("mapping_separator_a_list", "list_separator: [1]\n", ("list_separator must be a text",))
+    add("mapping_separator_empty", "list_separator: ''\n", ("list_separator must be a text",))
 
     # Templates fill a field the row leaves empty: a template that is not `{column}` text was a traceback
     # at the first row it filled (ValueError, IndexError, AttributeError), and a width of 10^8 made a
