@@ -7,7 +7,7 @@ the line; JSON array: the item's number), so memory stays flat in the file's siz
 
 A file that stops being readable (cut short, corrupt compression, an undecodable byte, a header naming a
 column twice, a JSON array broken off) raises :class:`~schema.errors.FileError` naming the file, the position
-reached and the reason; ``ingest.rows`` parses the text.
+reached and the reason; ``ingest.rows`` and ``ingest.json_rows`` parse the text.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from typing import IO
 
 from charset_normalizer import from_bytes
 
-from ingest.rows import CHUNK, Broken, Cursor, Row, csv_header, csv_rows, json_array_rows, jsonl_rows
+from ingest.json_rows import json_array_rows, jsonl_rows
+from ingest.rows import CHUNK, Broken, Cursor, Row, csv_header, csv_rows
 from schema.errors import FileError, IngestError, echo
 
 __all__ = ["CHUNK", "FileFormat", "Row", "columns", "detect", "file_hash", "read"]
