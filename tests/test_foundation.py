@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from graph import admin, migrations
 from graph.db import Graph
 from graph.queries import snapshot as snapshot_queries
 from graph.query import Query
+from graph.retry_log import DRIVER_LOGGER, shorten_retries
 from graph.server import ManagedNeo4j, free_port
 from schema.errors import ConstraintViolation, GraphUnavailable, MigrationError
 from schema.settings import Settings
@@ -129,6 +131,28 @@ def test_no_server_says_how_to_start_one() -> None:
     )
     with pytest.raises(GraphUnavailable, match="clusterkg neo4j start"):
         Graph.connect(settings)
+
+
+def test_the_drivers_retry_warnings_are_one_line_each(caplog: pytest.LogCaptureFixture) -> None:
+    """The CLI's logging shortens the driver's warnings about retried transactions (a lost server here; a
+    deadlock between ingest writers in real runs) to the delay and the error's first sentence or code."""
+    settings = Settings(
+        environment="test",
+        neo4j_uri=f"bolt://127.0.0.1:{free_port()}",
+        neo4j_password=TEST_PASSWORD,
+        neo4j_retry_seconds=1.5,
+    )
+    shorten_retries()
+    shape = r"Neo4j: a transaction is retried in \d+\.\d s \(Couldn't connect to [^()]*\)"
+    with (
+        caplog.at_level(logging.WARNING, logger=DRIVER_LOGGER),
+        Graph.connect(settings, verify=False) as g,
+        pytest.raises(GraphUnavailable),
+    ):
+        g.run(CREATE_ORG, id="never", name="never written")
+    retries = [r.getMessage() for r in caplog.records if r.name == DRIVER_LOGGER]
+    assert retries, "the driver retried nothing"
+    assert all(re.fullmatch(shape, message) for message in retries), retries
 
 
 def test_driver_recovers_after_the_server_restarts(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from api.cli.insights import insights as insights_command
 from api.cli.matching import register as register_matching
 from api.cli.report import report
 from api.cli.serve import serve
+from graph.retry_log import shorten_retries
 from schema.errors import ClusterkgError
 from schema.settings import load_settings
 
@@ -76,6 +77,8 @@ def _configure_logging(verbose: bool) -> None:
     )
     for noisy in ("neo4j", "httpx", "urllib3", "sentence_transformers", "filelock", "huggingface_hub"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose and noisy == "neo4j" else logging.WARNING)
+    if not verbose:
+        shorten_retries()
 
 
 @app.callback()
