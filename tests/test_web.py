@@ -93,6 +93,18 @@ def test_a_distance_that_is_no_number_of_km_or_a_need_too_long_is_said_in_words(
     assert near.status_code == 200 and "km away" in near.text
 
 
+def test_a_wrong_key_is_said_to_be_refused_in_words_not_as_in_use(site: Site, browser: WebDriver) -> None:
+    """The header said "A key is in use in this tab." while the panel below showed the API's "unknown or
+    revoked API key": a person could not tell that the key they typed was the problem, nor what to do."""
+    browser.get(site.url + "/")
+    browser.find_element(By.ID, "api-key").send_keys("ckg_mistyped")
+    browser.find_element(By.CSS_SELECTOR, "#key-form button[type=submit]").click()
+    wait_for_text(browser, "#key-status", "This key was not accepted")
+    wait_for_text(browser, "#me", "press Forget key to search as a guest")
+    assert "revoked API key" not in browser.find_element(By.ID, "me").text
+    use_key(browser, site, None)
+
+
 def test_a_member_accepts_a_suggestion_and_the_graph_has_the_feedback(site: Site, browser: WebDriver) -> None:
     use_key(browser, site, site.keys["bakery"])
     wait_for_text(browser, "#me", "Member key for")

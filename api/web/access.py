@@ -40,6 +40,12 @@ class PageError(ClusterkgError):
         self.status = status
 
 
+WRONG_KEY = (
+    "This API key was not accepted: it is mistyped, or it was revoked. Check it and press Use key again, "
+    "or press Forget key to search as a guest."
+)
+"""What a page says for a key the API refuses, in place of the API's own message."""
+
 STATUS_OF: dict[type[ClusterkgError], int] = {
     RateLimited: 429,
     GraphUnavailable: 503,
@@ -55,6 +61,9 @@ def page_error(error: ClusterkgError) -> PageError:
     """The page's form of one of the project's errors (the most specific class decides the status)."""
     if isinstance(error, PageError):
         return error
+    if isinstance(error, Unauthenticated):
+        # The API's "unknown or revoked API key" is written for programmers; the page says what to do.
+        return PageError(WRONG_KEY, 401)
     status = next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 400)
     return PageError(str(error), status)
 

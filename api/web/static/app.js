@@ -20,15 +20,19 @@
     target.setAttribute("aria-busy", "true");
     let html = null;
     let failure = "";
+    let refused = false;
     try {
       const response = await fetch(url, { headers: headers({ Accept: "text/html" }) });
       html = await response.text();
+      if (response.status === 401 && key()) refused = true;
     } catch (error) {
       failure = error.message;
     }
     if (target.dataset.loading !== mine) return;
     if (html === null) target.textContent = "The server did not answer (" + failure + ").";
     else target.innerHTML = html;
+    // A refused key must not read as "in use": the status says so beside the key field too.
+    if (refused) document.getElementById("key-status").textContent = "This key was not accepted.";
     target.setAttribute("aria-busy", "false");
     target.dispatchEvent(new CustomEvent("fragment-loaded", { bubbles: true }));
   }
