@@ -86,7 +86,7 @@ def test_a_distance_that_is_no_number_of_km_or_a_need_too_long_is_said_in_words(
         assert response.status_code == 400, (km, response.text)
         assert "the distance must be" in response.text and "No partner found" not in response.text, km
     long = httpx.get(f"{site.url}/web/suggestions", params={"need": "bread " * 1000}, timeout=60)
-    assert long.status_code == 400 and "`need` is longer than 5000 characters" in long.text  # it was a 500
+    assert long.status_code == 400 and "Your need is 5999 characters long" in long.text  # it was a 500
     near = httpx.get(
         f"{site.url}/web/suggestions", params={"need": NEED, "town": "Wels", "km": "60"}, timeout=60
     )
@@ -103,6 +103,15 @@ def test_a_wrong_key_is_said_to_be_refused_in_words_not_as_in_use(site: Site, br
     wait_for_text(browser, "#me", "press Forget key to search as a guest")
     assert "revoked API key" not in browser.find_element(By.ID, "me").text
     use_key(browser, site, None)
+
+
+def test_a_need_too_long_is_said_for_the_person_at_the_form(site: Site, browser: WebDriver) -> None:
+    """A shared search address can carry more than the form's field takes; the answer spoke of "`need`"."""
+    use_key(browser, site, None)
+    assert browser.find_element(By.ID, "need").get_attribute("maxlength") == "5000"
+    browser.get(f"{site.url}/?need={'bread%20' * 1000}")
+    wait_for_text(browser, "#results", "Your need is 5999 characters long; say it in at most 5000")
+    assert "`need`" not in browser.find_element(By.ID, "results").text
 
 
 def test_a_member_accepts_a_suggestion_and_the_graph_has_the_feedback(site: Site, browser: WebDriver) -> None:

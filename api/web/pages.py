@@ -28,6 +28,7 @@ from graph.queries import api as api_queries
 from graph.queries import web as q
 from matching.insights import ClusterInsights
 from schema.errors import AccessDenied, ClusterkgError, InvalidInput, echo
+from schema.models import MAX_TEXT
 
 ORGANIZATION = """
 query Organization($id: ID!) { organization(id: $id) {
@@ -65,6 +66,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
             regions=found["regions"],
             towns=found["towns"],
             form=SearchForm.of(request.query_params),
+            max_need=MAX_TEXT,
         )
 
     @pages.get("/organizations/{organization_id:path}")

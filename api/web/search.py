@@ -25,6 +25,7 @@ from graph.queries import web as q
 from matching import Filters, Place, Suggestion, suggest
 from schema.errors import InvalidInput, echo
 from schema.graph_model import Role
+from schema.models import MAX_TEXT
 
 LIMIT = 10
 """Cards on one page of results."""
@@ -108,6 +109,11 @@ async def search(request: Request, form: SearchForm, caller: Caller | None) -> R
     state = request.app.state
     need = form.need.strip() or None
     if need is not None:
+        if len(need) > MAX_TEXT:  # said for the person at the form, not as the API's `need` argument
+            raise InvalidInput(
+                f"Your need is {len(need)} characters long; say it in at most {MAX_TEXT} "
+                "(a few sentences do)."
+            )
         check_text(need, "need")
     seeker = await seeker_of(request, form, caller)
     if seeker is None and need is None:
