@@ -114,6 +114,16 @@ def test_a_need_too_long_is_said_for_the_person_at_the_form(site: Site, browser:
     assert "`need`" not in browser.find_element(By.ID, "results").text
 
 
+def test_a_mistyped_address_is_a_page_with_a_way_back(site: Site, browser: WebDriver) -> None:
+    """A browser showed FastAPI's `{"detail":"Not Found"}`; programs still get that JSON."""
+    browser.get(site.url + "/organisations/FN100000a")
+    wait_for_text(browser, "main", "There is no page at this address")
+    browser.find_element(By.LINK_TEXT, "Go to the partner search").click()
+    wait_for_text(browser, "h1", "Find partners")
+    program = httpx.get(site.url + "/organisations/FN100000a", timeout=60)
+    assert program.status_code == 404 and program.json() == {"detail": "Not Found"}
+
+
 def test_a_member_accepts_a_suggestion_and_the_graph_has_the_feedback(site: Site, browser: WebDriver) -> None:
     use_key(browser, site, site.keys["bakery"])
     wait_for_text(browser, "#me", "Member key for")
