@@ -46,6 +46,18 @@ def test_the_dashboard_shows_the_known_broker_and_isolate(site: Site, browser: W
     assert len(shown) == len(insights.isolates) and any(isolate.name in row for row in shown), shown
 
 
+def test_the_periphery_is_explained_in_words_not_graph_theory(site: Site, browser: WebDriver) -> None:
+    """The dashboard printed the API's rule ("outside the network's 2-core (coreness 1 …) … k-core (k =
+    core.k)"), which no cluster manager can read."""
+    insights = cluster_insights(site.graph, CLUSTER, suppliers=0)
+    assert insights.peripheral, "the demo's food cluster has no periphery any more"
+    use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
+    wait_for_text(browser, "#periphery", "losing one tie cuts them off")
+    shown = browser.find_element(By.ID, "periphery").text
+    assert "2-core" not in shown and "coreness" not in shown, shown
+    assert insights.peripheral[0].name in shown
+
+
 def test_the_trend_compares_with_the_date_the_manager_chose(site: Site, browser: WebDriver) -> None:
     then = cluster_insights(site.graph, CLUSTER, as_of=dt.date(2016, 1, 1), suppliers=0)
     now = cluster_insights(site.graph, CLUSTER, suppliers=0)
