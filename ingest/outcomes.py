@@ -4,7 +4,8 @@ it writes.
 Everything here is decided from what the run knows (``ingest.known``: the graph as read once at the start,
 kept up to date as rows go by), never by asking the graph again, so a row costs no round trip. A key seen
 twice in one run is folded into its first row ("merged", not written), so duplicates in a registry cannot
-flip a node back and forth between loads.
+flip a node back and forth between loads; an organization, cluster or project id seen again with other values
+is rejected instead (``ingest.repeats``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from ingest import writer
 from ingest.known import Known, change, content_hash, link_key
+from ingest.repeats import Conflict, Repeats
 from ingest.report import Ambiguity, FileSummary, Merge, Outcome, Tally
 from ingest.resolve import Keys, hash_entry
 from schema.graph_model import Label, RelType
@@ -44,6 +46,15 @@ class RowRejected(Exception):
         self.reason = reason
 
 
+class RowConflict(RowRejected):
+    """A row's id is already at an earlier row of the run with other values; the reject names the fields
+    once the file is read (``ingest.repeats``)."""
+
+    def __init__(self, conflict: Conflict) -> None:
+        super().__init__("id", f"{conflict.what} {conflict.record!r} is already at another row")
+        self.conflict = conflict
+
+
 def _text(values: Values[str, Any], name: str) -> str:
     value = values.get(name)
     return "" if value is None else str(value).strip()
@@ -60,7 +71,8 @@ class Outcomes:
         self.state = known
         self.tally = tally
         self.managers: dict[str, str] = {}  # cluster id -> managed_by, linked once the organizations are in
-        self.seen: set[str] = set()  # run keys already written in this run
+        self.seen: set[str] = set()  # link keys already written in this run
+        self.repeats = Repeats()  # organization, cluster and project ids: where first seen, with what
         self._handlers: dict[RecordKind, Callable[[Any, FileSummary, int, str], Classified]] = {
             RecordKind.CLUSTERS: self._cluster,
             RecordKind.ORGANIZATIONS: self._organization,
@@ -84,6 +96,17 @@ class Outcomes:
         self.seen.add(key)
         return True
 
+    def _repeat(self, what: str, tag: str, record_id: str, number: int, row_hash: str) -> bool:
+        """Whether ``record_id`` was seen before in this run with the same values (a harmless repeat,
+        merged); raises :class:`RowConflict` when with other values; False the first time."""
+        earlier = self.repeats.first(f"{tag}\x1f{record_id}", number, row_hash)
+        if earlier is None:
+            return False
+        if not earlier.same:
+            node = self.state.orgs.node_of(record_id) if tag == "O" else None
+            raise RowConflict(Conflict(number, what, record_id, node or record_id, earlier))
+        return True
+
     # --- organizations -------------------------------------------------------------------------------------
 
     def _organization(
@@ -94,7 +117,7 @@ class Outcomes:
             if cluster not in clusters:
                 raise _nowhere("clusters", "cluster", cluster)
         orgs = self.state.orgs
-        if not self._first(f"O\x1f{record.id}"):
+        if self._repeat("organization", "O", record.id, number, row_hash):
             node = orgs.node_of(record.id) or record.id
             self.tally.merge(Merge(file.file, number, record.id, node, "same id"))
             return Outcome.MERGED, None
@@ -128,13 +151,17 @@ class Outcomes:
     # --- clusters and projects -----------------------------------------------------------------------------
 
     def _cluster(self, record: ClusterRecord, file: FileSummary, number: int, row_hash: str) -> Classified:
-        outcome = self._change(self.state.nodes(Label.CLUSTER), f"C\x1f{record.id}", record.id, row_hash)
+        if self._repeat("cluster", "C", record.id, number, row_hash):
+            return Outcome.MERGED, None
+        outcome = change(self.state.nodes(Label.CLUSTER), record.id, row_hash)
         if record.managed_by:
             self.managers[record.id] = record.managed_by
         return outcome, None if outcome in _SKIPPED else writer.cluster_row(record, row_hash)
 
     def _project(self, record: ProjectRecord, file: FileSummary, number: int, row_hash: str) -> Classified:
-        outcome = self._change(self.state.nodes(Label.PROJECT), f"P\x1f{record.id}", record.id, row_hash)
+        if self._repeat("project", "P", record.id, number, row_hash):
+            return Outcome.MERGED, None
+        outcome = change(self.state.nodes(Label.PROJECT), record.id, row_hash)
         return outcome, None if outcome in _SKIPPED else writer.project_row(record, row_hash)
 
     # --- links ---------------------------------------------------------------------------------------------
@@ -200,28 +227,35 @@ class Outcomes:
         return node, digest, fresh, self._change(known, f"{tag}\x1f{key}", key, digest)
 
     def _change(self, known: dict[str, str | None], run_key: str, key: str, digest: str) -> Outcome:
-        """The outcome of a cluster, project or link row; a repeat of a key within the run is merged."""
+        """The outcome of a link row; a repeat of a key within the run is merged."""
         if not self._first(run_key):
             return Outcome.MERGED
         return change(known, key, digest)
 
     # --- rows known unchanged before validation ------------------------------------------------------------
 
-    def unchanged(self, kind: RecordKind, values: Values[str, Any], row_hash: str) -> bool:
+    def unchanged(self, kind: RecordKind, values: Values[str, Any], row_hash: str, number: int) -> bool:
         """Whether a row is known unchanged from its values alone (same key, same content hash as stored;
         ``row_hash`` is its :func:`~ingest.known.row_digest`), so it needs no validation: this is what makes
-        a second load of the same files cheap."""
+        a second load of the same files cheap. An id seen before in the run is never unchanged here: it is
+        a repeat or a conflict, which validation and :meth:`classify` tell apart."""
         if kind is RecordKind.ORGANIZATIONS:
             record_id = _text(values, "id")
             entry = hash_entry(record_id, row_hash)[1]
-            return bool(record_id) and entry in self.state.orgs.hashes and self._first(f"O\x1f{record_id}")
+            return (
+                bool(record_id)
+                and entry in self.state.orgs.hashes
+                and self._new("O", record_id, number, row_hash)
+            )
         if kind in (RecordKind.CLUSTERS, RecordKind.PROJECTS):
             node_id = _text(values, "id")
-            if kind is RecordKind.CLUSTERS and _text(values, "managed_by"):
-                self.managers[node_id] = _text(values, "managed_by")
             label, tag = (Label.CLUSTER, "C") if kind is RecordKind.CLUSTERS else (Label.PROJECT, "P")
             same = self.state.nodes(label).get(node_id) == row_hash
-            return same and self._first(f"{tag}\x1f{node_id}")
+            if not (same and self._new(tag, node_id, number, row_hash)):
+                return False
+            if kind is RecordKind.CLUSTERS and _text(values, "managed_by"):
+                self.managers[node_id] = _text(values, "managed_by")
+            return True
         orgs = self.state.orgs
         if kind is RecordKind.COLLABORATIONS:
             a, b = orgs.node_of(_text(values, "source")), orgs.node_of(_text(values, "target"))
@@ -238,6 +272,10 @@ class Outcomes:
             return self._same_link(RelType.MEMBER_OF, "M", key, row_hash, node)
         key = link_key(node, _text(values, "project"))
         return self._same_link(RelType.PARTICIPATES_IN, "I", key, row_hash, node)
+
+    def _new(self, tag: str, record_id: str, number: int, row_hash: str) -> bool:
+        """Whether ``record_id`` is new to the run (then remembered at row ``number``)."""
+        return self.repeats.first(f"{tag}\x1f{record_id}", number, row_hash) is None
 
     def _same_link(self, rel: RelType, tag: str, key: str, row_hash: str, *ends: str) -> bool:
         """Whether the graph holds link ``key`` with this row's content hash (hashed only for a known key:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, ValidationError
@@ -17,9 +17,10 @@ from pydantic import BaseModel, ValidationError
 from ingest import readers, writer
 from ingest.known import row_digest
 from ingest.mapping import IDENTITY
-from ingest.outcomes import Outcomes, RowRejected
+from ingest.outcomes import Outcomes, RowConflict, RowRejected
 from ingest.plan import PlannedFile
-from ingest.report import FileSummary, Outcome, Tally
+from ingest.repeats import Conflict, rows_of
+from ingest.report import FileSummary, Merge, Outcome, Tally
 from schema.errors import FileError
 from schema.models import RecordKind
 
@@ -68,6 +69,7 @@ class _Batch:
         self.rows: list[dict[str, Any]] = []
         self.records: list[Any] = []
         self.pending = 0
+        self.conflicts: list[Conflict] = []  # rows whose id an earlier row holds with other values
 
     def flush(self) -> None:
         if self.rows:
@@ -99,12 +101,17 @@ def load_file(
                 values, templated = planned.mapping.apply(row.values, planned.allowed)
                 yield _Item(row.number, "", values, templated, None)
 
+    def reread(wanted: set[int]) -> dict[int, dict[str, Any]]:
+        found = rows_of(((item.number, item.values) for item in rows() if not item.error), wanted)
+        return {number: _validated(planned.kind, values) for number, values in found.items()}
+
+    outcomes.repeats.start(file.file, reread)
     return _load(file, rows(), outcomes, tally, _Batch(planned.kind, out, progress), batch_size)
 
 
 def load_validated(
     kind: RecordKind,
-    records: Iterable[BaseModel],
+    records: Sequence[BaseModel],
     name: str,
     source: str,
     outcomes: Outcomes,
@@ -117,10 +124,12 @@ def load_validated(
     values are what reading them back from JSONL would give, so a record loaded again is unchanged."""
     file = FileSummary(file=name, kind=kind, source=source, format="records")
     allowed = frozenset(kind.model.model_fields)
-    items = (
-        _Item(number, "", IDENTITY.apply(record.model_dump(mode="json"), allowed)[0], [], record)
-        for number, record in enumerate(records, start=1)
-    )
+
+    def values(record: BaseModel) -> dict[str, Any]:
+        return IDENTITY.apply(record.model_dump(mode="json"), allowed)[0]
+
+    items = (_Item(number, "", values(record), [], record) for number, record in enumerate(records, start=1))
+    outcomes.repeats.start(name, lambda wanted: {n: values(records[n - 1]) for n in wanted})
     return _load(file, items, outcomes, tally, _Batch(kind, out, None), batch_size)
 
 
@@ -154,9 +163,9 @@ def _load(
     except (FileError, KeyboardInterrupt) as e:
         if isinstance(e, FileError):
             file.error = f"{e.position}: {e.reason}"
-        _finish(file, batch, started)
+        _finish(file, batch, started, outcomes)
         raise
-    _finish(file, batch, started)
+    _finish(file, batch, started, outcomes)
     return file
 
 
@@ -175,7 +184,7 @@ def _take(
             tally.reject(file, item.number, [("(row)", item.error)])
             continue
         digest = row_digest(item.values)
-        if outcomes.unchanged(kind, item.values, digest):
+        if outcomes.unchanged(kind, item.values, digest, item.number):
             file.count(Outcome.UNCHANGED)
             if item.templated:
                 file.templated.update(item.templated)
@@ -187,6 +196,9 @@ def _take(
             outcome, prepared = outcomes.classify(kind, record, file, item.number, digest)
         except ValidationError as e:
             tally.reject(file, item.number, validation_problems(e))
+            continue
+        except RowConflict as e:
+            batch.conflicts.append(e.conflict)  # rejected once the file is read: ``_finish``
             continue
         except RowRejected as e:
             tally.reject(file, item.number, [(e.field, e.reason)])
@@ -203,8 +215,18 @@ def _take(
             batch.flush()
 
 
-def _finish(file: FileSummary, batch: _Batch, started: float) -> None:
-    """Write the last batch and wait for every write of the file: its time and counts end there."""
+def _finish(file: FileSummary, batch: _Batch, started: float, outcomes: Outcomes) -> None:
+    """Write the last batch and wait for every write of the file: its time and counts end there. Rows
+    whose id an earlier row holds with other values are rejected here, the fields that differ read again."""
+    if batch.conflicts:
+        for conflict, problems in outcomes.repeats.explain(batch.conflicts):
+            if problems:
+                outcomes.tally.reject(file, conflict.row, problems)
+            else:
+                file.count(Outcome.MERGED)
+                merge = Merge(file.file, conflict.row, conflict.record, conflict.node, "same id")
+                outcomes.tally.merge(merge)
+        batch.conflicts = []
     batch.flush()
     batch.out.drain()
     file.seconds = time.perf_counter() - started
@@ -216,3 +238,12 @@ def _finish(file: FileSummary, batch: _Batch, started: float) -> None:
         ", ".join(f"{n} {o.value}" for o, n in file.outcomes.items() if n),
         f"; stopped at {file.error}" if file.error else "",
     )
+
+
+def _validated(kind: RecordKind, values: dict[str, Any]) -> dict[str, Any]:
+    """A row's values as its record holds them (so ``12`` and ``"12"`` compare equal), or as read when they
+    no longer validate."""
+    try:
+        return kind.model.model_validate(values).model_dump(mode="json")
+    except ValidationError:
+        return values
