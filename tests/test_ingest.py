@@ -408,6 +408,89 @@ def test_loading_twice_changes_nothing_and_a_new_version_updates_what_changed(
     assert sorted(by_id) == ["F1", "F2", "F3", "F4"]
 
 
+CLUSTER_AND_PROJECT = Query(
+    "test.cluster_and_project",
+    "MATCH (c:Cluster {id: 'C1'}), (p:Project {id: 'P1'}) RETURN c.sector AS sector, p.title AS title",
+)
+
+
+def test_an_id_twice_with_other_values_is_rejected_naming_the_earlier_row(
+    graph: Graph, tmp_path: Path
+) -> None:
+    """Row 2 and row 4 of one file hold organization X with other values: the first loads, the later is
+    rejected field by field, naming row 2; an identical repeat stays merged; a later row that only fills an
+    empty value is rejected too; the same id in a later file of the run is named with that file."""
+    clusters = write_csv(
+        tmp_path / "clusters.csv",
+        [{"id": "C1", "name": "Food", "sector": "food"}, {"id": "C1", "name": "Food", "sector": "metal"}],
+    )
+    projects = write_csv(
+        tmp_path / "projects.csv",
+        [
+            {"id": "P1", "title": "Vision", "start": "2018"},
+            {"id": "P1", "title": "Vision 2", "start": "2018"},
+        ],
+    )
+    orgs = write_csv(
+        tmp_path / "orgs.csv",
+        [
+            org("X", "Alpha", "firm", city="Linz", website=""),
+            org("Y", "Beta", "firm", city="Linz", website=""),
+            org("X", "Alpha", "vendor", city="Wels", website=""),
+            org("Y", "Beta", "firm", city="Linz", website=""),
+            org("Y", "Beta", "firm", city="Linz", website="beta.at"),
+        ],
+    )
+    more = write_jsonl(
+        tmp_path / "more.jsonl",
+        [
+            org("Z", "Gamma", "firm", city="Linz"),
+            org("Z", "Gamma", "vendor", city="Linz"),
+            org("X", "Alpha", "firm", city="Steyr"),
+            org("Y", "Beta", "firm", city="Linz"),  # as in orgs.csv, where its website column is empty
+        ],
+    )
+    report = tmp_path / "rejects.csv"
+    summary = load(graph, [orgs, more, clusters, projects], rejects=report)
+    assert_adds_up(summary)
+    by_file = {Path(f.file).name: f.outcomes for f in summary.files}
+    assert by_file["orgs.csv"] == {Outcome.ADDED: 2, Outcome.MERGED: 1, Outcome.REJECTED: 2}
+    assert by_file["more.jsonl"] == {Outcome.ADDED: 1, Outcome.MERGED: 1, Outcome.REJECTED: 2}
+    assert by_file["clusters.csv"] == by_file["projects.csv"] == {Outcome.ADDED: 1, Outcome.REJECTED: 1}
+    reasons = {
+        (Path(r["file"]).name, int(r["row"]), r["field"]): r["reason"] for r in csv.DictReader(report.open())
+    }
+    here = "of this file with"
+    assert reasons == {
+        ("orgs.csv", 4, "role"): f"organization 'X' is already at row 2 {here} role 'firm', not 'vendor'",
+        ("orgs.csv", 4, "city"): f"organization 'X' is already at row 2 {here} city 'Linz', not 'Wels'",
+        ("orgs.csv", 6, "website"): f"organization 'Y' is already at row 3 {here} no website, not 'beta.at'",
+        ("more.jsonl", 2, "role"): f"organization 'Z' is already at row 1 {here} role 'firm', not 'vendor'",
+        ("more.jsonl", 3, "city"): f"organization 'X' is already at row 2 of {orgs} with city 'Linz', not 'Steyr'",  # noqa: E501
+        ("clusters.csv", 3, "sector"): f"cluster 'C1' is already at row 2 {here} sector 'food', not 'metal'",
+        ("projects.csv", 3, "title"): f"project 'P1' is already at row 2 {here} title 'Vision', not 'Vision 2'",  # noqa: E501
+    }  # fmt: skip
+    assert [(Path(m.file).name, m.row, m.record, m.rule) for m in summary.merges] == [
+        ("orgs.csv", 5, "Y", "same id"),
+        ("more.jsonl", 4, "Y", "same id"),
+    ]
+    by_id = {r["id"]: (r["role"], r["name"]) for r in graph.run(ORGS)}
+    assert by_id == {"X": ("firm", "Alpha"), "Y": ("firm", "Beta"), "Z": ("firm", "Gamma")}
+    assert graph.run(CLUSTER_AND_PROJECT) == [{"sector": "food", "title": "Vision"}]
+
+    before = counts(graph)
+    again = load(graph, [orgs, more, clusters, projects])
+    assert again.counts() == {
+        "rows": 13,
+        "added": 0,
+        "updated": 0,
+        "unchanged": 5,
+        "merged": 2,
+        "rejected": 6,
+    }
+    assert counts(graph) == before and len(again.rejects) == len(reasons)
+
+
 MERGED_INTO = Query(
     "test.merged_into",
     "MATCH (o:Organization) WHERE size(o.source_ids) > 1 "

@@ -57,6 +57,13 @@ def csv_cases() -> list[Bad]:
         rejects={2: "still open after"},
         args=("--batch-size", "100"),
     )
+    n = "same_id_other_values"
+    add(
+        n,
+        HEADER + lines(n, 1, 2) + line(n, 1, "vendor") + lines(n, 3),
+        loaded=ids(n, 1, 2, 3),
+        rejects={4: f"organization '{n}-1' is already at row 2 of this file with role 'firm', not 'vendor'"},
+    )
     n = "short_row"
     add(
         n,
