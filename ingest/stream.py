@@ -129,7 +129,7 @@ def load_validated(
         return IDENTITY.apply(record.model_dump(mode="json"), allowed)[0]
 
     items = (_Item(number, "", values(record), [], record) for number, record in enumerate(records, start=1))
-    outcomes.repeats.start(name, lambda wanted: {n: values(records[n - 1]) for n in wanted})
+    outcomes.repeats.start(name, lambda wanted: {n: records[n - 1].model_dump(mode="json") for n in wanted})
     return _load(file, items, outcomes, tally, _Batch(kind, out, None), batch_size)
 
 
