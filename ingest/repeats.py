@@ -1,7 +1,7 @@
 """The same record id twice in one run: a harmless repeat, or two versions of one record.
 
 A registry that holds organization (or cluster, or project) X on two rows is either repeating itself (the
-same values once validated: the later row is counted ``merged`` into the first, as it always was) or saying
+same values once validated: the later row is counted ``merged`` into the first) or saying
 two different things about X. Loading the first and dropping the second would hide the disagreement, and
 picking either one silently changes what the registry says, so the later row is rejected, naming the earlier
 row and each field that differs:
