@@ -148,12 +148,22 @@ def test_eval_prints_the_table_and_json_for_every_method(loaded, neo4j_settings:
         "embedding",
     ]
     for row in rows + report["cold_start"]:
-        assert set(row) == {"method", "recall_at_10", "hit_at_10", "ndcg_at_10"}
+        assert set(row) == {"method", "recall_at_10", "recall_at_10_interval", "hit_at_10", "ndcg_at_10"}
         assert 0.0 <= row["recall_at_10"] <= row["hit_at_10"] <= 1.0 and 0.0 <= row["ndcg_at_10"] <= 1.0
+        low, high = row["recall_at_10_interval"]
+        assert 0.0 <= low <= row["recall_at_10"] <= high <= 1.0
+    versus = {d["method"]: d for d in report["versus"]}
+    assert set(versus) == {r["method"] for r in rows} - {"clusterkg"}
+    recall = {r["method"]: r["recall_at_10"] for r in rows}
+    for name, d in versus.items():
+        low, high = d["interval"]
+        assert d["difference"] == pytest.approx(recall["clusterkg"] - recall[name])
+        assert low <= d["difference"] <= high
     assert 0.0 < report["pool_recall"] <= 1.0 and 0 <= report["cold_start_queries"] <= 8
     table = CliRunner().invoke(app, [*flags, *args, "--query-types", "PRC,HES"])
     assert table.exit_code == 0, table.output
     assert "clusterkg" in table.stdout and "adamic-adar" in table.stdout and "recall@10" in table.stdout
+    assert "95% interval" in table.stdout and "against each method" in table.stdout
     unknown = CliRunner().invoke(app, [*flags, *args, "--query-types", "XYZ"])
     assert unknown.exit_code == 1 and "Unknown query type" in unknown.output
 

@@ -17,6 +17,8 @@ import numpy as np
 
 from graph.db import Graph
 from matching.evaluation import baselines
+from matching.evaluation.intervals import difference_interval, mean_interval
+from matching.evaluation.metrics import recall_per_query
 from matching.evaluation.protocol import rank, score_lists
 from matching.features import PairFeatures
 from matching.history import History, temporal_split
@@ -33,18 +35,33 @@ FULL_METHOD = "clusterkg"
 
 @dataclass(frozen=True)
 class MethodResult:
-    """One row of the benchmark table."""
+    """One row of the benchmark table; ``recall_interval`` is recall@10's 95 % interval over the queries."""
 
     method: str
     recall_at_10: float
     hit_at_10: float
     ndcg_at_10: float
+    recall_interval: tuple[float, float]
     seconds: float
 
-    def to_dict(self) -> dict[str, float | str]:
+    def to_dict(self) -> dict[str, object]:
         row = asdict(self)
         row.pop("seconds")
+        row["recall_at_10_interval"] = list(row.pop("recall_interval"))
         return row
+
+
+@dataclass(frozen=True)
+class Difference:
+    """The full method's recall@10 less a baseline's on the same queries, with its 95 % interval: a lead
+    whose interval stays above 0 is not the luck of the query draw."""
+
+    method: str
+    difference: float
+    interval: tuple[float, float]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"method": self.method, "difference": self.difference, "interval": list(self.interval)}
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,7 @@ class TemporalReport:
 
     results: list[MethodResult]
     cold_start: list[MethodResult]
+    differences: list[Difference]
     queries: int
     cold_queries: int
     test_links: int
@@ -103,19 +121,33 @@ def temporal_benchmark(
     cold_relevant = [r for r, c in zip(s.relevant, cold, strict=True) if c]
     results, cold_results = [], []
     for name, ranked in lists.items():
-        results.append(MethodResult(name, seconds=seconds[name], **score_lists(ranked, s.relevant)))
+        results.append(_result(name, ranked, s.relevant, seconds[name]))
         if cold.any():
-            cold_results.append(MethodResult(name, seconds=0.0, **score_lists(ranked[cold], cold_relevant)))
+            cold_results.append(_result(name, ranked[cold], cold_relevant, 0.0))
         log.info("%s: %s", name, results[-1])
+    full = recall_per_query(lists[FULL_METHOD], s.relevant)
+    differences = []
+    for name, ranked in lists.items():
+        if name != FULL_METHOD:
+            other = recall_per_query(ranked, s.relevant)
+            lead = float(np.mean(full - other))
+            differences.append(Difference(name, lead, difference_interval(full, other)))
     return TemporalReport(
         results,
         cold_results,
+        differences,
         len(s.queries),
         int(cold.sum()),
         sum(len(r) for r in s.relevant),
         int(h.active.sum()),
         pool_recall(view.features, s.queries, s.relevant),
     )
+
+
+def _result(method: str, ranked: np.ndarray, relevant: list[np.ndarray], seconds: float) -> MethodResult:
+    """A method's figures on these queries, recall@10 with its interval."""
+    interval = mean_interval(recall_per_query(ranked, relevant))
+    return MethodResult(method, **score_lists(ranked, relevant), recall_interval=interval, seconds=seconds)
 
 
 def _suggested(

@@ -17,11 +17,16 @@ def hits_matrix(ranked: np.ndarray, relevant: Sequence[np.ndarray]) -> np.ndarra
     return np.array(rows, dtype=bool).reshape(ranked.shape)
 
 
-def recall_at_k(ranked: np.ndarray, relevant: Sequence[np.ndarray], k: int = 10) -> float:
-    """Share of each query's relevant organizations found in its top k, averaged over queries."""
+def recall_per_query(ranked: np.ndarray, relevant: Sequence[np.ndarray], k: int = 10) -> np.ndarray:
+    """Share of each query's relevant organizations found in its top k, one value per query."""
     hits = hits_matrix(ranked[:, :k], relevant).sum(axis=1)
     sizes = np.array([len(r) for r in relevant], dtype=float)
-    return float(np.mean(hits / np.maximum(sizes, 1)))
+    return np.asarray(hits / np.maximum(sizes, 1), dtype=float)
+
+
+def recall_at_k(ranked: np.ndarray, relevant: Sequence[np.ndarray], k: int = 10) -> float:
+    """Share of each query's relevant organizations found in its top k, averaged over queries."""
+    return float(np.mean(recall_per_query(ranked, relevant, k)))
 
 
 def hit_at_k(ranked: np.ndarray, relevant: Sequence[np.ndarray], k: int = 10) -> float:
