@@ -2,10 +2,10 @@
 it writes.
 
 Everything here is decided from what the run knows (``ingest.known``: the graph as read once at the start,
-kept up to date as rows go by), never by asking the graph again, so a row costs no round trip. A key seen
-twice in one run is folded into its first row ("merged", not written), so duplicates in a registry cannot
-flip a node back and forth between loads; an organization, cluster or project id seen again with other values
-is rejected instead (``ingest.repeats``).
+kept up to date as rows go by), never by asking the graph again, so a row costs no round trip. An
+organization, cluster or project id, or a link, seen twice in one run with the same values is folded into its
+first row ("merged", not written), so duplicates in a registry cannot flip a node back and forth between
+loads; seen again with other values, it is rejected instead (``ingest.repeats``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from ingest import writer
 from ingest.known import Known, change, content_hash, link_key
-from ingest.repeats import Conflict, Repeats
+from ingest.repeats import Conflict, Earlier, Repeats
 from ingest.report import Ambiguity, FileSummary, Merge, Outcome, Tally
 from ingest.resolve import Keys, hash_entry
 from schema.graph_model import Label, RelType
@@ -47,11 +47,11 @@ class RowRejected(Exception):
 
 
 class RowConflict(RowRejected):
-    """A row's id is already at an earlier row of the run with other values; the reject names the fields
-    once the file is read (``ingest.repeats``)."""
+    """A row's id or link is already at an earlier row of the run with other values; the reject names the
+    fields once the file is read (``ingest.repeats``)."""
 
     def __init__(self, conflict: Conflict) -> None:
-        super().__init__("id", f"{conflict.what} {conflict.record!r} is already at another row")
+        super().__init__(conflict.ends[0], f"{conflict.subject} is already at another row")
         self.conflict = conflict
 
 
@@ -64,6 +64,11 @@ def _nowhere(field_name: str, what: str, record_id: str) -> RowRejected:
     return RowRejected(field_name, f"{what} {record_id!r} exists nowhere (not in the graph, not loaded)")
 
 
+def _named(record_id: str, node: str) -> str:
+    """An organization as a link row names it, and the node it resolved to when that is another id."""
+    return repr(record_id) if node == record_id else f"{record_id!r} (merged into {node!r})"
+
+
 class Outcomes:
     """The outcome of each row of one run, and the rows to write."""
 
@@ -71,8 +76,7 @@ class Outcomes:
         self.state = known
         self.tally = tally
         self.managers: dict[str, str] = {}  # cluster id -> managed_by, linked once the organizations are in
-        self.seen: set[str] = set()  # link keys already written in this run
-        self.repeats = Repeats()  # organization, cluster and project ids: where first seen, with what
+        self.repeats = Repeats()  # node ids and links: where first seen, with what
         self._handlers: dict[RecordKind, Callable[[Any, FileSummary, int, str], Classified]] = {
             RecordKind.CLUSTERS: self._cluster,
             RecordKind.ORGANIZATIONS: self._organization,
@@ -89,23 +93,27 @@ class Outcomes:
         :func:`~ingest.known.row_digest`) and its row to write; raises :class:`RowRejected`."""
         return self._handlers[kind](record, file, number, row_hash)
 
-    def _first(self, key: str) -> bool:
-        """Whether ``key`` turns up for the first time in this run."""
-        if key in self.seen:
-            return False
-        self.seen.add(key)
-        return True
-
-    def _repeat(self, what: str, tag: str, record_id: str, number: int, row_hash: str) -> bool:
-        """Whether ``record_id`` was seen before in this run with the same values (a harmless repeat,
-        merged); raises :class:`RowConflict` when with other values; False the first time."""
-        earlier = self.repeats.first(f"{tag}\x1f{record_id}", number, row_hash)
+    def _repeat(
+        self, run_key: str, number: int, row_hash: str, conflict: Callable[[Earlier], Conflict]
+    ) -> bool:
+        """Whether ``run_key`` (an id or link key, tagged with its kind) was seen before in this run with the
+        same values (a harmless repeat, merged); raises :class:`RowConflict` with ``conflict`` of the
+        earlier row when with other values; False the first time."""
+        earlier = self.repeats.first(run_key, number, row_hash)
         if earlier is None:
             return False
         if not earlier.same:
-            node = self.state.orgs.node_of(record_id) if tag == "O" else None
-            raise RowConflict(Conflict(number, what, record_id, node or record_id, earlier))
+            raise RowConflict(conflict(earlier))
         return True
+
+    def _id_repeat(self, what: str, tag: str, record_id: str, number: int, row_hash: str) -> bool:
+        """:meth:`_repeat` of node id ``record_id`` (``what``: organization, cluster, project)."""
+
+        def conflict(earlier: Earlier) -> Conflict:
+            node = self.state.orgs.node_of(record_id) if tag == "O" else None
+            return Conflict(number, f"{what} {record_id!r}", record_id, node or record_id, earlier)
+
+        return self._repeat(f"{tag}\x1f{record_id}", number, row_hash, conflict)
 
     # --- organizations -------------------------------------------------------------------------------------
 
@@ -117,7 +125,7 @@ class Outcomes:
             if cluster not in clusters:
                 raise _nowhere("clusters", "cluster", cluster)
         orgs = self.state.orgs
-        if self._repeat("organization", "O", record.id, number, row_hash):
+        if self._id_repeat("organization", "O", record.id, number, row_hash):
             node = orgs.node_of(record.id) or record.id
             self.tally.merge(Merge(file.file, number, record.id, node, "same id"))
             return Outcome.MERGED, None
@@ -151,7 +159,7 @@ class Outcomes:
     # --- clusters and projects -----------------------------------------------------------------------------
 
     def _cluster(self, record: ClusterRecord, file: FileSummary, number: int, row_hash: str) -> Classified:
-        if self._repeat("cluster", "C", record.id, number, row_hash):
+        if self._id_repeat("cluster", "C", record.id, number, row_hash):
             return Outcome.MERGED, None
         outcome = change(self.state.nodes(Label.CLUSTER), record.id, row_hash)
         if record.managed_by:
@@ -159,7 +167,7 @@ class Outcomes:
         return outcome, None if outcome in _SKIPPED else writer.cluster_row(record, row_hash)
 
     def _project(self, record: ProjectRecord, file: FileSummary, number: int, row_hash: str) -> Classified:
-        if self._repeat("project", "P", record.id, number, row_hash):
+        if self._id_repeat("project", "P", record.id, number, row_hash):
             return Outcome.MERGED, None
         outcome = change(self.state.nodes(Label.PROJECT), record.id, row_hash)
         return outcome, None if outcome in _SKIPPED else writer.project_row(record, row_hash)
@@ -170,7 +178,7 @@ class Outcomes:
         self, record: MembershipRecord, file: FileSummary, number: int, row_hash: str
     ) -> Classified:
         node, digest, fresh, outcome = self._organization_link(
-            record.organization, Label.CLUSTER, record.cluster, "cluster", RelType.MEMBER_OF, "M", row_hash
+            record, "membership", Label.CLUSTER, "cluster", RelType.MEMBER_OF, "M", number, row_hash
         )
         return outcome, None if outcome in _SKIPPED else writer.membership_row(record, node, digest, fresh)
 
@@ -188,47 +196,66 @@ class Outcomes:
         key = link_key(low, high, record.kind.value)
         known = self.state.links(RelType.COLLABORATES_WITH)
         fresh = key not in known
-        outcome = self._change(known, f"W\x1f{key}", key, digest)
+
+        def conflict(earlier: Earlier) -> Conflict:
+            pair = f"{_named(record.source, a)} and {_named(record.target, b)}"
+            subject = f"collaboration ({record.kind.value}) of {pair}"
+            return Conflict(number, subject, key, None, earlier, ("source", "target", "kind"))
+
+        outcome = self._change(known, key, digest, f"W\x1f{key}", number, row_hash, conflict)
         return outcome, None if outcome in _SKIPPED else writer.collaboration_row(record, a, b, digest, fresh)
 
     def _participation(
         self, record: ParticipationRecord, file: FileSummary, number: int, row_hash: str
     ) -> Classified:
         node, digest, fresh, outcome = self._organization_link(
-            record.organization,
-            Label.PROJECT,
-            record.project,
-            "project",
-            RelType.PARTICIPATES_IN,
-            "I",
-            row_hash,
+            record, "participation", Label.PROJECT, "project", RelType.PARTICIPATES_IN, "I", number, row_hash
         )
         return outcome, None if outcome in _SKIPPED else writer.participation_row(record, node, digest, fresh)
 
     def _organization_link(
         self,
-        organization: str,
+        record: MembershipRecord | ParticipationRecord,
+        what: str,
         target_label: Label,
-        target: str,
         target_field: str,
         rel: RelType,
         tag: str,
+        number: int,
         row_hash: str,
     ) -> tuple[str, str, bool, Outcome]:
-        """Resolve both ends of an organization -> cluster/project link and classify the change:
-        ``(organization node id, content hash, whether the link is new, outcome)``."""
-        node = self._organization_of(organization, "organization")
+        """Resolve both ends of an organization -> cluster/project link (``what``: membership,
+        participation) and classify the change: ``(organization node id, content hash, whether the link is
+        new, outcome)``."""
+        node = self._organization_of(record.organization, "organization")
+        target: str = getattr(record, target_field)
         if target not in self.state.nodes(target_label):
             raise _nowhere(target_field, target_label.value.lower(), target)
         digest = content_hash(row_hash, node)
         key = link_key(node, target)
         known = self.state.links(rel)
         fresh = key not in known
-        return node, digest, fresh, self._change(known, f"{tag}\x1f{key}", key, digest)
 
-    def _change(self, known: dict[str, str | None], run_key: str, key: str, digest: str) -> Outcome:
-        """The outcome of a link row; a repeat of a key within the run is merged."""
-        if not self._first(run_key):
+        def conflict(earlier: Earlier) -> Conflict:
+            subject = f"{what} of {_named(record.organization, node)} in {target_field} {target!r}"
+            return Conflict(number, subject, key, None, earlier, ("organization", target_field))
+
+        outcome = self._change(known, key, digest, f"{tag}\x1f{key}", number, row_hash, conflict)
+        return node, digest, fresh, outcome
+
+    def _change(
+        self,
+        known: dict[str, str | None],
+        key: str,
+        digest: str,
+        run_key: str,
+        number: int,
+        row_hash: str,
+        conflict: Callable[[Earlier], Conflict],
+    ) -> Outcome:
+        """The outcome of a link row: a repeat of the link within the run is merged, the link with other
+        values rejected (:meth:`_repeat`)."""
+        if self._repeat(run_key, number, row_hash, conflict):
             return Outcome.MERGED
         return change(known, key, digest)
 
@@ -263,26 +290,28 @@ class Outcomes:
                 return False
             low, high = sorted((a, b))
             key = link_key(low, high, _text(values, "kind").lower() or "joint_project")
-            return self._same_link(RelType.COLLABORATES_WITH, "W", key, row_hash, low, high)
+            return self._same_link(RelType.COLLABORATES_WITH, "W", key, number, row_hash, low, high)
         node = orgs.node_of(_text(values, "organization"))
         if node is None:
             return False
         if kind is RecordKind.MEMBERSHIPS:
             key = link_key(node, _text(values, "cluster"))
-            return self._same_link(RelType.MEMBER_OF, "M", key, row_hash, node)
+            return self._same_link(RelType.MEMBER_OF, "M", key, number, row_hash, node)
         key = link_key(node, _text(values, "project"))
-        return self._same_link(RelType.PARTICIPATES_IN, "I", key, row_hash, node)
+        return self._same_link(RelType.PARTICIPATES_IN, "I", key, number, row_hash, node)
 
-    def _new(self, tag: str, record_id: str, number: int, row_hash: str) -> bool:
-        """Whether ``record_id`` is new to the run (then remembered at row ``number``)."""
-        return self.repeats.first(f"{tag}\x1f{record_id}", number, row_hash) is None
+    def _new(self, tag: str, key: str, number: int, row_hash: str) -> bool:
+        """Whether id or link ``key`` is new to the run (then remembered at row ``number``)."""
+        return self.repeats.first(f"{tag}\x1f{key}", number, row_hash) is None
 
-    def _same_link(self, rel: RelType, tag: str, key: str, row_hash: str, *ends: str) -> bool:
+    def _same_link(self, rel: RelType, tag: str, key: str, number: int, row_hash: str, *ends: str) -> bool:
         """Whether the graph holds link ``key`` with this row's content hash (hashed only for a known key:
         in a first load no link is known), the first time the run sees ``key``."""
         stored = self.state.links(rel).get(key)
         return (
-            stored is not None and stored == content_hash(row_hash, *ends) and self._first(f"{tag}\x1f{key}")
+            stored is not None
+            and stored == content_hash(row_hash, *ends)
+            and self._new(tag, key, number, row_hash)
         )
 
     # --- after the files -----------------------------------------------------------------------------------

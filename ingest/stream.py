@@ -69,7 +69,7 @@ class _Batch:
         self.rows: list[dict[str, Any]] = []
         self.records: list[Any] = []
         self.pending = 0
-        self.conflicts: list[Conflict] = []  # rows whose id an earlier row holds with other values
+        self.conflicts: list[Conflict] = []  # rows whose id or link an earlier row holds with other values
 
     def flush(self) -> None:
         if self.rows:
@@ -217,15 +217,17 @@ def _take(
 
 def _finish(file: FileSummary, batch: _Batch, started: float, outcomes: Outcomes) -> None:
     """Write the last batch and wait for every write of the file: its time and counts end there. Rows
-    whose id an earlier row holds with other values are rejected here, the fields that differ read again."""
+    whose id or link an earlier row holds with other values are rejected here, the fields that differ read
+    again."""
     if batch.conflicts:
         for conflict, problems in outcomes.repeats.explain(batch.conflicts):
             if problems:
                 outcomes.tally.reject(file, conflict.row, problems)
             else:
                 file.count(Outcome.MERGED)
-                merge = Merge(file.file, conflict.row, conflict.record, conflict.node, "same id")
-                outcomes.tally.merge(merge)
+                if conflict.node is not None:  # a repeated id; a repeated link is merged into no node
+                    merge = Merge(file.file, conflict.row, conflict.record, conflict.node, "same id")
+                    outcomes.tally.merge(merge)
         batch.conflicts = []
     batch.flush()
     batch.out.drain()
