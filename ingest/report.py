@@ -1,7 +1,8 @@
 """What a run reports: per-file counts that add up to the input, merges, ambiguities, and the reject file.
 
 Every input row ends in exactly one outcome: ``added``, ``updated``, ``unchanged`` (together: loaded),
-``merged`` (folded into an organization first created from another record) or ``rejected``.
+``merged`` (folded into an organization first created from another record, or a repeat of an id or link
+the run already holds with the same values) or ``rejected``.
 
 A run ends ``completed``, ``failed`` (a file stopped being readable: the counts are what it committed, since
 the rows read before the failure are written before the run stops) or ``interrupted`` (Ctrl-C; a run killed
