@@ -33,6 +33,7 @@ from graphql import (
     IntValueNode,
     ObjectValueNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
@@ -50,7 +51,9 @@ from schema.models import MAX_TEXT
 from schema.settings import Settings
 
 UNBOUNDED_LIST = 10
-"""Rows assumed for a list field that takes no ``first`` / ``limit`` (clusters, capabilities of one org)."""
+"""Rows assumed for a list field that takes no ``first`` / ``limit``: lists of one organization (its
+clusters, capabilities, sectors), short by nature. A list that grows with the graph takes a page size, which
+is what it counts."""
 PAGE_ARGUMENTS = ("first", "limit")
 
 
@@ -160,24 +163,26 @@ class _Cost:
         return UNBOUNDED_LIST if is_list and node.name.value != "edges" else 1
 
     def of(self, selections: SelectionSetNode, parent: GraphQLNamedType, rows: int) -> int:
-        total = 0
-        for node in selections.selections:
-            if isinstance(node, FieldNode):
-                if node.name.value.startswith("__") or not isinstance(parent, GraphQLObjectType):
-                    total += rows
-                    continue
-                field = parent.fields.get(node.name.value)
-                total += rows * (1 + self._work(parent, node))
-                if field is not None and node.selection_set is not None:
-                    child = get_named_type(field.type)
-                    total += self.of(node.selection_set, child, rows * self._rows(node, field))
-            elif isinstance(node, InlineFragmentNode):
-                condition = node.type_condition
-                target = self.schema.get_type(condition.name.value) if condition else parent
-                total += self.of(node.selection_set, target or parent, rows)
-            elif isinstance(node, FragmentSpreadNode):
-                total += rows * self._fragment(node.name.value, parent)
-        return total
+        return sum(self.one(node, parent, rows) for node in selections.selections)
+
+    def one(self, node: SelectionNode, parent: GraphQLNamedType, rows: int) -> int:
+        """The cost of one selection under ``rows`` rows of ``parent``."""
+        if isinstance(node, FieldNode):
+            if node.name.value.startswith("__") or not isinstance(parent, GraphQLObjectType):
+                return rows
+            field = parent.fields.get(node.name.value)
+            cost = rows * (1 + self._work(parent, node))
+            if field is not None and node.selection_set is not None:
+                child = get_named_type(field.type)
+                cost += self.of(node.selection_set, child, rows * self._rows(node, field))
+            return cost
+        if isinstance(node, InlineFragmentNode):
+            condition = node.type_condition
+            target = self.schema.get_type(condition.name.value) if condition else parent
+            return self.of(node.selection_set, target or parent, rows)
+        if isinstance(node, FragmentSpreadNode):
+            return rows * self._fragment(node.name.value, parent)
+        return 0  # pragma: no cover - the grammar has no other selection
 
 
 def page_size(value: Any) -> int | None:
@@ -202,25 +207,42 @@ def with_defaults(operation: OperationDefinitionNode, variables: dict) -> dict:
     return values
 
 
+def selection_name(node: SelectionNode) -> str:
+    """How a refusal names a selection: the name it answers under (an alias or the field's name), a
+    fragment spread as ``...Name``."""
+    if isinstance(node, FieldNode):
+        return (node.alias or node.name).value
+    if isinstance(node, FragmentSpreadNode):
+        return f"...{node.name.value}"
+    condition = node.type_condition if isinstance(node, InlineFragmentNode) else None
+    return f"... on {condition.name.value}" if condition else "..."
+
+
 def complexity(
     schema: GraphQLSchema,
     document: Any,
     operation_name: str | None,
     variables: dict,
     costs: Costs | None = None,
-) -> int:
-    """The complexity of the operation that will run, with the variables it will run with."""
+) -> dict[str, int]:
+    """What each top-level selection of the operation that will run could cost, with the variables it will
+    run with, by :func:`selection_name` (the operation's complexity is their sum): a refusal names the
+    costliest, where most of a query's cost is one list multiplying what it selects."""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [op for op in operations if operation_name in (None, op.name.value if op.name else None)]
     if not chosen:
-        return 0
+        return {}
     operation = chosen[0]
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return 0
-    values = with_defaults(operation, variables)
-    return _Cost(schema, fragments, values, costs or Costs()).of(operation.selection_set, root, 1)
+        return {}
+    counter = _Cost(schema, fragments, with_defaults(operation, variables), costs or Costs())
+    found: dict[str, int] = {}
+    for node in operation.selection_set.selections:
+        name = selection_name(node)
+        found[name] = found.get(name, 0) + counter.one(node, root, 1)
+    return found
 
 
 def depth_rule(max_depth: int) -> type[ValidationRule]:
@@ -294,18 +316,21 @@ class MaxComplexity(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        cost = complexity(
+        found = complexity(
             context.schema._schema,
             context.graphql_document,
             context.operation_name,
             context.variables or {},
             self.costs,
         )
+        cost = sum(found.values())
         if cost > self.maximum:
+            costliest = max(found, key=found.__getitem__)
             raise GraphQLError(
-                f"query too complex: it could cost {cost} (a field counts 1, a suggestion "
-                f"{self.costs.fields.get(('Query', 'partnerSuggestions'), 1)}), the limit is {self.maximum}; "
-                "ask for fewer aliases, smaller pages or fewer nested lists",
+                f"query too complex: it could cost {cost} (a field counts 1 for each row of the lists above "
+                f"it, a suggestion {self.costs.fields.get(('Query', 'partnerSuggestions'), 1)}), the limit "
+                f"is {self.maximum}; `{costliest}` could cost {found[costliest]} of it: ask for fewer "
+                "aliases, smaller pages (`first`, `limit`) or fewer nested lists",
                 extensions={"code": BAD_USER_INPUT},
             )
         yield

@@ -18,6 +18,12 @@ from graph.queries import api as q
 from graph.queries import organizations as orgs
 from schema.errors import InvalidInput, NotFound, echo
 
+CLUSTERS_LIMIT = 100
+"""The clusters of one page when ``clusters`` is given no ``limit``: the largest page by default, so a caller
+that passes nothing still gets every cluster of a region of up to 100. The complexity limit counts it as it
+counts every page size: a list counted as 10 rows makes, in a region of 1,000 clusters, thousands of fields
+of a query that looks cheap."""
+
 
 @strawberry.type
 class Query:
@@ -46,9 +52,23 @@ class Query:
             raise NotFound(f"no cluster with id {echo(id)}")
         return Cluster.from_row(row)
 
-    @strawberry.field(description="Every cluster, by name.")
-    async def clusters(self, info: Ctx) -> list[Cluster]:
-        return [Cluster.from_row(row["cluster"]) for row in await info.context.graph.run(q.ALL_CLUSTERS)]
+    @strawberry.field(
+        description="The clusters by name, `limit` at a time (at most the page size): the next page is the "
+        "one `after` the last cluster's id; a page shorter than `limit` is the last."
+    )
+    async def clusters(
+        self, info: Ctx, limit: int = CLUSTERS_LIMIT, after: strawberry.ID | None = None
+    ) -> list[Cluster]:
+        check_page_size(limit, info.context.settings.api_max_page_size, "limit")
+        last = None
+        if after is not None:
+            last = await info.context.loaders.cluster.load(after)
+            if last is None:
+                raise NotFound(f"no cluster with id {echo(after)} to list the clusters after")
+        rows = await info.context.graph.run(
+            q.CLUSTERS_PAGE, limit=limit, after_name=last["name"] if last else None, after_id=after
+        )
+        return [Cluster.from_row(row["cluster"]) for row in rows]
 
     @strawberry.field(
         description="Hybrid search: full-text on names and descriptions plus meaning (capability vectors), "

@@ -43,9 +43,14 @@ CLUSTERS_BY_ID = Query(
     "UNWIND $ids AS id MATCH (c:Cluster {id: id}) RETURN id, " + CLUSTER_FIELDS + " AS cluster",
 )
 
-ALL_CLUSTERS = Query(
-    "api.all_clusters", "MATCH (c:Cluster) RETURN " + CLUSTER_FIELDS + " AS cluster ORDER BY c.name"
+CLUSTERS_PAGE = Query(
+    "api.clusters_page",
+    "MATCH (c:Cluster) "
+    "WHERE $after_name IS NULL OR c.name > $after_name OR (c.name = $after_name AND c.id > $after_id) "
+    "RETURN " + CLUSTER_FIELDS + " AS cluster ORDER BY c.name, c.id LIMIT $limit",
 )
+"""One page of the clusters by name, then id (names may repeat): the ``limit`` clusters after the one named
+``after_name`` with id ``after_id`` (both null: from the first)."""
 
 REGIONS_BY_ID = Query(
     "api.regions_by_id",
