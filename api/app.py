@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from api import web
 from api.auth import KeyCache
 from api.availability import Availability
+from api.graphql.context import address_lane, graph_lane
 from api.graphql.errors import (
     BAD_USER_INPUT,
     INTERNAL,
@@ -164,7 +165,7 @@ def _health_routes(app: FastAPI) -> None:
         expected = {migration.version for migration in migrations.available()}
         try:
             with anyio.fail_after(READINESS_SECONDS):
-                rows = await request.app.state.graph.run(q.APPLIED_VERSIONS)
+                rows = await graph_lane(request, address_lane(request)).run(q.APPLIED_VERSIONS)
         except (GraphError, TimeoutError) as e:
             log.warning("not ready: %s", e)
             return JSONResponse({"status": "unavailable", "reason": "Neo4j does not answer"}, status_code=503)

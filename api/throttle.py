@@ -5,8 +5,9 @@ it is answered 429 with ``Retry-After`` (``api.app``). Requests without a valid 
 address. :class:`FairCompute` admits CPU work (suggestions, text embeddings) to the compute threads; waiting
 work is admitted key by key in turn, so a caller with many requests queued cannot make another caller's one
 request wait behind all of them (first come first served let 500 aliased suggestions of one key hold both
-threads for 10 s while another key's search waited). :class:`GraphLane` admits a request's Neo4j queries to
-``api_graph_slots`` the same way.
+threads for 10 s while another key's search waited). :class:`GraphLane` admits Neo4j queries to
+``api_graph_slots`` the same way: a GraphQL request's, a web page's and a key's look-up, each in its lane
+(``api.graphql.context.graph_lane``).
 """
 
 from __future__ import annotations
@@ -146,10 +147,11 @@ class Lane:
 
 
 class GraphLane(AsyncGraph):
-    """One request's way to Neo4j: each query waits for one of ``slots`` (:class:`FairCompute`) in its key's
-    turn. Without it one request's aliases run all their queries at once: 200 filtered counts over 100,000
-    organizations take every connection of the driver's pool and Neo4j's cores, and a one-row look-up of
-    another key waits 10 s. Queued queries of a request that timed out leave the queue with it."""
+    """One request's way to Neo4j: each query waits for one of ``slots`` (:class:`FairCompute`) in its lane's
+    turn (a key's, or a client address's for a page without a key and for a key's look-up). Without it one
+    request's aliases run all their queries at once: 200 filtered counts over 100,000 organizations take
+    every connection of the driver's pool and Neo4j's cores, and a one-row look-up of another key waits
+    10 s. Queued queries of a request that timed out leave the queue with it."""
 
     def __init__(self, graph: AsyncGraph, slots: FairCompute, key: str) -> None:
         super().__init__(

@@ -66,21 +66,39 @@ def _is_graphiql_page(request: Request) -> bool:
     )
 
 
+def address_lane(request: Request) -> str:
+    """The lane (rate bucket, graph slots, compute threads) of a request that has shown nothing but its
+    client address: one without a key, or one whose key is still being looked up."""
+    return f"address:{request.client.host if request.client else '?'}"
+
+
+def graph_lane(request: Request, lane: str) -> GraphLane:
+    """The app's graph as ``lane`` reaches it: each query waits for one of the graph slots in the lane's
+    turn (``api.throttle.GraphLane``)."""
+    state = request.app.state
+    return GraphLane(state.graph, state.graph_slots, lane)
+
+
 async def admit(request: Request) -> Caller:
     """The caller, once its key is valid and its rate allows another request (wrong keys are counted by
-    client address); else :class:`~api.throttle.RateLimited`, ``Unauthenticated`` or ``GraphUnavailable``."""
+    client address); else :class:`~api.throttle.RateLimited`, ``Unauthenticated`` or ``GraphUnavailable``.
+
+    The key's look-up waits for a graph slot in the client address's lane, since the key is not known to
+    be valid yet: a lane per key sent would give a client that makes up keys a turn for each one (every
+    request looks its key up before any rate counts it), and a look-up outside the slots would let a flood
+    of requests take every connection of the driver while other keys' queries wait for a slot."""
     state = request.app.state
     availability = state.availability
     try:
         caller = await authenticate(
-            state.graph,
+            graph_lane(request, address_lane(request)),
             request.headers.get("authorization"),
             state.keys,
             graph_up=availability.up,
             lost=availability.lost,
         )
     except Unauthenticated:
-        state.rates.take(f"address:{request.client.host if request.client else '?'}")
+        state.rates.take(address_lane(request))
         raise
     state.rates.take(f"key:{caller.key_id}")
     availability.check()
@@ -99,7 +117,7 @@ def context_for(request: Request, caller: Caller | None) -> Context:
     state = request.app.state
     key = caller.key_id if caller else "anonymous"
     return Context(
-        graph=GraphLane(state.graph, state.graph_slots, key),
+        graph=graph_lane(request, key),
         sync_graph=state.sync_graph,
         settings=state.settings,
         caller=caller,

@@ -15,8 +15,9 @@ import strawberry
 from fastapi import Request
 
 from api.auth import Caller
-from api.graphql.context import admit, context_for
+from api.graphql.context import address_lane, admit, context_for, graph_lane
 from api.throttle import RateLimited
+from graph.db import AsyncGraph
 from schema.errors import (
     AccessDenied,
     ClusterkgError,
@@ -28,8 +29,6 @@ from schema.errors import (
 )
 
 T = TypeVar("T")
-ANONYMOUS = "anonymous"
-"""The compute queue's name for guests (as ``/graphql`` names callers without a key)."""
 
 
 class PageError(ClusterkgError):
@@ -73,14 +72,30 @@ async def optional_caller(request: Request) -> Caller | None:
     None when it sends none; a guest's requests count against its address's rate. A wrong key is refused,
     not ignored: the person meant to use it."""
     if not request.headers.get("authorization"):
-        request.app.state.rates.take(f"address:{request.client.host if request.client else '?'}")
+        request.app.state.rates.take(address_lane(request))
         return None
     return await admit(request)
 
 
+def lane(request: Request, caller: Caller | None) -> str:
+    """Where a page's graph queries and CPU work wait their turn, with the API's own: a key's lane, the one
+    its ``/graphql`` requests use; a guest's, its client address's. One lane for every guest would not do:
+    a lane's work is admitted in the order it came, so one client loading pages in a loop would make every
+    other guest wait behind all of its queries; by address, each client gets its turn, and a flood takes
+    only its own."""
+    return caller.key_id if caller else address_lane(request)
+
+
+def page_graph(request: Request, caller: Caller | None) -> AsyncGraph:
+    """The graph as a page reads it for ``caller``: each query in :func:`lane`'s turn at the graph slots
+    that ``/graphql`` uses (``api.throttle.GraphLane``), so many page loads cannot take every connection
+    while other keys' queries wait."""
+    return graph_lane(request, lane(request, caller))
+
+
 async def compute(request: Request, caller: Caller | None, work: Callable[[], T]) -> T:
     """CPU work (a suggestion, insights) in a worker thread, queued fairly with the API's own."""
-    return await request.app.state.compute.run(caller.key_id if caller else ANONYMOUS, work)
+    return await request.app.state.compute.run(lane(request, caller), work)
 
 
 async def required_caller(request: Request, what: str) -> Caller:

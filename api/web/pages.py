@@ -20,7 +20,15 @@ from api.auth import ApiRole, Caller
 from api.graphql.context import DEADLINE
 from api.graphql.suggestions import check_may_act_for
 from api.web import dashboard
-from api.web.access import PageError, compute, execute, optional_caller, page_error, required_caller
+from api.web.access import (
+    PageError,
+    compute,
+    execute,
+    optional_caller,
+    page_error,
+    page_graph,
+    required_caller,
+)
 from api.web.choices import SearchChoices
 from api.web.render import render
 from api.web.search import SearchForm, search
@@ -59,7 +67,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
 
     @pages.get("/")
     async def partner_search(request: Request) -> str:
-        found = await choices.get(request.app.state.graph)
+        found = await choices.get(page_graph(request, None))  # the page is loaded without a key
         return render(
             "search.html",
             title="Find partners",
@@ -162,7 +170,7 @@ async def managed_insights(
 async def check_manages(request: Request, caller: Caller, cluster_id: str) -> None:
     """The dashboard's rule: a cluster_manager key of the organization that manages the cluster."""
     caller.require(ApiRole.CLUSTER_MANAGER)
-    managed = await request.app.state.graph.run(q.MANAGED_CLUSTERS, organization=caller.organization_id)
+    managed = await page_graph(request, caller).run(q.MANAGED_CLUSTERS, organization=caller.organization_id)
     if cluster_id not in {row["id"] for row in managed}:
         raise AccessDenied(
             "this dashboard is for the managers of the cluster; your key manages other clusters"
@@ -172,7 +180,7 @@ async def check_manages(request: Request, caller: Caller, cluster_id: str) -> No
 async def may_act_for(request: Request, caller: Caller, organization_id: str) -> bool:
     """Whether ``caller`` may ask for the organization's suggestions (the API's rule, asked, not copied)."""
     try:
-        await check_may_act_for(request.app.state.graph, caller, organization_id)
+        await check_may_act_for(page_graph(request, caller), caller, organization_id)
     except AccessDenied:
         return False
     return True
@@ -186,7 +194,7 @@ async def me_panel(request: Request, schema: strawberry.Schema, caller: Caller |
     if caller.role is ApiRole.DATA_TEAM or caller.organization_id is None:
         return render("me.html", caller=caller)
     own = await execute(request, schema, caller, OWN_ORGANIZATION, id=caller.organization_id)
-    graph = request.app.state.graph
+    graph = page_graph(request, caller)
     if caller.role is ApiRole.CLUSTER_MANAGER:
         clusters = await graph.run(q.MANAGED_CLUSTERS, organization=caller.organization_id)
         return render("me.html", caller=caller, own=own["organization"], clusters=clusters)

@@ -20,7 +20,7 @@ from fastapi import Request
 from api.auth import ApiRole, Caller
 from api.graphql.limits import check_text
 from api.graphql.suggestions import check_may_act_for
-from api.web.access import PageError, compute
+from api.web.access import PageError, compute, page_graph
 from graph.queries import web as q
 from matching import Filters, Place, Suggestion, suggest
 from schema.errors import InvalidInput, echo
@@ -81,11 +81,11 @@ class Results:
     heading: str
 
 
-async def place_of(request: Request, town: str) -> Place:
+async def place_of(request: Request, caller: Caller | None, town: str) -> Place:
     """The point of ``town`` (see :data:`graph.queries.web.TOWN_POINT`); an unknown town is said so."""
     if not town.strip():
         return Place()
-    rows = await request.app.state.graph.run(q.TOWN_POINT, town=town.strip())
+    rows = await page_graph(request, caller).run(q.TOWN_POINT, town=town.strip())
     if not rows or not rows[0]["organizations"]:
         raise InvalidInput(f"no organization is located in {echo(town.strip())}, so its position is unknown")
     row = rows[0]
@@ -97,7 +97,7 @@ async def seeker_of(request: Request, form: SearchForm, caller: Caller | None) -
     if form.organization:
         if caller is None:
             raise PageError("Enter your API key above to ask for an organization's suggestions.", 401)
-        await check_may_act_for(request.app.state.graph, caller, form.organization)
+        await check_may_act_for(page_graph(request, caller), caller, form.organization)
         return form.organization
     if caller is not None and caller.role is ApiRole.MEMBER:
         return caller.own_organization()
@@ -118,7 +118,7 @@ async def search(request: Request, form: SearchForm, caller: Caller | None) -> R
     seeker = await seeker_of(request, form, caller)
     if seeker is None and need is None:
         raise InvalidInput("Say in a few words what you are looking for.")
-    place = await place_of(request, form.town) if seeker is None else Place()
+    place = await place_of(request, caller, form.town) if seeker is None else Place()
     filters = form.filters()
     found = await compute(
         request,
