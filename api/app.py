@@ -165,6 +165,7 @@ def _health_routes(app: FastAPI) -> None:
         expected = {migration.version for migration in migrations.available()}
         try:
             with anyio.fail_after(READINESS_SECONDS):
+                # Anyone may ask: the query takes its turn at the graph slots as the client's.
                 rows = await graph_lane(request, address_lane(request)).run(q.APPLIED_VERSIONS)
         except (GraphError, TimeoutError) as e:
             log.warning("not ready: %s", e)

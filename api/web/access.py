@@ -81,8 +81,8 @@ def lane(request: Request, caller: Caller | None) -> str:
     """Where a page's graph queries and CPU work wait their turn, with the API's own: a key's lane, the one
     its ``/graphql`` requests use; a guest's, its client address's. One lane for every guest would not do:
     a lane's work is admitted in the order it came, so one client loading pages in a loop would make every
-    other guest wait behind all of its queries; by address, each client gets its turn, and a flood takes
-    only its own."""
+    other guest wait behind all of its queries; by address, each client gets its turn, and a flood waits
+    in its own lane."""
     return caller.key_id if caller else address_lane(request)
 
 
