@@ -1,8 +1,8 @@
 """The list of every cluster over GraphQL on a graph of many clusters, against the real Neo4j.
 
 A region of 1,200 clusters is loaded through the ingest pipeline. ``clusters`` is a page of a size the
-complexity limit counts: a list it took for 10 rows resolved thousands of fields here and stopped at the
-resolver cap, so an ordinary query of every cluster's member count failed.
+complexity limit counts: a list of every cluster, counted as 10 rows, resolves thousands of fields here and
+stops at the resolver cap, so an ordinary query of every cluster's member count fails.
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ def client(neo4j_settings: Settings, key: NewKey) -> Iterator[TestClient]:
 
 
 def test_clusters_without_arguments_are_the_first_page_and_answer(client: TestClient, key: NewKey) -> None:
-    """The query that stopped at the resolver cap (1,200 clusters × two resolvers) is answered: a caller
-    that passes nothing gets the first page, by name."""
+    """A query that stops at the resolver cap over every cluster (1,200 clusters × two resolvers) is
+    answered: a caller that passes nothing gets the first page, by name."""
     got = data(gql(client, key, "{ clusters { id memberCount managedBy { id } } }"))["clusters"]
     assert [c["id"] for c in got] == [f"cl-{c:04d}" for c in range(PAGE)]
     assert got[0] == {"id": "cl-0000", "memberCount": 1, "managedBy": {"id": "cm"}}
@@ -94,8 +94,8 @@ def test_a_page_of_clusters_too_large_or_after_no_cluster_is_refused(client: Tes
 
 
 def test_lists_under_every_cluster_count_the_page_of_clusters(client: TestClient, key: NewKey) -> None:
-    """A nested list counts once per cluster of the page (it counted 10 clusters), and the refusal names the
-    field that costs most."""
+    """A nested list counts once per cluster of the page (not once per 10 clusters), and the refusal names
+    the field that costs most."""
     nested = "members(first: 100) { edges { node { id name } } }"
     body = gql(client, key, f"{{ clusters {{ id {nested} }} }}")
     assert body["data"] is None and codes(body) == ["BAD_USER_INPUT"], body

@@ -73,8 +73,8 @@ def test_pages_and_key_look_ups_wait_for_a_graph_slot_in_their_lanes(
 ) -> None:
     """With the only slot held, a flood of guest searches and of a manager's ``/web/me`` from one address
     waits (the guests' queries and the key look-ups in the address's lane); released, another key's GraphQL
-    query and another guest's page are answered before the flood is. Pages and look-ups that read the graph
-    directly were answered while the slot was held, and the condition below never held."""
+    query and another guest's page are answered before the flood is. A page or a look-up that reads the
+    graph directly is answered while the slot is held."""
     app = create_app(neo4j_settings.model_copy(update={"api_graph_slots": 1}))
     done: dict[str, tuple[float, int]] = {}
 
