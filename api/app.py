@@ -34,6 +34,7 @@ from api.graphql.router import CodedGraphQL
 from api.graphql.schema import build_schema
 from api.middleware import BodySizeLimit, RequestTimeout
 from api.throttle import FairCompute, RateLimited, RateLimits
+from api.web.headers import SecurityHeaders
 from graph import migrations
 from graph.db import AsyncGraph, Graph
 from graph.queries import api as q
@@ -94,9 +95,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web.install(app, schema)
     _answer_refusals(app)
     _health_routes(app)
-    # The last added runs first: the deadline covers reading the body too.
+    # The last added runs first: the deadline covers reading the body too, and the security headers go on
+    # every answer, the limits' refusals included.
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(RequestTimeout, seconds=settings.api_request_timeout)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

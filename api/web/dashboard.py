@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from api.web.network import ROLE_COLOURS, draw
+from api.web.network import OUTSIDE_COLOUR, ROLE_COLOURS, draw
 from api.web.render import render, static_text
 from graph.db import Graph
 from matching.insights import ClusterInsights, cluster_insights
@@ -90,6 +90,7 @@ def _values(
         "drawing": draw(ins.nodes, ins.edges),
         "members": sorted((n for n in ins.nodes if not n.outside), key=lambda n: n.name.casefold()),
         "colours": ROLE_COLOURS,
+        "outside_colour": OUTSIDE_COLOUR,
         "links": links,
         "trend_rows": TREND_ROWS,
         "today": today.isoformat(),

@@ -8,6 +8,9 @@ page (``tests/test_web_graphiql.py``) until the new files are vendored.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from functools import cache
 
 from strawberry.http.ides import get_graphql_ide_html
@@ -23,6 +26,10 @@ CDN_FILES = {
     "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/style.css": "plugin-explorer.css",
     "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/index.umd.js": "plugin-explorer.umd.js",
 }
+
+
+INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
 
 class UnvendoredAsset(RuntimeError):
@@ -44,3 +51,20 @@ def graphiql_html() -> str:
             "and to api.web.graphiql.CDN_FILES"
         )
     return html
+
+
+def csp_hash(text: str) -> str:
+    """A Content-Security-Policy source that allows one inline script or style: the hash of its text."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+@cache
+def inline_hashes() -> tuple[list[str], list[str]]:
+    """The hashes of the page's inline scripts and styles, for its Content-Security-Policy
+    (``api.web.headers``): taken from the page as served, so a strawberry upgrade that changes them keeps
+    the page working and allows nothing else."""
+    html = graphiql_html()
+    return (
+        [csp_hash(text) for text in INLINE_SCRIPT.findall(html)],
+        [csp_hash(text) for text in INLINE_STYLE.findall(html)],
+    )

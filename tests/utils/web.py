@@ -105,6 +105,7 @@ def chromium(*extra: str) -> Iterator[WebDriver]:
     profile = tempfile.mkdtemp(prefix="clusterkg-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for get_log("browser")
     for flag in (
         "--headless",
         "--no-sandbox",

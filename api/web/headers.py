@@ -1,0 +1,97 @@
+"""Security headers on every response, as plain ASGI middleware so that pages, fragments, static files, JSON
+and the limits' own refusals (413, 504) all carry them.
+
+- ``Content-Security-Policy``: scripts, styles, images and connections from the app's own origin only, no
+  inline script or style, no plugin, no ``<base>``, forms posted to the app only. A page that an injected
+  ``<script>`` or ``style`` attribute slips into runs none of it, and cannot send what it reads elsewhere.
+- ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY`` (older browsers): no other site frames a page to
+  trick a click (a key typed into a framed page, an *Accept* pressed unseen).
+- ``X-Content-Type-Options: nosniff``: a browser runs a file only as the type the app says it is.
+- ``Referrer-Policy: no-referrer``: a page's address (a need typed into the search is in it) goes to no
+  other site a link leads to.
+
+Two pages the app does not write itself get the sources they need, and no more: GraphiQL (strawberry's page)
+runs one inline script and one inline style, allowed by their hashes (:func:`api.web.graphiql.inline_hashes`),
+and its vendored stylesheet holds its fonts and lint marks as ``data:`` URLs; FastAPI's ``/docs`` (off in
+production) loads Swagger UI from its CDN and starts it with an inline script.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.web.graphiql import inline_hashes
+
+SELF_ONLY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self'",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+"""The policy of every page the app writes: nothing from elsewhere, nothing inline."""
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
+FIXED = [
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+def policy_text(directives: dict[str, str]) -> bytes:
+    return "; ".join(f"{name} {sources}" for name, sources in directives.items()).encode()
+
+
+def graphiql_policy() -> dict[str, str]:
+    """The GraphiQL page's policy: its own inline script and style by hash, ``data:`` fonts and images."""
+    scripts, styles = inline_hashes()
+    return SELF_ONLY | {
+        "script-src": " ".join(["'self'", *scripts]),
+        "style-src": " ".join(["'self'", *styles]),
+        "img-src": "'self' data:",
+        "font-src": "'self' data:",
+    }
+
+
+DOCS = SELF_ONLY | {
+    "script-src": f"'self' {SWAGGER_CDN} 'unsafe-inline'",
+    "style-src": f"'self' {SWAGGER_CDN} 'unsafe-inline'",
+    "img-src": "'self' data: https://fastapi.tiangolo.com",
+}
+"""FastAPI's Swagger UI: its CDN's script and style and its inline start-up script (a development aid,
+off in production; it shows the schema, no data)."""
+
+
+class SecurityHeaders:
+    """Adds the headers above to every HTTP response that does not set them itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.policies = {
+            "/graphql": policy_text(graphiql_policy()),
+            **{path: policy_text(DOCS) for path in DOCS_PATHS},
+        }
+        self.default = policy_text(SELF_ONLY)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = self.policies.get(scope.get("path", ""), self.default)
+        added = [(b"content-security-policy", policy), *FIXED]
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in added if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
