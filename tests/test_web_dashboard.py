@@ -8,7 +8,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 from typer.testing import CliRunner
@@ -181,3 +183,27 @@ def test_the_report_opens_with_the_network_off(site: Site, neo4j_settings: Setti
         assert BROKER in driver.find_element(By.ID, "brokers").text
         loaded = driver.execute_script("return performance.getEntriesByType('resource').length")
         assert loaded == 0
+
+
+def test_a_wide_table_at_phone_width_takes_focus_and_scrolls_with_the_arrow_keys(site: Site) -> None:
+    """At 375 px the tables scrolled inside themselves, but a keyboard could not reach the scrolling box: the
+    trend table holds no link, and Tab went from the members filter to the first member's link."""
+    for driver in chromium("--window-size=375,900"):
+        use_key(driver, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
+        wait_for_text(driver, "#dashboard", "Member network")
+        box = driver.find_element(By.CSS_SELECTOR, ".scroll:has(#members)")
+        assert box.get_attribute("role") == "region" and box.get_attribute("aria-label") == "Members table"
+        assert driver.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", box)
+        driver.find_element(By.ID, "members-filter").click()
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        assert driver.switch_to.active_element == box
+        outline = driver.execute_script("return getComputedStyle(arguments[0]).outlineStyle", box)
+        assert outline not in ("", "none"), outline  # the focus is visible
+        ActionChains(driver).send_keys(Keys.ARROW_RIGHT * 5).perform()
+        scrolled = driver.execute_script("return arguments[0].scrollLeft", box)
+        assert scrolled > 0, "the arrow keys did not scroll the members table"
+        labels = [b.get_attribute("aria-label") for b in driver.find_elements(By.CSS_SELECTOR, ".scroll")]
+        assert {"Brokers table", "Trend table", "Members table"} <= set(labels), labels
+        assert all(
+            b.get_attribute("tabindex") == "0" for b in driver.find_elements(By.CSS_SELECTOR, ".scroll")
+        )
