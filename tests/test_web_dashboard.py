@@ -16,6 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.web.dashboard import STAGE_WORDS
 from graph.query import Query
 from matching.insights import cluster_insights
 from schema.settings import Settings
@@ -183,6 +184,22 @@ def test_the_report_opens_with_the_network_off(site: Site, neo4j_settings: Setti
         assert BROKER in driver.find_element(By.ID, "brokers").text
         loaded = driver.execute_script("return performance.getEntriesByType('resource').length")
         assert loaded == 0
+
+
+def test_the_stage_and_betweenness_are_explained_in_plain_words(site: Site, browser: WebDriver) -> None:
+    """The dashboard showed the stage as the API's rule ("mature: 30 members, average degree 2.13; 3 (10%)
+    joined after … (< 20%); external share 0.41 -> 0.44 (< +0.10)") and a bare "Betweenness" column."""
+    insights = cluster_insights(site.graph, CLUSTER, suppliers=0)
+    use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
+    wait_for_text(browser, "#stage", "How the stage is worked out")
+    shown = browser.find_element(By.ID, "stage").text
+    assert f"Stage: {insights.stage.computed}, that is {STAGE_WORDS[insights.stage.computed]}." in shown
+    browser.find_element(By.CSS_SELECTOR, "#stage summary").click()
+    rules = browser.find_element(By.ID, "stage").text
+    assert all(words in rules for words in STAGE_WORDS.values()), rules
+    assert insights.stage.rule in rules  # the text GraphQL and the CLI state, unchanged
+    help_text = browser.find_element(By.ID, "betweenness-help").text
+    assert "shortest chains of ties between two other members" in help_text and "5 in 100" in help_text
 
 
 def test_a_wide_table_at_phone_width_takes_focus_and_scrolls_with_the_arrow_keys(site: Site) -> None:

@@ -14,6 +14,7 @@ from api.web.network import OUTSIDE_COLOUR, ROLE_COLOURS, draw
 from api.web.render import render, static_text
 from graph.db import Graph
 from matching.insights import ClusterInsights, cluster_insights
+from matching.insights import stage as rules
 from matching.insights.result import Figures
 from schema.settings import Settings
 
@@ -28,6 +29,18 @@ TREND_ROWS = [
     ("stage", "Stage"),
 ]
 
+STAGE_WORDS = {
+    "emergent": f"young or loosely knit: fewer than {rules.EMERGENT_MEMBERS} members, or on average "
+    f"fewer than {rules.EMERGENT_DEGREE:.0f} tie per member to another member (most members do not work "
+    "together yet)",
+    "growth": f"growing: at least {rules.GROWTH_JOINED:.0%} of its members joined in the last "
+    f"{rules.WINDOW_YEARS} years",
+    "transformative": "turning outward: the share of the members' ties that lead outside the cluster "
+    f"rose by at least {100 * rules.OPENING:.0f} points in the last {rules.WINDOW_YEARS} years",
+    "mature": "established: none of the above, so few newcomers and ties not turning outward",
+}
+"""Each stage in words a cluster manager reads, from the thresholds ``matching.insights.stage`` decides by;
+the dashboard shows them beside the rule with its figures, which GraphQL and the CLI state as it is."""
 
 DASHBOARD_SUPPLIERS = 0
 """Outside suppliers per gap on the dashboard: none at first. Each gap's suppliers are one suggestion (its
@@ -93,6 +106,7 @@ def _values(
         "outside_colour": OUTSIDE_COLOUR,
         "links": links,
         "trend_rows": TREND_ROWS,
+        "stage_words": STAGE_WORDS,
         "today": today.isoformat(),
         "suppliers_shown": suppliers_shown,
     }
