@@ -59,6 +59,23 @@ def test_a_guest_types_a_need_and_sees_the_vendor_with_its_reasons(site: Site, b
     assert not browser.find_elements(By.CSS_SELECTOR, "[data-answer]")  # a guest cannot answer
 
 
+def test_the_score_has_a_stated_scale_and_a_weak_best_match_is_said(site: Site, browser: WebDriver) -> None:
+    """A need that nothing in the graph meets filled ten cards scored about 0.30 (kind of partner and distance
+    alone) with no hint that none of them fits, and no card said what a score of 0.30 means."""
+    use_key(browser, site, None)
+    search(browser, "purple elephants dancing on the moon", town="Wels")
+    wait_for_text(browser, "#results", "partners for")
+    assert browser.find_elements(By.CSS_SELECTOR, "#results .card")
+    weak = browser.find_element(By.ID, "weak-match").text
+    assert weak.startswith("No strong match.") and "Try other words" in weak, weak
+    scale = browser.find_element(By.ID, "score-scale").text
+    assert "runs from 0 to 1" in scale and "0.5 and more" in scale, scale
+    search(browser, NEED, town="Wels")
+    wait_for_text(browser, "#results", "partners for “We want AI-based")
+    assert "runs from 0 to 1" in browser.find_element(By.ID, "score-scale").text
+    assert not browser.find_elements(By.ID, "weak-match")  # a need the graph meets gets no hint
+
+
 def test_a_filter_by_kind_of_partner_holds_on_every_card(site: Site, browser: WebDriver) -> None:
     use_key(browser, site, None)
     browser.find_element(By.CSS_SELECTOR, '#role option[value="university"]').click()

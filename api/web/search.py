@@ -23,12 +23,31 @@ from api.graphql.suggestions import check_may_act_for
 from api.web.access import PageError, compute, page_graph
 from graph.queries import web as q
 from matching import Filters, Place, Suggestion, suggest
+from matching.signals import load_weights
 from schema.errors import InvalidInput, echo
 from schema.graph_model import Role
 from schema.models import MAX_TEXT
 
 LIMIT = 10
 """Cards on one page of results."""
+WEAK_FIT = 0.4
+"""Below this fit of words (the ``semantic`` signal, 0 to 1: how well the best sentence a partner offers fits
+the need typed) on every card, even the best match is weak and the page says so.
+
+Chosen from real searches on the demo region (``tests/utils/web.py: load_demo``, the README's demo), each as
+a guest, as a guest in Wels and with the bakery's member key, taking the best fit of the ten cards. Ten needs
+nobody there meets ("purple elephants dancing on the moon", "holiday flights to Mallorca in August", "second
+hand sofa", "we look for a good dentist for our children", ...) found 0.00-0.38, median 0.07-0.13 (the
+highest: "a recipe for my grandmother's birthday cake" against the bakeries' texts). The demo's 33 stated
+needs and 7 short ones ("predictive maintenance", "machine vision", ...) found 0.33-1.00, median 0.79; the 4
+under 0.4 ("We want to sell our tableware online to customers abroad", 0.34; "We need affordable GPU render
+capacity for peaks in production", 0.35) have no organization in the demo that offers it closely. So 0.4
+flags all 30 searches for what nobody offers and 4 of the 120 for real needs, the 4 that nothing there
+meets.
+
+The score cannot tell them apart: the best score of a need nobody meets was 0.15-0.28 as a guest, 0.30-0.42
+in Wels and 0.36-0.48 with the member key (kind of partner, distance, shared partners and clusters count
+without any fit of words), that of a real need 0.28-0.65, 0.41-0.80 and 0.46-0.84."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,10 @@ class Results:
     """The organization the suggestions are for (None for an anonymous need)."""
     may_answer: bool
     heading: str
+    scale: str
+    """What a score means, its scale and what is high, in words."""
+    weak: bool
+    """Even the best card fits the words of the need weakly (:data:`WEAK_FIT`)."""
 
 
 async def place_of(request: Request, caller: Caller | None, town: str) -> Place:
@@ -134,7 +157,37 @@ async def search(request: Request, form: SearchForm, caller: Caller | None) -> R
         ),
     )
     may_answer = seeker is not None and caller is not None and caller.role is ApiRole.MEMBER
-    return Results(found, seeker, may_answer, heading(found, need, place))
+    text_weight = load_weights(state.settings)["semantic"]
+    return Results(
+        found, seeker, may_answer, heading(found, need, place), scale(found, text_weight), weak_match(found)
+    )
+
+
+def weak_match(found: list[Suggestion]) -> bool:
+    """Whether words were matched (the signal ranking) and no card's fit of words reaches :data:`WEAK_FIT`."""
+    fits = [s.signals["semantic"] for s in found if "semantic" in s.signals]
+    return bool(fits) and max(fits) < WEAK_FIT
+
+
+def scale(found: list[Suggestion], text_weight: float) -> str:
+    """What the cards' scores mean, for the ranking that made them. The figures for the signal ranking come
+    from the searches of :data:`WEAK_FIT`, with the default weights: a real need's best card scored 0.52 at
+    the median as a guest, 0.62 in a town, 0.69 with a member key; a need that no partner's words fit, at
+    most 0.48."""
+    if not found:
+        return ""
+    if found[0].ranking == "learned":
+        return (
+            "Each score runs from 0 to 1: how likely your organization and this partner are to work "
+            "together, as learned from the collaborations recorded in the graph; compare the cards with each "
+            "other."
+        )
+    return (
+        f"Each score runs from 0 to 1. {text_weight:.0%} of it is how well what the partner offers fits your "
+        "words; the rest is the kind of partner, how near it is, partners you share and whether it is new "
+        "to you. A close fit of words scores 0.5 and more; kind, place and shared partners alone give up "
+        "to about 0.45."
+    )
 
 
 def heading(found: list[Suggestion], need: str | None, place: Place) -> str:
