@@ -34,6 +34,7 @@ from api.graphql.router import CodedGraphQL
 from api.graphql.schema import build_schema
 from api.middleware import BodySizeLimit, RequestTimeout
 from api.throttle import FairCompute, RateLimited, RateLimits
+from api.web.graphiql import GRAPHQL_PATH
 from api.web.headers import SecurityHeaders
 from graph import migrations
 from graph.db import AsyncGraph, Graph
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # An ASGI app as the endpoint: Starlette's Route passes it the raw scope (its type hints know only
     # request handlers).
     schema = build_schema(settings)
-    app.add_route("/graphql", CodedGraphQL(schema), methods=["GET", "POST"])  # type: ignore[arg-type]
+    app.add_route(GRAPHQL_PATH, CodedGraphQL(schema), methods=["GET", "POST"])  # type: ignore[arg-type]
     web.install(app, schema)
     _answer_refusals(app)
     _health_routes(app)

@@ -73,6 +73,9 @@ def test_every_kind_of_answer_carries_the_security_headers(site: Site) -> None:
             assert "unsafe" not in policy[directive] and "http" not in policy[directive], (kind, directive)
         on_graphql = kind.startswith("Graph")  # GraphiQL's stylesheet holds data: images; /graphql's policy
         assert policy.get("img-src") == ("'self' data:" if on_graphql else "'self'"), kind
+    docs = httpx.get(f"{site.url}/docs", timeout=WAIT_SECONDS)  # Swagger UI, from its CDN: framed by no one
+    assert docs.status_code == 200 and {name: docs.headers.get(name) for name in FIXED} == FIXED
+    assert directives(docs.headers["content-security-policy"])["frame-ancestors"] == "'none'"
     graphiql = directives(answers["GraphiQL"].headers["content-security-policy"])
     assert graphiql["script-src"].startswith("'self' 'sha256-"), graphiql  # its inline script, by hash
     assert answers["GraphiQL"].status_code == 200 and "<script>" in answers["GraphiQL"].text

@@ -15,6 +15,8 @@ from functools import cache
 
 from strawberry.http.ides import get_graphql_ide_html
 
+GRAPHQL_PATH = "/graphql"
+"""Where the API serves GraphQL, and GraphiQL to browsers."""
 STATIC_PREFIX = "/static"
 VENDOR = f"{STATIC_PREFIX}/vendor"
 CDN_FILES = {

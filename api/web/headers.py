@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.web.graphiql import inline_hashes
+from api.web.graphiql import GRAPHQL_PATH, UnvendoredAsset, inline_hashes
 
 SELF_ONLY = {
     "default-src": "'self'",
@@ -73,17 +73,23 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.policies = {
-            "/graphql": policy_text(graphiql_policy()),
-            **{path: policy_text(DOCS) for path in DOCS_PATHS},
-        }
+        self.policies = {path: policy_text(DOCS) for path in DOCS_PATHS}
         self.default = policy_text(SELF_ONLY)
+
+    def policy(self, path: str) -> bytes:
+        """The policy for ``path``; GraphiQL's is made on its first request, from the page as served."""
+        if path == GRAPHQL_PATH and path not in self.policies:
+            try:
+                self.policies[path] = policy_text(graphiql_policy())
+            except UnvendoredAsset:
+                return self.default  # the page itself fails, naming the file; the API's answers need no more
+        return self.policies.get(path, self.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = self.policies.get(scope.get("path", ""), self.default)
+        policy = self.policy(scope.get("path", ""))
         added = [(b"content-security-policy", policy), *FIXED]
 
         async def with_headers(message: Message) -> None:
