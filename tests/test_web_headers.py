@@ -61,6 +61,9 @@ def test_every_kind_of_answer_carries_the_security_headers(site: Site) -> None:
         "GraphQL JSON": httpx.post(
             f"{site.url}/graphql", json={"query": "{ __typename }"}, timeout=WAIT_SECONDS
         ),
+        "GraphQL body too large (413)": httpx.post(
+            f"{site.url}/graphql", content=b"x" * 200_000, timeout=WAIT_SECONDS
+        ),
         "not-found page": httpx.get(f"{site.url}/nowhere", headers=html, timeout=WAIT_SECONDS),
         "health": httpx.get(f"{site.url}/healthz", timeout=WAIT_SECONDS),
     }

@@ -37,7 +37,9 @@ STAGE_WORDS = {
     f"{rules.WINDOW_YEARS} years",
     "transformative": "turning outward: the share of the members' ties that lead outside the cluster "
     f"rose by at least {100 * rules.OPENING:.0f} points in the last {rules.WINDOW_YEARS} years",
-    "mature": "established: none of the above, so few newcomers and ties not turning outward",
+    "mature": f"established: {rules.EMERGENT_MEMBERS} members or more who work together, fewer than "
+    f"{rules.GROWTH_JOINED:.0%} of them new in the last {rules.WINDOW_YEARS} years, and their ties not "
+    "turning outward",
 }
 """Each stage in words a cluster manager reads, from the thresholds ``matching.insights.stage`` decides by;
 the dashboard shows them beside the rule with its figures, which GraphQL and the CLI state as it is."""
