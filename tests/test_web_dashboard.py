@@ -217,8 +217,10 @@ def test_a_wide_table_at_phone_width_takes_focus_and_scrolls_with_the_arrow_keys
         outline = driver.execute_script("return getComputedStyle(arguments[0]).outlineStyle", box)
         assert outline not in ("", "none"), outline  # the focus is visible
         ActionChains(driver).send_keys(Keys.ARROW_RIGHT * 5).perform()
-        scrolled = driver.execute_script("return arguments[0].scrollLeft", box)
-        assert scrolled > 0, "the arrow keys did not scroll the members table"
+        WebDriverWait(driver, 10).until(  # the keys scroll smoothly: not at once
+            lambda d, box=box: d.execute_script("return arguments[0].scrollLeft", box) > 0,
+            "the arrow keys did not scroll the members table",
+        )
         labels = [b.get_attribute("aria-label") for b in driver.find_elements(By.CSS_SELECTOR, ".scroll")]
         assert {"Brokers table", "Trend table", "Members table"} <= set(labels), labels
         assert all(
