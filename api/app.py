@@ -34,6 +34,7 @@ from api.graphql.router import CodedGraphQL
 from api.graphql.schema import build_schema
 from api.middleware import BodySizeLimit, RequestTimeout
 from api.throttle import FairCompute, RateLimited, RateLimits
+from api.web.api_docs import OPENAPI_PATH, install_docs
 from api.web.graphiql import GRAPHQL_PATH
 from api.web.headers import SecurityHeaders
 from graph import migrations
@@ -85,15 +86,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="clusterkg",
         summary="The cluster knowledge graph and partner suggestions over GraphQL.",
         lifespan=_lifespan(settings),
-        docs_url="/docs" if docs else None,
+        docs_url=None,  # served from vendored files instead (api.web.api_docs)
         redoc_url=None,
-        openapi_url="/openapi.json" if docs else None,
+        openapi_url=OPENAPI_PATH if docs else None,
     )
     # An ASGI app as the endpoint: Starlette's Route passes it the raw scope (its type hints know only
     # request handlers).
     schema = build_schema(settings)
     app.add_route(GRAPHQL_PATH, CodedGraphQL(schema), methods=["GET", "POST"])  # type: ignore[arg-type]
     web.install(app, schema)
+    if docs:
+        install_docs(app)
     _answer_refusals(app)
     _health_routes(app)
     # The last added runs first: the deadline covers reading the body too, and the security headers go on

@@ -3,7 +3,7 @@ at the copies vendored under ``api/web/static/vendor`` (see ``VENDORED.md`` ther
 
 The page keeps strawberry's ``integrity`` hashes, so a browser refuses a vendored file that is not byte for
 byte the release strawberry pinned; a strawberry upgrade that pins other releases fails the test of the
-page (``tests/test_web_graphiql.py``) until the new files are vendored.
+page (``tests/test_web.py``) until the new files are vendored.
 """
 
 from __future__ import annotations
@@ -60,13 +60,17 @@ def csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-@cache
-def inline_hashes() -> tuple[list[str], list[str]]:
-    """The hashes of the page's inline scripts and styles, for its Content-Security-Policy
-    (``api.web.headers``): taken from the page as served, so a strawberry upgrade that changes them keeps
-    the page working and allows nothing else."""
-    html = graphiql_html()
+def page_hashes(html: str) -> tuple[list[str], list[str]]:
+    """The hashes of a page's inline scripts and styles, for its Content-Security-Policy
+    (``api.web.headers``): taken from the page as served, so an upgrade that changes them keeps the page
+    working and allows nothing else."""
     return (
         [csp_hash(text) for text in INLINE_SCRIPT.findall(html)],
         [csp_hash(text) for text in INLINE_STYLE.findall(html)],
     )
+
+
+@cache
+def inline_hashes() -> tuple[list[str], list[str]]:
+    """The hashes of GraphiQL's inline scripts and styles."""
+    return page_hashes(graphiql_html())

@@ -12,14 +12,16 @@ and the limits' own refusals (413, 504) all carry them.
 
 Two pages the app does not write itself get the sources they need, and no more: GraphiQL (strawberry's page)
 runs one inline script and one inline style, allowed by their hashes (:func:`api.web.graphiql.inline_hashes`),
-and its vendored stylesheet holds its fonts and lint marks as ``data:`` URLs; FastAPI's ``/docs`` (off in
-production) loads Swagger UI from its CDN and starts it with an inline script.
+and its vendored stylesheet holds its fonts and lint marks as ``data:`` URLs; Swagger UI at ``/docs`` (off in
+production, ``api.web.api_docs``) starts with one inline script, allowed by its hash, and its stylesheet holds
+``data:`` images.
 """
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.web.api_docs import DOCS_PATH, docs_hashes
 from api.web.graphiql import GRAPHQL_PATH, UnvendoredAsset, inline_hashes
 
 SELF_ONLY = {
@@ -35,8 +37,6 @@ SELF_ONLY = {
     "frame-ancestors": "'none'",
 }
 """The policy of every page the app writes: nothing from elsewhere, nothing inline."""
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
 FIXED = [
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
@@ -48,24 +48,16 @@ def policy_text(directives: dict[str, str]) -> bytes:
     return "; ".join(f"{name} {sources}" for name, sources in directives.items()).encode()
 
 
-def graphiql_policy() -> dict[str, str]:
-    """The GraphiQL page's policy: its own inline script and style by hash, ``data:`` fonts and images."""
-    scripts, styles = inline_hashes()
+def inline_policy(hashes: tuple[list[str], list[str]], *, data_fonts: bool = False) -> dict[str, str]:
+    """The policy of a page the app does not write itself: its own inline scripts and styles by their
+    hashes, and ``data:`` images (and fonts) that its vendored stylesheet holds."""
+    scripts, styles = hashes
     return SELF_ONLY | {
         "script-src": " ".join(["'self'", *scripts]),
         "style-src": " ".join(["'self'", *styles]),
         "img-src": "'self' data:",
-        "font-src": "'self' data:",
+        "font-src": "'self' data:" if data_fonts else "'self'",
     }
-
-
-DOCS = SELF_ONLY | {
-    "script-src": f"'self' {SWAGGER_CDN} 'unsafe-inline'",
-    "style-src": f"'self' {SWAGGER_CDN} 'unsafe-inline'",
-    "img-src": "'self' data: https://fastapi.tiangolo.com",
-}
-"""FastAPI's Swagger UI: its CDN's script and style and its inline start-up script (a development aid,
-off in production; it shows the schema, no data)."""
 
 
 class SecurityHeaders:
@@ -73,14 +65,14 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.policies = {path: policy_text(DOCS) for path in DOCS_PATHS}
+        self.policies = {DOCS_PATH: policy_text(inline_policy(docs_hashes()))}
         self.default = policy_text(SELF_ONLY)
 
     def policy(self, path: str) -> bytes:
         """The policy for ``path``; GraphiQL's is made on its first request, from the page as served."""
         if path == GRAPHQL_PATH and path not in self.policies:
             try:
-                self.policies[path] = policy_text(graphiql_policy())
+                self.policies[path] = policy_text(inline_policy(inline_hashes(), data_fonts=True))
             except UnvendoredAsset:
                 return self.default  # the page itself fails, naming the file; the API's answers need no more
         return self.policies.get(path, self.default)
