@@ -38,6 +38,7 @@ from graph.query import Query
 from schema.errors import InvalidInput
 from schema.settings import Settings
 from tests.utils.api import codes, data, gql
+from tests.utils.registry import write_jsonl
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema" / "schema.graphql"
 PRIVATE_NEED = "We look for zorblax sourdough fermentation monitoring with hyperspectral cameras."
@@ -203,11 +204,6 @@ def _generated() -> list[dict[str, Any]]:
     ]
 
 
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
 def region(
     session_graph: Graph, neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory
@@ -216,9 +212,9 @@ def region(
     admin.delete_data(session_graph)
     folder = tmp_path_factory.mktemp("api-region")
     files = [
-        _write_jsonl(folder / "clusters.jsonl", CLUSTERS),
-        _write_jsonl(folder / "organizations.jsonl", ORGANIZATIONS + _generated()),
-        _write_jsonl(folder / "collaborations.jsonl", COLLABORATIONS),
+        write_jsonl(folder / "clusters.jsonl", CLUSTERS),
+        write_jsonl(folder / "organizations.jsonl", ORGANIZATIONS + _generated()),
+        write_jsonl(folder / "collaborations.jsonl", COLLABORATIONS),
     ]
     summary = ingest.load(session_graph, files, source="api-test")
     assert summary.counts()["rejected"] == 0, summary.counts()
@@ -338,8 +334,8 @@ def test_an_organizations_projects_come_newest_first_a_page_at_a_time(
     projects = [{"id": f"jku-p{i:03d}", "title": f"P{i}", "start": f"{1900 + i}-01-01"} for i in range(many)]
     taking_part = [{"project": p["id"], "organization": "jku", "role": "participant"} for p in projects]
     files = [
-        _write_jsonl(tmp_path / "projects.jsonl", projects),
-        _write_jsonl(tmp_path / "participations.jsonl", taking_part),
+        write_jsonl(tmp_path / "projects.jsonl", projects),
+        write_jsonl(tmp_path / "participations.jsonl", taking_part),
     ]
     assert ingest.load(session_graph, files, source="api-test").counts()["rejected"] == 0
     newest = [f"jku-p{i:03d}" for i in reversed(range(many))]

@@ -7,10 +7,7 @@ stops at the resolver cap, so an ordinary query of every cluster's member count 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,15 +19,11 @@ from graph import admin
 from graph.db import Graph
 from schema.settings import Settings
 from tests.utils.api import codes, data, gql
+from tests.utils.registry import write_jsonl
 
 CLUSTERS = 1_200
 PAGE = 100
 """The largest page (``api_max_page_size``), which is also the default of ``clusters``."""
-
-
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +39,8 @@ def key(session_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> NewKe
     ]
     manager = {"id": "cm", "name": "Management", "role": "cluster_organization", "clusters": "cl-0000"}
     files = [
-        _write_jsonl(folder / "clusters.jsonl", clusters),
-        _write_jsonl(folder / "organizations.jsonl", [manager]),
+        write_jsonl(folder / "clusters.jsonl", clusters),
+        write_jsonl(folder / "organizations.jsonl", [manager]),
     ]
     summary = ingest.load(session_graph, files, source="many-clusters")
     assert summary.counts()["rejected"] == 0, summary.counts()

@@ -10,11 +10,8 @@ answered in their turn, before the flood is done.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import anyio
 import httpx
@@ -26,16 +23,12 @@ from api.auth import ApiRole, NewKey, create_key
 from graph import admin
 from graph.db import Graph
 from schema.settings import Settings
+from tests.utils.registry import write_jsonl
 
 FLOOD = 12
 """Page loads of each kind the flooding client sends at once."""
 GUEST_PAGE = "/web/suggestions?need=welding&town=Nowhere"
 """A guest's search: one graph query (the town's position), then a sentence saying no one is located there."""
-
-
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +39,8 @@ def keys(session_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> dict
     cluster = {"id": "food", "name": "Food Cluster", "sector": "food", "managed_by": "cm-food"}
     manager = {"id": "cm-food", "name": "Food Management", "role": "cluster_organization", "clusters": "food"}
     files = [
-        _write_jsonl(folder / "clusters.jsonl", [cluster]),
-        _write_jsonl(folder / "organizations.jsonl", [manager]),
+        write_jsonl(folder / "clusters.jsonl", [cluster]),
+        write_jsonl(folder / "organizations.jsonl", [manager]),
     ]
     summary = ingest.load(session_graph, files, source="slots")
     assert summary.counts()["rejected"] == 0, summary.counts()

@@ -8,10 +8,7 @@ clusters, so that its summary takes seconds on the real Neo4j.
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,15 +22,11 @@ from matching.insights import cluster_insights, region_insights
 from schema.errors import TimedOut
 from schema.settings import Settings
 from tests.utils.api import codes, gql
+from tests.utils.registry import write_jsonl
 
 REGION = "Manyland"
 CLUSTERS = 800
 MEMBERS = 3
-
-
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +58,9 @@ def many(session_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Grap
         for m in range(MEMBERS)
     ]
     files = [
-        _write_jsonl(folder / "clusters.jsonl", clusters),
-        _write_jsonl(folder / "organizations.jsonl", organizations),
-        _write_jsonl(folder / "collaborations.jsonl", links),
+        write_jsonl(folder / "clusters.jsonl", clusters),
+        write_jsonl(folder / "organizations.jsonl", organizations),
+        write_jsonl(folder / "collaborations.jsonl", links),
     ]
     summary = ingest.load(session_graph, files, source="many-clusters")
     assert summary.counts()["rejected"] == 0, summary.counts()

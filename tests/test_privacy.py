@@ -26,6 +26,7 @@ from graph.query import Query
 from matching.embed import content_hash
 from schema.settings import Settings
 from tests.utils.api import data, gql
+from tests.utils.registry import write_jsonl
 
 QUERY = "Automated camera inspection of bread crust colour on our baking line."
 PEERS = 22
@@ -109,11 +110,6 @@ def _collaborations() -> list[dict[str, Any]]:
     return rows
 
 
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
 def keys(
     session_graph: Graph, neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory
@@ -122,8 +118,8 @@ def keys(
     admin.delete_data(session_graph)
     folder = tmp_path_factory.mktemp("privacy-region")
     files = [
-        _write_jsonl(folder / "organizations.jsonl", _organizations()),
-        _write_jsonl(folder / "collaborations.jsonl", _collaborations()),
+        write_jsonl(folder / "organizations.jsonl", _organizations()),
+        write_jsonl(folder / "collaborations.jsonl", _collaborations()),
     ]
     assert ingest.load(session_graph, files, source="privacy-test").counts()["rejected"] == 0
     matching.embed(session_graph, neo4j_settings)
@@ -186,7 +182,7 @@ def test_a_registry_turning_a_need_private_takes_it_out_of_the_index_in_the_same
     peer = next(row for row in _organizations() if row["id"] == "peer-05")
     public_hash = session_graph.run(NEEDS_STATE, id="peer-05")[0]["public_hash"]
     assert public_hash is not None and session_graph.run(STATED, id="peer-05")[0]["texts"] == [public_hash]
-    turned = _write_jsonl(tmp_path / "organizations.jsonl", [{**peer, "needs_visibility": "private"}])
+    turned = write_jsonl(tmp_path / "organizations.jsonl", [{**peer, "needs_visibility": "private"}])
     try:
         ingest.load(session_graph, [turned], source="privacy-test")
         state = session_graph.run(NEEDS_STATE, id="peer-05")[0]
@@ -197,7 +193,7 @@ def test_a_registry_turning_a_need_private_takes_it_out_of_the_index_in_the_same
         assert public_hash not in {row["hash"] for row in session_graph.run(NEED_TEXTS)}
         assert _private_vectors_in_shared_index(session_graph) == []
     finally:
-        ingest.load(session_graph, [_write_jsonl(tmp_path / "back.jsonl", [peer])], source="privacy-test")
+        ingest.load(session_graph, [write_jsonl(tmp_path / "back.jsonl", [peer])], source="privacy-test")
         matching.refresh(session_graph, neo4j_settings, ["peer-05"])
 
 
@@ -285,7 +281,7 @@ def test_a_shared_public_text_keeps_its_node_until_its_last_public_stater_leaves
     changed = {**peer, "needs": "Camera inspection of pretzel shapes."}
     try:
         ingest.load(
-            session_graph, [_write_jsonl(tmp_path / "changed.jsonl", [changed])], source="privacy-test"
+            session_graph, [write_jsonl(tmp_path / "changed.jsonl", [changed])], source="privacy-test"
         )
         assert session_graph.run(STATED, id="peer-07")[0]["texts"] == []
         assert old not in dict(_need_texts(session_graph))
@@ -294,6 +290,6 @@ def test_a_shared_public_text_keeps_its_node_until_its_last_public_stater_leaves
         new = content_hash(neo4j_settings.embedder, changed["needs"])
         assert session_graph.run(STATED, id="peer-07")[0]["texts"] == [new]
     finally:
-        ingest.load(session_graph, [_write_jsonl(tmp_path / "back.jsonl", [peer])], source="privacy-test")
+        ingest.load(session_graph, [write_jsonl(tmp_path / "back.jsonl", [peer])], source="privacy-test")
         matching.refresh(session_graph, neo4j_settings, ["peer-07"])
     assert session_graph.run(STATED, id="peer-07")[0]["texts"] == [old]

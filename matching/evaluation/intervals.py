@@ -10,6 +10,8 @@ zeros on the cold-start slice), and with hundreds of queries the two agree.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.stats import bootstrap
 
@@ -21,25 +23,21 @@ def mean_interval(values: np.ndarray, seed: int = 0) -> tuple[float, float]:
     """The 95 % interval of ``values``' mean over resampled queries."""
     if len(values) < 2:
         return _degenerate(values)
-    found = bootstrap(
-        (values,),
-        np.mean,
-        vectorized=True,
-        n_resamples=RESAMPLES,
-        confidence_level=LEVEL,
-        method="percentile",
-        rng=np.random.default_rng(seed),
-    )
-    return float(found.confidence_interval.low), float(found.confidence_interval.high)
+    return _percentile((values,), np.mean, seed)
 
 
 def difference_interval(first: np.ndarray, second: np.ndarray, seed: int = 0) -> tuple[float, float]:
     """The 95 % interval of ``mean(first) - mean(second)``, the same queries resampled for both."""
     if len(first) < 2:
         return _degenerate(first - second)
+    return _percentile((first, second), lambda a, b, axis: np.mean(a - b, axis=axis), seed)
+
+
+def _percentile(samples: tuple[np.ndarray, ...], statistic: Any, seed: int) -> tuple[float, float]:
+    """The percentile interval of ``statistic`` over the queries resampled (together, when two)."""
     found = bootstrap(
-        (first, second),
-        lambda a, b, axis: np.mean(a - b, axis=axis),
+        samples,
+        statistic,
         paired=True,
         vectorized=True,
         n_resamples=RESAMPLES,
