@@ -1,18 +1,33 @@
 """The GraphQL types of cluster insights: the figures of ``matching.insights`` (``result.py``), one type per
 dataclass, with maps turned into lists of ``{key, count}``. Definitions of every figure: ``docs/insights.md``.
+
+A list as long as a cluster's members (isolates, peripheral members, communities, gaps and who needs
+them, anchors, knowledge brokers) is answered the first ``limit`` at a time (:func:`first`), like every
+list that grows with the graph: the complexity limit counts its ``limit``, where a list without one counts
+10 rows, and a region's page of 100 clusters of 2,000 members each holds 200,000 isolates. The other lists
+are short by construction (the top ten by degree, betweenness or outside ties; roles; size classes).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 
+from api.graphql.context import Ctx
 from api.graphql.inputs import ClusterStageEnum
+from api.graphql.limits import FULL_PAGE, check_page_size
 from matching.insights import ClusterInsights as Result
-from matching.insights import RegionInsights as RegionResult
 from matching.insights import result as r
 from schema.graph_model import ClusterStage
+
+T = TypeVar("T")
+
+
+def first(items: list[T], limit: int, info: Ctx) -> list[T]:
+    """The first ``limit`` of ``items``, the limit checked as every page size is."""
+    check_page_size(limit, info.context.settings.api_max_page_size, "limit")
+    return items[:limit]
 
 
 def _stage(value: str | None) -> Any:
@@ -74,6 +89,10 @@ class InsightBroker(RankedMember):
         )
 
 
+def _actors(actors: list[r.Actor]) -> list[InsightActor]:
+    return [InsightActor.of(a) for a in actors]
+
+
 @strawberry.type(description="A Leiden community of the member network.")
 class InsightCommunity:
     number: int
@@ -99,9 +118,23 @@ class GapSupplier(InsightActor):
 class CapabilityGap:
     capability: str
     capability_id: strawberry.ID
-    needed_by: list[InsightActor]
     offered_outside: int = strawberry.field(description="Organizations outside that offer it in the graph.")
     suppliers: list[GapSupplier]
+    needing: strawberry.Private[list[r.Actor]]
+
+    @strawberry.field(description="The members that need it (the first `limit`).")
+    def needed_by(self, info: Ctx, limit: int = FULL_PAGE) -> list[InsightActor]:
+        return _actors(first(self.needing, limit, info))
+
+    @classmethod
+    def of(cls, g: r.Gap) -> CapabilityGap:
+        return cls(
+            capability=g.capability,
+            capability_id=strawberry.ID(g.capability_id),
+            offered_outside=g.offered_outside,
+            suppliers=[GapSupplier(**vars(s)) for s in g.suppliers],
+            needing=g.needed_by,
+        )
 
 
 @strawberry.type(description="A capability offered by several members.")
@@ -126,9 +159,16 @@ class ClusterComposition:
     by_role: list[CountByKey]
     by_size_class: list[CountByKey]
     smb_share: float | None
-    anchors: list[InsightActor] = strawberry.field(description="Universities and research institutes.")
-    knowledge_brokers: list[InsightActor]
     joined_per_year: list[CountByKey]
+    composition: strawberry.Private[r.Composition]
+
+    @strawberry.field(description="Universities and research institutes (the first `limit`).")
+    def anchors(self, info: Ctx, limit: int = FULL_PAGE) -> list[InsightActor]:
+        return _actors(first(self.composition.anchors, limit, info))
+
+    @strawberry.field(description="The members that are knowledge brokers (the first `limit`).")
+    def knowledge_brokers(self, info: Ctx, limit: int = FULL_PAGE) -> list[InsightActor]:
+        return _actors(first(self.composition.knowledge_brokers, limit, info))
 
 
 @strawberry.type(description="The stage computed from the graph, the rule that fired, the declared stage.")
@@ -187,10 +227,6 @@ class MemberNetwork:
     edges: list[NetworkEdge]
 
 
-def _actors(actors: list[r.Actor]) -> list[InsightActor]:
-    return [InsightActor.of(a) for a in actors]
-
-
 _SCALARS = [
     "name",
     "sector",
@@ -224,23 +260,17 @@ class ClusterInsights:
     average_degree: float
     components: int
     largest_component: int
-    isolates: list[InsightActor]
-    peripheral: list[InsightActor]
     core_k: int = strawberry.field(description="k of the densest k-core.")
     core_members: int
     periphery_rule: str
     degree: list[RankedMember]
     brokers: list[InsightBroker]
-    communities: list[InsightCommunity]
     modularity: float
     external_share: float = strawberry.field(
         description="Of the collaborating pairs that touch a member, the share whose other end is no member."
     )
     outside_links: int
     outside_partners: list[OutsidePartner]
-    gaps: list[CapabilityGap] = strawberry.field(
-        description="Private needs count only for managers of the cluster."
-    )
     concentration: list[CapabilityConcentration]
     composition: ClusterComposition
     stage: ComputedStage
@@ -249,6 +279,27 @@ class ClusterInsights:
     undated_memberships: int
     undated_links: int
     network: MemberNetwork
+    result: strawberry.Private[Result]
+    """What the member-sized lists are answered from, a page at a time."""
+
+    @strawberry.field(description="Members with no tie to another member (the first `limit`).")
+    def isolates(self, info: Ctx, limit: int = FULL_PAGE) -> list[InsightActor]:
+        return _actors(first(self.result.isolates, limit, info))
+
+    @strawberry.field(description="Peripheral members, as `peripheryRule` says (the first `limit`).")
+    def peripheral(self, info: Ctx, limit: int = FULL_PAGE) -> list[InsightActor]:
+        return _actors(first(self.result.peripheral, limit, info))
+
+    @strawberry.field(description="The Leiden communities, largest first (the first `limit`).")
+    def communities(self, info: Ctx, limit: int = FULL_PAGE) -> list[InsightCommunity]:
+        return [
+            InsightCommunity(number=x.number, size=x.size, members=_actors(x.members))
+            for x in first(self.result.communities, limit, info)
+        ]
+
+    @strawberry.field(description="Private needs count only for managers of the cluster (the first `limit`).")
+    def gaps(self, info: Ctx, limit: int = FULL_PAGE) -> list[CapabilityGap]:
+        return [CapabilityGap.of(g) for g in first(self.result.gaps, limit, info)]
 
     @classmethod
     def of(cls, i: Result) -> ClusterInsights:
@@ -256,35 +307,19 @@ class ClusterInsights:
         return cls(
             **{name: getattr(i, name) for name in _SCALARS},
             cluster=strawberry.ID(i.cluster),
-            isolates=_actors(i.isolates),
-            peripheral=_actors(i.peripheral),
+            result=i,
             core_k=i.core["k"],
             core_members=i.core["members"],
             degree=[RankedMember.of_ranked(x) for x in i.degree],
             brokers=[InsightBroker.of_broker(b) for b in i.brokers],
-            communities=[
-                InsightCommunity(number=x.number, size=x.size, members=_actors(x.members))
-                for x in i.communities
-            ],
             outside_partners=[OutsidePartner(**vars(p)) for p in i.outside_partners],
-            gaps=[
-                CapabilityGap(
-                    capability=g.capability,
-                    capability_id=strawberry.ID(g.capability_id),
-                    needed_by=_actors(g.needed_by),
-                    offered_outside=g.offered_outside,
-                    suppliers=[GapSupplier(**vars(s)) for s in g.suppliers],
-                )
-                for g in i.gaps
-            ],
             concentration=[CapabilityConcentration(**vars(x)) for x in i.concentration],
             composition=ClusterComposition(
                 by_role=counts(c.by_role),
                 by_size_class=counts(c.by_size_class),
                 smb_share=c.smb_share,
-                anchors=_actors(c.anchors),
-                knowledge_brokers=_actors(c.knowledge_brokers),
                 joined_per_year=counts(c.joined_per_year),
+                composition=c,
             ),
             stage=ComputedStage(
                 computed=ClusterStage(i.stage.computed),
@@ -303,19 +338,4 @@ class ClusterInsights:
                 nodes=[NetworkNode(**vars(n)) for n in i.nodes],
                 edges=[NetworkEdge(**vars(e)) for e in i.edges],
             ),
-        )
-
-
-@strawberry.type(description="The insights of every cluster of a region (no suppliers, no network).")
-class RegionInsights:
-    region: str | None
-    as_of: str | None
-    clusters: list[ClusterInsights]
-
-    @classmethod
-    def of(cls, result: RegionResult) -> RegionInsights:
-        return cls(
-            region=result.region,
-            as_of=result.as_of,
-            clusters=[ClusterInsights.of(c) for c in result.clusters],
         )

@@ -55,6 +55,11 @@ UNBOUNDED_LIST = 10
 clusters, capabilities, sectors), short by nature. A list that grows with the graph takes a page size, which
 is what it counts."""
 PAGE_ARGUMENTS = ("first", "limit")
+FULL_PAGE = 100
+"""The default ``limit`` of a list a caller usually reads whole (the clusters, a region's insights, an
+insight's member lists): the largest page of the default settings, so a caller that passes nothing gets a
+whole list of up to 100. The complexity limit counts it as it counts every page size: a list counted as 10
+rows makes, in a region of 1,000 clusters, thousands of fields of a query that looks cheap."""
 
 
 def check_text(value: str, name: str) -> str:
@@ -89,7 +94,7 @@ class Costs:
             fields={
                 ("Query", "partnerSuggestions"): settings.api_cost_suggestion,
                 ("Query", "clusterInsights"): settings.api_cost_suggestion,  # a graph analysis, as costly
-                ("Query", "regionInsights"): settings.api_cost_suggestion,
+                ("RegionInsights", "clusters"): settings.api_cost_suggestion,  # a page of analyses
                 ("Query", "search"): settings.api_cost_vector_search,
             },
             similar_to=settings.api_cost_vector_search,

@@ -9,20 +9,15 @@ import strawberry
 from api.graphql import insights
 from api.graphql.context import Ctx
 from api.graphql.inputs import OrganizationFilterInput, OrganizationOrderInput
-from api.graphql.insight_types import ClusterInsights, RegionInsights
-from api.graphql.limits import check_page_size
+from api.graphql.insight_types import ClusterInsights
+from api.graphql.insights import RegionInsights
+from api.graphql.limits import FULL_PAGE, check_page_size
 from api.graphql.pages import embed, organization_page, text_argument, to_filter
 from api.graphql.suggestions import partner_suggestions
 from api.graphql.types import Cluster, Organization, OrganizationConnection, PartnerSuggestion, SearchHit
 from graph.queries import api as q
 from graph.queries import organizations as orgs
 from schema.errors import InvalidInput, NotFound, echo
-
-CLUSTERS_LIMIT = 100
-"""The clusters of one page when ``clusters`` is given no ``limit``: the largest page by default, so a caller
-that passes nothing still gets every cluster of a region of up to 100. The complexity limit counts it as it
-counts every page size: a list counted as 10 rows makes, in a region of 1,000 clusters, thousands of fields
-of a query that looks cheap."""
 
 
 @strawberry.type
@@ -57,7 +52,7 @@ class Query:
         "one `after` the last cluster's id; a page shorter than `limit` is the last."
     )
     async def clusters(
-        self, info: Ctx, limit: int = CLUSTERS_LIMIT, after: strawberry.ID | None = None
+        self, info: Ctx, limit: int = FULL_PAGE, after: strawberry.ID | None = None
     ) -> list[Cluster]:
         check_page_size(limit, info.context.settings.api_max_page_size, "limit")
         last = None
@@ -138,8 +133,8 @@ class Query:
         return await insights.cluster(info, cluster_id, as_of, suppliers)
 
     @strawberry.field(
-        description="The insights of every cluster of a region (its `region` name, any case; every cluster "
-        "without one), without suppliers or the network."
+        description="The insights of the clusters of a region (its `region` name, any case; every cluster "
+        "without one), a page at a time, without suppliers or the network."
     )
     async def region_insights(
         self, info: Ctx, region: str | None = None, as_of: dt.date | None = None

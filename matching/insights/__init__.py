@@ -3,12 +3,27 @@ centralities, communities, isolates and periphery, brokers with their Gould–Fe
 capability gaps with outside suppliers, a computed stage and the trend), optionally as of a past date.
 
 The surface other packages use: :func:`cluster_insights` (one cluster, :class:`ClusterInsights`) and
-:func:`region_insights` (every cluster of a region, :class:`RegionInsights`). Definitions of every figure
-are in ``docs/insights.md``.
+:func:`region_insights` (every cluster of a region, :class:`RegionInsights`), or a region a page at a
+time: :func:`region_clusters`, :func:`page_of`, :func:`analyse_clusters`. Definitions of every figure are in
+``docs/insights.md``.
 """
 
 from matching.insights.cluster import cluster_insights
-from matching.insights.region import RegionInsights, region_insights
+from matching.insights.region import (
+    RegionInsights,
+    analyse_clusters,
+    page_of,
+    region_clusters,
+    region_insights,
+)
 from matching.insights.result import ClusterInsights
 
-__all__ = ["ClusterInsights", "RegionInsights", "cluster_insights", "region_insights"]
+__all__ = [
+    "ClusterInsights",
+    "RegionInsights",
+    "analyse_clusters",
+    "cluster_insights",
+    "page_of",
+    "region_clusters",
+    "region_insights",
+]

@@ -84,6 +84,15 @@ def region_insights(
     ``manager``: the organization of a cluster_manager caller; private needs count in the clusters it
     manages. ``stop_at``: the asking request's deadline (``time.monotonic()``); past it the work stops
     before the next read or cluster with :class:`~schema.errors.TimedOut` (``deadline``)."""
+    clusters = analyse_clusters(
+        graph, region_clusters(graph, region), as_of=as_of, manager=manager, today=today, stop_at=stop_at
+    )
+    return RegionInsights(region=region, as_of=iso(as_of), clusters=clusters)
+
+
+def region_clusters(graph: Graph, region: str | None) -> list[dict[str, Any]]:
+    """The clusters of ``region`` by name, then id (every cluster when None), as rows for
+    :func:`analyse_clusters`: reading them is one small query, analysing them is the work."""
     found = [row["cluster"] for row in graph.run(queries.CLUSTERS_IN_REGION, region=region)]
     if region is not None and not found:
         # An empty table for a misspelt region reads as "this region has no clusters": name the known ones.
@@ -91,12 +100,38 @@ def region_insights(
         known = ", ".join(echo(n) for n in names[:SHOWN_REGIONS]) or "none"
         more = f" and {len(names) - SHOWN_REGIONS} more" if len(names) > SHOWN_REGIONS else ""
         raise NotFound(f"No cluster is in the region {echo(region)}; the clusters' regions: {known}{more}")
-    reads = [found[i : i + CLUSTERS_PER_READ] for i in range(0, len(found), CLUSTERS_PER_READ)]
+    return found
 
-    def analysed(clusters: list[dict[str, Any]]) -> list[ClusterInsights]:
+
+def page_of(clusters: list[dict[str, Any]], limit: int, after: str | None) -> list[dict[str, Any]]:
+    """The ``limit`` clusters of ``clusters`` (:func:`region_clusters`) after the one with id ``after``
+    (None: from the first), as ``clusters(limit, after)`` pages the graph's clusters; an ``after`` that is
+    no cluster of the list is :class:`~schema.errors.NotFound` (an empty page would read as the last)."""
+    start = 0
+    if after is not None:
+        start = next((i + 1 for i, c in enumerate(clusters) if c["id"] == after), -1)
+        if start < 0:
+            raise NotFound(f"no cluster with id {echo(after)} in the region to list the clusters after")
+    return clusters[start : start + limit]
+
+
+def analyse_clusters(
+    graph: Graph,
+    clusters: list[dict[str, Any]],
+    *,
+    as_of: dt.date | None = None,
+    manager: str | None = None,
+    today: dt.date | None = None,
+    stop_at: float | None = None,
+) -> list[ClusterInsights]:
+    """The insights of ``clusters`` (rows of :func:`region_clusters`), in their order, as
+    :func:`region_insights` describes."""
+    reads = [clusters[i : i + CLUSTERS_PER_READ] for i in range(0, len(clusters), CLUSTERS_PER_READ)]
+
+    def analysed(part: list[dict[str, Any]]) -> list[ClusterInsights]:
         deadline.check(stop_at, "the region's insights")
         done = []
-        for data in read_clusters(graph, clusters, read_private_needs=False, manager=manager):
+        for data in read_clusters(graph, part, read_private_needs=False, manager=manager):
             deadline.check(stop_at, "the region's insights")
             done.append(
                 analyse(data, graph, as_of=as_of, suppliers=0, settings=None, today=today, draw=False)
@@ -104,5 +139,4 @@ def region_insights(
         return done
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        clusters = [insights for part in pool.map(analysed, reads) for insights in part]
-    return RegionInsights(region=region, as_of=iso(as_of), clusters=clusters)
+        return [insights for part in pool.map(analysed, reads) for insights in part]
