@@ -210,7 +210,11 @@ class Settings(BaseSettings):
         ge=10,
         description="Most fields a query may resolve, list fields counted times their page size.",
     )
-    api_max_page_size: int = Field(100, ge=1, description="Largest `first` / `limit` a query may ask for.")
+    api_max_page_size: int = Field(
+        100,
+        ge=1,
+        description="Largest `first` / `limit` a query may ask for; a default above it is lowered to it.",
+    )
     api_max_body_bytes: int = Field(100_000, ge=1_000, description="Largest request body the API accepts.")
     api_request_timeout: float = Field(10.0, gt=0, description="Seconds a request may take before it fails.")
     api_max_resolver_calls: int = Field(

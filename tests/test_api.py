@@ -730,6 +730,32 @@ def test_page_size_is_capped(client: TestClient, region: dict[str, NewKey]) -> N
     assert codes(gql(client, region["dairy"], query)) == ["BAD_USER_INPUT"]
 
 
+def test_page_size_defaults_follow_a_lower_maximum_page_size(
+    neo4j_settings: Settings, region: dict[str, NewKey]
+) -> None:
+    """With the maximum page size set below the defaults (20 organizations, 100 clusters, 10 hits), a query
+    that gives no size gets pages of the maximum (every such query was refused for a size its caller never
+    gave); a size the caller gives is still checked, and introspection shows the default that runs."""
+    small = neo4j_settings.model_copy(update={"api_max_page_size": 2})
+    query = """{ organizations { edges { node { id } } } clusters { id } search(text: "machine learning") {
+        score } organization(id: "jku") { collaborators { kind } projects { role } } }"""
+    with TestClient(create_app(small)) as client:
+        got = data(gql(client, region["dairy"], query))
+        assert [len(got["organizations"]["edges"]), len(got["clusters"]), len(got["search"])] == [2, 2, 2]
+        body = gql(client, region["dairy"], "{ organizations(first: 3) { edges { cursor } } }")
+        assert codes(body) == ["BAD_USER_INPUT"], body
+        assert "`first` must be between 1 and 2; got 3" in body["errors"][0]["message"]
+        fields = data(
+            gql(
+                client,
+                region["dairy"],
+                '{ __type(name: "Query") { fields { name args { name defaultValue } } } }',
+            )
+        )["__type"]["fields"]
+    defaults = {(f["name"], a["name"]): a["defaultValue"] for f in fields for a in f["args"]}
+    assert defaults[("organizations", "first")] == defaults[("clusters", "limit")] == "2"
+
+
 def test_depth_is_limited(client: TestClient, region: dict[str, NewKey]) -> None:
     deep = (
         '{ organization(id: "jku") { region { parent { parent { parent { parent { parent { parent { parent '

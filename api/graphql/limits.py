@@ -80,6 +80,24 @@ def check_page_size(value: int, maximum: int, name: str = "first") -> int:
     return value
 
 
+def lower_page_defaults(schema: GraphQLSchema, maximum: int) -> None:
+    """Lower every page size's default (``first``, ``limit``) that is above ``maximum`` to ``maximum``.
+
+    An operator who sets ``CLUSTERKG_API_MAX_PAGE_SIZE`` below a default (20 organizations, 100 clusters)
+    asks for smaller pages, not for every query that passes no size to be refused for a size its caller
+    never gave; a size the caller gives is still checked (:func:`check_page_size`). Refusing such a setting
+    at start-up would forbid a maximum below 100 at all. Lowered in the schema itself, the default is the
+    one introspection shows, the resolver gets and the complexity limit counts."""
+    for named in schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
+            continue
+        for definition in named.fields.values():
+            for name in PAGE_ARGUMENTS:
+                argument = definition.args.get(name)
+                if argument is not None and isinstance(argument.default_value, int):
+                    argument.default_value = min(argument.default_value, maximum)
+
+
 @dataclass(frozen=True)
 class Costs:
     """What expensive work counts, beyond the 1 of any field: per ``(type, field)``, and for a ``filter``

@@ -14,7 +14,7 @@ from strawberry.extensions import AddValidationRules
 from api.graphql.errors import report
 from api.graphql.execution import EXECUTORS
 from api.graphql.guarded import guarded
-from api.graphql.limits import Costs, MaxComplexity, depth_rule
+from api.graphql.limits import Costs, MaxComplexity, depth_rule, lower_page_defaults
 from api.graphql.mutations import Mutation
 from api.graphql.plain import answer_from
 from api.graphql.prepare import DocumentCache, PrepareOffLoop
@@ -35,7 +35,8 @@ class CodedSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    """The schema, limited by ``settings`` (the SDL does not depend on them).
+    """The schema, limited by ``settings`` (the SDL depends on them only where a page size's default is above
+    the maximum page size, which lowers it: ``lower_page_defaults``).
 
     The depth rule is made once, with the caches: the validation cache is keyed by the operation text, for
     this schema's rules. The complexity check depends on the variables, so it runs per request."""
@@ -53,6 +54,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         execution_context_class=guarded(EXECUTORS[settings.api_executor]),
     )
     answer_from(schema._schema, "Organization", "lists", INLINED_LISTS)
+    lower_page_defaults(schema._schema, settings.api_max_page_size)
     return schema
 
 
