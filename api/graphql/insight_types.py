@@ -16,7 +16,7 @@ import strawberry
 
 from api.graphql.context import Ctx
 from api.graphql.inputs import ClusterStageEnum
-from api.graphql.limits import FULL_PAGE, check_page_size
+from api.graphql.sizes import FULL_PAGE, check_page_size
 from matching.insights import ClusterInsights as Result
 from matching.insights import result as r
 from schema.graph_model import ClusterStage

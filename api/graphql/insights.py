@@ -22,7 +22,8 @@ import strawberry
 from api.auth import ApiRole
 from api.graphql.context import Ctx
 from api.graphql.insight_types import ClusterInsights
-from api.graphql.limits import FULL_PAGE, check_page_size
+from api.graphql.limits import SUPPLIED_GAPS
+from api.graphql.sizes import FULL_PAGE, check_page_size
 from matching.insights import analyse_clusters, cluster_insights, page_of, region_clusters
 from matching.insights.result import iso
 from schema.errors import InvalidInput
@@ -50,6 +51,7 @@ async def cluster(info: Ctx, cluster_id: str, as_of: dt.date | None, suppliers: 
             suppliers=suppliers,
             settings=context.settings,
             stop_at=context.deadline,
+            supplied_gaps=SUPPLIED_GAPS,
         )
     )
     return ClusterInsights.of(result)

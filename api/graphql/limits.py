@@ -45,6 +45,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from api.graphql.errors import BAD_USER_INPUT
+from api.graphql.sizes import PAGE_ARGUMENTS
 from schema.characters import control_character
 from schema.errors import InvalidInput
 from schema.models import MAX_TEXT
@@ -54,12 +55,13 @@ UNBOUNDED_LIST = 10
 """Rows assumed for a list field that takes no ``first`` / ``limit``: lists of one organization (its
 clusters, capabilities, sectors), short by nature. A list that grows with the graph takes a page size, which
 is what it counts."""
-PAGE_ARGUMENTS = ("first", "limit")
-FULL_PAGE = 100
-"""The default ``limit`` of a list a caller usually reads whole (the clusters, a region's insights, an
-insight's member lists): the largest page of the default settings, so a caller that passes nothing gets a
-whole list of up to 100. The complexity limit counts it as it counts every page size: a list counted as 10
-rows makes, in a region of 1,000 clusters, thousands of fields of a query that looks cheap."""
+SUPPLIED_GAPS = 3
+"""The gaps of a ``clusterInsights`` that get outside suppliers, the most needed first. Each gap's suppliers
+are one suggestion, and a cluster has any number of gaps (the demo's food cluster 12): counted as one
+suggestion whatever the gaps, 9 aliased insights of that cluster asked for over 100 suggestions and held
+both compute threads to the request's time limit. Bounded, they count what they cost (:class:`Costs`): a
+suggestion each, the analysis riding along (on the demo it takes 0.02 s, a gap's suggestion 0.03 s), so a
+request holds at most 9 suggestions here too."""
 
 
 def check_text(value: str, name: str) -> str:
@@ -73,38 +75,16 @@ def check_text(value: str, name: str) -> str:
     return value
 
 
-def check_page_size(value: int, maximum: int, name: str = "first") -> int:
-    """Refuse a page size below 1 or above the configured maximum."""
-    if not 1 <= value <= maximum:
-        raise InvalidInput(f"`{name}` must be between 1 and {maximum}; got {value}")
-    return value
-
-
-def lower_page_defaults(schema: GraphQLSchema, maximum: int) -> None:
-    """Lower every page size's default (``first``, ``limit``) that is above ``maximum`` to ``maximum``.
-
-    An operator who sets ``CLUSTERKG_API_MAX_PAGE_SIZE`` below a default (20 organizations, 100 clusters)
-    asks for smaller pages, not for every query that passes no size to be refused for a size its caller
-    never gave; a size the caller gives is still checked (:func:`check_page_size`). Refusing such a setting
-    at start-up would forbid a maximum below 100 at all. Lowered in the schema itself, the default is the
-    one introspection shows, the resolver gets and the complexity limit counts."""
-    for named in schema.type_map.values():
-        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
-            continue
-        for definition in named.fields.values():
-            for name in PAGE_ARGUMENTS:
-                argument = definition.args.get(name)
-                if argument is not None and isinstance(argument.default_value, int):
-                    argument.default_value = min(argument.default_value, maximum)
-
-
 @dataclass(frozen=True)
 class Costs:
-    """What expensive work counts, beyond the 1 of any field: per ``(type, field)``, and for a ``filter``
-    argument that asks for ``similarTo`` (a text embedded, then a vector search)."""
+    """What expensive work counts, beyond the 1 of any field: per ``(type, field)``, for a ``filter``
+    argument that asks for ``similarTo`` (a text embedded, then a vector search), and for a
+    ``clusterInsights`` whose ``suppliers`` is above 0 (what makes it count a suggestion for each of the
+    :data:`SUPPLIED_GAPS` gaps, its own suggestion's worth of cost included)."""
 
     fields: dict[tuple[str, str], int] = field(default_factory=dict)
     similar_to: int = 0
+    gap_suppliers: int = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Costs:
@@ -116,6 +96,7 @@ class Costs:
                 ("Query", "search"): settings.api_cost_vector_search,
             },
             similar_to=settings.api_cost_vector_search,
+            gap_suppliers=settings.api_cost_suggestion * (SUPPLIED_GAPS - 1),
         )
 
 
@@ -164,24 +145,33 @@ class _Cost:
             similar = isinstance(value, dict) and value.get("similarTo") is not None
         else:
             similar = False
-        return cost + (self.costs.similar_to if similar else 0)
+        cost += self.costs.similar_to if similar else 0
+        if (parent.name, node.name.value) == ("Query", "clusterInsights"):
+            definition = parent.fields.get("clusterInsights")
+            if definition is not None and (self._number(node, definition, "suppliers") or 0) > 0:
+                cost += self.costs.gap_suppliers
+        return cost
+
+    def _number(self, node: FieldNode, field: Any, name: str) -> int | None:
+        """Argument ``name`` of ``field`` as the operation runs with it (never below 0: a resolver refuses a
+        page size below 1, and a negative one counted as given would make a whole operation's cost negative
+        and let any number of aliased suggestions through), else its default; None without either."""
+        given = next((arg.value for arg in node.arguments or () if arg.name.value == name), None)
+        if isinstance(given, IntValueNode):
+            return max(int(given.value), 0)
+        if isinstance(given, VariableNode):
+            value = page_size(self.variables.get(given.name.value))
+            if value is not None:
+                return value
+        default = field.args[name].default_value
+        return default if isinstance(default, int) else None
 
     def _rows(self, node: FieldNode, field: Any) -> int:
-        """The rows a field multiplies its selection by: its page size as given (never below 0: a
-        resolver refuses a size below 1, and a negative one counted as given would make a whole operation's
-        cost negative and let any number of aliased suggestions through), else its default."""
+        """The rows a field multiplies its selection by: its page size (:meth:`_number`)."""
         for name in PAGE_ARGUMENTS:
-            if name not in field.args:
-                continue
-            given = next((arg.value for arg in node.arguments or () if arg.name.value == name), None)
-            if isinstance(given, IntValueNode):
-                return max(int(given.value), 0)
-            if isinstance(given, VariableNode):
-                value = page_size(self.variables.get(given.name.value))
-                if value is not None:
-                    return value
-            default = field.args[name].default_value
-            return default if isinstance(default, int) else UNBOUNDED_LIST
+            if name in field.args:
+                rows = self._number(node, field, name)
+                return UNBOUNDED_LIST if rows is None else rows
         is_list = isinstance(get_nullable_type(field.type), GraphQLList)
         return UNBOUNDED_LIST if is_list and node.name.value != "edges" else 1
 

@@ -29,8 +29,8 @@ from api.graphql.inputs import (
     OrganizationSortField,
     SortDirection,
 )
-from api.graphql.limits import check_page_size
 from api.graphql.loaders import MembersPage, NodeSelection
+from api.graphql.sizes import check_page_size
 from api.throttle import Lane
 from graph.queries import api as q
 from graph.queries import organizations as orgs

@@ -11,8 +11,9 @@ from api.graphql.context import Ctx
 from api.graphql.inputs import OrganizationFilterInput, OrganizationOrderInput
 from api.graphql.insight_types import ClusterInsights
 from api.graphql.insights import RegionInsights
-from api.graphql.limits import FULL_PAGE, check_page_size
+from api.graphql.limits import SUPPLIED_GAPS
 from api.graphql.pages import embed, organization_page, text_argument, to_filter
+from api.graphql.sizes import FULL_PAGE, check_page_size
 from api.graphql.suggestions import partner_suggestions
 from api.graphql.types import Cluster, Organization, OrganizationConnection, PartnerSuggestion, SearchHit
 from graph.queries import api as q
@@ -120,7 +121,8 @@ class Query:
 
     @strawberry.field(
         description="A cluster's network analysis: composition, density, components, brokers, isolates and "
-        "periphery, openness, capability gaps with outside suppliers, computed stage and trend; as of `asOf` "
+        "periphery, openness, capability gaps with outside suppliers (for the "
+        f"{SUPPLIED_GAPS} most needed gaps), computed stage and trend; as of `asOf` "
         "(memberships and links dated after it hidden). Private needs count only for the cluster's managers."
     )
     async def cluster_insights(

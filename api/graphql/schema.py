@@ -14,11 +14,12 @@ from strawberry.extensions import AddValidationRules
 from api.graphql.errors import report
 from api.graphql.execution import EXECUTORS
 from api.graphql.guarded import guarded
-from api.graphql.limits import Costs, MaxComplexity, depth_rule, lower_page_defaults
+from api.graphql.limits import Costs, MaxComplexity, depth_rule
 from api.graphql.mutations import Mutation
 from api.graphql.plain import answer_from
 from api.graphql.prepare import DocumentCache, PrepareOffLoop
 from api.graphql.queries import Query
+from api.graphql.sizes import lower_page_defaults
 from api.graphql.types import INLINED_LISTS
 from schema.settings import Settings
 

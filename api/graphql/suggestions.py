@@ -15,8 +15,9 @@ import strawberry
 from api.auth import ApiRole, Caller
 from api.graphql.context import Ctx
 from api.graphql.inputs import OrganizationFilterInput
-from api.graphql.limits import check_page_size, check_text
+from api.graphql.limits import check_text
 from api.graphql.pages import FIELD_PROPERTIES, filter_values, selected_under
+from api.graphql.sizes import check_page_size
 from api.graphql.types import Organization, PartnerSuggestion, Reason, SuggestionFeedback
 from graph.db import AsyncGraph
 from graph.queries import api as q

@@ -21,9 +21,9 @@ from api.graphql.inputs import (
     OrganizationRole,
     SizeClassEnum,
 )
-from api.graphql.limits import check_page_size
 from api.graphql.pages import Page, cursor_text, organization_page
 from api.graphql.plain import computed
+from api.graphql.sizes import check_page_size
 from schema.graph_model import ClusterStage, CollaborationKind, Role, SizeClass
 
 T = TypeVar("T")

@@ -53,6 +53,7 @@ def cluster_insights(
     settings: Settings | None = None,
     today: dt.date | None = None,
     stop_at: float | None = None,
+    supplied_gaps: int | None = None,
 ) -> ClusterInsights:
     """The insights of cluster ``cluster_id`` as of ``as_of`` (None: the graph now).
 
@@ -61,10 +62,18 @@ def cluster_insights(
     count when it manages this cluster. ``suppliers``: outside suppliers suggested per gap (0: none, no
     model needed). ``today`` dates "now" for the stage's window and the trend when ``as_of`` is None.
     ``stop_at``: the asking request's deadline (``time.monotonic()``); past it no further gap's suppliers
-    are looked up (:class:`~schema.errors.TimedOut`)."""
+    are looked up (:class:`~schema.errors.TimedOut`). ``supplied_gaps``: suppliers for only the first that
+    many gaps, the most needed (None: every gap)."""
     data = read_cluster(graph, cluster_id, read_private_needs=read_private_needs, manager=manager)
     return analyse(
-        data, graph, as_of=as_of, suppliers=suppliers, settings=settings, today=today, stop_at=stop_at
+        data,
+        graph,
+        as_of=as_of,
+        suppliers=suppliers,
+        settings=settings,
+        today=today,
+        stop_at=stop_at,
+        supplied_gaps=supplied_gaps,
     )
 
 
@@ -78,6 +87,7 @@ def analyse(
     today: dt.date | None,
     draw: bool = True,
     stop_at: float | None = None,
+    supplied_gaps: int | None = None,
 ) -> ClusterInsights:
     """The insights of ``data`` as of ``as_of``; ``draw``: with the network's nodes and edges.
 
@@ -86,7 +96,7 @@ def analyse(
     view = snapshot(data, as_of)
     gaps = find_gaps(view, graph)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        lookup = pool.submit(_add_suppliers, gaps, graph, data, suppliers, settings, stop_at)
+        lookup = pool.submit(_add_suppliers, gaps, graph, data, suppliers, settings, stop_at, supplied_gaps)
         net = build(list(view.members), view.internal)
         components = net.components()
         now, before, stage_rule = _figures_and_stage(
@@ -143,6 +153,7 @@ def _add_suppliers(
     suppliers: int,
     settings: Settings | None,
     stop_at: float | None,
+    supplied_gaps: int | None,
 ) -> None:
     if suppliers > 0 and gaps:
         add_suppliers(
@@ -152,6 +163,7 @@ def _add_suppliers(
             per_gap=suppliers,
             settings=settings or get_settings(),
             stop_at=stop_at,
+            supplied_gaps=supplied_gaps,
         )
 
 

@@ -57,10 +57,13 @@ def add_suppliers(
     per_gap: int,
     settings: Settings,
     stop_at: float | None = None,
+    supplied_gaps: int | None = None,
 ) -> None:
     """Fill each gap's ``suppliers`` with up to ``per_gap`` outside organizations from ``suggest`` (one
-    suggestion per gap, and a cluster may have many: past ``stop_at`` no further one is asked for)."""
-    for gap in gaps:
+    suggestion per gap, and a cluster may have many: past ``stop_at`` no further one is asked for).
+    ``supplied_gaps``: only the first that many gaps, the most needed (None: every gap), so that a caller
+    whose cost is counted before the work (the API) gets work of a known bound."""
+    for gap in gaps[:supplied_gaps]:
         deadline.check(stop_at, "the gaps' suppliers")
         found = suggest(graph, need=gap.capability, limit=3 * per_gap, settings=settings)
         gap.suppliers = [
