@@ -156,6 +156,13 @@ def _names(items: list[dict[str, Any]], most: int = 3) -> str:
     return ", ".join(names[:most]) + more
 
 
+QUOTED = 300
+"""The longest sentence an explanation quotes whole: a sentence of a description or need is shorter, but a
+sentence chunk may be a whole text of 5,000 characters (short sentences join their neighbours), quoted in
+every suggestion of an answer: 8 aliases of 100 suggestions for such a need answered 6.7 MB to a request of
+5.6 kB. Longer ones are cut with "…"."""
+
+
 def describe(seeker: Seeker, suggestion: Suggestion, cosine: float) -> list[str]:
     """The reasons of one suggestion as sentences, strongest signal first."""
     basis = "your need" if seeker.basis == "need" else "what you offer"
@@ -169,7 +176,8 @@ def describe(seeker: Seeker, suggestion: Suggestion, cosine: float) -> list[str]
     pair = suggestion.best_pair
     if pair is not None:
         reasons.append(
-            f'Your sentence "{pair.need}" matches theirs, "{pair.capability}" '
+            f'Your sentence "{_short(pair.need, QUOTED)}" matches theirs, '
+            f'"{_short(pair.capability, QUOTED)}" '
             f"(similarity {pair.similarity:.2f}; whole texts {cosine:.2f})"
         )
     reasons.append(
