@@ -163,6 +163,11 @@ every suggestion of an answer: 8 aliases of 100 suggestions for such a need answ
 5.6 kB. Longer ones are cut with "…"."""
 
 
+def quote(sentence: str) -> str:
+    """``sentence`` as a reason or an answer quotes it: whole up to :data:`QUOTED` characters, else cut."""
+    return _short(sentence, QUOTED)
+
+
 def describe(seeker: Seeker, suggestion: Suggestion, cosine: float) -> list[str]:
     """The reasons of one suggestion as sentences, strongest signal first."""
     basis = "your need" if seeker.basis == "need" else "what you offer"
@@ -176,8 +181,7 @@ def describe(seeker: Seeker, suggestion: Suggestion, cosine: float) -> list[str]
     pair = suggestion.best_pair
     if pair is not None:
         reasons.append(
-            f'Your sentence "{_short(pair.need, QUOTED)}" matches theirs, '
-            f'"{_short(pair.capability, QUOTED)}" '
+            f'Your sentence "{quote(pair.need)}" matches theirs, "{quote(pair.capability)}" '
             f"(similarity {pair.similarity:.2f}; whole texts {cosine:.2f})"
         )
     reasons.append(

@@ -22,7 +22,7 @@ from api.graphql.types import Organization, PartnerSuggestion, Reason, Suggestio
 from graph.db import AsyncGraph
 from graph.queries import api as q
 from matching import Filters, Suggestion, record_feedback, suggest
-from matching.reasons import SIGNAL_WORDS
+from matching.reasons import SIGNAL_WORDS, quote
 from schema.errors import AccessDenied, InvalidInput
 
 
@@ -137,8 +137,8 @@ async def partner_suggestions(
                 score=suggestion.score,
                 reasons=reasons(suggestion, basis),
                 explanation=suggestion.reasons,
-                matched_need=suggestion.best_pair.need if suggestion.best_pair else None,
-                matched_capability=suggestion.best_pair.capability if suggestion.best_pair else None,
+                matched_need=quote(suggestion.best_pair.need) if suggestion.best_pair else None,
+                matched_capability=quote(suggestion.best_pair.capability) if suggestion.best_pair else None,
                 introducers=[
                     Organization.from_row(row)
                     for row in (rows[person.id] for person in suggestion.introducers)

@@ -24,6 +24,7 @@ from api.graphql.inputs import (
 from api.graphql.pages import Page, cursor_text, organization_page
 from api.graphql.plain import computed
 from api.graphql.sizes import check_page_size
+from matching.reasons import QUOTED
 from schema.graph_model import ClusterStage, CollaborationKind, Role, SizeClass
 
 T = TypeVar("T")
@@ -325,8 +326,12 @@ class PartnerSuggestion:
     score: float
     reasons: list[Reason]
     explanation: list[str] = strawberry.field(description="Every reason in words, strongest first.")
-    matched_need: str | None
-    matched_capability: str | None
+    matched_need: str | None = strawberry.field(
+        description=f'The sentence of the need that matches best (cut at {QUOTED} characters, with "…").'
+    )
+    matched_capability: str | None = strawberry.field(
+        description="The partner's sentence that matches it best (cut as `matchedNeed`)."
+    )
     introducers: list[Organization]
     ranking: str = strawberry.field(
         description="Which ranking ran: `learned` (the model `clusterkg tune` trained) or `signals` (the "
