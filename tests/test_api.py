@@ -789,6 +789,11 @@ def test_the_complexity_counts_the_page_sizes_the_operation_runs_with(
     ):
         body = gql(client, region["dairy"], query, variables)
         assert body["data"] is None and "too complex" in body["errors"][0]["message"], body
+    huge = gql(client, region["dairy"], f"query($n: Int!) {{ {nested} }}", {"n": 1e308})
+    message = huge["errors"][0]["message"]
+    assert "too complex" in message and "more than 1,000,000,000,000" in message and len(message) < 400, (
+        message
+    )
     suggestions = " ".join(
         f's{i}: partnerSuggestions(need: "camera quality control", limit: 1) {{ score }}' for i in range(11)
     )

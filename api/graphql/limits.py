@@ -339,11 +339,18 @@ class MaxComplexity(SchemaExtension):
         cost = sum(found.values())
         if cost > self.maximum:
             costliest = max(found, key=found.__getitem__)
+            suggestion = self.costs.fields.get(("Query", "partnerSuggestions"), 1)
             raise GraphQLError(
-                f"query too complex: it could cost {cost} (a field counts 1 for each row of the lists above "
-                f"it, a suggestion {self.costs.fields.get(('Query', 'partnerSuggestions'), 1)}), the limit "
-                f"is {self.maximum}; `{costliest}` could cost {found[costliest]} of it: ask for fewer "
-                "aliases, smaller pages (`first`, `limit`) or fewer nested lists",
+                f"query too complex: it could cost {_shown(cost)} (a field counts 1 for each row of the "
+                f"lists above it, a suggestion {suggestion}), the limit is {self.maximum}; `{costliest}` "
+                f"could cost {_shown(found[costliest])} of it: ask for fewer aliases, smaller pages "
+                "(`first`, `limit`) or fewer nested lists",
                 extensions={"code": BAD_USER_INPUT},
             )
         yield
+
+
+def _shown(cost: int) -> str:
+    """A cost as a refusal states it: a page size of ``1e308`` makes a 300-digit cost, which says no more
+    than "more than a trillion"."""
+    return "more than 1,000,000,000,000" if cost > 10**12 else str(cost)
