@@ -3,6 +3,7 @@ against the real API serving the demo region (``tests/utils/web.py``)."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -108,6 +109,11 @@ def test_a_distance_that_is_no_number_of_km_or_a_need_too_long_is_said_in_words(
         f"{site.url}/web/suggestions", params={"need": NEED, "town": "Wels", "km": "60"}, timeout=60
     )
     assert near.status_code == 200 and "km away" in near.text
+    # short sentences join into one chunk: a need of 4,900 characters is one "sentence", quoted on every card
+    chunk = httpx.get(f"{site.url}/web/suggestions", params={"need": "Bread. " * 700}, timeout=60)
+    assert chunk.status_code == 200 and "Your words" in chunk.text, chunk.text[:300]
+    quoted = re.findall(r"Your words</span> “([^”]*)”", chunk.text)
+    assert quoted and all(len(q) <= 300 and q.endswith("…") for q in quoted), quoted[:1]
 
 
 def test_a_wrong_key_is_said_to_be_refused_in_words_not_as_in_use(site: Site, browser: WebDriver) -> None:

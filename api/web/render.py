@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from matching.reasons import quote as quote_sentence
 from schema.graph_model import Role
 
 STATIC = Path(__file__).parent / "static"
@@ -47,6 +48,7 @@ def environment() -> Environment:
     )
     env.filters["role"] = role_words
     env.filters["segment"] = path_segment
+    env.filters["quoted"] = quote_sentence  # a card's sentences cut as the API's explanations cut them
     env.globals["ROLE_WORDS"] = ROLE_WORDS
     return env
 
