@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from api.auth import NewKey
-from api.graphql.limits import SUPPLIED_GAPS
+from api.graphql.costs import SUPPLIED_GAPS
 from tests.utils.web import Site
 
 

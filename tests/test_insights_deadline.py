@@ -92,7 +92,12 @@ def test_region_insights_over_the_api_stop_at_the_requests_deadline(
     assert len(region_insights(many, REGION).clusters) == CLUSTERS
     whole = time.monotonic() - started
     hurried = neo4j_settings.model_copy(
-        update={"api_request_timeout": whole / 10, "api_compute_threads": 1, "api_max_page_size": CLUSTERS}
+        update={
+            "api_request_timeout": whole / 10,
+            "api_compute_threads": 1,
+            "api_max_page_size": CLUSTERS,
+            "api_max_complexity": 10**6,  # every cluster analysed counts: the whole region as one page
+        }
     )
     key = create_key(many, ApiRole.DATA_TEAM, None)
     with TestClient(create_app(hurried)) as client:
@@ -130,6 +135,9 @@ def test_region_insights_over_the_api_come_a_page_of_clusters_at_a_time(
                 break
             after = page[-1]["cluster"]
         assert seen == by_name
+        pages = " ".join(f"p{i}: clusters(limit: 100) {{ cluster }}" for i in range(3))
+        body = gql(client, key, f"{{ {region} {{ {pages} }} }}")  # each cluster of a page is analysed
+        assert body["data"] is None and "too complex" in body["errors"][0]["message"], body
         lists = "isolates { id name } peripheral { id name }"
         body = gql(client, key, f"{{ {region} {{ clusters {{ {lists} }} }} }}")
         assert body["data"] is None and codes(body) == ["BAD_USER_INPUT"], body

@@ -21,8 +21,8 @@ import strawberry
 
 from api.auth import ApiRole
 from api.graphql.context import Ctx
+from api.graphql.costs import SUPPLIED_GAPS
 from api.graphql.insight_types import ClusterInsights
-from api.graphql.limits import SUPPLIED_GAPS
 from api.graphql.sizes import FULL_PAGE, check_page_size
 from matching.insights import analyse_clusters, cluster_insights, page_of, region_clusters
 from matching.insights.result import iso

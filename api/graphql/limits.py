@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -44,24 +43,17 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from api.graphql.costs import Costs
 from api.graphql.errors import BAD_USER_INPUT
 from api.graphql.sizes import PAGE_ARGUMENTS
 from schema.characters import control_character
 from schema.errors import InvalidInput
 from schema.models import MAX_TEXT
-from schema.settings import Settings
 
 UNBOUNDED_LIST = 10
 """Rows assumed for a list field that takes no ``first`` / ``limit``: lists of one organization (its
 clusters, capabilities, sectors), short by nature. A list that grows with the graph takes a page size, which
 is what it counts."""
-SUPPLIED_GAPS = 3
-"""The gaps of a ``clusterInsights`` that get outside suppliers, the most needed first. Each gap's suppliers
-are one suggestion, and a cluster has any number of gaps (the demo's food cluster 12): counted as one
-suggestion whatever the gaps, 9 aliased insights of that cluster asked for over 100 suggestions and held
-both compute threads to the request's time limit. Bounded, they count what they cost (:class:`Costs`): a
-suggestion each, the analysis riding along (on the demo it takes 0.02 s, a gap's suggestion 0.03 s), so a
-request holds at most 9 suggestions here too."""
 
 
 def check_text(value: str, name: str) -> str:
@@ -73,31 +65,6 @@ def check_text(value: str, name: str) -> str:
     if reason := control_character(value, multiline=True):
         raise InvalidInput(f"`{name}` {reason}")
     return value
-
-
-@dataclass(frozen=True)
-class Costs:
-    """What expensive work counts, beyond the 1 of any field: per ``(type, field)``, for a ``filter``
-    argument that asks for ``similarTo`` (a text embedded, then a vector search), and for a
-    ``clusterInsights`` whose ``suppliers`` is above 0 (what makes it count a suggestion for each of the
-    :data:`SUPPLIED_GAPS` gaps, its own suggestion's worth of cost included)."""
-
-    fields: dict[tuple[str, str], int] = field(default_factory=dict)
-    similar_to: int = 0
-    gap_suppliers: int = 0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Costs:
-        return cls(
-            fields={
-                ("Query", "partnerSuggestions"): settings.api_cost_suggestion,
-                ("Query", "clusterInsights"): settings.api_cost_suggestion,  # a graph analysis, as costly
-                ("RegionInsights", "clusters"): settings.api_cost_suggestion,  # a page of analyses
-                ("Query", "search"): settings.api_cost_vector_search,
-            },
-            similar_to=settings.api_cost_vector_search,
-            gap_suppliers=settings.api_cost_suggestion * (SUPPLIED_GAPS - 1),
-        )
 
 
 class _Cost:
@@ -185,9 +152,11 @@ class _Cost:
                 return rows
             field = parent.fields.get(node.name.value)
             cost = rows * (1 + self._work(parent, node))
-            if field is not None and node.selection_set is not None:
-                child = get_named_type(field.type)
-                cost += self.of(node.selection_set, child, rows * self._rows(node, field))
+            if field is not None:
+                page = rows * self._rows(node, field)
+                cost += page * self.costs.per_row.get((parent.name, node.name.value), 0)
+                if node.selection_set is not None:
+                    cost += self.of(node.selection_set, get_named_type(field.type), page)
             return cost
         if isinstance(node, InlineFragmentNode):
             condition = node.type_condition

@@ -8,10 +8,10 @@ import strawberry
 
 from api.graphql import insights
 from api.graphql.context import Ctx
+from api.graphql.costs import SUPPLIED_GAPS
 from api.graphql.inputs import OrganizationFilterInput, OrganizationOrderInput
 from api.graphql.insight_types import ClusterInsights
 from api.graphql.insights import RegionInsights
-from api.graphql.limits import SUPPLIED_GAPS
 from api.graphql.pages import embed, organization_page, text_argument, to_filter
 from api.graphql.sizes import FULL_PAGE, check_page_size
 from api.graphql.suggestions import partner_suggestions

@@ -11,10 +11,11 @@ import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import AddValidationRules
 
+from api.graphql.costs import Costs
 from api.graphql.errors import report
 from api.graphql.execution import EXECUTORS
 from api.graphql.guarded import guarded
-from api.graphql.limits import Costs, MaxComplexity, depth_rule
+from api.graphql.limits import MaxComplexity, depth_rule
 from api.graphql.mutations import Mutation
 from api.graphql.plain import answer_from
 from api.graphql.prepare import DocumentCache, PrepareOffLoop
