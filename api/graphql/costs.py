@@ -37,8 +37,8 @@ class Costs:
                 ("RegionInsights", "clusters"): settings.api_cost_suggestion,  # a page of analyses
                 ("Query", "search"): settings.api_cost_vector_search,
             },
-            # Each cluster of a page is analysed: about 7 ms of CPU against a suggestion's 100, so 1/40 of
-            # one (a little less, so that a default page of 100 with one member list still fits): a request
+            # Each cluster of a page is analysed: about 7 ms of CPU against a suggestion's 100 (1/14 of one);
+            # counted as 1/40, so that a default page of 100 with one member list still fits, a request
             # analyses about 200 clusters at most, not 900 in nine aliased pages held to the deadline.
             per_row={("RegionInsights", "clusters"): settings.api_cost_suggestion // 40},
             similar_to=settings.api_cost_vector_search,
