@@ -2,7 +2,8 @@
 
 Each embedding is stored with a content hash (of the embedder's name and the text) and a key (that name and
 the text as embedded); the embedder is the model and its backend (``settings.embedder``), so vectors of two
-backends never mix in an index: changing either re-embeds.
+backends never mix in an index: changing either re-embeds. Both also hold the version of how texts are cut
+into sentences and pieces (``matching.model.CHUNKING``): a text cut another way is encoded again.
 The graph compares each current text with its key, so a rerun reads and encodes only
 texts that are new or changed, whoever changed them (ingest, the API), and a run with nothing changed
 transfers no text at all. Encoding is batched, sorted by length across the whole run (less padding), and each
@@ -29,7 +30,7 @@ import numpy as np
 from graph.db import Graph
 from graph.queries import matching as queries
 from matching import vector_index
-from matching.model import TextEmbedding, embed_texts
+from matching.model import CHUNKING, TextEmbedding, embed_texts
 from schema.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,9 @@ string travels through the driver as one value (a byte array would be converted 
 
 
 def content_hash(model_name: str, text: str) -> str:
-    """The hash an embedding is stored with: a new model or a new text means a new hash."""
-    return hashlib.sha256(f"{model_name}\0{text}".encode()).hexdigest()[:24]
+    """The hash an embedding is stored with: a new model, a new way of cutting texts or a new text means a
+    new hash."""
+    return hashlib.sha256(f"{key_prefix(model_name)}{text}".encode()).hexdigest()[:24]
 
 
 def pack_sentence_vectors(vectors: np.ndarray) -> str:
@@ -71,8 +73,9 @@ def unpack_sentence_vectors(data: str | None, count: int, dimensions: int) -> np
 
 
 def key_prefix(model_name: str) -> str:
-    """What a stored text key starts with: the model name and a NUL, then comes the text as embedded."""
-    return f"{model_name}\0"
+    """What a stored text key starts with: the model name, the way texts are cut and a NUL, then comes the
+    text as embedded."""
+    return f"{model_name} {CHUNKING}\0"
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,17 @@ DIMENSIONS = 384
 MIN_CHUNK_CHARS = 25
 """A fragment shorter than this ("Founded 1998.") is merged into its neighbour; alone it matches noise."""
 
+MAX_JOINED_CHARS = 100
+"""Short fragments join a chunk only while it stays about a sentence long: a list of 70 short bullet items
+is seven chunks a reason can quote and a need can match, not one chunk holding the whole list."""
+
 MAX_PIECE_WORDS = 150
-"""Texts longer than this are encoded in pieces of whole sentences (the model reads 256 word pieces)."""
+"""Texts longer than this are encoded in pieces of whole sentences (the model reads 256 word pieces); a
+single sentence longer than this (a comma-separated list) is cut into pieces between words."""
+
+CHUNKING = "chunks-2"
+"""The version of how texts are cut (:func:`sentence_spans`, :func:`_pieces`): part of every stored
+embedding's hash and key (``matching.embed``), so that texts cut another way are encoded again."""
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'„“(\[]?[A-ZÄÖÜÀ-Ý0-9])|\s*\n\s*\n?\s*|\s+[•·]\s+")
 _load_lock = threading.Lock()
@@ -115,8 +124,10 @@ def encode(texts: list[str], *, model_name: str, batch_size: int = 64) -> np.nda
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentence chunks of ``text``: sentence ends, blank lines and bullets split, and
-    a fragment shorter than :data:`MIN_CHUNK_CHARS` ("Founded 1998.") joins its neighbour."""
+    """Character spans of the sentence chunks of ``text``: sentence ends, line breaks and bullets split, and
+    a fragment shorter than :data:`MIN_CHUNK_CHARS` ("Founded 1998.") joins its neighbour while the chunk
+    stays within :data:`MAX_JOINED_CHARS`; a chunk still shorter than :data:`MIN_CHUNK_CHARS` takes the next
+    fragment whatever its length, and a short last one joins the chunk before it."""
     spans: list[tuple[int, int]] = []
     start = 0
     for match in [*_SENTENCE_END.finditer(text), None]:
@@ -125,12 +136,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             lead = len(text[start:end]) - len(text[start:end].lstrip())
             span = (start + lead, len(text[:end].rstrip()))
             if spans and (
-                span[1] - span[0] < MIN_CHUNK_CHARS or spans[-1][1] - spans[-1][0] < MIN_CHUNK_CHARS
+                spans[-1][1] - spans[-1][0] < MIN_CHUNK_CHARS
+                or (span[1] - span[0] < MIN_CHUNK_CHARS and span[1] - spans[-1][0] <= MAX_JOINED_CHARS)
             ):
                 spans[-1] = (spans[-1][0], span[1])
             else:
                 spans.append(span)
         start = match.end() if match else len(text)
+    if len(spans) > 1 and spans[-1][1] - spans[-1][0] < MIN_CHUNK_CHARS:
+        spans[-2:] = [(spans[-2][0], spans[-1][1])]
     return spans
 
 
@@ -141,10 +155,11 @@ def split_sentences(text: str) -> list[str]:
 
 def _pieces(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Group consecutive sentences into pieces of at most :data:`MAX_PIECE_WORDS` words, so that no piece is
-    truncated by the model; a normal description is one piece, i.e. the whole text."""
+    truncated by the model; a normal description is one piece, i.e. the whole text. A sentence longer than
+    that is cut between words into pieces of its own."""
     pieces: list[tuple[int, int]] = []
     words = 0
-    for a, b in spans:
+    for a, b in (part for span in spans for part in _word_runs(text, span)):
         count = len(text[a:b].split())
         if pieces and words + count <= MAX_PIECE_WORDS:
             pieces[-1] = (pieces[-1][0], b)
@@ -153,6 +168,15 @@ def _pieces(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
             pieces.append((a, b))
             words = count
     return pieces
+
+
+def _word_runs(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
+    """``span`` cut between words into runs of at most :data:`MAX_PIECE_WORDS` words."""
+    words = [match.span() for match in re.finditer(r"\S+", text[span[0] : span[1]])]
+    return [
+        (span[0] + words[i][0], span[0] + words[min(i + MAX_PIECE_WORDS, len(words)) - 1][1])
+        for i in range(0, len(words), MAX_PIECE_WORDS)
+    ] or [span]
 
 
 @dataclass(frozen=True)

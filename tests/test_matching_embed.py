@@ -3,6 +3,7 @@ incremental ``embed`` (only new or changed texts are encoded)."""
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 
 import numpy as np
@@ -35,7 +36,15 @@ from matching.embed import (
     refresh,
     unpack_sentence_vectors,
 )
-from matching.model import DIMENSIONS, MAX_PIECE_WORDS, embed_texts, encode, split_sentences
+from matching.model import (
+    DIMENSIONS,
+    MAX_JOINED_CHARS,
+    MAX_PIECE_WORDS,
+    MIN_CHUNK_CHARS,
+    embed_texts,
+    encode,
+    split_sentences,
+)
 from matching.signal_ranking import SIMILAR_SEEKERS
 from schema.settings import Settings
 from tests.utils.matching_region import create_region
@@ -76,6 +85,43 @@ def test_sentences_are_split_and_tiny_fragments_merged() -> None:
     ]
     assert split_sentences("one short line") == ["one short line"]
     assert split_sentences("") == []
+
+
+def test_a_list_of_short_items_is_cut_into_chunks_of_a_few_items() -> None:
+    items = ["CNC milling", "Laser cutting", "TIG welding", "Powder coating", "Anodizing", "Deburring"] * 12
+    text = "Our services:\n" + "\n".join(f"- {item}." for item in items)
+    chunks = split_sentences(text)
+    assert len(chunks) > 8
+    assert all(len(chunk) <= MAX_JOINED_CHARS for chunk in chunks[:-1])
+    assert len(chunks[-1]) < MAX_JOINED_CHARS + MIN_CHUNK_CHARS
+    assert all(len(chunk) >= MIN_CHUNK_CHARS for chunk in chunks)
+    assert "".join(chunks).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")
+
+
+def test_the_end_of_a_long_sentence_counts(model_name: str) -> None:
+    """A comma-separated list longer than the model reads is one sentence; its last items still count."""
+    head = "We offer " + ", ".join(f"machining of steel part type {i}" for i in range(80))
+    one, other = embed_texts(
+        [head + ", and hyperspectral sorting of nuts.", head + ", and payroll for bakeries."],
+        model_name=model_name,
+    )
+    assert len(head.split()) > 2 * MAX_PIECE_WORDS
+    assert float(one.vector @ other.vector) < 0.9999
+    query = encode(["hyperspectral camera sorting of nuts"], model_name=model_name)[0]
+    assert float(one.vector @ query) > float(other.vector @ query)
+
+
+def test_a_new_way_of_cutting_texts_encodes_them_again(
+    graph: Graph, neo4j_settings: Settings, model_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_region(graph)
+    assert embed(graph, neo4j_settings).total_encoded == 12
+    assert embed(graph, neo4j_settings).total_encoded == 0
+    monkeypatch.setattr(sys.modules["matching.embed"], "CHUNKING", "chunks-test")
+    again = embed(graph, neo4j_settings)
+    assert again.encoded == {"capability": 10, "needs": 1, "private_needs": 1}
+    keys = {row["id"]: row["needs_key"] for row in graph.run(EMBEDDINGS)}
+    assert keys["bakery"] == f"{model_name} chunks-test\0{bakery_needs(graph)}"
 
 
 def test_text_vector_is_the_models_own_and_sentences_get_their_vectors(model_name: str) -> None:
@@ -139,7 +185,7 @@ def test_embed_is_incremental_by_content_hash(
         "private_needs": 1,
     }
     keys = {row["id"]: row["needs_key"] for row in graph.run(EMBEDDINGS)}
-    assert keys["bakery"] == f"{model_name}\0{bakery_needs(graph)}" and keys["tax"] is None
+    assert keys["bakery"] == key_prefix(model_name) + bakery_needs(graph) and keys["tax"] is None
 
     graph.run(SET_TEXT, id="tax", description="Payroll software as a service for bakeries.", needs=None)
     graph.run(SET_TEXT, id="bakery", description="Family bakery.", needs=None)

@@ -60,10 +60,10 @@ def _embed_stale(name: str, match: LiteralString) -> Query:
 
 EMBED_STALE = _embed_stale("matching.embed_stale", "MATCH (o:Organization)")
 """The organizations whose description or needs may differ from what was embedded: the text is compared in
-the server with the key stored with the embedding (``$key_prefix``, the model name and a NUL, followed by
-the text as it was embedded), so a run with nothing changed reads no text and ingest or the API need not
-flag their edits. A text gone while its embedding stays is stale too, and so is a need whose visibility
-changed (it now belongs in the other field)."""
+the server with the key stored with the embedding (``$key_prefix``: the model name, the way texts are cut
+and a NUL, followed by the text as it was embedded), so a run with nothing changed reads no text and ingest
+or the API need not flag their edits. A text gone while its embedding stays is stale too, and so is a need
+whose visibility changed (it now belongs in the other field)."""
 
 EMBED_STALE_OF = _embed_stale("matching.embed_stale_of", "UNWIND $ids AS id MATCH (o:Organization {id: id})")
 """:data:`EMBED_STALE` for the organizations ``$ids`` only (the API re-embeds what it just wrote)."""
@@ -195,7 +195,7 @@ def _clear_embeddings(field: str) -> Query:
 CLEAR_EMBEDDINGS = {field: _clear_embeddings(field) for field in _FIELDS}
 
 _EMBEDDED_NEEDS_TEXT: LiteralString = "substring(o.needs_key, size(split(o.needs_key, '\\u0000')[0]) + 1)"
-"""The need text ``o``'s public need embedding was made from: its key after the embedder's name and a NUL."""
+"""The need text ``o``'s public need embedding was made from: its key after the first NUL."""
 
 FORGET_UNFIT_NEEDS = cast(
     LiteralString,
