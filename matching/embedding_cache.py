@@ -1,7 +1,9 @@
 """Sentence embeddings of project texts, cached on disk by content hash.
 
 The benchmark embeds ~15,000 project texts; on a laptop CPU that takes minutes, so each vector is kept under
-the SHA-256 of its model name and text. A rerun encodes only texts it has not seen.
+the SHA-256 of its model name, the way texts are cut (``model.CHUNKING``) and the text. A rerun encodes only
+texts it has not seen. Texts are encoded as ``clusterkg embed`` encodes them (long ones in pieces), so a
+vector read from the graph and one encoded here are the same.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def _digest(model_name: str, text: str) -> bytes:
-    return hashlib.sha256(f"{model_name}\0{text}".encode()).digest()[:16]
+    return hashlib.sha256(f"{model_name} {model.CHUNKING}\0{text}".encode()).digest()[:16]
 
 
 def _paths(cache_dir: Path) -> tuple[Path, Path]:
@@ -58,7 +60,7 @@ def cached_encode(
         missing = [(d, t) for d, t in missing if t not in found]
     if missing:
         log.info("embedding %d new texts (%d cached)", len(missing), len(known))
-        fresh = model.encode([t for _, t in missing], model_name=model_name, batch_size=batch_size)
+        fresh = model.text_vectors([t for _, t in missing], model_name=model_name, batch_size=batch_size)
         for d, _ in missing:
             known[d] = len(known)
         vectors = np.vstack([vectors, fresh])

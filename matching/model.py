@@ -237,6 +237,21 @@ def embed_texts(texts: list[str], *, model_name: str, batch_size: int = 64) -> l
     return result
 
 
+TEXTS_PER_CALL = 1024
+"""Texts per :func:`embed_texts` call in :func:`text_vectors`: its token embeddings stay a few hundred MB."""
+
+
+def text_vectors(texts: list[str], *, model_name: str, batch_size: int = 64) -> np.ndarray:
+    """The unit vectors of ``texts`` exactly as stored texts get them (long ones in pieces, never cut),
+    shape ``(len(texts), 384)``."""
+    vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    for start in range(0, len(texts), TEXTS_PER_CALL):
+        chunk = texts[start : start + TEXTS_PER_CALL]
+        for at, embedding in enumerate(embed_texts(chunk, model_name=model_name, batch_size=batch_size)):
+            vectors[start + at] = embedding.vector
+    return vectors
+
+
 def embed_text(text: str, *, model_name: str) -> TextEmbedding:
     """Embed one text (an anonymous need) exactly the way stored texts are embedded."""
     return embed_texts([text], model_name=model_name)[0]

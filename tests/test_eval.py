@@ -161,6 +161,20 @@ def test_project_embeddings_are_cached_by_content_and_only_new_texts_are_encoded
     assert np.allclose(second[1], direct[0], atol=1e-5)
 
 
+def test_a_long_project_text_is_cached_as_embed_stores_it_not_cut_off(tmp_path: Path) -> None:
+    from matching import model
+    from matching.embedding_cache import cached_encode
+
+    name = Settings().embedder
+    long_text = " ".join(f"Pallets of kind {i} for warehouses." for i in range(80)) + " Nut sorting."
+    assert len(long_text.split()) > 2 * model.MAX_PIECE_WORDS
+    cached = cached_encode([long_text], model_name=name, cache_dir=tmp_path)[0]
+    stored = model.embed_texts([long_text], model_name=name)[0].vector
+    cut_off = model.encode([long_text], model_name=name)[0]
+    assert np.allclose(cached, stored, atol=1e-5)
+    assert float(cached @ cut_off) < 0.9999
+
+
 def communities(seed: int = 3) -> tuple[GraphData, TextVectors]:
     """Twelve communities of 25 organizations whose links appear at random days of 2012-2020, plus a few
     links across: the partners an organization gains are mostly in its own community."""
