@@ -185,6 +185,27 @@ SEMANTIC_FLOOR, SEMANTIC_CEILING = 0.15, 0.6
 semantic fit stretches [floor, ceiling] to [0, 1] so that it weighs like the other signals."""
 
 
+WEAK_FIT = 0.4
+"""Below this fit of words (the ``semantic`` signal, 0 to 1: how well the best sentence a partner offers fits
+the need typed) on every card, even the best match is weak and the search page says so; a gap's supplier
+(``matching.insights.gaps``) must reach it unless it declares the capability.
+
+Chosen from real searches on the demo region (``tests/utils/web.py: load_demo``, the README's demo), each as
+a guest, as a guest in Wels and with the bakery's member key, taking the best fit of the ten cards. Ten needs
+nobody there meets ("purple elephants dancing on the moon", "holiday flights to Mallorca in August", "second
+hand sofa", "we look for a good dentist for our children", ...) found 0.00-0.38, median 0.07-0.13 (the
+highest: "a recipe for my grandmother's birthday cake" against the bakeries' texts). The demo's 33 stated
+needs and 7 short ones ("predictive maintenance", "machine vision", ...) found 0.33-1.00, median 0.79; the 4
+under 0.4 ("We want to sell our tableware online to customers abroad", 0.34; "We need affordable GPU render
+capacity for peaks in production", 0.35) have no organization in the demo that offers it closely. So 0.4
+flags all 30 searches for what nobody offers and 4 of the 120 for real needs, the 4 that nothing there
+meets.
+
+The score cannot tell them apart: the best score of a need nobody meets was 0.15-0.28 as a guest, 0.30-0.42
+in Wels and 0.36-0.48 with the member key (kind of partner, distance, shared partners and clusters count
+without any fit of words), that of a real need 0.28-0.65, 0.41-0.80 and 0.46-0.84."""
+
+
 def semantic(similarity01: float | None) -> tuple[float, float]:
     """Semantic fit from Neo4j's cosine similarity ((1 + cos) / 2): ``(fit, cos)``."""
     if similarity01 is None:

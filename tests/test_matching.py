@@ -20,8 +20,9 @@ from graph.query import Query
 from ingest import demo as demo_region
 from matching import Filters, Place, Suggestion, embed, index_check, record_feedback, suggest
 from matching.feedback import feedback_of
+from matching.insights import cluster_insights
 from matching.signal_ranking import MAX_INDEX_K, mmr, widened
-from matching.signals import SIGNALS, distance_km
+from matching.signals import SIGNALS, WEAK_FIT, distance_km
 from schema.errors import MatchingError, NotFound
 from schema.settings import Settings
 
@@ -281,3 +282,24 @@ def test_suggest_command_refuses_a_place_or_distance_that_is_no_position(
         ), (extra, result.output)
     near = CliRunner().invoke(app, [*flags, *need, "--lat", "48.16", "--lon", "14.03", "--max-km", "30"])
     assert near.exit_code == 0 and "1. " in near.output, near.output
+
+
+def test_a_gap_supplier_offers_the_capability_or_fits_its_words(demo: Graph, settings: Settings) -> None:
+    """On the demo region nobody offers anything close to energy efficiency (the best fit of words was 0.12):
+    the gap says none fits instead of naming an aluminium plant; brand design keeps its design studio."""
+    found = cluster_insights(demo, "FOOD", suppliers=3, settings=settings)
+    gaps = {gap.capability: gap for gap in found.gaps}
+    assert gaps["energy efficiency"].suppliers == []
+    assert [s.id for s in gaps["brand design"].suppliers][:1] == ["FN424679b"]
+    for gap in found.gaps:
+        for supplier in gap.suppliers:
+            fit = next(
+                s.signals["semantic"]
+                for s in suggest(demo, need=gap.capability, limit=9, settings=settings)
+                if s.id == supplier.id
+            )
+            assert supplier.offers_capability or fit >= WEAK_FIT, (gap.capability, supplier.name, fit)
+    flags = ["--neo4j-uri", settings.neo4j_uri, "--neo4j-password", settings.neo4j_password]
+    printed = CliRunner(env={"COLUMNS": "400"}).invoke(app, [*flags, "insights", "FOOD"])
+    assert printed.exit_code == 0, printed.output
+    assert "energy efficiency" in printed.stdout and "suppliers: none fits" in printed.stdout

@@ -60,7 +60,7 @@ def insights(
     if as_json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     elif isinstance(result, ClusterInsights):
-        report(result)
+        report(result, suppliers_searched=suppliers > 0)
     else:
         region_table(result)
 
@@ -71,8 +71,9 @@ def _names(actors: list[Actor]) -> str:
     return (shown + (f", and {more} more" if more > 0 else "")) or "none"
 
 
-def report(i: ClusterInsights) -> None:
-    """The readable report of one cluster."""
+def report(i: ClusterInsights, *, suppliers_searched: bool) -> None:
+    """The readable report of one cluster (``suppliers_searched``: whether the gaps' suppliers were looked
+    up, so that an empty list means none fits)."""
     when = f" as of {i.as_of}" if i.as_of else ""
     console.print(
         f"[bold]{i.name}[/] ({i.cluster}){when}: {i.sector or '?'}, {i.region or '?'}", highlight=False
@@ -110,7 +111,7 @@ def report(i: ClusterInsights) -> None:
         f"top outside partners: {outside}",
         highlight=False,
     )
-    _gaps(i)
+    _gaps(i, suppliers_searched)
     console.print(
         f"Stage: computed [bold]{i.stage.computed}[/], declared {i.stage.declared or 'none'}"
         f"{' (differs)' if i.stage.differs else ''}; rule: {i.stage.rule}",
@@ -131,14 +132,15 @@ def report(i: ClusterInsights) -> None:
         )
 
 
-def _gaps(i: ClusterInsights) -> None:
+def _gaps(i: ClusterInsights, suppliers_searched: bool) -> None:
     private = "public and private needs" if i.private_needs_counted else "public needs only"
     if not i.gaps:
         console.print(f"Capability gaps ({private}): none")
     else:
         console.print(f"Capability gaps ({private}):")
     for gap in i.gaps:
-        suppliers = ", ".join(f"{s.name} ({s.id}, {s.score:.2f})" for s in gap.suppliers) or "none suggested"
+        none = "none fits" if suppliers_searched else "not searched"
+        suppliers = ", ".join(f"{s.name} ({s.id}, {s.score:.2f})" for s in gap.suppliers) or none
         console.print(
             f"  - {gap.capability}: needed by {_names(gap.needed_by)}; offered by {gap.offered_outside} "
             f"outside; suppliers: {suppliers}",

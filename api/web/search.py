@@ -23,31 +23,13 @@ from api.graphql.suggestions import check_may_act_for
 from api.web.access import PageError, compute, page_graph
 from graph.queries import web as q
 from matching import Filters, Place, Suggestion, suggest
-from matching.signals import load_weights
+from matching.signals import WEAK_FIT, load_weights
 from schema.errors import InvalidInput, echo
 from schema.graph_model import Role
 from schema.models import MAX_TEXT
 
 LIMIT = 10
 """Cards on one page of results."""
-WEAK_FIT = 0.4
-"""Below this fit of words (the ``semantic`` signal, 0 to 1: how well the best sentence a partner offers fits
-the need typed) on every card, even the best match is weak and the page says so.
-
-Chosen from real searches on the demo region (``tests/utils/web.py: load_demo``, the README's demo), each as
-a guest, as a guest in Wels and with the bakery's member key, taking the best fit of the ten cards. Ten needs
-nobody there meets ("purple elephants dancing on the moon", "holiday flights to Mallorca in August", "second
-hand sofa", "we look for a good dentist for our children", ...) found 0.00-0.38, median 0.07-0.13 (the
-highest: "a recipe for my grandmother's birthday cake" against the bakeries' texts). The demo's 33 stated
-needs and 7 short ones ("predictive maintenance", "machine vision", ...) found 0.33-1.00, median 0.79; the 4
-under 0.4 ("We want to sell our tableware online to customers abroad", 0.34; "We need affordable GPU render
-capacity for peaks in production", 0.35) have no organization in the demo that offers it closely. So 0.4
-flags all 30 searches for what nobody offers and 4 of the 120 for real needs, the 4 that nothing there
-meets.
-
-The score cannot tell them apart: the best score of a need nobody meets was 0.15-0.28 as a guest, 0.30-0.42
-in Wels and 0.36-0.48 with the member key (kind of partner, distance, shared partners and clusters count
-without any fit of words), that of a real need 0.28-0.65, 0.41-0.80 and 0.46-0.84."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ Suppliers come from the one public suggestion function, ``matching.suggest``, as
 free-text need: the same candidates, signals and reasons an SMB gets, so a gap's suppliers are those the
 matcher would put forward. Members are dropped from its answer (a gap is something the cluster cannot close
 from inside). Needs counted here are public ones unless the caller may read private ones (``data``); the
-need text sent to ``suggest`` is the capability's name, never a member's own words.
+need text sent to ``suggest`` is the capability's name, never a member's own words. A supplier must declare
+the capability or fit its words at least weakly (:data:`matching.signals.WEAK_FIT`): the best of an
+unrelated lot (a CNC service for carbon capture) is no supplier, and a gap that none fits says so.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from graph.queries import insights as queries
 from matching.insights import deadline
 from matching.insights.data import Snapshot
 from matching.insights.result import Actor, Concentration, Gap, Supplier
+from matching.signals import WEAK_FIT
 from matching.suggest import suggest
 from schema.settings import Settings
 
@@ -59,24 +62,31 @@ def add_suppliers(
     stop_at: float | None = None,
     supplied_gaps: int | None = None,
 ) -> None:
-    """Fill each gap's ``suppliers`` with up to ``per_gap`` outside organizations from ``suggest`` (one
-    suggestion per gap, and a cluster may have many: past ``stop_at`` no further one is asked for).
-    ``supplied_gaps``: only the first that many gaps, the most needed (None: every gap), so that a caller
-    whose cost is counted before the work (the API) gets work of a known bound."""
+    """Fill each gap's ``suppliers`` with up to ``per_gap`` outside organizations from ``suggest`` that offer
+    the capability or fit its words (one suggestion per gap, and a cluster may have many: past ``stop_at``
+    no further one is asked for). ``supplied_gaps``: only the first that many gaps, the most needed (None:
+    every gap), so that a caller whose cost is counted before the work (the API) gets work of a known
+    bound."""
+    fits: dict[str, float] = {}
     for gap in gaps[:supplied_gaps]:
         deadline.check(stop_at, "the gaps' suppliers")
         found = suggest(graph, need=gap.capability, limit=3 * per_gap, settings=settings)
+        outside = [s for s in found if s.id not in members]
+        fits.update({f"{gap.capability_id}\0{s.id}": s.signals.get("semantic", 0.0) for s in outside})
         gap.suppliers = [
             Supplier(id=s.id, name=s.name, role=s.role, score=round(s.score, 4), reasons=s.reasons)
-            for s in found
-            if s.id not in members
-        ][:per_gap]
+            for s in outside
+        ]
     pairs = [[s.id, gap.capability_id] for gap in gaps for s in gap.suppliers]
-    if pairs:
-        offered = {tuple(p) for p in graph.value(queries.OFFERED, pairs=pairs)}
-        for gap in gaps:
-            for supplier in gap.suppliers:
-                supplier.offers_capability = (supplier.id, gap.capability_id) in offered
+    offered = {tuple(p) for p in graph.value(queries.OFFERED, pairs=pairs)} if pairs else set()
+    for gap in gaps:
+        for supplier in gap.suppliers:
+            supplier.offers_capability = (supplier.id, gap.capability_id) in offered
+        gap.suppliers = [
+            s
+            for s in gap.suppliers
+            if s.offers_capability or fits[f"{gap.capability_id}\0{s.id}"] >= WEAK_FIT
+        ][:per_gap]
 
 
 def concentration(view: Snapshot) -> list[Concentration]:
