@@ -303,3 +303,4 @@ def test_a_gap_supplier_offers_the_capability_or_fits_its_words(demo: Graph, set
     printed = CliRunner(env={"COLUMNS": "400"}).invoke(app, [*flags, "insights", "FOOD"])
     assert printed.exit_code == 0, printed.output
     assert "energy efficiency" in printed.stdout and "suppliers: none fits" in printed.stdout
+    assert "knowledge broker" in printed.stdout and "knowledge_broker" not in printed.stdout  # roles in words

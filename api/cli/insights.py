@@ -95,9 +95,10 @@ def report(i: ClusterInsights, *, suppliers_searched: bool) -> None:
     for column in ("member", "role", "degree", "betweenness", "brokerage role"):
         brokers.add_column(column)
     for b in i.brokers:
-        flag = " (knowledge broker)" if b.knowledge_broker else ""
+        role = b.role.replace("_", " ")
+        flag = " (knowledge broker)" if b.knowledge_broker and role != "knowledge broker" else ""
         brokers.add_row(
-            f"{b.name} ({b.id})", b.role + flag, str(b.degree), f"{b.betweenness:.3f}", b.dominant_role or ""
+            f"{b.name} ({b.id})", role + flag, str(b.degree), f"{b.betweenness:.3f}", b.dominant_role or ""
         )
     console.print(brokers)
     outside = (
