@@ -16,7 +16,7 @@ from ingest import load
 from ingest.generate import generate
 from ingest.kinds import detect_kind
 from ingest.normalize import domain, name_key
-from ingest.readers import CHUNK, detect, read
+from ingest.readers import CHUNK, SAMPLE_BYTES, detect, read
 from schema.errors import IngestError
 from schema.models import OrganizationRecord, RecordKind
 from tests.utils.registry import write_csv
@@ -54,6 +54,36 @@ def test_a_json_array_is_streamed_item_by_item_across_chunks(tmp_path: Path) -> 
     rows = list(read(path, detect(path)))
     assert [r.number for r in rows[:2]] == [1, 2] and len(rows) == 5000
     assert rows[-1].values == items[-1]
+
+
+def test_a_cp1252_file_holding_utf8_letters_further_on_is_refused_naming_their_line(tmp_path: Path) -> None:
+    """Read whole as cp1252, the UTF-8 ``ü`` would be stored as ``Ã¼``; the file is refused where the first
+    UTF-8 letter is, even when it lies chunks further on, is split by the end of a chunk, or is a gzipped
+    curly apostrophe. Real cp1252 text whose byte pairs are UTF-8 too (an accented capital and a sign:
+    ``CAFÉ”``, ``NESTLÉ®``) reads as it is."""
+    head = "id,name,role\na,Müller,firm\n".encode("cp1252")
+    far = b"x,Name,firm\n" * (3 * CHUNK // 12)
+    cases = {"far.csv": (head + far + "b,Müller,firm\n".encode(), 3 + far.count(b"\n"), "b'\\xc3\\xbc'")}
+    for cut in range(-1, 3):  # the first chunk ends before "M", between "M" and "ü", in "ü", after "ü"
+        filler = SAMPLE_BYTES - len(head) - len(b"b,M") - cut
+        line = b"x,N" + b"a" * (filler - len(b"x,N,firm\n")) + b",firm\n"
+        data = head + line + "b,Müller,firm\n".encode()
+        cases[f"split{cut}.csv"] = (data, 4, "b'\\xc3\\xbc'")
+    cases["apostrophe.csv.gz"] = (gzip.compress(head + "b,It’s,firm\n".encode()), 3, "'’'")
+    for name, (data, line_number, letters) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(IngestError) as refused:
+            detect(tmp_path / name)
+        said = str(refused.value)
+        assert said.startswith(f"{tmp_path / name}: line {line_number}: bytes "), said
+        assert letters in said and "line 2 holds b'\\xfc', cp1252 for 'ü'" in said, said
+        assert "the file mixes encodings" in said
+
+    capitals = tmp_path / "capitals.csv"
+    capitals.write_bytes("id,name,role\na,Müller,firm\nb,CAFÉ” Wien,firm\nc,NESTLÉ®,firm\n".encode("cp1252"))
+    assert detect(capitals).encoding == "cp1252"
+    names = [row.values["name"] for row in read(capitals, detect(capitals))]
+    assert names == ["Müller", "CAFÉ” Wien", "NESTLÉ®"]
 
 
 def test_a_bad_jsonl_line_is_one_rejected_row(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import random
@@ -178,6 +179,22 @@ def csv_cases() -> list[Bad]:
         error=(f"{n}.csv", "line 4", "bytes b'\\xe9' are not UTF-8", "line 2 holds", "mixes encodings"),
         run=None,
     )
+    # cp1252 up to UTF-8 letters further on: the whole file was read as cp1252, "Müller" of line 49 stored
+    # as "MÃ¼ller", silently
+    n = "legacy_then_utf8"
+    add(
+        n,
+        (HEADER + f"{n}-1,Müller,firm\n" + lines(n, *range(2, 48))).encode("cp1252")
+        + f"{n}-48,Müller,firm\n".encode(),
+        error=(
+            f"{n}.csv",
+            "line 49",
+            "bytes b'\\xc3\\xbc' are UTF-8 for 'ü'",
+            "line 2 holds b'\\xfc', cp1252 for 'ü'",
+            "mixes encodings",
+        ),
+        run=None,
+    )
     # UTF-16 without a byte order mark reads as UTF-8 with NULs between the letters: the reason was "no
     # column names a known field", and with --kind every row was rejected for missing fields
     for n, codec in (("utf16le_no_bom", "utf-16-le"), ("utf16be_no_bom", "utf-16-be")):
@@ -289,7 +306,7 @@ def gzip_cases() -> list[Bad]:
             error=(f"{n}.json.gz", "bytes of content", "cut short"),
         )
     )
-    # cp1252 text: detection stops at the first non-UTF-8 byte, so the cut (past the 256 KiB that detection
+    # UTF-8 with a byte order mark: detection stops at the mark, so the cut (past the 256 KiB that detection
     # reads at once) is met while loading, after every row before it is written; the run says exactly how
     # many. Long descriptions of varied letters keep the rows few and the compression modest.
     n = "gzip_cut_while_loading"
@@ -297,7 +314,7 @@ def gzip_cases() -> list[Bad]:
     text = "id,name,role,description\n" + "".join(
         f"{n}-{i},Café {i},firm,{''.join(letters.choices('abcdefgh ', k=4000))}\n" for i in range(1, 101)
     )
-    whole = gzip.compress(text.encode("cp1252"), mtime=0)
+    whole = gzip.compress(codecs.BOM_UTF8 + text.encode(), mtime=0)
     c.append(
         Bad(
             n,
