@@ -36,6 +36,13 @@ MAX_NAME = 300
 MAX_TEXT = 5000
 MAX_SHORT = 200
 MAX_LIST_ITEMS = 100
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_YEAR = 2100
+"""The dates a record may hold (a membership's or a collaboration's ``since``, a project's ``start`` and
+``end``) lie from :data:`EARLIEST_DATE` to the end of :data:`LATEST_YEAR`, and a founding year no later:
+outside lie the placeholders registries write for "unknown" or "open" (``0001-01-01``, ``9999-12-31``), which
+stored would count as the oldest tie of a cluster or the newest. A founding year may be older (universities
+go back to 1088)."""
 
 
 def _split_list(value: Any) -> Any:
@@ -159,7 +166,17 @@ def _not_a_count_of_seconds(value: Any) -> Any:
     return value
 
 
-OptionalDate = Annotated[dt.date | None, BeforeValidator(_not_a_count_of_seconds)]
+def _plausible(value: dt.date | None) -> dt.date | None:
+    """A date within :data:`EARLIEST_DATE` .. :data:`LATEST_YEAR`."""
+    if value is not None and not EARLIEST_DATE <= value <= dt.date(LATEST_YEAR, 12, 31):
+        raise ValueError(
+            f"{value.isoformat()} is not a plausible date: dates lie from {EARLIEST_DATE.year} to "
+            f"{LATEST_YEAR}; a placeholder for an unknown or open date is left empty"
+        )
+    return value
+
+
+OptionalDate = Annotated[dt.date | None, BeforeValidator(_not_a_count_of_seconds), AfterValidator(_plausible)]
 
 
 class Record(BaseModel):
@@ -220,7 +237,7 @@ class OrganizationRecord(Record):
     lon: Annotated[float | None, Field(ge=-180, le=180, allow_inf_nan=False)] = None
     employees: Annotated[int | None, Field(ge=0, le=10_000_000)] = None
     sme: bool | None = None  # a registry's own small-and-medium-enterprise flag, where it has one
-    founded: Annotated[int | None, Field(ge=1000, le=2100)] = None
+    founded: Annotated[int | None, Field(ge=1000, le=LATEST_YEAR)] = None
     sectors: Items = []
     capabilities: Items = []
     needed_capabilities: Items = []

@@ -168,6 +168,32 @@ def csv_cases() -> list[Bad]:
             4: "'20190501' is not",
         },
     )
+    # A placeholder date ("unknown", "open") was stored as the oldest or newest tie of a cluster
+    n = "date_placeholder"
+    plausible = (
+        "is not a plausible date: dates lie from 1900 to 2100; a placeholder for an unknown or open date is "
+        "left empty"
+    )
+    add(
+        n,
+        "source,target,kind,since\n"
+        + "".join(f"{n}-1,{n}-2,supplier,{d}\n" for d in ("0001-01-01", "9999-12-31", "1899", "2101-01")),
+        rejects={
+            2: f"0001-01-01 {plausible} | since",
+            3: f"9999-12-31 {plausible}",
+            4: f"1899-01-01 {plausible}",
+            5: f"2101-01-01 {plausible}",
+        },
+    )
+    n = "project_end_placeholder"
+    add(
+        n,
+        "id,title,start,end\n" + f"{n}-1,Open,2019-05-01,9999-12-31\n{n}-2,Old,0001-01-01,2020\n",
+        rejects={
+            2: f"9999-12-31 {plausible} | end",
+            3: f"0001-01-01 {plausible} | start",
+        },
+    )
     n = "markup_in_values"  # registry text that looks like console markup is printed as itself
     add(n, "organization,cluster\n[/boom],[bold]x\n", rejects={2: "organization '[/boom]' exists nowhere"})
     # UTF-8 up to a byte that is not: the whole file was read as cp1252, its UTF-8 letters stored garbled
