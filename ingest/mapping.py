@@ -36,6 +36,21 @@ from schema.errors import ECHO_CHARS, IngestError, echo
 from schema.models import LIST_FIELDS, LIST_SEPARATOR, RecordKind
 
 CANONICAL_FIELDS: frozenset[str] = frozenset(name for kind in RecordKind for name in kind.model.model_fields)
+MAX_FILLED = 100_000
+"""The most characters a template fills, beyond what any field takes (a description 5,000, a list 100 items
+of 200): a template repeating ``{column}`` a thousand times over cells of a megabyte would fill gigabytes for
+each row, to be rejected as too long once built."""
+
+
+class TemplateTooLong(Exception):
+    """A template would fill more than :data:`MAX_FILLED` characters: the row is rejected naming the field."""
+
+    def __init__(self, field_name: str, length: int) -> None:
+        self.field = field_name
+        self.reason = (
+            f"the mapping's template fills {length:,} characters, more than any field takes ({MAX_FILLED:,})"
+        )
+        super().__init__(self.reason)
 
 
 class _Loader(yaml.SafeLoader):
@@ -235,7 +250,8 @@ class Mapping:
         return pairs
 
     def apply(self, row: dict[str, Any], allowed: frozenset[str]) -> tuple[dict[str, Any], list[str]]:
-        """Canonical values (only ``allowed`` fields) of one source row, and the fields a template filled."""
+        """Canonical values (only ``allowed`` fields) of one source row, and the fields a template filled;
+        :class:`TemplateTooLong` where a template would fill more than :data:`MAX_FILLED` characters."""
         out: dict[str, Any] = dict(self.constants)
         for column, target in self._pairs(tuple(row), allowed):
             value = row.get(column)
@@ -255,7 +271,7 @@ class Mapping:
         templated = []
         for target, template in self.templates.items():
             if out.get(target) in (None, ""):
-                out[target] = " ".join(_fill(template, row).split())
+                out[target] = " ".join(_fill(target, template, row).split())
                 templated.append(target)
         return out, templated
 
@@ -266,16 +282,20 @@ def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
     return tuple((literal, name) for literal, name, _, _ in string.Formatter().parse(template))
 
 
-def _fill(template: str, row: dict[str, Any]) -> str:
-    """The template with each ``{column}`` replaced by the row's value, read as text; a column the row
-    lacks, or an empty cell, reads as empty. A column name is only ever a key of the row: a dot or a bracket
-    in it is part of the name, never an attribute or an index (``str.format`` would follow them)."""
+def _fill(target: str, template: str, row: dict[str, Any]) -> str:
+    """The template of ``target`` with each ``{column}`` replaced by the row's value, read as text; a column
+    the row lacks, or an empty cell, reads as empty. A column name is only ever a key of the row: a dot or a
+    bracket in it is part of the name, never an attribute or an index (``str.format`` would follow them).
+    The length is summed before the text is joined, so an overlong one costs no memory."""
     out = []
     for literal, name in _pieces(template):
         out.append(literal)
         if name is not None:
             value = row.get(name)
             out.append("" if value is None else str(value))
+    length = sum(map(len, out))
+    if length > MAX_FILLED:
+        raise TemplateTooLong(target, length)
     return "".join(out)
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from ingest import readers, writer
 from ingest.known import row_digest
-from ingest.mapping import IDENTITY
+from ingest.mapping import IDENTITY, TemplateTooLong
 from ingest.outcomes import Outcomes, RowConflict, RowRejected
 from ingest.plan import PlannedFile
 from ingest.repeats import Conflict, rows_of
@@ -97,9 +97,13 @@ def load_file(
         for row in readers.read(planned.path, planned.fmt):
             if row.error:
                 yield _Item(row.number, row.error, {}, [], None)
-            else:
+                continue
+            try:
                 values, templated = planned.mapping.apply(row.values, planned.allowed)
-                yield _Item(row.number, "", values, templated, None)
+            except TemplateTooLong as e:
+                yield _Item(row.number, e.reason, {}, [], None, e.field)
+                continue
+            yield _Item(row.number, "", values, templated, None)
 
     def reread(wanted: set[int]) -> dict[int, dict[str, Any]]:
         found = rows_of(((item.number, item.values) for item in rows() if not item.error), wanted)
@@ -134,14 +138,15 @@ def load_validated(
 
 
 class _Item(NamedTuple):
-    """One input row: its number, the reader's error (or ""), its canonical values, the fields a template
-    filled, and its record when it is already validated."""
+    """One input row: its number, why it cannot be read (or ""), its canonical values, the fields a template
+    filled, its record when it is already validated, and the field ``error`` is about."""
 
     number: int
     error: str
     values: dict[str, Any]
     templated: list[str]
     record: BaseModel | None
+    error_field: str = "(row)"
 
 
 def _load(
@@ -181,7 +186,7 @@ def _take(
     for item in items:
         batch.pending += 1
         if item.error:
-            tally.reject(file, item.number, [("(row)", item.error)])
+            tally.reject(file, item.number, [(item.error_field, item.error)])
             continue
         digest = row_digest(item.values)
         if outcomes.unchanged(kind, item.values, digest, item.number):

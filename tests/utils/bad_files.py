@@ -151,6 +151,26 @@ def mapping_cases() -> list[Bad]:
             loaded=ids(dotted, 1),
         )
     )
+    # a template repeating a column filled, from a megabyte cell, gigabytes for each row (2,000 times a cell
+    # of 1 MB: 137 s and 5.8 GB for three rows), to reject the row as too long once built
+    bomb = "mapping_template_bomb"
+    note = "n" * 200_000
+    c.append(
+        Bad(
+            bomb,
+            {
+                f"{bomb}.csv": f"id,role,name,note\n{bomb}-1,firm,,{note}\n{bomb}-2,firm,H,{note}\n".encode(),
+                f"{bomb}.mapping.yaml": (
+                    "ignore: [note]\ntemplates:\n  name: '" + "{note}" * 2000 + "'\n"
+                ).encode(),
+            },
+            loaded=ids(bomb, 2),
+            rejects={
+                2: "the mapping's template fills 400,000,000 characters, more than any field takes (100,000) "
+                "| name"
+            },
+        )
+    )
     attribute = "mapping_template_attribute"
     c.append(
         Bad(
