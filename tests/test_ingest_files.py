@@ -13,10 +13,11 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from ingest import load
+from ingest.encodings import SAMPLE_BYTES
 from ingest.generate import generate
 from ingest.kinds import detect_kind
 from ingest.normalize import domain, name_key
-from ingest.readers import CHUNK, SAMPLE_BYTES, detect, read
+from ingest.readers import CHUNK, detect, read
 from schema.errors import IngestError
 from schema.models import OrganizationRecord, RecordKind
 from tests.utils.registry import write_csv
