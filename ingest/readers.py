@@ -16,6 +16,7 @@ import codecs
 import gzip
 import hashlib
 import io
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -102,6 +103,12 @@ def _open_text(path: Path, encoding: str) -> IO[str]:
 def detect(path: Path) -> FileFormat:
     """Detect the format, encoding and (for CSV) delimiter of a file from its content (a JSON lines name,
     :data:`JSON_LINES`, settles the format)."""
+    control = _CONTROL_IN_PATH.search(str(path))
+    if control:
+        raise IngestError(
+            f"{echo(str(path))}: the path holds the control character U+{ord(control.group()):04X}, which "
+            "would break or recolour the lines that name the file on a console; rename it"
+        )
     if path.is_dir():
         raise IngestError(f"{path}: is a folder, not a file; pass the files in it, e.g. {path}/*.csv")
     if path.exists() and not path.is_file():
@@ -141,6 +148,11 @@ def detect(path: Path) -> FileFormat:
     if header.count(delimiter) == 0:
         delimiter = ","
     return FileFormat("csv", encoding, compressed, delimiter)
+
+
+_CONTROL_IN_PATH = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""C0 and C1 controls: every message about a file starts with its path, printed as it is (a line break in
+a name forged a line of the reject summary; an escape sequence recoloured or cleared the terminal)."""
 
 
 def _nul_header(header: str) -> str:

@@ -221,6 +221,19 @@ def csv_cases() -> list[Bad]:
         ),
         run=None,
     )
+    # a file name is printed at the head of each message about the file: a line break in it forged lines of
+    # the summary, an escape sequence recoloured or cleared the terminal
+    for n, name in (
+        ("name_line_break", "name_line_break\n  x.csv:2 role: ok.csv"),
+        ("name_escape", "name_\x1b[2J.csv"),
+    ):
+        add(
+            n,
+            HEADER + lines(n, 1),
+            file=name,
+            error=(repr(name)[1:-1], "the path holds the control character"),
+            run=None,
+        )
     # UTF-16 without a byte order mark reads as UTF-8 with NULs between the letters: the reason was "no
     # column names a known field", and with --kind every row was rejected for missing fields
     for n, codec in (("utf16le_no_bom", "utf-16-le"), ("utf16be_no_bom", "utf-16-be")):
