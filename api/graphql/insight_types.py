@@ -2,10 +2,11 @@
 dataclass, with maps turned into lists of ``{key, count}``. Definitions of every figure: ``docs/insights.md``.
 
 A list as long as a cluster's members (isolates, peripheral members, communities, gaps and who needs
-them, anchors, knowledge brokers) is answered the first ``limit`` at a time (:func:`first`), like every
-list that grows with the graph: the complexity limit counts its ``limit``, where a list without one counts
-10 rows, and a region's page of 100 clusters of 2,000 members each holds 200,000 isolates. The other lists
-are short by construction (the top ten by degree, betweenness or outside ties; roles; size classes).
+them, anchors, knowledge brokers; the member network's nodes and edges, ``network_types``) is answered the
+first ``limit`` at a time (:func:`first`), like every list that grows with the graph: the complexity limit
+counts its ``limit``, where a list without one counts 10 rows, and a region's page of 100 clusters of 2,000
+members each holds 200,000 isolates. The other lists are short by construction (the top ten by degree,
+betweenness or outside ties; roles; size classes).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import strawberry
 
 from api.graphql.context import Ctx
 from api.graphql.inputs import ClusterStageEnum
+from api.graphql.network_types import MemberNetwork
 from api.graphql.sizes import FULL_PAGE, check_page_size
 from matching.insights import ClusterInsights as Result
 from matching.insights import result as r
@@ -203,30 +205,6 @@ class InsightTrend:
     now: InsightFigures
 
 
-@strawberry.type(description="A node of the member network; `outside` nodes are the top outside partners.")
-class NetworkNode(InsightActor):
-    community: int | None
-    broker: bool
-    isolate: bool
-    peripheral: bool
-    outside: bool
-    degree: int
-    betweenness: float
-
-
-@strawberry.type(description="A tie of the member network (`outside`: to an outside partner).")
-class NetworkEdge:
-    source: strawberry.ID
-    target: strawberry.ID
-    outside: bool
-
-
-@strawberry.type(description="The member network for drawing.")
-class MemberNetwork:
-    nodes: list[NetworkNode]
-    edges: list[NetworkEdge]
-
-
 _SCALARS = [
     "name",
     "sector",
@@ -334,8 +312,5 @@ class ClusterInsights:
             ),
             undated_memberships=i.undated["memberships"],
             undated_links=i.undated["links"],
-            network=MemberNetwork(
-                nodes=[NetworkNode(**vars(n)) for n in i.nodes],
-                edges=[NetworkEdge(**vars(e)) for e in i.edges],
-            ),
+            network=MemberNetwork.of(i.nodes, i.edges),
         )
