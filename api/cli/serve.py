@@ -23,6 +23,7 @@ def serve(
 
     from api.app import create_app
     from api.graphql.schema import sdl
+    from api.http_head import BoundedHead
 
     if print_schema:
         typer.echo(sdl(), nl=False)
@@ -30,4 +31,4 @@ def serve(
     settings = settings_of(ctx)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     console.print(f"GraphiQL: [bold]http://{shown}:{port}/graphql[/]  (send `Authorization: Bearer <key>`)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", http=BoundedHead)

@@ -1,0 +1,74 @@
+"""A request's head (request line and headers) is capped by ``clusterkg serve`` itself, before the app's
+limits: uvicorn's httptools parser buffered header values without end, so a client with no key sending a
+header of 100 MB on four connections grew the server by 390 MB. The server here is ``clusterkg serve`` in a
+subprocess, as users run it."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from api.http_head import MAX_HEAD_BYTES
+from graph.db import Graph
+from schema.settings import Settings
+from tests.utils.server import ApiServer
+
+CHUNK = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def server(
+    session_graph: Graph, neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ApiServer]:
+    api = ApiServer(neo4j_settings, tmp_path_factory.mktemp("head") / "serve.log", {})
+    api.start()
+    yield api
+    api.stop()
+
+
+def connect(server: ApiServer) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", server.port), timeout=10)
+
+
+def answer(sock: socket.socket) -> tuple[int, bytes]:
+    """The status and body of one response read to its ``content-length``."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, body = data.split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    length = next(int(line.split(":")[1]) for line in lines if line.lower().startswith("content-length"))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return int(lines[0].split()[1]), body
+
+
+def test_a_head_past_the_cap_is_refused_with_431(server: ApiServer) -> None:
+    header = b"X-Padding: " + b"a" * MAX_HEAD_BYTES + b"\r\n"
+    with connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + header + b"\r\n")
+        status, body = answer(sock)
+    assert status == 431
+    assert json.loads(body)["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_a_client_sending_a_header_without_end_is_cut_off(server: ApiServer) -> None:
+    sent = 0
+    with connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ")
+        with pytest.raises(OSError):  # the server closed the connection: sending fails long before 100 MB
+            while sent < 100 * CHUNK:
+                sock.sendall(b"a" * CHUNK)
+                sent += CHUNK
+    assert sent < 20 * CHUNK, sent
+
+
+def test_heads_under_the_cap_are_served_one_after_another_on_a_connection(server: ApiServer) -> None:
+    header = b"X-Padding: " + b"a" * (MAX_HEAD_BYTES - 1_000) + b"\r\n"
+    with connect(server) as sock:
+        for _ in range(3):
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + header + b"\r\n")
+            assert answer(sock) == (200, b'{"status":"ok"}')
