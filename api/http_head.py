@@ -1,15 +1,19 @@
-"""The HTTP server's cap on a request's head (its request line and headers), which uvicorn does not set.
+"""The HTTP server's limits on a request's head (its request line and headers), which uvicorn does not set:
+its size and the time a client may take to send it.
 
 uvicorn's httptools parser caps the request line at 64 KiB but buffers header values without limit: a client
 with no key sending a header of 100 MB on each of four connections grew the server by 390 MB, all before
-any of the app's limits (body size, key, rate) could see the request, so a few dozen connections end the
-process for everyone. uvicorn's h11 parser has a cap (``h11_max_incomplete_event_size``), but costs more CPU
-for every request. :class:`BoundedHead` keeps httptools and counts the bytes a connection sends while a head
-is incomplete; past :data:`MAX_HEAD_BYTES` the request is answered 431 and the connection closed.
+any of the app's limits (body size, key, rate) could see the request. Nor does uvicorn close a connection
+whose head never ends: a client with no key holding 19,990 connections open, each with half a head, took
+every file descriptor the server may open, and every other client's request was reset until it let go.
+uvicorn's h11 parser has a size cap (``h11_max_incomplete_event_size``) but no time limit either, and costs
+more CPU for every request. :class:`BoundedHead` keeps httptools and counts, per connection, the bytes and
+the seconds of a head until its headers are complete.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -22,53 +26,88 @@ log = logging.getLogger(__name__)
 
 MAX_HEAD_BYTES = 65_536
 """The most bytes a request's head may take: twice what nginx accepts by default (4 buffers of 8 KiB), and
-far more than a key, a cookie-less browser request or a GraphQL GET within the 64 KiB request line needs."""
+far more than a key, a browser's request or a GraphQL GET within the 64 KiB request line needs."""
+HEAD_SECONDS = 10.0
+"""How long a connection may take to send a request's head, from its first byte (or from the connection,
+for the first request): a head of 64 KiB takes a tenth of that at 64 kbit/s. The body then falls under the
+request's own time limit (``api.middleware.RequestTimeout``), and the idle time between requests under
+uvicorn's keep-alive timeout."""
 
 
 class BoundedHead(HttpToolsProtocol):
-    """uvicorn's httptools protocol, refusing a head longer than :data:`MAX_HEAD_BYTES` (counted as the
-    bytes received between the end of one request's headers and the end of the next one's; a read that holds
-    the end of a body and the start of the next head counts from the next read, so the cap is exceeded by
-    one read at most)."""
+    """uvicorn's httptools protocol, refusing a head longer than :data:`MAX_HEAD_BYTES` with 431 and one not
+    complete within :data:`HEAD_SECONDS` with 408, and closing the connection. The bytes count from the end
+    of one request's headers; a read that holds the end of a body and the start of the next head counts from
+    the next read, so the cap is exceeded by one read at most."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.head_bytes = 0
         self.in_head = True
+        self.head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.start_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.stop_head_timer()
+        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if self.in_head:
+            self.start_head_timer()
             self.head_bytes += len(data)
             if self.head_bytes > MAX_HEAD_BYTES:
-                self.refuse()
+                self.refuse(431, "Request Header Fields Too Large", f"larger than {MAX_HEAD_BYTES} bytes")
                 return
         super().data_received(data)
 
     def on_headers_complete(self) -> None:
         self.in_head = False
         self.head_bytes = 0
+        self.stop_head_timer()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self.in_head = True
 
-    def refuse(self) -> None:
-        """Answer 431 in the API's error shape and close the connection (what the client sends next is
-        never read)."""
-        log.warning("refused a request head larger than %d bytes from %s", MAX_HEAD_BYTES, self.client)
-        self.in_head = False
-        if self.cycle is not None and not self.cycle.response_complete:
-            self.transport.close()  # a response to an earlier request is under way: no status line into it
+    def start_head_timer(self) -> None:
+        if self.head_timer is None:
+            self.head_timer = self.loop.call_later(HEAD_SECONDS, self.head_too_slow)
+
+    def stop_head_timer(self) -> None:
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+
+    def head_too_slow(self) -> None:
+        self.head_timer = None
+        if not self.in_head or self.transport.is_closing():
             return
-        body = json.dumps(
-            error_body(f"request line and headers larger than {MAX_HEAD_BYTES} bytes", BAD_USER_INPUT)
-        ).encode()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.start_head_timer()  # a pipelined head waits for the answer to the request before it
+            return
+        self.refuse(408, "Request Timeout", f"not complete within {HEAD_SECONDS:g} s")
+
+    def refuse(self, status: int, reason: str, why: str) -> None:
+        """Answer ``status`` in the API's error shape and close the connection (what the client sends next
+        is never read); while the answer to an earlier request is under way, only close it."""
+        log.warning("refused a request head %s from %s", why, self.client)
+        self.in_head = False
+        self.stop_head_timer()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.transport.close()
+            return
+        body = json.dumps(error_body(f"request line and headers {why}", BAD_USER_INPUT)).encode()
         self.transport.write(
-            b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-            b"content-type: application/json\r\n"
-            b"x-content-type-options: nosniff\r\n"
-            b"content-length: " + str(len(body)).encode() + b"\r\n"
-            b"connection: close\r\n\r\n" + body
+            f"HTTP/1.1 {status} {reason}\r\n".encode()
+            + b"content-type: application/json\r\n"
+            + b"x-content-type-options: nosniff\r\n"
+            + b"content-length: "
+            + str(len(body)).encode()
+            + b"\r\nconnection: close\r\n\r\n"
+            + body
         )
         self.transport.close()

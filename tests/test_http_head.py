@@ -1,17 +1,19 @@
-"""A request's head (request line and headers) is capped by ``clusterkg serve`` itself, before the app's
-limits: uvicorn's httptools parser buffered header values without end, so a client with no key sending a
-header of 100 MB on four connections grew the server by 390 MB. The server here is ``clusterkg serve`` in a
-subprocess, as users run it."""
+"""A request's head (request line and headers) is bounded by ``clusterkg serve`` itself, in size and in time,
+before the app's limits: uvicorn's httptools parser buffered header values without end (a client with no key
+sending a header of 100 MB on four connections grew the server by 390 MB), and kept a connection whose head
+never ends open for good (19,990 of them took every file descriptor, and every other client was reset). The
+server here is ``clusterkg serve`` in a subprocess, as users run it."""
 
 from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
 
-from api.http_head import MAX_HEAD_BYTES
+from api.http_head import HEAD_SECONDS, MAX_HEAD_BYTES
 from graph.db import Graph
 from schema.settings import Settings
 from tests.utils.server import ApiServer
@@ -72,3 +74,18 @@ def test_heads_under_the_cap_are_served_one_after_another_on_a_connection(server
         for _ in range(3):
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + header + b"\r\n")
             assert answer(sock) == (200, b'{"status":"ok"}')
+
+
+def test_a_connection_that_does_not_finish_its_head_in_time_is_closed(server: ApiServer) -> None:
+    started = time.monotonic()
+    with connect(server) as silent, connect(server) as slow:
+        for sock in (silent, slow):
+            sock.settimeout(HEAD_SECONDS + 10)
+        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        for _ in range(3):  # a byte now and then
+            time.sleep(1)
+            slow.sendall(b"X")
+        status, body = answer(slow)
+        assert status == 408 and json.loads(body)["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert answer(silent)[0] == 408
+    assert time.monotonic() - started < HEAD_SECONDS + 5
