@@ -25,8 +25,10 @@ from api.graphql.errors import BAD_USER_INPUT, error_body
 log = logging.getLogger(__name__)
 
 MAX_HEAD_BYTES = 65_536
-"""The most bytes a request's head may take: twice what nginx accepts by default (4 buffers of 8 KiB), and
-far more than a key, a browser's request or a GraphQL GET within the 64 KiB request line needs."""
+"""The most bytes a request's head may take unfinished: twice what nginx accepts by default (4 buffers of
+8 KiB), and far more than a key, a browser's request or a GraphQL GET within the 64 KiB request line needs.
+A head that arrives whole in one read passes up to a read's size (256 KiB): what bounds the memory a
+connection holds is the count while it is unfinished."""
 HEAD_SECONDS = 10.0
 """How long a connection may take to send a request's head, from its first byte (or from the connection,
 for the first request): a head of 64 KiB takes a tenth of that at 64 kbit/s. The body then falls under the
@@ -36,13 +38,16 @@ uvicorn's keep-alive timeout."""
 
 class BoundedHead(HttpToolsProtocol):
     """uvicorn's httptools protocol, refusing a head longer than :data:`MAX_HEAD_BYTES` with 431 and one not
-    complete within :data:`HEAD_SECONDS` with 408, and closing the connection. The bytes count from the end
-    of one request's headers; a read that holds the end of a body and the start of the next head counts from
-    the next read, so the cap is exceeded by one read at most."""
+    complete within :data:`HEAD_SECONDS` with 408, and closing the connection. The bytes count read by read
+    after the parser has seen them, each read that begins in a head and ends in it: a read that holds a
+    head's end and a body (a POST sent in one write) is no head, nor one that holds a body's end, and the
+    start of a next head in it counts from the next read, so the parser holds at most a read (256 KiB) past
+    the cap."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.head_bytes = 0
+        self.heads_complete = 0
         self.in_head = True
         self.head_timer: asyncio.TimerHandle | None = None
 
@@ -55,17 +60,20 @@ class BoundedHead(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self.in_head:
+        in_head, heads = self.in_head, self.heads_complete
+        if in_head:
             self.start_head_timer()
+        super().data_received(data)
+        if self.heads_complete != heads:
+            self.head_bytes = 0  # what followed a head's end in this read (a body) is no head
+        elif in_head and not self.transport.is_closing():
             self.head_bytes += len(data)
             if self.head_bytes > MAX_HEAD_BYTES:
                 self.refuse(431, "Request Header Fields Too Large", f"larger than {MAX_HEAD_BYTES} bytes")
-                return
-        super().data_received(data)
 
     def on_headers_complete(self) -> None:
         self.in_head = False
-        self.head_bytes = 0
+        self.heads_complete += 1
         self.stop_head_timer()
         super().on_headers_complete()
 

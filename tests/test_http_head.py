@@ -48,10 +48,9 @@ def answer(sock: socket.socket) -> tuple[int, bytes]:
     return int(lines[0].split()[1]), body
 
 
-def test_a_head_past_the_cap_is_refused_with_431(server: ApiServer) -> None:
-    header = b"X-Padding: " + b"a" * MAX_HEAD_BYTES + b"\r\n"
+def test_a_head_still_unfinished_past_the_cap_is_refused_with_431(server: ApiServer) -> None:
     with connect(server) as sock:
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + header + b"\r\n")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * (MAX_HEAD_BYTES + 1_000))
         status, body = answer(sock)
     assert status == 431
     assert json.loads(body)["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
@@ -74,6 +73,22 @@ def test_heads_under_the_cap_are_served_one_after_another_on_a_connection(server
         for _ in range(3):
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + header + b"\r\n")
             assert answer(sock) == (200, b'{"status":"ok"}')
+
+
+def test_a_body_under_the_body_cap_is_no_head_however_it_arrives(server: ApiServer) -> None:
+    """A POST's body of 90 kB (under the 100 kB body cap, over the head's) reaches the app, whether it comes
+    in the head's write or after it: the app answers (401, no key), not the head's cap."""
+    body = json.dumps({"query": "{ __typename }", "variables": {"pad": "a" * 90_000}}).encode()
+    head = b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    head += b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+    for writes in ([head + body], [head + body[:10_000], body[10_000:]], [head, body]):
+        with connect(server) as sock:
+            for i, data in enumerate(writes):
+                if i:
+                    time.sleep(0.2)  # a read of its own
+                sock.sendall(data)
+            status, answered = answer(sock)
+        assert status == 401, answered
 
 
 def test_a_connection_that_does_not_finish_its_head_in_time_is_closed(server: ApiServer) -> None:
