@@ -8,6 +8,7 @@ who may act for whom) hold on the pages without being written twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from graph.db import AsyncGraph
 from schema.errors import (
     AccessDenied,
     ClusterkgError,
+    GraphError,
     GraphUnavailable,
     InvalidInput,
     NotFound,
@@ -29,6 +31,7 @@ from schema.errors import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class PageError(ClusterkgError):
@@ -44,6 +47,14 @@ WRONG_KEY = (
     "or press Forget key to search as a guest."
 )
 """What a page says for a key the API refuses, in place of the API's own message."""
+
+UNAVAILABLE = (
+    "The pages cannot reach their database at the moment, so they can show nothing here now. Please try "
+    "again in a few minutes; if it lasts, tell the people who run this site."
+)
+"""What a page says while Neo4j does not answer, in place of the operator's message (it names the server's
+address and the command that starts it, which is for the people who run the site)."""
+GRAPH_FAILED = "The database could not answer this request. Please try again in a few minutes."
 
 STATUS_OF: dict[type[ClusterkgError], int] = {
     RateLimited: 429,
@@ -63,6 +74,11 @@ def page_error(error: ClusterkgError) -> PageError:
     if isinstance(error, Unauthenticated):
         # The API's "unknown or revoked API key" is written for programmers; the page says what to do.
         return PageError(WRONG_KEY, 401)
+    if isinstance(error, GraphUnavailable):
+        return PageError(UNAVAILABLE, 503)
+    if isinstance(error, GraphError):  # its message names the query, for the log
+        log.error("a page's query failed: %s", error)
+        return PageError(GRAPH_FAILED, 503)
     status = next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 400)
     return PageError(str(error), status)
 
@@ -73,6 +89,7 @@ async def optional_caller(request: Request) -> Caller | None:
     not ignored: the person meant to use it."""
     if not request.headers.get("authorization"):
         request.app.state.rates.take(address_lane(request))
+        request.app.state.availability.check()  # while Neo4j is gone, at once, as for a key
         return None
     return await admit(request)
 

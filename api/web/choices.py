@@ -29,10 +29,15 @@ class SearchChoices:
         self._value: dict[str, list[Any]] | None = None
         self._read_at = 0.0
 
-    async def get(self, graph: AsyncGraph) -> dict[str, list[Any]]:
+    async def get(self, graph: AsyncGraph, wait_seconds: float) -> dict[str, list[Any]]:
+        """The choices, read again when stale; :class:`TimeoutError` after ``wait_seconds`` without them."""
         if self._fresh():
             assert self._value is not None
             return self._value
+        with anyio.fail_after(wait_seconds):
+            return await self._read(graph)
+
+    async def _read(self, graph: AsyncGraph) -> dict[str, list[Any]]:
         async with self._lock:
             if not self._fresh():  # another request may have read them while this one waited
                 rows = await graph.run(q.SEARCH_CHOICES)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import strawberry
 from fastapi import APIRouter, Request
@@ -35,7 +36,14 @@ from api.web.search import SearchForm, search
 from graph.queries import api as api_queries
 from graph.queries import web as q
 from matching.insights import ClusterInsights
-from schema.errors import AccessDenied, ClusterkgError, InvalidInput, echo
+from schema.errors import (
+    AccessDenied,
+    ClusterkgError,
+    GraphError,
+    GraphUnavailable,
+    InvalidInput,
+    echo,
+)
 from schema.models import MAX_TEXT
 
 ORGANIZATION = """
@@ -47,14 +55,24 @@ query Organization($id: ID!) { organization(id: $id) {
 """
 OWN_ORGANIZATION = "query Own($id: ID!) { organization(id: $id) { id name role } }"
 
+CHOICES_WAIT_SECONDS = 2.0
+"""How long the search page waits for its regions and towns before it opens without them: a database that
+hangs must not keep the page from opening (the request's own limit, 10 s, would answer JSON)."""
+SLOW = (
+    "The database is slow to answer at the moment: the lists of towns and regions could not be loaded, and "
+    "a search may take long or fail. Please try again in a few minutes."
+)
+
 Fragment = Callable[[], Awaitable[str]]
 
 
-async def fragment(make: Fragment) -> HTMLResponse:
+async def fragment(request: Request, make: Fragment) -> HTMLResponse:
     """A fragment's HTML, or the sentence that replaces it when the project refuses or fails the request."""
     try:
         return HTMLResponse(await make())
     except ClusterkgError as e:
+        if isinstance(e, GraphUnavailable):  # later requests are answered at once until Neo4j is back
+            request.app.state.availability.lost()
         error = page_error(e)
         return HTMLResponse(render("error.html", message=str(error)), status_code=error.status)
 
@@ -67,7 +85,16 @@ def router(schema: strawberry.Schema) -> APIRouter:
 
     @pages.get("/")
     async def partner_search(request: Request) -> str:
-        found = await choices.get(page_graph(request, None))  # the page is loaded without a key
+        # The page is loaded without a key. Without its database it still opens, says so and offers the
+        # form without the choices read from the graph, rather than answering with the API's JSON.
+        found: dict[str, list[Any]] = {"regions": [], "towns": []}
+        unavailable = ""
+        try:
+            found = await choices.get(page_graph(request, None), CHOICES_WAIT_SECONDS)
+        except (GraphError, TimeoutError) as e:
+            if isinstance(e, GraphUnavailable):
+                request.app.state.availability.lost()
+            unavailable = str(page_error(e) if isinstance(e, GraphError) else PageError(SLOW, 504))
         return render(
             "search.html",
             title="Find partners",
@@ -75,6 +102,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
             towns=found["towns"],
             form=SearchForm.of(request.query_params),
             max_need=MAX_TEXT,
+            unavailable=unavailable,
         )
 
     @pages.get("/organizations/{organization_id:path}")
@@ -91,7 +119,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
             caller = await optional_caller(request)
             return await me_panel(request, schema, caller)
 
-        return await fragment(make)
+        return await fragment(request, make)
 
     @pages.get("/web/suggestions")
     async def suggestions(request: Request) -> HTMLResponse:
@@ -100,7 +128,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
             results = await search(request, SearchForm.of(request.query_params), caller)
             return render("cards.html", results=results)
 
-        return await fragment(make)
+        return await fragment(request, make)
 
     @pages.get("/web/organizations/{organization_id:path}")
     async def organization(request: Request, organization_id: str) -> HTMLResponse:
@@ -113,7 +141,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
                 may_suggest=await may_act_for(request, caller, organization_id),
             )
 
-        return await fragment(make)
+        return await fragment(request, make)
 
     # Not "/web/clusters/ID/gaps": an id may hold slashes, and "X/gaps" is an id of its own.
     @pages.get("/web/gaps/{cluster_id:path}")
@@ -121,7 +149,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
         async def make() -> str:
             return dashboard.gaps(await managed_insights(request, cluster_id, dashboard.SUPPLIERS))
 
-        return await fragment(make)
+        return await fragment(request, make)
 
     @pages.get("/web/clusters/{cluster_id:path}")
     async def cluster(request: Request, cluster_id: str) -> HTMLResponse:
@@ -133,7 +161,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
                 trend = dashboard.since(found, earlier)
             return dashboard.panel(found, links=True, today=dt.date.today(), trend=trend)
 
-        return await fragment(make)
+        return await fragment(request, make)
 
     return pages
 

@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,9 +76,19 @@ def serve(graph: Graph, settings: Settings) -> Iterator[Site]:
     # The request deadline is raised for the tests only: they share a few busy cores with other suites, and a
     # page that answers late must fail on what it shows, not on the API's 10 s deadline.
     served = settings.model_copy(update={"api_request_timeout": TEST_REQUEST_TIMEOUT})
+    try:
+        with run_app(served) as url:
+            yield Site(url, graph, keys)
+    finally:
+        admin.delete_data(graph)
+
+
+@contextmanager
+def run_app(settings: Settings) -> Iterator[str]:
+    """The real app for ``settings`` under uvicorn in a thread, on a free port; yields its address."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(served), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -87,11 +98,10 @@ def serve(graph: Graph, settings: Settings) -> Iterator[Site]:
             pytest.fail("the API did not start under uvicorn")
         time.sleep(0.1)
     try:
-        yield Site(f"http://127.0.0.1:{port}", graph, keys)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=30)
-        admin.delete_data(graph)
 
 
 def chromium(*extra: str) -> Iterator[WebDriver]:

@@ -11,6 +11,8 @@
     return h;
   }
 
+  const TOO_SLOW = "The server took too long to answer: the database may be busy or down. " +
+    "Please try again in a few minutes.";
   let loads = 0;
   async function load(target, url) {
     // Only the latest load of a target may fill it: a guest's slow search must not overwrite the answer
@@ -23,14 +25,23 @@
     let refused = false;
     try {
       const response = await fetch(url, { headers: headers({ Accept: "text/html" }) });
-      html = await response.text();
+      // The fragments answer HTML, their errors included; the server's own limits (a request over its
+      // time, the body cap) answer the API's JSON, which is said in words instead.
+      if ((response.headers.get("Content-Type") || "").startsWith("text/html")) html = await response.text();
+      else failure = response.status === 504 ? TOO_SLOW : "The server could not answer (error " +
+        response.status + "). Please try again in a few minutes.";
       if (response.status === 401 && key()) refused = true;
     } catch (error) {
-      failure = error.message;
+      failure = "The server did not answer. Check your connection, then try again.";
     }
     if (target.dataset.loading !== mine) return;
-    if (html === null) target.textContent = "The server did not answer (" + failure + ").";
-    else target.innerHTML = html;
+    if (html === null) {
+      const message = document.createElement("p");
+      message.className = "error";
+      message.setAttribute("role", "alert");
+      message.textContent = failure;
+      target.replaceChildren(message);
+    } else target.innerHTML = html;
     // A refused key must not read as "in use": the status says so beside the key field too.
     if (refused) document.getElementById("key-status").textContent = "This key was not accepted.";
     target.setAttribute("aria-busy", "false");

@@ -1,0 +1,71 @@
+"""The pages when their database is gone or hangs, in a real browser: the real app served under uvicorn with
+its Neo4j address pointing where no server listens (a stopped Neo4j, as the driver meets it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from graph.server import free_port
+from schema.settings import Settings
+from tests.utils.web import run_app, wait_for_text
+
+NEED = "cameras that spot burnt loaves on our bakery line"
+OPERATOR_WORDS = ("bolt://", "NEO4J_URI", "clusterkg neo4j start", "query ", '{"')
+
+
+def stopped(settings: Settings, **limits: float) -> Iterator[str]:
+    """The app with no Neo4j at its address, under ``limits`` (settings' fields)."""
+    gone = settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{free_port()}", **limits})
+    with run_app(gone) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def down(neo4j_settings: Settings) -> Iterator[str]:
+    """Neo4j stopped: a query finds no server within the API's retries (0.5 s here)."""
+    yield from stopped(neo4j_settings, api_graph_retry_seconds=0.5)
+
+
+@pytest.fixture(scope="module")
+def hanging(neo4j_settings: Settings) -> Iterator[str]:
+    """A database that does not answer within a request's time: the driver retries (30 s) past the request's
+    limit (4 s), so the server's own limit answers."""
+    yield from stopped(neo4j_settings, api_graph_retry_seconds=30.0, api_request_timeout=4.0)
+
+
+def search(browser: WebDriver, url: str) -> str:
+    browser.get(url + "/")
+    browser.find_element(By.ID, "need").send_keys(NEED)
+    browser.find_element(By.CSS_SELECTOR, "#search button[type=submit]").click()
+    wait_for_text(browser, "#results", "Please try again in a few minutes")
+    return str(browser.find_element(By.ID, "results").text)
+
+
+def test_with_neo4j_stopped_the_search_page_opens_and_says_so_in_words(down: str, browser: WebDriver) -> None:
+    """The search page answered the API's JSON ({"data":null,"errors":[...]}) with status 503, and a search
+    or an organization page showed the operator's message: the server's bolt address, the failed query's
+    name and the command that starts Neo4j."""
+    browser.get(down + "/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Find partners"
+    notice = browser.find_element(By.ID, "unavailable").text
+    assert "cannot reach their database" in notice, notice
+    shown = search(browser, down)
+    assert "cannot reach their database" in shown, shown
+    browser.get(down + "/organizations/FN100000a")
+    wait_for_text(browser, "#organization", "Please try again")
+    page = str(browser.find_element(By.TAG_NAME, "body").text)
+    for words in OPERATOR_WORDS:
+        assert words not in page + shown + notice, (words, page, shown, notice)
+
+
+def test_a_database_that_hangs_is_said_in_words_not_as_json(hanging: str, browser: WebDriver) -> None:
+    """The search page waited for its choices until the request's limit and answered JSON; a search showed
+    the limit's JSON answer as text."""
+    browser.get(hanging + "/")
+    assert "slow to answer" in browser.find_element(By.ID, "unavailable").text
+    shown = search(browser, hanging)
+    assert "took too long to answer" in shown and "{" not in shown, shown
