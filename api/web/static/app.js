@@ -71,12 +71,24 @@
   function runSearch() {
     const params = new URLSearchParams();
     new FormData(search).forEach(function (value, name) { if (String(value).trim()) params.set(name, value); });
-    history.replaceState(null, "", "/?" + params.toString());
+    // Each new search is a step of the tab's history, so the back button returns to the one before.
+    const address = "/?" + params.toString();
+    if (location.pathname + location.search !== address) history.pushState(null, "", address);
     load(document.getElementById("results"), "/web/suggestions?" + params.toString());
   }
   if (search) {
     search.addEventListener("submit", function (event) { event.preventDefault(); runSearch(); });
+    // Back (or forward) to another search: its words go back into the form and its partners are shown.
+    window.addEventListener("popstate", function () {
+      const params = new URLSearchParams(location.search);
+      Array.from(search.elements).forEach(function (field) {
+        if (field.name) field.value = params.get(field.name) || "";
+      });
+      if (params.get("need")) runSearch();
+      else document.getElementById("results").replaceChildren();
+    });
   }
+
 
   document.getElementById("key-form").addEventListener("submit", function (event) {
     event.preventDefault();
