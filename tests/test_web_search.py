@@ -1,5 +1,5 @@
 """The partner search as a person moves through it, in a real browser (Debian Chromium, headless) against the
-real API serving the demo region: the back button."""
+real API serving the demo region: the back button, what a screen reader hears while and after it searches."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ from tests.test_web import NEED, search
 from tests.utils.web import Site, use_key, wait_for_text
 
 OTHER_NEED = "predictive maintenance for our CNC milling machines"
+RECORD = """
+window.heard = {announce: [], results: []};
+for (const id of ["announce", "results"]) {
+  const el = document.getElementById(id);
+  new MutationObserver(() => window.heard[id].push(el.textContent.trim()))
+    .observe(el, {childList: true, subtree: true, characterData: true});
+}
+"""
 
 
 def test_the_back_button_returns_to_the_search_before(site: Site, browser: WebDriver) -> None:
@@ -26,3 +34,22 @@ def test_the_back_button_returns_to_the_search_before(site: Site, browser: WebDr
     browser.forward()
     wait_for_text(browser, "#results", "partners for “predictive maintenance")
     assert browser.find_element(By.ID, "need").get_attribute("value") == OTHER_NEED
+
+
+def test_a_search_says_it_runs_and_a_screen_reader_hears_its_summary(site: Site, browser: WebDriver) -> None:
+    """Nothing showed while a search ran (seconds on a busy server: people pressed the button again), and
+    the results were one live region, so a screen reader read all ten cards out at once."""
+    use_key(browser, site, None)
+    browser.execute_script(RECORD)
+    search(browser, NEED)
+    wait_for_text(browser, "#results", "partners for “We want AI-based")
+    heard = browser.execute_script("return window.heard")
+    assert heard["results"][0] == "Looking for partners…", heard["results"][:2]
+    assert heard["announce"][0] == "Looking for partners…", heard["announce"]
+    assert heard["announce"][-1].startswith("10 partners for “We want AI-based"), heard["announce"]
+    assert browser.find_element(By.ID, "results").get_attribute("aria-live") is None
+    # the summary of a pasted page quotes its start, cut as the cards cut their sentences
+    search(browser, "Bread for the whole region, baked every night. " * 100)
+    wait_for_text(browser, "#results", "partners for “Bread for")
+    summary = browser.find_element(By.CSS_SELECTOR, "#results .summary").text
+    assert len(summary) < 400 and "…”" in summary, summary[:500]

@@ -23,6 +23,7 @@ from api.graphql.suggestions import check_may_act_for
 from api.web.access import PageError, compute, page_graph
 from graph.queries import web as q
 from matching import Filters, Place, Suggestion, suggest
+from matching.reasons import quote
 from matching.signals import WEAK_FIT, load_weights
 from schema.errors import InvalidInput, echo
 from schema.graph_model import Role
@@ -174,7 +175,7 @@ def scale(found: list[Suggestion], text_weight: float) -> str:
 
 def heading(found: list[Suggestion], need: str | None, place: Place) -> str:
     """One sentence over the cards: how many, for what, from where."""
-    what = f"“{need}”" if need else "your organization's needs"
+    what = f"“{quote(need)}”" if need else "your organization's needs"  # a pasted page, cut as cards cut it
     where = f", measured from {place.city}" if place.city else ""
     if not found:
         return f"No partner found for {what}{where}. Try fewer filters or other words."

@@ -14,12 +14,21 @@
   const TOO_SLOW = "The server took too long to answer: the database may be busy or down. " +
     "Please try again in a few minutes.";
   let loads = 0;
+  function announce(words) { document.getElementById("announce").textContent = words; }
   async function load(target, url) {
     // Only the latest load of a target may fill it: a guest's slow search must not overwrite the answer
     // to the same search made a moment later with a key.
     const mine = String(++loads);
     target.dataset.loading = mine;
     target.setAttribute("aria-busy", "true");
+    // Work that takes seconds says that it runs, on the page and to a screen reader.
+    if (target.dataset.busy) {
+      const busy = document.createElement("p");
+      busy.className = "hint";
+      busy.textContent = target.dataset.busy;
+      target.replaceChildren(busy);
+      announce(target.dataset.busy);
+    }
     let html = null;
     let failure = "";
     let refused = false;
@@ -42,6 +51,12 @@
       message.textContent = failure;
       target.replaceChildren(message);
     } else target.innerHTML = html;
+    // A screen reader hears the one-line summary over the cards, not every card (the results are no live
+    // region); an error announces itself (role="alert").
+    if (target.dataset.busy) {
+      const summary = target.querySelector(".summary");
+      announce(summary ? summary.textContent : "");
+    }
     // A refused key must not read as "in use": the status says so beside the key field too.
     if (refused) document.getElementById("key-status").textContent = "This key was not accepted.";
     target.setAttribute("aria-busy", "false");
@@ -88,7 +103,6 @@
       else document.getElementById("results").replaceChildren();
     });
   }
-
 
   document.getElementById("key-form").addEventListener("submit", function (event) {
     event.preventDefault();
