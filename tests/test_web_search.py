@@ -1,5 +1,6 @@
 """The partner search as a person moves through it, in a real browser (Debian Chromium, headless) against the
-real API serving the demo region: the back button, what a screen reader hears while and after it searches."""
+real API serving the demo region: the back button, what a screen reader hears while and after it searches,
+the titles of the pages and what an address that names nothing shows."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.test_web import NEED, search
-from tests.utils.web import Site, use_key, wait_for_text
+from tests.utils.web import BAKERY, Site, use_key, wait_for_text
 
+CLUSTER = "FOOD"
 OTHER_NEED = "predictive maintenance for our CNC milling machines"
 RECORD = """
 window.heard = {announce: [], results: []};
@@ -53,3 +55,24 @@ def test_a_search_says_it_runs_and_a_screen_reader_hears_its_summary(site: Site,
     wait_for_text(browser, "#results", "partners for “Bread for")
     summary = browser.find_element(By.CSS_SELECTOR, "#results .summary").text
     assert len(summary) < 400 and "…”" in summary, summary[:500]
+
+
+def test_an_organization_page_is_titled_by_it_and_an_unknown_one_keeps_a_heading(
+    site: Site, browser: WebDriver
+) -> None:
+    """Every organization page and dashboard was titled "Organization" or "Cluster dashboard"; an address
+    naming no organization showed one lower-case sentence, with no heading and no way on."""
+    use_key(browser, site, site.keys["food_manager"], path=f"/organizations/{BAKERY}")
+    wait_for_text(browser, "#organization h1", "Bäckerei Brandstetter")
+    assert browser.title == "Bäckerei Brandstetter GmbH · clusterkg", browser.title
+    browser.get(f"{site.url}/clusters/{CLUSTER}")
+    wait_for_text(browser, "#dashboard", "Member network")
+    assert browser.title == f"{browser.find_element(By.TAG_NAME, 'h1').text} · clusterkg", browser.title
+    for path, heading in (
+        ("/organizations/NO-SUCH-ID", "Organization"),
+        ("/clusters/NOPE", "Cluster dashboard"),
+    ):
+        browser.get(site.url + path)
+        wait_for_text(browser, "main .error", "")
+        assert [h.text for h in browser.find_elements(By.TAG_NAME, "h1")] == [heading]
+        assert browser.find_elements(By.LINK_TEXT, "Go to the partner search"), path

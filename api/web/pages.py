@@ -66,15 +66,19 @@ SLOW = (
 Fragment = Callable[[], Awaitable[str]]
 
 
-async def fragment(request: Request, make: Fragment) -> HTMLResponse:
-    """A fragment's HTML, or the sentence that replaces it when the project refuses or fails the request."""
+async def fragment(request: Request, make: Fragment, page: str = "") -> HTMLResponse:
+    """A fragment's HTML, or the sentence that replaces it when the project refuses or fails the request.
+
+    A fragment that is a whole page (``page``: its heading, the organization's or the dashboard's) replaces
+    the page's heading too, so its error keeps one, with a way back to the search."""
     try:
         return HTMLResponse(await make())
     except ClusterkgError as e:
         if isinstance(e, GraphUnavailable):  # later requests are answered at once until Neo4j is back
             request.app.state.availability.lost()
         error = page_error(e)
-        return HTMLResponse(render("error.html", message=str(error)), status_code=error.status)
+        html = render("error.html", message=str(error), page=page)
+        return HTMLResponse(html, status_code=error.status)
 
 
 def router(schema: strawberry.Schema) -> APIRouter:
@@ -141,7 +145,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
                 may_suggest=await may_act_for(request, caller, organization_id),
             )
 
-        return await fragment(request, make)
+        return await fragment(request, make, page="Organization")
 
     # Not "/web/clusters/ID/gaps": an id may hold slashes, and "X/gaps" is an id of its own.
     @pages.get("/web/gaps/{cluster_id:path}")
@@ -161,7 +165,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
                 trend = dashboard.since(found, earlier)
             return dashboard.panel(found, links=True, today=dt.date.today(), trend=trend)
 
-        return await fragment(request, make)
+        return await fragment(request, make, page="Cluster dashboard")
 
     return pages
 

@@ -51,6 +51,10 @@
       message.textContent = failure;
       target.replaceChildren(message);
     } else target.innerHTML = html;
+    // A page that is one fragment (an organization, a dashboard) is titled by it: a tab, a bookmark and a
+    // screen reader's first words name the organization or the cluster, not "Organization".
+    const heading = target.dataset.fragment && target.querySelector("h1");
+    if (heading) document.title = heading.textContent.trim() + " · clusterkg";
     // A screen reader hears the one-line summary over the cards, not every card (the results are no live
     // region); an error announces itself (role="alert").
     if (target.dataset.busy) {
