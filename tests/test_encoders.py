@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from graph.db import Graph
 from graph.query import Query
 from matching import onnx_export
-from matching.embed import content_hash, embed
+from matching.embed import content_hash, embed, key_prefix
 from matching.encoders import OnnxEncoder, TorchEncoder
 from matching.model import embed_texts, load_model, model_folder
 from schema.errors import MatchingError
@@ -90,7 +90,7 @@ def test_changing_the_backend_re_embeds_every_text(graph: Graph, neo4j_settings:
     after = {row["id"]: row for row in graph.run(HASHES)}
     for row in after.values():
         assert row["hash"] == content_hash(int8.embedder, row["description"])
-        assert row["key"] == f"{int8.embedder}\0{row['description']}"
+        assert row["key"] == key_prefix(int8.embedder) + row["description"]
         assert row["hash"] != before[row["id"]]["hash"]
         assert float(np.dot(row["vector"], before[row["id"]]["vector"])) > 0.98
     assert embed(graph, int8).total_encoded == 0
