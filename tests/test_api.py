@@ -1044,14 +1044,14 @@ def test_suggestions_for_a_free_text_need(client: TestClient, region: dict[str, 
 def test_an_explanation_quotes_at_most_the_start_of_a_long_sentence(
     client: TestClient, region: dict[str, NewKey]
 ) -> None:
-    """A need of short sentences is one sentence chunk (each joins its neighbour), here 4,990 characters:
-    quoted whole in every suggestion's explanation, 8 aliases of 100 suggestions answered 6.7 MB for a
-    request of 5.6 kB, `matchedNeed` as much again. Both are cut (``matching.reasons.QUOTED``)."""
-    need = ("We need welding robots. " * 300)[:4990]
+    """A need of one long sentence (a list joined by commas, 4,990 characters) is one sentence chunk: quoted
+    whole in every suggestion's explanation, 8 aliases of 100 suggestions would answer 6.7 MB for a request
+    of 5.6 kB, `matchedNeed` as much again. Both are cut (``matching.reasons.QUOTED``)."""
+    need = ("We need welding robots, " * 300)[:4990]
     found = data(gql(client, region["dairy"], SUGGEST, {"need": need, "limit": 3}))["partnerSuggestions"]
     quoted = [line for s in found for line in s["explanation"] if line.startswith("Your sentence")]
     assert quoted and max(map(len, quoted)) < 800, [len(line) for line in quoted]
-    assert all("We need welding robots." in line and "…" in line for line in quoted), quoted
+    assert all("We need welding robots," in line and "…" in line for line in quoted), quoted
     assert {len(s["matchedNeed"]) for s in found} == {300} and found[0]["matchedNeed"].endswith("…"), found
 
 

@@ -109,8 +109,8 @@ def test_a_distance_that_is_no_number_of_km_or_a_need_too_long_is_said_in_words(
         f"{site.url}/web/suggestions", params={"need": NEED, "town": "Wels", "km": "60"}, timeout=60
     )
     assert near.status_code == 200 and "km away" in near.text
-    # short sentences join into one chunk: a need of 4,900 characters is one "sentence", quoted on every card
-    chunk = httpx.get(f"{site.url}/web/suggestions", params={"need": "Bread. " * 700}, timeout=60)
+    # a list joined by commas is one sentence: a need of 4,900 characters quoted on every card
+    chunk = httpx.get(f"{site.url}/web/suggestions", params={"need": "Bread, " * 700}, timeout=60)
     assert chunk.status_code == 200 and "Your words" in chunk.text, chunk.text[:300]
     quoted = re.findall(r"Your words</span> “([^”]*)”", chunk.text)
     assert quoted and all(len(q) <= 300 and q.endswith("…") for q in quoted), quoted[:1]
