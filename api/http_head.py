@@ -38,11 +38,12 @@ uvicorn's keep-alive timeout."""
 
 class BoundedHead(HttpToolsProtocol):
     """uvicorn's httptools protocol, refusing a head longer than :data:`MAX_HEAD_BYTES` with 431 and one not
-    complete within :data:`HEAD_SECONDS` with 408, and closing the connection. The bytes count read by read
-    after the parser has seen them, each read that begins in a head and ends in it: a read that holds a
-    head's end and a body (a POST sent in one write) is no head, nor one that holds a body's end, and the
-    start of a next head in it counts from the next read, so the parser holds at most a read (256 KiB) past
-    the cap."""
+    complete within :data:`HEAD_SECONDS` with 408 (a connection that sent nothing is closed without one, as
+    browsers open spare connections and answer a 408 on them by retrying), and closing the connection. The
+    bytes count read by read after the parser has seen them, each read that begins in a head and ends in it: a
+    read that holds a head's end and a body (a POST sent in one write) is no head, nor one that holds a body's
+    end, and the start of a next head in it counts from the next read, so the parser holds at most a read (256
+    KiB) past the cap."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -96,6 +97,10 @@ class BoundedHead(HttpToolsProtocol):
             return
         if self.cycle is not None and not self.cycle.response_complete:
             self.start_head_timer()  # a pipelined head waits for the answer to the request before it
+            return
+        if self.head_bytes == 0:  # nothing sent: a browser's spare connection, closed without an answer
+            self.in_head = False
+            self.transport.close()
             return
         self.refuse(408, "Request Timeout", f"not complete within {HEAD_SECONDS:g} s")
 

@@ -102,5 +102,5 @@ def test_a_connection_that_does_not_finish_its_head_in_time_is_closed(server: Ap
             slow.sendall(b"X")
         status, body = answer(slow)
         assert status == 408 and json.loads(body)["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-        assert answer(silent)[0] == 408
+        assert silent.recv(100) == b""  # closed without an answer: it sent nothing
     assert time.monotonic() - started < HEAD_SECONDS + 5
