@@ -6,9 +6,10 @@ with no key sending a header of 100 MB on each of four connections grew the serv
 any of the app's limits (body size, key, rate) could see the request. Nor does uvicorn close a connection
 whose head never ends: a client with no key holding 19,990 connections open, each with half a head, took
 every file descriptor the server may open, and every other client's request was reset until it let go.
-uvicorn's h11 parser has a size cap (``h11_max_incomplete_event_size``) but no time limit either, and costs
-more CPU for every request. :class:`BoundedHead` keeps httptools and counts, per connection, the bytes and
-the seconds of a head until its headers are complete.
+Nor one whose request was answered (413, 504) while its body still trickles in. uvicorn's h11 parser has a
+size cap (``h11_max_incomplete_event_size``) but no time limit either, and costs more CPU for every
+request. :class:`BoundedHead` keeps httptools and counts, per connection, the bytes and the seconds of a
+head until its headers are complete, and the seconds of a body that comes after its answer.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ A head that arrives whole in one read passes up to a read's size (256 KiB): what
 connection holds is the count while it is unfinished."""
 HEAD_SECONDS = 10.0
 """How long a connection may take to send a request's head, from its first byte (or from the connection,
-for the first request): a head of 64 KiB takes a tenth of that at 64 kbit/s. The body then falls under the
-request's own time limit (``api.middleware.RequestTimeout``), and the idle time between requests under
-uvicorn's keep-alive timeout."""
+for the first request), and the rest of a body the app answered before reading it whole (a 413, a 504): a
+head of 64 KiB takes a tenth of that at 64 kbit/s. A body the app still reads falls under the request's own
+time limit (``api.middleware.RequestTimeout``), and the idle time between requests under uvicorn's
+keep-alive timeout; but once answered, a request whose body still trickles in, a byte at a time, kept its
+connection open for good."""
 
 
 class BoundedHead(HttpToolsProtocol):
@@ -50,20 +53,20 @@ class BoundedHead(HttpToolsProtocol):
         self.head_bytes = 0
         self.heads_complete = 0
         self.in_head = True
-        self.head_timer: asyncio.TimerHandle | None = None
+        self.timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self.start_head_timer()
+        self.start_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.stop_head_timer()
+        self.stop_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         in_head, heads = self.in_head, self.heads_complete
         if in_head:
-            self.start_head_timer()
+            self.start_timer()
         super().data_received(data)
         if self.heads_complete != heads:
             self.head_bytes = 0  # what followed a head's end in this read (a body) is no head
@@ -75,31 +78,39 @@ class BoundedHead(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self.in_head = False
         self.heads_complete += 1
-        self.stop_head_timer()
+        self.stop_timer()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self.in_head = True
 
-    def start_head_timer(self) -> None:
-        if self.head_timer is None:
-            self.head_timer = self.loop.call_later(HEAD_SECONDS, self.head_too_slow)
+    def start_timer(self) -> None:
+        if self.timer is None:
+            self.timer = self.loop.call_later(HEAD_SECONDS, self.too_slow)
 
-    def stop_head_timer(self) -> None:
-        if self.head_timer is not None:
-            self.head_timer.cancel()
-            self.head_timer = None
+    def stop_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
 
-    def head_too_slow(self) -> None:
-        self.head_timer = None
-        if not self.in_head or self.transport.is_closing():
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.in_head and not self.transport.is_closing():
+            self.start_timer()  # answered while its body still comes (a 413, a 504): the rest gets its time
+
+    def too_slow(self) -> None:
+        """A head, or the rest of a body already answered, not received in time: close the connection."""
+        self.timer = None
+        if self.transport.is_closing():
             return
         if self.cycle is not None and not self.cycle.response_complete:
-            self.start_head_timer()  # a pipelined head waits for the answer to the request before it
-            return
-        if self.head_bytes == 0:  # nothing sent: a browser's spare connection, closed without an answer
-            self.in_head = False
+            if self.in_head:
+                self.start_timer()  # a pipelined head waits for the answer to the request before it
+            return  # the request is the app's, under its own time limit
+        if not self.in_head or self.head_bytes == 0:
+            # The rest of an answered body is never read; a connection that sent nothing (a browser's
+            # spare one) gets no answer, as browsers answer a 408 on one by retrying.
             self.transport.close()
             return
         self.refuse(408, "Request Timeout", f"not complete within {HEAD_SECONDS:g} s")
@@ -109,7 +120,7 @@ class BoundedHead(HttpToolsProtocol):
         is never read); while the answer to an earlier request is under way, only close it."""
         log.warning("refused a request head %s from %s", why, self.client)
         self.in_head = False
-        self.stop_head_timer()
+        self.stop_timer()
         if self.cycle is not None and not self.cycle.response_complete:
             self.transport.close()
             return

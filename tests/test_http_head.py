@@ -104,3 +104,22 @@ def test_a_connection_that_does_not_finish_its_head_in_time_is_closed(server: Ap
         assert status == 408 and json.loads(body)["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         assert silent.recv(100) == b""  # closed without an answer: it sent nothing
     assert time.monotonic() - started < HEAD_SECONDS + 5
+
+
+def test_a_body_that_trickles_in_after_its_answer_does_not_hold_the_connection(server: ApiServer) -> None:
+    """Declared past the body cap, the request is answered 413 at once; the client goes on sending its body
+    a byte at a time, and the connection is closed once the rest has had its time."""
+    started = time.monotonic()
+    with connect(server) as sock:
+        sock.sendall(b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n")
+        assert answer(sock)[0] == 413
+        with pytest.raises(OSError):  # the server closed it: sending fails (or reads the end) in time
+            while time.monotonic() - started < HEAD_SECONDS + 10:
+                sock.sendall(b" ")
+                sock.settimeout(0.5)
+                try:
+                    if sock.recv(100) == b"":
+                        raise ConnectionResetError("closed by the server")
+                except TimeoutError:
+                    pass
+    assert time.monotonic() - started < HEAD_SECONDS + 5
