@@ -65,22 +65,24 @@ def file_hash(path: Path) -> str:
 def _detect_encoding(path: Path) -> str:
     """UTF-8 (``utf-8-sig`` when a BOM is there) if the whole file decodes as UTF-8, else a legacy encoding
     detected from the first stretch that does not; a cp1252 file is read on to its end for UTF-8 letters.
-    Reading it all also finds a compressed file cut short before anything is written."""
+    Reading it all also finds a compressed file cut short, or a byte that is not UTF-8 after a UTF-8 BOM,
+    before anything is written."""
     offset = 0
     try:
         with _open_binary(path) as handle:
             head = handle.read(SAMPLE_BYTES)
-            if head.startswith(codecs.BOM_UTF8):
-                return "utf-8-sig"
             if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 return "utf-16"
+            bom = head.startswith(codecs.BOM_UTF8)
             decoder = codecs.getincrementaldecoder("utf-8")()
             lines = Lines()
             legacy: Utf8Letters | None = None
-            chunk = head
+            chunk = head[len(codecs.BOM_UTF8) :] if bom else head
             while chunk:
                 rest = chunk
                 if legacy is None and (start := not_utf8_at(path, decoder, chunk, lines)) is not None:
+                    if bom:
+                        raise _not_utf8_after_bom(path, chunk[start : start + 1], lines.count + 1)
                     encoding = legacy_encoding(chunk)
                     if encoding != "cp1252" or lines.nul:  # NULs: binary, named later
                         return encoding
@@ -92,7 +94,17 @@ def _detect_encoding(path: Path) -> str:
                 chunk = handle.read(CHUNK)
     except _STREAM_ERRORS as e:
         raise FileError(str(path), f"after {offset:,} bytes of content", _reason(e)) from e
-    return "utf-8" if legacy is None else "cp1252"
+    return "cp1252" if legacy else "utf-8-sig" if bom else "utf-8"
+
+
+def _not_utf8_after_bom(path: Path, byte: bytes, line: int) -> FileError:
+    """The error of a file that starts with UTF-8's byte order mark and holds a byte that is not UTF-8:
+    decoding it while loading stopped the run part way, at a line the decoder's read-ahead made wrong."""
+    reason = (
+        f"bytes {byte!r} are not UTF-8, yet the file starts with UTF-8's byte order mark: the file mixes "
+        "encodings; save it in one (UTF-8)"
+    )
+    return FileError(str(path), f"line {line}", reason)
 
 
 def _open_text(path: Path, encoding: str) -> IO[str]:

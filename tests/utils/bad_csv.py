@@ -234,6 +234,21 @@ def csv_cases() -> list[Bad]:
             error=(repr(name)[1:-1], "the path holds the control character"),
             run=None,
         )
+    # UTF-8's byte order mark, then a cp1252 byte: detection stopped at the mark, and loading stopped part
+    # way, at a line the decoder's read-ahead made wrong ("after line 4,871" for line 5,001)
+    n = "bom_then_cp1252"
+    add(
+        n,
+        codecs.BOM_UTF8
+        + (HEADER + lines(n, *range(1, 5000))).encode()
+        + f"{n}-5000,Café,firm\n".encode("cp1252"),
+        error=(
+            f"{n}.csv",
+            "line 5001",
+            "bytes b'\\xe9' are not UTF-8, yet the file starts with UTF-8's byte order mark",
+        ),
+        run=None,
+    )
     # UTF-16 without a byte order mark reads as UTF-8 with NULs between the letters: the reason was "no
     # column names a known field", and with --kind every row was rejected for missing fields
     for n, codec in (("utf16le_no_bom", "utf-16-le"), ("utf16be_no_bom", "utf-16-be")):
@@ -345,7 +360,7 @@ def gzip_cases() -> list[Bad]:
             error=(f"{n}.json.gz", "bytes of content", "cut short"),
         )
     )
-    # UTF-8 with a byte order mark: detection stops at the mark, so the cut (past the 256 KiB that detection
+    # UTF-16 with a byte order mark: detection stops at the mark, so the cut (past the 256 KiB that detection
     # reads at once) is met while loading, after every row before it is written; the run says exactly how
     # many. Long descriptions of varied letters keep the rows few and the compression modest.
     n = "gzip_cut_while_loading"
@@ -353,7 +368,7 @@ def gzip_cases() -> list[Bad]:
     text = "id,name,role,description\n" + "".join(
         f"{n}-{i},Café {i},firm,{''.join(letters.choices('abcdefgh ', k=4000))}\n" for i in range(1, 101)
     )
-    whole = gzip.compress(codecs.BOM_UTF8 + text.encode(), mtime=0)
+    whole = gzip.compress(text.encode("utf-16"), mtime=0)
     c.append(
         Bad(
             n,
