@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -188,7 +189,7 @@ def _decode_item(text: _ArrayText, number: int) -> tuple[Any, int]:
             _, end = _SKIM.raw_decode(text.buffer, text.position)
             return Row(number, {}, f"not valid JSON: {e.reason}"), end
         except RecursionError:
-            raise Broken(TOO_DEEP) from None
+            return Row(number, {}, TOO_DEEP), _end_of_deep_item(text)
         except json.JSONDecodeError as e:
             if not _incomplete(e, text):
                 raise Broken(f"not valid JSON at {text.at(e.pos)}: {e.msg}") from None
@@ -197,3 +198,28 @@ def _decode_item(text: _ArrayText, number: int) -> tuple[Any, int]:
                 raise Broken(too_big) from None
             if not text.refill():
                 raise Broken(f"the file is cut short inside this item ({e.msg})") from None
+
+
+_TOKEN = re.compile(r'[\[\]{}]|"[^"\\]*(?:\\.[^"\\]*)*(")?')
+"""A bracket, or a string (its closing quote group 1: absent where the buffer ends inside it)."""
+
+
+def _end_of_deep_item(text: _ArrayText) -> int:
+    """Where the item at the text's position ends, found without recursion (Python's parser recurses once a
+    level, and gave up on this one): brackets are counted, strings skipped. The item is then one rejected
+    row and the items after it load, as the lines around a deep JSONL line do."""
+    while True:
+        depth = 0
+        for token in _TOKEN.finditer(text.buffer, text.position):
+            if token[0] in "[{":
+                depth += 1
+            elif token[0] in "]}":
+                depth -= 1
+                if depth == 0:
+                    return token.end()
+            elif token[1] is None:
+                break  # the buffer ends inside a string
+        if len(text.buffer) - text.position > MAX_ITEM_CHARS:
+            raise Broken(f"{TOO_DEEP}, and larger than {MAX_ITEM_CHARS:,} characters")
+        if not text.refill():
+            raise Broken(f"{TOO_DEEP}, and the file is cut short inside it")

@@ -36,12 +36,14 @@ def json_cases() -> list[Bad]:
         run=None,
         error=(f"{n}.json", "item 3 (line 5)", "not valid JSON at line 5, column 8"),
     )
+    # an item nested too deeply for Python's parser was a break: the whole file failed (within the first
+    # 1,000 items) or the run stopped there; it is one rejected item, skimmed without recursion
     n = "array_deep_item"
     add(
         n,
-        array(n, 1, 2).replace("]\n", ",\n" + DEEP + "]"),
-        run=None,
-        error=(f"{n}.json", "item 3", "nested too deeply"),
+        array(n, 1, 2).replace("]\n", ",\n" + DEEP + ",\n" + json.dumps(item(n, 4)) + "]"),
+        loaded=ids(n, 1, 2, 4),
+        rejects={3: "nested too deeply to read"},
     )
     # Past the 1,000 items planning samples, a break is met while loading: what was read before it is
     # committed, and the run says exactly that.
@@ -57,11 +59,17 @@ def json_cases() -> list[Bad]:
     n = "array_deep_late"
     add(
         n,
-        array(n, *range(1, 1051)).replace("]\n", ",\n" + DEEP + "]"),
-        loaded=ids(n, *range(1, 1051)),
-        run="failed",
+        array(n, *range(1, 1051)).replace("]\n", ",\n" + DEEP + ",\n" + json.dumps(item(n, 1052)) + "]"),
+        loaded=ids(n, *range(1, 1051), 1052),
+        rejects={1051: "nested too deeply to read"},
         args=("--batch-size", "300"),
-        error=(f"{n}.json", "item 1,051 (line 1,053)", "nested too deeply"),
+    )
+    n = "array_deep_cut"  # the end of a deep item is looked for; the file ends first
+    add(
+        n,
+        array(n, 1).replace("]\n", ",\n" + "[" * 5000),
+        run=None,
+        error=(f"{n}.json", "item 2", "nested too deeply", "the file is cut short inside it"),
     )
     n = "array_scalar_items"
     add(
