@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -14,6 +15,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+import ingest
+from graph.query import Query
 from tests.utils.web import BAKERY, WAIT_SECONDS, Site, use_key, wait_for_text
 
 NEED = "cameras above the conveyor that spot burnt or misshapen loaves before packaging"
@@ -158,3 +161,25 @@ def test_swagger_ui_runs_from_the_app_alone_under_its_policy(site: Site, watched
     )
     assert loaded and all(url.startswith(site.url) for url in loaded), loaded
     assert violations(watched) == []
+
+
+FORGET_SPOOF = Query(
+    "test.web.forget_spoof", "MATCH (o:Organization {id: 'BIDI-1'}) DETACH DELETE o", write=True
+)
+
+
+def test_a_name_turning_the_text_direction_shows_the_control_as_its_code(site: Site, tmp_path: Path) -> None:
+    """U+202E (right-to-left override) in a name would show the rest of its line reversed on every page that
+    names the organization; the pages show the control as its code, while a form gives back what was typed."""
+    registry = tmp_path / "organizations.csv"
+    registry.write_text("id,name,role,city\nBIDI-1,Safe Supplies GmbH\u202e 99.0 erocs,vendor,Wels\n", "utf8")
+    ingest.load(site.graph, [registry])
+    try:
+        key = {"Authorization": f"Bearer {site.keys['food_manager'].secret}"}
+        page = httpx.get(f"{site.url}/web/organizations/BIDI-1", headers=key, timeout=WAIT_SECONDS)
+        assert page.status_code == 200, page.text[:300]
+        assert "Safe Supplies GmbH[U+202E] 99.0 erocs" in page.text and "\u202e" not in page.text
+        typed = httpx.get(f"{site.url}/", params={"need": "bread\u202e ovens"}, timeout=WAIT_SECONDS)
+        assert typed.status_code == 200 and "bread\u202e ovens</textarea>" in typed.text
+    finally:
+        site.graph.run(FORGET_SPOOF)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from matching.reasons import quote as quote_sentence
 from schema.graph_model import Role
@@ -38,6 +40,26 @@ def path_segment(value: object) -> str:
     return quote(str(value), safe="")
 
 
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+"""The characters that turn the direction of the text after them (U+202E, right-to-left override, and its
+kin): in an organization's name or need, "Safe GmbH" followed by U+202E would show the rest of its line, a
+score or another name, reversed. Each is shown as its code instead (``[U+202E]``)."""
+
+
+class Typed(str):
+    """Text a form field shows back as its user typed it (the ``typed`` filter): its direction controls turn
+    only the field's own text, and a code in their place would change the text sent again."""
+
+
+def shown(value: object) -> object:
+    """Every value a template prints, its direction controls as visible codes (Jinja's ``finalize``), but
+    :class:`Typed` text."""
+    if isinstance(value, str) and not isinstance(value, Typed) and BIDI_CONTROLS.search(value):
+        visible = BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", value)
+        return Markup(visible) if isinstance(value, Markup) else visible
+    return value
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -45,9 +67,11 @@ def environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=shown,
     )
     env.filters["role"] = role_words
     env.filters["segment"] = path_segment
+    env.filters["typed"] = Typed
     env.filters["quoted"] = quote_sentence  # a card's sentences cut as the API's explanations cut them
     env.globals["ROLE_WORDS"] = ROLE_WORDS
     return env
