@@ -255,6 +255,8 @@ def test_graphiql_keeps_the_api_key_for_no_one_after(site: Site, browser: WebDri
 
 
 def test_graphiql_renders_with_the_network_off(site: Site) -> None:
+    """GraphiQL loads every file from the app with the network off, and names its language (strawberry's
+    page named none, so a screen reader guessed it)."""
     for driver in chromium("--proxy-server=127.0.0.1:9"):
         driver.get(f"{site.url}/graphql")
         WebDriverWait(driver, WAIT_SECONDS).until(
@@ -266,3 +268,4 @@ def test_graphiql_renders_with_the_network_off(site: Site) -> None:
         )
         assert loaded and all(url.startswith(site.url) for url in loaded), loaded
         assert "Loading..." not in driver.find_element(By.ID, "graphiql").text
+        assert driver.execute_script("return document.documentElement.lang") == "en"

@@ -47,6 +47,8 @@ def graphiql_html() -> str:
     # GraphiQL keeps the headers (the API key) in localStorage, for whoever uses the browser next, when
     # asked to: strawberry's page asks, this one does not (the pages keep the key for the tab only).
     html = html.replace("shouldPersistHeaders: true", "shouldPersistHeaders: false")
+    # A screen reader reads a page in the language its <html> names; strawberry's names none.
+    html = html.replace("<html>", '<html lang="en">', 1)
     if "https://unpkg.com" in html or "cdn." in html:
         raise UnvendoredAsset(
             "strawberry's GraphiQL page loads a file that is not vendored; add it to api/web/static/vendor "
