@@ -20,7 +20,15 @@ from api.web.dashboard import STAGE_WORDS
 from graph.query import Query
 from matching.insights import cluster_insights
 from schema.settings import Settings
-from tests.utils.web import WAIT_SECONDS, Site, chromium, use_key, wait_for_text
+from tests.utils.web import (
+    PHONE_WIDTH,
+    WAIT_SECONDS,
+    Site,
+    as_phone,
+    chromium,
+    use_key,
+    wait_for_text,
+)
 
 CLUSTER = "FOOD"
 BROKER = "TechTransfer Upper Austria"
@@ -199,8 +207,10 @@ def test_the_stage_and_betweenness_are_explained_in_plain_words(site: Site, brow
 def test_a_wide_table_at_phone_width_takes_focus_and_scrolls_with_the_arrow_keys(site: Site) -> None:
     """At 375 px the tables scrolled inside themselves, but a keyboard could not reach the scrolling box: the
     trend table holds no link, and Tab went from the members filter to the first member's link."""
-    for driver in chromium("--window-size=375,900"):
+    for driver in chromium():
+        as_phone(driver)
         use_key(driver, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
+        assert driver.execute_script("return innerWidth") == PHONE_WIDTH
         wait_for_text(driver, "#dashboard", "Member network")
         box = driver.find_element(By.CSS_SELECTOR, ".scroll:has(#members)")
         assert box.get_attribute("role") == "region" and box.get_attribute("aria-label") == "Members table"

@@ -11,7 +11,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.test_web import NEED, search
-from tests.utils.web import BAKERY, Site, use_key, wait_for_text
+from tests.utils.web import BAKERY, PHONE_WIDTH, Site, as_phone, chromium, use_key, wait_for_text
 
 CLUSTER = "FOOD"
 OTHER_NEED = "predictive maintenance for our CNC milling machines"
@@ -113,3 +113,21 @@ def test_the_keyboard_focus_ring_stands_out_from_its_background(site: Site, brow
         seen.append(browser.execute_script(FOCUS_CONTRAST))
     weak = [(name, style, round(ratio, 2)) for name, style, ratio in seen if style == "none" or ratio < 3]
     assert not weak, (weak, [name for name, _, _ in seen])
+
+
+def test_on_a_phone_the_cards_stay_inside_the_page(site: Site) -> None:
+    """A card was at least 340 px wide: at 375 px it ran past the page's right margin (13 px of its 24),
+    and on a narrower phone past the screen, so the whole page scrolled sideways."""
+    for driver in chromium():
+        as_phone(driver)
+        use_key(driver, site, None, "/?need=" + quote(NEED))
+        wait_for_text(driver, "#results", "partners for")
+        assert driver.execute_script("return innerWidth") == PHONE_WIDTH
+        right, cards = driver.execute_script(
+            "const main = document.getElementById('main');"
+            "const pad = parseFloat(getComputedStyle(main).paddingRight);"
+            "return [main.getBoundingClientRect().right - pad,"
+            " [...document.querySelectorAll('#results .card')].map(c => c.getBoundingClientRect().right)];"
+        )
+        assert cards and all(edge <= right + 0.5 for edge in cards), (right, cards)
+        assert driver.execute_script("return document.documentElement.scrollWidth") == PHONE_WIDTH

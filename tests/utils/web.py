@@ -139,6 +139,19 @@ def chromium(*extra: str) -> Iterator[WebDriver]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+PHONE_WIDTH = 375
+"""A phone's width in CSS pixels (an iPhone SE to 13 mini). Headless Chromium keeps a window at least 500 px
+wide, whatever ``--window-size`` asks, so a phone is emulated (:func:`as_phone`)."""
+
+
+def as_phone(driver: WebDriver) -> None:
+    """Make ``driver``'s pages lay out as on a phone :data:`PHONE_WIDTH` pixels wide, until it quits."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": PHONE_WIDTH, "height": 800, "deviceScaleFactor": 2, "mobile": True},
+    )
+
+
 def wait_for_text(driver: WebDriver, css: str, text: str, seconds: float = WAIT_SECONDS) -> None:
     """Wait until the element at ``css`` contains ``text`` (fails with what it showed instead)."""
     try:
