@@ -131,3 +131,17 @@ def test_on_a_phone_the_cards_stay_inside_the_page(site: Site) -> None:
         )
         assert cards and all(edge <= right + 0.5 for edge in cards), (right, cards)
         assert driver.execute_script("return document.documentElement.scrollWidth") == PHONE_WIDTH
+
+
+def test_a_member_saving_empty_needs_is_told_in_words(site: Site, browser: WebDriver) -> None:
+    """Saving an empty field said "Not saved: `text` is empty" (the API's argument), and the field took
+    more than the 5000 characters a need may hold, which the API then refused with "`text` is longer"."""
+    use_key(browser, site, site.keys["dairy"])
+    wait_for_text(browser, "#me", "Member key for")
+    field = browser.find_element(By.ID, "own-need")
+    assert field.get_attribute("maxlength") == "5000"
+    field.clear()
+    field.send_keys("   ")
+    browser.find_element(By.CSS_SELECTOR, "#need-form button[type=submit]").click()
+    wait_for_text(browser, "#need-status", "Not saved: write what your organization looks for first.")
+    assert "`" not in browser.find_element(By.ID, "need-status").text

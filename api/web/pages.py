@@ -235,4 +235,4 @@ async def me_panel(request: Request, schema: strawberry.Schema, caller: Caller |
     )
     if not needs:
         raise PageError("the key's organization is no longer in the graph", 404)
-    return render("me.html", caller=caller, own=own["organization"], needs=needs[0])
+    return render("me.html", caller=caller, own=own["organization"], needs=needs[0], max_need=MAX_TEXT)

@@ -154,6 +154,11 @@
     event.preventDefault();
     const form = new FormData(event.target);
     const status = document.getElementById("need-status");
+    // Said for the person at the form: the API would answer "`text` is empty", naming its argument.
+    if (!String(form.get("text")).trim()) {
+      status.textContent = "Not saved: write what your organization looks for first.";
+      return;
+    }
     try {
       await graphql(NEED, { t: form.get("text"), v: form.get("visibility") });
       status.textContent = "Saved.";
