@@ -145,3 +145,16 @@ def test_a_member_saving_empty_needs_is_told_in_words(site: Site, browser: WebDr
     browser.find_element(By.CSS_SELECTOR, "#need-form button[type=submit]").click()
     wait_for_text(browser, "#need-status", "Not saved: write what your organization looks for first.")
     assert "`" not in browser.find_element(By.ID, "need-status").text
+
+
+def test_a_paste_longer_than_the_need_field_is_said_to_be_cut(site: Site, browser: WebDriver) -> None:
+    """The field keeps 5000 characters (its maxlength) and dropped the rest of a longer paste silently: the
+    search ran on the start of the text as if it were the whole."""
+    use_key(browser, site, None)
+    browser.find_element(By.ID, "need").click()
+    browser.execute_cdp_cmd("Input.insertText", {"text": "Wir suchen einen Partner für Brot. " * 150})
+    assert len(browser.find_element(By.ID, "need").get_attribute("value")) == 5000
+    limit = browser.find_element(By.ID, "need-limit").text
+    assert "at most 5000 characters; the rest of what you typed or pasted was not kept" in limit, limit
+    browser.find_element(By.ID, "need").send_keys(Keys.BACKSPACE)
+    assert browser.find_element(By.ID, "need-limit").text == ""

@@ -167,6 +167,15 @@
     }
   });
 
+  // A field full to its maxlength drops the rest of a paste without a word: say that it did.
+  document.addEventListener("input", function (event) {
+    const field = event.target;
+    const note = field.maxLength > 0 && document.getElementById(field.id + "-limit");
+    if (!note) return;
+    note.textContent = field.value.length < field.maxLength ? "" : "This field holds at most " +
+      field.maxLength + " characters; the rest of what you typed or pasted was not kept.";
+  });
+
   showKeyStatus();
   loadFragments();
   if (search && new URLSearchParams(location.search).get("need")) runSearch();
