@@ -10,8 +10,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from api.auth import ApiRole, create_key, revoke_key
 from tests.test_web import NEED, search
-from tests.utils.web import BAKERY, PHONE_WIDTH, Site, as_phone, chromium, use_key, wait_for_text
+from tests.utils.web import BAKERY, DAIRY, PHONE_WIDTH, Site, as_phone, chromium, use_key, wait_for_text
 
 CLUSTER = "FOOD"
 OTHER_NEED = "predictive maintenance for our CNC milling machines"
@@ -158,3 +159,21 @@ def test_a_paste_longer_than_the_need_field_is_said_to_be_cut(site: Site, browse
     assert "at most 5000 characters; the rest of what you typed or pasted was not kept" in limit, limit
     browser.find_element(By.ID, "need").send_keys(Keys.BACKSPACE)
     assert browser.find_element(By.ID, "need-limit").text == ""
+
+
+def test_a_key_revoked_while_the_page_is_open_is_said_in_words(site: Site, browser: WebDriver) -> None:
+    """Accept and Save needs showed the API's "unknown or revoked API key" while the header still said that
+    a key was in use."""
+    key = create_key(site.graph, ApiRole.MEMBER, DAIRY)
+    use_key(browser, site, key)
+    wait_for_text(browser, "#me", "Member key for")
+    search(browser, NEED)
+    wait_for_text(browser, "#results", "partners for")
+    revoke_key(site.graph, key.id)
+    browser.find_element(By.CSS_SELECTOR, '#results [data-answer="accept"]').click()
+    wait_for_text(browser, "#results .answer-status", "Not recorded: this API key was not accepted")
+    wait_for_text(browser, "#key-status", "This key was not accepted.")
+    browser.find_element(By.CSS_SELECTOR, "#need-form button[type=submit]").click()
+    wait_for_text(browser, "#need-status", "Not saved: this API key was not accepted")
+    shown = browser.find_element(By.ID, "main").text
+    assert "unknown or revoked API key" not in shown, shown

@@ -61,10 +61,14 @@
       const summary = target.querySelector(".summary");
       announce(summary ? summary.textContent : "");
     }
-    // A refused key must not read as "in use": the status says so beside the key field too.
-    if (refused) document.getElementById("key-status").textContent = "This key was not accepted.";
+    if (refused) keyRefused();
     target.setAttribute("aria-busy", "false");
     target.dispatchEvent(new CustomEvent("fragment-loaded", { bubbles: true }));
+  }
+
+  // A refused key must not read as "in use": the status says so beside the key field too.
+  function keyRefused() {
+    document.getElementById("key-status").textContent = "This key was not accepted.";
   }
 
   async function graphql(query, variables) {
@@ -73,6 +77,13 @@
       headers: headers({ "Content-Type": "application/json", Accept: "application/json" }),
       body: JSON.stringify({ query: query, variables: variables }),
     });
+    // A key revoked while the page is open: said as the fragments say it, not as the API's "unknown or
+    // revoked API key".
+    if (response.status === 401) {
+      keyRefused();
+      throw new Error("this API key was not accepted: it is mistyped, or it was revoked. Check it and " +
+        "press Use key again.");
+    }
     const body = await response.json();
     if (body.errors && body.errors.length) throw new Error(body.errors[0].message);
     return body.data;
