@@ -79,6 +79,18 @@ def test_the_trend_compares_with_the_date_the_manager_chose(site: Site, browser:
     assert members == f"Members {then.members} {now.members} +{now.members - then.members}", members
 
 
+def test_a_trend_since_a_later_date_is_refused_not_shown_as_no_change(site: Site, browser: WebDriver) -> None:
+    """A date after today (2029 typed for 2019) drew the cluster as it is now and said "no change" on every
+    line of a trend "since 2029-01-01"."""
+    use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
+    wait_for_text(browser, "#trend", "Members")
+    assert browser.find_element(By.ID, "since").get_attribute("max") == dt.date.today().isoformat()
+    later = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    browser.get(f"{site.url}/clusters/{CLUSTER}?since={later}")
+    wait_for_text(browser, "#dashboard", f"the date to compare with must be today or earlier, not {later}")
+    assert "Trend since" not in browser.find_element(By.ID, "dashboard").text
+
+
 def test_the_dashboard_refuses_a_member_key(site: Site, browser: WebDriver) -> None:
     use_key(browser, site, site.keys["dairy"], f"/clusters/{CLUSTER}")
     wait_for_text(browser, "#dashboard", "cluster_manager key")

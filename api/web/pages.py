@@ -171,10 +171,15 @@ def router(schema: strawberry.Schema) -> APIRouter:
 
 
 def parse_date(text: str) -> dt.date:
+    """The date a trend compares with: a past one. A later date (2029 typed for 2019) would draw the cluster
+    as it is today and report "no change" on every line."""
     try:
-        return dt.date.fromisoformat(text)
+        date = dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"the date to compare with must read YYYY-MM-DD, not {echo(text)}") from None
+    if date > dt.date.today():
+        raise InvalidInput(f"the date to compare with must be today or earlier, not {date.isoformat()}")
+    return date
 
 
 async def managed_insights(
