@@ -92,8 +92,10 @@ def test_a_trend_since_a_later_date_is_refused_not_shown_as_no_change(site: Site
 
 
 def test_the_dashboard_refuses_a_member_key(site: Site, browser: WebDriver) -> None:
+    """The refusal is said in words: it said "this needs a cluster_manager key", the role's code."""
     use_key(browser, site, site.keys["dairy"], f"/clusters/{CLUSTER}")
-    wait_for_text(browser, "#dashboard", "cluster_manager key")
+    wait_for_text(browser, "#dashboard", "enter a cluster manager's key above (yours is a member key)")
+    assert "cluster_manager" not in browser.find_element(By.ID, "dashboard").text
 
 
 def test_the_network_links_each_member_to_its_page(site: Site, browser: WebDriver) -> None:

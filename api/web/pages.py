@@ -205,8 +205,13 @@ async def managed_insights(
 
 
 async def check_manages(request: Request, caller: Caller, cluster_id: str) -> None:
-    """The dashboard's rule: a cluster_manager key of the organization that manages the cluster."""
-    caller.require(ApiRole.CLUSTER_MANAGER)
+    """The dashboard's rule: a cluster_manager key of the organization that manages the cluster (said in
+    words, where the API's own refusal names the role's code)."""
+    if caller.role is not ApiRole.CLUSTER_MANAGER:
+        raise AccessDenied(
+            "this dashboard is for the managers of the cluster: enter a cluster manager's key above "
+            f"(yours is a {caller.role.value.replace('_', ' ')} key)"
+        )
     managed = await page_graph(request, caller).run(q.MANAGED_CLUSTERS, organization=caller.organization_id)
     if cluster_id not in {row["id"] for row in managed}:
         raise AccessDenied(
