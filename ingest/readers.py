@@ -93,7 +93,7 @@ def _detect_encoding(path: Path) -> str:
                 offset += len(chunk)
                 chunk = handle.read(CHUNK)
     except _STREAM_ERRORS as e:
-        raise FileError(str(path), f"after {offset:,} bytes of content", _reason(e)) from e
+        raise _unreadable(path, f"after {offset:,} bytes of content", e) from e
     return "cp1252" if legacy else "utf-8-sig" if bom else "utf-8"
 
 
@@ -134,7 +134,7 @@ def detect(path: Path) -> FileFormat:
         with _open_text(path, encoding) as handle:
             head = handle.read(64 * 1024)
     except _STREAM_ERRORS as e:
-        raise FileError(str(path), "start of the file", _reason(e)) from e
+        raise _unreadable(path, "start of the file", e) from e
     stripped = head.lstrip("\ufeff \t\r\n")
     if not stripped:
         raise IngestError(f"{path}: the file is empty")
@@ -203,7 +203,7 @@ def columns(path: Path, fmt: FileFormat, sample: int = 1000) -> list[str]:
         except Broken as e:
             raise FileError(str(path), e.position(cursor), e.reason) from None
         except _STREAM_ERRORS as e:
-            raise FileError(str(path), cursor.position(), _reason(e, fmt)) from e
+            raise _unreadable(path, cursor.position(), e, fmt) from e
     seen: dict[str, None] = {}
     rows: list[Row] = []
     for number, row in enumerate(read(path, fmt)):
@@ -242,7 +242,54 @@ def read(path: Path, fmt: FileFormat) -> Iterator[Row]:
     except Broken as e:
         raise FileError(str(path), e.position(cursor), e.reason) from None
     except _STREAM_ERRORS as e:
-        raise FileError(str(path), f"after {cursor.position()}", _reason(e, fmt)) from e
+        raise _unreadable(path, f"after {cursor.position()}", e, fmt) from e
+
+
+def _unreadable(path: Path, position: str, error: BaseException, fmt: FileFormat | None = None) -> FileError:
+    """The error of a file that stops being readable at ``position``; a gzip stream followed by bytes that
+    are not gzip is named where the stream ends, since Python's reader fails on them while it looks for a next
+    stream, before it returns the content it has decompressed (``after 0 bytes of content: not a valid gzip
+    file (Not a gzipped file (b'ju'))``)."""
+    appended = _after_gzip(path) if isinstance(error, gzip.BadGzipFile) else None
+    return appended or FileError(str(path), position, _reason(error, fmt))
+
+
+def _after_gzip(path: Path) -> FileError | None:
+    """The error of a file holding whole gzip streams followed by bytes that are not gzip (zero bytes, which
+    gzip allows as padding, aside), or ``None`` when it holds none such: each stream is decompressed again
+    in bounded chunks, counting its content, to find where it ends in the file."""
+    content = 0
+    stream = zlib.decompressobj(wbits=31)  # 31: one gzip stream
+    with path.open("rb") as handle:
+        data = b""
+        while True:
+            data = data or handle.read(CHUNK)
+            if not data:
+                return None
+            try:
+                content += len(stream.decompress(data, CHUNK))
+            except zlib.error:
+                return None
+            if not stream.eof:
+                data = stream.unconsumed_tail
+                continue
+            data = stream.unused_data
+            while not (data := data.lstrip(b"\0")):  # zero bytes after a stream are padding
+                if not (data := handle.read(CHUNK)):
+                    return None
+            end = handle.tell() - len(data)  # where the bytes after the stream start
+            if len(data) < 2:
+                data += handle.read(CHUNK)
+            if not data.startswith(b"\x1f\x8b"):
+                after = path.stat().st_size - end
+                return FileError(
+                    str(path),
+                    f"after {end:,} bytes of the file",
+                    f"the gzip data ends there ({content:,} bytes of content) and is followed by {after:,} "
+                    f"bytes that are not gzip ({data[:16]!r}): something was added to the file after it was "
+                    "compressed",
+                )
+            stream = zlib.decompressobj(wbits=31)
 
 
 def _reason(error: BaseException, fmt: FileFormat | None = None) -> str:

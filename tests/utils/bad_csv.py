@@ -338,9 +338,24 @@ def gzip_cases() -> list[Bad]:
             error=(f"{n}.csv.gz", "not a valid gzip file"),
         )
     )
+    # Bytes after the gzip data were named "after 0 bytes of content: not a valid gzip file (Not a gzipped
+    # file (b'ju'))": Python's reader fails on them before it hands over what it has decompressed
     n = "gzip_trailing_junk"
-    data = gzip.compress((HEADER + lines(n, 1)).encode(), mtime=0) + b"junk after the stream"
-    c.append(Bad(n, {f"{n}.csv.gz": data}, run=None, error=(f"{n}.csv.gz", "not a valid gzip file")))
+    text = (HEADER + lines(n, *range(1, 3001))).encode()
+    stream = gzip.compress(text, mtime=0)
+    c.append(
+        Bad(
+            n,
+            {f"{n}.csv.gz": stream + b"\0\0junk after the stream"},
+            run=None,
+            error=(
+                f"{n}.csv.gz",
+                f"after {len(stream) + 2:,} bytes of the file",
+                f"the gzip data ends there ({len(text):,} bytes of content) and is followed by 21 bytes that "
+                "are not gzip (b'junk after the s')",
+            ),
+        )
+    )
     n = "gzip_empty"
     c.append(
         Bad(
