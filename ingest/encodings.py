@@ -27,7 +27,7 @@ def not_utf8_at(path: Path, decoder: codecs.IncrementalDecoder, chunk: bytes, li
         start = max(0, e.start - len(pending))
         lines.note(chunk[:start])
         if lines.first_beyond_ascii is not None and not lines.nul:  # NULs: binary, named later
-            raise FileError(str(path), f"line {lines.count + 1}", _mixed(e, lines)) from None
+            raise FileError(str(path), f"line {lines.count + 1:,}", _mixed(e, lines)) from None
         return start
     lines.note(chunk)
     return None
@@ -59,7 +59,7 @@ def _mixed(error: UnicodeDecodeError, lines: Lines) -> str:
     UTF-8 letters would become two or three letters each (``Müller`` stored as ``MÃ¼ller``), silently."""
     bad = error.object[error.start : error.end]
     return (
-        f"bytes {bad!r} are not UTF-8, yet the text before them is (line {lines.first_beyond_ascii} holds "
+        f"bytes {bad!r} are not UTF-8, yet the text before them is (line {lines.first_beyond_ascii:,} holds "
         "UTF-8 letters beyond ASCII): the file mixes encodings; save it in one (UTF-8)"
     )
 
@@ -101,7 +101,7 @@ class Utf8Letters:
             if found:
                 line = self.lines_before + data.count(b"\n", 0, at) + 1
                 reason = _mixed_legacy(found.group(), self.legacy, self.line)
-                raise FileError(self.file, f"line {line}", reason)
+                raise FileError(self.file, f"line {line:,}", reason)
             at = marks.find(b"LC", at + 1)
         self.tail = data[-5:]
         self.lines_before += data.count(b"\n") - self.tail.count(b"\n")
@@ -111,7 +111,7 @@ def _mixed_legacy(sequence: bytes, legacy: bytes, line: int) -> str:
     """Why a cp1252 file holding UTF-8 letters further on cannot be read (the reverse of :func:`_mixed`)."""
     return (
         f"bytes {sequence!r} are UTF-8 for {sequence.decode()!r}, yet the text before them is not (line "
-        f"{line} holds {legacy!r}, cp1252 for {legacy.decode('cp1252')!r}): the file mixes encodings; save "
+        f"{line:,} holds {legacy!r}, cp1252 for {legacy.decode('cp1252')!r}): the file mixes encodings; save "
         "it in one (UTF-8)"
     )
 

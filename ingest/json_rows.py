@@ -94,7 +94,7 @@ def jsonl_rows(handle: IO[str], cursor: Cursor) -> Iterator[Row]:
         try:
             yield _record(_DECODER.decode(text), number, "a JSONL line")
         except json.JSONDecodeError as e:
-            yield Row(number, {}, f"not valid JSON: {e.msg} at column {e.colno}")
+            yield Row(number, {}, f"not valid JSON: {e.msg} at column {e.colno:,}")
         except RecursionError:
             yield Row(number, {}, TOO_DEEP)
         except _DuplicateKey as e:

@@ -110,7 +110,7 @@ class Mapping:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}  # noqa: S506 - safe
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            where = f"line {mark.line + 1:,}, column {mark.column + 1:,}: " if mark else ""
             problem = _capped(" ".join(part for part in (e.context, e.problem) if part))
             raise IngestError(f"mapping {path}: {where}{problem}") from e
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:

@@ -104,7 +104,7 @@ def _not_utf8_after_bom(path: Path, byte: bytes, line: int) -> FileError:
         f"bytes {byte!r} are not UTF-8, yet the file starts with UTF-8's byte order mark: the file mixes "
         "encodings; save it in one (UTF-8)"
     )
-    return FileError(str(path), f"line {line}", reason)
+    return FileError(str(path), f"line {line:,}", reason)
 
 
 def _open_text(path: Path, encoding: str) -> IO[str]:
@@ -223,7 +223,7 @@ def _no_object(path: Path, fmt: FileFormat, rows: list[Row], sample: int) -> Fil
     unit = "line" if fmt.format == "jsonl" else "item"
     scope = f"of its first {sample:,} {unit}s" if len(rows) >= sample else f"of its {len(rows):,} {unit}s"
     reason = f"{rows[0].error}; no {unit} {scope} holds an object"
-    return FileError(str(path), f"{unit} {rows[0].number}", reason)
+    return FileError(str(path), f"{unit} {rows[0].number:,}", reason)
 
 
 def read(path: Path, fmt: FileFormat) -> Iterator[Row]:

@@ -100,7 +100,7 @@ class Repeats:
         values = {number: self._read(number, rows) for number, rows in wanted.items()}
         for c in conflicts:
             where = "this file" if c.earlier.file == self.current else self.names[c.earlier.file]
-            prefix = f"{c.subject} is already at row {c.earlier.row} of {where}"
+            prefix = f"{c.subject} is already at row {c.earlier.row:,} of {where}"
             before = values[c.earlier.file].get(c.earlier.row)
             later = values[self.current].get(c.row)
             if before is None or later is None:

@@ -170,7 +170,8 @@ def _header(cells: list[str], line: int) -> list[str]:
     for index, name in enumerate(names, start=1):
         if name and name in first:
             raise Broken(
-                f"column {echo(name)} appears twice in the header (columns {first[name]} and {index})", line
+                f"column {echo(name)} appears twice in the header (columns {first[name]:,} and {index:,})",
+                line,
             )
         first.setdefault(name, index)
     return names
@@ -253,8 +254,8 @@ def csv_rows(handle: IO[str], delimiter: str, cursor: Cursor) -> Iterator[Row]:
             yield Row(
                 start,
                 {},
-                f"a quote opened in this row runs over {spanned:,} lines and leaves {len(cells)} cells "
-                f"where the header has {len(header)} columns: the quote is never closed",
+                f"a quote opened in this row runs over {spanned:,} lines and leaves {len(cells):,} cells "
+                f"where the header has {len(header):,} columns: the quote is never closed",
             )
             continue
         records.keep()
@@ -263,8 +264,8 @@ def csv_rows(handle: IO[str], delimiter: str, cursor: Cursor) -> Iterator[Row]:
         if header is None:
             header = _header(cells, start)
         elif len(cells) != len(header):
-            counted = f"{len(cells)} cell{'' if len(cells) == 1 else 's'}"
-            yield Row(start, {}, f"{counted} but the header has {len(header)} columns")
+            counted = f"{len(cells):,} cell{'' if len(cells) == 1 else 's'}"
+            yield Row(start, {}, f"{counted} but the header has {len(header):,} columns")
         else:
             yield Row(start, dict(zip(header, cells, strict=True)))
 

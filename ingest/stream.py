@@ -238,11 +238,11 @@ def _finish(file: FileSummary, batch: _Batch, started: float, outcomes: Outcomes
     batch.out.drain()
     file.seconds = time.perf_counter() - started
     log.info(
-        "%s (%s): %d rows: %s%s",
+        "%s (%s): %s rows: %s%s",
         file.file,
         file.kind.value,
-        file.rows,
-        ", ".join(f"{n} {o.value}" for o, n in file.outcomes.items() if n),
+        f"{file.rows:,}",
+        ", ".join(f"{n:,} {o.value}" for o, n in file.outcomes.items() if n),
         f"; stopped at {file.error}" if file.error else "",
     )
 

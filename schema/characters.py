@@ -35,7 +35,7 @@ def control_character(value: str, multiline: bool = False) -> str | None:
         return None
     allowed = "tabs and line breaks alone" if multiline else "none"
     return (
-        f"holds the control character U+{ord(found.group()):04X} at character {found.start() + 1}; "
+        f"holds the control character U+{ord(found.group()):04X} at character {found.start() + 1:,}; "
         f"this field takes {allowed}"
     )
 

@@ -76,7 +76,7 @@ def test_a_cp1252_file_holding_utf8_letters_further_on_is_refused_naming_their_l
         with pytest.raises(IngestError) as refused:
             detect(tmp_path / name)
         said = str(refused.value)
-        assert said.startswith(f"{tmp_path / name}: line {line_number}: bytes "), said
+        assert said.startswith(f"{tmp_path / name}: line {line_number:,}: bytes "), said
         assert letters in said and "line 2 holds b'\\xfc', cp1252 for 'ü'" in said, said
         assert "the file mixes encodings" in said
 

@@ -79,6 +79,15 @@ def csv_cases() -> list[Bad]:
         loaded=ids(n, 2),
         rejects={2: "4 cells but the header has 3 columns"},
     )
+    # Counts and positions in messages were printed without a thousands separator ("100003 cells"), unlike
+    # the rest ("line 5,001")
+    n = "very_long_row"
+    add(
+        n,
+        HEADER + f"{n}-1,Long,firm" + "," * 100_000 + "\n" + lines(n, 2),
+        loaded=ids(n, 2),
+        rejects={2: "100,003 cells but the header has 3 columns"},
+    )
     n = "one_cell_row"
     add(n, HEADER + lines(n, 1) + f"{n}-2\n", loaded=ids(n, 1), rejects={3: "1 cell but the header has 3"})
     n = "duplicate_header"
@@ -244,7 +253,7 @@ def csv_cases() -> list[Bad]:
         + f"{n}-5000,Café,firm\n".encode("cp1252"),
         error=(
             f"{n}.csv",
-            "line 5001",
+            "line 5,001",
             "bytes b'\\xe9' are not UTF-8, yet the file starts with UTF-8's byte order mark",
         ),
         run=None,
