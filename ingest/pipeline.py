@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from collections.abc import Mapping as Values
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from ingest import writer
 from ingest.known import Known
 from ingest.mapping import Mapping
 from ingest.outcomes import Outcomes
-from ingest.plan import PlannedFile, plan
+from ingest.plan import PlannedFile, plan, read_paths
 from ingest.report import IngestFailed, Outcome, RejectWriter, Summary, Tally
 from ingest.resolve import DEFAULT_RULES
 from ingest.runs import RunRecord
@@ -65,26 +66,37 @@ def load(
 
     A file that cannot be read at all fails the run before anything is written (:class:`FileError`). One
     that stops being readable part way stops the run there: :class:`~ingest.report.IngestFailed` carries the
-    summary of exactly what was committed, and the run record says the same.
+    summary of exactly what was committed, and the run record says the same. The reject file is replaced
+    before planning, so what it holds is this run's even when the run fails before its first row.
     """
     if graph is None and not dry_run:
         raise IngestError("a graph is needed unless this is a dry run")
-    _check_rules(rules)
     started = time.perf_counter()
-    files = plan(paths, mapping=mapping, kind=kind, source=source)
-    _check_rejects(rejects, files)
-    entries = [(f.source, str(f.path), f.hash) for f in files]
-    target = None if dry_run else graph
-    with _Run(graph, target, entries, rules=rules, rejects=rejects, writers=writers, started=started) as run:
-        failure = _load_files(files, run, batch_size, progress)
-        if failure is None:
-            run.finish_links()
-            if derive_collaborations and target is not None:
-                prov = run.out.for_file("derived", "").prov
-                run.summary.derived_collaborations = _derived(target, run.summary, prov)
+    given = [Path(path) for path in paths]
+    _check_rejects(rejects, read_paths(given, mapping))
+    with _reject_file(rejects) as reject_file:
+        _check_rules(rules)
+        files = plan(given, mapping=mapping, kind=kind, source=source)
+        entries = [(f.source, str(f.path), f.hash) for f in files]
+        target = None if dry_run else graph
+        with _Run(
+            graph, target, entries, rules=rules, reject_file=reject_file, writers=writers, started=started
+        ) as run:
+            failure = _load_files(files, run, batch_size, progress)
+            if failure is None:
+                run.finish_links()
+                if derive_collaborations and target is not None:
+                    prov = run.out.for_file("derived", "").prov
+                    run.summary.derived_collaborations = _derived(target, run.summary, prov)
     if failure is not None:
         raise IngestFailed(failure, run.summary) from failure
     return run.summary
+
+
+def _reject_file(rejects: Path | str | None) -> AbstractContextManager[RejectWriter | None]:
+    """The run's reject file, emptied before planning: a run that fails while planning would otherwise leave
+    the previous run's rejects there, to be read as its own."""
+    return RejectWriter(Path(rejects)) if rejects else nullcontext()
 
 
 def _load_files(
@@ -126,7 +138,7 @@ def load_records(
     name = f"{source}:{kind.value}"
     entries = [(source, name, file_hash)]
     with _Run(
-        graph, graph, entries, rules=rules, rejects=None, writers=1, started=time.perf_counter()
+        graph, graph, entries, rules=rules, reject_file=None, writers=1, started=time.perf_counter()
     ) as run:
         out = run.out.for_file(source, file_hash)
         load_validated(kind, records, name, source, run.outcomes, run.tally, out, batch_size=batch_size)
@@ -134,12 +146,11 @@ def load_records(
     return run.summary
 
 
-def _check_rejects(rejects: Path | str | None, files: list[PlannedFile]) -> None:
-    """The reject file is opened (emptied) when the run starts: pointed at a file of the run, it would empty
-    that registry before it is read, and the run would load nothing and say it had completed."""
+def _check_rejects(rejects: Path | str | None, read: list[Path]) -> None:
+    """The reject file is opened (emptied) when the run starts: pointed at a file the run reads, it would
+    empty that registry before it is read, and the run would load nothing and say it had completed."""
     if rejects is None or not Path(rejects).is_file():
         return
-    read = [f.path for f in files] + [Path(f.mapping.origin) for f in files]
     for path in read:
         if path.is_file() and Path(rejects).samefile(path):
             raise IngestError(
@@ -166,7 +177,7 @@ class _Run:
         entries: list[tuple[str, str, str]],
         *,
         rules: tuple[str, ...],
-        rejects: Path | str | None,
+        reject_file: RejectWriter | None,
         writers: int,
         started: float,
     ) -> None:
@@ -176,7 +187,7 @@ class _Run:
         at = dt.datetime.now(dt.UTC)
         self.at = at
         self.summary = Summary(run_id=f"{at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", dry_run=target is None)
-        self.tally = Tally(self.summary, RejectWriter(Path(rejects)) if rejects else None)
+        self.tally = Tally(self.summary, reject_file)
         self.outcomes = Outcomes(Known(graph, rules), self.tally)
         self.sender = writer.BackgroundSender(target, writers=writers) if target is not None else None
         self.out = writer.Writer(self.sender, writer.Writer.provenance("", "", self.summary.run_id, at))
@@ -207,7 +218,6 @@ class _Run:
         if self.sender is not None:
             self.sender.close()
         summary.seconds = time.perf_counter() - self.started
-        self.tally.close()
         if self.record is not None:
             self.record.finish(summary.status, summary.counts(), summary.error, summary.not_loaded)
 

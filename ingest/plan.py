@@ -96,14 +96,28 @@ def _some(columns: list[str], shown: int = 10) -> str:
     return f"{names} and {len(columns) - shown:,} more" if len(columns) > shown else names
 
 
+def read_paths(paths: list[Path], mapping: Mapping | Path | str | None) -> list[Path]:
+    """Every file that planning ``paths`` with ``mapping`` may read (see :func:`plan`), named before any is
+    opened: the files and the mappings they would use."""
+    if isinstance(mapping, Mapping):
+        return [*paths, Path(mapping.origin)]
+    folder = Path(mapping) if mapping is not None else None
+    if folder is not None and not folder.is_dir():
+        return [*paths, folder]
+    return [*paths, *(named for path in paths for named in _named_paths(path, folder or path.parent))]
+
+
 def named_mapping(path: Path, folder: Path) -> Mapping | None:
     """The mapping of ``research.csv.gz`` in ``folder``: ``research.mapping.yaml`` (or ``.yml``), if any."""
-    stem = path.name.split(".")[0]
-    for suffix in (".mapping.yaml", ".mapping.yml"):
-        candidate = folder / (stem + suffix)
+    for candidate in _named_paths(path, folder):
         if candidate.is_file():
             return Mapping.load(candidate)
     return None
+
+
+def _named_paths(path: Path, folder: Path) -> list[Path]:
+    stem = path.name.split(".")[0]
+    return [folder / (stem + suffix) for suffix in (".mapping.yaml", ".mapping.yml")]
 
 
 def _default_source(path: Path) -> str:

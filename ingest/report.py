@@ -188,7 +188,10 @@ class RejectWriter:
             self._handle.write(json.dumps(asdict(reject), ensure_ascii=False) + "\n")
         self._handle.flush()
 
-    def close(self) -> None:
+    def __enter__(self) -> RejectWriter:
+        return self
+
+    def __exit__(self, *_: object) -> None:
         self._handle.close()
 
 
@@ -231,7 +234,3 @@ class Tally:
             self._keep(self.summary.rejects, reject)
             if self.reject_file:
                 self.reject_file.write(reject)
-
-    def close(self) -> None:
-        if self.reject_file:
-            self.reject_file.close()

@@ -304,6 +304,34 @@ def test_a_reject_file_that_the_run_reads_is_refused_and_left_as_it_was(
     assert base.run(ORGS_OF, prefix="self-") == []
 
 
+def test_a_run_that_fails_while_planning_leaves_no_reject_of_an_earlier_run(
+    base: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """A run that failed while planning (a bad header, a mapping mistake) left the earlier run's reject file
+    as it was, to be read as its own report."""
+    firms = tmp_path / "firms.csv"
+    firms.write_text("id,name,role\nstale-1,Firm,spaceship\n", encoding="utf-8")
+    twice = tmp_path / "twice.csv"
+    twice.write_text("id,name,name,role\nstale-2,Firm,Firm,firm\n", encoding="utf-8")
+    mapped = tmp_path / "mapped.csv"
+    mapped.write_text("id,name,role\nstale-3,Firm,firm\n", encoding="utf-8")
+    (tmp_path / "mapped.mapping.yaml").write_text("columns: [id, name]\n", encoding="utf-8")
+    args = [*connection(neo4j_settings), "ingest", "--dry-run", "--json", "--rejects"]
+    for report, empty in (("rejects.csv", "file,row,field,reason\n"), ("rejects.jsonl", "")):
+        target = tmp_path / report
+        for failing in (twice, mapped):
+            earlier = CliRunner().invoke(app, [*args, str(target), str(firms)])
+            assert earlier.exit_code == 0 and "spaceship" in target.read_text(encoding="utf-8")
+            failed = CliRunner().invoke(app, [*args, str(target), str(firms), str(failing)])
+            assert failed.exit_code == 1 and isinstance(failed.exception, SystemExit), failed.output
+            assert squash(failing.stem) in squash(failed.stderr), failed.stderr
+            assert target.read_text(encoding="utf-8") == empty
+    # the registry named as the reject file is refused before another file's mistake, and left as it was
+    failed = CliRunner().invoke(app, [*args, str(firms), str(twice), str(firms)])
+    assert failed.exit_code == 1 and squash("which this run reads") in squash(failed.stderr), failed.stderr
+    assert firms.read_text(encoding="utf-8") == "id,name,role\nstale-1,Firm,spaceship\n"
+
+
 def test_a_header_of_many_unknown_columns_is_warned_of_in_one_short_line(
     base: Graph, neo4j_settings: Settings, tmp_path: Path
 ) -> None:
