@@ -19,19 +19,24 @@ tell it unchanged and would write it again on every run; and which row is right 
 
 Memory: per id or link, one packed integer (file, row and a 64-bit digest of the first row's values), not
 the row. Rows whose digests differ write nothing either way, so the verdict waits until the file is read: the
-few rows concerned are read and validated again (:meth:`Repeats.explain`), which names the fields without
-keeping any row, and tells a true conflict from the same values written otherwise (``12`` in JSON, ``"12"``
-in a CSV; an empty column where a JSON line has no key) or the same link written with other ends (the digest
-is of the whole row): those are a repeat.
+rows concerned are read and validated again (:meth:`Repeats.explain`), which names the fields and tells a
+true conflict from the same values written otherwise (``12`` in JSON, ``"12"`` in a CSV; an empty column
+where a JSON line has no key) or the same link written with other ends (the digest is of the whole row):
+those are a repeat. A file of a million rows of one id is a million conflicts, so until then each costs two
+integers (:class:`Conflicts`), and the re-read streams in row order, holding only the earlier rows that
+conflicts still to come compare with: memory follows the number of ids and links in conflict, not of rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import heapq
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
-Reread = Callable[[set[int]], dict[int, dict[str, Any]]]
-"""Reads rows of one input again: row numbers -> their canonical values (the rows found)."""
+Reread = Callable[[Iterable[int]], Iterator[tuple[int, dict[str, Any]]]]
+"""Reads rows of one input again: row numbers in ascending order -> ``(number, canonical values)`` of the
+rows found, in that order."""
 
 _ROW_BITS = 64
 _FILE_BITS = 96
@@ -90,29 +95,78 @@ class Repeats:
         earlier_row = (packed >> _ROW_BITS) & ((1 << (_FILE_BITS - _ROW_BITS)) - 1)
         return Earlier(packed >> _FILE_BITS, earlier_row, packed & _MASK == value)
 
-    def explain(self, conflicts: list[Conflict]) -> Iterable[tuple[Conflict, list[tuple[str, str]]]]:
-        """``(conflict, [(field, reason)…])`` of each conflict of the current input, the values compared by
-        reading the rows concerned again: no reasons for a repeat; an input that cannot be read again leaves
-        the fields unnamed."""
-        wanted: dict[int, set[int]] = {self.current: {c.row for c in conflicts}}
+    def explain(self, conflicts: Conflicts) -> Iterator[tuple[Conflict, list[tuple[str, str]]]]:
+        """``(conflict, [(field, reason)…])`` of each conflict of the current input, in row order, the values
+        compared by reading the rows concerned again: no reasons for a repeat; a row that cannot be read
+        again leaves the fields unnamed. The current input is read once, each of its earlier rows held only
+        until the last conflict that compares with it; earlier rows of other inputs are read first."""
+        current = self.current
+        last_use: dict[int, int] = {}  # earlier row of this input -> the last conflict row compared with it
+        elsewhere: dict[int, set[int]] = {}
         for c in conflicts:
-            wanted.setdefault(c.earlier.file, set()).add(c.earlier.row)
-        values = {number: self._read(number, rows) for number, rows in wanted.items()}
+            if c.earlier.file == current:
+                last_use[c.earlier.row] = c.row
+            else:
+                elsewhere.setdefault(c.earlier.file, set()).add(c.earlier.row)
+        others = {number: dict(self._read(number, sorted(rows))) for number, rows in elsewhere.items()}
+        found = self._read(current, heapq.merge(sorted(last_use), conflicts.rows()))
+        held: dict[int, dict[str, Any]] = {}
+        number, values = next(found, (None, {}))
         for c in conflicts:
-            where = "this file" if c.earlier.file == self.current else self.names[c.earlier.file]
+            while number is not None and number < c.row:
+                if number in last_use:
+                    held[number] = values
+                number, values = next(found, (None, {}))
+            later = values if number == c.row else None
+            if c.earlier.file == current:
+                before = held.get(c.earlier.row)
+                if last_use[c.earlier.row] == c.row:
+                    held.pop(c.earlier.row, None)
+            else:
+                before = others[c.earlier.file].get(c.earlier.row)
+            where = "this file" if c.earlier.file == current else self.names[c.earlier.file]
             prefix = f"{c.subject} is already at row {c.earlier.row:,} of {where}"
-            before = values[c.earlier.file].get(c.earlier.row)
-            later = values[self.current].get(c.row)
             if before is None or later is None:
                 yield c, [(c.ends[0], f"{prefix}, with other values")]
                 continue
             yield c, differences(prefix, before, later, c.ends)
 
-    def _read(self, number: int, rows: set[int]) -> dict[int, dict[str, Any]]:
+    def _read(self, number: int, rows: Iterable[int]) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
-            return self._rereads[number](rows)
-        except Exception:  # noqa: BLE001 - the reject still names the earlier row, only not the fields
-            return {}
+            yield from self._rereads[number](rows)
+        except Exception:  # noqa: BLE001 - the rejects still name the earlier row, only not the fields
+            return
+
+
+class Conflicts:
+    """The conflicts of one input until it is read, in row order: per conflict its row and the index of
+    what it shares with the other conflicts of its id or link (subject, node, earlier row), so a million
+    rows of one id cost two arrays of integers, not a million tuples of strings."""
+
+    def __init__(self) -> None:
+        self._rows = array("q")
+        self._shared = array("q")
+        self._index: dict[Conflict, int] = {}
+        self._distinct: list[Conflict] = []
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(self, conflict: Conflict) -> None:
+        """Note ``conflict``, whose row comes after every row noted before."""
+        shared = conflict._replace(row=0)
+        index = self._index.setdefault(shared, len(self._distinct))
+        if index == len(self._distinct):
+            self._distinct.append(shared)
+        self._rows.append(conflict.row)
+        self._shared.append(index)
+
+    def rows(self) -> Iterator[int]:
+        return iter(self._rows)
+
+    def __iter__(self) -> Iterator[Conflict]:
+        for row, index in zip(self._rows, self._shared, strict=True):
+            yield self._distinct[index]._replace(row=row)
 
 
 def differences(
@@ -139,15 +193,20 @@ def _given(value: Any) -> Any:
     return None if value in (None, "", []) else value
 
 
-def rows_of(rows: Iterable[tuple[int, dict[str, Any]]], wanted: set[int]) -> dict[int, dict[str, Any]]:
-    """The ``wanted`` rows of ``(number, values)`` pairs, reading no further than the last of them."""
-    found: dict[int, dict[str, Any]] = {}
-    if not wanted:
-        return found
-    last = max(wanted)
+def rows_of(
+    rows: Iterable[tuple[int, dict[str, Any]]], wanted: Iterable[int]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The ``wanted`` rows (ascending numbers) of ``(number, values)`` pairs in row order, reading no
+    further than the last of them."""
+    targets = iter(wanted)
+    target = next(targets, None)
     for number, values in rows:
-        if number in wanted:
-            found[number] = values
-        if number >= last:
-            break
-    return found
+        while target is not None and target < number:
+            target = next(targets, None)
+        if target is None:
+            return
+        if number == target:
+            yield number, values
+            target = next(targets, None)
+            if target is None:
+                return

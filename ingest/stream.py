@@ -19,7 +19,7 @@ from ingest.known import row_digest
 from ingest.mapping import IDENTITY, TemplateTooLong
 from ingest.outcomes import Outcomes, RowConflict, RowRejected
 from ingest.plan import PlannedFile
-from ingest.repeats import Conflict, rows_of
+from ingest.repeats import Conflicts, rows_of
 from ingest.report import FileSummary, Merge, Outcome, Tally
 from schema.errors import FileError
 from schema.models import RecordKind
@@ -69,7 +69,7 @@ class _Batch:
         self.rows: list[dict[str, Any]] = []
         self.records: list[Any] = []
         self.pending = 0
-        self.conflicts: list[Conflict] = []  # rows whose id or link an earlier row holds with other values
+        self.conflicts = Conflicts()  # rows whose id or link an earlier row holds with other values
 
     def flush(self) -> None:
         if self.rows:
@@ -105,9 +105,9 @@ def load_file(
                 continue
             yield _Item(row.number, "", values, templated, None)
 
-    def reread(wanted: set[int]) -> dict[int, dict[str, Any]]:
+    def reread(wanted: Iterable[int]) -> Iterator[tuple[int, dict[str, Any]]]:
         found = rows_of(((item.number, item.values) for item in rows() if not item.error), wanted)
-        return {number: _validated(planned.kind, values) for number, values in found.items()}
+        return ((number, _validated(planned.kind, values)) for number, values in found)
 
     outcomes.repeats.start(file.file, reread)
     return _load(file, rows(), outcomes, tally, _Batch(planned.kind, out, progress), batch_size)
@@ -133,7 +133,7 @@ def load_validated(
         return IDENTITY.apply(record.model_dump(mode="json"), allowed)[0]
 
     items = (_Item(number, "", values(record), [], record) for number, record in enumerate(records, start=1))
-    outcomes.repeats.start(name, lambda wanted: {n: records[n - 1].model_dump(mode="json") for n in wanted})
+    outcomes.repeats.start(name, lambda wanted: ((n, records[n - 1].model_dump(mode="json")) for n in wanted))
     return _load(file, items, outcomes, tally, _Batch(kind, out, None), batch_size)
 
 
@@ -203,7 +203,7 @@ def _take(
             tally.reject(file, item.number, validation_problems(e))
             continue
         except RowConflict as e:
-            batch.conflicts.append(e.conflict)  # rejected once the file is read: ``_finish``
+            batch.conflicts.add(e.conflict)  # rejected once the file is read: ``_finish``
             continue
         except RowRejected as e:
             tally.reject(file, item.number, [(e.field, e.reason)])
@@ -233,7 +233,7 @@ def _finish(file: FileSummary, batch: _Batch, started: float, outcomes: Outcomes
                 if conflict.node is not None:  # a repeated id; a repeated link is merged into no node
                     merge = Merge(file.file, conflict.row, conflict.record, conflict.node, "same id")
                     outcomes.tally.merge(merge)
-        batch.conflicts = []
+        batch.conflicts = Conflicts()
     batch.flush()
     batch.out.drain()
     file.seconds = time.perf_counter() - started
