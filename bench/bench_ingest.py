@@ -4,7 +4,9 @@ Prints, measured in one run: organization rows/s and link rows/s end to end (par
 write), the transfer-only ceiling (``UNWIND $rows RETURN count(*)``), a naive baseline (the same write,
 one row per transaction, on a sample), the speed-up of a second load of the same files, and the peak memory
 of the loading process for the organization file and for the same records in a file five times larger
-(streamed: memory follows the number of organizations, not the bytes). It also prints the CPU seconds the
+(streamed: memory follows the number of organizations, not the bytes), and for a file of ``--one-id`` rows
+that all hold one id, each with other values, and one five times longer (every row but the first a conflict:
+memory follows the ids in conflict, not the rows). It also prints the CPU seconds the
 loading process and the Neo4j server spent on each load: on a shared 2-core machine they say which side
 bounds the rate.
 
@@ -112,6 +114,16 @@ def _padded(source: Path, target: Path, factor: int) -> None:
             writer.writerow(row)
 
 
+def _one_id(target: Path, rows: int) -> Path:
+    """``rows`` rows of organization X, each with another description (streamed, row by row)."""
+    target.parent.mkdir(exist_ok=True)
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "name", "role", "description"])
+        writer.writerows(["X", "Alpha", "firm", f"Makes part {n} of a machine"] for n in range(rows))
+    return target
+
+
 def _warm_up(
     work: Path, args: argparse.Namespace, uri: str, graph: Graph, load_options: dict[str, Any]
 ) -> tuple[float, float] | None:
@@ -137,6 +149,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=5_000)
     parser.add_argument("--writers", type=int, default=2, help="write transactions at once")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--one-id", type=int, default=100_000, help="rows of the smaller file of one id")
     parser.add_argument(
         "--warm-up", type=int, default=10_000, help="organizations of the throwaway warm-up load (0: none)"
     )
@@ -222,6 +235,12 @@ def main() -> None:
         _padded(organizations, padded, factor=12)
         small = _run_child([clusters, organizations], uri, dry_run=True, batch_size=args.batch_size)
         large = _run_child([clusters, padded], uri, dry_run=True, batch_size=args.batch_size)
+        one_id = [
+            _run_child(
+                [_one_id(work / "one-id" / f"{n}.csv", n)], uri, dry_run=True, batch_size=args.batch_size
+            )
+            for n in (args.one_id, 5 * args.one_id)
+        ]
         size_mb = organizations.stat().st_size / 2**20
         padded_mb = padded.stat().st_size / 2**20
     finally:
@@ -268,6 +287,14 @@ def main() -> None:
         ("peak memory, load (MB)", f"{first['peak_mb']:,.0f}", f"{args.orgs:,} organizations in the graph"),
         (f"peak memory, {size_mb:,.0f} MB organization file (MB)", f"{small['peak_mb']:,.0f}", "dry run"),
         (f"peak memory, {padded_mb:,.0f} MB file, same records (MB)", f"{large['peak_mb']:,.0f}", "dry run"),
+        *(
+            (
+                f"peak memory, {n:,} rows of one id (MB)",
+                f"{r['peak_mb']:,.0f}",
+                f"dry run, {r['summary']['rejected']:,} rejected",
+            )
+            for n, r in zip((args.one_id, 5 * args.one_id), one_id, strict=True)
+        ),
     ]
     width = max(len(name) for name, _, _ in table)
     print(
