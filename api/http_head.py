@@ -73,7 +73,7 @@ class BoundedHead(HttpToolsProtocol):
         elif in_head and not self.transport.is_closing():
             self.head_bytes += len(data)
             if self.head_bytes > MAX_HEAD_BYTES:
-                self.refuse(431, "Request Header Fields Too Large", f"larger than {MAX_HEAD_BYTES} bytes")
+                self.refuse(431, "Request Header Fields Too Large", f"larger than {MAX_HEAD_BYTES:,} bytes")
 
     def on_headers_complete(self) -> None:
         self.in_head = False

@@ -43,7 +43,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = error_body(f"request body larger than {self.max_bytes} bytes", BAD_USER_INPUT)
+        too_large = error_body(f"request body larger than {self.max_bytes:,} bytes", BAD_USER_INPUT)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await send_json(send, 413, too_large)

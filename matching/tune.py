@@ -78,8 +78,8 @@ def train(
     )
     if len(split.history.links) == 0 or len(split.queries) < 2:
         raise MatchingError(
-            f"No dated history to learn from: {len(split.history.links)} links before {inner_day} and "
-            f"{len(split.queries)} organizations that gained a partner between {inner_day} and {day}; "
+            f"No dated history to learn from: {len(split.history.links):,} links before {inner_day} and "
+            f"{len(split.queries):,} organizations that gained a partner between {inner_day} and {day}; "
             "suggestions keep the signal ranking"
         )
     rng = np.random.default_rng(seed)

@@ -1112,7 +1112,7 @@ def test_feedback_is_recorded_and_a_declined_partner_is_not_suggested_again(
     assert codes(gql(client, region["dairy"], record, {**answer, "partner": "nobody"})) == ["NOT_FOUND"]
     long_comment = gql(client, region["dairy"], record, {**answer, "comment": "x" * 6000})
     assert codes(long_comment) == ["BAD_USER_INPUT"]
-    assert long_comment["errors"][0]["message"] == "`comment` is longer than 5000 characters"
+    assert long_comment["errors"][0]["message"] == "`comment` is longer than 5,000 characters"
 
 
 def test_a_private_need_does_not_change_anyone_elses_suggestions(
@@ -1194,10 +1194,10 @@ def test_submit_need_is_for_members_and_validated(client: TestClient, region: di
         assert data(gql(client, region["bakery"], NEEDS, {"id": "dairy"}))["organization"]["needs"] is None
         too_long = gql(client, region["dairy"], submit, {"t": "x" * 6000, "v": "PUBLIC"})
         assert codes(too_long) == ["BAD_USER_INPUT"]
-        assert too_long["errors"][0]["message"] == "`text` is longer than 5000 characters"  # was "input: ..."
+        assert too_long["errors"][0]["message"] == "`text` is longer than 5,000 characters"
         need = gql(client, region["dairy"], "query($n: String) { partnerSuggestions(need: $n) { score } }",
                    {"n": "x" * 6000})  # fmt: skip
-        assert need["errors"][0]["message"] == "`need` is longer than 5000 characters"
+        assert need["errors"][0]["message"] == "`need` is longer than 5,000 characters"
         assert codes(gql(client, region["dairy"], submit, {"t": "  ", "v": "PUBLIC"})) == ["BAD_USER_INPUT"]
         for key in ("food_manager", "data_team"):
             assert codes(gql(client, region[key], submit, {"t": public, "v": "PUBLIC"})) == ["FORBIDDEN"]

@@ -104,7 +104,7 @@ def test_a_distance_that_is_no_number_of_km_or_a_need_too_long_is_said_in_words(
         assert response.status_code == 400, (km, response.text)
         assert "the distance must be" in response.text and "No partner found" not in response.text, km
     long = httpx.get(f"{site.url}/web/suggestions", params={"need": "bread " * 1000}, timeout=60)
-    assert long.status_code == 400 and "Your need is 5999 characters long" in long.text  # it was a 500
+    assert long.status_code == 400 and "Your need is 5,999 characters long" in long.text  # it was a 500
     near = httpx.get(
         f"{site.url}/web/suggestions", params={"need": NEED, "town": "Wels", "km": "60"}, timeout=60
     )
@@ -133,7 +133,7 @@ def test_a_need_too_long_is_said_for_the_person_at_the_form(site: Site, browser:
     use_key(browser, site, None)
     assert browser.find_element(By.ID, "need").get_attribute("maxlength") == "5000"
     browser.get(f"{site.url}/?need={'bread%20' * 1000}")
-    wait_for_text(browser, "#results", "Your need is 5999 characters long; say it in at most 5000")
+    wait_for_text(browser, "#results", "Your need is 5,999 characters long; say it in at most 5,000")
     assert "`need`" not in browser.find_element(By.ID, "results").text
 
 

@@ -156,7 +156,7 @@ def test_a_paste_longer_than_the_need_field_is_said_to_be_cut(site: Site, browse
     browser.execute_cdp_cmd("Input.insertText", {"text": "Wir suchen einen Partner für Brot. " * 150})
     assert len(browser.find_element(By.ID, "need").get_attribute("value")) == 5000
     limit = browser.find_element(By.ID, "need-limit").text
-    assert "at most 5000 characters; the rest of what you typed or pasted was not kept" in limit, limit
+    assert "at most 5,000 characters; the rest of what you typed or pasted was not kept" in limit, limit
     browser.find_element(By.ID, "need").send_keys(Keys.BACKSPACE)
     assert browser.find_element(By.ID, "need-limit").text == ""
 

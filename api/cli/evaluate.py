@@ -198,7 +198,7 @@ def evaluate(
             if as_json:
                 typer.echo(json.dumps([vars(r) for r in hidden.results], indent=2))
                 return
-            title = f"{hidden.queries} organizations lost some of {hidden.hidden} links: {hidden.how}"
+            title = f"{hidden.queries:,} organizations lost some of {hidden.hidden:,} links: {hidden.how}"
             console.print(_hidden_table(title, hidden.results, FULL_METHOD))
             return
         if ensure_loaded(graph, data, mappings=mappings, source=source_name, batch_size=settings.batch_size):

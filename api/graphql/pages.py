@@ -67,7 +67,7 @@ def text_argument(name: str, value: str | None) -> str | None:
     if value is None:
         return None
     if len(value) > MAX_TEXT:
-        raise InvalidInput(f"`{name}` is longer than {MAX_TEXT} characters")
+        raise InvalidInput(f"`{name}` is longer than {MAX_TEXT:,} characters")
     if not orgs.lucene_query(value):
         raise InvalidInput(f"`{name}` has no words to search for")
     return value

@@ -117,7 +117,7 @@ async def search(request: Request, form: SearchForm, caller: Caller | None) -> R
     if need is not None:
         if len(need) > MAX_TEXT:  # said for the person at the form, not as the API's `need` argument
             raise InvalidInput(
-                f"Your need is {len(need)} characters long; say it in at most {MAX_TEXT} "
+                f"Your need is {len(need):,} characters long; say it in at most {MAX_TEXT:,} "
                 "(a few sentences do)."
             )
         check_text(need, "need")

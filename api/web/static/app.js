@@ -184,7 +184,7 @@
     const note = field.maxLength > 0 && document.getElementById(field.id + "-limit");
     if (!note) return;
     note.textContent = field.value.length < field.maxLength ? "" : "This field holds at most " +
-      field.maxLength + " characters; the rest of what you typed or pasted was not kept.";
+      field.maxLength.toLocaleString("en") + " characters; the rest of what you typed or pasted was not kept.";
   });
 
   showKeyStatus();
