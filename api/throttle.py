@@ -48,7 +48,8 @@ class RateLimits:
         self.buckets: dict[str, tuple[float, float]] = {}
 
     def take(self, key: str) -> None:
-        """Count one request of ``key``, or raise :class:`RateLimited` when its bucket is empty."""
+        """Count one request of ``key`` (``key:ID``, or an address's lane such as ``address:HOST``), or
+        raise :class:`RateLimited` when its bucket is empty, saying whose rate it is."""
         if self.rate <= 0:
             return
         now = self.clock()
@@ -57,8 +58,9 @@ class RateLimits:
         if tokens < 1.0:
             self.buckets[key] = (tokens, now)
             wait = math.ceil((1.0 - tokens) / self.rate)
+            who = "this key" if key.startswith("key:") else "a client without a key"
             raise RateLimited(
-                f"too many requests: this key may send {self.rate:g} a second (bursts of {self.burst:g}); "
+                f"too many requests: {who} may send {self.rate:g} a second (bursts of {self.burst:g}); "
                 f"retry after {wait} s",
                 retry_after=wait,
             )

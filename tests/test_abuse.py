@@ -22,6 +22,7 @@ import ingest
 import matching
 from api.app import create_app
 from api.auth import ApiRole, NewKey, create_key
+from api.throttle import RateLimited, RateLimits
 from graph import migrations
 from graph.db import Graph
 from graph.server import ManagedNeo4j
@@ -292,9 +293,19 @@ def test_a_key_over_its_rate_gets_429_with_retry_after_and_others_are_served(
     assert answers[0].status_code == 200 and len(refused) >= BURST // 2, [r.status_code for r in answers]
     for response in refused:
         assert codes(response) == ["RATE_LIMITED"] and int(response.headers["Retry-After"]) >= 1
+        assert "this key may send" in response.json()["errors"][0]["message"]
     assert post(server, keys["rate_other"], query).status_code == 200  # another key is not held back
     time.sleep(int(refused[-1].headers["Retry-After"]))
     assert post(server, keys["rate"], query).status_code == 200
+
+
+def test_a_client_without_a_key_over_its_rate_is_not_told_of_a_key() -> None:
+    """Guests share their address's bucket (the search page, key look-ups); the refusal names no key."""
+    limits = RateLimits(rate=1, burst=1, clock=lambda: 100.0)
+    limits.take("address:203.0.113.7")
+    with pytest.raises(RateLimited, match="a client without a key may send 1 a second") as refused:
+        limits.take("address:203.0.113.7")
+    assert refused.value.retry_after == 1 and "this key" not in str(refused.value)
 
 
 def test_one_key_flooding_the_compute_thread_does_not_starve_another(
