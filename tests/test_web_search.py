@@ -177,3 +177,14 @@ def test_a_key_revoked_while_the_page_is_open_is_said_in_words(site: Site, brows
     wait_for_text(browser, "#need-status", "Not saved: this API key was not accepted")
     shown = browser.find_element(By.ID, "main").text
     assert "unknown or revoked API key" not in shown, shown
+
+
+def test_forgetting_the_key_asks_the_search_again_as_a_guest(site: Site, browser: WebDriver) -> None:
+    """Forgetting the key emptied the results for good, while putting a key in use asked the search again;
+    a page that had its answer before the click showed nothing at all."""
+    use_key(browser, site, site.keys["bakery"], "/?need=" + quote(NEED))
+    wait_for_text(browser, "#results", "Accept")  # the member's own suggestions, to answer
+    browser.find_element(By.ID, "forget-key").click()
+    wait_for_text(browser, "#key-status", "No key")
+    wait_for_text(browser, "#results", "partners for")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#results [data-answer]")  # a guest's, answered by none

@@ -132,8 +132,9 @@
     sessionStorage.removeItem(STORE);
     showKeyStatus();
     loadFragments();
-    const results = document.getElementById("results");
-    if (results) results.innerHTML = "";
+    // The search on the page is asked again as a guest, as a key put in use asks it again with the key.
+    if (search && new URLSearchParams(location.search).get("need")) runSearch();
+    else if (search) document.getElementById("results").replaceChildren();
   });
 
   const FEEDBACK = "mutation Answer($o: ID!, $p: ID!, $a: Boolean!) { " +
