@@ -30,7 +30,7 @@ def ask(site: Site, key: NewKey, query: str) -> dict[str, Any]:
 def insights(alias: str, suppliers: int) -> str:
     return (
         f'{alias}: clusterInsights(clusterId: "FOOD", suppliers: {suppliers}) '
-        "{ gaps { capability suppliers { id } } }"
+        "{ gaps { capability suppliers { id } suppliersSearched } }"
     )
 
 
@@ -42,6 +42,10 @@ def test_only_the_most_needed_gaps_get_suppliers_and_the_insights_count_their_su
     assert len(gaps) > SUPPLIED_GAPS, "the demo's food cluster has too few gaps for this test"
     assert any(gap["suppliers"] for gap in gaps[:SUPPLIED_GAPS]), gaps
     assert [gap["suppliers"] for gap in gaps[SUPPLIED_GAPS:]] == [[]] * (len(gaps) - SUPPLIED_GAPS), gaps
+    # an empty list says "none fits" only where suppliers were looked for
+    assert [gap["suppliersSearched"] for gap in gaps] == [True] * SUPPLIED_GAPS + [False] * (
+        len(gaps) - SUPPLIED_GAPS
+    ), gaps
     aliases = " ".join(insights(f"a{i}", 1) for i in range(4))
     body = ask(site, key, f"{{ {aliases} }}")
     assert body["data"] is None and "too complex" in body["errors"][0]["message"], body

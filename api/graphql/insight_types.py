@@ -122,6 +122,10 @@ class CapabilityGap:
     capability_id: strawberry.ID
     offered_outside: int = strawberry.field(description="Organizations outside that offer it in the graph.")
     suppliers: list[GapSupplier]
+    suppliers_searched: bool = strawberry.field(
+        description="Whether outside suppliers were looked for (only the most needed gaps get them): an "
+        "empty `suppliers` then means that none fits."
+    )
     needing: strawberry.Private[list[r.Actor]]
 
     @strawberry.field(description="The members that need it (the first `limit`).")
@@ -135,6 +139,7 @@ class CapabilityGap:
             capability_id=strawberry.ID(g.capability_id),
             offered_outside=g.offered_outside,
             suppliers=[GapSupplier(**vars(s)) for s in g.suppliers],
+            suppliers_searched=g.suppliers_searched,
             needing=g.needed_by,
         )
 

@@ -72,6 +72,7 @@ def add_suppliers(
         deadline.check(stop_at, "the gaps' suppliers")
         found = suggest(graph, need=gap.capability, limit=3 * per_gap, settings=settings)
         outside = [s for s in found if s.id not in members]
+        gap.suppliers_searched = True
         fits.update({f"{gap.capability_id}\0{s.id}": s.signals.get("semantic", 0.0) for s in outside})
         gap.suppliers = [
             Supplier(id=s.id, name=s.name, role=s.role, score=round(s.score, 4), reasons=s.reasons)

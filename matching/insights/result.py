@@ -78,6 +78,8 @@ class Gap:
     offered_outside: int
     """Organizations outside the cluster that offer it in the graph."""
     suppliers: list[Supplier] = field(default_factory=list)
+    suppliers_searched: bool = False
+    """Whether outside suppliers were looked for: an empty ``suppliers`` then means that none fits."""
 
 
 @dataclass
