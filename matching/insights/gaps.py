@@ -67,13 +67,13 @@ def add_suppliers(
     no further one is asked for). ``supplied_gaps``: only the first that many gaps, the most needed (None:
     every gap), so that a caller whose cost is counted before the work (the API) gets work of a known
     bound."""
-    fits: dict[str, float] = {}
+    fits: dict[tuple[str, str], float] = {}
     for gap in gaps[:supplied_gaps]:
         deadline.check(stop_at, "the gaps' suppliers")
         found = suggest(graph, need=gap.capability, limit=3 * per_gap, settings=settings)
         outside = [s for s in found if s.id not in members]
         gap.suppliers_searched = True
-        fits.update({f"{gap.capability_id}\0{s.id}": s.signals.get("semantic", 0.0) for s in outside})
+        fits.update({(gap.capability_id, s.id): s.signals.get("semantic", 0.0) for s in outside})
         gap.suppliers = [
             Supplier(id=s.id, name=s.name, role=s.role, score=round(s.score, 4), reasons=s.reasons)
             for s in outside
@@ -84,9 +84,7 @@ def add_suppliers(
         for supplier in gap.suppliers:
             supplier.offers_capability = (supplier.id, gap.capability_id) in offered
         gap.suppliers = [
-            s
-            for s in gap.suppliers
-            if s.offers_capability or fits[f"{gap.capability_id}\0{s.id}"] >= WEAK_FIT
+            s for s in gap.suppliers if s.offers_capability or fits[gap.capability_id, s.id] >= WEAK_FIT
         ][:per_gap]
 
 
