@@ -13,6 +13,7 @@ from typing import Any
 
 import anyio
 
+from api.availability import Availability
 from graph.db import AsyncGraph
 from graph.queries import web as q
 
@@ -29,11 +30,18 @@ class SearchChoices:
         self._value: dict[str, list[Any]] | None = None
         self._read_at = 0.0
 
-    async def get(self, graph: AsyncGraph, wait_seconds: float) -> dict[str, list[Any]]:
-        """The choices, read again when stale; :class:`TimeoutError` after ``wait_seconds`` without them."""
+    async def get(
+        self, graph: AsyncGraph, wait_seconds: float, availability: Availability
+    ) -> dict[str, list[Any]]:
+        """The choices, read again when stale; :class:`TimeoutError` after ``wait_seconds`` without them.
+
+        Stale choices are not asked for while ``availability`` knows Neo4j down (``GraphUnavailable`` at
+        once): each read would wait out the driver's retries (1.6 s with the default
+        ``api_graph_retry_seconds``) before the page could say that the database is gone."""
         if self._fresh():
             assert self._value is not None
             return self._value
+        availability.check()
         with anyio.fail_after(wait_seconds):
             return await self._read(graph)
 
