@@ -13,7 +13,16 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from graph.query import Query
-from tests.utils.web import BAKERY, WAIT_SECONDS, Site, chromium, use_key, wait_for_text
+from tests.utils.web import (
+    BAKERY,
+    PHONE_WIDTH,
+    WAIT_SECONDS,
+    Site,
+    as_phone,
+    chromium,
+    use_key,
+    wait_for_text,
+)
 
 NEED = (
     "We want AI-based quality control for our bakery line: cameras above the conveyor that spot burnt "
@@ -269,3 +278,21 @@ def test_graphiql_renders_with_the_network_off(site: Site) -> None:
         assert loaded and all(url.startswith(site.url) for url in loaded), loaded
         assert "Loading..." not in driver.find_element(By.ID, "graphiql").text
         assert driver.execute_script("return document.documentElement.lang") == "en"
+
+
+def test_graphiql_fits_a_phone(site: Site) -> None:
+    """Strawberry's GraphiQL page names no viewport, so a phone laid it out 980 px wide and shrank it to a
+    third; the query and its answer stood side by side, a few letters wide each."""
+    for driver in chromium():
+        as_phone(driver)
+        driver.get(f"{site.url}/graphql")
+        WebDriverWait(driver, WAIT_SECONDS).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, ".graphiql-editors, .graphiql-response")
+        )
+        assert driver.execute_script("return innerWidth") == PHONE_WIDTH
+        assert driver.execute_script("return document.documentElement.scrollWidth") == PHONE_WIDTH
+        widths = driver.execute_script(
+            "return ['.graphiql-editors', '.graphiql-response']"
+            ".map(s => document.querySelector(s).getBoundingClientRect().width)"
+        )
+        assert all(width > PHONE_WIDTH / 2 for width in widths), widths

@@ -28,7 +28,16 @@ CDN_FILES = {
     "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/style.css": "plugin-explorer.css",
     "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/index.umd.js": "plugin-explorer.umd.js",
 }
-
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+"""The pages' own viewport (``templates/base.html``), which strawberry's page lacks."""
+NARROW = """
+      @media (max-width: 600px) {
+        .graphiql-container .graphiql-session { flex-direction: column; }
+        .graphiql-container .graphiql-horizontal-drag-bar { display: none; }
+      }
+    """
+"""On a phone the query and its answer stand one above the other: side by side, each is a few letters
+wide. Added to strawberry's inline style, whose hash the page's policy takes from the page as served."""
 
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
@@ -49,6 +58,9 @@ def graphiql_html() -> str:
     html = html.replace("shouldPersistHeaders: true", "shouldPersistHeaders: false")
     # A screen reader reads a page in the language its <html> names; strawberry's names none.
     html = html.replace("<html>", '<html lang="en">', 1)
+    # Without a viewport a phone lays the page out 980 px wide and shrinks it to a third: unreadable.
+    html = html.replace("<head>", f"<head>\n    {VIEWPORT}", 1)
+    html = html.replace("</style>", f"{NARROW}</style>", 1)
     if "https://unpkg.com" in html or "cdn." in html:
         raise UnvendoredAsset(
             "strawberry's GraphiQL page loads a file that is not vendored; add it to api/web/static/vendor "
