@@ -110,6 +110,26 @@ def test_the_network_links_each_member_to_its_page(site: Site, browser: WebDrive
     wait_for_text(browser, "#organization", "Partners")
 
 
+def test_the_network_is_a_named_group_whose_links_a_keyboard_reaches(site: Site, browser: WebDriver) -> None:
+    """The drawing was role="img": assistive technology shows an img as one picture and hides what it
+    holds, so the links to the members' pages were neither listed nor named to a screen reader."""
+    insights = cluster_insights(site.graph, CLUSTER, suppliers=0)
+    use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
+    wait_for_text(browser, "#dashboard", "Member network")
+    drawing = browser.find_element(By.CSS_SELECTOR, "svg.network")
+    assert drawing.aria_role == "group", drawing.aria_role
+    assert drawing.accessible_name == f"Member network of {insights.name}", drawing.accessible_name
+    described = browser.find_element(By.ID, drawing.get_attribute("aria-describedby") or "").text
+    assert "the Members table below lists every member" in " ".join(described.split()), described
+    browser.execute_script("document.querySelector('#stage summary').focus()")  # just before the drawing
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    link = browser.switch_to.active_element
+    node = link.find_element(By.CSS_SELECTOR, ".node").get_attribute("data-id")
+    name = next(n.name for n in insights.nodes if n.id == node)
+    assert link.tag_name == "a" and link.aria_role == "link", (link.tag_name, link.aria_role)
+    assert link.accessible_name.startswith(name), (link.accessible_name, name)
+
+
 SLASHED_CLUSTER = Query(
     "test.web_slashed_cluster",
     """
