@@ -99,7 +99,7 @@ def test_a_filter_by_kind_of_partner_holds_on_every_card(site: Site, browser: We
 def test_an_unknown_town_is_said_in_words(site: Site, browser: WebDriver) -> None:
     use_key(browser, site, None)
     search(browser, NEED, town="Atlantis")
-    wait_for_text(browser, "#results", "no organization is located in 'Atlantis'")
+    wait_for_text(browser, "#results", "No organization is located in 'Atlantis'")
 
 
 def test_a_distance_that_is_no_number_of_km_or_a_need_too_long_is_said_in_words(site: Site) -> None:
@@ -111,7 +111,7 @@ def test_a_distance_that_is_no_number_of_km_or_a_need_too_long_is_said_in_words(
             f"{site.url}/web/suggestions", params={"need": NEED, "town": "Wels", "km": km}, timeout=60
         )
         assert response.status_code == 400, (km, response.text)
-        assert "the distance must be" in response.text and "No partner found" not in response.text, km
+        assert "The distance must be" in response.text and "No partner found" not in response.text, km
     long = httpx.get(f"{site.url}/web/suggestions", params={"need": "bread " * 1000}, timeout=60)
     assert long.status_code == 400 and "Your need is 5,999 characters long" in long.text  # it was a 500
     near = httpx.get(
@@ -154,6 +154,23 @@ def test_a_mistyped_address_is_a_page_with_a_way_back(site: Site, browser: WebDr
     wait_for_text(browser, "h1", "Find partners")
     program = httpx.get(site.url + "/organisations/FN100000a", timeout=60)
     assert program.status_code == 404 and program.json() == {"detail": "Not Found"}
+
+
+def test_a_message_of_the_api_starts_with_a_capital_on_the_page_and_not_in_the_api(
+    site: Site, browser: WebDriver
+) -> None:
+    """The pages showed the API's messages as the API words them, "no organization with id …", a sentence
+    of its own starting in lower case."""
+    key = site.keys["bakery"]
+    use_key(browser, site, key, "/organizations/NO-SUCH-ID")
+    wait_for_text(browser, "#organization .error", "No organization with id 'NO-SUCH-ID'")
+    answer = httpx.post(
+        f"{site.url}/graphql",
+        json={"query": '{ organization(id: "NO-SUCH-ID") { id } }'},
+        headers={"Authorization": f"Bearer {key.secret}"},
+        timeout=WAIT_SECONDS,
+    )
+    assert answer.json()["errors"][0]["message"] == "no organization with id 'NO-SUCH-ID'", answer.text
 
 
 def test_a_member_accepts_a_suggestion_and_the_graph_has_the_feedback(site: Site, browser: WebDriver) -> None:

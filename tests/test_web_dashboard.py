@@ -87,7 +87,7 @@ def test_a_trend_since_a_later_date_is_refused_not_shown_as_no_change(site: Site
     assert browser.find_element(By.ID, "since").get_attribute("max") == dt.date.today().isoformat()
     later = (dt.date.today() + dt.timedelta(days=400)).isoformat()
     browser.get(f"{site.url}/clusters/{CLUSTER}?since={later}")
-    wait_for_text(browser, "#dashboard", f"the date to compare with must be today or earlier, not {later}")
+    wait_for_text(browser, "#dashboard", f"The date to compare with must be today or earlier, not {later}")
     assert "Trend since" not in browser.find_element(By.ID, "dashboard").text
 
 

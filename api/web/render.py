@@ -40,6 +40,17 @@ def path_segment(value: object) -> str:
     return quote(str(value), safe="")
 
 
+OPENING_QUOTES = "`'\"“‘"
+
+
+def sentence(message: str) -> str:
+    """An error shown as a sentence of its own, starting with a capital letter. The project's messages
+    start in lower case (the API's, the CLI's: each is also read after "error:" or inside another sentence),
+    and the API's stay so; ``"`need` holds …"`` becomes ``"`Need` holds …"``, the letter past its quote."""
+    at = len(message) - len(message.lstrip(OPENING_QUOTES))
+    return message[:at] + message[at : at + 1].upper() + message[at + 1 :]
+
+
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 """The characters that turn the direction of the text after them (U+202E, right-to-left override, and its
 kin): in an organization's name or need, "Safe GmbH" followed by U+202E would show the rest of its line, a
@@ -72,6 +83,7 @@ def environment() -> Environment:
     env.filters["role"] = role_words
     env.filters["segment"] = path_segment
     env.filters["typed"] = Typed
+    env.filters["sentence"] = sentence
     env.filters["quoted"] = quote_sentence  # a card's sentences cut as the API's explanations cut them
     env.globals["ROLE_WORDS"] = ROLE_WORDS
     return env
