@@ -79,16 +79,29 @@ def test_the_trend_compares_with_the_date_the_manager_chose(site: Site, browser:
     assert members == f"Members {then.members} {now.members} +{now.members - then.members}", members
 
 
-def test_a_trend_since_a_later_date_is_refused_not_shown_as_no_change(site: Site, browser: WebDriver) -> None:
-    """A date after today (2029 typed for 2019) drew the cluster as it is now and said "no change" on every
-    line of a trend "since 2029-01-01"."""
+def test_a_date_the_trend_cannot_use_is_said_beside_its_field_and_the_dashboard_stays(
+    site: Site, browser: WebDriver
+) -> None:
+    """A malformed date, or one after today (2029 typed for 2019, which would draw the cluster as it is now
+    and say "no change" on every line), replaced the whole dashboard with one sentence."""
     use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
     wait_for_text(browser, "#trend", "Members")
     assert browser.find_element(By.ID, "since").get_attribute("max") == dt.date.today().isoformat()
+    default = browser.find_element(By.CSS_SELECTOR, "#trend thead").text
     later = (dt.date.today() + dt.timedelta(days=400)).isoformat()
-    browser.get(f"{site.url}/clusters/{CLUSTER}?since={later}")
-    wait_for_text(browser, "#dashboard", f"The date to compare with must be today or earlier, not {later}")
-    assert "Trend since" not in browser.find_element(By.ID, "dashboard").text
+    for since, said in (
+        ("2016-13-01", "The date to compare with must read YYYY-MM-DD, not '2016-13-01'"),
+        (later, f"The date to compare with must be today or earlier, not {later}"),
+    ):
+        browser.get(f"{site.url}/clusters/{CLUSTER}?since={since}")
+        wait_for_text(browser, "#since-error", said)
+        shown = browser.find_element(By.ID, "dashboard").text
+        assert "Member network" in shown and BROKER in shown, shown[:500]
+        assert f"Trend since {since}" not in shown
+        assert browser.find_element(By.CSS_SELECTOR, "#trend thead").text == default  # the trend it had
+        field = browser.find_element(By.ID, "since")
+        assert field.get_attribute("aria-invalid") == "true"
+        assert field.get_attribute("aria-describedby") == "since-error"
 
 
 def test_the_dashboard_refuses_a_member_key(site: Site, browser: WebDriver) -> None:

@@ -115,11 +115,21 @@ def _values(
 
 
 def panel(
-    ins: ClusterInsights, *, links: bool, today: dt.date, trend: dict[str, Figures] | None = None
+    ins: ClusterInsights,
+    *,
+    links: bool,
+    today: dt.date,
+    trend: dict[str, Figures] | None = None,
+    since_error: str = "",
 ) -> str:
     """The dashboard's HTML (``links``: names link to the organizations' pages, which a file cannot;
-    ``trend``: against a date of the reader's, else the insights' own earlier date)."""
-    return render("dashboard_panel.html", **_values(ins, links, today, suppliers_shown=False, trend=trend))
+    ``trend``: against a date of the reader's, else the insights' own earlier date; ``since_error``: why
+    the reader's date was not used, shown beside the date field)."""
+    return render(
+        "dashboard_panel.html",
+        **_values(ins, links, today, suppliers_shown=False, trend=trend),
+        since_error=since_error,
+    )
 
 
 def gaps(ins: ClusterInsights) -> str:

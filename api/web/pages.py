@@ -160,11 +160,19 @@ def router(schema: strawberry.Schema) -> APIRouter:
     async def cluster(request: Request, cluster_id: str) -> HTMLResponse:
         async def make() -> str:
             found = await managed_insights(request, cluster_id, dashboard.DASHBOARD_SUPPLIERS)
-            trend = None
+            trend, since_error = None, ""
             if since := request.query_params.get("since", "").strip():
-                earlier = await managed_insights(request, cluster_id, 0, as_of=parse_date(since))
-                trend = dashboard.since(found, earlier)
-            return dashboard.panel(found, links=True, today=dt.date.today(), trend=trend)
+                # A date the trend cannot use is said beside its field; the dashboard stays.
+                try:
+                    as_of = parse_date(since)
+                except InvalidInput as e:
+                    since_error = str(e)
+                else:
+                    earlier = await managed_insights(request, cluster_id, 0, as_of=as_of)
+                    trend = dashboard.since(found, earlier)
+            return dashboard.panel(
+                found, links=True, today=dt.date.today(), trend=trend, since_error=since_error
+            )
 
         return await fragment(request, make, page="Cluster dashboard")
 
