@@ -22,6 +22,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.graphql.errors import BAD_USER_INPUT, error_body
+from api.web.headers import SELF_ONLY, policy_text, security_headers
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,11 @@ MAX_HEAD_BYTES = 65_536
 8 KiB), and far more than a key, a browser's request or a GraphQL GET within the 64 KiB request line needs.
 A head that arrives whole in one read passes up to a read's size (256 KiB): what bounds the memory a
 connection holds is the count while it is unfinished."""
+REFUSAL_HEADERS = b"".join(
+    name + b": " + value + b"\r\n" for name, value in security_headers(policy_text(SELF_ONLY))
+)
+"""The security headers of every answer the app writes (``api.web.headers``), on the refusals the app never
+sees."""
 HEAD_SECONDS = 10.0
 """How long a connection may take to send a request's head, from its first byte (or from the connection,
 for the first request), and the rest of a body the app answered before reading it whole (a 413, a 504): a
@@ -128,7 +134,7 @@ class BoundedHead(HttpToolsProtocol):
         self.transport.write(
             f"HTTP/1.1 {status} {reason}\r\n".encode()
             + b"content-type: application/json\r\n"
-            + b"x-content-type-options: nosniff\r\n"
+            + REFUSAL_HEADERS
             + b"content-length: "
             + str(len(body)).encode()
             + b"\r\nconnection: close\r\n\r\n"

@@ -11,9 +11,11 @@ import socket
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from api.http_head import HEAD_SECONDS, MAX_HEAD_BYTES
+from api.web.headers import SELF_ONLY, policy_text, security_headers
 from graph.db import Graph
 from schema.settings import Settings
 from tests.utils.server import ApiServer
@@ -35,25 +37,38 @@ def connect(server: ApiServer) -> socket.socket:
     return socket.create_connection(("127.0.0.1", server.port), timeout=10)
 
 
-def answer(sock: socket.socket) -> tuple[int, bytes]:
-    """The status and body of one response read to its ``content-length``."""
+def answer_with_headers(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """The status, headers and body of one response read to its ``content-length``."""
     data = b""
     while b"\r\n\r\n" not in data:
         data += sock.recv(65536)
     head, body = data.split(b"\r\n\r\n", 1)
-    lines = head.decode().split("\r\n")
-    length = next(int(line.split(":")[1]) for line in lines if line.lower().startswith("content-length"))
-    while len(body) < length:
+    status, *lines = head.decode().split("\r\n")
+    headers = {name.lower(): value.strip() for name, value in (line.split(":", 1) for line in lines)}
+    while len(body) < int(headers["content-length"]):
         body += sock.recv(65536)
-    return int(lines[0].split()[1]), body
+    return int(status.split()[1]), headers, body
+
+
+def answer(sock: socket.socket) -> tuple[int, bytes]:
+    """The status and body of one response read to its ``content-length``."""
+    status, _, body = answer_with_headers(sock)
+    return status, body
+
+
+def security_headers_of_the_app(server: ApiServer) -> dict[str, str]:
+    """The security headers as the app sets them on its own answers (``/healthz``)."""
+    served = httpx.get(f"{server.url}/healthz", timeout=10).headers
+    return {name.decode(): served[name.decode()] for name, _ in security_headers(policy_text(SELF_ONLY))}
 
 
 def test_a_head_still_unfinished_past_the_cap_is_refused_with_431(server: ApiServer) -> None:
     with connect(server) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * (MAX_HEAD_BYTES + 1_000))
-        status, body = answer(sock)
+        status, headers, body = answer_with_headers(sock)
     assert status == 431
     assert json.loads(body)["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert headers.items() >= security_headers_of_the_app(server).items(), headers
 
 
 def test_a_client_sending_a_header_without_end_is_cut_off(server: ApiServer) -> None:
@@ -100,8 +115,9 @@ def test_a_connection_that_does_not_finish_its_head_in_time_is_closed(server: Ap
         for _ in range(3):  # a byte now and then
             time.sleep(1)
             slow.sendall(b"X")
-        status, body = answer(slow)
+        status, headers, body = answer_with_headers(slow)
         assert status == 408 and json.loads(body)["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert headers.items() >= security_headers_of_the_app(server).items(), headers
         assert silent.recv(100) == b""  # closed without an answer: it sent nothing
     assert time.monotonic() - started < HEAD_SECONDS + 5
 

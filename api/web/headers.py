@@ -44,6 +44,12 @@ FIXED = [
 ]
 
 
+def security_headers(policy: bytes) -> list[tuple[bytes, bytes]]:
+    """The headers every answer carries under ``policy``: the app's answers, and the server's own refusals
+    of a request head (``api.http_head``), which no middleware sees."""
+    return [(b"content-security-policy", policy), *FIXED]
+
+
 def policy_text(directives: dict[str, str]) -> bytes:
     return "; ".join(f"{name} {sources}" for name, sources in directives.items()).encode()
 
@@ -81,8 +87,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = self.policy(scope.get("path", ""))
-        added = [(b"content-security-policy", policy), *FIXED]
+        added = security_headers(self.policy(scope.get("path", "")))
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
