@@ -31,6 +31,11 @@ MAX_HEAD_BYTES = 65_536
 8 KiB), and far more than a key, a browser's request or a GraphQL GET within the 64 KiB request line needs.
 A head that arrives whole in one read passes up to a read's size (256 KiB): what bounds the memory a
 connection holds is the count while it is unfinished."""
+MAX_URL_BYTES = 65_535
+"""The longest URL (a request line's target) the server reads: the most httptools' URL parser takes, as its
+offsets are 16 bits. Past it the parser fails the request once its head is complete, with httptools' own
+plain-text 400; the server answers 414 (RFC 9110's status for a target longer than a server reads, where 431
+names the headers) as soon as the URL passes it, in the shape of its other refusals."""
 REFUSAL_HEADERS = b"".join(
     name + b": " + value + b"\r\n" for name, value in security_headers(policy_text(SELF_ONLY))
 )
@@ -46,19 +51,21 @@ connection open for good."""
 
 
 class BoundedHead(HttpToolsProtocol):
-    """uvicorn's httptools protocol, refusing a head longer than :data:`MAX_HEAD_BYTES` with 431 and one not
-    complete within :data:`HEAD_SECONDS` with 408 (a connection that sent nothing is closed without one, as
-    browsers open spare connections and answer a 408 on them by retrying), and closing the connection. The
-    bytes count read by read after the parser has seen them, each read that begins in a head and ends in it: a
-    read that holds a head's end and a body (a POST sent in one write) is no head, nor one that holds a body's
-    end, and the start of a next head in it counts from the next read, so the parser holds at most a read (256
-    KiB) past the cap."""
+    """uvicorn's httptools protocol, refusing a head longer than :data:`MAX_HEAD_BYTES` with 431, a URL
+    longer than :data:`MAX_URL_BYTES` with 414 and a head not complete within :data:`HEAD_SECONDS` with 408
+    (a connection that sent nothing is closed without one, as browsers open spare connections and answer a
+    408 on them by retrying), and closing the connection. The bytes count read by read after the parser has
+    seen them, each read that begins in a head and ends in it: a read that holds a head's end and a body (a
+    POST sent in one write) is no head, nor one that holds a body's end, and the start of a next head in it
+    counts from the next read, so the parser holds at most a read (256 KiB) past the cap. The URL counts as
+    the parser reads it, so a long one is refused in the read that takes it past its cap."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.head_bytes = 0
         self.heads_complete = 0
         self.in_head = True
+        self.refused = False
         self.timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -79,15 +86,34 @@ class BoundedHead(HttpToolsProtocol):
         elif in_head and not self.transport.is_closing():
             self.head_bytes += len(data)
             if self.head_bytes > MAX_HEAD_BYTES:
-                self.refuse(431, "Request Header Fields Too Large", f"larger than {MAX_HEAD_BYTES:,} bytes")
+                self.refuse(
+                    431,
+                    "Request Header Fields Too Large",
+                    f"request line and headers larger than {MAX_HEAD_BYTES:,} bytes",
+                )
+
+    def on_url(self, url: bytes) -> None:
+        if self.refused:
+            return
+        super().on_url(url)
+        if len(self.url) > MAX_URL_BYTES:
+            self.refuse(414, "URI Too Long", f"URL longer than {MAX_URL_BYTES:,} bytes")
 
     def on_headers_complete(self) -> None:
+        if self.refused:
+            return  # what follows a refusal in the same read is never served
         self.in_head = False
         self.heads_complete += 1
         self.stop_timer()
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        if not self.refused:
+            super().on_body(body)
+
     def on_message_complete(self) -> None:
+        if self.refused:
+            return
         super().on_message_complete()
         self.in_head = True
 
@@ -119,18 +145,21 @@ class BoundedHead(HttpToolsProtocol):
             # spare one) gets no answer, as browsers answer a 408 on one by retrying.
             self.transport.close()
             return
-        self.refuse(408, "Request Timeout", f"not complete within {HEAD_SECONDS:g} s")
+        why = f"request line and headers not complete within {HEAD_SECONDS:g} s"
+        self.refuse(408, "Request Timeout", why)
 
     def refuse(self, status: int, reason: str, why: str) -> None:
         """Answer ``status`` in the API's error shape and close the connection (what the client sends next
-        is never read); while the answer to an earlier request is under way, only close it."""
-        log.warning("refused a request head %s from %s", why, self.client)
+        is never read, nor the rest of the read that the parser is in); while the answer to an earlier
+        request is under way, only close it."""
+        log.warning("refused a request head (%s) from %s", why, self.client)
         self.in_head = False
+        self.refused = True
         self.stop_timer()
         if self.cycle is not None and not self.cycle.response_complete:
             self.transport.close()
             return
-        body = json.dumps(error_body(f"request line and headers {why}", BAD_USER_INPUT)).encode()
+        body = json.dumps(error_body(why, BAD_USER_INPUT)).encode()
         self.transport.write(
             f"HTTP/1.1 {status} {reason}\r\n".encode()
             + b"content-type: application/json\r\n"

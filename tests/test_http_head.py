@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from api.http_head import HEAD_SECONDS, MAX_HEAD_BYTES
+from api.http_head import HEAD_SECONDS, MAX_HEAD_BYTES, MAX_URL_BYTES
 from api.web.headers import SELF_ONLY, policy_text, security_headers
 from graph.db import Graph
 from schema.settings import Settings
@@ -69,6 +69,31 @@ def test_a_head_still_unfinished_past_the_cap_is_refused_with_431(server: ApiSer
     assert status == 431
     assert json.loads(body)["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert headers.items() >= security_headers_of_the_app(server).items(), headers
+
+
+def url_of(length: int) -> bytes:
+    """A ``/healthz`` URL ``length`` bytes long."""
+    start = b"/healthz?pad="
+    return start + b"a" * (length - len(start))
+
+
+def test_a_url_past_its_cap_is_refused_with_414_in_the_shape_of_the_other_refusals(server: ApiServer) -> None:
+    """httptools fails a URL past 64 KiB with its own plain-text 400 once the head is complete; the server
+    answers 414 with a code and the security headers, whether the head is complete or still coming."""
+    app_headers = security_headers_of_the_app(server)
+    for request in (
+        b"GET " + url_of(MAX_URL_BYTES + 1) + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET " + url_of(2 * MAX_URL_BYTES),
+    ):
+        with connect(server) as sock:
+            sock.sendall(request)
+            status, headers, body = answer_with_headers(sock)
+        assert status == 414, body
+        assert json.loads(body)["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert headers.items() >= app_headers.items(), headers
+    with connect(server) as sock:
+        sock.sendall(b"GET " + url_of(MAX_URL_BYTES - 1_000) + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert answer(sock) == (200, b'{"status":"ok"}')
 
 
 def test_a_client_sending_a_header_without_end_is_cut_off(server: ApiServer) -> None:
