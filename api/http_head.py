@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.graphql.errors import BAD_USER_INPUT, error_body
+from api.refusal_log import RefusalLog
 from api.web.headers import SELF_ONLY, policy_text, security_headers
-
-log = logging.getLogger(__name__)
 
 MAX_HEAD_BYTES = 65_536
 """The most bytes a request's head may take unfinished: twice what nginx accepts by default (4 buffers of
@@ -58,7 +56,10 @@ class BoundedHead(HttpToolsProtocol):
     seen them, each read that begins in a head and ends in it: a read that holds a head's end and a body (a
     POST sent in one write) is no head, nor one that holds a body's end, and the start of a next head in it
     counts from the next read, so the parser holds at most a read (256 KiB) past the cap. The URL counts as
-    the parser reads it, so a long one is refused in the read that takes it past its cap."""
+    the parser reads it, so a long one is refused in the read that takes it past its cap. Refusals are told
+    to :attr:`refusals`, one log for all connections of a server (:func:`bounded_head`)."""
+
+    refusals: RefusalLog
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -152,7 +153,7 @@ class BoundedHead(HttpToolsProtocol):
         """Answer ``status`` in the API's error shape and close the connection (what the client sends next
         is never read, nor the rest of the read that the parser is in); while the answer to an earlier
         request is under way, only close it."""
-        log.warning("refused a request head (%s) from %s", why, self.client)
+        self.refusals.refused(status, why, self.client)
         self.in_head = False
         self.refused = True
         self.stop_timer()
@@ -170,3 +171,9 @@ class BoundedHead(HttpToolsProtocol):
             + body
         )
         self.transport.close()
+
+
+def bounded_head(refusals: RefusalLog) -> type[BoundedHead]:
+    """:class:`BoundedHead` telling its refusals to ``refusals``: uvicorn makes a protocol per connection from
+    the class it is given, and the log counts the refusals of them all."""
+    return type("BoundedHead", (BoundedHead,), {"refusals": refusals})

@@ -239,6 +239,13 @@ class Settings(BaseSettings):
         "with Retry-After. Requests with a wrong key are counted per client address.",
     )
     api_rate_burst: int = Field(100, ge=1, description="Requests one API key may send at once, at most.")
+    api_refusal_log_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="How often the server logs how many request heads it refused (431, 414, 408) since it "
+        "last did: the first refusal after a quiet interval is logged whole, the rest are counted, so a "
+        "client opening thousands of connections adds a line per interval, not one per connection.",
+    )
     api_cost_suggestion: int = Field(
         2_000,
         ge=1,

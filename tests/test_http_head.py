@@ -7,6 +7,7 @@ server here is ``clusterkg serve`` in a subprocess, as users run it."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -21,13 +22,16 @@ from schema.settings import Settings
 from tests.utils.server import ApiServer
 
 CHUNK = 1_000_000
+LOG_SECONDS = 3
+"""How often the server here tells the refusals it counted (``api_refusal_log_seconds``)."""
 
 
 @pytest.fixture(scope="module")
 def server(
     session_graph: Graph, neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ApiServer]:
-    api = ApiServer(neo4j_settings, tmp_path_factory.mktemp("head") / "serve.log", {})
+    env = {"CLUSTERKG_API_REFUSAL_LOG_SECONDS": str(LOG_SECONDS)}
+    api = ApiServer(neo4j_settings, tmp_path_factory.mktemp("head") / "serve.log", env)
     api.start()
     yield api
     api.stop()
@@ -94,6 +98,32 @@ def test_a_url_past_its_cap_is_refused_with_414_in_the_shape_of_the_other_refusa
     with connect(server) as sock:
         sock.sendall(b"GET " + url_of(MAX_URL_BYTES - 1_000) + b" HTTP/1.1\r\nHost: x\r\n\r\n")
         assert answer(sock) == (200, b'{"status":"ok"}')
+
+
+def test_a_client_refused_again_and_again_adds_a_line_per_interval_to_the_log_telling_the_count(
+    server: ApiServer,
+) -> None:
+    """A line per refusal would let a client with no key, opening connection after connection, write as many
+    lines as it likes. The first refusal after a quiet interval is logged whole; the rest are told as a count
+    once an interval."""
+    refusals = 200
+    time.sleep(2 * LOG_SECONDS + 1)  # what earlier tests had refused is told, and the log is quiet
+    start, started = server.log_size(), time.monotonic()
+    for _ in range(refusals):
+        with connect(server) as sock:
+            sock.sendall(b"GET " + url_of(MAX_URL_BYTES + 1) + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert answer(sock)[0] == 414
+    elapsed = time.monotonic() - started
+    time.sleep(LOG_SECONDS + 1)  # the last interval is told
+    logged = " ".join(server.log.read_bytes()[start:].decode().split())  # rich wraps lines at 80 columns
+    whole = re.findall(r"refused a request head \((.*?)\) from ([\d.]+);", logged)
+    told = re.findall(
+        r"refused ([\d,]+) more request heads? in the last \d+ s \(414: ([\d,]+)\) from 127", logged
+    )
+    assert whole == [(f"URL longer than {MAX_URL_BYTES:,} bytes", "127.0.0.1")], logged
+    assert 1 <= len(told) <= 1 + elapsed // LOG_SECONDS, logged
+    assert all(total == count for total, count in told), logged
+    assert 1 + sum(int(total.replace(",", "")) for total, _ in told) == refusals, logged
 
 
 def test_a_client_sending_a_header_without_end_is_cut_off(server: ApiServer) -> None:

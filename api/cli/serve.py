@@ -23,7 +23,8 @@ def serve(
 
     from api.app import create_app
     from api.graphql.schema import sdl
-    from api.http_head import BoundedHead
+    from api.http_head import bounded_head
+    from api.refusal_log import RefusalLog
 
     if print_schema:
         typer.echo(sdl(), nl=False)
@@ -31,4 +32,5 @@ def serve(
     settings = settings_of(ctx)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     console.print(f"GraphiQL: [bold]http://{shown}:{port}/graphql[/]  (send `Authorization: Bearer <key>`)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", http=BoundedHead)
+    protocol = bounded_head(RefusalLog(settings.api_refusal_log_seconds))
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", http=protocol)
