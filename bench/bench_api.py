@@ -7,7 +7,8 @@ same graph queries (and the same key check) and returns the same payload without
   (b) partnerSuggestions with limit 10 for organizations that state needs,
   (c) search (hybrid full-text + vector) for need-like texts.
 
-The server runs in its own process (uvicorn, one worker) so client and server do not share an event loop.
+The server runs in its own process, as ``clusterkg serve`` runs it (``api.server``: uvicorn, one worker, the
+bounded request head), so client and server do not share an event loop.
 When the graph holds fewer than ``--orgs`` organizations, the script generates a region with ``clusterkg
 generate``'s generator and loads it with ``ingest.load``. Vectors are made as ``bench/bench_suggest.py``
 makes them (encoding 100,000 descriptions takes about ten minutes of both cores): every distinct needs
@@ -48,7 +49,6 @@ from urllib.parse import urlencode
 
 import httpx
 import orjson
-import uvicorn
 from fastapi import FastAPI, Request, Response
 from rich.console import Console
 from rich.table import Table
@@ -65,6 +65,7 @@ from api.app import create_app  # noqa: E402
 from api.auth import ApiRole, authenticate, create_key  # noqa: E402
 from api.graphql.pages import embed  # noqa: E402
 from api.graphql.suggestions import basis_of, reasons  # noqa: E402
+from api.server import api_server  # noqa: E402
 from api.throttle import Lane  # noqa: E402
 from graph import admin  # noqa: E402
 from graph.db import Graph  # noqa: E402
@@ -213,15 +214,16 @@ def plain_app(settings: Settings) -> FastAPI:
 def serve(port: int, profile: Path | None) -> None:
     """Serve the benchmark app; with ``profile``, under cProfile (CPU time, event-loop thread only: the
     suggestion and embedding worker threads are not in it), stats written there on shutdown."""
-    app = plain_app(Settings())
+    settings = Settings()
+    server = api_server(plain_app(settings), settings, host="127.0.0.1", port=port, log_level="warning")
     if profile is None:
-        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+        server.run()
         return
     profiler = cProfile.Profile(time.thread_time)
     profiler.enable()
     # uvicorn re-raises the signal that stopped it once it has shut down: SIGINT, as a KeyboardInterrupt.
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+        server.run()
     profiler.disable()
     profiler.dump_stats(profile)
 
@@ -448,11 +450,12 @@ async def run(args: argparse.Namespace) -> None:
             ),
         }
         pids = (server.pid, ManagedNeo4j(settings).status().pid)
-        loop = "uvloop + httptools" if importlib.util.find_spec("uvloop") else "asyncio + h11"
+        loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
         table = Table(title=f"GraphQL API, {args.orgs:,} organizations, {args.seconds:g} s per cell")
         table.caption = (
-            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the start; server: uvicorn, "
-            f"one worker, {loop}; CPU = ms of CPU per request (API server process / bench client / Neo4j)"
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the start; server: clusterkg "
+            f"serve's (uvicorn, one worker, {loop}, httptools with the bounded head); CPU = ms of CPU per "
+            "request (API server process / bench client / Neo4j)"
         )
         for column in (
             "scenario",

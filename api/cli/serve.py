@@ -1,4 +1,4 @@
-"""``clusterkg serve``: the GraphQL API under uvicorn."""
+"""``clusterkg serve``: the GraphQL API under uvicorn, as ``api.server`` sets it up."""
 
 from __future__ import annotations
 
@@ -19,12 +19,11 @@ def serve(
 ) -> None:
     """Serve the GraphQL API (GraphiQL in the browser at /graphql; /healthz, /readyz)."""
     # Imported here: the web stack and the model code would slow every other command's start-up.
-    import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
     from api.app import create_app
     from api.graphql.schema import sdl
-    from api.http_head import bounded_head
-    from api.refusal_log import RefusalLog
+    from api.server import api_server
 
     if print_schema:
         typer.echo(sdl(), nl=False)
@@ -32,5 +31,7 @@ def serve(
     settings = settings_of(ctx)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     console.print(f"GraphiQL: [bold]http://{shown}:{port}/graphql[/]  (send `Authorization: Bearer <key>`)")
-    protocol = bounded_head(RefusalLog(settings.api_refusal_log_seconds))
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", http=protocol)
+    server = api_server(create_app(settings), settings, host=host, port=port, log_level="info")
+    server.run()
+    if not server.started:
+        raise typer.Exit(STARTUP_FAILURE)  # uvicorn logged why (the port is taken, say)

@@ -1,5 +1,6 @@
-"""What the browser tests share: the demo region served by the real API under uvicorn on a free port, one
-key per kind of person, and a headless Debian Chromium driven by selenium through the system chromedriver.
+"""What the browser tests share: the demo region served by the real API on a free port, by the server
+``clusterkg serve`` runs (``api.server``), one key per kind of person, and a headless Debian Chromium driven
+by selenium through the system chromedriver.
 
 A missing browser fails the tests with the command that installs it; it never skips them.
 """
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -28,6 +28,7 @@ import ingest
 import matching
 from api.app import create_app
 from api.auth import ApiRole, NewKey, create_key
+from api.server import api_server
 from graph import admin
 from graph.db import Graph
 from graph.server import free_port
@@ -66,7 +67,7 @@ def load_demo(graph: Graph, settings: Settings) -> None:
 
 
 def serve(graph: Graph, settings: Settings) -> Iterator[Site]:
-    """Load the demo region and serve the real app with uvicorn in a thread until the generator closes."""
+    """Load the demo region and serve the real app in a thread until the generator closes."""
     load_demo(graph, settings)
     keys = {
         "bakery": create_key(graph, ApiRole.MEMBER, BAKERY),
@@ -85,17 +86,16 @@ def serve(graph: Graph, settings: Settings) -> Iterator[Site]:
 
 @contextmanager
 def run_app(settings: Settings) -> Iterator[str]:
-    """The real app for ``settings`` under uvicorn in a thread, on a free port; yields its address."""
+    """The real app for ``settings`` served as ``clusterkg serve`` serves it, in a thread, on a free port;
+    yields its address."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = api_server(create_app(settings), settings, host="127.0.0.1", port=port, log_level="warning")
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + WAIT_SECONDS
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the API did not start under uvicorn")
+            pytest.fail("the API server did not start")
         time.sleep(0.1)
     try:
         yield f"http://127.0.0.1:{port}"
