@@ -93,3 +93,39 @@ def test_a_network_page_is_checked_and_counted_as_every_page(api: tuple[TestClie
     aliased = " ".join(f'i{n}: clusterInsights(clusterId: "bc", suppliers: 0) {{ {page} }}' for n in range(8))
     refused = gql(client, key, f"{{ {aliased} }}")
     assert codes(refused) == ["BAD_USER_INPUT"] and "too complex" in refused["errors"][0]["message"]
+
+
+def read_whole(api: tuple[TestClient, NewKey], field: str, selection: str, limit: int) -> list[dict]:
+    """Every item of the network's ``field``, read ``limit`` at a time, each page after the last id."""
+    got: list[dict] = []
+    while True:
+        after = f', after: "{got[-1]["id"]}"' if got else ""
+        page = network(api, f"{field}(limit: {limit}{after}) {{ id {selection} }}")[field]
+        got += page
+        if len(page) < limit:
+            return got
+
+
+def test_the_whole_network_is_read_a_page_after_another(api: tuple[TestClient, NewKey]) -> None:
+    """Without `after`, a caller could read no node or edge past the first page, however many it asked."""
+    first = network(api, "nodes { id } edges { id source target }")
+    nodes = read_whole(api, "nodes", "", 40)
+    assert len(nodes) == NODES and nodes[:100] == first["nodes"]
+    assert len({n["id"] for n in nodes}) == NODES
+    edges = read_whole(api, "edges", "source target", 100)
+    assert len(edges) == EDGES and edges[:100] == first["edges"]
+    assert len({(e["source"], e["target"]) for e in edges}) == EDGES
+    ring = {
+        tuple(sorted((f"bc-{m:03}", f"bc-{(m + step) % RING:03}"))) for m in range(RING) for step in (1, 2)
+    }
+    assert {tuple(sorted((e["source"], e["target"]))) for e in edges} >= ring
+
+
+def test_an_after_that_is_in_no_page_is_not_found(api: tuple[TestClient, NewKey]) -> None:
+    """An empty page would read as the end of the network."""
+    client, key = api
+    for field in ("nodes", "edges"):
+        selection = f'{field}(after: "nope") {{ id }}'
+        refused = gql(client, key, f'{{ clusterInsights(clusterId: "bc") {{ network {{ {selection} }} }} }}')
+        assert codes(refused) == ["NOT_FOUND"], refused
+        assert f"no {field[:-1]} with id" in refused["errors"][0]["message"], refused

@@ -9,9 +9,10 @@ region's links at once."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from graph.db import Graph
 from graph.queries import insights as queries
@@ -107,12 +108,24 @@ def page_of(clusters: list[dict[str, Any]], limit: int, after: str | None) -> li
     """The ``limit`` clusters of ``clusters`` (:func:`region_clusters`) after the one with id ``after``
     (None: from the first), as ``clusters(limit, after)`` pages the graph's clusters; an ``after`` that is
     no cluster of the list is :class:`~schema.errors.NotFound` (an empty page would read as the last)."""
+    return page_after(clusters, limit, after, lambda cluster: cluster["id"], "cluster", "region")
+
+
+Row = TypeVar("Row")
+
+
+def page_after(
+    rows: Sequence[Row], limit: int, after: str | None, id_of: Callable[[Row], str], what: str, where: str
+) -> list[Row]:
+    """The ``limit`` rows after the one whose id (``id_of``) is ``after`` (None: from the first): how the
+    API's ``limit`` lists page. An ``after`` that is no row's id is :class:`~schema.errors.NotFound`, naming
+    the ``what`` in the ``where``: an empty page would read as the last."""
     start = 0
     if after is not None:
-        start = next((i + 1 for i, c in enumerate(clusters) if c["id"] == after), -1)
+        start = next((i + 1 for i, row in enumerate(rows) if id_of(row) == after), -1)
         if start < 0:
-            raise NotFound(f"no cluster with id {echo(after)} in the region to list the clusters after")
-    return clusters[start : start + limit]
+            raise NotFound(f"no {what} with id {echo(after)} in the {where} to list the {what}s after")
+    return list(rows[start : start + limit])
 
 
 def analyse_clusters(
