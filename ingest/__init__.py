@@ -7,7 +7,7 @@ large synthetic regions for benchmarks and evaluation.
 """
 
 from ingest.mapping import Mapping
-from ingest.pipeline import load, load_records
+from ingest.pipeline import load, load_records, open_rejects
 from ingest.report import Outcome, Summary
 
-__all__ = ["Mapping", "Outcome", "Summary", "load", "load_records"]
+__all__ = ["Mapping", "Outcome", "Summary", "load", "load_records", "open_rejects"]

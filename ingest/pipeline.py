@@ -38,7 +38,7 @@ from ingest.stream import Progress, load_file, load_validated
 from schema.errors import FileError, IngestError
 from schema.models import RecordKind
 
-__all__ = ["Progress", "derive_joint_projects", "load", "load_records"]
+__all__ = ["Progress", "derive_joint_projects", "load", "load_records", "open_rejects"]
 
 
 def load(
@@ -48,7 +48,7 @@ def load(
     mapping: Mapping | Path | str | None = None,
     source: str | None = None,
     kind: RecordKind | str | None = None,
-    rejects: Path | str | None = None,
+    rejects: Path | str | RejectWriter | None = None,
     dry_run: bool = False,
     batch_size: int = 5000,
     writers: int = 2,
@@ -62,7 +62,8 @@ def load(
     the entity-resolution keys in the order tried (``registry_id``, ``vat``, ``domain``, ``name_city``).
     ``derive_collaborations`` adds ``COLLABORATES_WITH {kind: 'joint_project'}`` between organizations that
     share a project of 2 to 30 participants, dated by the first shared project's start. ``writers`` write
-    transactions run at once (see ``ingest.writer.BackgroundSender``).
+    transactions run at once (see ``ingest.writer.BackgroundSender``). ``rejects`` is a path, or a reject file
+    :func:`open_rejects` opened, which the caller closes.
 
     A file that cannot be read at all fails the run before anything is written (:class:`FileError`). One
     that stops being readable part way stops the run there: :class:`~ingest.report.IngestFailed` carries the
@@ -73,8 +74,10 @@ def load(
         raise IngestError("a graph is needed unless this is a dry run")
     started = time.perf_counter()
     given = [Path(path) for path in paths]
-    _check_rejects(rejects, read_paths(given, mapping))
-    with _reject_file(rejects) as reject_file:
+    opened: AbstractContextManager[RejectWriter | None] = (
+        nullcontext(rejects) if isinstance(rejects, RejectWriter) else open_rejects(rejects, given, mapping)
+    )
+    with opened as reject_file:
         _check_rules(rules)
         files = plan(given, mapping=mapping, kind=kind, source=source)
         entries = [(f.source, str(f.path), f.hash) for f in files]
@@ -93,10 +96,17 @@ def load(
     return run.summary
 
 
-def _reject_file(rejects: Path | str | None) -> AbstractContextManager[RejectWriter | None]:
-    """The run's reject file, emptied before planning: a run that fails while planning would otherwise leave
-    the previous run's rejects there, to be read as its own."""
-    return RejectWriter(Path(rejects)) if rejects else nullcontext()
+def open_rejects(
+    rejects: Path | str | None, paths: Iterable[Path | str], mapping: Mapping | Path | str | None = None
+) -> AbstractContextManager[RejectWriter | None]:
+    """The reject file of a run of ``paths``, emptied when the run starts: a run that fails before its first
+    row (while planning, or reaching no Neo4j, which is why the CLI opens it before connecting) would
+    otherwise leave an earlier run's rejects there, to be read as its own. A reject file that the run reads
+    is refused before it is emptied."""
+    if not rejects:
+        return nullcontext()
+    _check_rejects(rejects, read_paths([Path(path) for path in paths], mapping))
+    return RejectWriter(Path(rejects))
 
 
 def _load_files(

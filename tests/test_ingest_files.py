@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from api.cli import app
+from graph.server import free_port
 from ingest import load
 from ingest.encodings import SAMPLE_BYTES
 from ingest.generate import generate
@@ -160,3 +161,22 @@ def test_a_small_region_plants_what_it_can_and_says_how_many_links_are_missing(t
     result = CliRunner().invoke(app, command)
     said = " ".join(result.output.split())
     assert result.exit_code == 0 and "6 of the 6 collaborations asked for were not written" in said
+
+
+@pytest.mark.parametrize(
+    ("name", "left"),
+    [("rejects.jsonl", ""), ("rejects.csv", "file,row,field,reason\n")],
+)
+def test_without_a_server_the_reject_file_is_emptied_and_the_error_is_one_sentence(
+    tmp_path: Path, name: str, left: str
+) -> None:
+    """An earlier run's rejects left in the file would read as this run's: the file is emptied when the run
+    starts, before Neo4j is reached, and the run that reaches no Neo4j says how to start one."""
+    orgs = write_csv(tmp_path / "orgs.csv", [{"id": "O1", "name": "Acme", "role": "firm", "city": "Graz"}])
+    rejects = tmp_path / name
+    rejects.write_text('{"file": "old.csv", "row": 2, "field": "id", "reason": "an earlier run"}\n')
+    env = {"NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "NEO4J_PASSWORD": "not-the-placeholder-1"}
+    result = CliRunner().invoke(app, ["ingest", str(orgs), "--rejects", str(rejects)], env=env)
+    assert result.exit_code == 1, result.output
+    assert "clusterkg neo4j start" in result.output and "Traceback" not in result.output
+    assert rejects.read_text() == left

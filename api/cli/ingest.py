@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api.cli.common import console, err_console, open_graph, settings_of
-from ingest import load
+from ingest import load, open_rejects
 from ingest.generate import generate as generate_region
 from ingest.report import IngestFailed, Outcome, Summary
 from ingest.resolve import DEFAULT_RULES
@@ -151,7 +151,6 @@ def ingest(
             "mapping": mapping,
             "source": source,
             "kind": kind,
-            "rejects": rejects,
             "dry_run": dry_run,
             "batch_size": batch_size or settings.batch_size,
             "writers": writers or settings.ingest_writers,
@@ -159,10 +158,12 @@ def ingest(
             "derive_collaborations": derive_collaborations,
             "progress": _Bar(progress),
         }
-        # A dry run reads the graph too: resolution and change detection compare with what is there.
-        with open_graph(ctx) as graph:
+        # The reject file is emptied before Neo4j is reached, so a run that reaches none leaves no earlier
+        # run's rejects to be read as its own. A dry run reads the graph too: resolution and change
+        # detection compare with what is there.
+        with open_rejects(rejects, paths, mapping) as reject_file, open_graph(ctx) as graph:
             try:
-                summary, failure = load(graph, paths, **options), None
+                summary, failure = load(graph, paths, rejects=reject_file, **options), None
             except IngestFailed as e:
                 summary, failure = e.summary, e
     if as_json:
