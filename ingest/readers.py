@@ -246,50 +246,66 @@ def read(path: Path, fmt: FileFormat) -> Iterator[Row]:
 
 
 def _unreadable(path: Path, position: str, error: BaseException, fmt: FileFormat | None = None) -> FileError:
-    """The error of a file that stops being readable at ``position``; a gzip stream followed by bytes that
-    are not gzip is named where the stream ends, since Python's reader fails on them while it looks for a next
-    stream, before it returns the content it has decompressed (``after 0 bytes of content: not a valid gzip
-    file (Not a gzipped file (b'ju'))``)."""
-    appended = _after_gzip(path) if isinstance(error, gzip.BadGzipFile) else None
+    """The error of a file that stops being readable at ``position``; whole gzip streams followed by other
+    bytes are named where the last whole stream ends, since Python's reader fails on those bytes while it
+    looks for a next stream, before it returns the content it has decompressed (``after 0 bytes of content:
+    not a valid gzip file (Not a gzipped file (b'ju'))``), and bytes that start with gzip's mark fail it as a
+    cut or corrupt stream would."""
+    appended = _after_gzip(path) if isinstance(error, (EOFError, zlib.error, gzip.BadGzipFile)) else None
     return appended or FileError(str(path), position, _reason(error, fmt))
 
 
 def _after_gzip(path: Path) -> FileError | None:
-    """The error of a file holding whole gzip streams followed by bytes that are not gzip (zero bytes, which
-    gzip allows as padding, aside), or ``None`` when it holds none such: each stream is decompressed again
-    in bounded chunks, counting its content, to find where it ends in the file."""
-    content = 0
+    """The error of a file holding whole gzip streams followed by bytes that are not a whole gzip stream
+    (zero bytes, which gzip allows as padding, aside), or ``None`` when it holds none such (its first stream
+    is itself cut short or corrupt): each stream is decompressed again in bounded chunks, counting its
+    content, to find where it ends in the file."""
+    content, whole, end, head = 0, 0, 0, b""
     stream = zlib.decompressobj(wbits=31)  # 31: one gzip stream
     with path.open("rb") as handle:
         data = b""
         while True:
             data = data or handle.read(CHUNK)
             if not data:
-                return None
+                return _appended(path, end, whole, head, "it ends before a gzip stream does") if end else None
             try:
                 content += len(stream.decompress(data, CHUNK))
-            except zlib.error:
-                return None
+            except zlib.error as e:
+                why = str(e).removeprefix("Error -3 while decompressing data: ")
+                return _appended(path, end, whole, head, why) if end else None
             if not stream.eof:
                 data = stream.unconsumed_tail
                 continue
-            data = stream.unused_data
+            data, whole = stream.unused_data, content
             while not (data := data.lstrip(b"\0")):  # zero bytes after a stream are padding
                 if not (data := handle.read(CHUNK)):
                     return None
             end = handle.tell() - len(data)  # where the bytes after the stream start
-            if len(data) < 2:
+            if len(data) < 16:
                 data += handle.read(CHUNK)
-            if not data.startswith(b"\x1f\x8b"):
-                after = path.stat().st_size - end
-                return FileError(
-                    str(path),
-                    f"after {end:,} bytes of the file",
-                    f"the gzip data ends there ({content:,} bytes of content) and is followed by {after:,} "
-                    f"bytes that are not gzip ({data[:16]!r}): something was added to the file after it was "
-                    "compressed",
-                )
+            head = data[:16]
+            if not head.startswith(b"\x1f\x8b"):
+                return _appended(path, end, whole, head, None)
             stream = zlib.decompressobj(wbits=31)
+
+
+def _appended(path: Path, end: int, content: int, head: bytes, why: str | None) -> FileError:
+    """The error of a file whose whole gzip streams end ``end`` bytes into it (``content`` bytes decompressed)
+    and are followed by bytes starting with ``head``: bytes that are not gzip, or bytes that start with gzip's
+    mark (``1f 8b``) yet are not a whole stream (``why`` not), as junk that happens to start so is not."""
+    after = path.stat().st_size - end
+    if why is None:
+        what = f"{'is' if after == 1 else 'are'} not gzip ({head!r})"
+        cause = "something was added to the file after it was compressed"
+    else:
+        what = f"start with gzip's mark but are not a whole gzip stream ({head!r}: {why})"
+        cause = "something was added to the file after it was compressed, or its next stream is cut short"
+    return FileError(
+        str(path),
+        f"after {end:,} bytes of the file",
+        f"the gzip data ends there ({content:,} bytes of content) and is followed by {after:,} "
+        f"byte{'' if after == 1 else 's'} that {what}: {cause}",
+    )
 
 
 def _reason(error: BaseException, fmt: FileFormat | None = None) -> str:

@@ -365,6 +365,30 @@ def gzip_cases() -> list[Bad]:
             ),
         )
     )
+    # Bytes after the gzip data that start with gzip's mark (1f 8b) were named as a file broken at its start
+    # ("after 0 bytes of content: not a valid gzip file (Unknown compression method)"), and a second stream
+    # cut short as the file cut short there
+    n = "gzip_trailing_gzip_mark"
+    cut = gzip.compress(b"more", mtime=0)[:12]
+    for name, after, why in (
+        ("junk", b"\x1f\x8bjunk after the stream", "unknown compression method"),
+        ("cut", cut, "it ends before a gzip stream does"),
+    ):
+        c.append(
+            Bad(
+                f"{n}_{name}",
+                {f"{n}_{name}.csv.gz": stream + b"\0" + after},
+                run=None,
+                error=(
+                    f"{n}_{name}.csv.gz",
+                    f"after {len(stream) + 1:,} bytes of the file",
+                    f"the gzip data ends there ({len(text):,} bytes of content) and is followed by "
+                    f"{len(after)} bytes that start with gzip's mark but are not a whole gzip stream "
+                    f"({after[:16]!r}: {why}): something was added to the file after it was compressed, or "
+                    "its next stream is cut short",
+                ),
+            )
+        )
     n = "gzip_empty"
     c.append(
         Bad(
