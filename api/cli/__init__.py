@@ -7,12 +7,11 @@ from importlib.metadata import version
 from typing import Annotated, Any
 
 import typer
-from rich.logging import RichHandler
 from rich.markup import escape
 from typer.core import TyperGroup
 
 from api.cli import db, keys, neo4j
-from api.cli.common import err_console
+from api.cli.common import LogHandler, err_console
 from api.cli.evaluate import evaluate as evaluate_command
 from api.cli.ingest import generate as generate_command
 from api.cli.ingest import ingest as ingest_command
@@ -72,7 +71,7 @@ def _configure_logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(message)s",
         datefmt="[%X]",
-        handlers=[RichHandler(console=err_console, show_path=verbose, rich_tracebacks=True)],
+        handlers=[LogHandler(console=err_console, show_path=verbose, rich_tracebacks=True)],
         force=True,
     )
     for noisy in ("neo4j", "httpx", "urllib3", "sentence_transformers", "filelock", "huggingface_hub"):

@@ -2,17 +2,48 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from logging import LogRecord
+from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleRenderable
+from rich.logging import RichHandler
+from rich.text import Text
 
 from graph.db import Graph
+from schema.direction import DIRECTION_CONTROLS, direction_codes
 from schema.settings import Settings
 
-console = Console()
-err_console = Console(stderr=True)
+
+class _Console(Console):
+    """A console that prints each direction control as its code (``schema.direction``), so a name holding
+    U+202E cannot turn the rest of a terminal line around: every string it prints, a table's cells and
+    titles included, becomes text through ``render_str``, before its width is measured."""
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        return super().render_str(direction_codes(text), **options)
+
+
+class LogHandler(RichHandler):
+    """The log's lines on the error console, their direction controls as codes as the consoles print them
+    (a log line names a file, or the columns of its header)."""
+
+    def render_message(self, record: LogRecord, message: str) -> ConsoleRenderable:
+        return super().render_message(record, direction_codes(message))
+
+
+console = _Console()
+err_console = _Console(stderr=True)
+
+
+def echo_json(data: Any) -> None:
+    """Print ``data`` as JSON: letters beyond ASCII as they are, direction controls escaped (``\\u202e``),
+    which a JSON reader reads as the same string and a terminal shows as no reversed line."""
+    text = json.dumps(data, ensure_ascii=False, default=str, indent=2)
+    typer.echo(DIRECTION_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def settings_of(ctx: typer.Context) -> Settings:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,11 +11,12 @@ from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextCol
 from rich.table import Table
 from rich.text import Text
 
-from api.cli.common import console, err_console, open_graph, settings_of
+from api.cli.common import console, echo_json, err_console, open_graph, settings_of
 from ingest import load, open_rejects
 from ingest.generate import generate as generate_region
 from ingest.report import IngestFailed, Outcome, Summary
 from ingest.resolve import DEFAULT_RULES
+from schema.direction import direction_codes
 from schema.models import RecordKind
 
 
@@ -39,7 +39,7 @@ class _Bar:
 
     def start_file(self, file: str, kind: RecordKind) -> None:
         self.task = None
-        self.label = f"{Path(file).name} ({kind.value})"
+        self.label = escape(direction_codes(f"{Path(file).name} ({kind.value})"))  # read as markup
 
     def advance(self, rows: int) -> None:
         if self.task is None:
@@ -167,7 +167,7 @@ def ingest(
             except IngestFailed as e:
                 summary, failure = e.summary, e
     if as_json:
-        typer.echo(json.dumps(summary.as_dict(), ensure_ascii=False, default=str, indent=2))
+        echo_json(summary.as_dict())
     else:
         _print_summary(summary, rejects)
     if failure is not None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from api.cli.common import console, open_graph, settings_of
+from api.cli.common import console, echo_json, open_graph, settings_of
 from matching.insights import ClusterInsights, RegionInsights, cluster_insights, region_insights
 from matching.insights.result import Actor
 from schema.errors import InvalidInput
@@ -58,7 +57,7 @@ def insights(
         else:
             result = region_insights(graph, region, as_of=date)
     if as_json:
-        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        echo_json(result.to_json())
     elif isinstance(result, ClusterInsights):
         report(result, suppliers_searched=suppliers > 0)
     else:

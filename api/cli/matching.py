@@ -3,7 +3,6 @@ training the learned ranking."""
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Annotated
 
@@ -11,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.cli.common import console, open_graph, settings_of
+from api.cli.common import console, echo_json, open_graph, settings_of
 from matching import feedback as feedback_store
 from matching.embed import embed as run_embed
 from matching.filters import Filters
@@ -113,7 +112,7 @@ def suggest(
             settings=settings_of(ctx),
         )
     if as_json:
-        typer.echo(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=2))
+        echo_json([s.to_dict() for s in found])
         return
     if not found:
         console.print("No partner fits these filters.")

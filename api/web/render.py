@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from matching.reasons import quote as quote_sentence
+from schema.direction import DIRECTION_CONTROLS, direction_codes
 from schema.graph_model import Role
 
 STATIC = Path(__file__).parent / "static"
@@ -51,22 +51,17 @@ def sentence(message: str) -> str:
     return message[:at] + message[at : at + 1].upper() + message[at + 1 :]
 
 
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-"""The characters that turn the direction of the text after them (U+202E, right-to-left override, and its
-kin): in an organization's name or need, "Safe GmbH" followed by U+202E would show the rest of its line, a
-score or another name, reversed. Each is shown as its code instead (``[U+202E]``)."""
-
-
 class Typed(str):
     """Text a form field shows back as its user typed it (the ``typed`` filter): its direction controls turn
     only the field's own text, and a code in their place would change the text sent again."""
 
 
 def shown(value: object) -> object:
-    """Every value a template prints, its direction controls as visible codes (Jinja's ``finalize``), but
-    :class:`Typed` text."""
-    if isinstance(value, str) and not isinstance(value, Typed) and BIDI_CONTROLS.search(value):
-        visible = BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", value)
+    """Every value a template prints, its direction controls as visible codes (``schema.direction``:
+    "Safe GmbH" followed by U+202E would show the rest of its line reversed) through Jinja's ``finalize``,
+    but :class:`Typed` text."""
+    if isinstance(value, str) and not isinstance(value, Typed) and DIRECTION_CONTROLS.search(value):
+        visible = direction_codes(value)
         return Markup(visible) if isinstance(value, Markup) else visible
     return value
 
