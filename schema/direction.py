@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 
-DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-"""The embeddings and overrides (U+202A to U+202E) and the isolates (U+2066 to U+2069)."""
+DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+"""The embeddings and overrides (U+202A to U+202E), the isolates (U+2066 to U+2069) and the marks (U+200E,
+U+200F, U+061C): a mark first in a line is its first letter of a direction, which a terminal that finds a
+line's direction from it takes for the whole line's."""
 
 
 def direction_codes(text: str) -> str:

@@ -14,7 +14,7 @@ from tests.utils.registry import write_csv
 
 SPOOF = "Safe Supplies GmbH\u202e 99.0 erocs"
 SHOWN = "Safe Supplies GmbH[U+202E] 99.0 erocs"
-CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 
 
 def _org(id: str, name: str, role: str, offers: str = "", needs: str = "", text: str = "") -> dict[str, str]:
