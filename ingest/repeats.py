@@ -108,14 +108,17 @@ class Repeats:
                 last_use[c.earlier.row] = c.row
             else:
                 elsewhere.setdefault(c.earlier.file, set()).add(c.earlier.row)
-        others = {number: dict(self._read(number, sorted(rows))) for number, rows in elsewhere.items()}
+        others = {
+            number: {row: _filled(values) for row, values in self._read(number, sorted(rows))}
+            for number, rows in elsewhere.items()
+        }
         found = self._read(current, heapq.merge(sorted(last_use), conflicts.rows()))
         held: dict[int, dict[str, Any]] = {}
         number, values = next(found, (None, {}))
         for c in conflicts:
             while number is not None and number < c.row:
                 if number in last_use:
-                    held[number] = values
+                    held[number] = _filled(values)
                 number, values = next(found, (None, {}))
             later = values if number == c.row else None
             if c.earlier.file == current:
@@ -191,6 +194,13 @@ def differences(
 def _given(value: Any) -> Any:
     """A value as compared: an empty one is none at all."""
     return None if value in (None, "", []) else value
+
+
+def _filled(values: dict[str, Any]) -> dict[str, Any]:
+    """The values of an earlier row as held until the conflicts that compare with it: its given fields only,
+    which :func:`differences` tells from the rest as it would with all of them (a record's dump holds every
+    field of its model, most of them empty, and every id in conflict holds one row until its later row)."""
+    return {name: value for name, value in values.items() if _given(value) is not None}
 
 
 def rows_of(
