@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -149,6 +150,12 @@ class BoundedHead(HttpToolsProtocol):
         why = f"request line and headers not complete within {HEAD_SECONDS:g} s"
         self.refuse(408, "Request Timeout", why)
 
+    def send_400_response(self, msg: str) -> None:
+        """A request the parser cannot read (uvicorn answers it in plain text, without the security headers,
+        and logs a line each): refused in the shape of the other refusals, and told to the refusal log."""
+        if not self.refused:  # the rest of a read after a refusal may fail the parser too
+            self.refuse(400, "Bad Request", "not a valid HTTP request")
+
     def refuse(self, status: int, reason: str, why: str) -> None:
         """Answer ``status`` in the API's error shape and close the connection (what the client sends next
         is never read, nor the rest of the read that the parser is in); while the answer to an earlier
@@ -173,7 +180,23 @@ class BoundedHead(HttpToolsProtocol):
         self.transport.close()
 
 
+UVICORN_INVALID = "Invalid HTTP request received."
+"""The line uvicorn's protocol logs, unbounded, for each request its parser cannot read (a malformed request
+line, a bad header): :meth:`BoundedHead.send_400_response` tells those to the refusal log instead."""
+
+
+class _TellsRefusalsInstead(logging.Filter):
+    """Drops uvicorn's own line per unreadable request (:data:`UVICORN_INVALID`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != UVICORN_INVALID
+
+
+_UVICORN_INVALID_DROPPED = _TellsRefusalsInstead()
+
+
 def bounded_head(refusals: RefusalLog) -> type[BoundedHead]:
     """:class:`BoundedHead` telling its refusals to ``refusals``: uvicorn makes a protocol per connection from
     the class it is given, and the log counts the refusals of them all."""
+    logging.getLogger("uvicorn.error").addFilter(_UVICORN_INVALID_DROPPED)  # added once, however often called
     return type("BoundedHead", (BoundedHead,), {"refusals": refusals})

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from api.http_head import HEAD_SECONDS, MAX_HEAD_BYTES, MAX_URL_BYTES
+from api.http_head import HEAD_SECONDS, MAX_HEAD_BYTES, MAX_URL_BYTES, UVICORN_INVALID
 from api.web.headers import SELF_ONLY, policy_text, security_headers
 from graph.db import Graph
 from schema.settings import Settings
@@ -124,6 +124,29 @@ def test_a_client_refused_again_and_again_adds_a_line_per_interval_to_the_log_te
     assert 1 <= len(told) <= 1 + elapsed // LOG_SECONDS, logged
     assert all(total == count for total, count in told), logged
     assert 1 + sum(int(total.replace(",", "")) for total, _ in told) == refusals, logged
+
+
+def test_requests_the_parser_cannot_read_are_refused_in_shape_and_told_as_a_count(server: ApiServer) -> None:
+    """uvicorn answered a request its parser cannot read in plain text without the security headers, and
+    logged a line for each: a client could fill the log with them as with any other refusal."""
+    refusals = 30
+    app_headers = security_headers_of_the_app(server)
+    time.sleep(2 * LOG_SECONDS + 1)  # what earlier tests had refused is told, and the log is quiet
+    start = server.log_size()
+    for _ in range(refusals):
+        with connect(server) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
+            status, headers, body = answer_with_headers(sock)
+        assert status == 400, body
+        assert json.loads(body)["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert headers.items() >= app_headers.items(), headers
+    time.sleep(LOG_SECONDS + 1)  # the last interval is told
+    logged = " ".join(server.log.read_bytes()[start:].decode().split())
+    assert UVICORN_INVALID not in logged, logged
+    whole = re.findall(r"refused a request head \((.*?)\) from ([\d.]+);", logged)
+    told = re.findall(r"refused ([\d,]+) more request heads? in the last \d+ s \(400: ([\d,]+)\)", logged)
+    assert whole == [("not a valid HTTP request", "127.0.0.1")], logged
+    assert 1 + sum(int(count.replace(",", "")) for _, count in told) == refusals, logged
 
 
 def test_a_client_sending_a_header_without_end_is_cut_off(server: ApiServer) -> None:
