@@ -5,6 +5,7 @@ control characters in the sense of ``schema.characters`` and are kept in what th
 organization's name, "Safe GmbH" followed by U+202E shows the rest of its line (a score, another name)
 reversed, on a page as on a terminal. Every surface that prints the graph's text beside other text shows
 each as its code (``[U+202E]``): the web pages (``api.web.render``) and the command line (``api.cli.common``).
+A line of a log that a program reads shows the control characters as codes too (:func:`line_codes`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,23 @@ U+200F, U+061C): a mark first in a line is its first letter of a direction, whic
 line's direction from it takes for the whole line's."""
 
 
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""C0 (line breaks and tabs included), DEL and C1: what a log line shows as codes besides the direction
+controls."""
+
+
+def _code(found: re.Match[str]) -> str:
+    return f"[U+{ord(found.group()):04X}]"
+
+
 def direction_codes(text: str) -> str:
     """``text`` with each direction control as its code: ``[U+202E]``."""
-    return DIRECTION_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+    return DIRECTION_CONTROLS.sub(_code, text)
+
+
+def line_codes(text: str) -> str:
+    """``text`` as one line of a log that a program reads (a file, a pipe, journald): each direction control
+    and each control character as its code. A line break in a name would start a line that reads as a record
+    of its own, and an escape or a C1 control (U+009B opens a terminal's control sequence) would reach
+    whoever pages through the log later."""
+    return direction_codes(CONTROL_CHARACTERS.sub(_code, text))
