@@ -115,7 +115,7 @@ def test_a_client_refused_again_and_again_adds_a_line_per_interval_to_the_log_te
             assert answer(sock)[0] == 414
     elapsed = time.monotonic() - started
     time.sleep(LOG_SECONDS + 1)  # the last interval is told
-    logged = " ".join(server.log.read_bytes()[start:].decode().split())  # rich wraps lines at 80 columns
+    logged = server.log.read_bytes()[start:].decode()  # a line per record
     whole = re.findall(r"refused a request head \((.*?)\) from ([\d.]+);", logged)
     told = re.findall(
         r"refused ([\d,]+) more request heads? in the last \d+ s \(414: ([\d,]+)\) from 127", logged
@@ -141,7 +141,7 @@ def test_requests_the_parser_cannot_read_are_refused_in_shape_and_told_as_a_coun
         assert json.loads(body)["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         assert headers.items() >= app_headers.items(), headers
     time.sleep(LOG_SECONDS + 1)  # the last interval is told
-    logged = " ".join(server.log.read_bytes()[start:].decode().split())
+    logged = server.log.read_bytes()[start:].decode()
     assert UVICORN_INVALID not in logged, logged
     whole = re.findall(r"refused a request head \((.*?)\) from ([\d.]+);", logged)
     told = re.findall(r"refused ([\d,]+) more request heads? in the last \d+ s \(400: ([\d,]+)\)", logged)

@@ -1,18 +1,28 @@
-"""What the server writes to its logs, read where it lands: the access log of ``clusterkg serve`` (a
-subprocess, as users run it) bounds what a caller chooses in it."""
+"""What the server and the commands write to their logs, read where it lands: the access log of ``clusterkg
+serve`` (a subprocess, as users run it) bounds what a caller chooses in it, and a log record written to
+anything but a terminal is one line."""
 
 from __future__ import annotations
 
+import io
+import logging
+import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from rich.console import Console
 
 from api.access_log import MAX_LOGGED_CLIENT, MAX_LOGGED_TARGET
+from api.cli.common import LogHandler
 from graph.db import Graph
 from schema.settings import Settings
+from tests.utils.registry import write_csv
 from tests.utils.server import ApiServer
 
 LINE_BYTES = MAX_LOGGED_TARGET + MAX_LOGGED_CLIENT + 200
@@ -75,3 +85,37 @@ def test_a_client_a_proxy_names_is_logged_cut_with_its_control_characters_as_cod
     left = len(forwarded) + len(":0") - MAX_LOGGED_CLIENT
     assert "[U+009B]31mhhh" in found[0] and f"… ({left:,} more bytes) - " in found[0], found[0]
     assert not re.search("[\x00-\x1f\x7f-\x9f]", found[0]), found[0]
+
+
+def test_a_log_record_written_to_a_pipe_is_one_line(neo4j_settings: Settings, tmp_path: Path) -> None:
+    """rich wrapped each log record at 80 columns where stderr is no terminal: one warning of ``ingest``
+    came to a pipe, a file or journald as three lines, and a program reading the log took each for a
+    record of its own."""
+    row = {"id": "B1", "name": "Bakery", "role": "firm", "city": "Wels", "notes_nobody_reads": "x"}
+    path = write_csv(tmp_path / "organizations of a region with a name long enough to wrap.csv", [row])
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    env |= {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password}
+    command = [sys.executable, "-c", "from api.cli import main; main()", "ingest", str(path), "--dry-run"]
+    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
+    lines = done.stderr.decode().splitlines()
+    warned = [line for line in lines if "notes_nobody_reads" in line]
+    assert done.returncode == 0 and len(warned) == 1, lines
+    assert re.fullmatch(
+        r"\[[\d:]+\] WARNING  /\S+/organizations of a region with a name long enough to wrap\.csv: columns "
+        r"'notes_nobody_reads' feed no organizations field and are ignored",
+        warned[0],
+    ), warned
+
+
+def test_a_line_break_in_a_log_record_off_a_terminal_shows_as_its_code() -> None:
+    """Off a terminal, a message's line break (a Neo4j error's text holds several) would start a line that
+    reads as a record of its own: it shows as its code, as do the other control characters."""
+    out = io.StringIO()
+    log = logging.getLogger("tests.one_line")
+    log.addHandler(LogHandler(console=Console(file=out), show_path=False))
+    log.propagate = False
+    log.warning("defunct connection\nWARNING  forged record \x1b[31m")
+    assert out.getvalue().endswith(
+        " WARNING  defunct connection[U+000A]WARNING  forged record [U+001B][31m\n"
+    )
+    assert out.getvalue().count("\n") == 1, out.getvalue()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from logging import LogRecord
+from datetime import datetime
+from logging import Formatter, LogRecord
 from typing import Any
 
 import typer
@@ -14,7 +15,7 @@ from rich.logging import RichHandler
 from rich.text import Text
 
 from graph.db import Graph
-from schema.direction import DIRECTION_CONTROLS, direction_codes
+from schema.direction import DIRECTION_CONTROLS, direction_codes, line_codes
 from schema.settings import Settings
 
 
@@ -29,10 +30,39 @@ class _Console(Console):
 
 class LogHandler(RichHandler):
     """The log's lines on the error console, their direction controls as codes as the consoles print them
-    (a log line names a file, or the columns of its header)."""
+    (a log line names a file, or the columns of its header). On a terminal they look as rich draws them;
+    elsewhere (a pipe, a file, journald, ``docker logs``) each record is one line (:meth:`line`): rich would
+    wrap and pad it to the console's width, 80 columns where there is no terminal to ask, and a program that
+    reads the log line by line takes each part of a long record for a record of its own."""
+
+    def __init__(self, *args: Any, show_path: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, show_path=show_path, **kwargs)
+        self.show_path = show_path
 
     def render_message(self, record: LogRecord, message: str) -> ConsoleRenderable:
         return super().render_message(record, direction_codes(message))
+
+    def emit(self, record: LogRecord) -> None:
+        if self.console.is_terminal:
+            super().emit(record)
+            return
+        try:
+            self.console.out(self.line(record), highlight=False)
+        except Exception:
+            self.handleError(record)
+
+    def line(self, record: LogRecord) -> str:
+        """``record`` as one line, as rich shows it less the layout: time, level, message (its line breaks and
+        other control characters as codes, ``schema.direction.line_codes``), and where it was logged when
+        paths are shown. A traceback follows on the lines after it, as Python prints one."""
+        time_format = (self.formatter.datefmt if self.formatter else None) or "[%x %X]"
+        when = datetime.fromtimestamp(record.created).strftime(time_format)
+        line = f"{when} {record.levelname:<8} {line_codes(record.getMessage())}"
+        if self.show_path:
+            line += f" ({record.filename}:{record.lineno})"
+        if record.exc_info:
+            line += "\n" + Formatter().formatException(record.exc_info)
+        return line
 
 
 console = _Console()
