@@ -188,3 +188,26 @@ def test_forgetting_the_key_asks_the_search_again_as_a_guest(site: Site, browser
     wait_for_text(browser, "#key-status", "No key")
     wait_for_text(browser, "#results", "partners for")
     assert not browser.find_elements(By.CSS_SELECTOR, "#results [data-answer]")  # a guest's, answered by none
+
+
+def test_a_refused_need_names_its_field_by_its_label_and_marks_the_field(
+    site: Site, browser: WebDriver
+) -> None:
+    """A need the API refuses showed its sentence, "`Need` holds the control character U+0007 …": it named the
+    API's argument, which a person at the form never sees, and the field was not marked as the one at
+    fault."""
+    use_key(browser, site, None, "/?need=" + quote("Bread\x07 slicer for our bakery"))
+    wait_for_text(browser, "#results", "holds the control character U+0007")
+    label = browser.find_element(By.CSS_SELECTOR, "label[for=need]").text
+    error = browser.find_element(By.CSS_SELECTOR, "#results .error")
+    assert error.text.startswith(f"“{label}” holds") and "`" not in error.text, error.text
+    field = browser.find_element(By.ID, "need")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert field.get_attribute("aria-describedby").split() == ["need-limit", error.get_attribute("id")]
+    search(browser, "")  # no need at all, as a guest: said of the same field
+    wait_for_text(browser, "#results", "Say in a few words what you are looking for.")
+    assert field.get_attribute("aria-invalid") == "true"
+    search(browser, NEED)  # a need the API takes: the field is no longer marked
+    wait_for_text(browser, "#results", "partners for")
+    assert field.get_attribute("aria-invalid") is None
+    assert field.get_attribute("aria-describedby") == "need-limit"

@@ -35,11 +35,13 @@ log = logging.getLogger(__name__)
 
 
 class PageError(ClusterkgError):
-    """What a page fragment shows instead of its content, with the HTTP status it answers with."""
+    """What a page fragment shows instead of its content, with the HTTP status it answers with, and the id
+    of the form field it is about, if any: the page marks that field invalid and ties the message to it."""
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, status: int, field: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.field = field
 
 
 WRONG_KEY = (

@@ -32,7 +32,7 @@ from api.web.access import (
 )
 from api.web.choices import SearchChoices
 from api.web.render import render
-from api.web.search import SearchForm, search
+from api.web.search import NEED_LABEL, SearchForm, search
 from graph.queries import api as api_queries
 from graph.queries import web as q
 from matching.insights import ClusterInsights
@@ -77,7 +77,7 @@ async def fragment(request: Request, make: Fragment, page: str = "") -> HTMLResp
         if isinstance(e, GraphUnavailable):  # later requests are answered at once until Neo4j is back
             request.app.state.availability.lost()
         error = page_error(e)
-        html = render("error.html", message=str(error), page=page)
+        html = render("error.html", message=str(error), page=page, field=error.field)
         return HTMLResponse(html, status_code=error.status)
 
 
@@ -107,6 +107,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
             towns=found["towns"],
             form=SearchForm.of(request.query_params),
             max_need=MAX_TEXT,
+            need_label=NEED_LABEL,
             unavailable=unavailable,
         )
 

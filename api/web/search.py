@@ -18,19 +18,22 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from api.auth import ApiRole, Caller
-from api.graphql.limits import check_text
 from api.graphql.suggestions import check_may_act_for
 from api.web.access import PageError, compute, page_graph
 from graph.queries import web as q
 from matching import Filters, Place, Suggestion, suggest
 from matching.reasons import quote
 from matching.signals import WEAK_FIT, load_weights
+from schema.characters import control_character
 from schema.errors import InvalidInput, echo
 from schema.graph_model import Role
 from schema.models import MAX_TEXT
 
 LIMIT = 10
 """Cards on one page of results."""
+NEED_LABEL = "What do you need? Say it in plain words"
+"""The need field's label. A refusal of the need's text names the field by it: the person at the form
+typed into a field with this label, and does not know the API's argument `need`."""
 
 
 @dataclass(frozen=True)
@@ -115,15 +118,10 @@ async def search(request: Request, form: SearchForm, caller: Caller | None) -> R
     state = request.app.state
     need = form.need.strip() or None
     if need is not None:
-        if len(need) > MAX_TEXT:  # said for the person at the form, not as the API's `need` argument
-            raise InvalidInput(
-                f"Your need is {len(need):,} characters long; say it in at most {MAX_TEXT:,} "
-                "(a few sentences do)."
-            )
-        check_text(need, "need")
+        check_need(need)
     seeker = await seeker_of(request, form, caller)
     if seeker is None and need is None:
-        raise InvalidInput("Say in a few words what you are looking for.")
+        raise PageError("Say in a few words what you are looking for.", 400, field="need")
     place = await place_of(request, caller, form.town) if seeker is None else Place()
     filters = form.filters()
     found = await compute(
@@ -144,6 +142,20 @@ async def search(request: Request, form: SearchForm, caller: Caller | None) -> R
     return Results(
         found, seeker, may_answer, heading(found, need, place), scale(found, text_weight), weak_match(found)
     )
+
+
+def check_need(need: str) -> None:
+    """Refuse a need the API would refuse (``api.graphql.limits.check_text``), said for the person at the
+    form and tied to its field."""
+    if len(need) > MAX_TEXT:
+        raise PageError(
+            f"Your need is {len(need):,} characters long; say it in at most {MAX_TEXT:,} "
+            "(a few sentences do).",
+            400,
+            field="need",
+        )
+    if reason := control_character(need, multiline=True):
+        raise PageError(f"“{NEED_LABEL}” {reason}", 400, field="need")
 
 
 def weak_match(found: list[Suggestion]) -> bool:

@@ -27,6 +27,7 @@
       busy.className = "hint";
       busy.textContent = target.dataset.busy;
       target.replaceChildren(busy);
+      markFields();
       announce(target.dataset.busy);
     }
     let html = null;
@@ -62,8 +63,32 @@
       announce(summary ? summary.textContent : "");
     }
     if (refused) keyRefused();
+    markFields();
     target.setAttribute("aria-busy", "false");
     target.dispatchEvent(new CustomEvent("fragment-loaded", { bubbles: true }));
+  }
+
+  // An error about a form field (data-field: its id) marks the field invalid and names itself as the field's
+  // description, as the dashboard's date field is marked; the mark goes when the error does.
+  function markFields() {
+    document.querySelectorAll("[data-error]").forEach(function (field) {
+      if (document.getElementById(field.dataset.error)) return;
+      field.removeAttribute("aria-invalid");
+      const rest = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== field.dataset.error;
+      });
+      if (rest.length) field.setAttribute("aria-describedby", rest.join(" "));
+      else field.removeAttribute("aria-describedby");
+      delete field.dataset.error;
+    });
+    document.querySelectorAll(".error[data-field]").forEach(function (error) {
+      const field = document.getElementById(error.dataset.field);
+      if (!field || field.dataset.error === error.id) return;
+      field.setAttribute("aria-invalid", "true");
+      const described = field.getAttribute("aria-describedby");
+      field.setAttribute("aria-describedby", described ? described + " " + error.id : error.id);
+      field.dataset.error = error.id;
+    });
   }
 
   // A refused key must not read as "in use": the status says so beside the key field too.
