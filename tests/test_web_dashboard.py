@@ -141,6 +141,11 @@ def test_the_network_is_a_named_group_whose_links_a_keyboard_reaches(site: Site,
     name = next(n.name for n in insights.nodes if n.id == node)
     assert link.tag_name == "a" and link.aria_role == "link", (link.tag_name, link.aria_role)
     assert link.accessible_name.startswith(name), (link.accessible_name, name)
+    # the focused member is marked and named in the drawing as on hover (its link has the focus, not its node)
+    node = link.find_element(By.CSS_SELECTOR, ".node")
+    circle = node.find_element(By.CSS_SELECTOR, "circle:not([class])")
+    assert circle.value_of_css_property("stroke-width") == "3px"
+    assert node.find_element(By.TAG_NAME, "text").is_displayed()
 
 
 SLASHED_CLUSTER = Query(
@@ -233,6 +238,31 @@ def test_the_report_opens_with_the_network_off(site: Site, neo4j_settings: Setti
         assert BROKER in driver.find_element(By.ID, "brokers").text
         loaded = driver.execute_script("return performance.getEntriesByType('resource').length")
         assert loaded == 0
+
+
+def test_the_reports_network_holds_no_stop_for_the_keyboard_and_names_each_member(
+    site: Site, neo4j_settings: Settings, tmp_path: Path, browser: WebDriver
+) -> None:
+    """The report's nodes lead nowhere (a file links nowhere), yet each was a Tab stop with no role and no
+    name: a keyboard user went through every member of the drawing, one unnamed stop after another."""
+    insights = cluster_insights(site.graph, CLUSTER, suppliers=0)
+    out = tmp_path / "report.html"
+    flags = ["--neo4j-uri", neo4j_settings.neo4j_uri, "--neo4j-password", neo4j_settings.neo4j_password]
+    result = CliRunner().invoke(app, [*flags, "report", CLUSTER, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    browser.get(out.as_uri())
+    wait_for_text(browser, "main", "Member network")
+    nodes = browser.find_elements(By.CSS_SELECTOR, "svg.network .node")
+    assert len(nodes) == len(insights.nodes)
+    assert not browser.find_elements(By.CSS_SELECTOR, "svg.network [tabindex], svg.network a")
+    browser.execute_script("document.querySelector('#stage summary').focus()")  # just before the drawing
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    after = browser.switch_to.active_element
+    assert after.get_attribute("aria-label") == "Brokers table", after.get_attribute("outerHTML")[:200]
+    names = {n.id: n.name for n in insights.nodes}
+    for node in nodes:  # still named to assistive technology, by the member, as the dashboard's links are
+        name = names[node.get_attribute("data-id")]
+        assert node.accessible_name.startswith(name), (node.accessible_name, name)
 
 
 def test_the_stage_and_betweenness_are_explained_in_plain_words(site: Site, browser: WebDriver) -> None:

@@ -4,7 +4,9 @@ The layout is computed here (igraph's Fruchterman–Reingold, started from a cir
 gets the same drawing); members without a tie to another member are lined up under the drawing instead of
 being flung to its edges, so isolates are easy to find. Members are coloured by role, brokers wear a black
 ring and isolates a dashed red one, outside partners are grey. Each node carries its name as a ``<title>``
-(hover) and a label shown on hover or focus; on the dashboard it links to the organization's page.
+(hover, and its name to assistive technology) and a label shown on hover. On the dashboard it links to the
+organization's page, and the label shows when the link has the keyboard focus; in the report, which links
+nowhere, a node takes no focus: a Tab stop there would lead nowhere, and the members table lists them all.
 """
 
 from __future__ import annotations
