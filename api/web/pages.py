@@ -93,12 +93,11 @@ def router(schema: strawberry.Schema) -> APIRouter:
         # form without the choices read from the graph, rather than answering with the API's JSON.
         found: dict[str, list[Any]] = {"regions": [], "towns": []}
         unavailable = ""
-        availability = request.app.state.availability
         try:
-            found = await choices.get(page_graph(request, None), CHOICES_WAIT_SECONDS, availability)
+            found = await choices.get(
+                page_graph(request, None), CHOICES_WAIT_SECONDS, request.app.state.availability
+            )
         except (GraphError, TimeoutError) as e:
-            if isinstance(e, GraphUnavailable):
-                availability.lost()
             unavailable = str(page_error(e) if isinstance(e, GraphError) else PageError(SLOW, 504))
         return render(
             "search.html",
