@@ -1,6 +1,6 @@
-"""What the server and the commands write to their logs, read where it lands: the access log of ``clusterkg
-serve`` (a subprocess, as users run it) bounds what a caller chooses in it, and a log record written to
-anything but a terminal is one line."""
+"""What the server and the commands write to their logs and print, read where it lands (a subprocess, as
+users run the CLI, writing to a pipe): the access log of ``clusterkg serve`` bounds what a caller chooses in
+it, and off a terminal a log record and a printed message are one line."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from rich.console import Console
 from api.access_log import MAX_LOGGED_CLIENT, MAX_LOGGED_TARGET
 from api.cli.common import LogHandler
 from graph.db import Graph
+from graph.server import free_port
 from schema.settings import Settings
 from tests.utils.registry import write_csv
 from tests.utils.server import ApiServer
@@ -28,6 +29,20 @@ from tests.utils.server import ApiServer
 LINE_BYTES = MAX_LOGGED_TARGET + MAX_LOGGED_CLIENT + 200
 """The most an access line takes: the bounded target and client, the method, the status, the left-out
 counts."""
+
+
+def clusterkg(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """``clusterkg ARGS`` in a process of its own, stdout and stderr pipes, no terminal width (``COLUMNS``)
+    to go by: as cron, a pipe or a log shipper runs it (``-P`` leaves the working folder off the path)."""
+    environment = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    environment |= {"PYTHONPATH": str(Path(__file__).parents[1])} | (env or {})
+    return subprocess.run(
+        [sys.executable, "-P", "-c", "from api.cli import main; main()", *args],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +108,8 @@ def test_a_log_record_written_to_a_pipe_is_one_line(neo4j_settings: Settings, tm
     record of its own."""
     row = {"id": "B1", "name": "Bakery", "role": "firm", "city": "Wels", "notes_nobody_reads": "x"}
     path = write_csv(tmp_path / "organizations of a region with a name long enough to wrap.csv", [row])
-    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
-    env |= {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password}
-    command = [sys.executable, "-c", "from api.cli import main; main()", "ingest", str(path), "--dry-run"]
-    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
+    connection = {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password}
+    done = clusterkg("ingest", str(path), "--dry-run", env=connection)
     lines = done.stderr.decode().splitlines()
     warned = [line for line in lines if "notes_nobody_reads" in line]
     assert done.returncode == 0 and len(warned) == 1, lines
@@ -105,6 +118,29 @@ def test_a_log_record_written_to_a_pipe_is_one_line(neo4j_settings: Settings, tm
         r"'notes_nobody_reads' feed no organizations field and are ignored",
         warned[0],
     ), warned
+
+
+def test_an_error_printed_to_a_pipe_is_one_line() -> None:
+    """The CLI's printed messages wrapped at 80 columns off a terminal as the log did: an error saying how
+    to reach Neo4j came to a pipe as three lines."""
+    uri = f"bolt://127.0.0.1:{free_port()}"
+    done = clusterkg("db", "status", env={"NEO4J_URI": uri, "NEO4J_PASSWORD": "a-password-of-no-server"})
+    said = done.stderr.decode()
+    assert done.returncode == 1 and said.count("\n") == 1, said
+    assert said.startswith(f"Error: No Neo4j answers at {uri}: start the local server with"), said
+    assert len(said) > 120
+
+
+def test_a_message_and_a_table_printed_to_a_pipe_keep_their_lines(tmp_path: Path) -> None:
+    """Off a terminal a message longer than 80 columns (the table's title, the command that loads the
+    region) is one line, and the table a row a line."""
+    out = tmp_path / ("a folder whose name makes each path longer than a terminal line" + "-" * 40)
+    done = clusterkg("generate", "--orgs", "30", "--seed", "1", "--out", str(out))
+    lines = done.stdout.decode().splitlines()
+    assert done.returncode == 0 and lines[0] == f"Synthetic region in {out}", lines
+    assert re.fullmatch(r"│ collaborations\.csv +│ +\d+ │", lines[7]) and len(lines) == 11, lines
+    command = f"load it with: clusterkg ingest {out / 'clusters.csv'} {out / 'organizations.csv'} "
+    assert lines[-1].startswith(command) and lines[-1].endswith("collaborations.csv"), lines
 
 
 def test_a_line_break_in_a_log_record_off_a_terminal_shows_as_its_code() -> None:

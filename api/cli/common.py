@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -10,7 +11,7 @@ from logging import Formatter, LogRecord
 from typing import Any
 
 import typer
-from rich.console import Console, ConsoleRenderable
+from rich.console import Console, ConsoleDimensions, ConsoleRenderable
 from rich.logging import RichHandler
 from rich.text import Text
 
@@ -18,14 +19,39 @@ from graph.db import Graph
 from schema.direction import DIRECTION_CONTROLS, direction_codes, line_codes
 from schema.settings import Settings
 
+OFF_TERMINAL_WIDTH = 10_000
+"""The width a table may take off a terminal when ``COLUMNS`` names none: wider than any table the commands
+print, so each is drawn at its natural width, a row a line."""
+
 
 class _Console(Console):
     """A console that prints each direction control as its code (``schema.direction``), so a name holding
     U+202E cannot turn the rest of a terminal line around: every string it prints, a table's cells and
-    titles included, becomes text through ``render_str``, before its width is measured."""
+    titles included, becomes text through ``render_str``, before its width is measured.
+
+    On a terminal it looks as rich draws it. Elsewhere (a pipe, a file, cron, journald, ``docker logs``) a
+    printed message is one line however long, and a table takes its natural width (``COLUMNS`` caps it when
+    set): rich would wrap both at 80 columns, its width where there is no terminal to ask, and a program that
+    reads the output line by line would take each part of an error for a message of its own."""
 
     def render_str(self, text: str, **options: Any) -> Text:
         return super().render_str(direction_codes(text), **options)
+
+    def print(self, *objects: Any, soft_wrap: bool | None = None, **options: Any) -> None:
+        if soft_wrap is None and not self.is_terminal:
+            soft_wrap = True  # lines are not broken at the width; a table still fits its cells to it
+        super().print(*objects, soft_wrap=soft_wrap, **options)
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        if self.is_terminal or self._width is not None or os.environ.get("COLUMNS", "").isdigit():
+            return size  # a width the terminal, the caller or COLUMNS names
+        return ConsoleDimensions(OFF_TERMINAL_WIDTH, size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self.width, self.height = new_size
 
 
 class LogHandler(RichHandler):
