@@ -1,6 +1,7 @@
 """What the server and the commands write to their logs and print, read where it lands (a subprocess, as
 users run the CLI, writing to a pipe): the access log of ``clusterkg serve`` bounds what a caller chooses in
-it, and off a terminal a log record and a printed message are one line."""
+it; off a terminal a log record and a printed message are one line, and a log record tells its date and
+time zone."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -102,22 +104,29 @@ def test_a_client_a_proxy_names_is_logged_cut_with_its_control_characters_as_cod
     assert not re.search("[\x00-\x1f\x7f-\x9f]", found[0]), found[0]
 
 
-def test_a_log_record_written_to_a_pipe_is_one_line(neo4j_settings: Settings, tmp_path: Path) -> None:
+def test_a_log_record_written_to_a_pipe_is_one_line_with_its_date_and_zone(
+    neo4j_settings: Settings, tmp_path: Path
+) -> None:
     """rich wrapped each log record at 80 columns where stderr is no terminal: one warning of ``ingest``
     came to a pipe, a file or journald as three lines, and a program reading the log took each for a
-    record of its own."""
+    record of its own. Its time was the time of day alone, which a log spanning days cannot be read by:
+    it is the date and time with the zone's offset (ISO 8601)."""
     row = {"id": "B1", "name": "Bakery", "role": "firm", "city": "Wels", "notes_nobody_reads": "x"}
     path = write_csv(tmp_path / "organizations of a region with a name long enough to wrap.csv", [row])
     connection = {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password}
-    done = clusterkg("ingest", str(path), "--dry-run", env=connection)
+    done = clusterkg("ingest", str(path), "--dry-run", env=connection | {"TZ": "Asia/Kolkata"})
     lines = done.stderr.decode().splitlines()
     warned = [line for line in lines if "notes_nobody_reads" in line]
     assert done.returncode == 0 and len(warned) == 1, lines
-    assert re.fullmatch(
-        r"\[[\d:]+\] WARNING  /\S+/organizations of a region with a name long enough to wrap\.csv: columns "
+    logged = re.fullmatch(
+        r"(\S+) WARNING  /\S+/organizations of a region with a name long enough to wrap\.csv: columns "
         r"'notes_nobody_reads' feed no organizations field and are ignored",
         warned[0],
-    ), warned
+    )
+    assert logged, warned
+    when = datetime.fromisoformat(logged[1])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+05:30", logged[1]), logged[1]
+    assert abs(when - datetime.now().astimezone()) < timedelta(minutes=5), logged[1]
 
 
 def test_an_error_printed_to_a_pipe_is_one_line() -> None:

@@ -78,11 +78,11 @@ class LogHandler(RichHandler):
             self.handleError(record)
 
     def line(self, record: LogRecord) -> str:
-        """``record`` as one line, as rich shows it less the layout: time, level, message (its line breaks and
-        other control characters as codes, ``schema.direction.line_codes``), and where it was logged when
-        paths are shown. A traceback follows on the lines after it, as Python prints one."""
-        time_format = (self.formatter.datefmt if self.formatter else None) or "[%x %X]"
-        when = datetime.fromtimestamp(record.created).strftime(time_format)
+        """``record`` as one line, as rich shows it less the layout: date and time with its zone (ISO 8601:
+        a log file spans days, where a terminal shows the time of day alone), level, message (its line
+        breaks and other control characters as codes, ``schema.direction.line_codes``), and where it was
+        logged when paths are shown. A traceback follows on the lines after it, as Python prints one."""
+        when = datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="seconds")
         line = f"{when} {record.levelname:<8} {line_codes(record.getMessage())}"
         if self.show_path:
             line += f" ({record.filename}:{record.lineno})"
