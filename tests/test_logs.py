@@ -1,7 +1,7 @@
 """What the server and the commands write to their logs and print, read where it lands (a subprocess, as
 users run the CLI, writing to a pipe): the access log of ``clusterkg serve`` bounds what a caller chooses in
-it; off a terminal a log record and a printed message are one line, and a log record tells its date and
-time zone."""
+it and reaches a pipe as each request ends; off a terminal a log record and a printed message are one line,
+and a log record tells its date and time zone."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import io
 import logging
 import os
 import re
+import select
 import subprocess
 import sys
 import time
@@ -150,6 +151,24 @@ def test_a_message_and_a_table_printed_to_a_pipe_keep_their_lines(tmp_path: Path
     assert re.fullmatch(r"│ collaborations\.csv +│ +\d+ │", lines[7]) and len(lines) == 11, lines
     command = f"load it with: clusterkg ingest {out / 'clusters.csv'} {out / 'organizations.csv'} "
     assert lines[-1].startswith(command) and lines[-1].endswith("collaborations.csv"), lines
+
+
+def test_an_access_line_reaches_a_pipe_as_its_request_ends(neo4j_settings: Settings, tmp_path: Path) -> None:
+    """``clusterkg serve > file``, its stdout block-buffered (no terminal, no ``PYTHONUNBUFFERED``), shows
+    each access line as its request ends, the server still running, not when a buffer fills or it stops."""
+    api = ApiServer(neo4j_settings, tmp_path / "stderr.log", {"PYTHONUNBUFFERED": ""}, pipe_stdout=True)
+    api.start()
+    try:
+        assert api.process is not None and api.process.stdout is not None
+        assert httpx.get(f"{api.url}/healthz?probe=prompt", timeout=10).status_code == 200
+        seen, deadline = b"", time.monotonic() + 2
+        while b"probe=prompt" not in seen and time.monotonic() < deadline:
+            if select.select([api.process.stdout], [], [], 0.1)[0]:
+                seen += os.read(api.process.stdout.fileno(), 65_536)
+        assert b'"GET /healthz?probe=prompt HTTP/1.1" 200' in seen, seen[-2_000:]
+        assert api.process.poll() is None
+    finally:
+        api.stop()
 
 
 def test_a_line_break_in_a_log_record_off_a_terminal_shows_as_its_code() -> None:

@@ -16,10 +16,12 @@ from schema.settings import Settings
 
 
 class ApiServer:
-    """``clusterkg serve`` on a free port with ``settings``' Neo4j and the extra ``CLUSTERKG_*`` variables of
-    ``env``; its output goes to ``log``."""
+    """``clusterkg serve`` on a free port with ``settings``' Neo4j and the extra variables of ``env``; its
+    output goes to ``log``, or its stdout to a pipe (``process.stdout``) with ``pipe_stdout``."""
 
-    def __init__(self, settings: Settings, log: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, settings: Settings, log: Path, env: dict[str, str], *, pipe_stdout: bool = False
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -31,6 +33,7 @@ class ApiServer:
             "CLUSTERKG_ENVIRONMENT": "test",
             **env,
         }
+        self.pipe_stdout = pipe_stdout
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 300.0) -> None:
@@ -44,7 +47,12 @@ class ApiServer:
             str(self.port),
         ]
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(command, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command,
+                env=self.env,
+                stdout=subprocess.PIPE if self.pipe_stdout else out,
+                stderr=out if self.pipe_stdout else subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -69,3 +77,5 @@ class ApiServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
