@@ -96,22 +96,21 @@ def test_a_filter_by_kind_of_partner_holds_on_every_card(site: Site, browser: We
     browser.find_element(By.CSS_SELECTOR, '#role option[value=""]').click()
 
 
-def test_an_unknown_town_is_said_in_words(site: Site, browser: WebDriver) -> None:
-    use_key(browser, site, None)
-    search(browser, NEED, town="Atlantis")
-    wait_for_text(browser, "#results", "No organization is located in 'Atlantis'")
-
-
-def test_a_distance_that_is_no_number_of_km_or_a_need_too_long_is_said_in_words(site: Site) -> None:
+def test_a_distance_kind_or_need_the_search_cannot_take_is_said_in_words(site: Site) -> None:
     """The form's field is a number, but the fragment is an address anyone may call: `km=nan` passed the
     check (NaN is not <= 0) and then compared false with every distance, so the page said that no partner
-    was found, as if the search had run."""
+    was found, as if the search had run. Each refusal names the field by its label and is tied to it."""
     for km in ("nan", "NaN", "inf", "-inf", "1e400", "0", "ten"):
         response = httpx.get(
             f"{site.url}/web/suggestions", params={"need": NEED, "town": "Wels", "km": km}, timeout=60
         )
         assert response.status_code == 400, (km, response.text)
-        assert "The distance must be" in response.text and "No partner found" not in response.text, km
+        assert "“Within km” must be" in response.text and "No partner found" not in response.text, km
+        assert 'data-field="km"' in response.text, km
+    # the kind of partner is a list on the page; an address can name any
+    kind = httpx.get(f"{site.url}/web/suggestions", params={"need": NEED, "role": "spaceship"}, timeout=60)
+    assert kind.status_code == 400 and "“Kind of partner” has no choice &#39;spaceship&#39;" in kind.text
+    assert 'data-field="role"' in kind.text
     long = httpx.get(f"{site.url}/web/suggestions", params={"need": "bread " * 1000}, timeout=60)
     assert long.status_code == 400 and "Your need is 5,999 characters long" in long.text  # it was a 500
     near = httpx.get(

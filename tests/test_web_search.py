@@ -211,3 +211,39 @@ def test_a_refused_need_names_its_field_by_its_label_and_marks_the_field(
     wait_for_text(browser, "#results", "partners for")
     assert field.get_attribute("aria-invalid") is None
     assert field.get_attribute("aria-describedby") == "need-limit"
+
+
+def marked_by_its_error(browser: WebDriver, field_id: str) -> str:
+    """The error the field ``field_id`` is marked invalid and described by (fails when it is not)."""
+    field = browser.find_element(By.ID, field_id)
+    error = browser.find_element(By.CSS_SELECTOR, "#results .error")
+    assert field.get_attribute("aria-invalid") == "true", field_id
+    assert error.get_attribute("id") in (field.get_attribute("aria-describedby") or "").split(), field_id
+    return str(error.text)
+
+
+def test_an_unknown_town_or_a_distance_the_search_refuses_names_and_marks_its_field(
+    site: Site, browser: WebDriver
+) -> None:
+    """An unknown town said "No organization is located in 'Atlantis', so its position is unknown" and a
+    distance of 0 "The distance must be more than 0 km": neither named the field to mend by the label the
+    person sees, and neither field was marked as the one at fault."""
+    use_key(browser, site, None)
+    search(browser, NEED, town="Atlantis")
+    wait_for_text(browser, "#results", "where no organization is located")
+    said = marked_by_its_error(browser, "town")
+    assert said.startswith("“Your town” holds 'Atlantis'"), said
+    assert browser.find_element(By.CSS_SELECTOR, "label[for=town]").text.startswith("Your town")
+    # the field takes whole km from 1 in the browser; an address (a bookmark, a link) can hold any
+    browser.get(site.url + "/?need=" + quote(NEED) + "&town=Wels&km=0")
+    wait_for_text(browser, "#results", "must be more than 0")
+    said = marked_by_its_error(browser, "km")
+    assert said.startswith("“Within km” must be"), said
+    assert browser.find_element(By.CSS_SELECTOR, "label[for=km]").text.startswith("Within km")
+    assert browser.find_element(By.ID, "town").get_attribute("aria-invalid") is None
+    search(browser, NEED, town="Wels", km="60")  # a search that goes through: no field stays marked
+    wait_for_text(browser, "#results", "partners for")
+    for field_id in ("town", "km"):
+        field = browser.find_element(By.ID, field_id)
+        assert field.get_attribute("aria-invalid") is None, field_id
+        assert field.get_attribute("aria-describedby") is None, field_id

@@ -32,7 +32,7 @@ from api.web.access import (
 )
 from api.web.choices import SearchChoices
 from api.web.render import render
-from api.web.search import NEED_LABEL, SearchForm, search
+from api.web.search import LABELS, SearchForm, search
 from graph.queries import api as api_queries
 from graph.queries import web as q
 from matching.insights import ClusterInsights
@@ -106,7 +106,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
             towns=found["towns"],
             form=SearchForm.of(request.query_params),
             max_need=MAX_TEXT,
-            need_label=NEED_LABEL,
+            labels=LABELS,
             unavailable=unavailable,
         )
 

@@ -25,15 +25,21 @@ from matching import Filters, Place, Suggestion, suggest
 from matching.reasons import quote
 from matching.signals import WEAK_FIT, load_weights
 from schema.characters import control_character
-from schema.errors import InvalidInput, echo
+from schema.errors import echo
 from schema.graph_model import Role
 from schema.models import MAX_TEXT
 
 LIMIT = 10
 """Cards on one page of results."""
-NEED_LABEL = "What do you need? Say it in plain words"
-"""The need field's label. A refusal of the need's text names the field by it: the person at the form
-typed into a field with this label, and does not know the API's argument `need`."""
+LABELS = {
+    "need": "What do you need? Say it in plain words",
+    "town": "Your town",
+    "km": "Within km",
+    "role": "Kind of partner",
+}
+"""The search form's labels, by field id. A refusal names its field by its label (:func:`refused`): the
+person at the form typed into a field with this label, and does not know the API's arguments (`need`,
+`maxKm`)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ class SearchForm:
 
     def filters(self) -> Filters:
         if self.role and self.role not in Role.__members__.values():
-            raise InvalidInput(f"unknown kind of partner {echo(self.role)}")
+            raise refused("role", f"has no choice {echo(self.role)}; choose one from its list")
         return Filters(
             roles=[self.role] if self.role else None,
             regions=[self.region] if self.region else None,
@@ -67,11 +73,11 @@ class SearchForm:
         try:
             km = float(self.km)
         except ValueError:
-            raise InvalidInput(f"the distance must be a number of km, not {echo(self.km)}") from None
-        if not math.isfinite(km):  # "nan" and "inf" parse; NaN would pass the check below and match nobody
-            raise InvalidInput(f"the distance must be a number of km, not {echo(self.km)}")
+            km = math.nan  # no number: refused below with "nan" and "inf", which parse
+        if not math.isfinite(km):  # NaN would pass the check below and match nobody
+            raise refused("km", f"must be a number, not {echo(self.km)}")
         if km <= 0:
-            raise InvalidInput("the distance must be more than 0 km")
+            raise refused("km", "must be more than 0")
         return km
 
 
@@ -96,7 +102,11 @@ async def place_of(request: Request, caller: Caller | None, town: str) -> Place:
         return Place()
     rows = await page_graph(request, caller).run(q.TOWN_POINT, town=town.strip())
     if not rows or not rows[0]["organizations"]:
-        raise InvalidInput(f"no organization is located in {echo(town.strip())}, so its position is unknown")
+        raise refused(
+            "town",
+            f"holds {echo(town.strip())}, where no organization is located, so distances cannot be measured "
+            "from it; choose a town offered as you type, or leave the field empty",
+        )
     row = rows[0]
     return Place(city=row["city"], lat=row["lat"], lon=row["lon"])
 
@@ -155,7 +165,13 @@ def check_need(need: str) -> None:
             field="need",
         )
     if reason := control_character(need, multiline=True):
-        raise PageError(f"“{NEED_LABEL}” {reason}", 400, field="need")
+        raise refused("need", reason)
+
+
+def refused(field: str, reason: str) -> PageError:
+    """A refusal of the form's ``field`` (its id), said naming the field by its label and tied to it (the
+    page marks the field invalid and described by the message)."""
+    return PageError(f"“{LABELS[field]}” {reason}", 400, field=field)
 
 
 def weak_match(found: list[Suggestion]) -> bool:
