@@ -146,6 +146,7 @@ def test_a_member_saving_empty_needs_is_told_in_words(site: Site, browser: WebDr
     browser.find_element(By.CSS_SELECTOR, "#need-form button[type=submit]").click()
     wait_for_text(browser, "#need-status", "Not saved: write what your organization looks for first.")
     assert "`" not in browser.find_element(By.ID, "need-status").text
+    assert field.get_attribute("aria-invalid") == "true"  # the field at fault, as a refused need's
 
 
 def test_a_paste_longer_than_the_need_field_is_said_to_be_cut(site: Site, browser: WebDriver) -> None:
@@ -247,3 +248,34 @@ def test_an_unknown_town_or_a_distance_the_search_refuses_names_and_marks_its_fi
         field = browser.find_element(By.ID, field_id)
         assert field.get_attribute("aria-invalid") is None, field_id
         assert field.get_attribute("aria-describedby") is None, field_id
+
+
+def test_needs_the_api_refuses_name_their_field_by_its_label_and_mark_it(
+    site: Site, browser: WebDriver
+) -> None:
+    """Saving needs holding a control character said "Not saved: `text` holds the control character …",
+    naming the API's argument, which the person at the form never sees, and the field was not marked as
+    the one at fault; so was a text over the 5,000 characters a need holds (set by a script, past the
+    field's maxlength)."""
+    use_key(browser, site, site.keys["dairy"])
+    wait_for_text(browser, "#me", "Member key for")
+    field = browser.find_element(By.ID, "own-need")
+    recorded = field.get_attribute("value")
+    label = browser.find_element(By.CSS_SELECTOR, "label[for=own-need]").text
+    status = browser.find_element(By.ID, "need-status")
+    save = browser.find_element(By.CSS_SELECTOR, "#need-form button[type=submit]")
+    for text, said in (
+        ("Cheese\x07 vats that clean themselves", "holds the control character U+0007 at character 7"),
+        ("cheese " * 800, "is longer than 5,000 characters"),
+    ):
+        browser.execute_script("arguments[0].value = arguments[1]", field, text)
+        save.click()
+        wait_for_text(browser, "#need-status", said)
+        assert status.text.startswith(f"Not saved: “{label}” {said}") and "`" not in status.text, status.text
+        assert field.get_attribute("aria-invalid") == "true"
+        assert field.get_attribute("aria-describedby").split() == ["own-need-limit", "need-status"]
+    browser.execute_script("arguments[0].value = arguments[1]", field, recorded)  # the needs it had
+    save.click()
+    wait_for_text(browser, "#need-status", "Saved.")
+    assert field.get_attribute("aria-invalid") is None
+    assert field.get_attribute("aria-describedby") == "own-need-limit"

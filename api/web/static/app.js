@@ -69,10 +69,12 @@
   }
 
   // An error about a form field (data-field: its id) marks the field invalid and names itself as the field's
-  // description, as the dashboard's date field is marked; the mark goes when the error does.
+  // description, as the dashboard's date field is marked; the mark goes when the error does, or when its
+  // element says something else (a form's status: "Saved.").
   function markFields() {
     document.querySelectorAll("[data-error]").forEach(function (field) {
-      if (document.getElementById(field.dataset.error)) return;
+      const error = document.getElementById(field.dataset.error);
+      if (error && error.classList.contains("error") && error.dataset.field === field.id) return;
       field.removeAttribute("aria-invalid");
       const rest = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
         return id && id !== field.dataset.error;
@@ -186,21 +188,41 @@
     if (loader) load(document.querySelector(loader.dataset.target), loader.dataset.load);
   });
 
+  // What a form's status says; words about one of its fields make the status an error tied to that field
+  // (markFields), until the status says something else.
+  function tell(status, words, field) {
+    status.textContent = words;
+    status.classList.toggle("error", Boolean(field));
+    if (field) status.dataset.field = field.id;
+    else delete status.dataset.field;
+    markFields();
+  }
+
+  // The API's refusal of an argument names it ("`text` holds …"), which the person at the form never
+  // sees: said of the field sent as that argument (its name), named by its label. Null for other words.
+  function ofField(message, field) {
+    const argument = "`" + field.name + "` ";
+    if (!message.startsWith(argument)) return null;
+    return "“" + field.labels[0].textContent.trim() + "” " + message.slice(argument.length);
+  }
+
   document.addEventListener("submit", async function (event) {
     if (event.target.id !== "need-form") return;
     event.preventDefault();
     const form = new FormData(event.target);
     const status = document.getElementById("need-status");
+    const field = event.target.elements.text;
     // Said for the person at the form: the API would answer "`text` is empty", naming its argument.
     if (!String(form.get("text")).trim()) {
-      status.textContent = "Not saved: write what your organization looks for first.";
+      tell(status, "Not saved: write what your organization looks for first.", field);
       return;
     }
     try {
       await graphql(NEED, { t: form.get("text"), v: form.get("visibility") });
-      status.textContent = "Saved.";
+      tell(status, "Saved.", null);
     } catch (error) {
-      status.textContent = "Not saved: " + error.message;
+      const refusal = ofField(error.message, field);
+      tell(status, "Not saved: " + (refusal || error.message), refusal ? field : null);
     }
   });
 
