@@ -46,7 +46,8 @@ OPENING_QUOTES = "`'\"“‘"
 def sentence(message: str) -> str:
     """An error shown as a sentence of its own, starting with a capital letter. The project's messages
     start in lower case (the API's, the CLI's: each is also read after "error:" or inside another sentence),
-    and the API's stay so; ``"`need` holds …"`` becomes ``"`Need` holds …"``, the letter past its quote."""
+    and the API's stay so: the organization page's ``"no organization with id 'X'"`` becomes ``"No
+    organization with id 'X'"``. A message that opens with a quote has the letter past the quote raised."""
     at = len(message) - len(message.lstrip(OPENING_QUOTES))
     return message[:at] + message[at : at + 1].upper() + message[at + 1 :]
 
