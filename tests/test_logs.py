@@ -1,7 +1,8 @@
 """What the server and the commands write to their logs and print, read where it lands (a subprocess, as
 users run the CLI, writing to a pipe): the access log of ``clusterkg serve`` bounds what a caller chooses in
-it and reaches a pipe as each request ends; off a terminal a log record and a printed message are one line,
-and a log record tells its date and time zone."""
+it; uvicorn's lines, access lines included, are records of the one log on stderr and reach a pipe as they
+are written; off a terminal a log record and a printed message are one line, and a log record tells its date
+and time zone."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import logging
 import os
 import re
 import select
+import socket
 import subprocess
 import sys
 import time
@@ -52,8 +54,7 @@ def clusterkg(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
 def server(
     session_graph: Graph, neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ApiServer]:
-    # Unbuffered, as the Dockerfile runs it: uvicorn writes its access lines to stdout.
-    api = ApiServer(neo4j_settings, tmp_path_factory.mktemp("logs") / "serve.log", {"PYTHONUNBUFFERED": "1"})
+    api = ApiServer(neo4j_settings, tmp_path_factory.mktemp("logs") / "serve.log", {"TZ": "Asia/Kolkata"})
     api.start()
     yield api
     api.stop()
@@ -96,7 +97,7 @@ def test_a_client_a_proxy_names_is_logged_cut_with_its_control_characters_as_cod
     forwarded = b"\x9b31m" + b"h" * 5_000
     start = server.log_size()
     with httpx.Client(timeout=10) as client:
-        answer = client.get(f"{server.url}/healthz?probe=proxied", headers={"X-Forwarded-For": forwarded})
+        answer = client.get(f"{server.url}/healthz?probe=proxied", headers={b"X-Forwarded-For": forwarded})
     assert answer.status_code == 200
     found = logged_after(server, start, "probe=proxied")
     assert len(found) == 1 and len(found[0]) < LINE_BYTES, [line[:1_000] for line in found]
@@ -153,22 +154,76 @@ def test_a_message_and_a_table_printed_to_a_pipe_keep_their_lines(tmp_path: Path
     assert lines[-1].startswith(command) and lines[-1].endswith("collaborations.csv"), lines
 
 
-def test_an_access_line_reaches_a_pipe_as_its_request_ends(neo4j_settings: Settings, tmp_path: Path) -> None:
-    """``clusterkg serve > file``, its stdout block-buffered (no terminal, no ``PYTHONUNBUFFERED``), shows
-    each access line as its request ends, the server still running, not when a buffer fills or it stops."""
-    api = ApiServer(neo4j_settings, tmp_path / "stderr.log", {"PYTHONUNBUFFERED": ""}, pipe_stdout=True)
+def a_log_record(line: str, message: str, level: str = "INFO") -> datetime:
+    """When ``line``, a log record off a terminal, says ``message`` (a pattern) was logged at ``level``: its
+    date and time with the zone's offset (ISO 8601), a moment of the last half hour."""
+    logged = re.fullmatch(rf"(\S+) {level:<8} {message}", line)
+    assert logged, line
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", logged[1]), line
+    when = datetime.fromisoformat(logged[1])
+    assert abs(when - datetime.now().astimezone()) < timedelta(minutes=30), line
+    return when
+
+
+def test_uvicorn_s_startup_lines_are_log_records_with_their_date_and_zone(server: ApiServer) -> None:
+    """uvicorn wrote its own lines, ``INFO:     Uvicorn running on …``, with no date or time, so a server's
+    log could not be read across days. Each is a record of the log, one line, as the project's own, and
+    written once."""
+    lines = server.log.read_text(errors="replace").splitlines()
+    for message in (
+        r"Started server process \[\d+\]",
+        r"Application startup complete\.",
+        rf"Uvicorn running on http://127\.0\.0\.1:{server.port} \(Press CTRL\+C to quit\)",
+    ):
+        said = [line for line in lines if re.search(message, line)]
+        assert len(said) == 1, (message, lines)
+        assert a_log_record(said[0], message).utcoffset() == timedelta(hours=5, minutes=30), said
+
+
+def test_an_access_line_is_a_log_record_on_stderr_written_as_its_request_ends(
+    neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """uvicorn wrote its access lines to stdout with no date or time, apart from the rest of the log. Each
+    is a record of the log on stderr, one line with its date and time, and reaches a pipe as its request
+    ends, the server still running (no terminal, no ``PYTHONUNBUFFERED``); so do uvicorn's lines as it
+    stops. stdout holds none of them."""
+    api = ApiServer(neo4j_settings, tmp_path / "stdout.log", {"PYTHONUNBUFFERED": ""}, pipe_stderr=True)
     api.start()
     try:
-        assert api.process is not None and api.process.stdout is not None
+        assert api.process is not None and api.process.stderr is not None
         assert httpx.get(f"{api.url}/healthz?probe=prompt", timeout=10).status_code == 200
         seen, deadline = b"", time.monotonic() + 2
         while b"probe=prompt" not in seen and time.monotonic() < deadline:
-            if select.select([api.process.stdout], [], [], 0.1)[0]:
-                seen += os.read(api.process.stdout.fileno(), 65_536)
-        assert b'"GET /healthz?probe=prompt HTTP/1.1" 200' in seen, seen[-2_000:]
+            if select.select([api.process.stderr], [], [], 0.1)[0]:
+                seen += os.read(api.process.stderr.fileno(), 65_536)
         assert api.process.poll() is None
+        access = [line for line in seen.decode().splitlines() if "probe=prompt" in line]
+        assert len(access) == 1, seen[-2_000:]
+        a_log_record(access[0], r'127\.0\.0\.1:\d+ - "GET /healthz\?probe=prompt HTTP/1\.1" 200')
+        api.process.terminate()
+        api.process.wait(30)
+        seen += api.process.stderr.read()
     finally:
         api.stop()
+    finished = [line for line in seen.decode().splitlines() if "Finished server process" in line]
+    assert len(finished) == 1, seen[-2_000:]
+    a_log_record(finished[0], r"Finished server process \[\d+\]")
+    printed = api.log.read_text()
+    assert "Uvicorn" not in printed and "HTTP/1.1" not in printed, printed
+
+
+def test_uvicorn_s_error_is_a_log_record(neo4j_settings: Settings) -> None:
+    """uvicorn's error when it cannot listen (the port is taken) came as ``ERROR:    [Errno 98] …`` with no
+    date or time: it is a record of the log, one line, and the command exits 3 (a start-up failure)."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        connection = {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password}
+        done = clusterkg("serve", "--port", str(port), env=connection | {"CLUSTERKG_ENVIRONMENT": "test"})
+    lines = done.stderr.decode().splitlines()
+    said = [line for line in lines if "Errno" in line]
+    assert done.returncode == 3 and len(said) == 1, lines
+    bind = rf"\[Errno 98\] error while attempting to bind on address \('127\.0\.0\.1', {port}\): \S.*"
+    a_log_record(said[0], bind, "ERROR")
 
 
 def test_a_line_break_in_a_log_record_off_a_terminal_shows_as_its_code() -> None:

@@ -17,10 +17,10 @@ from schema.settings import Settings
 
 class ApiServer:
     """``clusterkg serve`` on a free port with ``settings``' Neo4j and the extra variables of ``env``; its
-    output goes to ``log``, or its stdout to a pipe (``process.stdout``) with ``pipe_stdout``."""
+    output goes to ``log``, or its log (stderr) to a pipe (``process.stderr``) with ``pipe_stderr``."""
 
     def __init__(
-        self, settings: Settings, log: Path, env: dict[str, str], *, pipe_stdout: bool = False
+        self, settings: Settings, log: Path, env: dict[str, str], *, pipe_stderr: bool = False
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -33,7 +33,7 @@ class ApiServer:
             "CLUSTERKG_ENVIRONMENT": "test",
             **env,
         }
-        self.pipe_stdout = pipe_stdout
+        self.pipe_stderr = pipe_stderr
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 300.0) -> None:
@@ -50,8 +50,8 @@ class ApiServer:
             self.process = subprocess.Popen(
                 command,
                 env=self.env,
-                stdout=subprocess.PIPE if self.pipe_stdout else out,
-                stderr=out if self.pipe_stdout else subprocess.STDOUT,
+                stdout=out,
+                stderr=subprocess.PIPE if self.pipe_stderr else subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -77,5 +77,5 @@ class ApiServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process is not None and self.process.stdout is not None:
-            self.process.stdout.close()
+        if self.process is not None and self.process.stderr is not None:
+            self.process.stderr.close()
