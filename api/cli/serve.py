@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
 
-from api.cli.common import console, settings_of
+from api.cli.common import settings_of
+
+log = logging.getLogger(__name__)
 
 
 def serve(
@@ -30,7 +33,8 @@ def serve(
         return
     settings = settings_of(ctx)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    console.print(f"GraphiQL: [bold]http://{shown}:{port}/graphql[/]  (send `Authorization: Bearer <key>`)")
+    # A record of the log, as every other line the server writes: dated, on stderr, in order with the rest.
+    log.info("GraphiQL: http://%s:%d/graphql (send `Authorization: Bearer <key>`)", shown, port)
     server = api_server(create_app(settings), settings, host=host, port=port, log_level="info")
     server.run()
     if not server.started:
