@@ -63,6 +63,7 @@ import ingest  # noqa: E402
 import matching  # noqa: E402
 from api.app import create_app  # noqa: E402
 from api.auth import ApiRole, authenticate, create_key  # noqa: E402
+from api.cli import configure_logging  # noqa: E402
 from api.graphql.pages import embed  # noqa: E402
 from api.graphql.suggestions import basis_of, reasons  # noqa: E402
 from api.server import api_server  # noqa: E402
@@ -215,6 +216,7 @@ def serve(port: int, profile: Path | None) -> None:
     """Serve the benchmark app; with ``profile``, under cProfile (CPU time, event-loop thread only: the
     suggestion and embedding worker threads are not in it), stats written there on shutdown."""
     settings = Settings()
+    configure_logging(verbose=False)  # uvicorn's warnings dated, as `clusterkg serve` writes them
     server = api_server(plain_app(settings), settings, host="127.0.0.1", port=port, log_level="warning")
     if profile is None:
         server.run()

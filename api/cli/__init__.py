@@ -66,7 +66,9 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def _configure_logging(verbose: bool) -> None:
+def configure_logging(verbose: bool) -> None:
+    """The one log of every command (and of the API bench's server): records and uvicorn's lines through
+    :class:`LogHandler` on stderr."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(message)s",
@@ -102,7 +104,7 @@ def root(
     ] = None,
 ) -> None:
     """Settings come from flags, then NEO4J_* / CLUSTERKG_* environment variables, then defaults."""
-    _configure_logging(verbose)
+    configure_logging(verbose)
     overrides: dict[str, Any] = {
         key: value
         for key, value in {
