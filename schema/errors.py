@@ -93,7 +93,21 @@ class Unauthenticated(AccessDenied):
 
 
 class InvalidInput(ClusterkgError):
-    """A request's arguments are malformed or out of bounds (a GraphQL BAD_USER_INPUT)."""
+    """A request's arguments are malformed or out of bounds (a GraphQL BAD_USER_INPUT).
+
+    ``argument`` names the one argument a refusal is about, when it is about one (:meth:`of`): the API
+    sends it as ``extensions.argument``, so a client shows which input was wrong without parsing words."""
+
+    argument: str | None = None
+
+    @classmethod
+    def of(cls, argument: str, reason: str) -> InvalidInput:
+        """The refusal of ``argument``, said as "`argument` reason". ``argument`` is its name as the GraphQL
+        schema spells it; a field of an input object is the argument's name, a dot and the field's name
+        (``filter.regions``), as the request's variables nest it."""
+        error = cls(f"`{argument}` {reason}")
+        error.argument = argument
+        return error
 
 
 ECHO_CHARS = 100

@@ -49,6 +49,13 @@ TRACEBACKS_PENDING = 50
 _REFERENCE = "_clusterkg_reference"
 
 
+def _extensions(code: str, original: Exception | None) -> dict[str, str]:
+    """An error's ``extensions``: its code, and the argument it refuses when ``original`` refuses one
+    (:meth:`InvalidInput.of`), so a client names the input at fault without parsing the message."""
+    argument = original.argument if isinstance(original, InvalidInput) else None
+    return {"code": code} if argument is None else {"code": code, "argument": argument}
+
+
 def error_body(message: str, code: str) -> dict[str, object]:
     """A GraphQL response body carrying one coded error (for answers given outside GraphQL execution)."""
     return {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
@@ -125,7 +132,7 @@ def coded(error: GraphQLError) -> GraphQLError:
         source=error.source,
         positions=error.positions,
         path=error.path,
-        extensions={"code": code},
+        extensions=_extensions(code, original),
     )
 
 

@@ -39,7 +39,7 @@ def _manager(info: Ctx) -> str | None:
 
 async def cluster(info: Ctx, cluster_id: str, as_of: dt.date | None, suppliers: int) -> ClusterInsights:
     if not 0 <= suppliers <= MAX_SUPPLIERS:
-        raise InvalidInput(f"`suppliers` must be between 0 and {MAX_SUPPLIERS}; got {suppliers}")
+        raise InvalidInput.of("suppliers", f"must be between 0 and {MAX_SUPPLIERS}; got {suppliers}")
     context = info.context
     manager = _manager(info)
     result = await context.compute.run(

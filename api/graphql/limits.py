@@ -61,9 +61,9 @@ def check_text(value: str, name: str) -> str:
     character a record's text fields may not hold (``schema.characters``), naming the argument (the pydantic
     error named it `input`; on the pages it was not caught at all: a 500)."""
     if len(value) > MAX_TEXT:
-        raise InvalidInput(f"`{name}` is longer than {MAX_TEXT:,} characters")
+        raise InvalidInput.of(name, f"is longer than {MAX_TEXT:,} characters")
     if reason := control_character(value, multiline=True):
-        raise InvalidInput(f"`{name}` {reason}")
+        raise InvalidInput.of(name, reason)
     return value
 
 

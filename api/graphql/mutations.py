@@ -56,7 +56,10 @@ class Mutation:
             found = await context.loaders.cluster.load_many(record.clusters)
             missing = [cid for cid, row in zip(record.clusters, found, strict=True) if row is None]
             if missing:
-                raise InvalidInput(f"no cluster with id {', '.join(echo(cid) for cid in missing)}")
+                raise InvalidInput.of(
+                    "input.clusters",
+                    f"names no cluster that exists: {', '.join(echo(cid) for cid in missing)}",
+                )
         node = await anyio.to_thread.run_sync(_write_organization, context.sync_graph, record)
         await _refresh_embeddings(context, node)
         context.loaders.organization.clear_all()  # clear(key) raises for keys never loaded
@@ -73,7 +76,7 @@ class Mutation:
         context = info.context
         organization_id = context.who.own_organization()
         if not text.strip():
-            raise InvalidInput("`text` is empty")
+            raise InvalidInput.of("text", "is empty")
         needs = check_text(text, "text")
         await context.graph.run(
             q.SET_NEED, id=organization_id, needs=needs, visibility=Visibility(visibility).value

@@ -54,22 +54,23 @@ async def embed(text: str, settings: Settings, compute: Lane) -> tuple[float, ..
 
 
 def filter_values(name: str, values: list[Any] | None) -> tuple[str, ...]:
-    """A list argument as plain strings (enum members by value), refused when longer than allowed."""
+    """Field ``name`` of the ``filter`` argument (a list) as plain strings (enum members by value), refused
+    when longer than allowed."""
     if not values:
         return ()
     if len(values) > MAX_FILTER_VALUES:
-        raise InvalidInput(f"filter `{name}` takes at most {MAX_FILTER_VALUES} values")
+        raise InvalidInput.of(f"filter.{name}", f"takes at most {MAX_FILTER_VALUES} values")
     return tuple(str(getattr(value, "value", value)) for value in values)
 
 
 def text_argument(name: str, value: str | None) -> str | None:
-    """A search text, refused when too long or without a single searchable word."""
+    """A search text (argument ``name``), refused when too long or without a single searchable word."""
     if value is None:
         return None
     if len(value) > MAX_TEXT:
-        raise InvalidInput(f"`{name}` is longer than {MAX_TEXT:,} characters")
+        raise InvalidInput.of(name, f"is longer than {MAX_TEXT:,} characters")
     if not orgs.lucene_query(value):
-        raise InvalidInput(f"`{name}` has no words to search for")
+        raise InvalidInput.of(name, "has no words to search for")
     return value
 
 
@@ -80,8 +81,10 @@ async def to_filter(
     given = given or OrganizationFilterInput()
     clusters = filter_values("clusters", given.clusters)
     if within_cluster is not None and clusters:
-        raise InvalidInput("`members` are this cluster's already; leave `clusters` out of the filter")
-    similar = text_argument("similarTo", given.similar_to)
+        raise InvalidInput.of(
+            "filter.clusters", "is not taken by `members`, which are this cluster's already"
+        )
+    similar = text_argument("filter.similarTo", given.similar_to)
     return orgs.OrganizationFilter(
         roles=filter_values("roles", given.roles),
         clusters=clusters,
@@ -89,7 +92,7 @@ async def to_filter(
         sectors=filter_values("sectors", given.sectors),
         capabilities=tuple(capability_id(c) for c in filter_values("capabilities", given.capabilities)),
         sizes=filter_values("sizes", given.sizes),
-        text=text_argument("text", given.text),
+        text=text_argument("filter.text", given.text),
         similar_to=await embed(similar, context.settings, context.compute) if similar is not None else None,
     )
 
@@ -101,10 +104,12 @@ def _order(given: OrganizationOrderInput | None, flt: orgs.OrganizationFilter) -
     order = orgs.Order(given.field.value, given.direction is SortDirection.DESC)
     if given.field is OrganizationSortField.RELEVANCE:
         if flt.text is None and flt.similar_to is None:
-            raise InvalidInput("ordering by RELEVANCE needs a `text` or `similarTo` filter")
+            raise InvalidInput.of("orderBy.field", "RELEVANCE needs a `filter.text` or `filter.similarTo`")
         order = orgs.Order("relevance", True)
     if not orgs.valid_order(order):
-        raise InvalidInput(f"unsupported order {given.field.name} {given.direction.name}")
+        raise InvalidInput.of(
+            "orderBy", f"{given.field.name} {given.direction.name} is not an order organizations take"
+        )
     return order
 
 
@@ -125,11 +130,11 @@ def decode_cursor(order: orgs.Order, cursor: str) -> tuple[Any, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         field, descending, key, org_id = json.loads(raw)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise InvalidInput("`after` is not a cursor this API returned") from None
+        raise InvalidInput.of("after", "is not a cursor this API returned") from None
     if (field, descending) != (order.field, order.descending) or not isinstance(org_id, str):
-        raise InvalidInput("`after` belongs to a different ordering; start again without it")
+        raise InvalidInput.of("after", "belongs to a different ordering; start again without it")
     if not _key_fits(order, key):
-        raise InvalidInput("`after` is not a cursor this API returned")
+        raise InvalidInput.of("after", "is not a cursor this API returned")
     return key, org_id
 
 

@@ -80,10 +80,12 @@ class Query:
         settings = info.context.settings
         check_page_size(limit, settings.api_max_page_size, "limit")
         text = text_argument("text", text) or ""
-        if filter is not None and (filter.text is not None or filter.similar_to is not None):
-            raise InvalidInput(
-                "`search` takes its text as `text`; leave `text` and `similarTo` out of `filter`"
-            )
+        given = filter or OrganizationFilterInput()
+        for name, value in (("text", given.text), ("similarTo", given.similar_to)):
+            if value is not None:
+                raise InvalidInput.of(
+                    f"filter.{name}", "is not taken by `search`, which takes its text as `text`"
+                )
         flt = await to_filter(info.context, filter)
         query, params = orgs.hybrid_search(
             flt,

@@ -18,7 +18,7 @@ rows makes, in a region of 1,000 clusters, thousands of fields of a query that l
 def check_page_size(value: int, maximum: int, name: str = "first") -> int:
     """Refuse a page size below 1 or above the configured maximum."""
     if not 1 <= value <= maximum:
-        raise InvalidInput(f"`{name}` must be between 1 and {maximum}; got {value}")
+        raise InvalidInput.of(name, f"must be between 1 and {maximum}; got {value}")
     return value
 
 

@@ -47,10 +47,16 @@ async def check_may_act_for(graph: AsyncGraph, caller: Caller, organization_id: 
 
 def _filters(given: OrganizationFilterInput | None, max_km: float | None) -> Filters:
     given = given or OrganizationFilterInput()
-    if given.text is not None or given.similar_to is not None or given.capabilities:
-        raise InvalidInput("suggestions filter by roles, clusters, regions, sectors and sizes only")
+    unsupported = {"text": given.text, "similarTo": given.similar_to, "capabilities": given.capabilities}
+    for name, value in unsupported.items():
+        if value not in (None, []):  # an empty list filters nothing
+            raise InvalidInput.of(
+                f"filter.{name}",
+                "is not a filter of suggestions: they filter by roles, clusters, regions, "
+                "sectors and sizes only",
+            )
     if max_km is not None and max_km <= 0:
-        raise InvalidInput("`maxKm` must be positive")
+        raise InvalidInput.of("maxKm", "must be positive")
     return Filters(
         roles=list(filter_values("roles", given.roles)) or None,
         regions=list(filter_values("regions", given.regions)) or None,
@@ -105,7 +111,7 @@ async def partner_suggestions(
     check_page_size(limit, context.settings.api_max_page_size, "limit")
     if need is not None:
         if not need.strip():
-            raise InvalidInput("`need` is empty")
+            raise InvalidInput.of("need", "is empty")
         check_text(need, "need")
     if organization_id is None and need is None:
         if caller.role is not ApiRole.MEMBER:

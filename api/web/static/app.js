@@ -112,7 +112,12 @@
         "press Use key again.");
     }
     const body = await response.json();
-    if (body.errors && body.errors.length) throw new Error(body.errors[0].message);
+    if (body.errors && body.errors.length) {
+      // The argument a refusal is about, when it is about one (extensions.argument), travels with it.
+      const error = new Error(body.errors[0].message);
+      error.argument = (body.errors[0].extensions || {}).argument || null;
+      throw error;
+    }
     return body.data;
   }
 
@@ -198,12 +203,13 @@
     markFields();
   }
 
-  // The API's refusal of an argument names it ("`text` holds …"), which the person at the form never
-  // sees: said of the field sent as that argument (its name), named by its label. Null for other words.
-  function ofField(message, field) {
-    const argument = "`" + field.name + "` ";
-    if (!message.startsWith(argument)) return null;
-    return "“" + field.labels[0].textContent.trim() + "” " + message.slice(argument.length);
+  // The API's refusal of an argument says it in extensions.argument and leads its message with the
+  // argument's name ("`text` holds …"), which the person at the form never sees: said of the field sent as
+  // that argument (its name), named by its label. Null for a refusal of another argument, or of none.
+  function ofField(error, field) {
+    if (error.argument !== field.name) return null;
+    const named = "`" + error.argument + "` ";
+    return "“" + field.labels[0].textContent.trim() + "” " + error.message.slice(named.length);
   }
 
   document.addEventListener("submit", async function (event) {
@@ -221,7 +227,7 @@
       await graphql(NEED, { t: form.get("text"), v: form.get("visibility") });
       tell(status, "Saved.", null);
     } catch (error) {
-      const refusal = ofField(error.message, field);
+      const refusal = ofField(error, field);
       tell(status, "Not saved: " + (refusal || error.message), refusal ? field : null);
     }
   });
