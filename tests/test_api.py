@@ -1212,10 +1212,16 @@ def test_control_characters_are_refused_by_upsert_and_needs(
     and the character, nothing is written, and a need keeps its line breaks."""
     base = {"id": "ctl-api", "name": "Control Robotics", "role": "VENDOR"}
     for given, said in (
-        ({"name": "Control\x00 Robotics"}, "name: holds the control character U+0000 at character 8"),
-        ({"city": "Linz\x1b[2J"}, "city: holds the control character U+001B at character 5"),
-        ({"capabilities": ["robotics", "vision\x08"]}, "capabilities: holds the control character U+0008"),
-        ({"description": "Robots.\x07"}, "description: holds the control character U+0007 at character 8"),
+        ({"name": "Control\x00 Robotics"}, "`input.name` holds the control character U+0000 at character 8"),
+        ({"city": "Linz\x1b[2J"}, "`input.city` holds the control character U+001B at character 5"),
+        (
+            {"capabilities": ["robotics", "vision\x08"]},
+            "`input.capabilities` holds the control character U+0008",
+        ),
+        (
+            {"description": "Robots.\x07"},
+            "`input.description` holds the control character U+0007 at character 8",
+        ),
     ):
         refused = gql(client, region["data_team"], UPSERT, {"input": {**base, **given}})
         assert codes(refused) == ["BAD_USER_INPUT"] and refused["data"] is None, refused

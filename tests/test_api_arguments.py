@@ -28,6 +28,9 @@ SUBMIT = "mutation($t: String!) { submitNeed(text: $t) { id } }"
 ORGANIZATIONS = "query($f: OrganizationFilterInput, $a: String, $n: Int! = 20, $o: OrganizationOrderInput) { organizations(filter: $f, after: $a, first: $n, orderBy: $o) { totalCount } }"  # noqa: E501
 FEEDBACK = 'mutation($c: String) { recordSuggestionFeedback(organizationId: "dairy", partnerId: "vendor", accepted: true, comment: $c) { accepted } }'  # noqa: E501
 
+UPSERT = "mutation($i: OrganizationInput!) { upsertOrganization(input: $i) { id } }"
+NEWCOMER = {"id": "new", "name": "New", "role": "FIRM"}
+
 
 @pytest.fixture(scope="module")
 def api(
@@ -85,8 +88,7 @@ def test_refusals_of_one_argument_name_it(api: tuple[TestClient, dict[str, NewKe
     search = '{ search(text: "cheese", filter: {similarTo: "milk"}) { score } }'
     members = 'query($c: [ID!]) { cluster(id: "food") { members(filter: {clusters: $c}) { totalCount } } }'
     insights = '{ clusterInsights(clusterId: "food", suppliers: 11) { cluster } }'
-    upsert = "mutation($i: OrganizationInput!) { upsertOrganization(input: $i) { id } }"
-    ghost = {"id": "new", "name": "New", "role": "FIRM", "clusters": ["no-such-cluster"]}
+    ghost = {**NEWCOMER, "clusters": ["no-such-cluster"]}
     another_order = cursor_text(["id", True, "dairy", "dairy"])
     cases: list[tuple[NewKey, str, dict[str, Any], str]] = [
         (dairy, SUGGEST, {"n": "Cheese\x07 vats that clean themselves"}, "need"),
@@ -106,15 +108,20 @@ def test_refusals_of_one_argument_name_it(api: tuple[TestClient, dict[str, NewKe
         (dairy, search, {}, "filter.similarTo"),
         (dairy, members, {"c": ["food"]}, "filter.clusters"),
         (dairy, insights, {}, "suppliers"),
-        (data_team, upsert, {"i": ghost}, "input.clusters"),
+        (data_team, UPSERT, {"i": ghost}, "input.clusters"),
+        (data_team, UPSERT, {"i": {**NEWCOMER, "id": ".."}}, "input.id"),
+        (data_team, UPSERT, {"i": {**NEWCOMER, "name": "New\x00"}}, "input.name"),
+        (data_team, UPSERT, {"i": {**NEWCOMER, "lat": 123.0, "lon": 10.0}}, "input.lat"),
     ]
     named = [refused(gql(client, key, query, variables)) for key, query, variables, _ in cases]
     assert named == [argument for *_, argument in cases]
 
 
 def test_refusals_of_no_one_argument_name_none(api: tuple[TestClient, dict[str, NewKey]]) -> None:
-    """A refusal about two arguments together, or one graphql-core gives for a value of the wrong type,
-    carries no ``argument``."""
+    """A refusal about two arguments together, of two fields of an input at once (its message names
+    both), or one graphql-core gives for a value of the wrong type, carries no ``argument``."""
     client, keys = api
     assert refused(gql(client, keys["data_team"], "{ partnerSuggestions { score } }")) is None
+    both = gql(client, keys["data_team"], UPSERT, {"i": {**NEWCOMER, "name": "New\x00", "city": "L\x1b"}})
+    assert refused(both) is None and "name: " in both["errors"][0]["message"], both
     assert refused(gql(client, keys["dairy"], SUGGEST, {"n": "vats", "l": "ten"})) is None

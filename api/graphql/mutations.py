@@ -7,8 +7,12 @@ event loop.
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
+import pydantic
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 
 import ingest
 from api.auth import ApiRole
@@ -23,6 +27,22 @@ from matching import refresh
 from schema.errors import InvalidInput, echo
 from schema.graph_model import Visibility
 from schema.models import OrganizationRecord, RecordKind
+
+
+def _record(given: dict[str, Any]) -> OrganizationRecord:
+    """The record of an ``upsertOrganization`` input. A refusal of one of its fields names it as
+    ``input.<field>`` (:meth:`InvalidInput.of`, the field as the schema spells it); a refusal of several
+    is pydantic's, its message naming each."""
+    try:
+        return OrganizationRecord.model_validate(given)
+    except pydantic.ValidationError as e:
+        problems = e.errors()
+        if len(problems) != 1 or not problems[0]["loc"]:
+            raise
+        problem = problems[0]
+        field = to_camel_case(str(problem["loc"][0]))
+        reason = str(problem["ctx"]["error"]) if problem["type"] == "value_error" else problem["msg"]
+        raise InvalidInput.of(f"input.{field}", reason) from None
 
 
 def _write_organization(graph: Graph, record: OrganizationRecord) -> str:
@@ -51,7 +71,7 @@ class Mutation:
         given = {
             name: getattr(value, "value", value) for name, value in vars(input).items() if value is not None
         }
-        record = OrganizationRecord.model_validate(given)
+        record = _record(given)
         if record.clusters:
             found = await context.loaders.cluster.load_many(record.clusters)
             missing = [cid for cid, row in zip(record.clusters, found, strict=True) if row is None]
