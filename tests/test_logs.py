@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import pty
 import re
 import select
 import socket
@@ -140,6 +141,47 @@ def test_an_error_printed_to_a_pipe_is_one_line() -> None:
     assert done.returncode == 1 and said.count("\n") == 1, said
     assert said.startswith(f"Error: No Neo4j answers at {uri}: start the local server with"), said
     assert len(said) > 120
+
+
+def test_a_usage_error_printed_to_a_pipe_is_one_line_and_keeps_its_box_on_a_terminal() -> None:
+    """typer drew an unknown option or a missing argument in a box with the usage over it, five lines to a
+    pipe, so a script or a log reader got the error in pieces; on a terminal the box is what a person
+    reads."""
+    for args, said in (
+        (["suggest", "--bogus"], "Error: No such option: --bogus; see '-c suggest --help'\n"),
+        (["keys", "revoke"], "Error: Missing argument 'key_id'; see '-c keys revoke --help'\n"),
+        (["--bogus"], "Error: No such option: --bogus"),
+    ):
+        done = clusterkg(*args)
+        assert done.returncode == 2 and done.stderr.decode().startswith(said), (args, done.stderr)
+        assert done.stderr.count(b"\n") == 1 and not done.stdout, (args, done.stderr)
+    terminal, shown = pty.openpty()
+    try:
+        boxed = subprocess.run(
+            [sys.executable, "-P", "-c", "from api.cli import main; main()", "suggest", "--bogus"],
+            env=os.environ | {"PYTHONPATH": str(Path(__file__).parents[1]), "NO_COLOR": "1"},  # no colours
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=shown,
+            timeout=300,
+        )
+        os.close(shown)
+        drawn = b""
+        while select.select([terminal], [], [], 5)[0] and (chunk := read_some(terminal)):
+            drawn += chunk
+    finally:
+        os.close(terminal)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", drawn.decode())  # its styles
+    assert boxed.returncode == 2 and text.startswith("Usage: -c suggest"), text
+    assert "╭─ Error ─" in text and "│ No such option: --bogus" in text, text
+
+
+def read_some(terminal: int) -> bytes:
+    """What a terminal's end holds, empty once the process on its other end has closed it (Linux says EIO)."""
+    try:
+        return os.read(terminal, 4096)
+    except OSError:
+        return b""
 
 
 def test_a_message_and_a_table_printed_to_a_pipe_keep_their_lines(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from typing import Annotated, Any
 
@@ -23,22 +25,54 @@ from graph.retry_log import shorten_retries
 from schema.errors import ClusterkgError
 from schema.settings import load_settings
 
+try:  # typer carries its own copy of click from 0.2x on, whose errors are not click's
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - an older typer, on click itself
+    from click.exceptions import UsageError  # type: ignore[assignment]
+
 
 class _Group(TyperGroup):
     """Turns the project's own errors, and the operating system's about a file (an output path that is a
     folder, a file where a folder is needed, no permission), into one readable sentence and exit code 1,
-    for every command."""
+    for every command.
+
+    Off a terminal a usage error (an unknown option, a missing argument, a value of the wrong type) is one
+    line too, with exit code 2: typer draws it in a box over several lines, usage and hint included, which a
+    script or a log reader takes for as many messages. On a terminal typer's box stays."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _usage_errors():  # the root's own options: `clusterkg --bogus`
+            return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            with _usage_errors():  # a command's options and arguments, parsed as it is invoked
+                return super().invoke(ctx)
         except ClusterkgError as e:
-            err_console.print(f"[bold red]Error:[/] {escape(str(e))}", highlight=False)
+            _say_error(str(e))
             raise typer.Exit(1) from e
         except OSError as e:  # a file to read or write: a folder, no permission, no space left, ...
-            said = f"{e.filename}: {e.strerror or e}" if e.filename else str(e)
-            err_console.print(f"[bold red]Error:[/] {escape(said)}", highlight=False)
+            _say_error(f"{e.filename}: {e.strerror or e}" if e.filename else str(e))
             raise typer.Exit(1) from e
+
+
+def _say_error(said: str) -> None:
+    err_console.print(f"[bold red]Error:[/] {escape(said)}", highlight=False)
+
+
+@contextmanager
+def _usage_errors() -> Iterator[None]:
+    """Off a terminal, a usage error said in one line naming where to read the usage, and exit code 2."""
+    try:
+        yield
+    except UsageError as e:
+        if err_console.is_terminal or type(e).__name__ == "NoArgsIsHelpError":
+            raise  # typer's box; or the help, which `clusterkg` alone prints
+        said = " ".join(e.format_message().split()).rstrip(".")
+        if e.ctx is not None:
+            said += f"; see '{e.ctx.command_path} {e.ctx.help_option_names[0]}'"
+        _say_error(said)
+        raise typer.Exit(e.exit_code) from e
 
 
 app = typer.Typer(
