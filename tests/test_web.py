@@ -124,6 +124,18 @@ def test_a_distance_kind_or_need_the_search_cannot_take_is_said_in_words(site: S
     assert quoted and all(len(q) <= 300 and q.endswith("…") for q in quoted), quoted[:1]
 
 
+def test_a_region_the_form_does_not_offer_is_refused_naming_its_field(site: Site) -> None:
+    """An address's region that no organization is in ran the search, and the page said "No partner found",
+    as if the region held none, hiding the mistyped address."""
+    unknown = httpx.get(f"{site.url}/web/suggestions", params={"need": NEED, "region": "XX"}, timeout=60)
+    assert unknown.status_code == 400, unknown.text
+    assert "“Region” has no choice &#39;XX&#39;; choose one from its list, or Anywhere" in unknown.text
+    assert 'data-field="region"' in unknown.text and "No partner found" not in unknown.text
+    for region in ("AT/upper-austria", "Upper Austria"):  # by id, as the form sends it, or by name
+        known = httpx.get(f"{site.url}/web/suggestions", params={"need": NEED, "region": region}, timeout=60)
+        assert known.status_code == 200 and "10 partners for" in known.text, (region, known.text[:300])
+
+
 def test_a_wrong_key_is_said_to_be_refused_in_words_not_as_in_use(site: Site, browser: WebDriver) -> None:
     """The header said "A key is in use in this tab." while the panel below showed the API's "unknown or
     revoked API key": a person could not tell that the key they typed was the problem, nor what to do."""

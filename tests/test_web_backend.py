@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -84,6 +85,15 @@ def test_a_database_that_hangs_is_said_in_words_not_as_json(hanging: str, browse
     assert "slow to answer" in browser.find_element(By.ID, "unavailable").text
     shown = search(browser, hanging)
     assert "took too long to answer" in shown and "{" not in shown, shown
+
+
+def test_a_region_the_hanging_database_cannot_check_is_said_in_words(hanging: str) -> None:
+    """A search limited to a region waits for the form's choices to check it; a database that hangs must
+    not turn that wait into the server's error."""
+    params = {"need": NEED, "region": "AT/upper-austria"}
+    answer = httpx.get(hanging + "/web/suggestions", params=params, timeout=60)
+    assert answer.status_code == 504, answer.text
+    assert "the region could not be checked, so the search did not run" in answer.text, answer.text
 
 
 def test_once_neo4j_is_known_down_the_search_page_answers_at_once(

@@ -30,7 +30,7 @@ from api.web.access import (
     page_graph,
     required_caller,
 )
-from api.web.choices import SearchChoices
+from api.web.choices import Choices, SearchChoices
 from api.web.render import render
 from api.web.search import LABELS, SearchForm, search
 from graph.queries import api as api_queries
@@ -62,6 +62,10 @@ SLOW = (
     "The database is slow to answer at the moment: the lists of towns and regions could not be loaded, and "
     "a search may take long or fail. Please try again in a few minutes."
 )
+SLOW_REGION = (
+    "The database is slow to answer at the moment: the region could not be checked, so the search did not "
+    "run. Please try again in a few minutes."
+)
 
 Fragment = Callable[[], Awaitable[str]]
 
@@ -87,6 +91,11 @@ def router(schema: strawberry.Schema) -> APIRouter:
 
     choices = SearchChoices()
 
+    async def form_choices(request: Request, caller: Caller | None) -> Choices:
+        return await choices.get(
+            page_graph(request, caller), CHOICES_WAIT_SECONDS, request.app.state.availability
+        )
+
     @pages.get("/")
     async def partner_search(request: Request) -> str:
         # The page is loaded without a key. Without its database it still opens, says so and offers the
@@ -94,9 +103,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
         found: dict[str, list[Any]] = {"regions": [], "towns": []}
         unavailable = ""
         try:
-            found = await choices.get(
-                page_graph(request, None), CHOICES_WAIT_SECONDS, request.app.state.availability
-            )
+            found = await form_choices(request, None)
         except (GraphError, TimeoutError) as e:
             unavailable = str(page_error(e) if isinstance(e, GraphError) else PageError(SLOW, 504))
         return render(
@@ -130,7 +137,14 @@ def router(schema: strawberry.Schema) -> APIRouter:
     async def suggestions(request: Request) -> HTMLResponse:
         async def make() -> str:
             caller = await optional_caller(request)
-            results = await search(request, SearchForm.of(request.query_params), caller)
+            form = SearchForm.of(request.query_params)
+            regions: list[dict[str, str]] = []
+            if form.region:  # checked against the form's own choices
+                try:
+                    regions = (await form_choices(request, caller))["regions"]
+                except TimeoutError:
+                    raise PageError(SLOW_REGION, 504) from None
+            results = await search(request, form, caller, regions)
             return render("cards.html", results=results)
 
         return await fragment(request, make)

@@ -12,7 +12,7 @@ the API's rules.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -36,6 +36,7 @@ LABELS = {
     "town": "Your town",
     "km": "Within km",
     "role": "Kind of partner",
+    "region": "Region",
 }
 """The search form's labels, by field id. A refusal names its field by its label (:func:`refused`): the
 person at the form typed into a field with this label, and does not know the API's arguments (`need`,
@@ -58,9 +59,16 @@ class SearchForm:
         """The form from a request's query parameters (others are ignored)."""
         return cls(**{name: params[name] for name in cls.__dataclass_fields__ if name in params})
 
-    def filters(self) -> Filters:
+    def filters(self, regions: Sequence[Mapping[str, str]]) -> Filters:
+        """The filters of the form's fields; ``regions`` are those the form offers (``api.web.choices``),
+        which the region must be one of (by id or name): a region no organization is in would find no
+        partner, and the page would say so as if the search had run."""
         if self.role and self.role not in Role.__members__.values():
             raise refused("role", f"has no choice {echo(self.role)}; choose one from its list")
+        if self.region and not any(self.region in (r["id"], r["name"]) for r in regions):
+            raise refused(
+                "region", f"has no choice {echo(self.region)}; choose one from its list, or Anywhere"
+            )
         return Filters(
             roles=[self.role] if self.role else None,
             regions=[self.region] if self.region else None,
@@ -123,8 +131,11 @@ async def seeker_of(request: Request, form: SearchForm, caller: Caller | None) -
     return None
 
 
-async def search(request: Request, form: SearchForm, caller: Caller | None) -> Results:
-    """Run the search the form describes for ``caller`` (None: no key)."""
+async def search(
+    request: Request, form: SearchForm, caller: Caller | None, regions: Sequence[Mapping[str, str]]
+) -> Results:
+    """Run the search the form describes for ``caller`` (None: no key); ``regions``: those the form offers
+    (:meth:`SearchForm.filters`)."""
     state = request.app.state
     need = form.need.strip() or None
     if need is not None:
@@ -133,7 +144,7 @@ async def search(request: Request, form: SearchForm, caller: Caller | None) -> R
     if seeker is None and need is None:
         raise PageError("Say in a few words what you are looking for.", 400, field="need")
     place = await place_of(request, caller, form.town) if seeker is None else Place()
-    filters = form.filters()
+    filters = form.filters(regions)
     found = await compute(
         request,
         caller,
