@@ -250,6 +250,35 @@ def test_an_unknown_town_or_a_distance_the_search_refuses_names_and_marks_its_fi
         assert field.get_attribute("aria-describedby") is None, field_id
 
 
+FETCHES = """
+window.fetched = [];
+const fetched = window.fetch;
+window.fetch = function (url, options) { window.fetched.push(String(url)); return fetched(url, options); };
+"""
+
+
+def test_a_distance_the_browser_cannot_read_stops_the_search_naming_its_field(
+    site: Site, browser: WebDriver
+) -> None:
+    """Typed into the number field *Within km*, "ten" reaches the script as an empty value (the browser's
+    badInput): the search ran with no distance, or, pressed with the button, nothing happened but a bubble
+    that goes, and nothing on the page said which field to mend."""
+    use_key(browser, site, None)
+    browser.execute_script(FETCHES)
+    address = browser.current_url
+    search(browser, NEED, town="Wels", km="ten")
+    wait_for_text(browser, "#results", "“Within km”")
+    said = marked_by_its_error(browser, "km")
+    assert said.startswith("“Within km” holds what the browser cannot read"), said
+    assert not browser.find_elements(By.CSS_SELECTOR, "#results .card")
+    assert browser.execute_script("return window.fetched") == [] and browser.current_url == address
+    search(browser, NEED, town="Wels", km="")  # the field emptied: the search goes through, the mark goes
+    wait_for_text(browser, "#results", "partners for")
+    assert browser.find_elements(By.CSS_SELECTOR, "#results .card")
+    km = browser.find_element(By.ID, "km")
+    assert km.get_attribute("aria-invalid") is None and km.get_attribute("aria-describedby") is None
+
+
 def test_needs_the_api_refuses_name_their_field_by_its_label_and_mark_it(
     site: Site, browser: WebDriver
 ) -> None:

@@ -45,13 +45,8 @@
       failure = "The server did not answer. Check your connection, then try again.";
     }
     if (target.dataset.loading !== mine) return;
-    if (html === null) {
-      const message = document.createElement("p");
-      message.className = "error";
-      message.setAttribute("role", "alert");
-      message.textContent = failure;
-      target.replaceChildren(message);
-    } else target.innerHTML = html;
+    if (html === null) target.replaceChildren(errorMessage(failure, null));
+    else target.innerHTML = html;
     // A page that is one fragment (an organization, a dashboard) is titled by it: a tab, a bookmark and a
     // screen reader's first words name the organization or the cluster, not "Organization".
     const heading = target.dataset.fragment && target.querySelector("h1");
@@ -66,6 +61,27 @@
     markFields();
     target.setAttribute("aria-busy", "false");
     target.dispatchEvent(new CustomEvent("fragment-loaded", { bubbles: true }));
+  }
+
+  // A sentence said in place of what a target shows, as the server's error.html says one; one about a form
+  // field is tied to it, as the server's refusals are (markFields).
+  function errorMessage(words, field) {
+    const message = document.createElement("p");
+    message.className = "error";
+    message.setAttribute("role", "alert");
+    message.textContent = words;
+    if (field) {
+      message.id = field.id + "-error";
+      message.dataset.field = field.id;
+    }
+    return message;
+  }
+
+  // A field's name as the person sees it: its label, less the hints in it ("(optional)").
+  function labelOf(field) {
+    const label = field.labels[0].cloneNode(true);
+    label.querySelectorAll(".hint").forEach(function (hint) { hint.remove(); });
+    return label.textContent.trim();
   }
 
   // An error about a form field (data-field: its id) marks the field invalid and names itself as the field's
@@ -131,12 +147,28 @@
 
   const search = document.getElementById("search");
   function runSearch() {
+    const results = document.getElementById("results");
+    // What the browser cannot read ("ten" in the number field) reaches the script as an empty value, so the
+    // search would run without it while the person believes it applies: said instead, as the server says a
+    // field it refuses. The form has `novalidate`: the browser's own bubble says it for a moment only, tied
+    // to no field, and stops no search that the key's buttons ask again.
+    const unread = Array.from(search.elements).find(function (field) {
+      return field.validity && field.validity.badInput;
+    });
+    if (unread) {
+      results.dataset.loading = String(++loads); // a search still under way no longer fills the results
+      results.setAttribute("aria-busy", "false");
+      results.replaceChildren(errorMessage("“" + labelOf(unread) + "” holds what the browser cannot read: " +
+        unread.validationMessage + " Or leave the field empty.", unread));
+      markFields();
+      return;
+    }
     const params = new URLSearchParams();
     new FormData(search).forEach(function (value, name) { if (String(value).trim()) params.set(name, value); });
     // Each new search is a step of the tab's history, so the back button returns to the one before.
     const address = "/?" + params.toString();
     if (location.pathname + location.search !== address) history.pushState(null, "", address);
-    load(document.getElementById("results"), "/web/suggestions?" + params.toString());
+    load(results, "/web/suggestions?" + params.toString());
   }
   if (search) {
     search.addEventListener("submit", function (event) { event.preventDefault(); runSearch(); });
@@ -209,7 +241,7 @@
   function ofField(error, field) {
     if (error.argument !== field.name) return null;
     const named = "`" + error.argument + "` ";
-    return "“" + field.labels[0].textContent.trim() + "” " + error.message.slice(named.length);
+    return "“" + labelOf(field) + "” " + error.message.slice(named.length);
   }
 
   document.addEventListener("submit", async function (event) {
