@@ -9,6 +9,7 @@ from urllib.parse import quote
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.select import Select
 
 from api.auth import ApiRole, create_key, revoke_key
 from tests.test_web import NEED, search
@@ -248,6 +249,22 @@ def test_an_unknown_town_or_a_distance_the_search_refuses_names_and_marks_its_fi
         field = browser.find_element(By.ID, field_id)
         assert field.get_attribute("aria-invalid") is None, field_id
         assert field.get_attribute("aria-describedby") is None, field_id
+
+
+def test_a_kind_or_region_an_address_names_and_the_lists_lack_is_refused_on_the_page(
+    site: Site, browser: WebDriver
+) -> None:
+    """The page's lists showed their first choice, *Any kind* or *Anywhere*, for a kind of partner or a
+    region they lack, and the search ran with it and dropped the one the address named without a word."""
+    use_key(browser, site, None)
+    for name, value, label in (("region", "XX", "Region"), ("role", "spaceship", "Kind of partner")):
+        browser.get(f"{site.url}/?need={quote(NEED)}&{name}={value}")
+        wait_for_text(browser, "#results", "has no choice")
+        said = marked_by_its_error(browser, name)
+        assert said.startswith(f"“{label}” has no choice '{value}'; choose one from its list"), said
+    browser.get(f"{site.url}/?need={quote(NEED)}&region={quote('Upper Austria')}")  # a region by its name
+    wait_for_text(browser, "#results", "partners for")
+    assert Select(browser.find_element(By.ID, "region")).first_selected_option.text == "Upper Austria"
 
 
 FETCHES = """
