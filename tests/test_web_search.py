@@ -279,7 +279,8 @@ def test_a_distance_the_browser_cannot_read_stops_the_search_naming_its_field(
 ) -> None:
     """Typed into the number field *Within km*, "ten" reaches the script as an empty value (the browser's
     badInput): the search ran with no distance, or, pressed with the button, nothing happened but a bubble
-    that goes, and nothing on the page said which field to mend."""
+    that goes, and nothing on the page said which field to mend. Opened from an address holding it, the
+    page searched with the empty field, not with the address."""
     use_key(browser, site, None)
     browser.execute_script(FETCHES)
     address = browser.current_url
@@ -294,6 +295,11 @@ def test_a_distance_the_browser_cannot_read_stops_the_search_naming_its_field(
     assert browser.find_elements(By.CSS_SELECTOR, "#results .card")
     km = browser.find_element(By.ID, "km")
     assert km.get_attribute("aria-invalid") is None and km.get_attribute("aria-describedby") is None
+    # an address holding it (a link, a bookmark): the field shows empty, and the address is what is searched
+    browser.get(f"{site.url}/?need={quote(NEED)}&town=Wels&km=ten")
+    wait_for_text(browser, "#results", "“Within km”")
+    said = marked_by_its_error(browser, "km")
+    assert said.startswith("“Within km” must be a number, not 'ten'"), said
 
 
 def test_needs_the_api_refuses_name_their_field_by_its_label_and_mark_it(

@@ -146,7 +146,10 @@
   }
 
   const search = document.getElementById("search");
-  function runSearch() {
+  // The search the form asks for or, given, the one an address asks for (the page opened from a link, the
+  // back button): searched as it reads, since the form cannot hold all of it ("ten" for the number field
+  // shows as an empty field, and the server's refusal of it would never be asked for).
+  function runSearch(asked) {
     const results = document.getElementById("results");
     // What the browser cannot read ("ten" in the number field) reaches the script as an empty value, so the
     // search would run without it while the person believes it applies: said instead, as the server says a
@@ -155,7 +158,7 @@
     const unread = Array.from(search.elements).find(function (field) {
       return field.validity && field.validity.badInput;
     });
-    if (unread) {
+    if (unread && !asked) {
       results.dataset.loading = String(++loads); // a search still under way no longer fills the results
       results.setAttribute("aria-busy", "false");
       results.replaceChildren(errorMessage("“" + labelOf(unread) + "” holds what the browser cannot read: " +
@@ -165,6 +168,7 @@
     }
     const params = new URLSearchParams();
     new FormData(search).forEach(function (value, name) { if (String(value).trim()) params.set(name, value); });
+    if (asked) asked.forEach(function (value, name) { if (search.elements[name]) params.set(name, value); });
     // Each new search is a step of the tab's history, so the back button returns to the one before.
     const address = "/?" + params.toString();
     if (location.pathname + location.search !== address) history.pushState(null, "", address);
@@ -178,7 +182,7 @@
       Array.from(search.elements).forEach(function (field) {
         if (field.name) field.value = params.get(field.name) || "";
       });
-      if (params.get("need")) runSearch();
+      if (params.get("need")) runSearch(params);
       else document.getElementById("results").replaceChildren();
     });
   }
@@ -275,5 +279,5 @@
 
   showKeyStatus();
   loadFragments();
-  if (search && new URLSearchParams(location.search).get("need")) runSearch();
+  if (search && new URLSearchParams(location.search).get("need")) runSearch(new URLSearchParams(location.search));
 })();
