@@ -10,10 +10,21 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.wait import WebDriverWait
 
 from api.auth import ApiRole, create_key, revoke_key
 from tests.test_web import NEED, search
-from tests.utils.web import BAKERY, DAIRY, PHONE_WIDTH, Site, as_phone, chromium, use_key, wait_for_text
+from tests.utils.web import (
+    BAKERY,
+    DAIRY,
+    PHONE_WIDTH,
+    WAIT_SECONDS,
+    Site,
+    as_phone,
+    chromium,
+    use_key,
+    wait_for_text,
+)
 
 CLUSTER = "FOOD"
 OTHER_NEED = "predictive maintenance for our CNC milling machines"
@@ -300,6 +311,35 @@ def test_a_distance_the_browser_cannot_read_stops_the_search_naming_its_field(
     wait_for_text(browser, "#results", "“Within km”")
     said = marked_by_its_error(browser, "km")
     assert said.startswith("“Within km” must be a number, not 'ten'"), said
+
+
+def searched(browser: WebDriver) -> None:
+    """Wait until the search that a click started has filled the results."""
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.find_element(By.ID, "results").get_attribute("aria-busy") == "false"
+    )
+
+
+def test_a_key_put_in_use_or_forgotten_asks_again_the_search_of_the_address(
+    site: Site, browser: WebDriver
+) -> None:
+    """Opened from an address holding a distance the number field cannot hold (`?km=ten`, shown empty), the
+    page said that *Within km* was refused; pressing *Use key* or *Forget key* asked the search again from
+    the form, with no distance and no word about it."""
+    use_key(browser, site, None, f"/?need={quote(NEED)}&town=Wels&km=ten")  # Forget key asks it again
+    searched(browser)
+    assert marked_by_its_error(browser, "km").startswith("“Within km” must be a number, not 'ten'")
+    browser.find_element(By.ID, "api-key").send_keys(site.keys["bakery"].secret)
+    browser.find_element(By.CSS_SELECTOR, "#key-form button[type=submit]").click()
+    wait_for_text(browser, "#key-status", "key is in use")
+    searched(browser)
+    assert marked_by_its_error(browser, "km").startswith("“Within km” must be a number, not 'ten'")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#results .card")
+    # typed into the field and never searched, what the browser cannot read still stops the search
+    browser.find_element(By.ID, "km").send_keys("ten")
+    browser.find_element(By.ID, "forget-key").click()
+    wait_for_text(browser, "#results", "holds what the browser cannot read")
+    marked_by_its_error(browser, "km")
 
 
 def test_needs_the_api_refuses_name_their_field_by_its_label_and_mark_it(

@@ -147,8 +147,9 @@
 
   const search = document.getElementById("search");
   // The search the form asks for or, given, the one an address asks for (the page opened from a link, the
-  // back button): searched as it reads, since the form cannot hold all of it ("ten" for the number field
-  // shows as an empty field, and the server's refusal of it would never be asked for).
+  // back button, a key put in use or forgotten): searched as it reads, since the form cannot hold all of it
+  // ("ten" for the number field shows as an empty field, and the server's refusal of it would never be
+  // asked for).
   function runSearch(asked) {
     const results = document.getElementById("results");
     // What the browser cannot read ("ten" in the number field) reaches the script as an empty value, so the
@@ -158,7 +159,7 @@
     const unread = Array.from(search.elements).find(function (field) {
       return field.validity && field.validity.badInput;
     });
-    if (unread && !asked) {
+    if (unread) {
       results.dataset.loading = String(++loads); // a search still under way no longer fills the results
       results.setAttribute("aria-busy", "false");
       results.replaceChildren(errorMessage("“" + labelOf(unread) + "” holds what the browser cannot read: " +
@@ -167,8 +168,8 @@
       return;
     }
     const params = new URLSearchParams();
-    new FormData(search).forEach(function (value, name) { if (String(value).trim()) params.set(name, value); });
     if (asked) asked.forEach(function (value, name) { if (search.elements[name]) params.set(name, value); });
+    else new FormData(search).forEach(function (value, name) { if (String(value).trim()) params.set(name, value); });
     // Each new search is a step of the tab's history, so the back button returns to the one before.
     const address = "/?" + params.toString();
     if (location.pathname + location.search !== address) history.pushState(null, "", address);
@@ -187,6 +188,11 @@
     });
   }
 
+  // The search the page last asked for, asked again with another key: the address's, not the form's, which
+  // may hold less (?km=ten shows an empty field, and the refusal would go) or words typed and never searched.
+  // What the browser cannot read in a field still stops it (runSearch).
+  function searchAgain() { runSearch(new URLSearchParams(location.search)); }
+
   document.getElementById("key-form").addEventListener("submit", function (event) {
     event.preventDefault();
     const input = document.getElementById("api-key");
@@ -194,14 +200,14 @@
     input.value = "";
     showKeyStatus();
     loadFragments();
-    if (search && new URLSearchParams(location.search).toString()) runSearch();
+    if (search && new URLSearchParams(location.search).toString()) searchAgain();
   });
   document.getElementById("forget-key").addEventListener("click", function () {
     sessionStorage.removeItem(STORE);
     showKeyStatus();
     loadFragments();
     // The search on the page is asked again as a guest, as a key put in use asks it again with the key.
-    if (search && new URLSearchParams(location.search).get("need")) runSearch();
+    if (search && new URLSearchParams(location.search).get("need")) searchAgain();
     else if (search) document.getElementById("results").replaceChildren();
   });
 
