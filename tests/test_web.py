@@ -12,6 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from api.web.search import LABELS
 from graph.query import Query
 from tests.utils.web import (
     BAKERY,
@@ -112,7 +113,8 @@ def test_a_distance_kind_or_need_the_search_cannot_take_is_said_in_words(site: S
     assert kind.status_code == 400 and "“Kind of partner” has no choice &#39;spaceship&#39;" in kind.text
     assert 'data-field="role"' in kind.text
     long = httpx.get(f"{site.url}/web/suggestions", params={"need": "bread " * 1000}, timeout=60)
-    assert long.status_code == 400 and "Your need is 5,999 characters long" in long.text  # it was a 500
+    assert long.status_code == 400, long.text  # it was a 500
+    assert f"“{LABELS['need']}” holds 5,999 characters; say it in at most 5,000" in long.text
     near = httpx.get(
         f"{site.url}/web/suggestions", params={"need": NEED, "town": "Wels", "km": "60"}, timeout=60
     )
@@ -149,12 +151,16 @@ def test_a_wrong_key_is_said_to_be_refused_in_words_not_as_in_use(site: Site, br
 
 
 def test_a_need_too_long_is_said_for_the_person_at_the_form(site: Site, browser: WebDriver) -> None:
-    """A shared search address can carry more than the form's field takes; the answer spoke of "`need`"."""
+    """A shared search address can carry more than the form's field takes; the answer spoke of "`need`", and
+    then of "Your need", naming the field by no label as every other refusal does."""
     use_key(browser, site, None)
     assert browser.find_element(By.ID, "need").get_attribute("maxlength") == "5000"
     browser.get(f"{site.url}/?need={'bread%20' * 1000}")
-    wait_for_text(browser, "#results", "Your need is 5,999 characters long; say it in at most 5,000")
-    assert "`need`" not in browser.find_element(By.ID, "results").text
+    wait_for_text(browser, "#results", "holds 5,999 characters; say it in at most 5,000")
+    label = browser.find_element(By.CSS_SELECTOR, "label[for=need]").text
+    error = browser.find_element(By.CSS_SELECTOR, "#results .error")
+    assert error.text.startswith(f"“{label}” holds 5,999 characters") and "`need`" not in error.text
+    assert browser.find_element(By.ID, "need").get_attribute("aria-invalid") == "true"
 
 
 def test_a_mistyped_address_is_a_page_with_a_way_back(site: Site, browser: WebDriver) -> None:

@@ -169,11 +169,8 @@ def check_need(need: str) -> None:
     """Refuse a need the API would refuse (``api.graphql.limits.check_text``), said for the person at the
     form and tied to its field."""
     if len(need) > MAX_TEXT:
-        raise PageError(
-            f"Your need is {len(need):,} characters long; say it in at most {MAX_TEXT:,} "
-            "(a few sentences do).",
-            400,
-            field="need",
+        raise refused(
+            "need", f"holds {len(need):,} characters; say it in at most {MAX_TEXT:,} (a few sentences do)."
         )
     if reason := control_character(need, multiline=True):
         raise refused("need", reason)
