@@ -26,7 +26,7 @@ from matching.seeker import Seeker
 from matching.signals import Place, Proximity
 from matching.snapshot import Snapshot, Stale, View
 from matching.snapshot import stamp as graph_stamp
-from schema.errors import MatchingError, NotFound, echo
+from schema.errors import NoLocation, NotFound, echo
 from schema.settings import Settings
 
 SERVING_THREADS = 1
@@ -189,7 +189,7 @@ def _filtered_rows(
         if profile is None:
             raise NotFound(f"No organization with id {echo(organization_id)}")
         if filters.max_km is not None and (profile["lat"] is None or profile["lon"] is None):
-            raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
+            raise NoLocation
         named.update({p["id"]: p for p in result["partners"]})
         column_of = {str(snapshot.data.org_ids[org_of[i]]): int(i) for i in batch}
         for row in result["candidates"]:

@@ -25,7 +25,7 @@ from matching.model import DIMENSIONS, TextEmbedding, embed_text
 from matching.reasons import Suggestion, best_pair, describe, introducers
 from matching.seeker import Seeker, anonymous_seeker, profile_seeker
 from matching.signals import Place
-from schema.errors import MatchingError
+from schema.errors import MatchingError, NoLocation
 from schema.settings import Settings
 
 MIN_INDEX_K = 50
@@ -266,7 +266,7 @@ def _filtered_rows(
         if seeker is None:
             seeker = profile_seeker(organization_id or "", fetched.profile, text)
         if filters.max_km is not None and not seeker.place.has_point:
-            raise MatchingError("A maximum distance needs the seeker's location (lat/lon)")
+            raise NoLocation
         if fetched.vector is not None:  # no vector, no search to check (and no sample to read)
             sample = index_check.held_sample(graph, fetched.search.organizations)
             again = index_check.deeper(graph, sample, fetched.vector, fetched.search, k)

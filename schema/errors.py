@@ -13,6 +13,7 @@ GraphQL) can turn them into what its users expect in one place::
     ├── IngestError              a registry file could not be read at all (bad rows go to the reject report)
     │   └── FileError            a file stops being readable at a position: names the file, where and why
     ├── MatchingError            embeddings or suggestions could not be computed
+    │   └── NoLocation           a maximum distance asked for a seeker without a location
     ├── TimedOut                 long work stopped at the deadline of the request that asked for it
     ├── NotFound                 an organization, cluster, ... that does not exist
     ├── AccessDenied             the caller may not do or see this
@@ -73,6 +74,15 @@ class FileError(IngestError):
 
 class MatchingError(ClusterkgError):
     """Embeddings or suggestions could not be computed."""
+
+
+class NoLocation(MatchingError):
+    """A maximum distance was asked for a seeker with no location to measure it from: an anonymous need
+    given no place, or an organization the graph holds no coordinates of. Its own class, so that each
+    surface names its own input: ``maxKm`` over GraphQL, *Within km* on the page, ``--max-km`` in the CLI."""
+
+    def __init__(self) -> None:
+        super().__init__("A maximum distance needs the seeker's location (lat/lon)")
 
 
 class TimedOut(ClusterkgError):

@@ -28,6 +28,7 @@ SUBMIT = "mutation($t: String!) { submitNeed(text: $t) { id } }"
 ORGANIZATIONS = "query($f: OrganizationFilterInput, $a: String, $n: Int! = 20, $o: OrganizationOrderInput) { organizations(filter: $f, after: $a, first: $n, orderBy: $o) { totalCount } }"  # noqa: E501
 FEEDBACK = 'mutation($c: String) { recordSuggestionFeedback(organizationId: "dairy", partnerId: "vendor", accepted: true, comment: $c) { accepted } }'  # noqa: E501
 
+DISTANCE = "query($n: String, $k: Float) { partnerSuggestions(need: $n, maxKm: $k) { score } }"
 UPSERT = "mutation($i: OrganizationInput!) { upsertOrganization(input: $i) { id } }"
 NEWCOMER = {"id": "new", "name": "New", "role": "FIRM"}
 
@@ -96,6 +97,8 @@ def test_refusals_of_one_argument_name_it(api: tuple[TestClient, dict[str, NewKe
         (dairy, SUGGEST, {"n": "Cheese vats", "l": 0}, "limit"),
         (dairy, SUGGEST, {"n": "Cheese vats", "f": {"text": "robots"}}, "filter.text"),
         (dairy, SUGGEST, {"n": "Cheese vats", "f": {"regions": ["AT"] * 101}}, "filter.regions"),
+        (dairy, DISTANCE, {"n": "Cheese vats", "k": 50.0}, "maxKm"),  # a need alone is nowhere
+        (dairy, DISTANCE, {"k": 50.0}, "maxKm"),  # the dairy's own suggestions: it has no coordinates
         (dairy, SUBMIT, {"t": "cheese " * 800}, "text"),
         (dairy, SUBMIT, {"t": "Cheese\x1b vats"}, "text"),
         (dairy, FEEDBACK, {"c": "fine\x00"}, "comment"),

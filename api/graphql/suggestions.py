@@ -23,7 +23,7 @@ from graph.db import AsyncGraph
 from graph.queries import api as q
 from matching import Filters, Suggestion, record_feedback, suggest
 from matching.reasons import SIGNAL_WORDS, quote
-from schema.errors import AccessDenied, InvalidInput
+from schema.errors import AccessDenied, InvalidInput, NoLocation, echo
 
 
 async def check_may_act_for(graph: AsyncGraph, caller: Caller, organization_id: str) -> None:
@@ -120,16 +120,22 @@ async def partner_suggestions(
     if organization_id is not None:
         await check_may_act_for(context.graph, caller, organization_id)
     filters = _filters(given, max_km)
-    found: list[Suggestion] = await context.compute.run(
-        lambda: suggest(
-            context.sync_graph,
-            organization_id,
-            need=need,
-            limit=limit,
-            filters=filters,
-            settings=context.settings,
+    if max_km is not None and organization_id is None:
+        raise InvalidInput.of("maxKm", "needs a place to measure from, and a `need` alone has none")
+    try:
+        found: list[Suggestion] = await context.compute.run(
+            lambda: suggest(
+                context.sync_graph,
+                organization_id,
+                need=need,
+                limit=limit,
+                filters=filters,
+                settings=context.settings,
+            )
         )
-    )
+    except NoLocation:
+        where = f"the graph holds no location of {echo(organization_id)}"
+        raise InvalidInput.of("maxKm", f"needs a place to measure from, and {where}") from None
     rows = await _organizations(info, found)
     basis = basis_of(need)
     result = []

@@ -25,7 +25,7 @@ from matching import Filters, Place, Suggestion, suggest
 from matching.reasons import quote
 from matching.signals import WEAK_FIT, load_weights
 from schema.characters import control_character
-from schema.errors import echo
+from schema.errors import NoLocation, echo
 from schema.graph_model import Role
 from schema.models import MAX_TEXT
 
@@ -41,6 +41,8 @@ LABELS = {
 """The search form's labels, by field id. A refusal names its field by its label (:func:`refused`): the
 person at the form typed into a field with this label, and does not know the API's arguments (`need`,
 `maxKm`)."""
+FAR = "Leave it empty to search everywhere."
+"""What a refused distance ends with: without one, a search looks everywhere."""
 
 
 @dataclass(frozen=True)
@@ -145,19 +147,25 @@ async def search(
         raise PageError("Say in a few words what you are looking for.", 400, field="need")
     place = await place_of(request, caller, form.town) if seeker is None else Place()
     filters = form.filters(regions)
-    found = await compute(
-        request,
-        caller,
-        lambda: suggest(
-            state.sync_graph,
-            seeker,
-            need=need,
-            location=place,
-            limit=LIMIT,
-            filters=filters,
-            settings=state.settings,
-        ),
-    )
+    if filters.max_km is not None and seeker is None and not place.has_point:
+        raise refused("km", f"needs “{LABELS['town']}”: distances are measured from it. {FAR}")
+    try:
+        found = await compute(
+            request,
+            caller,
+            lambda: suggest(
+                state.sync_graph,
+                seeker,
+                need=need,
+                location=place,
+                limit=LIMIT,
+                filters=filters,
+                settings=state.settings,
+            ),
+        )
+    except NoLocation:
+        where = f"this site holds no location of {echo(seeker)}"
+        raise refused("km", f"needs a place to measure distances from, and {where}. {FAR}") from None
     may_answer = seeker is not None and caller is not None and caller.role is ApiRole.MEMBER
     text_weight = load_weights(state.settings)["semantic"]
     return Results(
