@@ -218,16 +218,16 @@ def serve(port: int, profile: Path | None) -> None:
     settings = Settings()
     configure_logging(verbose=False)  # uvicorn's warnings dated, as `clusterkg serve` writes them
     server = api_server(plain_app(settings), settings, host="127.0.0.1", port=port, log_level="warning")
-    if profile is None:
-        server.run()
-        return
     profiler = cProfile.Profile(time.thread_time)
-    profiler.enable()
-    # uvicorn re-raises the signal that stopped it once it has shut down: SIGINT, as a KeyboardInterrupt.
+    if profile is not None:
+        profiler.enable()
+    # uvicorn re-raises the signal that stopped it once it has shut down: SIGINT, as a KeyboardInterrupt,
+    # whose traceback would end the bench's table.
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
-    profiler.disable()
-    profiler.dump_stats(profile)
+    if profile is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
 
 
 def print_profile(path: Path) -> None:
@@ -293,7 +293,12 @@ class Cell:
     rate: float
     server_cpu: float
     client_cpu: float
-    neo4j_cpu: float
+    neo4j_cpu: float | None  # None: Neo4j's process is not known here (not the managed server)
+
+    @property
+    def cpu(self) -> str:
+        neo4j = "–" if self.neo4j_cpu is None else f"{self.neo4j_cpu:.1f}"
+        return f"{self.server_cpu:.1f} / {self.client_cpu:.1f} / {neo4j}"
 
     @property
     def p50(self) -> float:
@@ -311,11 +316,16 @@ async def measure_cell(
     """:func:`measure`, with the CPU the API server, this client and Neo4j spent per request meanwhile
     (read from /proc: on a shared machine wall-clock figures wander, CPU per request much less)."""
     server, neo4j = pids
-    before = cpu_seconds(server) or 0.0, time.process_time(), cpu_seconds(neo4j) or 0.0
+    before = cpu_seconds(server) or 0.0, time.process_time(), cpu_seconds(neo4j)
     latencies, rate = await measure(port, requests, clients, seconds)
-    after = cpu_seconds(server) or 0.0, time.process_time(), cpu_seconds(neo4j) or 0.0
-    per_request = [1000 * (b - a) / len(latencies) for a, b in zip(before, after, strict=True)]
-    return Cell(latencies, rate, *per_request)
+    after = cpu_seconds(server) or 0.0, time.process_time(), cpu_seconds(neo4j)
+    per_request = [
+        None if a is None or b is None else 1000 * (b - a) / len(latencies)
+        for a, b in zip(before, after, strict=True)
+    ]
+    server_cpu, client_cpu, neo4j_cpu = per_request
+    assert server_cpu is not None and client_cpu is not None
+    return Cell(latencies, rate, server_cpu, client_cpu, neo4j_cpu)
 
 
 def http_request(method: str, path: str, key: str, body: bytes = b"") -> bytes:
@@ -459,6 +469,11 @@ async def run(args: argparse.Namespace) -> None:
             f"serve's (uvicorn, one worker, {loop}, httptools with the bounded head); CPU = ms of CPU per "
             "request (API server process / bench client / Neo4j)"
         )
+        if pids[1] is None:
+            table.caption += (
+                "; Neo4j's CPU not measured (–): its process is not the managed server of these settings "
+                "(CLUSTERKG_HOME, CLUSTERKG_NEO4J_BOLT_PORT)"
+            )
         for column in (
             "scenario",
             "clients",
@@ -489,11 +504,11 @@ async def run(args: argparse.Namespace) -> None:
                     f"{g.p50:.1f}",
                     f"{g.p95:.1f}",
                     f"{g.rate:.0f}",
-                    f"{g.server_cpu:.1f} / {g.client_cpu:.1f} / {g.neo4j_cpu:.1f}",
+                    g.cpu,
                     f"{p.p50:.1f}",
                     f"{p.p95:.1f}",
                     f"{p.rate:.0f}",
-                    f"{p.server_cpu:.1f} / {p.client_cpu:.1f} / {p.neo4j_cpu:.1f}",
+                    p.cpu,
                     f"{g.p50 / p.p50:.2f}x",
                     f"{g.server_cpu / p.server_cpu:.2f}x",
                 )
