@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import ingest
+import matching
 from api.app import create_app
 from api.auth import ApiRole, NewKey, create_key
 from api.graphql.pages import cursor_text
@@ -37,7 +38,8 @@ NEWCOMER = {"id": "new", "name": "New", "role": "FIRM"}
 def api(
     session_graph: Graph, neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, dict[str, NewKey]]]:
-    """A cluster of a dairy and a vendor; a member key of the dairy and a data_team key."""
+    """A cluster of a dairy and a vendor (embedded, neither located); a member key of the dairy and a
+    data_team key."""
     admin.delete_data(session_graph)
     folder = tmp_path_factory.mktemp("arguments")
     organizations = [
@@ -62,6 +64,7 @@ def api(
     ]
     summary = ingest.load(session_graph, files, source="arguments")
     assert summary.counts()["rejected"] == 0, summary.counts()
+    matching.embed(session_graph, neo4j_settings)  # so the dairy's own suggestions get as far as its place
     keys = {
         "dairy": create_key(session_graph, ApiRole.MEMBER, "dairy"),
         "data_team": create_key(session_graph, ApiRole.DATA_TEAM, None),

@@ -262,7 +262,9 @@ def test_an_unknown_town_or_a_distance_the_search_refuses_names_and_marks_its_fi
         assert field.get_attribute("aria-describedby") is None, field_id
 
 
-def test_a_distance_without_a_town_names_both_fields_instead_of_lat_lon(site: Site, browser: WebDriver) -> None:
+def test_a_distance_without_a_town_names_both_fields_instead_of_lat_lon(
+    site: Site, browser: WebDriver
+) -> None:
     """A guest's "within 60 km" with no town said "A maximum distance needs the seeker's location (lat/lon)":
     words for programmers, about fields the page does not have, and no field marked."""
     use_key(browser, site, None)
