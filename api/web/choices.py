@@ -1,9 +1,13 @@
-"""The search form's choices (regions and towns), read at most once a minute.
+"""The search form's choices (regions and towns) and the places a search may be limited to, read at most
+once a minute, and at most once in :data:`REREAD_SECONDS` for a place not among them.
 
 The search page is the one page that needs no key, and its choices come from a scan of every organization:
 on a graph of 100,000 organizations each load cost about 150 ms of the server's time, and anyone could ask
 for it as often as they liked. The choices change only when a registry is loaded, so they are kept for
-:data:`KEEP_SECONDS`, and one read at a time fetches them again.
+:data:`KEEP_SECONDS`, and one read at a time fetches them again. A search limited to a place they lack reads
+them again first (a registry may just have loaded it), unless they were read in the last
+:data:`REREAD_SECONDS`: a flood of searches for unknown places then costs one read in that time, not one
+each.
 
 A page waits for that read a limited time, and the read goes on when the page stops waiting: it ends in
 choices kept for the next load, or in the driver's verdict that Neo4j is gone, which marks it down
@@ -17,7 +21,9 @@ users.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from api.availability import Availability
@@ -27,15 +33,32 @@ from schema.errors import GraphUnavailable
 
 KEEP_SECONDS = 60.0
 """How long the choices are kept: a town loaded by a registry is offered at most this much later."""
+REREAD_SECONDS = 10.0
+"""How old the choices must be for a search limited to a place they lack to read them again: a place loaded
+by a registry is searched at most this much later, and unknown places cost at most one read in this time
+(about 150 ms on 100,000 organizations: 1.5% of the server's time)."""
 
-Choices = dict[str, list[Any]]
+
+@dataclass(frozen=True)
+class Choices:
+    """What the search form offers, and what a search may be limited to."""
+
+    regions: list[dict[str, Any]] = field(default_factory=list)
+    """The form's list: countries and regions (countries first, by name), each with ``id``, ``name``,
+    ``level``."""
+    towns: list[str] = field(default_factory=list)
+    """The towns offered as a person types (those that have a point)."""
+    places: frozenset[str] = frozenset()
+    """Every value a region filter matches some organization by (``graph.queries.web.SEARCH_CHOICES``): a
+    region of any level, a town's included, by id or name."""
 
 
 class SearchChoices:
-    """The form's regions (countries and regions first, by name) and towns, read through ``graph``."""
+    """The form's choices (:class:`Choices`), read through ``graph``."""
 
-    def __init__(self, keep_seconds: float = KEEP_SECONDS) -> None:
+    def __init__(self, keep_seconds: float = KEEP_SECONDS, reread_seconds: float = REREAD_SECONDS) -> None:
         self.keep_seconds = keep_seconds
+        self.reread_seconds = reread_seconds
         self._value: Choices | None = None
         self._read_at = 0.0
         self._reading: asyncio.Task[Choices] | None = None
@@ -62,17 +85,29 @@ class SearchChoices:
         # Shielded: the page stops waiting, the read goes on.
         return await asyncio.wait_for(asyncio.shield(self._reading), left)
 
+    async def places(
+        self, place: str, graph: AsyncGraph, wait_seconds: float, availability: Availability
+    ) -> frozenset[str]:
+        """The places a search may be limited to (:attr:`Choices.places`), read again first when they lack
+        ``place`` and are older than :attr:`reread_seconds`; as :meth:`get` otherwise."""
+        found = await self.get(graph, wait_seconds, availability)
+        if place in found.places or time.monotonic() - self._read_at < self.reread_seconds:
+            return found.places
+        self._read_at = -math.inf  # stale: the next get reads them, one read at a time as ever
+        return (await self.get(graph, wait_seconds, availability)).places
+
     async def _read(self, graph: AsyncGraph, availability: Availability) -> Choices:
         try:
             rows = await graph.run(q.SEARCH_CHOICES)
         except GraphUnavailable:
             availability.lost()  # the driver's verdict, which no page may have waited for
             raise
-        row = rows[0] if rows else {"regions": [], "towns": []}
-        self._value = {
-            "regions": sorted(row["regions"], key=lambda r: (r["level"] != "country", r["name"])),
-            "towns": sorted(row["towns"]),
-        }
+        row = rows[0]  # one row: the query only aggregates
+        self._value = Choices(
+            regions=sorted(row["regions"], key=lambda r: (r["level"] != "country", r["name"])),
+            towns=sorted(row["towns"]),
+            places=frozenset(row["places"]),
+        )
         self._read_at = time.monotonic()
         return self._value
 

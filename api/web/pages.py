@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import strawberry
 from fastapi import APIRouter, Request
@@ -91,26 +90,23 @@ def router(schema: strawberry.Schema) -> APIRouter:
 
     choices = SearchChoices()
 
-    async def form_choices(request: Request, caller: Caller | None) -> Choices:
-        return await choices.get(
-            page_graph(request, caller), CHOICES_WAIT_SECONDS, request.app.state.availability
-        )
-
     @pages.get("/")
     async def partner_search(request: Request) -> str:
         # The page is loaded without a key. Without its database it still opens, says so and offers the
         # form without the choices read from the graph, rather than answering with the API's JSON.
-        found: dict[str, list[Any]] = {"regions": [], "towns": []}
+        found = Choices()
         unavailable = ""
         try:
-            found = await form_choices(request, None)
+            found = await choices.get(
+                page_graph(request, None), CHOICES_WAIT_SECONDS, request.app.state.availability
+            )
         except (GraphError, TimeoutError) as e:
             unavailable = str(page_error(e) if isinstance(e, GraphError) else PageError(SLOW, 504))
         return render(
             "search.html",
             title="Find partners",
-            regions=found["regions"],
-            towns=found["towns"],
+            regions=found.regions,
+            towns=found.towns,
             form=SearchForm.of(request.query_params),
             max_need=MAX_TEXT,
             labels=LABELS,
@@ -138,13 +134,18 @@ def router(schema: strawberry.Schema) -> APIRouter:
         async def make() -> str:
             caller = await optional_caller(request)
             form = SearchForm.of(request.query_params)
-            regions: list[dict[str, str]] = []
-            if form.region:  # checked against the form's own choices
+            places: frozenset[str] = frozenset()
+            if form.region:  # checked against the places a region filter matches an organization by
                 try:
-                    regions = (await form_choices(request, caller))["regions"]
+                    places = await choices.places(
+                        form.region,
+                        page_graph(request, caller),
+                        CHOICES_WAIT_SECONDS,
+                        request.app.state.availability,
+                    )
                 except TimeoutError:
                     raise PageError(SLOW_REGION, 504) from None
-            results = await search(request, form, caller, regions)
+            results = await search(request, form, caller, places)
             return render("cards.html", results=results)
 
         return await fragment(request, make)

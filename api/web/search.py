@@ -12,7 +12,7 @@ the API's rules.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -61,13 +61,15 @@ class SearchForm:
         """The form from a request's query parameters (others are ignored)."""
         return cls(**{name: params[name] for name in cls.__dataclass_fields__ if name in params})
 
-    def filters(self, regions: Sequence[Mapping[str, str]]) -> Filters:
-        """The filters of the form's fields; ``regions`` are those the form offers (``api.web.choices``),
-        which the region must be one of (by id or name): a region no organization is in would find no
-        partner, and the page would say so as if the search had run."""
+    def filters(self, places: Collection[str]) -> Filters:
+        """The filters of the form's fields; ``places`` are the values a region filter matches some
+        organization by (``api.web.choices``), which the region must be one of: a region no organization is
+        in would find no partner, and the page would say so as if the search had run. Any of them is
+        searched, a town or a town's region id that the form's list does not offer included: an address
+        shared with the region that the API's filter takes gets the search."""
         if self.role and self.role not in Role.__members__.values():
             raise refused("role", f"has no choice {echo(self.role)}; choose one from its list")
-        if self.region and not any(self.region in (r["id"], r["name"]) for r in regions):
+        if self.region and self.region not in places:
             raise refused(
                 "region", f"has no choice {echo(self.region)}; choose one from its list, or Anywhere"
             )
@@ -134,10 +136,10 @@ async def seeker_of(request: Request, form: SearchForm, caller: Caller | None) -
 
 
 async def search(
-    request: Request, form: SearchForm, caller: Caller | None, regions: Sequence[Mapping[str, str]]
+    request: Request, form: SearchForm, caller: Caller | None, places: Collection[str]
 ) -> Results:
-    """Run the search the form describes for ``caller`` (None: no key); ``regions``: those the form offers
-    (:meth:`SearchForm.filters`)."""
+    """Run the search the form describes for ``caller`` (None: no key); ``places``: those a search may be
+    limited to (:meth:`SearchForm.filters`)."""
     state = request.app.state
     need = form.need.strip() or None
     if need is not None:
@@ -146,9 +148,7 @@ async def search(
     if seeker is None and need is None:
         raise PageError("Say in a few words what you are looking for.", 400, field="need")
     place = await place_of(request, caller, form.town) if seeker is None else Place()
-    filters = form.filters(regions)
-    if filters.max_km is not None and seeker is None and not place.has_point:
-        raise refused("km", f"needs “{LABELS['town']}”: distances are measured from it. {FAR}")
+    filters = form.filters(places)
     try:
         found = await compute(
             request,

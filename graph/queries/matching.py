@@ -327,18 +327,36 @@ _SEARCHED: LiteralString = """
 """What the index search found (ids and scores, nearest first), for ``matching.index_check``, and how many
 organizations the graph holds (from the count store), which tells it when its sample is older."""
 
-_FILTERS: LiteralString = """
+REGION_PROPERTIES: tuple[str, ...] = ("region", "country", "city")
+"""The properties of an organization ``c`` that a region filter matches by value."""
+REGIONS_ABOVE: LiteralString = "(c)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..6]->(g:Region)"
+"""The regions ``g`` that an organization ``c`` lies in: its own and each one above it."""
+REGION_KEYS: tuple[str, ...] = ("id", "name")
+"""What of a region ``g`` (:data:`REGIONS_ABOVE`) a region filter matches. These three make the region
+filter (:data:`_FILTERS`) and the values it matches some organization by (``web.SEARCH_CHOICES``, which the
+search page takes a region by): one rule, so the page refuses no region the filter takes."""
+_REGION_MATCHES = cast(
+    LiteralString,
+    " OR ".join(
+        [f"c.{name} IN $regions" for name in REGION_PROPERTIES]
+        + [f"EXISTS {{ {REGIONS_ABOVE} WHERE {' OR '.join(f'g.{key} IN $regions' for key in REGION_KEYS)} }}"]
+    ),
+)
+
+_FILTERS: LiteralString = (
+    """
     (s IS NULL OR c <> s) AND NOT c IN excluded
     AND ($roles IS NULL OR c.role IN $roles)
     AND ($size_classes IS NULL OR c.size_class IN $size_classes)
     AND ($sectors IS NULL OR any(sector IN coalesce(c.sectors, []) WHERE sector IN $sectors))
-    AND ($regions IS NULL OR c.region IN $regions OR c.country IN $regions OR c.city IN $regions
-         OR EXISTS { (c)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..6]->(g:Region)
-                     WHERE g.id IN $regions OR g.name IN $regions })
+    AND ($regions IS NULL OR """
+    + _REGION_MATCHES
+    + """)
     AND ($clusters IS NULL
          OR EXISTS { (c)-[:MEMBER_OF]->(k:Cluster) WHERE k.id IN $clusters OR k.name IN $clusters })
     AND ($max_m IS NULL OR point.distance(c.location, origin) <= $max_m)
     """
+)
 """Whether candidate ``c`` may be suggested to ``s``: not the seeker, not ``excluded``, and every filter
 given holds."""
 

@@ -3,6 +3,9 @@ search form's filters, and whether a key's organization manages a cluster (the d
 
 from __future__ import annotations
 
+from typing import LiteralString, cast
+
+from graph.queries.matching import REGION_KEYS, REGION_PROPERTIES, REGIONS_ABOVE
 from graph.query import Query
 
 TOWN_POINT = Query(
@@ -16,14 +19,25 @@ keeps no gazetteer; a town nobody is located in has no point)."""
 
 SEARCH_CHOICES = Query(
     "web.search_choices",
-    "CALL { MATCH (r:Region) WHERE r.level IN ['country', 'region'] "
-    "RETURN collect({id: r.id, name: coalesce(r.name, r.id), level: r.level}) AS regions } "
-    "CALL { MATCH (o:Organization) WHERE o.city IS NOT NULL AND o.lat IS NOT NULL "
-    "RETURN collect(DISTINCT o.city) AS towns } "
-    "RETURN regions, towns",
+    cast(
+        LiteralString,
+        "CALL { MATCH (r:Region) WHERE r.level IN ['country', 'region'] "
+        "RETURN collect({id: r.id, name: coalesce(r.name, r.id), level: r.level}) AS regions } "
+        "CALL { MATCH (c:Organization) "
+        "RETURN collect(DISTINCT CASE WHEN c.lat IS NOT NULL THEN c.city END) AS towns, "
+        + " + ".join(f"collect(DISTINCT c.{name})" for name in REGION_PROPERTIES)
+        + " AS own } "
+        f"CALL {{ MATCH (g:Region) WHERE EXISTS {{ {REGIONS_ABOVE} }} "
+        + f"UNWIND [{', '.join(f'g.{key}' for key in REGION_KEYS)}] AS key "
+        "RETURN collect(DISTINCT key) AS above } "
+        "RETURN regions, towns, own + above AS places",
+    ),
     plain=True,
 )
-"""The regions a search can be limited to, and the towns that have a point (the form's suggestions)."""
+"""The regions a search can be limited to and the towns that have a point (the form's lists and
+suggestions), and every value that a region filter (``matching._FILTERS``) matches some organization by,
+built from the filter's own terms: a region of any level (a town's too) by id or name, and an
+organization's own region, country or town."""
 
 MANAGED_CLUSTERS = Query(
     "web.managed_clusters",
