@@ -1,6 +1,6 @@
 """The search limited to a region as an address names it, against the real API serving the demo region: any
 region the API's filter takes (a town's, by id or name) is searched, one a registry has just loaded too, and
-the page's list shows the region searched, in a real browser (Debian Chromium)."""
+the page's list shows the region searched after the back button, in a real browser (Debian Chromium)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import ingest
 from api.web.choices import REREAD_SECONDS
 from graph.query import Query
 from schema.settings import Settings
-from tests.test_web import NEED
+from tests.test_web import NEED, search
 from tests.utils.web import TEST_REQUEST_TIMEOUT, Site, run_app, use_key, wait_for_text
 
 REFUSED = "has no choice"
@@ -60,6 +60,25 @@ def test_a_town_or_a_towns_region_an_address_names_is_searched(site: Site, brows
     wait_for_text(browser, "#results", "partners for")
     assert Select(browser.find_element(By.ID, "region")).first_selected_option.text == "Linz"
     assert browser.find_element(By.ID, "region").get_attribute("aria-invalid") is None
+
+
+def test_after_the_back_button_the_list_shows_the_region_searched(site: Site, browser: WebDriver) -> None:
+    """Back to a search whose address named its region by name (?region=Upper Austria) showed the region
+    list with nothing chosen: the script set the list's value to the name, which no option has as its
+    value, while the page had shown the region of that name when the address opened it."""
+    use_key(browser, site, None)
+    browser.get(f"{site.url}/?need={quote(NEED)}&region={quote('Upper Austria')}")
+    wait_for_text(browser, "#results", "partners for")
+    region = Select(browser.find_element(By.ID, "region"))
+    assert region.first_selected_option.text == "Upper Austria"
+    region.select_by_index(0)  # Anywhere
+    search(browser, "predictive maintenance for our CNC milling machines")
+    wait_for_text(browser, "#results", "partners for “predictive maintenance")
+    browser.back()
+    wait_for_text(browser, "#results", "partners for “We want AI-based")
+    chosen = browser.execute_script("const r = document.getElementById('region'); return r.selectedIndex;")
+    assert chosen > 0, "the region list shows nothing chosen after the back button"
+    assert Select(browser.find_element(By.ID, "region")).first_selected_option.text == "Upper Austria"
 
 
 @pytest.fixture

@@ -175,13 +175,22 @@
     if (location.pathname + location.search !== address) history.pushState(null, "", address);
     load(results, "/web/suggestions?" + params.toString());
   }
+  // A field shows the value an address searches as the server's page shows it: a region given by its name
+  // (?region=Upper Austria, which no option has as its value) is the choice of that name (data-name), not
+  // nothing chosen. A value the lists lack has its option from the server (search.html).
+  function show(field, value) {
+    field.value = value;
+    if (field.tagName !== "SELECT" || field.selectedIndex >= 0) return;
+    const named = Array.from(field.options).find(function (option) { return option.dataset.name === value; });
+    if (named) named.selected = true;
+  }
   if (search) {
     search.addEventListener("submit", function (event) { event.preventDefault(); runSearch(); });
     // Back (or forward) to another search: its words go back into the form and its partners are shown.
     window.addEventListener("popstate", function () {
       const params = new URLSearchParams(location.search);
       Array.from(search.elements).forEach(function (field) {
-        if (field.name) field.value = params.get(field.name) || "";
+        if (field.name) show(field, params.get(field.name) || "");
       });
       if (params.get("need")) runSearch(params);
       else document.getElementById("results").replaceChildren();
