@@ -232,7 +232,8 @@
       const accepted = answer.dataset.answer === "accept";
       card.querySelectorAll("[data-answer]").forEach(function (b) { b.disabled = true; });
       try {
-        await graphql(FEEDBACK, { o: card.closest("[data-seeker]").dataset.seeker, p: card.dataset.partner, a: accepted });
+        const seeker = card.closest("[data-seeker]").dataset.seeker;
+        await graphql(FEEDBACK, { o: seeker, p: card.dataset.partner, a: accepted });
         status.textContent = accepted ? "Accepted: recorded." : "Declined: it will not be suggested again.";
       } catch (error) {
         status.textContent = "Not recorded: " + error.message;
