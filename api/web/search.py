@@ -149,6 +149,13 @@ async def search(
         raise PageError("Say in a few words what you are looking for.", 400, field="need")
     place = await place_of(request, caller, form.town) if seeker is None else Place()
     filters = form.filters(places)
+    if seeker is None and filters.max_km is not None and not place.has_point:
+        # Said for the person at the form: the search would answer that the seeker has no lat/lon.
+        raise refused(
+            "town",
+            f"is empty, and “{LABELS['km']}” is measured from it: choose your town, or leave "
+            f"“{LABELS['km']}” empty",
+        )
     try:
         found = await compute(
             request,
@@ -168,9 +175,21 @@ async def search(
         raise refused("km", f"needs a place to measure distances from, and {where}. {FAR}") from None
     may_answer = seeker is not None and caller is not None and caller.role is ApiRole.MEMBER
     text_weight = load_weights(state.settings)["semantic"]
+    where = measured_from(form, seeker, place)
     return Results(
-        found, seeker, may_answer, heading(found, need, place), scale(found, text_weight), weak_match(found)
+        found, seeker, may_answer, heading(found, need, where), scale(found, text_weight), weak_match(found)
     )
+
+
+def measured_from(form: SearchForm, seeker: str | None, place: Place) -> str:
+    """Where the distances are measured from, as the heading says it: a guest's town or, for an
+    organization, its own place, said when a town was typed too, which the search does not use (unsaid, a
+    person would read the distances as the town's)."""
+    if seeker is None:
+        return f", measured from {place.city}" if place.city else ""
+    if not form.town.strip():
+        return ""
+    return f", measured from your organization's place (“{LABELS['town']}” counts only without a key)"
 
 
 def check_need(need: str) -> None:
@@ -217,10 +236,10 @@ def scale(found: list[Suggestion], text_weight: float) -> str:
     )
 
 
-def heading(found: list[Suggestion], need: str | None, place: Place) -> str:
-    """One sentence over the cards: how many, for what, from where."""
+def heading(found: list[Suggestion], need: str | None, where: str) -> str:
+    """One sentence over the cards: how many, for what, from where (``where``: ", measured from …", or
+    empty)."""
     what = f"“{quote(need)}”" if need else "your organization's needs"  # a pasted page, cut as cards cut it
-    where = f", measured from {place.city}" if place.city else ""
     if not found:
         return f"No partner found for {what}{where}. Try fewer filters or other words."
     return f"{len(found)} partners for {what}{where}, best first."

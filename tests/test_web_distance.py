@@ -1,0 +1,44 @@
+"""The search's distance as a person fills the form, against the real API serving the demo region: where the
+distances are measured from, said in the words of the form."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.test_web import NEED
+from tests.utils.web import Site
+
+FROM_OWN_PLACE = "measured from your organization&#39;s place (“Your town” counts only without a key)"
+
+
+def suggestions(site: Site, key: str | None = None, **fields: str) -> httpx.Response:
+    """The search of :data:`NEED` with the form's ``fields``, with ``key`` (None: as a guest)."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.get(
+        f"{site.url}/web/suggestions", params={"need": NEED, **fields}, headers=headers, timeout=60
+    )
+
+
+def test_a_distance_without_a_town_names_the_field_to_fill(site: Site) -> None:
+    """A guest's *Within km* without *Your town* was answered "A maximum distance needs the seeker's location
+    (lat/lon)": the search's own words, naming neither field of the form nor what to do."""
+    answer = suggestions(site, km="30")
+    assert answer.status_code == 400, answer.text
+    assert "“Your town” is empty, and “Within km” is measured from it" in answer.text, answer.text
+    assert 'data-field="town"' in answer.text
+    assert "seeker" not in answer.text and "lat/lon" not in answer.text
+    assert suggestions(site, km="30", town="Wels").status_code == 200
+
+
+def test_a_town_typed_with_a_member_key_is_said_to_count_only_without_one(site: Site) -> None:
+    """With a member key the search measures from the organization's own place: a town typed into *Your town*
+    was dropped without a word, and the distances on the cards read as the town's."""
+    bakery = site.keys["bakery"].secret
+    typed = suggestions(site, bakery, town="Steyr", km="40")
+    assert typed.status_code == 200 and "partners for" in typed.text, typed.text[:300]
+    assert FROM_OWN_PLACE in typed.text, typed.text[:300]
+    untyped = suggestions(site, bakery, km="40")
+    assert untyped.status_code == 200 and "partners for" in untyped.text, untyped.text[:300]
+    assert "measured from" not in untyped.text
+    guest = suggestions(site, town="Steyr", km="40")
+    assert "measured from Steyr" in guest.text and FROM_OWN_PLACE not in guest.text, guest.text[:300]
