@@ -227,17 +227,22 @@
   document.addEventListener("click", async function (event) {
     const answer = event.target.closest("[data-answer]");
     if (answer) {
+      // The card's buttons are marked aria-disabled while and once it is answered, not disabled: a disabled
+      // button drops the focus that pressed it to the page itself, where a keyboard or a screen reader
+      // user is lost.
+      if (answer.getAttribute("aria-disabled") === "true") return;
       const card = answer.closest("[data-partner]");
       const status = card.querySelector(".answer-status");
       const accepted = answer.dataset.answer === "accept";
-      card.querySelectorAll("[data-answer]").forEach(function (b) { b.disabled = true; });
+      const buttons = card.querySelectorAll("[data-answer]");
+      buttons.forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
       try {
         const seeker = card.closest("[data-seeker]").dataset.seeker;
         await graphql(FEEDBACK, { o: seeker, p: card.dataset.partner, a: accepted });
         status.textContent = accepted ? "Accepted: recorded." : "Declined: it will not be suggested again.";
       } catch (error) {
         status.textContent = "Not recorded: " + error.message;
-        card.querySelectorAll("[data-answer]").forEach(function (b) { b.disabled = false; });
+        buttons.forEach(function (b) { b.removeAttribute("aria-disabled"); });
       }
       return;
     }

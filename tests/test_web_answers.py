@@ -1,0 +1,41 @@
+"""A member answering suggestions from the keyboard, in a real browser (Debian Chromium, headless) against the
+real API serving the demo region."""
+
+from __future__ import annotations
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from tests.utils.web import Site, use_key, wait_for_text
+
+GRAPHQL_POSTS = """
+window.posted = 0;
+const fetched = window.fetch;
+window.fetch = function (url, options) {
+  if (String(url).endsWith("/graphql")) window.posted += 1;
+  return fetched(url, options);
+};
+"""
+
+
+def test_an_answer_pressed_from_the_keyboard_keeps_the_focus_on_its_button(
+    site: Site, browser: WebDriver
+) -> None:
+    """*Decline* pressed with Enter disabled the card's buttons, and a disabled button drops its focus to the
+    page itself: a screen reader said nothing of where the person was, and the next Tab started over."""
+    use_key(browser, site, site.keys["dairy"])
+    browser.find_element(By.ID, "need").send_keys("cold chain temperature monitoring")
+    browser.find_element(By.ID, "km").send_keys(Keys.ENTER)  # Enter in a field sends the form
+    wait_for_text(browser, "#results", "partners for")
+    browser.execute_script(GRAPHQL_POSTS)
+    card = browser.find_element(By.CSS_SELECTOR, "#results [data-partner]")
+    decline = card.find_element(By.CSS_SELECTOR, '[data-answer="decline"]')
+    decline.send_keys(Keys.ENTER)
+    wait_for_text(browser, "#results .answer-status", "Declined: it will not be suggested again.")
+    assert browser.switch_to.active_element == decline, browser.switch_to.active_element.tag_name
+    assert decline.get_attribute("aria-disabled") == "true"
+    decline.send_keys(Keys.ENTER)  # answered: pressed again, it asks nothing
+    card.find_element(By.CSS_SELECTOR, '[data-answer="accept"]').send_keys(Keys.ENTER)
+    assert browser.execute_script("return window.posted") == 1
+    assert card.find_element(By.CSS_SELECTOR, ".answer-status").text.startswith("Declined")
