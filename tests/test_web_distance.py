@@ -1,12 +1,12 @@
-"""The search's distance as a person fills the form, against the real API serving the demo region: where the
-distances are measured from, said in the words of the form."""
+"""The search as a person fills the form, against the real API serving the demo region: where the distances
+are measured from and whose needs are searched, said in the words of the form."""
 
 from __future__ import annotations
 
 import httpx
 
 from tests.test_web import NEED
-from tests.utils.web import Site
+from tests.utils.web import BAKERY, Site
 
 FROM_OWN_PLACE = "measured from your organization&#39;s place (“Your town” counts only without a key)"
 
@@ -42,3 +42,15 @@ def test_a_town_typed_with_a_member_key_is_said_to_count_only_without_one(site: 
     assert "measured from" not in untyped.text
     guest = suggestions(site, town="Steyr", km="40")
     assert "measured from Steyr" in guest.text and FROM_OWN_PLACE not in guest.text, guest.text[:300]
+
+
+def test_a_manager_asking_for_a_members_partners_is_not_told_they_are_its_own(site: Site) -> None:
+    """A cluster manager's *Suggest partners for this organization* on a member's page was summed up as
+    "10 partners for your organization's needs": the member's needs, said to be the manager's own."""
+    for key, whose in (("food_manager", "this"), ("bakery", "your")):
+        headers = {"Authorization": f"Bearer {site.keys[key].secret}"}
+        answer = httpx.get(
+            f"{site.url}/web/suggestions", params={"organization": BAKERY}, headers=headers, timeout=60
+        )
+        said = f"partners for {whose} organization&#39;s needs, best first"
+        assert answer.status_code == 200 and said in answer.text, (key, answer.text[:300])

@@ -175,10 +175,9 @@ async def search(
         raise refused("km", f"needs a place to measure distances from, and {where}. {FAR}") from None
     may_answer = seeker is not None and caller is not None and caller.role is ApiRole.MEMBER
     text_weight = load_weights(state.settings)["semantic"]
-    where = measured_from(form, seeker, place)
-    return Results(
-        found, seeker, may_answer, heading(found, need, where), scale(found, text_weight), weak_match(found)
-    )
+    own = caller is not None and seeker == caller.organization_id
+    summary = heading(found, need, measured_from(form, seeker, place), own=own)
+    return Results(found, seeker, may_answer, summary, scale(found, text_weight), weak_match(found))
 
 
 def measured_from(form: SearchForm, seeker: str | None, place: Place) -> str:
@@ -236,10 +235,12 @@ def scale(found: list[Suggestion], text_weight: float) -> str:
     )
 
 
-def heading(found: list[Suggestion], need: str | None, where: str) -> str:
+def heading(found: list[Suggestion], need: str | None, where: str, *, own: bool = True) -> str:
     """One sentence over the cards: how many, for what, from where (``where``: ", measured from …", or
-    empty)."""
-    what = f"“{quote(need)}”" if need else "your organization's needs"  # a pasted page, cut as cards cut it
+    empty). Without a need typed, the needs are the organization's that asks (``own``) or, for a manager
+    asking on a member's page, that member's: "your organization's" would name the manager's own."""
+    # a pasted page, cut as cards cut it
+    what = f"“{quote(need)}”" if need else f"{'your' if own else 'this'} organization's needs"
     if not found:
         return f"No partner found for {what}{where}. Try fewer filters or other words."
     return f"{len(found)} partners for {what}{where}, best first."
