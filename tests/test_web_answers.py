@@ -39,3 +39,20 @@ def test_an_answer_pressed_from_the_keyboard_keeps_the_focus_on_its_button(
     card.find_element(By.CSS_SELECTOR, '[data-answer="accept"]').send_keys(Keys.ENTER)
     assert browser.execute_script("return window.posted") == 1
     assert card.find_element(By.CSS_SELECTOR, ".answer-status").text.startswith("Declined")
+
+
+def test_each_answer_button_is_named_with_its_partner(site: Site, browser: WebDriver) -> None:
+    """Every card's buttons were named "Accept" and "Decline" alone: a screen reader listing the page's
+    buttons read ten of each, with nothing to say which partner each answers."""
+    use_key(browser, site, site.keys["bakery"])
+    browser.find_element(By.ID, "need").send_keys("cameras that spot burnt loaves on our bakery line")
+    browser.find_element(By.CSS_SELECTOR, "#search button[type=submit]").click()
+    wait_for_text(browser, "#results", "partners for")
+    cards = browser.find_elements(By.CSS_SELECTOR, "#results [data-partner]")
+    assert len(cards) > 1
+    for card in cards:
+        partner = card.find_element(By.CSS_SELECTOR, "h2").text
+        for answer, word in (("accept", "Accept"), ("decline", "Decline")):
+            button = card.find_element(By.CSS_SELECTOR, f'[data-answer="{answer}"]')
+            assert button.accessible_name == f"{word} {partner}", button.accessible_name
+            assert button.text == word  # the name starts with what is seen (and said to voice control)
