@@ -247,7 +247,16 @@
       return;
     }
     const loader = event.target.closest("[data-load]");
-    if (loader) load(document.querySelector(loader.dataset.target), loader.dataset.load);
+    if (!loader) return;
+    const target = document.querySelector(loader.dataset.target);
+    // A button inside what its load replaces (Find outside suppliers for the gaps) hands the focus to that
+    // part of the page; gone with the button, the focus would drop to the page itself, where a keyboard or
+    // a screen reader user starts over.
+    if (target.contains(loader)) {
+      target.tabIndex = -1;
+      target.focus();
+    }
+    load(target, loader.dataset.load);
   });
 
   // What a form's status says; words about one of its fields make the status an error tied to that field

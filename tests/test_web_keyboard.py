@@ -1,13 +1,15 @@
-"""A member answering suggestions from the keyboard, in a real browser (Debian Chromium, headless) against the
-real API serving the demo region."""
+"""The pages' buttons pressed from the keyboard and named for a screen reader, in a real browser (Debian
+Chromium, headless) against the real API serving the demo region: where the focus goes, and what each button
+is called."""
 
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.utils.web import Site, use_key, wait_for_text
+from tests.utils.web import WAIT_SECONDS, Site, use_key, wait_for_text
 
 GRAPHQL_POSTS = """
 window.posted = 0;
@@ -56,3 +58,22 @@ def test_each_answer_button_is_named_with_its_partner(site: Site, browser: WebDr
             button = card.find_element(By.CSS_SELECTOR, f'[data-answer="{answer}"]')
             assert button.accessible_name == f"{word} {partner}", button.accessible_name
             assert button.text == word  # the name starts with what is seen (and said to voice control)
+
+
+def test_finding_suppliers_for_the_gaps_from_the_keyboard_keeps_the_focus_in_the_gaps(
+    site: Site, browser: WebDriver
+) -> None:
+    """*Find outside suppliers for the gaps* is replaced by the suppliers it finds: pressed with Enter, its
+    focus dropped to the page itself, and the next Tab started again from the top of the dashboard."""
+    use_key(browser, site, site.keys["food_manager"], "/clusters/FOOD")
+    wait_for_text(browser, "#gaps", "not searched yet")
+    browser.find_element(By.CSS_SELECTOR, "#gaps button[data-load]").send_keys(Keys.ENTER)
+    wait_for_text(browser, "#gaps", "Could supply it")
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.find_element(By.ID, "gaps").get_attribute("aria-busy") == "false"
+    )
+    gaps = browser.find_element(By.ID, "gaps")
+    assert browser.switch_to.active_element == gaps, browser.switch_to.active_element.tag_name
+    assert "not searched yet" not in gaps.text
+    browser.switch_to.active_element.send_keys(Keys.TAB)  # on to the first supplier or member linked
+    assert browser.execute_script("return document.getElementById('gaps').contains(document.activeElement)")
