@@ -2,12 +2,12 @@
 once a minute, and at most once in :data:`REREAD_SECONDS` for a place not among them.
 
 The search page is the one page that needs no key, and its choices come from a scan of every organization:
-on a graph of 100,000 organizations each load cost about 150 ms of the server's time, and anyone could ask
-for it as often as they liked. The choices change only when a registry is loaded, so they are kept for
-:data:`KEEP_SECONDS`, and one read at a time fetches them again. A search limited to a place they lack reads
-them again first (a registry may just have loaded it), unless they were read in the last
-:data:`REREAD_SECONDS`: a flood of searches for unknown places then costs one read in that time, not one
-each.
+on a graph of 100,000 organizations each read costs about 215 ms of the server's time
+(``bench/bench_choices.py``), and anyone could ask for it as often as they liked. The choices change only
+when a registry is loaded, so they are kept for :data:`KEEP_SECONDS`, and one read at a time fetches them
+again. A search limited to a place they lack reads them again first (a registry may just have loaded it),
+unless they were read in the last :data:`REREAD_SECONDS`: a flood of searches for unknown places then costs
+one read in that time, not one each.
 
 A page waits for that read a limited time, and the read goes on when the page stops waiting: it ends in
 choices kept for the next load, or in the driver's verdict that Neo4j is gone, which marks it down
@@ -36,7 +36,7 @@ KEEP_SECONDS = 60.0
 REREAD_SECONDS = 10.0
 """How old the choices must be for a search limited to a place they lack to read them again: a place loaded
 by a registry is searched at most this much later, and unknown places cost at most one read in this time
-(about 150 ms on 100,000 organizations: 1.5% of the server's time)."""
+(about 215 ms on 100,000 organizations: about 2% of the server's time)."""
 
 
 @dataclass(frozen=True)
