@@ -262,22 +262,6 @@ def test_an_unknown_town_or_a_distance_the_search_refuses_names_and_marks_its_fi
         assert field.get_attribute("aria-describedby") is None, field_id
 
 
-def test_a_distance_without_a_town_names_both_fields_instead_of_lat_lon(
-    site: Site, browser: WebDriver
-) -> None:
-    """A guest's "within 60 km" with no town said "A maximum distance needs the seeker's location (lat/lon)":
-    words for programmers, about fields the page does not have, and no field marked."""
-    use_key(browser, site, None)
-    search(browser, NEED, km="60")
-    wait_for_text(browser, "#results", "distances are measured from it")
-    said = marked_by_its_error(browser, "km")
-    assert said.startswith("“Within km” needs “Your town”"), said
-    assert "lat/lon" not in said
-    search(browser, NEED, town="Wels", km="60")
-    wait_for_text(browser, "#results", "partners for")
-    assert browser.find_element(By.ID, "km").get_attribute("aria-invalid") is None
-
-
 def test_a_kind_or_region_an_address_names_and_the_lists_lack_is_refused_on_the_page(
     site: Site, browser: WebDriver
 ) -> None:
