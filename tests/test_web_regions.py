@@ -21,7 +21,16 @@ from api.web.choices import REREAD_SECONDS
 from graph.query import Query
 from schema.settings import Settings
 from tests.test_web import NEED, search
-from tests.utils.web import TEST_REQUEST_TIMEOUT, Site, run_app, use_key, wait_for_text
+from tests.utils.web import (
+    PHONE_WIDTH,
+    TEST_REQUEST_TIMEOUT,
+    Site,
+    as_phone,
+    chromium,
+    run_app,
+    use_key,
+    wait_for_text,
+)
 
 REFUSED = "has no choice"
 NEW_REGION = "Testshire"
@@ -79,6 +88,21 @@ def test_after_the_back_button_the_list_shows_the_region_searched(site: Site, br
     chosen = browser.execute_script("const r = document.getElementById('region'); return r.selectedIndex;")
     assert chosen > 0, "the region list shows nothing chosen after the back button"
     assert Select(browser.find_element(By.ID, "region")).first_selected_option.text == "Upper Austria"
+
+
+def test_an_address_naming_a_long_region_keeps_the_page_a_phones_width(site: Site) -> None:
+    """The region list is as wide as its longest choice, and an address's region is a choice of its own (a
+    registry's long region name is one of the list's): a long one widened the search page past a phone's
+    375 px, which a phone then showed shrunk to half."""
+    long = "Arbeitsgemeinschaft der Lebensmittelbetriebe im Salzkammergut und Innviertel"
+    for driver in chromium():
+        as_phone(driver)
+        driver.get(f"{site.url}/?need={quote(NEED)}&region={quote(long)}")
+        wait_for_text(driver, "#results", REFUSED)
+        assert driver.execute_script("return innerWidth") == PHONE_WIDTH
+        assert driver.execute_script("return document.documentElement.scrollWidth") == PHONE_WIDTH
+        region = driver.find_element(By.ID, "region").rect
+        assert region["x"] + region["width"] <= PHONE_WIDTH, region
 
 
 @pytest.fixture
