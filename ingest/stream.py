@@ -168,6 +168,8 @@ def _load(
     except (FileError, KeyboardInterrupt) as e:
         if isinstance(e, FileError):
             file.error = f"{e.position}: {e.reason}"
+        else:  # said at once: writing what was read takes a while, during which a person presses Ctrl-C again
+            log.warning("interrupted (Ctrl-C): writing the rows read so far, then stopping")
         _finish(file, batch, started, outcomes)
         raise
     _finish(file, batch, started, outcomes)

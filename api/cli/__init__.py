@@ -34,7 +34,8 @@ except ImportError:  # pragma: no cover - an older typer, on click itself
 class _Group(TyperGroup):
     """Turns the project's own errors, and the operating system's about a file (an output path that is a
     folder, a file where a folder is needed, no permission), into one readable sentence and exit code 1,
-    for every command.
+    for every command; Ctrl-C into ``Error: interrupted (Ctrl-C)`` and exit code 130, followed by what a
+    command says it left behind (the text of the ``KeyboardInterrupt`` it raises again).
 
     Off a terminal a usage error (an unknown option, a missing argument, a value of the wrong type) is one
     line too, with exit code 2: typer draws it in a box over several lines, usage and hint included, which a
@@ -54,6 +55,9 @@ class _Group(TyperGroup):
         except OSError as e:  # a file to read or write: a folder, no permission, no space left, ...
             _say_error(f"{e.filename}: {e.strerror or e}" if e.filename else str(e))
             raise typer.Exit(1) from e
+        except KeyboardInterrupt as e:  # Ctrl-C: said, where typer would exit 130 without a word
+            _say_error("interrupted (Ctrl-C)" + (f"; {e}" if str(e) else ""))
+            raise typer.Exit(130) from e
 
 
 def _say_error(said: str) -> None:

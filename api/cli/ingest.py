@@ -68,6 +68,10 @@ def _summary_table(summary: Summary) -> Table:
     return table
 
 
+INTERRUPTED = "the rows read before it are written; the same command run again loads the rest"
+"""What an ingest interrupted with Ctrl-C leaves (``ingest.stream``: the rows read are written first)."""
+
+
 def _rules(text: str) -> list[str]:
     return [rule.strip() for rule in text.split(",") if rule.strip()]
 
@@ -92,7 +96,7 @@ def ingest(
         Path | None,
         typer.Option(
             help="YAML mapping for every file, or a folder of NAME.mapping.yaml for each NAME.csv; "
-            "by default NAME.mapping.yaml beside NAME.csv."
+            "by default NAME.mapping.yaml beside NAME.csv.",
         ),
     ] = None,
     source: Annotated[
@@ -166,6 +170,8 @@ def ingest(
                 summary, failure = load(graph, paths, rejects=reject_file, **options), None
             except IngestFailed as e:
                 summary, failure = e.summary, e
+            except KeyboardInterrupt as e:
+                raise KeyboardInterrupt(INTERRUPTED) from e
     if as_json:
         echo_json(summary.as_dict())
     else:

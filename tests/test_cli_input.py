@@ -1,0 +1,84 @@
+"""What the command line does with what a careless or hostile user gives it, in a process of its own writing
+to pipes, as a script runs it: a value it cannot take is refused in one line naming the option, before any
+work and before Neo4j is reached, with exit code 2; a file it cannot write is named; Ctrl-C stops a command
+with one line and exit code 130; nothing runs for ever, and nothing lands where no one asked."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from graph.db import Graph
+from ingest.generate import generate
+from schema.settings import Settings
+from tests.test_ingest import RUNS
+
+
+def start(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    """``clusterkg ARGS`` started in a process of its own, stdout and stderr pipes (``-P``: the working folder
+    stays off the path, so ``cwd`` can be any folder)."""
+    environment = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    environment |= {"PYTHONPATH": str(Path(__file__).parents[1])} | (env or {})
+    return subprocess.Popen(
+        [sys.executable, "-P", "-c", "from api.cli import main; main()", *args],
+        env=environment,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def interrupt(process: subprocess.Popen[bytes], ready: float) -> tuple[str, float]:
+    """Send Ctrl-C (SIGINT) to ``process`` once it has run ``ready`` seconds; its stderr and the seconds it
+    took to end after the signal (a command that does not end in 120 s fails the test)."""
+    time.sleep(ready)
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"still running 120 s after Ctrl-C: {process.communicate()[1].decode()}")
+    return err.decode(), time.monotonic() - sent
+
+
+def test_ctrl_c_stops_a_command_with_one_line_and_exit_code_130(tmp_path: Path) -> None:
+    """Ctrl-C ended a command with exit code 130 and not a word: a person could not tell it from a crash."""
+    out = tmp_path / "region"
+    process = start("generate", "--orgs", "1000000", "--out", str(out))
+    waited = time.monotonic()
+    while not (out / "organizations.csv").exists() and time.monotonic() - waited < 60:
+        time.sleep(0.05)  # in the command, writing its organizations
+    err, took = interrupt(process, 0.5)
+    assert process.returncode == 130 and err == "Error: interrupted (Ctrl-C)\n", err
+    assert took < 10
+
+
+def test_ctrl_c_stops_an_ingest_saying_what_it_wrote(
+    graph: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """An interrupted ingest writes what it read first (its run ends `interrupted`): it says so at once, as
+    a log record, and at the end in one line, so a person who sees nothing for a while presses Ctrl-C again
+    no more."""
+    region = generate(tmp_path / "region", orgs=20_000, collaborations=0, seed=5)
+    env = {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password}
+    process = start("ingest", *map(str, region.files[:3]), env=env)
+    assert process.stderr is not None
+    first = process.stderr.readline().decode()  # the clusters are in; the organizations are being read
+    assert "clusters.csv (clusters): 44 rows: 44 added" in first, first
+    err, _ = interrupt(process, 1.0)
+    lines = err.splitlines()
+    assert process.returncode == 130 and "Traceback" not in err, err
+    assert "WARNING  interrupted (Ctrl-C): writing the rows read so far, then stopping" in lines[0], lines
+    assert lines[-1] == (
+        "Error: interrupted (Ctrl-C); the rows read before it are written; the same command run again loads "
+        "the rest"
+    ), lines
+    assert [run["status"] for run in graph.run(RUNS)] == ["interrupted"]
