@@ -14,6 +14,8 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -168,7 +170,8 @@ class IngestFailed(IngestError):
 
 class RejectWriter:
     """Streams rejects to a CSV or JSONL file as they happen (``.jsonl`` / ``.json`` suffix: JSONL), so a run
-    that stops half way still leaves its report."""
+    that stops half way still leaves its report. A write that fails (no space left, a device that takes no
+    data) names the file: the error of a write, unlike that of an open, names none."""
 
     FIELDS = ("file", "row", "field", "reason")
 
@@ -179,20 +182,35 @@ class RejectWriter:
         self._handle: IO[str] = path.open("w", encoding="utf-8", newline="")
         self._csv = None if self.jsonl else csv.writer(self._handle)
         if self._csv:
-            self._csv.writerow(self.FIELDS)
+            with self._named():  # written through at once: a full disk stops the run before it starts
+                self._csv.writerow(self.FIELDS)
+                self._handle.flush()
 
     def write(self, reject: Reject) -> None:
-        if self._csv:
-            self._csv.writerow([_cell(reject.file), reject.row, _cell(reject.field), _cell(reject.reason)])
-        else:
-            self._handle.write(json.dumps(asdict(reject), ensure_ascii=False) + "\n")
-        self._handle.flush()
+        with self._named():
+            if self._csv:
+                self._csv.writerow(
+                    [_cell(reject.file), reject.row, _cell(reject.field), _cell(reject.reason)]
+                )
+            else:
+                self._handle.write(json.dumps(asdict(reject), ensure_ascii=False) + "\n")
+            self._handle.flush()
+
+    @contextmanager
+    def _named(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as e:
+            if e.filename is not None:
+                raise
+            raise OSError(e.errno, e.strerror or str(e), str(self.path)) from e
 
     def __enter__(self) -> RejectWriter:
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._handle.close()
+        with self._named():
+            self._handle.close()
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

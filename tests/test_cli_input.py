@@ -15,9 +15,14 @@ from pathlib import Path
 import pytest
 
 from graph.db import Graph
+from graph.server import free_port
 from ingest.generate import generate
 from schema.settings import Settings
 from tests.test_ingest import RUNS
+
+NO_SERVER = {"NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "NEO4J_PASSWORD": "a-password-of-no-server"}
+"""A Neo4j address no server answers at: a value refused before the command reaches Neo4j is refused as
+itself, not as "No Neo4j answers"."""
 
 
 def start(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen[bytes]:
@@ -33,6 +38,30 @@ def start(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+
+
+def clusterkg(*args: str, cwd: Path | None = None, timeout: float = 60) -> tuple[int, str]:
+    """``clusterkg ARGS`` run to its end against no server: its exit code and stderr. A command still
+    running after ``timeout`` seconds fails the test (it is killed)."""
+    process = start(*args, env=NO_SERVER, cwd=cwd)
+    try:
+        _, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"clusterkg {' '.join(a[:50] for a in args)} still ran after {timeout} s")
+    return process.returncode, err.decode()
+
+
+def test_a_reject_file_that_cannot_be_written_is_named_before_the_run_starts(tmp_path: Path) -> None:
+    """A full disk said `Error: [Errno 28] No space left on device`, naming no file, once the run was done;
+    an ingest error to a pipe came after an empty line (the progress display, drawing nothing there)."""
+    registry = tmp_path / "clusters.csv"
+    registry.write_text("id,name\nK1,Bread\n", encoding="utf-8")
+    code, err = clusterkg("ingest", str(registry), "--rejects", "/dev/full")
+    assert code == 1 and err == "Error: /dev/full: No space left on device\n", err
+    code, err = clusterkg("ingest", str(registry))
+    assert code == 1 and err.startswith("Error: No Neo4j answers at ") and err.count("\n") == 1, err
 
 
 def interrupt(process: subprocess.Popen[bytes], ready: float) -> tuple[str, float]:

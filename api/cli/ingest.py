@@ -149,7 +149,7 @@ def ingest(
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
-        disable=as_json,
+        disable=as_json or not err_console.is_terminal,  # off a terminal it drew nothing but an empty line
     ) as progress:
         options: dict[str, Any] = {
             "mapping": mapping,
