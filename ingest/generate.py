@@ -35,6 +35,20 @@ from schema.models import OrganizationRecord
 
 NOT_GENERATED = frozenset({"sme", "clusters"})
 """Record fields the generator leaves out: a registry's own SME flag, and clusters (memberships.csv)."""
+MAX_ORGS = 1_000_000
+"""The most organizations a generated region holds: a region on one machine is 10^5 to 10^6 of them, and
+2^63 asked for (a typo, a script's overflow) wrote until the disk was full."""
+MAX_LINKS_PER_ORG = 100
+"""The most collaborations asked for per organization: the planting loop tries up to 20 times per link, so
+an unbounded count ran for ever once every distinct pair was taken."""
+
+
+def most_collaborations(orgs: int) -> int:
+    """How many collaborations ``orgs`` organizations can be asked for: each pair once, at most
+    :data:`MAX_LINKS_PER_ORG` per organization."""
+    return min(orgs * (orgs - 1) // 2, MAX_LINKS_PER_ORG * orgs)
+
+
 ORG_COLUMNS = tuple(name for name in OrganizationRecord.model_fields if name not in NOT_GENERATED)
 """The columns of the generated organizations.csv, in the model's order."""
 
@@ -106,8 +120,10 @@ def generate(
 
     One random stream drives everything, in this order (layout, clusters, organizations, links), so a seed
     gives the same region byte for byte."""
-    if orgs < 2:
-        raise ValueError("a region needs at least two organizations")
+    if not 2 <= orgs <= MAX_ORGS:
+        raise ValueError(f"a region holds 2 to {MAX_ORGS:,} organizations, not {orgs:,}")
+    if collaborations is not None and not 0 <= collaborations <= most_collaborations(orgs):
+        raise ValueError(f"{orgs:,} organizations take 0 to {most_collaborations(orgs):,} collaborations")
     links = 3 * orgs if collaborations is None else collaborations
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)

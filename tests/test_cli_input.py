@@ -53,6 +53,39 @@ def clusterkg(*args: str, cwd: Path | None = None, timeout: float = 60) -> tuple
     return process.returncode, err.decode()
 
 
+def test_a_count_generate_cannot_write_is_refused_instead_of_running_for_ever(tmp_path: Path) -> None:
+    """--orgs 2**63 wrote organizations until the disk was full; --collaborations beyond the pairs a region
+    has looped for ever looking for a pair not yet taken."""
+    out = str(tmp_path / "region")
+    for args, said in (
+        (["--orgs", str(2**63)], "Error: Invalid value for '--orgs': Input should be less than or equal to "),
+        (
+            ["--orgs", "2", "--collaborations", str(2**63 - 1)],
+            "Error: Invalid value for '--collaborations': 9,223,372,036,854,775,807 is more than 2 "
+            "organizations take: at most 1 (each pair once, 100 per organization)",
+        ),
+        (["--orgs", "1000", "--collaborations", "100001"], "at most 100,000 (each pair once"),
+    ):
+        code, err = clusterkg("generate", "--out", out, *args)
+        assert code == 2 and said in err and err.count("\n") == 1, (args, err)
+    assert not (tmp_path / "region").exists()
+
+
+def test_an_empty_path_is_refused_not_taken_for_the_working_folder(tmp_path: Path) -> None:
+    """``Path("")`` is the working folder: `generate --out "$DIR"` with DIR unset wrote a region into it,
+    and `ingest --mapping ""` looked for mapping files in it."""
+    registry = tmp_path / "clusters.csv"
+    registry.write_text("id,name\nK1,Bread\n", encoding="utf-8")
+    for args in (
+        ["generate", "--orgs", "10", "--out", ""],
+        ["ingest", str(registry), "--mapping", ""],
+    ):
+        code, err = clusterkg(*args, cwd=tmp_path)
+        said = f"Error: Invalid value for '{args[-2]}': is empty; name a path"
+        assert code == 2 and err.startswith(said), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clusters.csv"]
+
+
 def test_a_reject_file_that_cannot_be_written_is_named_before_the_run_starts(tmp_path: Path) -> None:
     """A full disk said `Error: [Errno 28] No space left on device`, naming no file, once the run was done;
     an ingest error to a pipe came after an empty line (the progress display, drawing nothing there)."""

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from logging import Formatter, LogRecord
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -100,6 +101,15 @@ def echo_json(data: Any) -> None:
     which a JSON reader reads as the same string and a terminal shows as no reversed line."""
     text = json.dumps(data, ensure_ascii=False, default=str, indent=2)
     typer.echo(DIRECTION_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+def given_path(text: str) -> Path:
+    """The parser of a path option: an empty value (an unset shell variable) is a usage error, where
+    ``Path("")`` is the working folder: ``generate --out ""`` wrote a region there, and
+    ``ingest --mapping ""`` looked for mappings there."""
+    if not text.strip():
+        raise typer.BadParameter("is empty; name a path")
+    return Path(text)
 
 
 def settings_of(ctx: typer.Context) -> Settings:

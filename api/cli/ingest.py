@@ -11,8 +11,9 @@ from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextCol
 from rich.table import Table
 from rich.text import Text
 
-from api.cli.common import console, echo_json, err_console, open_graph, settings_of
+from api.cli.common import console, echo_json, err_console, given_path, open_graph, settings_of
 from ingest import load, open_rejects
+from ingest.generate import MAX_LINKS_PER_ORG, MAX_ORGS, most_collaborations
 from ingest.generate import generate as generate_region
 from ingest.report import IngestFailed, Outcome, Summary
 from ingest.resolve import DEFAULT_RULES
@@ -95,6 +96,7 @@ def ingest(
     mapping: Annotated[
         Path | None,
         typer.Option(
+            parser=given_path,
             help="YAML mapping for every file, or a folder of NAME.mapping.yaml for each NAME.csv; "
             "by default NAME.mapping.yaml beside NAME.csv.",
         ),
@@ -219,10 +221,15 @@ def _print_summary(summary: Summary, rejects: Path | None) -> None:
 
 
 def generate(
-    out: Annotated[Path, typer.Option(help="Folder to write the registry files into.")],
-    orgs: Annotated[int, typer.Option(min=2, help="Number of organizations.")],
+    out: Annotated[Path, typer.Option(parser=given_path, help="Folder to write the registry files into.")],
+    orgs: Annotated[int, typer.Option(min=2, max=MAX_ORGS, help="Number of organizations.")],
     collaborations: Annotated[
-        int | None, typer.Option(min=0, help="Number of collaborations (default: 3 per organization).")
+        int | None,
+        typer.Option(
+            min=0,
+            help="Number of collaborations (default: 3 per organization; at most one per pair and "
+            f"{MAX_LINKS_PER_ORG} per organization).",
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same files.")] = 0,
     noise: Annotated[
@@ -231,6 +238,12 @@ def generate(
     gzip: Annotated[bool, typer.Option("--gzip", help="Write .csv.gz files.")] = False,
 ) -> None:
     """Write a seeded synthetic region; its collaborations are planted from complementary needs and offers."""
+    if collaborations is not None and collaborations > most_collaborations(orgs):
+        raise typer.BadParameter(
+            f"{collaborations:,} is more than {orgs:,} organizations take: at most "
+            f"{most_collaborations(orgs):,} (each pair once, {MAX_LINKS_PER_ORG} per organization)",
+            param_hint="'--collaborations'",
+        )
     result = generate_region(
         out, orgs=orgs, collaborations=collaborations, seed=seed, noise=noise, compress=gzip
     )
