@@ -86,6 +86,29 @@ def test_an_empty_path_is_refused_not_taken_for_the_working_folder(tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clusters.csv"]
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["suggest", "--need", "bread " * 1001], "'--need': is longer than 5,000 characters"),
+        (["suggest", "--need", "quality\x1b[2Jcontrol"], "'--need': holds the control character U+001B at"),
+        (["feedback", "A", "B", "--comment", "x" * 5001], "'--comment': is longer than 5,000 characters"),
+        (["feedback", "A", "B", "--comment", "ok\x07"], "'--comment': holds the control character U+0007"),
+        (["feedback", "A", "B", "--by", ""], "'--by': is empty"),
+        (["feedback", "A", "B", "--by", "a\nb"], "'--by': holds the control character U+000A"),
+        (["keys", "create", "--role", "data_team", "--label", "x\x1b[31m"], "'--label': holds the control"),
+        (["keys", "create", "--role", "data_team", "--label", "k" * 301], "'--label': is longer than 300"),
+        (["ingest", "x.csv", "--source", ""], "'--source': is empty"),
+        (["ingest", "x.csv", "--source", "s" * 100_000], "'--source': is longer than 300 characters"),
+    ],
+)
+def test_free_text_the_api_refuses_is_refused_naming_its_option(args: list[str], said: str) -> None:
+    """The API refuses a need or a comment over 5,000 characters or holding a control character; the
+    command line stored them as given: 100 kB comments, a key label whose escape coloured `keys list`, a
+    source name of 100 kB that Neo4j refused to index after the run had begun."""
+    code, err = clusterkg(*args)
+    assert code == 2 and err.startswith(f"Error: Invalid value for {said}") and err.count("\n") == 1, err
+
+
 def test_a_reject_file_that_cannot_be_written_is_named_before_the_run_starts(tmp_path: Path) -> None:
     """A full disk said `Error: [Errno 28] No space left on device`, naming no file, once the run was done;
     an ingest error to a pipe came after an empty line (the progress display, drawing nothing there)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from logging import Formatter, LogRecord
@@ -18,7 +18,9 @@ from rich.text import Text
 
 from graph.db import Graph
 from schema.direction import DIRECTION_CONTROLS, direction_codes, line_codes
+from schema.models import MAX_NAME, MAX_TEXT
 from schema.settings import Settings
+from schema.text import text_problem
 
 OFF_TERMINAL_WIDTH = 10_000
 """The width a table may take off a terminal when ``COLUMNS`` names none: wider than any table the commands
@@ -110,6 +112,24 @@ def given_path(text: str) -> Path:
     if not text.strip():
         raise typer.BadParameter("is empty; name a path")
     return Path(text)
+
+
+def text_option(*, name: bool = False) -> Callable[[str | None], str | None]:
+    """The callback of an option of free text that is stored or searched with: a usage error naming the
+    option when the value is longer than a record's field holds or holds a control character
+    (``schema.text``), as the API refuses it. ``name``: a one-line name of at most ``MAX_NAME`` characters
+    (who answered, a label, a source), not a text of ``MAX_TEXT`` (a need, a comment)."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None:
+            limit = MAX_NAME if name else MAX_TEXT
+            if reason := text_problem(value, limit=limit, multiline=not name):
+                raise typer.BadParameter(reason)
+            if name and not value.strip():
+                raise typer.BadParameter("is empty")
+        return value
+
+    return check
 
 
 def settings_of(ctx: typer.Context) -> Settings:

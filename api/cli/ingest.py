@@ -11,7 +11,15 @@ from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextCol
 from rich.table import Table
 from rich.text import Text
 
-from api.cli.common import console, echo_json, err_console, given_path, open_graph, settings_of
+from api.cli.common import (
+    console,
+    echo_json,
+    err_console,
+    given_path,
+    open_graph,
+    settings_of,
+    text_option,
+)
 from ingest import load, open_rejects
 from ingest.generate import MAX_LINKS_PER_ORG, MAX_ORGS, most_collaborations
 from ingest.generate import generate as generate_region
@@ -102,7 +110,11 @@ def ingest(
         ),
     ] = None,
     source: Annotated[
-        str | None, typer.Option(help="Source name recorded as provenance; by default each file's name.")
+        str | None,
+        typer.Option(
+            callback=text_option(name=True),
+            help="Source name recorded as provenance; by default each file's name.",
+        ),
     ] = None,
     rejects: Annotated[
         Path | None, typer.Option(help="Write rejected rows (file, row, field, reason) here: .csv or .jsonl.")

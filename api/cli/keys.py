@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from api.auth import ApiRole, create_key, list_keys, revoke_key
-from api.cli.common import console, open_graph
+from api.cli.common import console, open_graph, text_option
 
 app = typer.Typer(help="Create, revoke and list API keys.", no_args_is_help=True)
 
@@ -25,7 +25,9 @@ def create(
             "cluster_manager (its cluster organization) keys."
         ),
     ] = None,
-    label: Annotated[str | None, typer.Option(help="A note saying whose key it is.")] = None,
+    label: Annotated[
+        str | None, typer.Option(callback=text_option(name=True), help="A note saying whose key it is.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the key as JSON.")] = False,
 ) -> None:
     """Create a key and print it once (it cannot be shown again)."""

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.cli.common import console, echo_json, open_graph, settings_of
+from api.cli.common import console, echo_json, open_graph, settings_of, text_option
 from matching import feedback as feedback_store
 from matching.embed import embed as run_embed
 from matching.filters import Filters
@@ -60,7 +60,11 @@ def suggest(
     ] = None,
     need: Annotated[
         str | None,
-        typer.Option("--need", help="What you are looking for, in words (instead of stored needs)."),
+        typer.Option(
+            "--need",
+            callback=text_option(),
+            help="What you are looking for, in words (instead of stored needs).",
+        ),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100, help="How many partners.")] = 10,
     role: Annotated[
@@ -154,8 +158,12 @@ def feedback(
         bool,
         typer.Option("--accept/--decline", help="Accept the suggestion, or decline it (not shown again)."),
     ] = True,
-    comment: Annotated[str | None, typer.Option("--comment", help="Why, in a few words.")] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Who answered.")] = None,
+    comment: Annotated[
+        str | None, typer.Option("--comment", callback=text_option(), help="Why, in a few words.")
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", callback=text_option(name=True), help="Who answered.")
+    ] = None,
 ) -> None:
     """Record that an organization accepted or declined a suggested partner."""
     with open_graph(ctx) as graph:

@@ -46,25 +46,11 @@ from strawberry.extensions import SchemaExtension
 from api.graphql.costs import Costs
 from api.graphql.errors import BAD_USER_INPUT
 from api.graphql.sizes import PAGE_ARGUMENTS
-from schema.characters import control_character
-from schema.errors import InvalidInput
-from schema.models import MAX_TEXT
 
 UNBOUNDED_LIST = 10
 """Rows assumed for a list field that takes no ``first`` / ``limit``: lists of one organization (its
 clusters, capabilities, sectors), short by nature. A list that grows with the graph takes a page size, which
 is what it counts."""
-
-
-def check_text(value: str, name: str) -> str:
-    """Refuse free text (a need, a comment) longer than a record's text fields may be, or holding a control
-    character a record's text fields may not hold (``schema.characters``), naming the argument (the pydantic
-    error named it `input`; on the pages it was not caught at all: a 500)."""
-    if len(value) > MAX_TEXT:
-        raise InvalidInput.of(name, f"is longer than {MAX_TEXT:,} characters")
-    if reason := control_character(value, multiline=True):
-        raise InvalidInput.of(name, reason)
-    return value
 
 
 class _Cost:

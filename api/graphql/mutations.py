@@ -18,7 +18,6 @@ import ingest
 from api.auth import ApiRole
 from api.graphql.context import Context, Ctx
 from api.graphql.inputs import OrganizationInput, VisibilityEnum
-from api.graphql.limits import check_text
 from api.graphql.suggestions import feedback
 from api.graphql.types import Organization, SuggestionFeedback
 from graph.db import Graph
@@ -27,6 +26,7 @@ from matching import refresh
 from schema.errors import InvalidInput, echo
 from schema.graph_model import Visibility
 from schema.models import OrganizationRecord, RecordKind
+from schema.text import check_text
 
 
 def _record(given: dict[str, Any]) -> OrganizationRecord:

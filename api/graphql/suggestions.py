@@ -15,7 +15,6 @@ import strawberry
 from api.auth import ApiRole, Caller
 from api.graphql.context import Ctx
 from api.graphql.inputs import OrganizationFilterInput
-from api.graphql.limits import check_text
 from api.graphql.pages import FIELD_PROPERTIES, filter_values, selected_under
 from api.graphql.sizes import check_page_size
 from api.graphql.types import Organization, PartnerSuggestion, Reason, SuggestionFeedback
@@ -24,6 +23,7 @@ from graph.queries import api as q
 from matching import Filters, Suggestion, record_feedback, suggest
 from matching.reasons import SIGNAL_WORDS, quote
 from schema.errors import AccessDenied, InvalidInput, NoLocation, echo
+from schema.text import check_text
 
 
 async def check_may_act_for(graph: AsyncGraph, caller: Caller, organization_id: str) -> None:

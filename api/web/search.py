@@ -192,7 +192,7 @@ def measured_from(form: SearchForm, seeker: str | None, place: Place) -> str:
 
 
 def check_need(need: str) -> None:
-    """Refuse a need the API would refuse (``api.graphql.limits.check_text``), said for the person at the
+    """Refuse a need the API would refuse (``schema.text.check_text``), said for the person at the
     form and tied to its field."""
     if len(need) > MAX_TEXT:
         raise refused(
