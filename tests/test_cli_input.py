@@ -71,6 +71,14 @@ def test_a_count_generate_cannot_write_is_refused_instead_of_running_for_ever(tm
     assert not (tmp_path / "region").exists()
 
 
+@pytest.mark.parametrize("command", ["eval", "tune"])
+def test_a_negative_seed_is_refused_as_a_usage_error(command: str) -> None:
+    """numpy draws from seeds of 0 and above: `eval --seed -1` ended in numpy's traceback."""
+    code, err = clusterkg(command, "--seed", "-1")
+    said = "Error: Invalid value for '--seed': Input should be greater than or equal to 0"
+    assert code == 2 and err.startswith(said) and err.count("\n") == 1, err
+
+
 def test_an_empty_path_is_refused_not_taken_for_the_working_folder(tmp_path: Path) -> None:
     """``Path("")`` is the working folder: `generate --out "$DIR"` with DIR unset wrote a region into it,
     and `ingest --mapping ""` looked for mapping files in it."""

@@ -144,7 +144,7 @@ def evaluate(
     query_types: Annotated[
         str, typer.Option(help="Roles of the queries: registry codes (PRC,HES,...) or role names.")
     ] = "PRC",
-    seed: Annotated[int, typer.Option(help="Seed of the query draw (numpy default_rng).")] = 7,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the query draw (numpy default_rng).")] = 7,
     hide: Annotated[
         float,
         typer.Option(

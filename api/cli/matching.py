@@ -175,7 +175,7 @@ def feedback(
 def tune(
     ctx: typer.Context,
     seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the negatives' draw and the held-out seekers.")
+        int, typer.Option("--seed", min=0, help="Seed of the negatives' draw and the held-out seekers.")
     ] = 0,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the figures, save nothing.")] = False,
 ) -> None:
