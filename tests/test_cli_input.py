@@ -79,6 +79,44 @@ def test_a_negative_seed_is_refused_as_a_usage_error(command: str) -> None:
     assert code == 2 and err.startswith(said) and err.count("\n") == 1, err
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--split", "20190101"], "'--split': '20190101' is not a date (YYYY-MM-DD)"),
+        (["--split", "-2019-01-01"], "'--split': '-2019-01-01' is not a date (YYYY-MM-DD)"),
+        (["--split", "2019-02-30"], "'--split': '2019-02-30' is not a date (YYYY-MM-DD)"),
+        (
+            ["--split", "0001-01-01"],
+            "'--split': 0001-01-01 is not a plausible day: dates lie from 1900 to 2100",
+        ),
+        (
+            ["--split", "9999-12-31"],
+            "'--split': 9999-12-31 is not a plausible day: dates lie from 1900 to 2100",
+        ),
+    ],
+)
+def test_a_split_that_is_no_plausible_day_is_refused(tmp_path: Path, args: list[str], said: str) -> None:
+    """numpy read `--split 20190101` as the year 20,190,101 and `-2019-01-01` as 2019 BC."""
+    code, err = clusterkg("eval", "--data", str(tmp_path), *args)
+    assert code == 2 and err.startswith(f"Error: Invalid value for {said}") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--split", "2019-01-01"], "'--split': applies with --data only (without it, --hide)"),
+        (["--queries", "5"], "'--queries': applies with --data only"),
+        (["--query-types", "HES"], "'--query-types': applies with --data only"),
+        (["--hide", "0.3", "--data", "."], "'--hide': applies without --data only"),
+    ],
+)
+def test_an_eval_option_the_evaluation_asked_for_does_not_use_is_refused(args: list[str], said: str) -> None:
+    """Without --data the graph's newest collaborations are hidden whatever --split says; with it, --hide
+    hid nothing: both were ignored without a word."""
+    code, err = clusterkg("eval", *args)
+    assert code == 2 and err.startswith(f"Error: Invalid value for {said}") and err.count("\n") == 1, err
+
+
 def test_an_empty_path_is_refused_not_taken_for_the_working_folder(tmp_path: Path) -> None:
     """``Path("")`` is the working folder: `generate --out "$DIR"` with DIR unset wrote a region into it,
     and `ingest --mapping ""` looked for mapping files in it."""

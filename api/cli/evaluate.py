@@ -5,6 +5,7 @@ its source (matching never imports ingest); the evaluation then reads the graph 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from ingest import Mapping, readers
 from ingest.sources import CORDIS_MAPPINGS
 from schema.errors import IngestError, MatchingError, echo
 from schema.graph_model import CollaborationKind, Role
+from schema.models import EARLIEST_DATE, LATEST_YEAR
 
 if TYPE_CHECKING:
     from matching.evaluation.benchmark import Difference, MethodResult
@@ -78,6 +80,40 @@ def query_roles(types: str, mappings: Path) -> set[str]:
             raise MatchingError(f"Unknown query type {echo(item)}: use {', '.join([*codes, *Role])}")
         roles.add(role)
     return roles
+
+
+def split_day(text: str) -> str:
+    """``--split`` as a day from 1900 to 2100, written YYYY-MM-DD: numpy read ``20190101`` as the year
+    20,190,101 and ``2019`` as its first day, and a split centuries away leaves no history or no outcome."""
+    try:
+        day = dt.datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError as e:
+        raise typer.BadParameter(f"{echo(text)} is not a date (YYYY-MM-DD)") from e
+    if not EARLIEST_DATE <= day <= dt.date(LATEST_YEAR, 12, 31):
+        raise typer.BadParameter(
+            f"{day} is not a plausible day: dates lie from {EARLIEST_DATE.year} to {LATEST_YEAR}"
+        )
+    return day.isoformat()
+
+
+WITH_DATA = ("split", "queries", "query_types")
+"""The options of the evaluation on a registry's outcomes (``--data``); ``--hide`` is that of the graph's."""
+
+
+def check_unused(ctx: typer.Context, with_data: bool) -> None:
+    """Refuse an option given that the evaluation asked for does not use, which it would ignore silently:
+    ``--split 2019-01-01`` without ``--data`` hid the newest collaborations whatever the day."""
+    unused = ("hide",) if with_data else WITH_DATA
+    for name in unused:
+        source = ctx.get_parameter_source(name)
+        if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
+            option = "--" + name.replace("_", "-")
+            said = (
+                "applies without --data only"
+                if with_data
+                else "applies with --data only (without it, --hide)"
+            )
+            raise typer.BadParameter(said, param_hint=f"'{option}'")
 
 
 def _table(title: str, results: list[MethodResult], full_method: str) -> Table:
@@ -137,9 +173,12 @@ def evaluate(
             file_okay=False,
         ),
     ] = None,
-    split: Annotated[str, typer.Option(help="Split day: history before it, outcomes on or after it.")] = (
-        "2019-01-01"
-    ),
+    split: Annotated[
+        str,
+        typer.Option(
+            callback=split_day, help="With --data: history before this day, outcomes on or after it."
+        ),
+    ] = "2019-01-01",
     queries: Annotated[int, typer.Option(min=1, help="Number of query organizations drawn.")] = 1000,
     query_types: Annotated[
         str, typer.Option(help="Roles of the queries: registry codes (PRC,HES,...) or role names.")
@@ -177,12 +216,10 @@ def evaluate(
     from matching.evaluation.benchmark import FULL_METHOD, temporal_benchmark
     from matching.evaluation.hidden import hidden_benchmark
 
+    check_unused(ctx, data is not None)
     settings = settings_of(ctx)
     roles = query_roles(query_types, mappings)
-    try:
-        day = np.datetime64(split, "D")
-    except ValueError as e:
-        raise MatchingError(f"--split {split!r} is not a date (YYYY-MM-DD)") from e
+    day = np.datetime64(split, "D")
     started = time.perf_counter()
     with open_graph(ctx) as graph:
         if data is None:
