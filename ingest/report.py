@@ -14,14 +14,12 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
-from schema.errors import FileError, IngestError
+from schema.errors import FileError, IngestError, naming
 from schema.models import RecordKind
 
 MAX_REPORTED = 10_000
@@ -171,7 +169,7 @@ class IngestFailed(IngestError):
 class RejectWriter:
     """Streams rejects to a CSV or JSONL file as they happen (``.jsonl`` / ``.json`` suffix: JSONL), so a run
     that stops half way still leaves its report. A write that fails (no space left, a device that takes no
-    data) names the file: the error of a write, unlike that of an open, names none."""
+    data) names the file (``schema.errors.naming``)."""
 
     FIELDS = ("file", "row", "field", "reason")
 
@@ -182,12 +180,12 @@ class RejectWriter:
         self._handle: IO[str] = path.open("w", encoding="utf-8", newline="")
         self._csv = None if self.jsonl else csv.writer(self._handle)
         if self._csv:
-            with self._named():  # written through at once: a full disk stops the run before it starts
+            with naming(self.path):  # written through at once: a full disk stops the run before it starts
                 self._csv.writerow(self.FIELDS)
                 self._handle.flush()
 
     def write(self, reject: Reject) -> None:
-        with self._named():
+        with naming(self.path):
             if self._csv:
                 self._csv.writerow(
                     [_cell(reject.file), reject.row, _cell(reject.field), _cell(reject.reason)]
@@ -196,20 +194,11 @@ class RejectWriter:
                 self._handle.write(json.dumps(asdict(reject), ensure_ascii=False) + "\n")
             self._handle.flush()
 
-    @contextmanager
-    def _named(self) -> Iterator[None]:
-        try:
-            yield
-        except OSError as e:
-            if e.filename is not None:
-                raise
-            raise OSError(e.errno, e.strerror or str(e), str(self.path)) from e
-
     def __enter__(self) -> RejectWriter:
         return self
 
     def __exit__(self, *_: object) -> None:
-        with self._named():
+        with naming(self.path):
             self._handle.close()
 
 

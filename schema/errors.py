@@ -23,6 +23,9 @@ GraphQL) can turn them into what its users expect in one place::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class ClusterkgError(Exception):
     """Root of every error clusterkg raises on purpose."""
@@ -132,3 +135,16 @@ def echo(value: object) -> str:
     if len(text) <= ECHO_CHARS:
         return repr(text)
     return f"{text[:ECHO_CHARS]!r}… ({len(text):,} characters)"
+
+
+@contextmanager
+def naming(path: object) -> Iterator[None]:
+    """An ``OSError`` raised within names ``path`` when it names no file: the error of a write or a close (no
+    space left, a device that takes no data) names none, unlike that of an open, and `Error: [Errno 28] No
+    space left on device` left a person to guess which file."""
+    try:
+        yield
+    except OSError as e:
+        if e.filename is not None:
+            raise
+        raise OSError(e.errno, e.strerror or str(e), str(path)) from e

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import ingest
 from graph.db import Graph
 from graph.server import free_port
 from ingest.generate import generate
@@ -164,6 +165,19 @@ def test_a_reject_file_that_cannot_be_written_is_named_before_the_run_starts(tmp
     assert code == 1 and err == "Error: /dev/full: No space left on device\n", err
     code, err = clusterkg("ingest", str(registry))
     assert code == 1 and err.startswith("Error: No Neo4j answers at ") and err.count("\n") == 1, err
+
+
+def test_a_report_that_cannot_be_written_is_named(
+    graph: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """`report --out /dev/full` said `Error: [Errno 28] No space left on device`, naming no file."""
+    clusters = tmp_path / "clusters.csv"
+    clusters.write_text("id,name,sector,region\nK1,Bread,food,Wels\n", encoding="utf-8")
+    ingest.load(graph, [clusters])
+    env = {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password}
+    process = start("report", "K1", "--out", "/dev/full", env=env)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 1 and err.decode() == "Error: /dev/full: No space left on device\n", err
 
 
 def interrupt(process: subprocess.Popen[bytes], ready: float) -> tuple[str, float]:

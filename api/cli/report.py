@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from api.cli.common import console, open_graph, settings_of
-from schema.errors import InvalidInput
+from schema.errors import InvalidInput, naming
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 PDF_SECONDS = 120
@@ -47,7 +47,8 @@ def report(
             as_of=as_of.date() if as_of else None,
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(dashboard.report(found, dt.date.today()), encoding="utf-8")
+    with naming(out):
+        out.write_text(dashboard.report(found, dt.date.today()), encoding="utf-8")
     console.print(f"wrote {out} ({out.stat().st_size // 1024} KiB): {found.name}, {found.members} members")
     if pdf:
         target = out.with_suffix(".pdf")
