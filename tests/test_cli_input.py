@@ -227,3 +227,16 @@ def test_ctrl_c_stops_an_ingest_saying_what_it_wrote(
         "the rest"
     ), lines
     assert [run["status"] for run in graph.run(RUNS)] == ["interrupted"]
+
+
+def test_ctrl_c_stops_serve_as_its_log_says_with_exit_code_0(neo4j_settings: Settings) -> None:
+    """Ctrl-C is how `serve` is stopped ("Press CTRL+C to quit"): after uvicorn's own shutdown lines, an
+    `Error: interrupted` line and exit code 130 would call a requested stop a failure."""
+    env = {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password}
+    process = start("serve", "--port", str(free_port()), env=env)
+    assert process.stderr is not None
+    while b"Uvicorn running on" not in (line := process.stderr.readline()):
+        assert line, "serve ended before it ran"
+    err, _ = interrupt(process, 0.2)
+    assert process.returncode == 0 and "Error" not in err, err
+    assert "Shutting down" in err and "INFO     Finished server process" in err.splitlines()[-1], err

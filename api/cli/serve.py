@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Annotated
 
@@ -36,6 +37,9 @@ def serve(
     # A record of the log, as every other line the server writes: dated, on stderr, in order with the rest.
     log.info("GraphiQL: http://%s:%d/graphql (send `Authorization: Bearer <key>`)", shown, port)
     server = api_server(create_app(settings), settings, host=host, port=port, log_level="info")
-    server.run()
+    # uvicorn shuts down on Ctrl-C, as its log says, then raises the signal again: the way to stop a server,
+    # not an error (exit code 0, no `Error: interrupted` line)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
     if not server.started:
         raise typer.Exit(STARTUP_FAILURE)  # uvicorn logged why (the port is taken, say)
