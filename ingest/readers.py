@@ -156,11 +156,24 @@ def detect(path: Path) -> FileFormat:
     header = stripped.splitlines()[0]
     if "\x00" in header:
         raise FileError(str(path), "line 1", _nul_header(header))
+    if control := _CONTROL_IN_HEADER.search(header):
+        raise FileError(
+            str(path),
+            "line 1",
+            f"the header holds the control character U+{ord(control.group()):04X} at character "
+            f"{control.start() + 1:,} ({echo(header)}): this is not a text file (an image, an archive, a "
+            "spreadsheet?)",
+        )
     delimiter = max(DELIMITERS, key=header.count)
     if header.count(delimiter) == 0:
         delimiter = ","
     return FileFormat("csv", encoding, compressed, delimiter)
 
+
+_CONTROL_IN_HEADER = re.compile(r"[\x01-\x08\x0e-\x1b\x1f\x7f-\x9f]")
+"""Control characters no header of a text file holds (tab and the line breaks aside; NUL is told apart by
+:func:`_nul_header`): read on, a binary file given ``--kind`` had every row rejected, and the run completed
+with exit code 0."""
 
 _CONTROL_IN_PATH = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 """C0 and C1 controls: every message about a file starts with its path, printed as it is (a line break in

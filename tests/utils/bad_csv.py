@@ -284,6 +284,14 @@ def csv_cases() -> list[Bad]:
     )
     n = "binary_noise"
     add(n, bytes(range(256)) * 8, error=(f"{n}.csv",), run=None)
+    n = "binary_without_nul"  # given a kind, its rows were all rejected and the run completed
+    add(
+        n,
+        bytes(range(1, 256)) * 8,
+        error=(f"{n}.csv", "line 1", "the header holds the control character U+0001 at character 1"),
+        args=("--kind", "organizations"),
+        run=None,
+    )
     return c
 
 
