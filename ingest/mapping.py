@@ -107,7 +107,7 @@ class Mapping:
     def load(cls, path: Path) -> Mapping:
         """Read and check a mapping file; a mistake in it is an :class:`IngestError` naming the file."""
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}  # noqa: S506 - safe
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - safe
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark
             where = f"line {mark.line + 1:,}, column {mark.column + 1:,}: " if mark else ""
@@ -120,6 +120,11 @@ class Mapping:
                 f"mapping {path}: nested too deeply to read; a mapping needs three levels (values: field: "
                 "source value: value)"
             ) from None
+        if data is None:  # a file cut to nothing, or a mapping still to write: it would map nothing, silently
+            raise IngestError(
+                f"mapping {path}: holds no mapping (empty, or comments alone); its keys are kind, columns, "
+                "constants, values, templates, ignore"
+            )
         return cls.from_dict(data, origin=str(path))
 
     @classmethod

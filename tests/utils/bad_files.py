@@ -104,6 +104,9 @@ def mapping_cases() -> list[Bad]:
     add("mapping_ignore_a_table", "ignore: {a: 1}\n", ("ignore must be a list of column names",))
     add("mapping_separator_a_list", "list_separator: [1]\n", ("list_separator must be a text",))
     add("mapping_separator_empty", "list_separator: ''\n", ("list_separator must be a text",))
+    # an empty mapping (a file cut to nothing, one still to write) mapped nothing, and the run completed
+    add("mapping_empty", "", ("holds no mapping (empty, or comments alone)",))
+    add("mapping_comments_alone", "# columns:\n#   Firma: name\n", ("holds no mapping (empty, or comments",))
 
     # Templates fill a field the row leaves empty: a template that is not `{column}` text was a traceback
     # at the first row it filled (ValueError, IndexError, AttributeError), and a width of 10^8 made a
