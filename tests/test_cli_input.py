@@ -118,17 +118,18 @@ def test_an_eval_option_the_evaluation_asked_for_does_not_use_is_refused(args: l
     assert code == 2 and err.startswith(f"Error: Invalid value for {said}") and err.count("\n") == 1, err
 
 
-def test_an_empty_path_is_refused_not_taken_for_the_working_folder(tmp_path: Path) -> None:
+def test_an_empty_path_or_host_is_refused_not_taken_for_a_default(tmp_path: Path) -> None:
     """``Path("")`` is the working folder: `generate --out "$DIR"` with DIR unset wrote a region into it,
-    and `ingest --mapping ""` looked for mapping files in it."""
+    and `ingest --mapping ""` looked for mapping files in it; `serve --host ""` served every interface."""
     registry = tmp_path / "clusters.csv"
     registry.write_text("id,name\nK1,Bread\n", encoding="utf-8")
-    for args in (
-        ["generate", "--orgs", "10", "--out", ""],
-        ["ingest", str(registry), "--mapping", ""],
+    for args, said in (
+        (["generate", "--orgs", "10", "--out", ""], "'--out': is empty; name a path"),
+        (["ingest", str(registry), "--mapping", ""], "'--mapping': is empty; name a path"),
+        (["serve", "--port", str(free_port()), "--host", ""], "'--host': is empty; name an interface"),
     ):
-        code, err = clusterkg(*args, cwd=tmp_path)
-        said = f"Error: Invalid value for '{args[-2]}': is empty; name a path"
+        code, err = clusterkg(*args, cwd=tmp_path, timeout=20)
+        said = f"Error: Invalid value for {said}"
         assert code == 2 and err.startswith(said), err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clusters.csv"]
 

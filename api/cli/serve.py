@@ -13,9 +13,19 @@ from api.cli.common import settings_of
 log = logging.getLogger(__name__)
 
 
+def _interface(host: str) -> str:
+    """An empty ``--host`` (an unset shell variable) is a usage error: uvicorn took it for every interface,
+    serving the API to the network where the default serves this machine alone."""
+    if not host.strip():
+        raise typer.BadParameter("is empty; name an interface: 127.0.0.1 (this machine), 0.0.0.0 (every one)")
+    return host
+
+
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(callback=_interface, help="Interface to listen on (0.0.0.0: every one).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     print_schema: Annotated[
         bool, typer.Option("--print-schema", help="Print the GraphQL SDL (schema/schema.graphql) and exit.")
