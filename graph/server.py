@@ -170,6 +170,7 @@ class ManagedNeo4j:
             log.info("Neo4j already runs (pid %s) at %s", current.pid, self.uri)
             self.wait_until_ready()
             return current
+        self._check_port_free()
         self.install()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
@@ -222,9 +223,10 @@ class ManagedNeo4j:
         while time.monotonic() < deadline:
             if process is not None:
                 if process.poll() is not None:
+                    why = self._cause(log_offset)
                     raise Neo4jServerError(
-                        f"Neo4j exited with code {process.returncode} while starting; see {self.log_file}:\n"
-                        + self._log_tail()
+                        f"Neo4j exited with code {process.returncode} while starting: {why}; its log: "
+                        f"{self.log_file}"
                     )
                 if not self._said_ready(log_offset):
                     time.sleep(0.3)
@@ -249,6 +251,34 @@ class ManagedNeo4j:
         with self.log_file.open("rb") as f:
             f.seek(offset)
             return READY_MARKER in f.read()
+
+    def _check_port_free(self) -> None:
+        """Refuse a Bolt port another program listens on, in one sentence: Neo4j would start, fail to bind
+        and leave a Java stack trace as the reason."""
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Neo4j binds: TIME_WAIT is no owner
+            try:
+                s.bind((HOST, self.port))
+            except OSError as e:
+                raise Neo4jServerError(
+                    f"port {self.port} of {HOST} is taken by another program ({e.strerror}): choose another "
+                    "with --port or CLUSTERKG_NEO4J_BOLT_PORT"
+                ) from e
+
+    def _cause(self, offset: int) -> str:
+        """Why the server stopped, in one line, where 20 lines of Java frames said it: the first line of the
+        stack trace it wrote to its log from ``offset`` (which names a setting it could not read), and its
+        innermost ``Caused by:`` when that says more (a port it could not bind)."""
+        with self.log_file.open("rb") as f:
+            f.seek(offset)
+            lines = f.read().decode(errors="replace").splitlines()
+        cause = "Caused by: "
+        said = [line for line in lines if line.strip() and not line.startswith((" ", "\t", cause))]
+        first = said[-1].removeprefix('Exception in thread "main" ') if said else "its log says nothing"
+        causes = [line.removeprefix(cause).strip() for line in lines if line.startswith(cause)]
+        if causes and causes[-1].rpartition(": ")[2] not in first:
+            return f"{first}; caused by {causes[-1]}"
+        return first
 
     def _log_tail(self, lines: int = 20) -> str:
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from graph.db import Graph
 from graph.server import free_port
 from ingest.generate import generate
 from schema.settings import Settings
+from tests.conftest import TEST_PASSWORD
 from tests.test_ingest import RUNS
 
 NO_SERVER = {"NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "NEO4J_PASSWORD": "a-password-of-no-server"}
@@ -179,6 +181,31 @@ def test_a_report_that_cannot_be_written_is_named(
     process = start("report", "K1", "--out", "/dev/full", env=env)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 1 and err.decode() == "Error: /dev/full: No space left on device\n", err
+
+
+def test_neo4j_start_says_why_it_cannot_in_one_line(tmp_path: Path) -> None:
+    """A Bolt port another program listens on, or a setting Neo4j cannot read, ended `neo4j start` with the
+    last 20 lines of Neo4j's log: a Java stack trace."""
+    env = {"CLUSTERKG_HOME": str(tmp_path / "home"), "NEO4J_PASSWORD": TEST_PASSWORD}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = start("neo4j", "start", "--port", str(port), env=env)
+        _, err = process.communicate(timeout=120)
+    assert process.returncode == 1 and err.decode() == (
+        f"Error: port {port} of 127.0.0.1 is taken by another program (Address already in use): choose "
+        "another with --port or CLUSTERKG_NEO4J_BOLT_PORT\n"
+    ), err
+    unreadable = {"CLUSTERKG_NEO4J_CONFIG": '{"db.transaction.timeout": "banana"}'}
+    process = start("neo4j", "start", "--port", str(free_port()), env=env | unreadable)
+    _, said = process.communicate(timeout=300)
+    lines = said.decode().splitlines()
+    assert process.returncode == 1 and len(lines) == 2 and "INFO     Started Neo4j" in lines[0], lines
+    assert lines[1].startswith(
+        "Error: Neo4j exited with code 1 while starting: java.lang.IllegalArgumentException: Error "
+        "evaluating value for setting 'db.transaction.timeout'. Missing numeric value; its log: "
+    ), lines
 
 
 def interrupt(process: subprocess.Popen[bytes], ready: float) -> tuple[str, float]:
