@@ -270,6 +270,34 @@ def test_an_organization_whose_id_holds_a_slash_has_a_page_its_links_reach(
         site.graph.run(UNSLASHED, id=slashed)
 
 
+WEBSITE = Query(
+    "test.web_website",
+    "MATCH (o:Organization {id: $id}) WITH o, o.website AS was SET o.website = $website RETURN was",
+    write=True,
+)
+
+
+def test_a_website_is_a_link_to_the_web_and_never_to_a_script(site: Site) -> None:
+    """The organization page showed the website as plain text, so a person copied it by hand; a link made of
+    any stored text would run a ``javascript:`` website a registry or an upsert wrote."""
+    key = site.keys["food_manager"].secret
+
+    def panel() -> str:
+        answer = httpx.get(
+            f"{site.url}/web/organizations/{BAKERY}", headers={"Authorization": f"Bearer {key}"}, timeout=60
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.text
+
+    assert '<a href="https://www.brandstetter-brot.at" rel="noopener noreferrer nofollow">' in panel()
+    was = site.graph.run(WEBSITE, id=BAKERY, website="javascript:alert(document.cookie)")[0]["was"]
+    try:
+        shown = panel()
+        assert "javascript:alert(document.cookie)" in shown and 'href="javascript:' not in shown, shown
+    finally:
+        site.graph.run(WEBSITE, id=BAKERY, website=was)
+
+
 def test_graphiql_keeps_the_api_key_for_no_one_after(site: Site, browser: WebDriver) -> None:
     """A key typed into GraphiQL's headers answers the queries of that page and is not kept in the
     browser's localStorage for whoever opens it next (strawberry's page asked GraphiQL to keep headers)."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -38,6 +39,23 @@ def path_segment(value: object) -> str:
     an id such as ``AT/../7`` stays one segment that a browser does not resolve as ``..``; the server decodes
     it back whole (the routes take a ``path``)."""
     return quote(str(value), safe="")
+
+
+BARE_HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/\S*)?")
+"""A website as registries write it without its scheme: ``www.wortwerk.at``, ``example.com/de``."""
+
+
+def website_url(website: str | None) -> str | None:
+    """The address a website's link leads to, or None where the text is no web address: registries write
+    ``www.example.at`` as often as ``https://…``, and a link may lead only to the web (``http``/``https``),
+    never run a ``javascript:`` text that a registry or an upsert stored."""
+    text = (website or "").strip()
+    if BARE_HOST.fullmatch(text):
+        return "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme.lower() in ("http", "https") and parts.netloc and not re.search(r"\s", text):
+        return text
+    return None
 
 
 OPENING_QUOTES = "`'\"“‘"
@@ -78,6 +96,7 @@ def environment() -> Environment:
     )
     env.filters["role"] = role_words
     env.filters["segment"] = path_segment
+    env.filters["website_url"] = website_url
     env.filters["typed"] = Typed
     env.filters["sentence"] = sentence
     env.filters["quoted"] = quote_sentence  # a card's sentences cut as the API's explanations cut them
