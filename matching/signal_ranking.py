@@ -203,7 +203,10 @@ def signal_suggest(
         text = embed_text(need, model_name=settings.embedder) if need else None
         vector = None if text is None else text.vector
     elif need:
-        seeker = anonymous_seeker(need, location or Place(), role=role, settings=settings)
+        place = location or Place()
+        if filters.max_km is not None and not place.has_point:
+            raise NoLocation  # said before the need is embedded: nothing to measure the distance from
+        seeker = anonymous_seeker(need, place, role=role, settings=settings)
         vector = seeker.vector
     else:
         raise MatchingError("Ask for an organization id or a need text")

@@ -120,8 +120,6 @@ async def partner_suggestions(
     if organization_id is not None:
         await check_may_act_for(context.graph, caller, organization_id)
     filters = _filters(given, max_km)
-    if max_km is not None and organization_id is None:
-        raise InvalidInput.of("maxKm", "needs a place to measure from, and a `need` alone has none")
     try:
         found: list[Suggestion] = await context.compute.run(
             lambda: suggest(
@@ -134,7 +132,11 @@ async def partner_suggestions(
             )
         )
     except NoLocation:
-        where = f"the graph holds no location of {echo(organization_id)}"
+        where = (
+            "a `need` alone has none"
+            if organization_id is None
+            else f"the graph holds no location of {echo(organization_id)}"
+        )
         raise InvalidInput.of("maxKm", f"needs a place to measure from, and {where}") from None
     rows = await _organizations(info, found)
     basis = basis_of(need)

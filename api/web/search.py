@@ -149,13 +149,6 @@ async def search(
         raise PageError("Say in a few words what you are looking for.", 400, field="need")
     place = await place_of(request, caller, form.town) if seeker is None else Place()
     filters = form.filters(places)
-    if seeker is None and filters.max_km is not None and not place.has_point:
-        # Said for the person at the form: the search would answer that the seeker has no lat/lon.
-        raise refused(
-            "town",
-            f"is empty, and “{LABELS['km']}” is measured from it: choose your town, or leave "
-            f"“{LABELS['km']}” empty",
-        )
     try:
         found = await compute(
             request,
@@ -170,7 +163,13 @@ async def search(
                 settings=state.settings,
             ),
         )
-    except NoLocation:
+    except NoLocation:  # said for the person at the form, naming the field to fill or to empty
+        if seeker is None:
+            raise refused(
+                "town",
+                f"is empty, and “{LABELS['km']}” is measured from it: choose your town, or leave "
+                f"“{LABELS['km']}” empty",
+            ) from None
         where = f"this site holds no location of {echo(seeker)}"
         raise refused("km", f"needs a place to measure distances from, and {where}. {FAR}") from None
     may_answer = seeker is not None and caller is not None and caller.role is ApiRole.MEMBER
