@@ -23,11 +23,9 @@ from graph import migrations
 from graph.db import Graph
 from graph.queries import web as q
 from graph.query import Query
-from graph.server import ManagedNeo4j, free_port
+from graph.server import scratch_server
 from ingest.generate import generate
-from schema.settings import Settings
 
-PASSWORD = "bench-choices-password"
 LISTS_ONLY = Query(
     "bench.choices_lists_only",
     "CALL { MATCH (r:Region) WHERE r.level IN ['country', 'region'] "
@@ -59,29 +57,17 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-choices-"))
     region = generate(work / "region", orgs=args.orgs, collaborations=0, seed=1)
-    settings = Settings(
-        environment="test",
-        home=work / "neo4j-home",
-        neo4j_bolt_port=free_port(),
-        neo4j_password=PASSWORD,
-        neo4j_heap="1g",
-        neo4j_pagecache="512m",
-    )
-    server = ManagedNeo4j(settings)
-    server.start()
-    try:
-        with Graph.connect(settings) as graph:
-            migrations.migrate(graph)
-            organizations = [path for path in region.files if "organizations" in path.name]
-            ingest.load(graph, organizations, source="bench-choices")
-            for query in (q.SEARCH_CHOICES, LISTS_ONLY):
-                times, found = timed(graph, query, args.n)
-                print(
-                    f"{query.name}: median {statistics.median(times):.0f} ms, max {max(times):.0f} ms "
-                    f"({args.orgs:,} organizations; found {found})"
-                )
-    finally:
-        server.stop()
+    scratch = scratch_server(work / "neo4j-home", neo4j_heap="1g", neo4j_pagecache="512m")
+    with scratch as (settings, _), Graph.connect(settings) as graph:
+        migrations.migrate(graph)
+        organizations = [path for path in region.files if "organizations" in path.name]
+        ingest.load(graph, organizations, source="bench-choices")
+        for query in (q.SEARCH_CHOICES, LISTS_ONLY):
+            times, found = timed(graph, query, args.n)
+            print(
+                f"{query.name}: median {statistics.median(times):.0f} ms, max {max(times):.0f} ms "
+                f"({args.orgs:,} organizations; found {found})"
+            )
 
 
 if __name__ == "__main__":

@@ -37,14 +37,13 @@ from api.cli import app
 from graph import migrations
 from graph.db import Graph
 from graph.queries import matching as queries
-from graph.server import ManagedNeo4j, free_port
+from graph.server import scratch_server
 from ingest.generate import generate
 from matching.embed import key_prefix, plan
 from matching.model import encode, load_model
 from schema.settings import Settings
 
 console = Console(width=170)  # wide enough for the tables when the output goes to a file
-SCRATCH_PASSWORD = "clusterkg-bench-scratch"
 
 
 def run_embed_command(settings: Settings) -> tuple[float, float, str]:
@@ -106,21 +105,11 @@ def throughput(orgs: int, seed: int, rounds: int) -> Table:
     """Raw encode, then ``rounds`` times (embed everything, raw encode): each embed run is compared with the
     raw runs just before and after it, as the load of a shared machine drifts."""
     home = Path(tempfile.mkdtemp(prefix="clusterkg-bench-embed-"))
-    port = free_port()
-    settings = Settings(
-        home=home,
-        neo4j_uri=f"bolt://127.0.0.1:{port}",
-        neo4j_bolt_port=port,
-        neo4j_password=SCRATCH_PASSWORD,
-        neo4j_heap="1g",
-        neo4j_pagecache="512m",
-    )
-    server = ManagedNeo4j(settings)
-    server.start()
     raws: list[Rate] = []
     embeds: list[Rate] = []
     try:
-        with Graph.connect(settings) as graph:
+        scratch = scratch_server(home, neo4j_heap="1g", neo4j_pagecache="512m")
+        with scratch as (settings, _), Graph.connect(settings) as graph:
             migrations.migrate(graph)
             generate(home / "region", orgs=orgs, seed=seed)
             ingest.load(graph, [home / "region" / "organizations.csv"])
@@ -136,7 +125,6 @@ def throughput(orgs: int, seed: int, rounds: int) -> Table:
                 embeds.append(rate)
                 raws.append(raw_rate(texts, settings))
     finally:
-        server.stop()
         shutil.rmtree(home, ignore_errors=True)
     table = Table(
         title=f"embedding throughput, {len(texts):,} texts ({orgs:,} organizations; {len(set(texts)):,} "

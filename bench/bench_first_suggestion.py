@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from api.auth import ApiRole, create_key  # noqa: E402
+from graph import server as managed  # noqa: E402
 from graph.db import Graph  # noqa: E402
 from graph.queries import api as q  # noqa: E402
 from graph.server import ManagedNeo4j, cpu_seconds, free_port  # noqa: E402
@@ -43,7 +44,6 @@ from matching import snapshot_file  # noqa: E402
 from schema.settings import EMBEDDING_BACKENDS, Settings  # noqa: E402
 
 console = Console(width=170)
-SCRATCH_PASSWORD = "clusterkg-bench-scratch"
 CLI = [sys.executable, "-c", "from api.cli import main; main()"]
 SUGGEST = """query($org: ID!) { partnerSuggestions(organizationId: $org, limit: 10) {
     score partner { id name } reasons { signal share } } }"""
@@ -75,32 +75,24 @@ class Step:
 def scratch_server(backend: str) -> Iterator[tuple[Settings, dict[str, str]]]:
     """An empty managed Neo4j in a temp folder, and the environment that points commands at it."""
     home = Path(tempfile.mkdtemp(prefix="clusterkg-bench-first-"))
-    port = free_port()
-    settings = Settings(
-        home=home,
-        neo4j_uri=f"bolt://127.0.0.1:{port}",
-        neo4j_bolt_port=port,
-        neo4j_password=SCRATCH_PASSWORD,
-        embedding_backend=backend,  # type: ignore[arg-type]
-    )
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "CLUSTERKG_HOME": str(home),
-        "CLUSTERKG_NEO4J_BOLT_PORT": str(port),
-        "NEO4J_URI": settings.neo4j_uri,
-        "NEO4J_PASSWORD": SCRATCH_PASSWORD,
-        "CLUSTERKG_EMBEDDING_BACKEND": backend,
-        "CLUSTERKG_API_REQUEST_TIMEOUT": "600",  # a first answer is measured, not cut off
-    }
-    server = ManagedNeo4j(settings)
-    server.start()
     try:
-        yield settings, env
+        with managed.scratch_server(home, embedding_backend=backend) as (settings, _):
+            env = {
+                **os.environ,
+                "PYTHONPATH": str(ROOT),
+                "CLUSTERKG_HOME": str(home),
+                "CLUSTERKG_NEO4J_BOLT_PORT": str(settings.neo4j_bolt_port),
+                "NEO4J_URI": settings.neo4j_uri,
+                "NEO4J_PASSWORD": settings.neo4j_password,
+                "CLUSTERKG_EMBEDDING_BACKEND": backend,
+                "CLUSTERKG_API_REQUEST_TIMEOUT": "600",  # a first answer is measured, not cut off
+            }
+            try:
+                yield settings, env
+            finally:
+                drop_kept_snapshot(settings)
     finally:
-        server.stop()
         shutil.rmtree(home, ignore_errors=True)
-        drop_kept_snapshot(settings)
 
 
 def drop_kept_snapshot(settings: Settings) -> None:

@@ -43,7 +43,7 @@ from graph import migrations
 from graph.db import Graph
 from graph.queries import admin
 from graph.queries import ingest as q
-from graph.server import ManagedNeo4j, cpu_seconds, free_port
+from graph.server import SCRATCH_PASSWORD, cpu_seconds, scratch_server
 from ingest import load
 from ingest.generate import generate
 from ingest.resolve import Keys
@@ -51,12 +51,10 @@ from ingest.writer import Writer, collaboration_row, organization_row
 from schema.models import CollaborationRecord, OrganizationRecord
 from schema.settings import Settings
 
-PASSWORD = "clusterkg-bench-password"
-
 
 def _child(files: list[str], uri: str, dry_run: bool, batch_size: int, writers: int) -> None:
     """Load in this (child) process and print the summary and the peak resident memory as JSON."""
-    settings = Settings(environment="test", neo4j_uri=uri, neo4j_password=PASSWORD)
+    settings = Settings(environment="test", neo4j_uri=uri, neo4j_password=SCRATCH_PASSWORD)
     with Graph.connect(settings) as graph:
         summary = load(graph, files, dry_run=dry_run, batch_size=batch_size, writers=writers)
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -170,81 +168,73 @@ def main() -> None:
         f"{region.memberships:,} memberships in {time.perf_counter() - started:.1f} s"
     )
     clusters, organizations, memberships, collaborations = region.files
-    settings = Settings(
-        environment="test",
-        home=work / "neo4j-home",
-        neo4j_bolt_port=free_port(),
-        neo4j_password=PASSWORD,
-        neo4j_heap="2g",
-        neo4j_pagecache="1g",
-    )
-    server = ManagedNeo4j(settings)
-    server.start()
     try:
-        with Graph.connect(settings) as graph:
-            migrations.migrate(graph)
-            uri = settings.neo4j_uri
+        with scratch_server(work / "neo4j-home", neo4j_heap="2g", neo4j_pagecache="1g") as (settings, server):
+            with Graph.connect(settings) as graph:
+                migrations.migrate(graph)
+                uri = settings.neo4j_uri
 
-            pid = server.status().pid
-            load_options = {"batch_size": args.batch_size, "writers": args.writers, "server": pid}
-            cold = _warm_up(work, args, uri, graph, load_options)
-            first = _run_child(region.files, uri, **load_options)
-            second = _run_child(region.files, uri, **load_options)
-            org_rate = _rate(_file(first["summary"], "organizations"))
-            link_files = _file(first["summary"], "memberships") + _file(first["summary"], "collaborations")
-            link_rate = _rate(link_files)
+                pid = server.status().pid
+                load_options = {"batch_size": args.batch_size, "writers": args.writers, "server": pid}
+                cold = _warm_up(work, args, uri, graph, load_options)
+                first = _run_child(region.files, uri, **load_options)
+                second = _run_child(region.files, uri, **load_options)
+                org_rate = _rate(_file(first["summary"], "organizations"))
+                link_files = _file(first["summary"], "memberships") + _file(
+                    first["summary"], "collaborations"
+                )
+                link_rate = _rate(link_files)
 
-            # The ceiling: the same prepared rows, sent and counted, nothing written.
-            records = [
-                OrganizationRecord.model_validate(r) for r in _rows(organizations, args.ceiling_sample)
-            ]
-            org_rows = [organization_row(r, Keys.of(r), r.id, True, True, "p", "e") for r in records]
-            links = [
-                CollaborationRecord.model_validate(r) for r in _rows(collaborations, args.ceiling_sample)
-            ]
-            link_rows = [collaboration_row(r, r.source, r.target, "h", True) for r in links]
+                # The ceiling: the same prepared rows, sent and counted, nothing written.
+                records = [
+                    OrganizationRecord.model_validate(r) for r in _rows(organizations, args.ceiling_sample)
+                ]
+                org_rows = [organization_row(r, Keys.of(r), r.id, True, True, "p", "e") for r in records]
+                links = [
+                    CollaborationRecord.model_validate(r) for r in _rows(collaborations, args.ceiling_sample)
+                ]
+                link_rows = [collaboration_row(r, r.source, r.target, "h", True) for r in links]
 
-            def transfer(rows: list[dict[str, Any]]) -> float:
+                def transfer(rows: list[dict[str, Any]]) -> float:
+                    t = time.perf_counter()
+                    for start in range(0, len(rows), args.batch_size):
+                        graph.run(q.TRANSFER_ONLY, rows=rows[start : start + args.batch_size])
+                    return len(rows) / (time.perf_counter() - t)
+
+                org_ceiling, link_ceiling = transfer(org_rows), transfer(link_rows)
+
+                # The floor of a write: each organization's node with its id alone, from the same rows.
+                bare = [{**row, "id": f"bare-{row['id']}"} for row in org_rows]
+                before, t = cpu_seconds(pid), time.perf_counter()
+                for start in range(0, len(bare), args.batch_size):
+                    graph.run(q.CREATE_BARE_ORGANIZATIONS, rows=bare[start : start + args.batch_size])
+                bare_rate = len(bare) / (time.perf_counter() - t)
+                bare_ms = ((cpu_seconds(pid) or 0.0) - (before or 0.0)) / len(bare) * 1000
+
+                # The naive baseline: the same write (the organization, its labels, properties and edges), one
+                # row per transaction and round trip, on new ids.
+                prov = Writer.provenance("bench-naive", "", "bench", dt.datetime.now(dt.UTC))
+                sample = org_rows[: args.naive_sample]
                 t = time.perf_counter()
-                for start in range(0, len(rows), args.batch_size):
-                    graph.run(q.TRANSFER_ONLY, rows=rows[start : start + args.batch_size])
-                return len(rows) / (time.perf_counter() - t)
+                for row in sample:
+                    naive = {**row, "id": f"naive-{row['id']}", "record": f"naive-{row['record']}"}
+                    graph.run(q.UPSERT_ORGANIZATIONS, rows=[naive], prov=prov)
+                naive_rate = len(sample) / (time.perf_counter() - t)
 
-            org_ceiling, link_ceiling = transfer(org_rows), transfer(link_rows)
-
-            # The floor of a write: each organization's node with its id alone, from the same rows.
-            bare = [{**row, "id": f"bare-{row['id']}"} for row in org_rows]
-            before, t = cpu_seconds(pid), time.perf_counter()
-            for start in range(0, len(bare), args.batch_size):
-                graph.run(q.CREATE_BARE_ORGANIZATIONS, rows=bare[start : start + args.batch_size])
-            bare_rate = len(bare) / (time.perf_counter() - t)
-            bare_ms = ((cpu_seconds(pid) or 0.0) - (before or 0.0)) / len(bare) * 1000
-
-            # The naive baseline: the same write (the organization, its labels, properties and edges), one
-            # row per transaction and round trip, on new ids.
-            prov = Writer.provenance("bench-naive", "", "bench", dt.datetime.now(dt.UTC))
-            sample = org_rows[: args.naive_sample]
-            t = time.perf_counter()
-            for row in sample:
-                naive = {**row, "id": f"naive-{row['id']}", "record": f"naive-{row['record']}"}
-                graph.run(q.UPSERT_ORGANIZATIONS, rows=[naive], prov=prov)
-            naive_rate = len(sample) / (time.perf_counter() - t)
-
-        padded = work / "padded" / "organizations.csv"
-        padded.parent.mkdir()
-        _padded(organizations, padded, factor=12)
-        small = _run_child([clusters, organizations], uri, dry_run=True, batch_size=args.batch_size)
-        large = _run_child([clusters, padded], uri, dry_run=True, batch_size=args.batch_size)
-        one_id = [
-            _run_child(
-                [_one_id(work / "one-id" / f"{n}.csv", n)], uri, dry_run=True, batch_size=args.batch_size
-            )
-            for n in (args.one_id, 5 * args.one_id)
-        ]
-        size_mb = organizations.stat().st_size / 2**20
-        padded_mb = padded.stat().st_size / 2**20
+            padded = work / "padded" / "organizations.csv"
+            padded.parent.mkdir()
+            _padded(organizations, padded, factor=12)
+            small = _run_child([clusters, organizations], uri, dry_run=True, batch_size=args.batch_size)
+            large = _run_child([clusters, padded], uri, dry_run=True, batch_size=args.batch_size)
+            one_id = [
+                _run_child(
+                    [_one_id(work / "one-id" / f"{n}.csv", n)], uri, dry_run=True, batch_size=args.batch_size
+                )
+                for n in (args.one_id, 5 * args.one_id)
+            ]
+            size_mb = organizations.stat().st_size / 2**20
+            padded_mb = padded.stat().st_size / 2**20
     finally:
-        server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
     first_s, second_s = first["summary"]["seconds"], second["summary"]["seconds"]

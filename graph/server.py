@@ -18,9 +18,12 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 LAUNCHER_CLASS = "ClusterkgNeo4j"
 HOST = "127.0.0.1"
 READY_MARKER = b"clusterkg-neo4j ready"
+SCRATCH_PASSWORD = "clusterkg-scratch-password"
 DEFAULT_CONFIG = {"internal.dbms.index.vector.population_ram_buffer_size": "512"}
 """Server settings of our own, under those of ``CLUSTERKG_NEO4J_CONFIG``. A vector index populated over
 stored vectors buffers up to 512 MB before it writes a Lucene segment (Neo4j's default: 1 MB), so 100,000
@@ -45,6 +49,28 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def scratch_server(home: Path, **overrides: Any) -> Iterator[tuple[Settings, ManagedNeo4j]]:
+    """An empty managed server of its own in ``home``, on a free port, stopped on the way out: a benchmark
+    measures a server that nothing else loads. ``overrides`` are further settings (heap, page cache, ...);
+    the caller removes ``home``."""
+    port = free_port()
+    settings = Settings(
+        environment="test",
+        home=home,
+        neo4j_uri=f"bolt://{HOST}:{port}",
+        neo4j_bolt_port=port,
+        neo4j_password=SCRATCH_PASSWORD,
+        **overrides,
+    )
+    server = ManagedNeo4j(settings)
+    server.start()
+    try:
+        yield settings, server
+    finally:
+        server.stop()
 
 
 @dataclass(frozen=True)
