@@ -18,10 +18,12 @@ from selenium.webdriver.support.select import Select
 
 import ingest
 from api.web.choices import REREAD_SECONDS
+from api.web.render import country_name
 from graph.query import Query
 from schema.settings import Settings
 from tests.test_web import NEED, search
 from tests.utils.web import (
+    BAKERY,
     PHONE_WIDTH,
     TEST_REQUEST_TIMEOUT,
     Site,
@@ -69,6 +71,29 @@ def test_a_town_or_a_towns_region_an_address_names_is_searched(site: Site, brows
     wait_for_text(browser, "#results", "partners for")
     assert Select(browser.find_element(By.ID, "region")).first_selected_option.text == "Linz"
     assert browser.find_element(By.ID, "region").get_attribute("aria-invalid") is None
+
+
+def test_the_region_list_names_a_country_and_limits_the_search_by_its_code(
+    site: Site, browser: WebDriver
+) -> None:
+    """The graph keeps a country's ISO 3166 code as its name, and the list showed "AT", as did an
+    organization's page: a person reads "Austria", and the search is still limited by the code the filter
+    takes. A value that is no code shows as it is."""
+    use_key(browser, site, None)
+    region = Select(browser.find_element(By.ID, "region"))
+    shown = [option.text for option in region.options]
+    assert "Austria" in shown and "AT" not in shown, shown
+    region.select_by_visible_text("Austria")
+    assert region.first_selected_option.get_attribute("value") == "AT"
+    search(browser, NEED)
+    wait_for_text(browser, "#results", "partners for")
+    assert "region=AT" in browser.current_url, browser.current_url
+    assert browser.find_element(By.ID, "region").get_attribute("aria-invalid") is None
+    headers = {"Authorization": f"Bearer {site.keys['bakery'].secret}"}
+    page = httpx.get(f"{site.url}/web/organizations/{BAKERY}", headers=headers, timeout=60)
+    assert page.status_code == 200 and "Wels, Upper Austria (Austria)" in page.text, page.text[:500]
+    codes = ("KR", "XK", "Austria", "")
+    assert [country_name(code) for code in codes] == ["South Korea", "XK", "Austria", ""]
 
 
 def test_after_the_back_button_the_list_shows_the_region_searched(site: Site, browser: WebDriver) -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.availability import Availability
+from api.web.render import country_name
 from graph.db import AsyncGraph
 from graph.queries import web as q
 from schema.errors import GraphUnavailable
@@ -44,8 +45,9 @@ class Choices:
     """What the search form offers, and what a search may be limited to."""
 
     regions: list[dict[str, Any]] = field(default_factory=list)
-    """The form's list: countries and regions (countries first, by name), each with ``id``, ``name``,
-    ``level``."""
+    """The form's list: countries and regions (countries first, by label), each with ``id``, ``name`` (the
+    value a region filter takes), ``level`` and ``label`` (what the list shows: a country's name for its
+    code, :func:`api.web.render.country_name`)."""
     towns: list[str] = field(default_factory=list)
     """The towns offered as a person types (those that have a point)."""
     places: frozenset[str] = frozenset()
@@ -103,8 +105,9 @@ class SearchChoices:
             availability.lost()  # the driver's verdict, which no page may have waited for
             raise
         row = rows[0]  # one row: the query only aggregates
+        regions = [{**r, "label": label(r)} for r in row["regions"]]
         self._value = Choices(
-            regions=sorted(row["regions"], key=lambda r: (r["level"] != "country", r["name"])),
+            regions=sorted(regions, key=lambda r: (r["level"] != "country", r["label"])),
             towns=sorted(row["towns"]),
             places=frozenset(row["places"]),
         )
@@ -113,6 +116,11 @@ class SearchChoices:
 
     def _fresh(self) -> bool:
         return self._value is not None and time.monotonic() - self._read_at < self.keep_seconds
+
+
+def label(region: dict[str, Any]) -> str:
+    """What the form's list shows for ``region``: a country by its name, as the graph keeps its code."""
+    return country_name(region["name"]) if region["level"] == "country" else str(region["name"])
 
 
 def _told(read: asyncio.Task[Choices]) -> None:
