@@ -96,6 +96,18 @@ def test_the_region_list_names_a_country_and_limits_the_search_by_its_code(
     assert [country_name(code) for code in codes] == ["South Korea", "XK", "Austria", ""]
 
 
+def test_a_town_an_address_names_by_its_id_is_shown_by_its_name(site: Site, browser: WebDriver) -> None:
+    """A town chosen by its region id in an address (?region=AT/upper-austria/linz) is searched, and the
+    region list showed the id itself as its choice: it shows the town's name, and keeps the id it sends."""
+    use_key(browser, site, None)
+    browser.get(f"{site.url}/?need={quote(NEED)}&region={quote('AT/upper-austria/linz')}")
+    wait_for_text(browser, "#results", "partners for")
+    chosen = Select(browser.find_element(By.ID, "region")).first_selected_option
+    assert chosen.text == "Linz", chosen.text
+    assert chosen.get_attribute("value") == "AT/upper-austria/linz"
+    assert "AT/upper-austria/linz" not in browser.find_element(By.ID, "search").text
+
+
 def test_after_the_back_button_the_list_shows_the_region_searched(site: Site, browser: WebDriver) -> None:
     """Back to a search whose address named its region by name (?region=Upper Austria) showed the region
     list with nothing chosen: the script set the list's value to the name, which no option has as its

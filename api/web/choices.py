@@ -53,6 +53,9 @@ class Choices:
     places: frozenset[str] = frozenset()
     """Every value a region filter matches some organization by (``graph.queries.web.SEARCH_CHOICES``): a
     region of any level, a town's included, by id or name."""
+    names: dict[str, str] = field(default_factory=dict)
+    """The name of each region some organization is in, by id: an address may name a town by its id
+    (``AT/upper-austria/linz``), which the form's list lacks and shows by its name."""
 
 
 class SearchChoices:
@@ -110,6 +113,7 @@ class SearchChoices:
             regions=sorted(regions, key=lambda r: (r["level"] != "country", r["label"])),
             towns=sorted(row["towns"]),
             places=frozenset(row["places"]),
+            names={r["id"]: r["name"] for r in row["named"] if r["name"]},
         )
         self._read_at = time.monotonic()
         return self._value

@@ -106,6 +106,7 @@ def router(schema: strawberry.Schema) -> APIRouter:
             "search.html",
             title="Find partners",
             regions=found.regions,
+            region_names=found.names,
             towns=found.towns,
             form=SearchForm.of(request.query_params),
             max_need=MAX_TEXT,

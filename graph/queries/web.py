@@ -27,17 +27,18 @@ SEARCH_CHOICES = Query(
         "RETURN collect(DISTINCT CASE WHEN c.lat IS NOT NULL THEN c.city END) AS towns, "
         + " + ".join(f"collect(DISTINCT c.{name})" for name in REGION_PROPERTIES)
         + " AS own } "
-        f"CALL {{ MATCH (g:Region) WHERE EXISTS {{ {REGIONS_ABOVE} }} "
-        + f"UNWIND [{', '.join(f'g.{key}' for key in REGION_KEYS)}] AS key "
-        "RETURN collect(DISTINCT key) AS above } "
-        "RETURN regions, towns, own + above AS places",
+        f"CALL {{ MATCH (g:Region) WHERE EXISTS {{ {REGIONS_ABOVE} }} RETURN "
+        + " + ".join(f"collect(DISTINCT g.{key})" for key in REGION_KEYS)
+        + " AS above, collect(g {.id, .name}) AS named } "
+        "RETURN regions, towns, own + above AS places, named",
     ),
     plain=True,
 )
 """The regions a search can be limited to and the towns that have a point (the form's lists and
 suggestions), and every value that a region filter (``matching._FILTERS``) matches some organization by,
 built from the filter's own terms: a region of any level (a town's too) by id or name, and an
-organization's own region, country or town."""
+organization's own region, country or town; and each of those regions' id and name (``named``), for the
+form to show a region an address names by id by its name."""
 
 MANAGED_CLUSTERS = Query(
     "web.managed_clusters",
