@@ -21,7 +21,7 @@ from graph.queries import matching as queries
 from matching.feature_names import REASONS
 from matching.filters import Filters
 from matching.ranker import LearnedRanker
-from matching.reasons import SentencePair, Suggestion, describe_learned, introducers
+from matching.reasons import TO_SEEKER, SentencePair, Suggestion, Voice, describe_learned, introducers
 from matching.seeker import Seeker
 from matching.signals import Place, Proximity
 from matching.snapshot import Snapshot, Stale, View
@@ -80,6 +80,7 @@ def learned_suggest(
     settings: Settings,
     background: Executor,
     checked: bool = False,
+    voice: Voice = TO_SEEKER,
 ) -> list[Suggestion]:
     """Up to ``limit`` suggestions for ``organization_id`` ranked by the model on the snapshot's view as of
     ``as_of`` (None: the present); the filters are checked in the graph.
@@ -89,7 +90,7 @@ def learned_suggest(
     is not the snapshot's (the details are not used then). ``background``: two threads: one screens the
     seeker's text cosines and finds its nearest texts while this one follows its paths; then one asks for the
     candidates' details while this one computes the reasons of the best ``limit`` (those the filters reject
-    are replaced by the next, whose reasons are computed after)."""
+    are replaced by the next, whose reasons are computed after). The reasons speak in ``voice``."""
     if organization_id not in snapshot.index:
         if checked:  # a stale snapshot may not know an organization the graph has
             version = graph_stamp(graph)
@@ -136,11 +137,11 @@ def learned_suggest(
             best_pair=_best_work(view, q, int(org_of[row["column"]])),
             shared_partners=row["shared_partners"],
             shared_clusters=[{"id": c["id"], "name": c["name"]} for c in clusters],
-            introducers=introducers(seeker, row["id"], row["shared_partners"], clusters),
+            introducers=introducers(seeker, row["id"], row["shared_partners"], clusters, voice),
             found_via=sorted(name for name, mask in sources.items() if mask[0, row["column"]]),
             ranking="learned",
         )
-        suggestion.reasons = describe_learned(suggestion, ranker.metadata)
+        suggestion.reasons = describe_learned(suggestion, ranker.metadata, voice)
         found.append(suggestion)
     return found
 

@@ -13,26 +13,67 @@ from matching.signals import BROKER_ROLES
 if TYPE_CHECKING:
     from matching.seeker import Seeker
 
+
+@dataclass(frozen=True)
+class Voice:
+    """How the reasons speak of the seeker: to it (:data:`TO_SEEKER`: an organization, or a person with a
+    need, reading its own suggestions), or of it (:data:`OF_MEMBER`: a cluster manager reading a member's
+    suggestions, for whom "your clusters" would be the manager's own)."""
+
+    you: str
+    """The seeker after a verb or "as": "organizations like you"."""
+    your: str
+    yours: str
+    owner: str
+    """The seeker's, opening a sentence: "Your sentence"."""
+    together: str
+    """The seeker and the partner as the subject of "share": "partners you share"."""
+    both: str
+    """The seeker and the partner after "of": "a partner of you both"."""
+    offers: str
+    """What the seeker's own texts say, a basis of the text fit: "what you offer"."""
+    organization: str
+    """The seeker as an organization: "your organization"."""
+
+
+TO_SEEKER = Voice("you", "your", "yours", "Your", "you", "you both", "what you offer", "your organization")
+OF_MEMBER = Voice(
+    "it", "its", "its own", "This organization's", "the two", "both", "what it offers", "this organization"
+)
+
 SIGNAL_WORDS = {
     "semantic": "fit of what they offer to {basis}",
     "role": "fit of their role",
     "proximity": "proximity",
-    "trust": "ties you already share",
-    "novelty": "a contact outside your clusters",
+    "trust": "ties {v.together} already share",
+    "novelty": "a contact outside {v.your} clusters",
     # the learned ranking's reasons (``matching.learned``)
-    "ties": "partners and projects you share, near and recent",
-    "work": "how close their work is to yours",
+    "ties": "partners and projects {v.together} share, near and recent",
+    "work": "how close their work is to {v.yours}",
     "activity": "how active they are in making new partners",
-    "base": "how often organizations like you gain partners at all",
+    "base": "how often organizations like {v.you} gain partners at all",
 }
+"""Each signal in words: ``basis`` is what the text fit compares with, ``v`` the :class:`Voice`."""
 SOURCE_WORDS = {
     "semantic": "the text search",
-    "partner_of_partner": "partners of your partners",
-    "same_cluster": "your clusters",
+    "partner_of_partner": "partners of {v.your} partners",
+    "same_cluster": "{v.your} clusters",
     "partner_of_similar": "partners of organizations with a similar need",
-    "similar_text": "organizations whose work is like yours",
+    "similar_text": "organizations whose work is like {v.yours}",
     "most_active": "the most active organizations",
 }
+
+
+def signal_words(name: str, basis: str, voice: Voice = TO_SEEKER) -> str:
+    """The signal ``name`` in words (:data:`SIGNAL_WORDS`)."""
+    return SIGNAL_WORDS[name].format(basis=basis, v=voice)
+
+
+def found_through(sources: list[str], voice: Voice) -> str:
+    """The sentence that names where the candidates came from (:data:`SOURCE_WORDS`)."""
+    return "Found through " + ", ".join(
+        SOURCE_WORDS[s].format(v=voice) if s in SOURCE_WORDS else s for s in sources
+    )
 
 
 @dataclass(frozen=True)
@@ -130,13 +171,14 @@ def introducers(
     candidate_id: str,
     shared_partners: list[dict[str, Any]],
     shared_clusters: list[dict[str, Any]],
+    voice: Voice = TO_SEEKER,
 ) -> list[Introducer]:
     """Brokers and common partners linked to both, brokers first; then the managers of shared clusters."""
     found: dict[str, Introducer] = {}
     for partner in sorted(shared_partners, key=lambda p: (p["role"] not in BROKER_ROLES, p["name"] or "")):
         kind = "a knowledge broker" if partner["role"] in BROKER_ROLES else "a partner"
         found[partner["id"]] = Introducer(
-            partner["id"], partner["name"] or partner["id"], partner["role"] or "", f"{kind} of you both"
+            partner["id"], partner["name"] or partner["id"], partner["role"] or "", f"{kind} of {voice.both}"
         )
     for cluster in shared_clusters:
         for manager in cluster["managers"]:
@@ -145,7 +187,7 @@ def introducers(
                     manager["id"],
                     manager["name"] or manager["id"],
                     manager["role"] or "",
-                    f"manages {cluster['name'] or cluster['id']}, the cluster you share",
+                    f"manages {cluster['name'] or cluster['id']}, the cluster {voice.together} share",
                 )
     return list(found.values())
 
@@ -168,20 +210,20 @@ def quote(sentence: str) -> str:
     return _short(sentence, QUOTED)
 
 
-def describe(seeker: Seeker, suggestion: Suggestion, cosine: float) -> list[str]:
+def describe(seeker: Seeker, suggestion: Suggestion, cosine: float, voice: Voice = TO_SEEKER) -> list[str]:
     """The reasons of one suggestion as sentences, strongest signal first."""
-    basis = "your need" if seeker.basis == "need" else "what you offer"
+    basis = f"{voice.your} need" if seeker.basis == "need" else voice.offers
     parts = sorted(suggestion.shares.items(), key=lambda item: -item[1])
     reasons = [
         f"Score {suggestion.score:.2f} = "
         + " + ".join(
-            f"{share:.2f} {SIGNAL_WORDS[name].format(basis=basis)}" for name, share in parts if share > 0.0005
+            f"{share:.2f} {signal_words(name, basis, voice)}" for name, share in parts if share > 0.0005
         )
     ]
     pair = suggestion.best_pair
     if pair is not None:
         reasons.append(
-            f'Your sentence "{quote(pair.need)}" matches theirs, "{quote(pair.capability)}" '
+            f'{voice.owner} sentence "{quote(pair.need)}" matches theirs, "{quote(pair.capability)}" '
             f"(similarity {pair.similarity:.2f}; whole texts {cosine:.2f})"
         )
     reasons.append(
@@ -196,31 +238,31 @@ def describe(seeker: Seeker, suggestion: Suggestion, cosine: float) -> list[str]
             else f"{suggestion.distance_km:.0f} km away{where}"
         )
     elif suggestion.signals["proximity"] > 0:
-        reasons.append(f"Same {'city' if suggestion.signals['proximity'] >= 1 else 'region'} as you")
+        reasons.append(f"Same {'city' if suggestion.signals['proximity'] >= 1 else 'region'} as {voice.you}")
     if suggestion.shared_partners:
-        reasons.append(f"Partners you share: {_names(suggestion.shared_partners)}")
+        reasons.append(f"Partners {voice.together} share: {_names(suggestion.shared_partners)}")
     if suggestion.shared_clusters:
-        reasons.append(f"Clusters you share: {_names(suggestion.shared_clusters)}")
+        reasons.append(f"Clusters {voice.together} share: {_names(suggestion.shared_clusters)}")
     if suggestion.introducers:
         reasons.append(
-            "Could introduce you: "
+            f"Could introduce {voice.together}: "
             + "; ".join(f"{person.name} ({person.how})" for person in suggestion.introducers[:3])
         )
     if suggestion.signals["novelty"] >= 1:
-        reasons.append("Outside your clusters: a contact your cluster does not already have")
+        reasons.append(f"Outside {voice.your} clusters: a contact {voice.your} cluster does not already have")
     elif suggestion.signals["novelty"] > 0:
-        reasons.append("On the periphery of your cluster: few ties so far")
-    reasons.append("Found through " + ", ".join(SOURCE_WORDS.get(s, s) for s in suggestion.found_via))
+        reasons.append(f"On the periphery of {voice.your} cluster: few ties so far")
+    reasons.append(found_through(suggestion.found_via, voice))
     return reasons
 
 
-def describe_learned(suggestion: Suggestion, model: dict[str, Any]) -> list[str]:
+def describe_learned(suggestion: Suggestion, model: dict[str, Any], voice: Voice = TO_SEEKER) -> list[str]:
     """The reasons of a learned suggestion as sentences, largest share first (a negative share lowered it)."""
     parts = sorted(suggestion.shares.items(), key=lambda item: -abs(item[1]))
     reasons = [
         f"Score {suggestion.score:.2f} = "
         + " ".join(
-            f"{'+' if share >= 0 else '-'} {abs(share):.2f} {SIGNAL_WORDS[name].format(basis='your work')}"
+            f"{'+' if share >= 0 else '-'} {abs(share):.2f} {signal_words(name, f'{voice.your} work', voice)}"
             for name, share in parts
             if abs(share) > 0.0005
         ).lstrip("+ ")
@@ -229,23 +271,23 @@ def describe_learned(suggestion: Suggestion, model: dict[str, Any]) -> list[str]
     pair = suggestion.best_pair
     if pair is not None:
         reasons.append(
-            f'Your work "{_short(pair.need)}" is close to theirs, "{_short(pair.capability)}" '
+            f'{voice.owner} work "{_short(pair.need)}" is close to theirs, "{_short(pair.capability)}" '
             f"(similarity {pair.similarity:.2f})"
         )
     if suggestion.shared_partners:
-        reasons.append(f"Partners you share: {_names(suggestion.shared_partners)}")
+        reasons.append(f"Partners {voice.together} share: {_names(suggestion.shared_partners)}")
     if suggestion.shared_clusters:
-        reasons.append(f"Clusters you share: {_names(suggestion.shared_clusters)}")
+        reasons.append(f"Clusters {voice.together} share: {_names(suggestion.shared_clusters)}")
     if suggestion.distance_km is not None:
         reasons.append(
             f"{suggestion.distance_km:.0f} km away" + (f" in {suggestion.city}" if suggestion.city else "")
         )
     if suggestion.introducers:
         reasons.append(
-            "Could introduce you: "
+            f"Could introduce {voice.together}: "
             + "; ".join(f"{person.name} ({person.how})" for person in suggestion.introducers[:3])
         )
-    reasons.append("Found through " + ", ".join(SOURCE_WORDS.get(s, s) for s in suggestion.found_via))
+    reasons.append(found_through(suggestion.found_via, voice))
     return reasons
 
 

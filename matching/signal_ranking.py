@@ -22,7 +22,7 @@ from matching import index_check, signals
 from matching.embed import unpack_sentence_vectors
 from matching.filters import Filters
 from matching.model import DIMENSIONS, TextEmbedding, embed_text
-from matching.reasons import Suggestion, best_pair, describe, introducers
+from matching.reasons import TO_SEEKER, Suggestion, Voice, best_pair, describe, introducers
 from matching.seeker import Seeker, anonymous_seeker, profile_seeker
 from matching.signals import Place
 from schema.errors import MatchingError, NoLocation
@@ -194,9 +194,11 @@ def signal_suggest(
     filters: Filters,
     include_partners: bool,
     settings: Settings,
+    voice: Voice = TO_SEEKER,
 ) -> list[Suggestion]:
     """Up to ``limit`` suggestions ranked by the hand-weighted signals: for ``organization_id`` (with its
-    stored texts, or ``need`` in their place), or without one for an anonymous ``need``."""
+    stored texts, or ``need`` in their place), or without one for an anonymous ``need``; their reasons speak
+    in ``voice``."""
     seeker: Seeker | None = None
     text = None
     if organization_id:
@@ -229,7 +231,7 @@ def signal_suggest(
         raise MatchingError("Candidates changed while a suggestion was computed; ask again")
     texts = [_sentences(row) for row in details]
     order = mmr(np.array([c.score for c in pool]), pairwise(texts), limit, settings.matching_mmr_lambda)
-    return [_explain(seeker, pool[i], *texts[i], weights) for i in order]
+    return [_explain(seeker, pool[i], *texts[i], weights, voice) for i in order]
 
 
 def _filtered_rows(
@@ -294,13 +296,15 @@ def _explain(
     sentences: list[str],
     sentence_vectors: np.ndarray,
     weights: dict[str, float],
+    voice: Voice,
 ) -> Suggestion:
     row = candidate.row
     shares = {name: weights[name] * candidate.signals[name] for name in signals.SIGNALS}
     shared_partners = [seeker.partners[pid] for pid in row["shared_partners"]]
     shared_clusters = [{"id": cid, "name": seeker.clusters[cid]["name"]} for cid in row["shared_clusters"]]
     pair = best_pair(seeker.sentences, seeker.sentence_vectors, sentences, sentence_vectors)
-    who = introducers(seeker, row["id"], shared_partners, [seeker.clusters[c["id"]] for c in shared_clusters])
+    clusters = [seeker.clusters[c["id"]] for c in shared_clusters]
+    who = introducers(seeker, row["id"], shared_partners, clusters, voice)
     suggestion = Suggestion.of(
         row,
         signals=candidate.signals,
@@ -312,5 +316,5 @@ def _explain(
         introducers=who,
         found_via=sorted(row["sources"]),
     )
-    suggestion.reasons = describe(seeker, suggestion, candidate.cosine)
+    suggestion.reasons = describe(seeker, suggestion, candidate.cosine, voice)
     return suggestion

@@ -15,7 +15,7 @@ import numpy as np
 
 from graph.db import Graph
 from matching.filters import Filters
-from matching.reasons import Suggestion
+from matching.reasons import TO_SEEKER, Suggestion, Voice
 from matching.signal_ranking import signal_suggest
 from matching.signals import Place
 from schema.errors import MatchingError
@@ -39,6 +39,7 @@ def suggest(
     settings: Settings | None = None,
     as_of: dt.date | None = None,
     ranker: LearnedRanker | None = None,
+    voice: Voice = TO_SEEKER,
 ) -> list[Suggestion]:
     """Suggest up to ``limit`` partners for the organization ``organization_id``, or, without one, for an
     anonymous ``need`` (free text, optional ``location``, seeker ``role``).
@@ -48,14 +49,17 @@ def suggest(
     now; ``eval`` asks as of its split day); without a model, or for a need text, by the hand-weighted
     signals. Each suggestion's ``ranking`` says which ran.
 
-    Excluded: the seeker, its partners (unless ``include_partners``) and organizations it declined.
+    Excluded: the seeker, its partners (unless ``include_partners``) and organizations it declined. The
+    reasons speak to the seeker, or of it in ``voice`` (``reasons.OF_MEMBER``: to a manager of its clusters).
     """
     settings = settings or get_settings()
     filters = filters or Filters()
     if limit < 1:
         raise MatchingError("limit must be at least 1")
     if organization_id and need is None:
-        learned = _learned(graph, organization_id, limit, filters, include_partners, settings, as_of, ranker)
+        learned = _learned(
+            graph, organization_id, limit, filters, include_partners, settings, as_of, ranker, voice
+        )
         if learned is not None:
             return learned
     if as_of is not None:
@@ -72,6 +76,7 @@ def suggest(
         filters=filters,
         include_partners=include_partners,
         settings=settings,
+        voice=voice,
     )
 
 
@@ -84,6 +89,7 @@ def _learned(
     settings: Settings,
     as_of: dt.date | None,
     ranker: LearnedRanker | None,
+    voice: Voice,
 ) -> list[Suggestion] | None:
     """The learned ranking's suggestions, or None when no model is trained. Imported here, not at the top:
     LightGBM and scikit-learn take a second to import, which the signal ranking and every other command
@@ -112,6 +118,7 @@ def _learned(
             include_partners=include_partners,
             settings=settings,
             background=background,
+            voice=voice,
         )
         held = snapshot.held(graph, settings)
         version = None

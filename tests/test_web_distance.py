@@ -3,6 +3,8 @@ are measured from and whose needs are searched, said in the words of the form.""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from tests.test_web import NEED
@@ -54,3 +56,29 @@ def test_a_manager_asking_for_a_members_partners_is_not_told_they_are_its_own(si
         )
         said = f"partners for {whose} organization&#39;s needs, best first"
         assert answer.status_code == 200 and said in answer.text, (key, answer.text[:300])
+
+
+def second_person(html: str) -> list[str]:
+    """The words of ``html`` that speak to its reader ("you", "your", "yours"), outside the sentences it
+    quotes (a need or an offer may say "your" in its own words)."""
+    unquoted = re.sub(r"“[^”]*”|&#34;.*?&#34;|\"[^\"<>]*\"", "", html)
+    return re.findall(r"\b(?:you|your|yours)\b", unquoted, flags=re.IGNORECASE)
+
+
+def test_a_managers_cards_for_a_member_speak_of_the_member(site: Site) -> None:
+    """Only the summary of a manager's suggestions for a member spoke of "this organization": the cards read
+    "Your words", "fits your words", "Found through your clusters", the member's words and clusters said
+    to be the manager's own."""
+    answers = {}
+    for key in ("food_manager", "bakery"):
+        headers = {"Authorization": f"Bearer {site.keys[key].secret}"}
+        answer = httpx.get(
+            f"{site.url}/web/suggestions", params={"organization": BAKERY}, headers=headers, timeout=60
+        )
+        assert answer.status_code == 200 and "partners for" in answer.text, (key, answer.text[:300])
+        answers[key] = answer.text
+    manager, member = answers["food_manager"], answers["bakery"]
+    assert second_person(manager) == [], manager
+    for said in ("This organization&#39;s words", "fits this organization&#39;s words", "its clusters"):
+        assert said in manager, said
+    assert "Your words" in member and "fits your words" in member and "your clusters" in member, member

@@ -21,7 +21,7 @@ from api.graphql.types import Organization, PartnerSuggestion, Reason, Suggestio
 from graph.db import AsyncGraph
 from graph.queries import api as q
 from matching import Filters, Suggestion, record_feedback, suggest
-from matching.reasons import SIGNAL_WORDS, quote
+from matching.reasons import quote, signal_words
 from schema.errors import AccessDenied, InvalidInput, NoLocation, echo
 from schema.text import check_text
 
@@ -74,7 +74,7 @@ def reasons(suggestion: Suggestion, basis: str) -> list[Reason]:
         Reason(
             signal=name,
             share=share,
-            sentence=f"{SIGNAL_WORDS[name].format(basis=basis).capitalize()}: "
+            sentence=f"{signal_words(name, basis).capitalize()}: "
             f"{suggestion.signals[name]:.2f}, adding {share:.2f} to the score of {suggestion.score:.2f}",
         )
         for name, share in ordered

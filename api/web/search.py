@@ -22,7 +22,7 @@ from api.graphql.suggestions import check_may_act_for
 from api.web.access import PageError, compute, page_graph
 from graph.queries import web as q
 from matching import Filters, Place, Suggestion, suggest
-from matching.reasons import quote
+from matching.reasons import OF_MEMBER, TO_SEEKER, Voice, quote
 from matching.signals import WEAK_FIT, load_weights
 from schema.characters import control_character
 from schema.errors import NoLocation, echo
@@ -106,6 +106,8 @@ class Results:
     """What a score means, its scale and what is high, in words."""
     weak: bool
     """Even the best card fits the words of the need weakly (:data:`WEAK_FIT`)."""
+    voice: Voice
+    """How the cards speak of the seeker: to the viewer, or of the member a cluster manager asks for."""
 
 
 async def place_of(request: Request, caller: Caller | None, town: str) -> Place:
@@ -149,6 +151,9 @@ async def search(
         raise PageError("Say in a few words what you are looking for.", 400, field="need")
     place = await place_of(request, caller, form.town) if seeker is None else Place()
     filters = form.filters(places)
+    # A manager asking on a member's page reads of the member: "your clusters" would be the manager's own.
+    own = seeker is None or (caller is not None and seeker == caller.organization_id)
+    voice = TO_SEEKER if own else OF_MEMBER
     try:
         found = await compute(
             request,
@@ -161,6 +166,7 @@ async def search(
                 limit=LIMIT,
                 filters=filters,
                 settings=state.settings,
+                voice=voice,
             ),
         )
     except NoLocation:  # said for the person at the form, naming the field to fill or to empty
@@ -174,9 +180,10 @@ async def search(
         raise refused("km", f"needs a place to measure distances from, and {where}. {FAR}") from None
     may_answer = seeker is not None and caller is not None and caller.role is ApiRole.MEMBER
     text_weight = load_weights(state.settings)["semantic"]
-    own = caller is not None and seeker == caller.organization_id
-    summary = heading(found, need, measured_from(form, seeker, place), own=own)
-    return Results(found, seeker, may_answer, summary, scale(found, text_weight), weak_match(found))
+    summary = heading(found, need, measured_from(form, seeker, place), voice)
+    return Results(
+        found, seeker, may_answer, summary, scale(found, text_weight, voice), weak_match(found), voice
+    )
 
 
 def measured_from(form: SearchForm, seeker: str | None, place: Place) -> str:
@@ -213,8 +220,9 @@ def weak_match(found: list[Suggestion]) -> bool:
     return bool(fits) and max(fits) < WEAK_FIT
 
 
-def scale(found: list[Suggestion], text_weight: float) -> str:
-    """What the cards' scores mean, for the ranking that made them. The figures for the signal ranking come
+def scale(found: list[Suggestion], text_weight: float, voice: Voice) -> str:
+    """What the cards' scores mean, for the ranking that made them, of the seeker in ``voice``. The figures
+    for the signal ranking come
     from the searches of :data:`WEAK_FIT`, with the default weights: a real need's best card scored 0.52 at
     the median as a guest, 0.62 in a town, 0.69 with a member key; a need that no partner's words fit, at
     most 0.48."""
@@ -222,24 +230,24 @@ def scale(found: list[Suggestion], text_weight: float) -> str:
         return ""
     if found[0].ranking == "learned":
         return (
-            "Each score runs from 0 to 1: how likely your organization and this partner are to work "
+            f"Each score runs from 0 to 1: how likely {voice.organization} and this partner are to work "
             "together, as learned from the collaborations recorded in the graph; compare the cards with each "
             "other."
         )
     return (
-        f"Each score runs from 0 to 1. {text_weight:.0%} of it is how well what the partner offers fits your "
-        "words; the rest is the kind of partner, how near it is, partners you share and whether it is new "
-        "to you. A close fit of words scores 0.5 and more; kind, place and shared partners alone give up "
-        "to about 0.45."
+        f"Each score runs from 0 to 1. {text_weight:.0%} of it is how well what the partner offers fits "
+        f"{voice.owner.lower()} words; the rest is the kind of partner, how near it is, partners "
+        f"{voice.together} share and whether it is new to {voice.organization}. A close fit of words scores "
+        "0.5 and more; kind, place and shared partners alone give up to about 0.45."
     )
 
 
-def heading(found: list[Suggestion], need: str | None, where: str, *, own: bool = True) -> str:
+def heading(found: list[Suggestion], need: str | None, where: str, voice: Voice) -> str:
     """One sentence over the cards: how many, for what, from where (``where``: ", measured from …", or
-    empty). Without a need typed, the needs are the organization's that asks (``own``) or, for a manager
-    asking on a member's page, that member's: "your organization's" would name the manager's own."""
+    empty). Without a need typed, the needs are the organization's that asks or, for a manager asking on a
+    member's page (``voice``), that member's: "your organization's" would name the manager's own."""
     # a pasted page, cut as cards cut it
-    what = f"“{quote(need)}”" if need else f"{'your' if own else 'this'} organization's needs"
+    what = f"“{quote(need)}”" if need else f"{voice.organization}'s needs"
     if not found:
         return f"No partner found for {what}{where}. Try fewer filters or other words."
     return f"{len(found)} partners for {what}{where}, best first."
