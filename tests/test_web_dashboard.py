@@ -307,3 +307,41 @@ def test_a_wide_table_at_phone_width_takes_focus_and_scrolls_with_the_arrow_keys
         assert all(
             b.get_attribute("tabindex") == "0" for b in driver.find_elements(By.CSS_SELECTOR, ".scroll")
         )
+
+
+def test_the_gaps_table_is_readable_on_a_phone(site: Site) -> None:
+    """At 375 px the gaps table squeezed its three columns into the phone's width: its third column's header,
+    "Could supply it (outside the cluster)", stood six lines tall in a column a word wide. Each cell is
+    now at least half the phone wide, inside the screen, and says which column it is."""
+    for driver in chromium():
+        as_phone(driver)
+        use_key(driver, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
+        wait_for_text(driver, "#gaps", "not searched yet")
+        driver.find_element(By.CSS_SELECTOR, "#gaps button[data-load]").click()
+        WebDriverWait(driver, WAIT_SECONDS).until(  # "Looking for outside suppliers…", then the suppliers
+            lambda d: (
+                "not searched yet" not in d.find_element(By.ID, "gaps").text
+                and d.find_element(By.ID, "gaps").get_attribute("aria-busy") == "false"
+            )
+        )
+        assert driver.execute_script("return document.documentElement.scrollWidth") == PHONE_WIDTH
+        columns = [
+            th.get_attribute("textContent") for th in driver.find_elements(By.CSS_SELECTOR, "#gaps th")
+        ]
+        assert columns[2] == "Could supply it (outside the cluster)", columns
+        rows = driver.find_elements(By.CSS_SELECTOR, "#gaps tbody tr")
+        assert len(rows) > 1, "the demo's food cluster has no gaps to show"
+        for row in rows:
+            for column, cell in zip(columns, row.find_elements(By.TAG_NAME, "td"), strict=True):
+                box = cell.rect
+                assert box["width"] >= PHONE_WIDTH / 2 and box["x"] + box["width"] <= PHONE_WIDTH, (
+                    column,
+                    box,
+                )
+                header = driver.find_elements(By.XPATH, f"//*[@id='gaps']//th[normalize-space()='{column}']")
+                said = driver.execute_script(
+                    "return getComputedStyle(arguments[0], '::before').content", cell
+                ).strip('"')
+                assert said == column or (header and header[0].is_displayed()), (column, said)
+                if header and header[0].is_displayed():
+                    assert header[0].rect["height"] < 3 * 24, header[0].rect  # two lines at most
