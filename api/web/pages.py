@@ -30,6 +30,7 @@ from api.web.access import (
     required_caller,
 )
 from api.web.choices import Choices, SearchChoices
+from api.web.partners import page_number, partners
 from api.web.render import render
 from api.web.search import LABELS, SearchForm, search
 from graph.queries import api as api_queries
@@ -49,8 +50,7 @@ ORGANIZATION = """
 query Organization($id: ID!) { organization(id: $id) {
   id name role description website founded sectors needs
   location { city region country } size { employees sizeClass }
-  capabilities { name } clusters { id name stage }
-  collaborators(limit: 50) { kind since partner { id name role } } } }
+  capabilities { name } clusters { id name stage } } }
 """
 OWN_ORGANIZATION = "query Own($id: ID!) { organization(id: $id) { id name role } }"
 
@@ -115,8 +115,10 @@ def router(schema: strawberry.Schema) -> APIRouter:
         )
 
     @pages.get("/organizations/{organization_id:path}")
-    async def organization_page(organization_id: str) -> str:
-        return render("organization.html", title="Organization", organization_id=organization_id)
+    async def organization_page(organization_id: str, partners: str = "") -> str:
+        return render(
+            "organization.html", title="Organization", organization_id=organization_id, partners=partners
+        )
 
     @pages.get("/clusters/{cluster_id:path}")
     async def cluster_page(cluster_id: str, since: str = "") -> str:
@@ -156,9 +158,17 @@ def router(schema: strawberry.Schema) -> APIRouter:
         async def make() -> str:
             caller = await required_caller(request, "organizations' profiles")
             found = await execute(request, schema, caller, ORGANIZATION, id=organization_id)
+            # A page of partners the list cannot show is said beside them; the profile stays.
+            page, page_error = 1, ""
+            try:
+                page = page_number(request.query_params.get("partners", ""))
+            except InvalidInput as e:
+                page_error = str(e)
             return render(
                 "organization_panel.html",
                 org=found["organization"],
+                partners=await partners(page_graph(request, caller), organization_id, page),
+                partners_error=page_error,
                 may_suggest=await may_act_for(request, caller, organization_id),
             )
 

@@ -88,10 +88,14 @@ CAPABILITIES_OF = Query(
     "RETURN id, " + NESTED_LISTS["capabilities"] + " AS capabilities",
 )
 
+STRONGEST_FIRST = "ORDER BY coalesce(r.weight, 0) DESC, o.id"
+"""The order in which an organization's collaborations ``r`` with partners ``o`` are listed: the API's
+``collaborators`` and the organization page's pages of partners (``web.PARTNERS_PAGE``)."""
+
 COLLABORATORS_OF = Query(
     "api.collaborators_of",
     "UNWIND $ids AS id MATCH (:Organization {id: id})-[r:COLLABORATES_WITH]-(o:Organization) "
-    "WITH id, r, o ORDER BY coalesce(r.weight, 0) DESC, o.id "
+    f"WITH id, r, o {STRONGEST_FIRST} "
     "WITH id, collect({kind: r.kind, since: r.since, weight: r.weight, "
     "partner: " + ORGANIZATION_FIELDS + "}) AS rows RETURN id, rows[..$limit] AS collaborations",
 )

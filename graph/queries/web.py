@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import LiteralString, cast
 
+from graph.queries.api import STRONGEST_FIRST
 from graph.queries.matching import REGION_KEYS, REGION_PROPERTIES, REGIONS_ABOVE
 from graph.query import Query
 
@@ -39,6 +40,18 @@ suggestions), and every value that a region filter (``matching._FILTERS``) match
 built from the filter's own terms: a region of any level (a town's too) by id or name, and an
 organization's own region, country or town; and each of those regions' id and name (``named``), for the
 form to show a region an address names by id by its name."""
+
+PARTNERS_PAGE = Query(
+    "web.partners_page",
+    "MATCH (x:Organization {id: $id}) "
+    "RETURN COUNT { (x)-[:COLLABORATES_WITH]-(:Organization) } AS total, "
+    "COLLECT { MATCH (x)-[r:COLLABORATES_WITH]-(o:Organization) "
+    f"WITH r, o {STRONGEST_FIRST} SKIP $skip LIMIT $limit "
+    "RETURN {kind: r.kind, since: r.since, partner: o {.id, .name, .role}} } AS partners",
+    plain=True,
+)
+"""How many collaborations an organization has, and ``$limit`` of them from ``$skip``, strongest first as the
+API lists them: a region's hub has hundreds, which its page shows a page at a time (``api.web.partners``)."""
 
 MANAGED_CLUSTERS = Query(
     "web.managed_clusters",
