@@ -38,8 +38,12 @@ def record(
     by: str | None = None,
 ) -> Feedback:
     """Record that ``organization_id`` accepted or declined ``partner_id`` as a suggested partner; the latest
-    answer for a pair replaces an earlier one. ``by`` names the person or API key that answered."""
+    answer for a pair replaces an earlier one. ``by`` names the person or API key that answered. An unknown
+    id is said before the pair is judged: "cannot give feedback on itself" about an id the graph lacks sent
+    the caller to mend the pair, not the id."""
     if organization_id == partner_id:
+        if missing := _missing(graph, [organization_id]):
+            raise _not_found(missing)
         raise MatchingError("An organization cannot give feedback on itself as a partner")
     rows = graph.run(
         queries.RECORD_FEEDBACK,
@@ -51,9 +55,17 @@ def record(
     )
     if not rows:
         ids = [organization_id, partner_id]
-        missing = [row["id"] for row in graph.run(queries.MISSING_ORGANIZATIONS, ids=ids)] or ids
-        raise NotFound(f"No organization {' and no organization '.join(echo(i) for i in missing)}")
+        raise _not_found(_missing(graph, ids) or ids)
     return Feedback(**rows[0])
+
+
+def _missing(graph: Graph, ids: list[str]) -> list[str]:
+    """Which of ``ids`` name no organization."""
+    return [row["id"] for row in graph.run(queries.MISSING_ORGANIZATIONS, ids=ids)]
+
+
+def _not_found(ids: list[str]) -> NotFound:
+    return NotFound(f"No organization {' and no organization '.join(echo(i) for i in ids)}")
 
 
 def feedback_of(graph: Graph, organization_id: str) -> list[Feedback]:

@@ -1,0 +1,56 @@
+"""What the command line says, in a process of its own against the real Neo4j, about what a user names that
+the graph does not hold, or a file that holds nothing: the thing named, and why, in one line."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import ingest
+from graph.db import Graph
+from schema.settings import Settings
+from tests.test_cli_input import start
+from tests.utils.registry import write_csv
+
+
+def clusterkg(settings: Settings, *args: str, timeout: float = 120) -> tuple[int, str, str]:
+    """``clusterkg ARGS`` run to its end against the test's Neo4j: exit code, stdout and stderr."""
+    env = {"NEO4J_URI": settings.neo4j_uri, "NEO4J_PASSWORD": settings.neo4j_password}
+    process = start(*args, env=env)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"clusterkg {' '.join(a[:50] for a in args)} still ran after {timeout} s")
+    return process.returncode, out.decode(), err.decode()
+
+
+def _pair(graph: Graph, folder: Path) -> None:
+    """Two organizations of one cluster."""
+    orgs = [
+        {"id": "B1", "name": "Bakery", "role": "firm", "city": "Wels", "country": "AT"},
+        {"id": "V1", "name": "Vision", "role": "vendor", "city": "Linz", "country": "AT"},
+    ]
+    clusters = [{"id": "KB", "name": "Bread", "sector": "food", "region": "Wels"}]
+    members = [{"organization": o, "cluster": "KB"} for o in ("B1", "V1")]
+    files = [
+        write_csv(folder / "organizations.csv", orgs),
+        write_csv(folder / "clusters.csv", clusters),
+        write_csv(folder / "memberships.csv", members),
+    ]
+    ingest.load(graph, files)
+
+
+def test_feedback_on_an_unknown_id_says_it_is_unknown(
+    graph: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """`feedback X X` with an id the graph lacks said "cannot give feedback on itself", sending the user to
+    mend the pair rather than the id."""
+    _pair(graph, tmp_path)
+    code, _, err = clusterkg(neo4j_settings, "feedback", "NOPE", "NOPE")
+    assert code == 1 and err == "Error: No organization 'NOPE'\n", err
+    code, _, err = clusterkg(neo4j_settings, "feedback", "B1", "B1")
+    assert code == 1 and err == "Error: An organization cannot give feedback on itself as a partner\n", err
