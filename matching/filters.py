@@ -5,8 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from schema.errors import MatchingError, echo
+from graph.db import Graph
+from graph.queries import matching as queries
+from schema.errors import MatchingError, UnknownFilterValue, echo
 from schema.graph_model import Role, SizeClass
+
+UNKNOWN = {
+    "clusters": "no cluster has this id or name",
+    "regions": "no organization is in a region, country or town of this id or name",
+    "sectors": "no organization works in this sector",
+}
+"""What an unknown value of each filter the graph checks names not (:func:`check_known`)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,18 @@ class Filters:
     def graph_only(self) -> bool:
         """Whether a filter is given that only the graph checks (the snapshot knows roles, not these)."""
         return any((self.regions, self.clusters, self.sectors, self.size_classes, self.max_km is not None))
+
+    def check_known(self, graph: Graph) -> None:
+        """Raise :class:`~schema.errors.UnknownFilterValue` for the first cluster, region or sector given
+        that names nothing in the graph: a filter holding one finds fewer partners, or none, for a reason
+        the caller can mend."""
+        given = {name: getattr(self, name) or [] for name in UNKNOWN}
+        if not any(given.values()):
+            return
+        unknown = graph.run(queries.UNKNOWN_FILTER_VALUES, **given)[0]
+        for name, reason in UNKNOWN.items():
+            if unknown[name]:
+                raise UnknownFilterValue(name, unknown[name][0], reason)
 
     def params(self) -> dict[str, Any]:
         """The filters as the suggestion queries' parameters (the distance in metres)."""

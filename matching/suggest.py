@@ -51,11 +51,14 @@ def suggest(
 
     Excluded: the seeker, its partners (unless ``include_partners``) and organizations it declined. The
     reasons speak to the seeker, or of it in ``voice`` (``reasons.OF_MEMBER``: to a manager of its clusters).
+    A cluster, region or sector filter value that names nothing in the graph is
+    :class:`~schema.errors.UnknownFilterValue`.
     """
     settings = settings or get_settings()
     filters = filters or Filters()
     if limit < 1:
         raise MatchingError("limit must be at least 1")
+    filters.check_known(graph)
     if organization_id and need is None:
         learned = _learned(
             graph, organization_id, limit, filters, include_partners, settings, as_of, ranker, voice

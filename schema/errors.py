@@ -16,6 +16,7 @@ GraphQL) can turn them into what its users expect in one place::
     │   └── NoLocation           a maximum distance asked for a seeker without a location
     ├── TimedOut                 long work stopped at the deadline of the request that asked for it
     ├── NotFound                 an organization, cluster, ... that does not exist
+    │   └── UnknownFilterValue   a suggestion filter's value that names no cluster, region or sector
     ├── AccessDenied             the caller may not do or see this
     │   └── Unauthenticated      no API key, or an unknown or revoked one
     └── InvalidInput             a request's arguments are malformed or out of bounds
@@ -95,6 +96,19 @@ class TimedOut(ClusterkgError):
 
 class NotFound(ClusterkgError):
     """The requested organization, cluster or other entity does not exist."""
+
+
+class UnknownFilterValue(NotFound):
+    """A value of a suggestion filter (``filter``: ``clusters``, ``regions`` or ``sectors``) that names
+    nothing in the graph: a mistyped cluster left no partner, and "No partner fits these filters" sent the
+    caller to loosen filters rather than mend a name. Its own class, so that each surface names its own
+    input: ``filter.clusters`` over GraphQL, ``--cluster`` in the CLI; ``reason`` says what it names not."""
+
+    def __init__(self, filter: str, value: str, reason: str) -> None:
+        super().__init__(f"{filter} {echo(value)}: {reason}")
+        self.filter = filter
+        self.value = value
+        self.reason = reason
 
 
 class AccessDenied(ClusterkgError):

@@ -131,3 +131,21 @@ def test_refusals_of_no_one_argument_name_none(api: tuple[TestClient, dict[str, 
     both = gql(client, keys["data_team"], UPSERT, {"i": {**NEWCOMER, "name": "New\x00", "city": "L\x1b"}})
     assert refused(both) is None and "name: " in both["errors"][0]["message"], both
     assert refused(gql(client, keys["dairy"], SUGGEST, {"n": "vats", "l": "ten"})) is None
+
+
+def test_a_suggestion_filter_naming_nothing_is_refused_naming_its_field(
+    api: tuple[TestClient, dict[str, NewKey]],
+) -> None:
+    """A cluster, region or sector no organization has answered an empty list, as if no partner fitted: the
+    value is refused, naming its field (as ``clusterkg suggest`` names its option); known ones are taken."""
+    client, keys = api
+    for field, value, said in (
+        ("clusters", "Fod Cluster", "no cluster has this id or name"),
+        ("regions", "Atlantis", "no organization is in a region, country or town of this id or name"),
+        ("sectors", "fod", "no organization works in this sector"),
+    ):
+        body = gql(client, keys["dairy"], SUGGEST, {"n": "Cheese vats", "f": {field: [value]}})
+        assert refused(body) == f"filter.{field}", body
+        assert body["errors"][0]["message"] == f"`filter.{field}` holds {value!r}: {said}", body
+    known = {"n": "Cheese vats", "f": {"clusters": ["Food Cluster", "food"]}}
+    assert not codes(gql(client, keys["dairy"], SUGGEST, known))

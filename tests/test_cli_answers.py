@@ -54,3 +54,24 @@ def test_feedback_on_an_unknown_id_says_it_is_unknown(
     assert code == 1 and err == "Error: No organization 'NOPE'\n", err
     code, _, err = clusterkg(neo4j_settings, "feedback", "B1", "B1")
     assert code == 1 and err == "Error: An organization cannot give feedback on itself as a partner\n", err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--cluster", "Bred", "no cluster has this id or name"),
+        ("--region", "Wles", "no organization is in a region, country or town of this id or name"),
+        ("--sector", "fod", "no organization works in this sector"),
+    ],
+)
+def test_suggest_with_a_filter_naming_nothing_says_which(
+    graph: Graph, neo4j_settings: Settings, tmp_path: Path, option: str, value: str, said: str
+) -> None:
+    """`suggest --cluster NOPE` said "No partner fits these filters." with exit code 0, as if the cluster
+    had no fitting member: the value is named as unknown, with exit code 1 as an unknown organization is;
+    beside a known value too (a list matches any of its values, so a typo there went unseen)."""
+    _pair(graph, tmp_path)
+    code, out, err = clusterkg(neo4j_settings, "suggest", "--need", "bread", option, value)
+    assert (code, out) == (1, "") and err == f"Error: {option} {value!r}: {said}\n", err
+    code, _, err = clusterkg(neo4j_settings, "suggest", "--need", "bread", "--cluster", "KB", option, value)
+    assert code == 1 and err == f"Error: {option} {value!r}: {said}\n", err

@@ -23,7 +23,7 @@ from matching.feedback import feedback_of
 from matching.insights import cluster_insights
 from matching.signal_ranking import MAX_INDEX_K, mmr, widened
 from matching.signals import SIGNALS, WEAK_FIT, distance_km
-from schema.errors import MatchingError, NotFound
+from schema.errors import MatchingError, NotFound, UnknownFilterValue
 from schema.settings import Settings
 
 BAKERY = "FN100000a"  # wants AI-based visual quality control for its bakery line
@@ -195,7 +195,8 @@ def test_region_cluster_sector_and_size_filters(demo: Graph, settings: Settings)
     assert medium and all(org(demo, s.id)["size_class"] == "medium" for s in medium)
     food = suggest(demo, BAKERY, filters=Filters(sectors=["dairy"]), settings=settings)
     assert food and all("dairy" in org(demo, s.id)["sectors"] for s in food)
-    assert suggest(demo, BAKERY, filters=Filters(regions=["Tyrol"]), settings=settings) == []
+    with pytest.raises(UnknownFilterValue, match=r"^regions 'Tyrol': no organization is in a region"):
+        suggest(demo, BAKERY, filters=Filters(regions=["Tyrol"]), settings=settings)  # none is there
     upper_austria = suggest(demo, BAKERY, filters=Filters(regions=["Upper Austria"]), settings=settings)
     assert upper_austria and all(org(demo, s.id)["region"] == "Upper Austria" for s in upper_austria)
 

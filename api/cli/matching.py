@@ -16,7 +16,10 @@ from matching.embed import embed as run_embed
 from matching.filters import Filters
 from matching.signals import Place
 from matching.suggest import suggest as run_suggest
-from schema.errors import MatchingError
+from schema.errors import MatchingError, NotFound, UnknownFilterValue, echo
+
+FILTER_OPTIONS = {"clusters": "--cluster", "regions": "--region", "sectors": "--sector"}
+"""The option of each filter the graph checks (``matching.filters.UNKNOWN``)."""
 
 
 def embed(ctx: typer.Context) -> None:
@@ -75,7 +78,8 @@ def suggest(
         typer.Option("--region", help="Only in these regions, countries or cities (repeat)."),
     ] = None,
     cluster: Annotated[
-        list[str] | None, typer.Option("--cluster", help="Only members of these clusters.")
+        list[str] | None,
+        typer.Option("--cluster", help="Only members of these clusters, by id or name (repeat)."),
     ] = None,
     sector: Annotated[
         list[str] | None, typer.Option("--sector", help="Only in these sectors (repeat).")
@@ -105,16 +109,19 @@ def suggest(
         max_km=max_km,
     )
     with open_graph(ctx) as graph:
-        found = run_suggest(
-            graph,
-            organization_id,
-            need=need,
-            location=Place(city=city, lat=lat, lon=lon),
-            limit=limit,
-            filters=filters,
-            include_partners=include_partners,
-            settings=settings_of(ctx),
-        )
+        try:
+            found = run_suggest(
+                graph,
+                organization_id,
+                need=need,
+                location=Place(city=city, lat=lat, lon=lon),
+                limit=limit,
+                filters=filters,
+                include_partners=include_partners,
+                settings=settings_of(ctx),
+            )
+        except UnknownFilterValue as e:
+            raise NotFound(f"{FILTER_OPTIONS[e.filter]} {echo(e.value)}: {e.reason}") from None
     if as_json:
         echo_json([s.to_dict() for s in found])
         return

@@ -22,7 +22,7 @@ from graph.db import AsyncGraph
 from graph.queries import api as q
 from matching import Filters, Suggestion, record_feedback, suggest
 from matching.reasons import quote, signal_words
-from schema.errors import AccessDenied, InvalidInput, NoLocation, echo
+from schema.errors import AccessDenied, InvalidInput, NoLocation, UnknownFilterValue, echo
 from schema.text import check_text
 
 
@@ -131,6 +131,9 @@ async def partner_suggestions(
                 settings=context.settings,
             )
         )
+    except UnknownFilterValue as e:
+        argument = "filter." + e.filter
+        raise InvalidInput.of(argument, f"holds {echo(e.value)}: {e.reason}") from None
     except NoLocation:
         where = (
             "a `need` alone has none"

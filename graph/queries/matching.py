@@ -360,6 +360,25 @@ _FILTERS: LiteralString = (
 """Whether candidate ``c`` may be suggested to ``s``: not the seeker, not ``excluded``, and every filter
 given holds."""
 
+_REGION_KNOWN = cast(
+    LiteralString,
+    f"EXISTS {{ MATCH (g:Region) WHERE {' OR '.join(f'g.{key} = v' for key in REGION_KEYS)} "
+    f"MATCH {REGIONS_ABOVE} }} OR EXISTS {{ MATCH (c:Organization) "
+    f"WHERE {' OR '.join(f'c.{name} = v' for name in REGION_PROPERTIES)} }}",
+)
+
+UNKNOWN_FILTER_VALUES = Query(
+    "matching.unknown_filter_values",
+    "RETURN [v IN $clusters WHERE NOT EXISTS { MATCH (k:Cluster) WHERE k.id = v OR k.name = v }] "
+    "AS clusters, [v IN $regions WHERE NOT (" + _REGION_KNOWN + ")] AS regions, "
+    "[v IN $sectors WHERE NOT EXISTS { MATCH (c:Organization) WHERE v IN c.sectors }] AS sectors",
+    plain=True,
+)
+"""The values of the cluster, region and sector filters (:data:`_FILTERS`) that name nothing: a cluster by
+neither id nor name; a region, country or town that no organization matches by the filter's own terms (those
+of ``web.SEARCH_CHOICES``); a sector no organization works in. Each is looked up by itself, so a filter of
+known values costs an index look-up or the first organization found, not a scan of the candidates."""
+
 
 _PUBLIC_NEED_VECTOR = "head([(s)-[:STATES_NEED]->(t:NeedText) | t.embedding])"
 """The vector of the seeker's public need: its text's node's."""
