@@ -268,3 +268,25 @@ def test_ctrl_c_stops_serve_as_its_log_says_with_exit_code_0(neo4j_settings: Set
     err, _ = interrupt(process, 0.2)
     assert process.returncode == 0 and "Error" not in err, err
     assert "Shutting down" in err and "INFO     Finished server process" in err.splitlines()[-1], err
+
+
+def test_eval_says_which_mapping_its_registry_lacks(tmp_path: Path) -> None:
+    """`eval --data FOLDER --mappings MAPS`, MAPS without an organizations mapping, said "Unknown query type
+    'PRC'" (the default), and a folder of no mapping at all said the same; `--mappings` without `--data` was
+    read, and its error said, though nothing used it."""
+    data, mappings = tmp_path / "registry", tmp_path / "mappings"
+    data.mkdir()
+    mappings.mkdir()
+    (data / "projects.csv").write_text("id,title\nP1,Bread\n", encoding="utf-8")
+    code, err = clusterkg("eval", "--data", str(data), "--mappings", str(mappings))
+    assert (
+        code == 1
+        and err == f"Error: {mappings} holds no *.mapping.yaml files (--mappings: the registry's mappings)\n"
+    ), err
+    (mappings / "projects.mapping.yaml").write_text("columns:\n  id: id\n  title: title\n", encoding="utf-8")
+    code, err = clusterkg("eval", "--data", str(data), "--mappings", str(mappings))
+    said = f"Error: Query type 'PRC' is no role, and {mappings} holds no organizations.mapping.yaml to read"
+    assert code == 1 and err.startswith(said) and err.count("\n") == 1, err
+    code, err = clusterkg("eval", "--mappings", str(mappings))
+    said = "Error: Invalid value for '--mappings': applies with --data only (without it, --hide)"
+    assert code == 2 and err.startswith(said) and err.count("\n") == 1, err

@@ -40,7 +40,7 @@ def registry_files(data_dir: Path, mappings: Path) -> list[Path]:
             raise IngestError(f"{data_dir} has no {name}.* file for the mapping {mapping}")
         files.append(found[0])
     if not files:
-        raise IngestError(f"{mappings} holds no *.mapping.yaml files")
+        raise IngestError(f"{mappings} holds no *.mapping.yaml files (--mappings: the registry's mappings)")
     return files
 
 
@@ -68,7 +68,9 @@ def ensure_loaded(graph: Graph, data_dir: Path, *, mappings: Path, source: str, 
 
 
 def query_roles(types: str, mappings: Path) -> set[str]:
-    """``PRC,HES`` (the registry's own codes, read from its organizations mapping) or role names."""
+    """``PRC,HES`` (the registry's own codes, read from its organizations mapping) or role names. A code
+    asked for where ``mappings`` holds no organizations mapping says that the mapping is missing: "Unknown
+    query type 'PRC'" (the default) left a user to guess why a code of the registry was unknown."""
     codes: dict[str, str] = {}
     organizations = mappings / "organizations.mapping.yaml"
     if organizations.exists():
@@ -76,9 +78,16 @@ def query_roles(types: str, mappings: Path) -> set[str]:
     roles = set()
     for item in (t.strip() for t in types.split(",") if t.strip()):
         role = codes.get(item.upper(), item.lower())
-        if role not in Role.__members__.values():
+        if role in Role.__members__.values():
+            roles.add(role)
+        elif not organizations.exists():
+            raise MatchingError(
+                f"Query type {echo(item)} is no role, and {mappings} holds no organizations.mapping.yaml "
+                "to read the registry's own codes from: give --mappings the folder holding it, or "
+                f"--query-types role names ({', '.join(Role)})"
+            )
+        else:
             raise MatchingError(f"Unknown query type {echo(item)}: use {', '.join([*codes, *Role])}")
-        roles.add(role)
     return roles
 
 
@@ -96,7 +105,7 @@ def split_day(text: str) -> str:
     return day.isoformat()
 
 
-WITH_DATA = ("split", "queries", "query_types")
+WITH_DATA = ("split", "queries", "query_types", "mappings", "source_name")
 """The options of the evaluation on a registry's outcomes (``--data``); ``--hide`` is that of the graph's."""
 
 
@@ -104,10 +113,11 @@ def check_unused(ctx: typer.Context, with_data: bool) -> None:
     """Refuse an option given that the evaluation asked for does not use, which it would ignore silently:
     ``--split 2019-01-01`` without ``--data`` hid the newest collaborations whatever the day."""
     unused = ("hide",) if with_data else WITH_DATA
+    options = {param.name: param.opts[0] for param in ctx.command.params}
     for name in unused:
         source = ctx.get_parameter_source(name)
         if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
-            option = "--" + name.replace("_", "-")
+            option = options[name]
             said = (
                 "applies without --data only"
                 if with_data
@@ -218,7 +228,9 @@ def evaluate(
 
     check_unused(ctx, data is not None)
     settings = settings_of(ctx)
-    roles = query_roles(query_types, mappings)
+    if data is not None:  # the registry's files and codes are checked before Neo4j is reached
+        registry_files(data, mappings)
+        roles = query_roles(query_types, mappings)
     day = np.datetime64(split, "D")
     started = time.perf_counter()
     with open_graph(ctx) as graph:
