@@ -82,6 +82,7 @@ class FileSummary:
     ignored_columns: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None  # where and why the file stopped being readable
+    warnings: list[str] = field(default_factory=list)  # what the run loaded, but looks amiss (no rows)
 
     def count(self, outcome: Outcome, n: int = 1) -> None:
         self.outcomes[outcome] += n
@@ -106,6 +107,7 @@ class FileSummary:
             "ignored_columns": self.ignored_columns,
             "seconds": round(self.seconds, 3),
             "error": self.error,
+            "warnings": self.warnings,
         }
 
 

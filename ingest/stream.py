@@ -110,7 +110,15 @@ def load_file(
         return ((number, _validated(planned.kind, values)) for number, values in found)
 
     outcomes.repeats.start(file.file, reread)
-    return _load(file, rows(), outcomes, tally, _Batch(planned.kind, out, progress), batch_size)
+    _load(file, rows(), outcomes, tally, _Batch(planned.kind, out, progress), batch_size)
+    if not file.rows:  # a header alone, or a JSON array of nothing: it loaded "0 rows" without a word
+        file.warnings.append(NO_ROWS)
+        log.warning("%s (%s): %s", file.file, file.kind.value, NO_ROWS)
+    return file
+
+
+NO_ROWS = "holds no rows: nothing is loaded from it"
+"""The warning of a registry file read to its end without a row, in the log and in the run's summary."""
 
 
 def load_validated(
@@ -239,6 +247,8 @@ def _finish(file: FileSummary, batch: _Batch, started: float, outcomes: Outcomes
     batch.flush()
     batch.out.drain()
     file.seconds = time.perf_counter() - started
+    if not file.rows and not file.error:
+        return  # nothing to count: said as a warning (``_load``), or the run was interrupted
     log.info(
         "%s (%s): %s rows: %s%s",
         file.file,

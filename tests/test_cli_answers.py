@@ -3,6 +3,7 @@ the graph does not hold, or a file that holds nothing: the thing named, and why,
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -75,3 +76,23 @@ def test_suggest_with_a_filter_naming_nothing_says_which(
     assert (code, out) == (1, "") and err == f"Error: {option} {value!r}: {said}\n", err
     code, _, err = clusterkg(neo4j_settings, "suggest", "--need", "bread", "--cluster", "KB", option, value)
     assert code == 1 and err == f"Error: {option} {value!r}: {said}\n", err
+
+
+def test_a_registry_file_of_a_header_alone_is_said_to_hold_no_rows(
+    graph: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """A CSV file of its header alone loaded "0 rows" with exit code 0 and not a word: a warning names it
+    in the log and under the run's table, and ``--json`` gives it in the file's ``warnings``; the run goes
+    on (the other files load) and ends with exit code 0, as a file of rejected rows does."""
+    (tmp_path / "clusters.csv").write_text("id,name,sector,region\n", encoding="utf-8")
+    organizations = write_csv(
+        tmp_path / "organizations.csv", [{"id": "B1", "name": "Bakery", "role": "firm"}]
+    )
+    files = [str(tmp_path / "clusters.csv"), str(organizations)]
+    code, out, err = clusterkg(neo4j_settings, "ingest", *files)
+    assert code == 0 and "clusters.csv holds no rows: nothing is loaded from it\n" in out, out
+    warned = [line for line in err.splitlines() if " WARNING  " in line]
+    assert warned and warned[0].endswith("clusters.csv (clusters): holds no rows: nothing is loaded from it")
+    code, out, _ = clusterkg(neo4j_settings, "ingest", "--json", *files)
+    warnings = {Path(f["file"]).name: f["warnings"] for f in json.loads(out)["files"]}
+    assert warnings == {"clusters.csv": ["holds no rows: nothing is loaded from it"], "organizations.csv": []}

@@ -219,6 +219,8 @@ def _print_summary(summary: Summary, rejects: Path | None) -> None:
             f"joint-project collaborations derived from co-participation: {summary.derived_collaborations:,}"
         )
     for file in summary.files:
+        for warning in file.warnings:
+            console.print(f"[yellow]{escape(Path(file.file).name)}[/] {escape(warning)}")
         if file.error:
             console.print(f"[red]{escape(Path(file.file).name)} stopped at[/] {escape(file.error)}")
     for path in summary.not_loaded:
