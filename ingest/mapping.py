@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 from schema.characters import strip
-from schema.errors import ECHO_CHARS, IngestError, echo
+from schema.errors import IngestError, capped, echo
 from schema.models import LIST_FIELDS, LIST_SEPARATOR, RecordKind
 
 CANONICAL_FIELDS: frozenset[str] = frozenset(name for kind in RecordKind for name in kind.model.model_fields)
@@ -111,7 +111,7 @@ class Mapping:
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark
             where = f"line {mark.line + 1:,}, column {mark.column + 1:,}: " if mark else ""
-            problem = _capped(" ".join(part for part in (e.context, e.problem) if part))
+            problem = capped(" ".join(part for part in (e.context, e.problem) if part))
             raise IngestError(f"mapping {path}: {where}{problem}") from e
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
             raise IngestError(f"mapping {path}: cannot be read: {e}") from e
@@ -321,15 +321,6 @@ def _template_problem(template: str) -> str | None:
         if spec:
             return f"{echo(f'{{{name}:{spec}}}')}: a format is not supported; write {field}"
     return None
-
-
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-
-
-def _capped(message: str) -> str:
-    """PyYAML's own ``message`` with each value it quotes whole (a tag, an anchor, a tag handle, of any
-    length) repeated as :func:`~schema.errors.echo` repeats one."""
-    return _QUOTED.sub(lambda m: m[0] if len(m[0]) <= ECHO_CHARS + 2 else echo(m[0][1:-1]), message)
 
 
 IDENTITY = Mapping()

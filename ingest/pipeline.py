@@ -35,7 +35,7 @@ from ingest.report import IngestFailed, Outcome, RejectWriter, Summary, Tally
 from ingest.resolve import DEFAULT_RULES
 from ingest.runs import RunRecord
 from ingest.stream import Progress, load_file, load_validated
-from schema.errors import FileError, IngestError
+from schema.errors import FileError, IngestError, echo
 from schema.models import RecordKind
 
 __all__ = ["Progress", "derive_joint_projects", "load", "load_records", "open_rejects"]
@@ -171,7 +171,10 @@ def _check_rejects(rejects: Path | str | None, read: list[Path]) -> None:
 def _check_rules(rules: tuple[str, ...]) -> None:
     unknown_rules = set(rules) - set(DEFAULT_RULES)
     if unknown_rules:
-        raise IngestError(f"unknown resolution keys {sorted(unknown_rules)}; use {list(DEFAULT_RULES)}")
+        raise IngestError(
+            f"unknown resolution keys {', '.join(echo(rule) for rule in sorted(unknown_rules))}; "
+            f"use {', '.join(DEFAULT_RULES)}"
+        )
 
 
 class _Run:

@@ -24,6 +24,7 @@ GraphQL) can turn them into what its users expect in one place::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -139,16 +140,38 @@ class InvalidInput(ClusterkgError):
 
 ECHO_CHARS = 100
 """How much of a value a caller gave an error message repeats."""
+ECHO_END = 40
+"""How many of those characters are the value's last: the end of a path names its file."""
+
+
+def shorten(text: str) -> str:
+    """``text`` (a value, a path) as an error message repeats it: one longer than :data:`ECHO_CHARS` keeps its
+    start and its last :data:`ECHO_END` characters around "…", followed by its length. Callers choose the
+    values: an organization id of 90 kB came back whole in the NOT_FOUND answer, and a path of 100 kB in a
+    one-line CLI error of 100 kB, where its end (the file's name) is what a person reads."""
+    if len(text) <= ECHO_CHARS:
+        return text
+    start = ECHO_CHARS - ECHO_END - 1
+    return f"{text[:start]}…{text[-ECHO_END:]} ({len(text):,} characters)"
 
 
 def echo(value: object) -> str:
-    """``value`` quoted as an error message repeats it: a longer one cut to its first :data:`ECHO_CHARS`
-    characters, with its length. Callers choose the values: an organization id of 90 kB came back whole in
-    the NOT_FOUND answer, in every alias's error, and in the web page that showed it."""
+    """``value`` quoted as an error message repeats it, a long one shortened as :func:`shorten` does."""
     text = str(value)
     if len(text) <= ECHO_CHARS:
         return repr(text)
-    return f"{text[:ECHO_CHARS]!r}… ({len(text):,} characters)"
+    start = ECHO_CHARS - ECHO_END - 1
+    return f"{text[:start] + '…' + text[-ECHO_END:]!r} ({len(text):,} characters)"
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def capped(message: str) -> str:
+    """Another library's ``message`` (PyYAML's, typer's) with each value it quotes whole, of any length,
+    repeated as :func:`echo` repeats one; the values :func:`echo` quoted are short enough to stay as
+    they are."""
+    return _QUOTED.sub(lambda m: m[0] if len(m[0]) <= ECHO_CHARS + 2 else echo(m[0][1:-1]), message)
 
 
 @contextmanager

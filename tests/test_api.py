@@ -972,11 +972,13 @@ def test_a_document_of_several_operations_must_name_the_one_to_run(
     assert fragments["status"] == 400 and "no operation" in fragments["errors"][0]["message"], fragments
 
 
-def test_an_error_repeats_only_the_start_of_a_huge_id(client: TestClient, region: dict[str, NewKey]) -> None:
-    """An id of 90 kB came back whole in the NOT_FOUND message (and once per alias); an error now repeats its
-    first 100 characters and says how long it was."""
+def test_an_error_repeats_only_the_start_and_end_of_a_huge_id(
+    client: TestClient, region: dict[str, NewKey]
+) -> None:
+    """An id of 90 kB came back whole in the NOT_FOUND message (and once per alias); an error repeats 100 of
+    its characters, its start and its end, and says how long it was."""
     huge = "x" * 90_000
-    said = "'" + "x" * 100 + "'… (90,000 characters)"
+    said = "'" + "x" * 59 + "…" + "x" * 40 + "' (90,000 characters)"
     asked = [
         ("dairy", "query($id: ID!) { organization(id: $id) { id } }", {"id": huge}, "NOT_FOUND"),
         ("dairy", "query($id: ID!) { cluster(id: $id) { id } }", {"id": huge}, "NOT_FOUND"),
@@ -1008,7 +1010,7 @@ def test_an_error_repeats_only_the_start_of_a_huge_id(client: TestClient, region
     ]
     assert len(response.text) < 500
     # the pages take ids and values in the address, which an HTTP client keeps under 64 kB
-    long, said = huge[:30_000], "'" + "x" * 100 + "'… (30,000 characters)"
+    long, said = huge[:30_000], "'" + "x" * 59 + "…" + "x" * 40 + "' (30,000 characters)"
     for path, params, sent in (
         (f"/web/organizations/{long}", {}, headers),
         ("/web/suggestions", {"need": "camera inspection of bread", "town": long}, {}),  # a guest's town

@@ -96,3 +96,32 @@ def test_a_registry_file_of_a_header_alone_is_said_to_hold_no_rows(
     code, out, _ = clusterkg(neo4j_settings, "ingest", "--json", *files)
     warnings = {Path(f["file"]).name: f["warnings"] for f in json.loads(out)["files"]}
     assert warnings == {"clusters.csv": ["holds no rows: nothing is loaded from it"], "organizations.csv": []}
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["ingest", "/tmp/" + "a" * 100_000 + "/x.csv"],
+            "…" + "a" * 25 + "/x.mapping.yaml (100,020 characters): File name too long",
+        ),
+        (
+            ["generate", "--orgs", "10", "--out", "o" * 100_000],
+            "…" + "o" * 40 + " (100,000 characters): File",
+        ),
+        (["eval", "--data", "d" * 100_000], "…" + "d" * 40 + "' (100,000 characters) does not exist"),
+        (["ingest", "x.csv", "--kind", "k" * 100_000], "…" + "k" * 40 + "' (100,000 characters) is not one"),
+        (["ingest", "x.csv", "--match-on", "m" * 100_000], "…" + "m" * 40 + "' (100,000 characters); use"),
+    ],
+    ids=["ingest-path", "generate-out", "eval-data", "ingest-kind", "ingest-match-on"],
+)
+def test_an_error_about_a_huge_value_repeats_its_start_and_end(
+    neo4j_settings: Settings, args: list[str], said: str
+) -> None:
+    """A path or a value of 100 kB came back whole in the one line of its error (the operating system's, or
+    typer's own message): an error repeats 100 of its characters, its start and its end (a path's end names
+    its file), and says how long it was."""
+    code, _, err = clusterkg(neo4j_settings, *args)
+    start = max(args, key=len)[:59]
+    assert code in (1, 2) and err.count("\n") == 1 and len(err) < 400, err[:400]
+    assert f"{start}{said}" in err, err

@@ -9,11 +9,10 @@ from importlib.metadata import version
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from typer.core import TyperGroup
 
 from api.cli import db, keys, neo4j
-from api.cli.common import LogHandler, err_console
+from api.cli.common import LogHandler, err_console, say_error
 from api.cli.evaluate import evaluate as evaluate_command
 from api.cli.ingest import generate as generate_command
 from api.cli.ingest import ingest as ingest_command
@@ -22,7 +21,7 @@ from api.cli.matching import register as register_matching
 from api.cli.report import report
 from api.cli.serve import serve
 from graph.retry_log import shorten_retries
-from schema.errors import ClusterkgError
+from schema.errors import ClusterkgError, shorten
 from schema.settings import load_settings
 
 try:  # typer carries its own copy of click from 0.2x on, whose errors are not click's
@@ -50,18 +49,14 @@ class _Group(TyperGroup):
             with _usage_errors():  # a command's options and arguments, parsed as it is invoked
                 return super().invoke(ctx)
         except ClusterkgError as e:
-            _say_error(str(e))
+            say_error(str(e))
             raise typer.Exit(1) from e
         except OSError as e:  # a file to read or write: a folder, no permission, no space left, ...
-            _say_error(f"{e.filename}: {e.strerror or e}" if e.filename else str(e))
+            say_error(f"{shorten(str(e.filename))}: {e.strerror or e}" if e.filename else str(e))
             raise typer.Exit(1) from e
         except KeyboardInterrupt as e:  # Ctrl-C: said, where typer would exit 130 without a word
-            _say_error("interrupted (Ctrl-C)" + (f"; {e}" if str(e) else ""))
+            say_error("interrupted (Ctrl-C)" + (f"; {e}" if str(e) else ""))
             raise typer.Exit(130) from e
-
-
-def _say_error(said: str) -> None:
-    err_console.print(f"[bold red]Error:[/] {escape(said)}", highlight=False)
 
 
 @contextmanager
@@ -75,7 +70,7 @@ def _usage_errors() -> Iterator[None]:
         said = " ".join(e.format_message().split()).rstrip(".")
         if e.ctx is not None:
             said += f"; see '{e.ctx.command_path} {e.ctx.help_option_names[0]}'"
-        _say_error(said)
+        say_error(said)
         raise typer.Exit(e.exit_code) from e
 
 

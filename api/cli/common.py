@@ -14,10 +14,12 @@ from typing import Any
 import typer
 from rich.console import Console, ConsoleDimensions, ConsoleRenderable
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.text import Text
 
 from graph.db import Graph
 from schema.direction import DIRECTION_CONTROLS, direction_codes, line_codes
+from schema.errors import capped
 from schema.models import MAX_NAME, MAX_TEXT
 from schema.settings import Settings
 from schema.text import text_problem
@@ -96,6 +98,12 @@ class LogHandler(RichHandler):
 
 console = _Console()
 err_console = _Console(stderr=True)
+
+
+def say_error(said: str) -> None:
+    """Print ``said`` as the command's error: ``Error: …`` on stderr, each value it quotes of any length (a
+    library's message repeats a value whole) shortened as ``schema.errors.echo`` shortens one."""
+    err_console.print(f"[bold red]Error:[/] {escape(capped(said))}", highlight=False)
 
 
 def echo_json(data: Any) -> None:

@@ -17,6 +17,7 @@ from api.cli.common import (
     err_console,
     given_path,
     open_graph,
+    say_error,
     settings_of,
     text_option,
 )
@@ -26,6 +27,7 @@ from ingest.generate import generate as generate_region
 from ingest.report import IngestFailed, Outcome, Summary
 from ingest.resolve import DEFAULT_RULES
 from schema.direction import direction_codes
+from schema.errors import echo
 from schema.models import RecordKind
 
 
@@ -89,7 +91,7 @@ def _match_on(text: str) -> str:
     """``none`` means no resolution at all: beside a key (``none,vat``) it would be ignored, so refuse it."""
     rules = _rules(text)
     if "none" in rules and len(rules) > 1:
-        raise typer.BadParameter(f"none stands alone (no resolution), got {text!r}")
+        raise typer.BadParameter(f"none stands alone (no resolution), got {echo(text)}")
     return text
 
 
@@ -191,7 +193,7 @@ def ingest(
     else:
         _print_summary(summary, rejects)
     if failure is not None:
-        err_console.print(f"[bold red]Error:[/] {escape(str(failure))}", highlight=False)
+        say_error(str(failure))
         raise typer.Exit(1)
 
 
