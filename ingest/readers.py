@@ -118,7 +118,7 @@ def detect(path: Path) -> FileFormat:
     control = _CONTROL_IN_PATH.search(str(path))
     if control:
         raise IngestError(
-            f"{str(path)!r}: the path holds the control character U+{ord(control.group()):04X}, which "
+            f"{echo(path)}: the path holds the control character U+{ord(control.group()):04X}, which "
             "would break or recolour the lines that name the file on a console; rename it"
         )
     if path.is_dir():

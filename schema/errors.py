@@ -144,34 +144,40 @@ ECHO_END = 40
 """How many of those characters are the value's last: the end of a path names its file."""
 
 
+def _cut(text: str) -> str:
+    start = ECHO_CHARS - ECHO_END - 1
+    return f"{text[:start]}…{text[-ECHO_END:]}"
+
+
 def shorten(text: str) -> str:
     """``text`` (a value, a path) as an error message repeats it: one longer than :data:`ECHO_CHARS` keeps its
     start and its last :data:`ECHO_END` characters around "…", followed by its length. Callers choose the
     values: an organization id of 90 kB came back whole in the NOT_FOUND answer, and a path of 100 kB in a
     one-line CLI error of 100 kB, where its end (the file's name) is what a person reads."""
-    if len(text) <= ECHO_CHARS:
-        return text
-    start = ECHO_CHARS - ECHO_END - 1
-    return f"{text[:start]}…{text[-ECHO_END:]} ({len(text):,} characters)"
+    return text if len(text) <= ECHO_CHARS else f"{_cut(text)} ({len(text):,} characters)"
 
 
 def echo(value: object) -> str:
     """``value`` quoted as an error message repeats it, a long one shortened as :func:`shorten` does."""
     text = str(value)
-    if len(text) <= ECHO_CHARS:
-        return repr(text)
-    start = ECHO_CHARS - ECHO_END - 1
-    return f"{text[:start] + '…' + text[-ECHO_END:]!r} ({len(text):,} characters)"
+    return repr(text) if len(text) <= ECHO_CHARS else f"{_cut(text)!r} ({len(text):,} characters)"
 
 
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_QUOTED = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")( \([\d,]+ characters\))?""")
+"""A value a message quotes, and the length that follows it where :func:`echo` quoted it."""
 
 
 def capped(message: str) -> str:
-    """Another library's ``message`` (PyYAML's, typer's) with each value it quotes whole, of any length,
-    repeated as :func:`echo` repeats one; the values :func:`echo` quoted are short enough to stay as
-    they are."""
-    return _QUOTED.sub(lambda m: m[0] if len(m[0]) <= ECHO_CHARS + 2 else echo(m[0][1:-1]), message)
+    """Another library's ``message`` (PyYAML's, typer's), or one that quotes a value with ``repr``, with each
+    value it quotes whole, of any length, cut as :func:`shorten` cuts one (within its quotes, as quoted)."""
+
+    def cut(quoted: re.Match[str]) -> str:
+        text, mark = quoted[1][1:-1], quoted[1][0]
+        if len(text) <= ECHO_CHARS or quoted[2]:
+            return quoted[0]
+        return f"{mark}{_cut(text)}{mark} ({len(text):,} characters)"
+
+    return _QUOTED.sub(cut, message)
 
 
 @contextmanager
