@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import ingest
+from api.auth import ApiRole, create_key
 from graph.db import Graph
 from schema.settings import Settings
 from tests.test_cli_input import start
@@ -125,3 +126,30 @@ def test_an_error_about_a_huge_value_repeats_its_start_and_end(
     start = max(args, key=len)[:59]
     assert code in (1, 2) and err.count("\n") == 1 and len(err) < 400, err[:400]
     assert f"{start}{said}" in err, err
+
+
+def test_stored_text_prints_as_itself(graph: Graph, neo4j_settings: Settings, tmp_path: Path) -> None:
+    """A key's label stored before labels were checked printed raw in `keys list`: its escape sequence
+    recoloured (or cleared) the terminal, and rich read ``[red]`` in it as markup; a name holding ``[/]``
+    ended `insights` in rich's MarkupError. Each prints as itself, control characters as their codes."""
+    label = "ops \x1b[2J\x1b[31mred[/] [bold]team\x9b"
+    key = create_key(graph, ApiRole.DATA_TEAM, None, label)
+    code, out, err = clusterkg(neo4j_settings, "keys", "list")
+    assert code == 0 and err == "", err
+    row = next(line for line in out.splitlines() if key.id in line)
+    assert "ops [U+001B][2J[U+001B][31mred[/] [bold]team[U+009B]" in row, row
+    orgs = [
+        {"id": "B1", "name": "Bakery [/] [red]Hot", "role": "firm", "city": "Wels"},
+        {"id": "V1", "name": "Vision", "role": "vendor", "city": "Wels"},
+    ]
+    clusters = [{"id": "KB", "name": "Bread [bold]", "sector": "food", "region": "Wels"}]
+    members = [{"organization": o, "cluster": "KB"} for o in ("B1", "V1")]
+    files = [
+        write_csv(tmp_path / "organizations.csv", orgs),
+        write_csv(tmp_path / "clusters.csv", clusters),
+        write_csv(tmp_path / "memberships.csv", members),
+    ]
+    ingest.load(graph, files)
+    code, out, err = clusterkg(neo4j_settings, "insights", "KB", "--suppliers", "0")
+    assert code == 0 and "Traceback" not in err, err
+    assert out.startswith("Bread [bold] (KB)") and "Bakery [/] [red]Hot (B1)" in out, out

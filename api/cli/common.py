@@ -100,6 +100,15 @@ console = _Console()
 err_console = _Console(stderr=True)
 
 
+def shown(text: object) -> str:
+    """Text the graph or a registry holds (a name, a key's label, a reason, a file's name) as the markup of a
+    console line or a table cell that prints it as itself: rich's markup escaped (a name holding ``[/]``
+    ended the command in a MarkupError, ``[red]`` coloured the rest), each control character and direction
+    control as its code (``schema.direction.line_codes``: an escape sequence in a label stored before labels
+    were checked recoloured or cleared the terminal of whoever ran ``keys list``)."""
+    return escape(line_codes(str(text)))
+
+
 def say_error(said: str) -> None:
     """Print ``said`` as the command's error: ``Error: …`` on stderr, each value it quotes of any length (a
     library's message repeats a value whole) shortened as ``schema.errors.echo`` shortens one."""

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -19,6 +18,7 @@ from api.cli.common import (
     open_graph,
     say_error,
     settings_of,
+    shown,
     text_option,
 )
 from ingest import load, open_rejects
@@ -26,7 +26,6 @@ from ingest.generate import MAX_LINKS_PER_ORG, MAX_ORGS, most_collaborations
 from ingest.generate import generate as generate_region
 from ingest.report import IngestFailed, Outcome, Summary
 from ingest.resolve import DEFAULT_RULES
-from schema.direction import direction_codes
 from schema.errors import echo
 from schema.models import RecordKind
 
@@ -50,7 +49,7 @@ class _Bar:
 
     def start_file(self, file: str, kind: RecordKind) -> None:
         self.task = None
-        self.label = escape(direction_codes(f"{Path(file).name} ({kind.value})"))  # read as markup
+        self.label = shown(f"{Path(file).name} ({kind.value})")  # read as markup
 
     def advance(self, rows: int) -> None:
         if self.task is None:
@@ -65,7 +64,7 @@ def _summary_table(summary: Summary) -> Table:
         table.add_column(column, justify="left" if column in ("file", "kind", "format") else "right")
     for f in summary.files:
         table.add_row(
-            escape(Path(f.file).name),
+            shown(Path(f.file).name),
             f.kind.value,
             f"{f.format} {f.encoding}",
             f"{f.rows:,}",
@@ -199,41 +198,41 @@ def ingest(
 
 def _print_summary(summary: Summary, rejects: Path | None) -> None:
     """The table, then merges, ambiguities, unresolved managers and the first rejects; every text that comes
-    from a registry is escaped, so a value like ``[/x]`` prints as itself."""
+    from a registry is :func:`~api.cli.common.shown`, so a value like ``[/x]`` prints as itself."""
     console.print(_summary_table(summary))
     for merge in summary.merges[:20]:
         where = f"{Path(merge.file).name}:{merge.row}"
-        console.print(f"merged {merge.record} ({where}) into {merge.node} by {merge.rule}", markup=False)
+        console.print(shown(f"merged {merge.record} ({where}) into {merge.node} by {merge.rule}"))
     if len(summary.merges) > 20:
         console.print(f"... and {len(summary.merges) - 20} more merges (see --json)")
     for amb in summary.ambiguities[:20]:
         console.print(
             "[yellow]ambiguous[/] "
-            + escape(
+            + shown(
                 f"{amb.record} ({Path(amb.file).name}:{amb.row}): {amb.rule} matches "
                 f"{', '.join(amb.candidates)}; loaded as its own organization"
             )
         )
     for line in summary.unresolved_managers:
-        console.print(f"[yellow]cluster manager not found[/] {escape(line)}")
+        console.print(f"[yellow]cluster manager not found[/] {shown(line)}")
     if summary.derived_collaborations is not None:
         console.print(
             f"joint-project collaborations derived from co-participation: {summary.derived_collaborations:,}"
         )
     for file in summary.files:
         for warning in file.warnings:
-            console.print(f"[yellow]{escape(Path(file.file).name)}[/] {escape(warning)}")
+            console.print(f"[yellow]{shown(Path(file.file).name)}[/] {shown(warning)}")
         if file.error:
-            console.print(f"[red]{escape(Path(file.file).name)} stopped at[/] {escape(file.error)}")
+            console.print(f"[red]{shown(Path(file.file).name)} stopped at[/] {shown(file.error)}")
     for path in summary.not_loaded:
-        console.print(f"[red]not loaded:[/] {escape(path)}")
+        console.print(f"[red]not loaded:[/] {shown(path)}")
     rejected = summary.total(Outcome.REJECTED)
     if rejected:
         where = f"; every reason is in {rejects}" if rejects else "; pass --rejects FILE for all reasons"
-        console.print(f"[red]{rejected:,} rows rejected[/]{escape(where)}")
+        console.print(f"[red]{rejected:,} rows rejected[/]{shown(where)}")
         for reject in summary.rejects[:10]:
             where = f"{Path(reject.file).name}:{reject.row}"
-            console.print(f"  {where} {reject.field}: {reject.reason}", markup=False, highlight=False)
+            console.print(shown(f"  {where} {reject.field}: {reject.reason}"), highlight=False)
 
 
 def generate(

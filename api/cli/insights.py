@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli.common import console, echo_json, open_graph, settings_of
+from api.cli.common import console, echo_json, open_graph, settings_of, shown
 from matching.insights import ClusterInsights, RegionInsights, cluster_insights, region_insights
 from matching.insights.result import Actor
 from schema.errors import InvalidInput
@@ -65,9 +65,9 @@ def insights(
 
 
 def _names(actors: list[Actor]) -> str:
-    shown = ", ".join(f"{a.name} ({a.id})" for a in actors[:SHOWN])
+    listed = ", ".join(f"{shown(a.name)} ({shown(a.id)})" for a in actors[:SHOWN])
     more = len(actors) - SHOWN
-    return (shown + (f", and {more} more" if more > 0 else "")) or "none"
+    return (listed + (f", and {more} more" if more > 0 else "")) or "none"
 
 
 def report(i: ClusterInsights, *, suppliers_searched: bool) -> None:
@@ -75,7 +75,9 @@ def report(i: ClusterInsights, *, suppliers_searched: bool) -> None:
     up, so that an empty list means none fits)."""
     when = f" as of {i.as_of}" if i.as_of else ""
     console.print(
-        f"[bold]{i.name}[/] ({i.cluster}){when}: {i.sector or '?'}, {i.region or '?'}", highlight=False
+        f"[bold]{shown(i.name)}[/] ({shown(i.cluster)}){when}: {shown(i.sector or '?')}, "
+        f"{shown(i.region or '?')}",
+        highlight=False,
     )
     c = i.composition
     smb = "n/a" if c.smb_share is None else f"{c.smb_share:.0%}"
@@ -97,12 +99,17 @@ def report(i: ClusterInsights, *, suppliers_searched: bool) -> None:
         role = b.role.replace("_", " ")
         flag = " (knowledge broker)" if b.knowledge_broker and role != "knowledge broker" else ""
         brokers.add_row(
-            f"{b.name} ({b.id})", role + flag, str(b.degree), f"{b.betweenness:.3f}", b.dominant_role or ""
+            f"{shown(b.name)} ({shown(b.id)})",
+            role + flag,
+            str(b.degree),
+            f"{b.betweenness:.3f}",
+            b.dominant_role or "",
         )
     console.print(brokers)
     outside = (
         ", ".join(
-            f"{p.name} ({p.members} member{'s' if p.members > 1 else ''})" for p in i.outside_partners[:5]
+            f"{shown(p.name)} ({p.members} member{'s' if p.members > 1 else ''})"
+            for p in i.outside_partners[:5]
         )
         or "none"
     )
@@ -140,26 +147,26 @@ def _gaps(i: ClusterInsights, suppliers_searched: bool) -> None:
         console.print(f"Capability gaps ({private}):")
     for gap in i.gaps:
         none = "none fits" if suppliers_searched else "not searched"
-        suppliers = ", ".join(f"{s.name} ({s.id}, {s.score:.2f})" for s in gap.suppliers) or none
+        found = ", ".join(f"{shown(s.name)} ({shown(s.id)}, {s.score:.2f})" for s in gap.suppliers)
         console.print(
-            f"  - {gap.capability}: needed by {_names(gap.needed_by)}; offered by {gap.offered_outside} "
-            f"outside; suppliers: {suppliers}",
+            f"  - {shown(gap.capability)}: needed by {_names(gap.needed_by)}; offered by "
+            f"{gap.offered_outside} outside; suppliers: {found or none}",
             highlight=False,
         )
-    strengths = ", ".join(f"{c.capability} ({c.offered_by})" for c in i.concentration) or "none"
+    strengths = ", ".join(f"{shown(c.capability)} ({c.offered_by})" for c in i.concentration) or "none"
     console.print(f"Offered by several members: {strengths}", highlight=False)
 
 
 def region_table(region: RegionInsights) -> None:
     """One row per cluster of the region."""
     when = f" as of {region.as_of}" if region.as_of else ""
-    table = Table(title=f"Clusters of {region.region}{when}")
+    table = Table(title=f"Clusters of {shown(region.region)}{when}")
     for column in ("cluster", "members", "density", "components", "isolates", "external", "gaps", "stage"):
         table.add_column(column)
     for c in region.clusters:
         declared = f" (declared {c.stage.declared})" if c.stage.differs else ""
         table.add_row(
-            f"{c.name} ({c.cluster})",
+            f"{shown(c.name)} ({shown(c.cluster)})",
             str(c.members),
             f"{c.density:.3f}",
             str(c.components),

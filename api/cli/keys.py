@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from api.auth import ApiRole, create_key, list_keys, revoke_key
-from api.cli.common import console, open_graph, text_option
+from api.cli.common import console, open_graph, shown, text_option
 
 app = typer.Typer(help="Create, revoke and list API keys.", no_args_is_help=True)
 
@@ -62,10 +62,10 @@ def list_(ctx: typer.Context) -> None:
         table.add_column(column)
     for row in rows:
         table.add_row(
-            str(row["id"]),
-            str(row["role"]),
-            str(row["organization_id"] or ""),
-            str(row["label"] or ""),
+            shown(row["id"]),
+            shown(row["role"]),
+            shown(row["organization_id"] or ""),
+            shown(row["label"] or ""),
             str(row["created_at"])[:19],
             str(row["revoked_at"] or "")[:19],
         )

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.cli.common import console, echo_json, open_graph, settings_of, text_option
+from api.cli.common import console, echo_json, open_graph, settings_of, shown, text_option
 from matching import feedback as feedback_store
 from matching.embed import embed as run_embed
 from matching.filters import Filters
@@ -137,12 +137,12 @@ def suggest(
             part for part in (suggestion.role.replace("_", " "), suggestion.city, suggestion.region) if part
         )
         console.print(
-            f"[bold]{rank}. {suggestion.name}[/] ({what})  id {suggestion.id}  "
+            f"[bold]{rank}. {shown(suggestion.name)}[/] ({shown(what)})  id {shown(suggestion.id)}  "
             f"score [bold]{suggestion.score:.2f}[/]",
             highlight=False,
         )
         for reason in suggestion.reasons:
-            console.print(f"   - {reason}", highlight=False)
+            console.print(f"   - {shown(reason)}", highlight=False)
 
 
 def check_place(max_km: float | None, lat: float | None, lon: float | None) -> None:
@@ -176,7 +176,7 @@ def feedback(
     with open_graph(ctx) as graph:
         answer = feedback_store.record(graph, organization_id, partner_id, accept, comment=comment, by=by)
     verb = "accepted" if answer.accepted else "declined"
-    console.print(f"{answer.seeker} {verb} {answer.partner} at {answer.at}")
+    console.print(f"{shown(answer.seeker)} {verb} {shown(answer.partner)} at {answer.at}")
 
 
 def tune(

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.common import console, open_graph, settings_of
+from api.cli.common import console, open_graph, settings_of, shown
 from schema.errors import InvalidInput, naming
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -49,11 +49,12 @@ def report(
     out.parent.mkdir(parents=True, exist_ok=True)
     with naming(out):
         out.write_text(dashboard.report(found, dt.date.today()), encoding="utf-8")
-    console.print(f"wrote {out} ({out.stat().st_size // 1024} KiB): {found.name}, {found.members} members")
+    size = out.stat().st_size // 1024
+    console.print(f"wrote {shown(out)} ({size} KiB): {shown(found.name)}, {found.members} members")
     if pdf:
         target = out.with_suffix(".pdf")
         print_pdf(out, target)
-        console.print(f"wrote {target}")
+        console.print(f"wrote {shown(target)}")
 
 
 def print_pdf(html: Path, target: Path) -> None:
