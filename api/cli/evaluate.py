@@ -191,7 +191,11 @@ def evaluate(
     ] = "2019-01-01",
     queries: Annotated[int, typer.Option(min=1, help="Number of query organizations drawn.")] = 1000,
     query_types: Annotated[
-        str, typer.Option(help="Roles of the queries: registry codes (PRC,HES,...) or role names.")
+        str,
+        typer.Option(
+            help="With --data: roles of the queries, as the registry's codes (PRC,HES,..., read from "
+            "organizations.mapping.yaml of --mappings) or role names."
+        ),
     ] = "PRC",
     seed: Annotated[int, typer.Option(min=0, help="Seed of the query draw (numpy default_rng).")] = 7,
     hide: Annotated[
@@ -201,10 +205,15 @@ def evaluate(
         ),
     ] = 0.2,
     mappings: Annotated[
-        Path, typer.Option(help="Mapping files of the registry in --data.", exists=True, file_okay=False)
+        Path,
+        typer.Option(
+            help="With --data: the folder of the registry's NAME.mapping.yaml files.",
+            exists=True,
+            file_okay=False,
+        ),
     ] = CORDIS_MAPPINGS,
     source_name: Annotated[
-        str, typer.Option("--source", help="Source name recorded when --data is loaded.")
+        str, typer.Option("--source", help="With --data: source name recorded when it is loaded.")
     ] = "cordis-h2020",
     as_json: Annotated[
         bool,
