@@ -32,10 +32,10 @@ from ingest.mapping import Mapping
 from ingest.outcomes import Outcomes
 from ingest.plan import PlannedFile, plan, read_paths
 from ingest.report import IngestFailed, Outcome, RejectWriter, Summary, Tally
-from ingest.resolve import DEFAULT_RULES
+from ingest.resolve import DEFAULT_RULES, check_rules
 from ingest.runs import RunRecord
 from ingest.stream import Progress, load_file, load_validated
-from schema.errors import FileError, IngestError, echo
+from schema.errors import FileError, IngestError
 from schema.models import RecordKind
 
 __all__ = ["Progress", "derive_joint_projects", "load", "load_records", "open_rejects"]
@@ -78,7 +78,7 @@ def load(
         nullcontext(rejects) if isinstance(rejects, RejectWriter) else open_rejects(rejects, given, mapping)
     )
     with opened as reject_file:
-        _check_rules(rules)
+        check_rules(rules)
         files = plan(given, mapping=mapping, kind=kind, source=source)
         entries = [(f.source, str(f.path), f.hash) for f in files]
         target = None if dry_run else graph
@@ -142,7 +142,7 @@ def load_records(
     links exist nowhere is rejected in the summary, as a registry row would be.
     """
     kind = RecordKind(kind)
-    _check_rules(rules)
+    check_rules(rules)
     lines = [json.dumps(record.model_dump(mode="json")) + "\n" for record in records]
     file_hash = hashlib.sha256("".join(lines).encode()).hexdigest()
     name = f"{source}:{kind.value}"
@@ -166,15 +166,6 @@ def _check_rejects(rejects: Path | str | None, read: list[Path]) -> None:
             raise IngestError(
                 f"the reject file {rejects} is {path}, which this run reads; write rejects to another file"
             )
-
-
-def _check_rules(rules: tuple[str, ...]) -> None:
-    unknown_rules = set(rules) - set(DEFAULT_RULES)
-    if unknown_rules:
-        raise IngestError(
-            f"unknown resolution keys {', '.join(echo(rule) for rule in sorted(unknown_rules))}; "
-            f"use {', '.join(DEFAULT_RULES)}"
-        )
 
 
 class _Run:

@@ -14,11 +14,23 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ingest import normalize
+from schema.errors import IngestError, echo
 from schema.models import OrganizationRecord
 
 RULES = ("registry_id", "vat", "domain", "name_city")
 DEFAULT_RULES = RULES
 HASH_SEPARATOR = "\u001f"
+
+
+def check_rules(rules: Iterable[str]) -> None:
+    """Refuse a resolution key that is none of :data:`DEFAULT_RULES` (the CLI before Neo4j is reached, a run
+    before it starts)."""
+    unknown = set(rules) - set(DEFAULT_RULES)
+    if unknown:
+        raise IngestError(
+            f"unknown resolution keys {', '.join(echo(rule) for rule in sorted(unknown))}; "
+            f"use {', '.join(DEFAULT_RULES)}"
+        )
 
 
 class Keys(NamedTuple):

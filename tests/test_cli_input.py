@@ -290,3 +290,13 @@ def test_eval_says_which_mapping_its_registry_lacks(tmp_path: Path) -> None:
     code, err = clusterkg("eval", "--mappings", str(mappings))
     said = "Error: Invalid value for '--mappings': applies with --data only (without it, --hide)"
     assert code == 2 and err.startswith(said) and err.count("\n") == 1, err
+
+
+def test_an_unknown_resolution_key_is_refused_before_neo4j_is_reached() -> None:
+    """`ingest --match-on vat,bogus` was refused by the run, once connected: without Neo4j it said "No Neo4j
+    answers", and with it the key only after the connection."""
+    code, err = clusterkg("ingest", "x.csv", "--match-on", "vat,bogus")
+    said = (
+        "Error: Invalid value for '--match-on': unknown resolution keys 'bogus'; use registry_id, vat, domain"
+    )
+    assert code == 2 and err.startswith(said) and err.count("\n") == 1, err

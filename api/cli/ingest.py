@@ -25,8 +25,8 @@ from ingest import load, open_rejects
 from ingest.generate import MAX_LINKS_PER_ORG, MAX_ORGS, most_collaborations
 from ingest.generate import generate as generate_region
 from ingest.report import IngestFailed, Outcome, Summary
-from ingest.resolve import DEFAULT_RULES
-from schema.errors import echo
+from ingest.resolve import DEFAULT_RULES, check_rules
+from schema.errors import IngestError, echo
 from schema.models import RecordKind
 
 
@@ -87,10 +87,15 @@ def _rules(text: str) -> list[str]:
 
 
 def _match_on(text: str) -> str:
-    """``none`` means no resolution at all: beside a key (``none,vat``) it would be ignored, so refuse it."""
+    """``none`` means no resolution at all: beside a key (``none,vat``) it would be ignored, so refuse it. An
+    unknown key is refused here, before Neo4j is reached, where the run refused it only once connected."""
     rules = _rules(text)
     if "none" in rules and len(rules) > 1:
         raise typer.BadParameter(f"none stands alone (no resolution), got {echo(text)}")
+    try:
+        check_rules(rule for rule in rules if rule != "none")
+    except IngestError as e:
+        raise typer.BadParameter(str(e)) from None
     return text
 
 
