@@ -146,13 +146,18 @@ class BackgroundSender:
 
     Batches start in the order sent; a write that needs an earlier one committed (a record merged into a
     node created in an earlier batch, an organization pointing to a new capability) calls :meth:`drain`
-    first. At most ``depth`` batches per writer wait (memory stays bounded); a failure is raised to the
-    caller on its next call, and nothing queued after it is sent."""
+    first. Only writes of one query that runs side by side with itself (``Query.side_by_side``: creating
+    links, or updating links the graph holds) are in flight at once: any other write waits until those
+    before it are committed, and the next waits for it. Transactions whose locks could cross (a batch's new
+    links being created while its known links are updated, on the same cluster) thus never deadlock.
+    At most ``depth`` batches per writer wait (memory stays bounded); a failure is raised to the caller on
+    its next call, and nothing queued after it is sent."""
 
     def __init__(self, graph: Graph, depth: int = 2, writers: int = 1) -> None:
         self.graph = graph
         self._queue: queue.Queue[tuple[Query, dict[str, Any]] | None] = queue.Queue(maxsize=depth * writers)
         self._error: BaseException | None = None
+        self._in_flight: Query | None = None  # the query of the writes sent since the last drain
         self._threads = [
             threading.Thread(target=self._work, name=f"ingest-writer-{n}", daemon=True)
             for n in range(writers)
@@ -180,12 +185,17 @@ class BackgroundSender:
 
     def send(self, query: Query, **params: Any) -> None:
         self._raise()
+        alongside = self._in_flight is None or (query is self._in_flight and query.side_by_side)
+        if not alongside and len(self._threads) > 1:
+            self.drain()
+        self._in_flight = query
         self._queue.put((query, params))
 
     def drain(self) -> None:
         """Wait until every queued write is committed (before a dependent write, before reading the graph
         or ending a file)."""
         self._queue.join()
+        self._in_flight = None
         self._raise()
 
     def close(self) -> None:

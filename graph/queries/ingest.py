@@ -127,6 +127,7 @@ CREATE_ORGANIZATIONS = Query(
     """,
     ),
     write=True,
+    side_by_side=True,
 )
 """Rows the run knows to be new nodes: created with every property, label and edge in one pass, the nodes
 they point to looked up first (``COLLECT``) and the edges created after (``FOREACH``)."""
@@ -200,6 +201,7 @@ UPSERT_CLUSTERS = Query(
     RETURN count(*) AS written
     """,
     write=True,
+    side_by_side=True,
 )
 
 LINK_MANAGERS = Query(
@@ -231,7 +233,9 @@ def _link_writes(
     """The MERGE and the CREATE form of one link write: ``(start)-[r:rel {key}]->(end)`` with ``fields``
     and provenance, each ``row.<name>`` / ``$prov.<name>``. The run knows every key already in the graph,
     so rows it knows to be new are CREATEd, skipping the existence check MERGE makes, with every property
-    in the pattern: named properties rather than ``+= $prov`` spare the planner's Eager buffering."""
+    in the pattern: named properties rather than ``+= $prov`` spare the planner's Eager buffering. The
+    MERGE form gets the links the graph holds, so it only sets their properties: each form runs side by
+    side with itself (``Query.side_by_side``), never with the other."""
     sets = [f"r.{f} = row.{f}" for f in fields] + [f"r.{p} = $prov.{p}" for p in PROVENANCE]
     key_map = " {" + ", ".join(f"{f}: row.{f}" for f in key) + "}" if key else ""
     head = f"UNWIND $rows AS row {match} "
@@ -241,8 +245,8 @@ def _link_writes(
     properties = _created(*(f"{f}: row.{f}" for f in (*key, *fields)))
     create = f"{head}CREATE ({start})-[r:{rel} {properties}]->({end}) RETURN count(*) AS written"
     return (
-        Query(f"ingest.upsert_{name}", cast(LiteralString, merge), write=True),
-        Query(f"ingest.create_{name}", cast(LiteralString, create), write=True),
+        Query(f"ingest.upsert_{name}", cast(LiteralString, merge), write=True, side_by_side=True),
+        Query(f"ingest.create_{name}", cast(LiteralString, create), write=True, side_by_side=True),
     )
 
 
@@ -286,6 +290,7 @@ UPSERT_PROJECTS = Query(
     RETURN count(*) AS written
     """,
     write=True,
+    side_by_side=True,
 )
 
 
