@@ -1,6 +1,6 @@
 """The Neo4j driver's retry warnings, one line each.
 
-When a managed transaction meets a transient error (a deadlock between two ingest writers, a lost
+When a managed transaction meets a transient error (a deadlock between two clients writing one node, a lost
 connection) the driver retries it and logs a warning carrying the whole error: Neo4j's lock report or the
 driver's resolved addresses, eight lines on a terminal for something that is retried and usually succeeds.
 :class:`ShortRetries` keeps the warning and its delay and replaces the error by its Neo4j code (e.g.
