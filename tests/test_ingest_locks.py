@@ -3,7 +3,7 @@
 A batch of a link file holds new links (created) and links the graph already has (updated), which lock a
 cluster they share in orders of their own (``graph.query.Query.side_by_side``). Here each of a dozen
 files is one such batch on three clusters of its own, as the demo's memberships are: with both writes of a
-batch run at once, the driver retried a deadlock in 5 loads of 5 (3 to 6 of the 12 files each), logging a
+batch run at once, the driver retried a deadlock in 11 loads of 11 (2 to 6 of the 12 files each), logging a
 warning on the ``neo4j`` logger; a clean load logs none."""
 
 from __future__ import annotations
