@@ -135,7 +135,8 @@ def test_no_server_says_how_to_start_one() -> None:
 
 def test_the_drivers_retry_warnings_are_one_line_each(caplog: pytest.LogCaptureFixture) -> None:
     """The CLI's logging shortens the driver's warnings about retried transactions (a lost server here; a
-    deadlock between ingest writers in real runs) to the delay and the error's first sentence or code."""
+    deadlock between two clients writing one node in real runs) to the delay and the error's first
+    sentence or code."""
     settings = Settings(
         environment="test",
         neo4j_uri=f"bolt://127.0.0.1:{free_port()}",
