@@ -16,6 +16,11 @@ UNKNOWN = {
     "sectors": "no organization works in this sector",
 }
 """What an unknown value of each filter the graph checks names not (:func:`check_known`)."""
+MAX_VALUES = 10
+"""Values one filter of a suggestion takes. Each is looked up before the suggestion runs
+(:meth:`Filters.check_known`), an unknown sector by a scan of every organization (a list property no index
+holds: about 60 ms at 100,000), so the API's 100 values per list held the server for seconds; nobody
+narrows a search by more than a few."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,10 @@ class Filters:
     max_km: float | None = None
 
     def __post_init__(self) -> None:
+        for name in ("roles", "regions", "clusters", "sectors", "size_classes"):
+            given = len(getattr(self, name) or [])
+            if given > MAX_VALUES:
+                raise MatchingError(f"A filter takes at most {MAX_VALUES} values; {name} has {given:,}")
         for value in self.roles or []:
             if value not in Role.__members__.values():
                 raise MatchingError(f"Unknown role {echo(value)}; roles are {', '.join(Role)}")

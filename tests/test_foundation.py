@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from graph import admin, migrations
 from graph.db import Graph
+from graph.queries import matching as matching_queries
 from graph.queries import snapshot as snapshot_queries
 from graph.query import Query
 from graph.retry_log import DRIVER_LOGGER, shorten_retries
@@ -330,3 +331,28 @@ def test_placeholder_password_is_refused_outside_development() -> None:
 
     with pytest.raises(ConfigError):
         Settings(environment="production", neo4j_password="neo4j")
+
+
+SEED_ORGANIZATIONS = Query(
+    "test.seed_organizations",
+    "UNWIND range(1, $n) AS i "
+    "CREATE (:Organization {id: 'o' + i, region: 'AT-4', country: 'AT', city: 'Linz'}) "
+    "WITH count(*) AS made UNWIND range(1, 10) AS i CREATE (:Cluster {id: 'k' + i, name: 'Cluster ' + i})",
+    write=True,
+)
+
+
+def _db_hits(plan: dict[str, Any]) -> int:
+    return int(plan.get("dbHits", 0)) + sum(_db_hits(child) for child in plan.get("children", []))
+
+
+def test_a_filter_value_is_looked_up_along_indexes(graph: Graph) -> None:
+    """Each value of a cluster or region filter is looked up before the suggestion runs (migration 0600): an
+    unknown one is a few index seeks, not a read of every organization's region, country and town (over 150
+    database hits for these 50 without the indexes), nor of every cluster's name."""
+    migrations.migrate(graph)
+    graph.run(SEED_ORGANIZATIONS, n=50)
+    for given in ({"clusters": ["Atlantis"], "regions": []}, {"clusters": [], "regions": ["Atlantis"]}):
+        text = "PROFILE " + matching_queries.UNKNOWN_FILTER_VALUES.text
+        run = graph.driver.execute_query(text, **given, sectors=[], database_=graph.database)
+        assert _db_hits(run.summary.profile) < 10, (given, _db_hits(run.summary.profile))
