@@ -117,15 +117,26 @@ class TextScreen:
         half_l1 += np.float32(vectors.shape[1] / 4.0)
         return _session(rows), scale, scale * half_l1
 
+    def prepare(self) -> TextScreen:
+        """Quantize and pack the rows now (about 0.1 s per 20,000), not on the first :meth:`screen`."""
+        _ = self._parts
+        return self
+
     def screen(self, seeker: int) -> Screened:
         """The screened cosines of organization ``seeker``'s text to every organization's."""
+        return self._screen(np.asarray(self.vectors[seeker], dtype=np.float32), self._parts[1][seeker])
+
+    def against(self, vector: np.ndarray) -> Screened:
+        """The screened cosines of any unit ``vector`` (float32) to every row: the seeker need not be one
+        of them (``matching.index_check`` screens its held sample against a search's vector)."""
+        return self._screen(vector, _scales(vector[None, :])[0])
+
+    def _screen(self, vector: np.ndarray, s_q: np.float32) -> Screened:
         session, scale, own = self._parts
-        vector = np.asarray(self.vectors[seeker], dtype=np.float32)
-        mine = _rounded(vector[None, :], scale[seeker : seeker + 1])[0]
+        mine = _rounded(vector[None, :], np.array([s_q], dtype=np.float32))[0]
         dots = session.run(None, {"seeker": (mine + np.float32(128.0)).astype(np.uint8)[None, :]})[0][0]
         # s_q s_x q'.x' and s_q (s_x |q'|_1 / 2 + s_x (|x'|_1 / 2 + dims / 4)): the seeker's terms of the
         # bound are its scale and |q'|_1 / 2.
-        s_q = scale[seeker]
         approximate = dots.astype(np.float32)
         approximate *= scale
         approximate *= s_q

@@ -50,6 +50,24 @@ def test_the_screen_bounds_every_cosine_and_finds_exactly_the_nearest_with_ties_
             assert np.array_equal(nearest, wanted) and np.array_equal(values, exact[wanted])
 
 
+def test_a_vector_outside_the_rows_is_bounded_and_finds_exactly_the_rows_above_a_cut() -> None:
+    """``against`` screens any unit vector (the index check's search vectors are not among its sample): every
+    cosine lies within its bound, and the rows whose upper bound passes a cut, compared exactly, are those
+    of the full float32 product above it."""
+    vectors = real_vectors()
+    screen = TextScreen(vectors[:1000]).prepare()
+    rng = np.random.default_rng(3)
+    for seeker in range(1000, 1500, 23):
+        vector = vectors[seeker] + rng.normal(scale=0.02, size=vectors.shape[1]).astype(np.float32)
+        vector /= max(float(np.linalg.norm(vector)), 1e-12)
+        screened = screen.against(vector)
+        exact = cosines(vectors[:1000], vector)
+        assert (np.abs(screened.approximate - exact) <= screened.bound).all()
+        for cut in (np.sort(exact)[-50], np.sort(exact)[-1], float(np.median(exact)), -2.0):
+            maybe = np.flatnonzero(screened.approximate + screened.bound > cut)
+            assert np.array_equal(maybe[screened.exact(maybe) > cut], np.flatnonzero(exact > cut))
+
+
 def test_one_seekers_sources_and_cosines_are_those_of_its_full_row() -> None:
     """A served seeker's nearest texts (the "similar text" source), its 50 neighbours with their cosines and
     its pool's cosines, all from the screen, are those of its full row of exact cosines, ties included."""
