@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import pytest
@@ -470,6 +471,13 @@ def _staters(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     return staters + rows
 
 
+def _rows_read(plan: dict[str, Any], relationship: str) -> int:
+    """The rows the profiled ``plan``'s expansions along ``relationship`` produced."""
+    expands = plan["operatorType"].startswith("Expand") and relationship in str(plan["args"])
+    own = plan["rows"] if expands else 0
+    return own + sum(_rows_read(child, relationship) for child in plan.get("children", []))
+
+
 def test_identical_public_needs_are_one_text_node_and_a_search_reaches_the_organizations_stating_it(
     graph: Graph, neo4j_settings: Settings, model_name: str
 ) -> None:
@@ -496,6 +504,12 @@ def test_identical_public_needs_are_one_text_node_and_a_search_reaches_the_organ
     ids = [row["id"] for row in found]
     assert sorted(ids[:3]) == ["other-0", "other-1", "other-2"] and len(ids) == 5
     assert all(i.startswith("same-") for i in ids[3:])
+    # The walk stops at the organizations asked for: of the nearest text's 30 staters, 5 are read, and the
+    # next text is not read at all.
+    profiled = graph.driver.execute_query(
+        "PROFILE " + NEAREST_NEEDS.text, similar_k=5, vector=vector, database_=graph.database
+    ).summary.profile
+    assert _rows_read(profiled, "STATES_NEED") == 5
     # The signal ranking finds the partners of SIMILAR_SEEKERS of the 30 through them.
     suggestions = matching.suggest(graph, need=SAME, limit=100, settings=neo4j_settings)
     similar = {s.id for s in suggestions if "partner_of_similar" in s.found_via}
