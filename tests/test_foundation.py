@@ -47,6 +47,17 @@ def test_plain_queries_return_the_same_records_without_conversion(graph: Graph) 
     assert rows == [[1, None], [2, None], [3, None]]
 
 
+IN_TRANSACTIONS = Query(
+    "test.in_transactions", "UNWIND range(1, 3) AS i CALL (i) { RETURN 2 * i AS j } IN TRANSACTIONS RETURN j"
+)
+
+
+def test_a_read_runs_in_one_auto_commit_transaction(graph: Graph) -> None:
+    """A read is one auto-commit transaction (one round trip, where a managed one takes two): a query that
+    Neo4j runs only in an auto-commit transaction (``CALL { } IN TRANSACTIONS``) runs as a read."""
+    assert graph.run(IN_TRANSACTIONS) == [{"j": 2}, {"j": 4}, {"j": 6}]
+
+
 def test_constraint_violation_reaches_the_caller_as_a_clear_error(graph: Graph) -> None:
     graph.run(CREATE_ORG, id="dup", name="first")
     with pytest.raises(ConstraintViolation) as caught:
