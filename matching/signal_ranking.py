@@ -49,7 +49,7 @@ SIMILAR_SEEKERS = 20
 public need texts (``graph.queries.matching._SIMILAR_PEERS``)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     """A filtered candidate with its signal values."""
 
@@ -73,8 +73,7 @@ class CandidateSignals:
 
     def __call__(self, row: dict[str, Any]) -> Candidate:
         semantic, cosine = signals.semantic(row["similarity"])
-        place = Place(city=row["city"], region=row["region"], lat=row["lat"], lon=row["lon"])
-        proximity, km = self.proximity(place)
+        proximity, km = self.proximity.of(row["city"], row["region"], row["lat"], row["lon"])
         shared = row["shared_partners"]
         shared_clusters = set(row["shared_clusters"])
         values = {

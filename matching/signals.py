@@ -143,20 +143,27 @@ class Proximity:
     region counts as 0.5. What depends on the seeker alone is worked out once, not once per candidate."""
 
     def __init__(self, seeker: Place, scale_km: float) -> None:
-        self.seeker = seeker
+        self.point = (seeker.lat, seeker.lon) if seeker.lat is not None and seeker.lon is not None else None
         self.city = seeker.city.casefold() if seeker.city else None
         self.region = seeker.region.casefold() if seeker.region else None
         self.scale_km = scale_km
 
     def __call__(self, candidate: Place) -> tuple[float, float | None]:
-        seeker = self.seeker
+        return self.of(candidate.city, candidate.region, candidate.lat, candidate.lon)
+
+    def of(
+        self, city: str | None, region: str | None, lat: float | None, lon: float | None
+    ) -> tuple[float, float | None]:
+        """The same for a candidate given by its place's parts: the signal ranking makes no ``Place`` for
+        each of its hundreds of candidates."""
+        point = self.point
         km = (
-            distance_km(seeker.lat, seeker.lon, candidate.lat, candidate.lon)  # type: ignore[arg-type]
-            if seeker.has_point and candidate.has_point
+            distance_km(point[0], point[1], lat, lon)
+            if point is not None and lat is not None and lon is not None
             else None
         )
-        same_city = bool(self.city and candidate.city and self.city == candidate.city.casefold())
-        same_region = bool(self.region and candidate.region and self.region == candidate.region.casefold())
+        same_city = bool(self.city and city and self.city == city.casefold())
+        same_region = bool(self.region and region and self.region == region.casefold())
         value = 1.0 if same_city else math.exp(-km / self.scale_km) if km is not None else 0.0
         if same_region:
             value = max(value, 0.5)
