@@ -12,10 +12,10 @@ of at most ``SAMPLE_ALL_BELOW`` organizations; 30 MB at 100,000) and checks each
 nearer to the seeker's vector than the ``k``-th one the index found, but not found, stand for the missed
 ones (their current vectors are read to make sure, and a sample found older than the graph is read again).
 When they stand for more than ``MISSED_SHARE`` of the ``k``, the search is repeated ``DEEPER`` times as deep.
-The sample is also held as int8 (``matching.text_screen``, 8 MB more at 100,000): a check screens that copy
-and takes the exact float32 cosine only of the few vectors the screen's bound cannot rule out, which finds
-the same vectors as a float32 product of the whole sample at a fraction of its CPU (a product of all 30 MB
-costs 1-3 ms per suggestion, most of it reading memory).
+The sample is also held as int8 inside ONNX Runtime (``matching.text_screen``; about 30 MiB at 100,000, and
+the runtime's own 45 MiB once per process): a check screens that copy and takes the exact float32 cosine
+only of the few vectors the screen's bound cannot rule out, which finds the same vectors as a float32
+product of the whole sample for about half its CPU (the product reads all 30 MB for each check).
 
 The sample holds capability vectors only, which every caller may read; a seeker's own need decides only how
 deep its own search goes.

@@ -118,7 +118,7 @@ class TextScreen:
         return _session(rows), scale, scale * half_l1
 
     def prepare(self) -> TextScreen:
-        """Quantize and pack the rows now (about 0.1 s per 20,000), not on the first :meth:`screen`."""
+        """Quantize and pack the rows now (about 0.4 s for 20,000), not on the first :meth:`screen`."""
         _ = self._parts
         return self
 
