@@ -1097,6 +1097,23 @@ def test_suggestions_for_an_organization_follow_the_access_rules(
         assert codes(body) == ["FORBIDDEN"] and "zorblax" not in json.dumps(body)
 
 
+def test_a_managers_suggestions_for_a_member_speak_of_the_member(
+    client: TestClient, region: dict[str, NewKey]
+) -> None:
+    """The reasons and explanations a cluster manager reads for a member say "it", "its", "the two": "your
+    clusters" would name the manager's own. The member's own answer still speaks to it."""
+    words = re.compile(r"\b(you|your|yours)\b", re.IGNORECASE)
+
+    def said(body: dict[str, Any]) -> list[str]:
+        found = data(body)["partnerSuggestions"]
+        return [t for s in found for t in (*s["explanation"], *(r["sentence"] for r in s["reasons"]))]
+
+    of_member = said(gql(client, region["food_manager"], SUGGEST, {"org": "bakery", "limit": 5}))
+    assert of_member and not [t for t in of_member if words.search(t)], of_member
+    to_member = said(gql(client, region["bakery"], SUGGEST, {"limit": 5}))
+    assert any(words.search(t) for t in to_member), to_member
+
+
 def test_feedback_is_recorded_and_a_declined_partner_is_not_suggested_again(
     client: TestClient, region: dict[str, NewKey]
 ) -> None:

@@ -21,7 +21,7 @@ from api.graphql.types import Organization, PartnerSuggestion, Reason, Suggestio
 from graph.db import AsyncGraph
 from graph.queries import api as q
 from matching import Filters, Suggestion, record_feedback, suggest
-from matching.reasons import quote, signal_words
+from matching.reasons import OF_MEMBER, TO_SEEKER, Voice, quote, signal_words
 from schema.errors import AccessDenied, InvalidInput, NoLocation, UnknownFilterValue, echo
 from schema.text import check_text
 
@@ -67,23 +67,26 @@ def _filters(given: OrganizationFilterInput | None, max_km: float | None) -> Fil
     )
 
 
-def reasons(suggestion: Suggestion, basis: str) -> list[Reason]:
-    """One reason per signal, strongest first: its share of the score and what it measured."""
+def reasons(suggestion: Suggestion, basis: str, voice: Voice) -> list[Reason]:
+    """One reason per signal, strongest first: its share of the score and what it measured, of the seeker
+    in ``voice``."""
     ordered = sorted(suggestion.shares.items(), key=lambda item: -item[1])
     return [
         Reason(
             signal=name,
             share=share,
-            sentence=f"{signal_words(name, basis).capitalize()}: "
+            sentence=f"{signal_words(name, basis, voice).capitalize()}: "
             f"{suggestion.signals[name]:.2f}, adding {share:.2f} to the score of {suggestion.score:.2f}",
         )
         for name, share in ordered
     ]
 
 
-def basis_of(need: str | None) -> str:
+def basis_of(need: str | None, voice: Voice) -> str:
     """What the reasons call the seeker's side: a free-text need, or the organization's own needs."""
-    return "your need" if need is not None else "what you look for"
+    if need is not None:
+        return f"{voice.your} need"
+    return "what you look for" if voice is TO_SEEKER else "what it looks for"
 
 
 async def _organizations(info: Ctx, found: list[Suggestion]) -> dict[str, dict[str, Any] | None]:
@@ -120,6 +123,8 @@ async def partner_suggestions(
     if organization_id is not None:
         await check_may_act_for(context.graph, caller, organization_id)
     filters = _filters(given, max_km)
+    # A manager asking for a member reads of the member ("its clusters"): "your" would name the manager's own.
+    voice = TO_SEEKER if organization_id in (None, caller.organization_id) else OF_MEMBER
     try:
         found: list[Suggestion] = await context.compute.run(
             lambda: suggest(
@@ -129,6 +134,7 @@ async def partner_suggestions(
                 limit=limit,
                 filters=filters,
                 settings=context.settings,
+                voice=voice,
             )
         )
     except UnknownFilterValue as e:
@@ -142,7 +148,7 @@ async def partner_suggestions(
         )
         raise InvalidInput.of("maxKm", f"needs a place to measure from, and {where}") from None
     rows = await _organizations(info, found)
-    basis = basis_of(need)
+    basis = basis_of(need, voice)
     result = []
     for suggestion in found:
         partner = rows[suggestion.id]
@@ -152,7 +158,7 @@ async def partner_suggestions(
             PartnerSuggestion(
                 partner=Organization.from_row(partner),
                 score=suggestion.score,
-                reasons=reasons(suggestion, basis),
+                reasons=reasons(suggestion, basis, voice),
                 explanation=suggestion.reasons,
                 matched_need=quote(suggestion.best_pair.need) if suggestion.best_pair else None,
                 matched_capability=quote(suggestion.best_pair.capability) if suggestion.best_pair else None,
