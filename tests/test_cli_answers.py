@@ -4,7 +4,6 @@ the graph does not hold, or a file that holds nothing: the thing named, and why,
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,30 +12,23 @@ import ingest
 from api.auth import ApiRole, create_key
 from graph.db import Graph
 from schema.settings import Settings
-from tests.test_cli_input import start
+from tests.test_cli_input import finish, start
 from tests.utils.registry import write_csv
 
 
 def clusterkg(settings: Settings, *args: str, timeout: float = 120) -> tuple[int, str, str]:
     """``clusterkg ARGS`` run to its end against the test's Neo4j: exit code, stdout and stderr."""
     env = {"NEO4J_URI": settings.neo4j_uri, "NEO4J_PASSWORD": settings.neo4j_password}
-    process = start(*args, env=env)
-    try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-        pytest.fail(f"clusterkg {' '.join(a[:50] for a in args)} still ran after {timeout} s")
-    return process.returncode, out.decode(), err.decode()
+    return finish(start(*args, env=env), args, timeout)
 
 
-def _pair(graph: Graph, folder: Path) -> None:
-    """Two organizations of one cluster."""
+def _pair(graph: Graph, folder: Path, bakery: str = "Bakery", cluster: str = "Bread") -> None:
+    """Two organizations of one cluster; ``bakery`` names the firm, ``cluster`` the cluster."""
     orgs = [
-        {"id": "B1", "name": "Bakery", "role": "firm", "city": "Wels", "country": "AT"},
+        {"id": "B1", "name": bakery, "role": "firm", "city": "Wels", "country": "AT"},
         {"id": "V1", "name": "Vision", "role": "vendor", "city": "Linz", "country": "AT"},
     ]
-    clusters = [{"id": "KB", "name": "Bread", "sector": "food", "region": "Wels"}]
+    clusters = [{"id": "KB", "name": cluster, "sector": "food", "region": "Wels"}]
     members = [{"organization": o, "cluster": "KB"} for o in ("B1", "V1")]
     files = [
         write_csv(folder / "organizations.csv", orgs),
@@ -138,18 +130,7 @@ def test_stored_text_prints_as_itself(graph: Graph, neo4j_settings: Settings, tm
     assert code == 0 and err == "", err
     row = next(line for line in out.splitlines() if key.id in line)
     assert "ops [U+001B][2J[U+001B][31mred[/] [bold]team[U+009B]" in row, row
-    orgs = [
-        {"id": "B1", "name": "Bakery [/] [red]Hot", "role": "firm", "city": "Wels"},
-        {"id": "V1", "name": "Vision", "role": "vendor", "city": "Wels"},
-    ]
-    clusters = [{"id": "KB", "name": "Bread [bold]", "sector": "food", "region": "Wels"}]
-    members = [{"organization": o, "cluster": "KB"} for o in ("B1", "V1")]
-    files = [
-        write_csv(tmp_path / "organizations.csv", orgs),
-        write_csv(tmp_path / "clusters.csv", clusters),
-        write_csv(tmp_path / "memberships.csv", members),
-    ]
-    ingest.load(graph, files)
+    _pair(graph, tmp_path, bakery="Bakery [/] [red]Hot", cluster="Bread [bold]")
     code, out, err = clusterkg(neo4j_settings, "insights", "KB", "--suppliers", "0")
     assert code == 0 and "Traceback" not in err, err
     assert out.startswith("Bread [bold] (KB)") and "Bakery [/] [red]Hot (B1)" in out, out

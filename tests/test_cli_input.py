@@ -46,14 +46,20 @@ def start(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 def clusterkg(*args: str, cwd: Path | None = None, timeout: float = 60) -> tuple[int, str]:
     """``clusterkg ARGS`` run to its end against no server: its exit code and stderr. A command still
     running after ``timeout`` seconds fails the test (it is killed)."""
-    process = start(*args, env=NO_SERVER, cwd=cwd)
+    code, _, err = finish(start(*args, env=NO_SERVER, cwd=cwd), args, timeout)
+    return code, err
+
+
+def finish(process: subprocess.Popen[bytes], args: tuple[str, ...], timeout: float) -> tuple[int, str, str]:
+    """The exit code, stdout and stderr of ``clusterkg ARGS`` run to its end; a command still running after
+    ``timeout`` seconds fails the test (it is killed)."""
     try:
-        _, err = process.communicate(timeout=timeout)
+        out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
         pytest.fail(f"clusterkg {' '.join(a[:50] for a in args)} still ran after {timeout} s")
-    return process.returncode, err.decode()
+    return process.returncode, out.decode(), err.decode()
 
 
 def test_a_count_generate_cannot_write_is_refused_instead_of_running_for_ever(tmp_path: Path) -> None:

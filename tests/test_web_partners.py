@@ -15,7 +15,7 @@ from api.web.partners import PAGE
 from graph import admin
 from graph.db import Graph
 from schema.settings import Settings
-from tests.utils.web import TEST_REQUEST_TIMEOUT, Site, run_app, use_key, wait_for_text
+from tests.utils.web import Site, serve_graph, use_key, wait_for_text
 
 HUB = "TEST-HUB"
 PARTNERS = PAGE + 11
@@ -45,12 +45,7 @@ def hub_site(
     summary = ingest.load(session_graph, [organizations, collaborations], source="hub")
     assert summary.counts()["rejected"] == 0, summary.counts()
     keys = {"hub": create_key(session_graph, ApiRole.MEMBER, HUB)}
-    served = neo4j_settings.model_copy(update={"api_request_timeout": TEST_REQUEST_TIMEOUT})
-    try:
-        with run_app(served) as url:
-            yield Site(url, session_graph, keys)
-    finally:
-        admin.delete_data(session_graph)
+    yield from serve_graph(session_graph, neo4j_settings, keys)
 
 
 def listed(browser: WebDriver) -> list[str]:

@@ -74,6 +74,11 @@ def serve(graph: Graph, settings: Settings) -> Iterator[Site]:
         "dairy": create_key(graph, ApiRole.MEMBER, DAIRY),
         "food_manager": create_key(graph, ApiRole.CLUSTER_MANAGER, FOOD_MANAGER),
     }
+    yield from serve_graph(graph, settings, keys)
+
+
+def serve_graph(graph: Graph, settings: Settings, keys: dict[str, NewKey]) -> Iterator[Site]:
+    """Serve the real app over what ``graph`` holds until the generator closes, then empty the graph."""
     # The request deadline is raised for the tests only: they share a few busy cores with other suites, and a
     # page that answers late must fail on what it shows, not on the API's 10 s deadline.
     served = settings.model_copy(update={"api_request_timeout": TEST_REQUEST_TIMEOUT})
