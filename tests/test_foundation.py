@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from graph import admin, migrations
 from graph.db import Graph
+from graph.queries import api as api_queries
 from graph.queries import matching as matching_queries
 from graph.queries import snapshot as snapshot_queries
 from graph.query import Query
@@ -367,3 +368,29 @@ def test_a_filter_value_is_looked_up_along_indexes(graph: Graph) -> None:
         text = "PROFILE " + matching_queries.UNKNOWN_FILTER_VALUES.text
         run = graph.driver.execute_query(text, **given, sectors=[], database_=graph.database)
         assert _db_hits(run.summary.profile) < 10, (given, _db_hits(run.summary.profile))
+
+
+SEED_HUB = Query(
+    "test.seed_hub",
+    "CREATE (h:Organization {id: 'hub', name: 'Hub'}) WITH h UNWIND range(1, $n) AS i "
+    "CREATE (h)-[:COLLABORATES_WITH {kind: 'research', weight: i}]->(:Organization {id: 'p' + i, "
+    "name: 'Partner ' + i, role: 'firm', city: 'Linz', country: 'AT', description: 'Makes parts ' + i})",
+    write=True,
+)
+
+
+def test_a_hubs_strongest_collaborations_read_only_their_partners_fields(graph: Graph) -> None:
+    """``collaborators(limit:)`` of a hub of thousands of partners built every partner's fields before the
+    list was cut: the partners' fields are read for the ``limit`` strongest alone, so the work grows with
+    the partners by a few database hits each (a relationship, its weight, the partner's id), not by each
+    partner's every field."""
+    hits = {}
+    for n in (50, 100):
+        admin.delete_data(graph)
+        graph.run(SEED_HUB, n=n)
+        text = "PROFILE " + api_queries.COLLABORATORS_OF.text
+        run = graph.driver.execute_query(text, ids=["hub"], limit=5, database_=graph.database)
+        strongest = [c["partner"]["id"] for c in run.records[0]["collaborations"]]
+        assert strongest == [f"p{n - i}" for i in range(5)], strongest
+        hits[n] = _db_hits(run.summary.profile)
+    assert hits[100] - hits[50] <= 5 * 50, hits  # about 4 a partner; 21 when every one's fields were read

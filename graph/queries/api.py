@@ -94,11 +94,14 @@ STRONGEST_FIRST = "ORDER BY coalesce(r.weight, 0) DESC, o.id"
 
 COLLABORATORS_OF = Query(
     "api.collaborators_of",
-    "UNWIND $ids AS id MATCH (:Organization {id: id})-[r:COLLABORATES_WITH]-(o:Organization) "
-    f"WITH id, r, o {STRONGEST_FIRST} "
-    "WITH id, collect({kind: r.kind, since: r.since, weight: r.weight, "
-    "partner: " + ORGANIZATION_FIELDS + "}) AS rows RETURN id, rows[..$limit] AS collaborations",
+    "UNWIND $ids AS id MATCH (s:Organization {id: id}) "
+    "RETURN id, COLLECT { MATCH (s)-[r:COLLABORATES_WITH]-(o:Organization) "
+    f"WITH r, o {STRONGEST_FIRST} LIMIT $limit "
+    "RETURN {kind: r.kind, since: r.since, weight: r.weight, partner: " + ORGANIZATION_FIELDS + "} "
+    "} AS collaborations",
 )
+"""An organization's ``limit`` strongest collaborations: the partners' fields are read for those alone, not
+for every partner of a hub of thousands before the list is cut."""
 
 PROJECTS_OF = Query(
     "api.projects_of",
