@@ -7,6 +7,7 @@ from typing import Any
 
 from graph.db import Graph
 from graph.queries import matching as queries
+from schema.countries import country_code
 from schema.errors import MatchingError, UnknownFilterValue, echo
 from schema.graph_model import Role, SizeClass
 
@@ -62,10 +63,25 @@ class Filters:
         given = {name: getattr(self, name) or [] for name in UNKNOWN}
         if not any(given.values()):
             return
-        unknown = graph.run(queries.UNKNOWN_FILTER_VALUES, **given)[0]
+        asked = {**given, "regions": self.region_values() or []}
+        unknown = graph.run(queries.UNKNOWN_FILTER_VALUES, **asked)[0]
+        codes = {value: country_code(value) for value in given["regions"]}
+        unknown["regions"] = [
+            value
+            for value in given["regions"]
+            if value in unknown["regions"] and (codes[value] is None or codes[value] in unknown["regions"])
+        ]
         for name, reason in UNKNOWN.items():
             if unknown[name]:
                 raise UnknownFilterValue(name, unknown[name][0], reason)
+
+    def region_values(self) -> list[str] | None:
+        """The region filter's values, each country named by its name also by its ISO code: the graph keeps a
+        country as its code (``AT``), and "Austria" is what people type and what the web pages show."""
+        if not self.regions:
+            return self.regions
+        codes = [country_code(value) for value in self.regions]
+        return list(dict.fromkeys([*self.regions, *(code for code in codes if code)]))
 
     def params(self) -> dict[str, Any]:
         """The filters as the suggestion queries' parameters (the distance in metres)."""
@@ -73,7 +89,7 @@ class Filters:
             "roles": self.roles,
             "size_classes": self.size_classes,
             "sectors": self.sectors,
-            "regions": self.regions,
+            "regions": self.region_values(),
             "clusters": self.clusters,
             "max_m": None if self.max_km is None else self.max_km * 1000.0,
         }

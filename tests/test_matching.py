@@ -199,6 +199,9 @@ def test_region_cluster_sector_and_size_filters(demo: Graph, settings: Settings)
         suggest(demo, BAKERY, filters=Filters(regions=["Tyrol"]), settings=settings)  # none is there
     upper_austria = suggest(demo, BAKERY, filters=Filters(regions=["Upper Austria"]), settings=settings)
     assert upper_austria and all(org(demo, s.id)["region"] == "Upper Austria" for s in upper_austria)
+    austria = suggest(demo, BAKERY, filters=Filters(regions=["AT"]), settings=settings)
+    by_country_name = suggest(demo, BAKERY, filters=Filters(regions=["austria"]), settings=settings)
+    assert austria and ids(by_country_name) == ids(austria)  # a country by name as by the code kept
 
 
 def test_anonymous_need_without_location_and_unknown_organization(demo: Graph, settings: Settings) -> None:

@@ -18,8 +18,8 @@ from selenium.webdriver.support.select import Select
 
 import ingest
 from api.web.choices import REREAD_SECONDS
-from api.web.render import country_name
 from graph.query import Query
+from schema.countries import country_name
 from schema.settings import Settings
 from tests.test_web import NEED, search
 from tests.utils.web import (
@@ -78,7 +78,8 @@ def test_the_region_list_names_a_country_and_limits_the_search_by_its_code(
 ) -> None:
     """The graph keeps a country's ISO 3166 code as its name, and the list showed "AT", as did an
     organization's page: a person reads "Austria", and the search is still limited by the code the filter
-    takes. A value that is no code shows as it is."""
+    takes; an address naming the country by its name gets the same search. A value that is no code shows as
+    it is."""
     use_key(browser, site, None)
     region = Select(browser.find_element(By.ID, "region"))
     shown = [option.text for option in region.options]
@@ -94,6 +95,9 @@ def test_the_region_list_names_a_country_and_limits_the_search_by_its_code(
     assert page.status_code == 200 and "Wels, Upper Austria (Austria)" in page.text, page.text[:500]
     codes = ("KR", "XK", "Austria", "")
     assert [country_name(code) for code in codes] == ["South Korea", "XK", "Austria", ""]
+    by_name = suggestions(site.url, "Austria")  # an address naming the country as the list shows it
+    assert by_name.status_code == 200 and "partners for" in by_name.text, by_name.text[:300]
+    assert towns_of_cards(by_name.text) == towns_of_cards(suggestions(site.url, "AT").text)
 
 
 def test_a_town_an_address_names_by_its_id_is_shown_by_its_name(site: Site, browser: WebDriver) -> None:

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.availability import Availability
-from api.web.render import country_name
 from graph.db import AsyncGraph
 from graph.queries import web as q
+from schema.countries import country_name
 from schema.errors import GraphUnavailable
 
 KEEP_SECONDS = 60.0
@@ -47,7 +47,7 @@ class Choices:
     regions: list[dict[str, Any]] = field(default_factory=list)
     """The form's list: countries and regions (countries first, by label), each with ``id``, ``name`` (the
     value a region filter takes), ``level`` and ``label`` (what the list shows: a country's name for its
-    code, :func:`api.web.render.country_name`)."""
+    code, :func:`schema.countries.country_name`)."""
     towns: list[str] = field(default_factory=list)
     """The towns offered as a person types (those that have a point)."""
     places: frozenset[str] = frozenset()

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import pycountry
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from matching.reasons import quote as quote_sentence
+from schema.countries import country_name
 from schema.direction import DIRECTION_CONTROLS, direction_codes
 from schema.graph_model import Role
 
@@ -33,16 +33,6 @@ ROLE_WORDS = {
 
 def role_words(role: str | None) -> str:
     return ROLE_WORDS.get((role or "").lower(), "Organization")
-
-
-def country_name(code: str) -> str:
-    """A country's name for the ISO 3166 code the graph keeps as its name (``AT`` → "Austria"): a person
-    picking a region reads names, and few know every code. ISO's common name where its official one reads
-    as a form's entry ("South Korea", not "Korea, Republic of"); anything that is no code, as it is."""
-    country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
-    if country is None:
-        return code
-    return str(getattr(country, "common_name", None) or country.name)
 
 
 def path_segment(value: object) -> str:

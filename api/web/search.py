@@ -25,6 +25,7 @@ from matching import Filters, Place, Suggestion, suggest
 from matching.reasons import OF_MEMBER, TO_SEEKER, Voice, quote
 from matching.signals import WEAK_FIT, load_weights
 from schema.characters import control_character
+from schema.countries import country_code
 from schema.errors import NoLocation, echo
 from schema.graph_model import Role
 from schema.models import MAX_TEXT
@@ -66,10 +67,10 @@ class SearchForm:
         organization by (``api.web.choices``), which the region must be one of: a region no organization is
         in would find no partner, and the page would say so as if the search had run. Any of them is
         searched, a town or a town's region id that the form's list does not offer included: an address
-        shared with the region that the API's filter takes gets the search."""
+        shared with the region that the API's filter takes gets the search, and a country by its name."""
         if self.role and self.role not in Role.__members__.values():
             raise refused("role", f"has no choice {echo(self.role)}; choose one from its list")
-        if self.region and self.region not in places:
+        if self.region and self.region not in places and country_code(self.region) not in places:
             raise refused(
                 "region", f"has no choice {echo(self.region)}; choose one from its list, or Anywhere"
             )
