@@ -306,3 +306,14 @@ def test_an_unknown_resolution_key_is_refused_before_neo4j_is_reached() -> None:
         "Error: Invalid value for '--match-on': unknown resolution keys 'bogus'; use registry_id, vat, domain"
     )
     assert code == 2 and err.startswith(said) and err.count("\n") == 1, err
+
+
+def test_an_unknown_role_or_size_class_of_suggest_is_a_usage_error_naming_the_option() -> None:
+    """`suggest --role NOPE` said "Unknown role 'NOPE'" after connecting, naming no option: the options take
+    only the graph's roles and size classes, which `--help` lists, and anything else is refused naming the
+    option before Neo4j is reached."""
+    for option, choice in (("--role", "'knowledge_broker'"), ("--size-class", "'micro'")):
+        code, err = clusterkg("suggest", "--need", "cameras", option, "NOPE")
+        said = f"Error: Invalid value for '{option}': "
+        assert code == 2 and err.startswith(said) and "'NOPE'" in err and choice in err, err
+        assert err.count("\n") == 1, err

@@ -17,6 +17,7 @@ from matching.filters import Filters
 from matching.signals import Place
 from matching.suggest import suggest as run_suggest
 from schema.errors import MatchingError, NotFound, UnknownFilterValue, echo
+from schema.graph_model import Role, SizeClass
 
 FILTER_OPTIONS = {"clusters": "--cluster", "regions": "--region", "sectors": "--sector"}
 """The option of each filter the graph checks (``matching.filters.UNKNOWN``)."""
@@ -70,9 +71,7 @@ def suggest(
         ),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100, help="How many partners.")] = 10,
-    role: Annotated[
-        list[str] | None, typer.Option("--role", help="Only these roles (repeat): vendor, university, ...")
-    ] = None,
+    role: Annotated[list[Role] | None, typer.Option("--role", help="Only these roles (repeat).")] = None,
     region: Annotated[
         list[str] | None,
         typer.Option("--region", help="Only in these regions, countries or cities (repeat)."),
@@ -85,7 +84,7 @@ def suggest(
         list[str] | None, typer.Option("--sector", help="Only in these sectors (repeat).")
     ] = None,
     size_class: Annotated[
-        list[str] | None, typer.Option("--size-class", help="Only these size classes: micro, small, ...")
+        list[SizeClass] | None, typer.Option("--size-class", help="Only these size classes (repeat).")
     ] = None,
     max_km: Annotated[float | None, typer.Option("--max-km", help="Only within this distance.")] = None,
     lat: Annotated[float | None, typer.Option("--lat", help="Your latitude (anonymous requests).")] = None,
@@ -101,11 +100,11 @@ def suggest(
         raise MatchingError("Give an organization id, or --need TEXT to ask anonymously")
     check_place(max_km, lat, lon)
     filters = Filters(
-        roles=role or None,
+        roles=[str(r) for r in role] if role else None,
         regions=region or None,
         clusters=cluster or None,
         sectors=sector or None,
-        size_classes=size_class or None,
+        size_classes=[str(c) for c in size_class] if size_class else None,
         max_km=max_km,
     )
     with open_graph(ctx) as graph:
