@@ -92,16 +92,23 @@ STRONGEST_FIRST = "ORDER BY coalesce(r.weight, 0) DESC, o.id"
 """The order in which an organization's collaborations ``r`` with partners ``o`` are listed: the API's
 ``collaborators`` and the organization page's pages of partners (``web.PARTNERS_PAGE``)."""
 
+
+def strongest_collaborations(of: str, page: str, partner: str) -> str:
+    """The collaborations of organization ``of`` on one ``page`` (``LIMIT``, ``SKIP``), strongest first, each
+    with ``partner``'s fields (a map projection of ``o``): a partner's fields are read for the page alone,
+    not for every partner of a hub of thousands before the list is cut."""
+    return (
+        f"COLLECT {{ MATCH ({of})-[r:COLLABORATES_WITH]-(o:Organization) WITH r, o {STRONGEST_FIRST} {page} "
+        f"RETURN {{kind: r.kind, since: r.since, weight: r.weight, partner: {partner}}} }}"
+    )
+
+
 COLLABORATORS_OF = Query(
     "api.collaborators_of",
     "UNWIND $ids AS id MATCH (s:Organization {id: id}) "
-    "RETURN id, COLLECT { MATCH (s)-[r:COLLABORATES_WITH]-(o:Organization) "
-    f"WITH r, o {STRONGEST_FIRST} LIMIT $limit "
-    "RETURN {kind: r.kind, since: r.since, weight: r.weight, partner: " + ORGANIZATION_FIELDS + "} "
-    "} AS collaborations",
+    f"RETURN id, {strongest_collaborations('s', 'LIMIT $limit', ORGANIZATION_FIELDS)} AS collaborations",
 )
-"""An organization's ``limit`` strongest collaborations: the partners' fields are read for those alone, not
-for every partner of a hub of thousands before the list is cut."""
+"""An organization's ``limit`` strongest collaborations."""
 
 PROJECTS_OF = Query(
     "api.projects_of",

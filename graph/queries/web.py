@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import LiteralString, cast
 
-from graph.queries.api import STRONGEST_FIRST
+from graph.queries.api import strongest_collaborations
 from graph.queries.matching import REGION_KEYS, REGION_PROPERTIES, REGIONS_ABOVE
 from graph.query import Query
 
@@ -45,9 +45,7 @@ PARTNERS_PAGE = Query(
     "web.partners_page",
     "MATCH (x:Organization {id: $id}) "
     "RETURN COUNT { (x)-[:COLLABORATES_WITH]-(:Organization) } AS total, "
-    "COLLECT { MATCH (x)-[r:COLLABORATES_WITH]-(o:Organization) "
-    f"WITH r, o {STRONGEST_FIRST} SKIP $skip LIMIT $limit "
-    "RETURN {kind: r.kind, since: r.since, partner: o {.id, .name, .role}} } AS partners",
+    f"{strongest_collaborations('x', 'SKIP $skip LIMIT $limit', 'o {.id, .name, .role}')} AS partners",
     plain=True,
 )
 """How many collaborations an organization has, and ``$limit`` of them from ``$skip``, strongest first as the
