@@ -36,7 +36,7 @@ import ingest
 from api.cli import app
 from graph import migrations
 from graph.db import Graph
-from graph.queries import matching as queries
+from graph.queries.matching import embeddings as queries
 from graph.server import scratch_server
 from ingest.generate import generate
 from matching.embed import key_prefix, plan

@@ -44,7 +44,9 @@ import ingest
 from graph import migrations
 from graph.db import Graph
 from graph.queries import admin as admin_queries
-from graph.queries import matching as queries
+from graph.queries.matching import candidates as candidate_queries
+from graph.queries.matching import embeddings as embedding_queries
+from graph.queries.matching import vector_indexes as index_queries
 from graph.query import Query
 from graph.server import ManagedNeo4j, cpu_seconds
 from ingest.generate import generate
@@ -71,7 +73,7 @@ after about 600 (see ``measure``)."""
 
 def load_region(graph: Graph, orgs: int, seed: int, data: Path) -> float:
     """Generate and ingest the region unless the graph already holds it; seconds spent loading."""
-    held = graph.run(queries.COUNT_EMBEDDED)[0]["organizations"]
+    held = graph.run(embedding_queries.COUNT_EMBEDDED)[0]["organizations"]
     if held >= orgs:
         console.print(f"graph already holds {held:,} organizations; not loading")
         return 0.0
@@ -90,9 +92,9 @@ def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict
     """Vectors for every organization that lacks a current one (see the module docstring for how)."""
     model = settings.embedder
     vector_index.finish_staged(graph, settings)
-    work = plan(graph.run(queries.EMBED_STALE, key_prefix=key_prefix(model)), model)
+    work = plan(graph.run(embedding_queries.EMBED_STALE, key_prefix=key_prefix(model)), model)
     for start in range(0, len(work.adopted), settings.batch_size):
-        graph.run(queries.ADOPT_KEYS, rows=work.adopted[start : start + settings.batch_size])
+        graph.run(embedding_queries.ADOPT_KEYS, rows=work.adopted[start : start + settings.batch_size])
     jobs = work.jobs
     if not jobs:
         if vector_index.ensure(graph, settings):
@@ -151,7 +153,7 @@ def write_generated_vectors(graph: Graph, settings: Settings, seed: int) -> dict
 
 
 def stored_vectors(
-    graph: Graph, query: Query = queries.CAPABILITY_VECTORS_PAGE
+    graph: Graph, query: Query = index_queries.CAPABILITY_VECTORS_PAGE
 ) -> tuple[list[str], np.ndarray]:
     """Every stored capability vector (or those of ``query``'s index), exactly as the index holds it."""
     ids: list[str] = []
@@ -232,7 +234,7 @@ def measure(
     def organization(seeker: str) -> None:
         served.update(s.ranking for s in suggest(graph, seeker, limit=10, settings=settings))
 
-    round_trip = timed(graph, settings, [partial(graph.run, queries.ROUND_TRIP)] * 300)
+    round_trip = timed(graph, settings, [partial(graph.run, candidate_queries.ROUND_TRIP)] * 300)
     plain = timed(graph, settings, [partial(organization, seeker) for seeker in seekers])
     filtered = for_seekers(graph, settings, seekers[:100], filters=Filters(roles=["university"]))
     anonymous = timed(graph, settings, [partial(anonymous_request, graph, settings, i) for i in range(100)])
@@ -288,7 +290,9 @@ def index_recall(
 
     def index_alone(search_k: int) -> Callable[[np.ndarray], Search]:
         def run(vector: np.ndarray) -> Search:
-            row = graph.run(queries.NEAREST_CAPABILITIES, search_k=search_k, vector=vector.tolist())[0]
+            row = graph.run(
+                candidate_queries.NEAREST_CAPABILITIES, search_k=search_k, vector=vector.tolist()
+            )[0]
             return Search(row["searched_ids"], row["searched_scores"], search_k, row["organizations"])
 
         return run
@@ -366,8 +370,8 @@ def needs_recall(graph: Graph, settings: Settings, seekers: list[str], moment: s
     organization counts when its need is at least as near as the exact ``SIMILAR_SEEKERS``-th (a need text
     stated word for word by many organizations ties). Also: for how many seekers the search reached the
     nearest text (the organizations found include one stating it)."""
-    ids, matrix = stored_vectors(graph, queries.NEEDS_VECTORS_PAGE)
-    texts = graph.run(queries.COUNT_EMBEDDED)[0]["need_texts"]
+    ids, matrix = stored_vectors(graph, index_queries.NEEDS_VECTORS_PAGE)
+    texts = graph.run(embedding_queries.COUNT_EMBEDDED)[0]["need_texts"]
     k = SIMILAR_SEEKERS
     position = {organization: i for i, organization in enumerate(ids)}
     recalls, gaps, sizes, whole = [], [], [], []
@@ -378,7 +382,7 @@ def needs_recall(graph: Graph, settings: Settings, seekers: list[str], moment: s
         if seeker_id in position:
             scores[position[seeker_id]] = -np.inf  # the search leaves the seeker out
         kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-        found = graph.run(queries.NEAREST_NEEDS, similar_k=k, vector=vector.tolist())
+        found = graph.run(candidate_queries.NEAREST_NEEDS, similar_k=k, vector=vector.tolist())
         found_ids = {row["id"] for row in found}
         near = {ids[i] for i in np.flatnonzero(scores >= kth - 1e-6)}
         nearest = {ids[i] for i in np.flatnonzero(scores >= scores.max() - 1e-6)}
@@ -431,9 +435,9 @@ def main() -> None:
     data = args.data or Path(tempfile.mkdtemp(prefix="clusterkg-bench-"))
     load_seconds = load_region(graph, args.orgs, args.seed, data)
     if args.rewrite_vectors:
-        graph.run(queries.FORGET_EMBEDDING_HASHES)
+        graph.run(embedding_queries.FORGET_EMBEDDING_HASHES)
     vectors_made = write_generated_vectors(graph, settings, args.seed)
-    counts = graph.run(queries.COUNT_EMBEDDED)[0]
+    counts = graph.run(embedding_queries.COUNT_EMBEDDED)[0]
     ids, matrix = stored_vectors(graph)
     seekers = random.Random(args.seed).sample(ids, args.queries)
     measure(graph, settings, ids, matrix, seekers, "right after the build")

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from graph.db import Graph
-from graph.queries import matching as queries
+from graph.queries.matching import embeddings as queries
 from matching import vector_index
 from matching.model import CHUNKING, TextEmbedding, embed_texts
 from schema.settings import Settings

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from graph.db import Graph
-from graph.queries import matching as queries
+from graph.queries.matching import feedback as queries
 from schema.errors import MatchingError, NotFound, echo
 
 

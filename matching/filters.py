@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.db import Graph
-from graph.queries import matching as queries
+from graph.queries.matching import filters as queries
 from schema.countries import country_code
 from schema.errors import MatchingError, UnknownFilterValue, echo
 from schema.graph_model import Role, SizeClass

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph.db import Graph
-from graph.queries import matching as queries
+from graph.queries.matching import candidates as candidate_queries
+from graph.queries.matching import vector_indexes as index_queries
 from matching.model import DIMENSIONS
 from matching.text_screen import TextScreen
 
@@ -82,7 +83,7 @@ _REFRESHING: set[tuple[str, str]] = set()
 
 def read_sample(graph: Graph) -> Sample:
     """A new random sample of the stored capability vectors (unit length)."""
-    rows = graph.run(queries.CAPABILITY_SAMPLE, share=SAMPLE_SHARE, all_below=SAMPLE_ALL_BELOW)
+    rows = graph.run(index_queries.CAPABILITY_SAMPLE, share=SAMPLE_SHARE, all_below=SAMPLE_ALL_BELOW)
     vectors = np.array([row["vector"] for row in rows], dtype=np.float32).reshape(len(rows), DIMENSIONS)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
@@ -152,7 +153,7 @@ def missed(graph: Graph, sample: Sample, vector: np.ndarray, search: Search, k: 
     if len(flagged) <= MISSED_SHARE * k * sample.share:
         return len(flagged) / sample.share
     checked = flagged[:CHECKED_AT_MOST]
-    rows = graph.run(queries.CAPABILITY_VECTORS, ids=checked)
+    rows = graph.run(index_queries.CAPABILITY_VECTORS, ids=checked)
     current = np.array([row["vector"] for row in rows], dtype=np.float32).reshape(len(rows), len(unit))
     norms = np.maximum(np.linalg.norm(current, axis=1), 1e-12)
     still = int(np.count_nonzero(current @ unit / norms > cut))
@@ -179,7 +180,7 @@ def nearest_capabilities(graph: Graph, vector: np.ndarray, k: int, depth: int) -
     ``depth`` deep, checked, and searched again deeper when needed (the depth it ended at)."""
 
     def run(search_k: int) -> Search:
-        row = graph.run(queries.NEAREST_CAPABILITIES, vector=vector.tolist(), search_k=search_k)[0]
+        row = graph.run(candidate_queries.NEAREST_CAPABILITIES, vector=vector.tolist(), search_k=search_k)[0]
         return Search(row["searched_ids"], row["searched_scores"], search_k, row["organizations"])
 
     search = run(depth)

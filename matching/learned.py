@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from graph.db import Graph
-from graph.queries import matching as queries
+from graph.queries.matching import details as queries
 from matching.feature_names import REASONS
 from matching.filters import Filters
 from matching.ranker import LearnedRanker

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from graph.db import Graph
-from graph.queries import matching as queries
+from graph.queries.matching import candidates as queries
 from matching.embed import unpack_sentence_vectors
 from matching.model import DIMENSIONS, TextEmbedding, embed_text
 from matching.signals import Place

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from graph.db import Graph
-from graph.queries import matching as queries
+from graph.queries.matching import candidates as candidate_queries
+from graph.queries.matching import details as detail_queries
 from matching import index_check, signals
 from matching.embed import unpack_sentence_vectors
 from matching.filters import Filters
@@ -46,7 +47,7 @@ def search_depth(k: int) -> int:
 
 SIMILAR_SEEKERS = 20
 """Organizations with a similar public need whose partners become candidates: those stating the nearest
-public need texts (``graph.queries.matching._SIMILAR_PEERS``)."""
+public need texts (``graph.queries.matching.candidates._SIMILAR_PEERS``)."""
 
 
 @dataclass(slots=True)
@@ -61,9 +62,10 @@ class Candidate:
 
 
 class CandidateSignals:
-    """The five signals of candidates for one seeker (from maps of ``queries._CANDIDATE_INPUTS``). What
-    depends on the seeker alone (its role's fit row, its place, its clusters, which of its partners are
-    brokers) is worked out once, not for each of the hundreds of candidates."""
+    """The five signals of candidates for one seeker (from maps of
+    ``candidate_queries._CANDIDATE_INPUTS``). What depends on the seeker alone (its role's fit row, its
+    place, its clusters, which of its partners are brokers) is worked out once, not for each of the hundreds
+    of candidates."""
 
     def __init__(self, seeker: Seeker, settings: Settings, role_fit: dict[str, dict[str, float]]) -> None:
         self.role_fit = role_fit.get(seeker.role, {})
@@ -135,8 +137,8 @@ def widened(k: int, limit: int, *, passed: int) -> int:
 
 @dataclass
 class Fetched:
-    """One run of ``queries.SUGGEST``: the seeker's profile (None when anonymous or unknown), the candidate
-    rows after filters and exclusions, the vector searched with and what the index search found."""
+    """One run of ``candidate_queries.SUGGEST``: the seeker's profile (None when anonymous or unknown), the
+    candidate rows after filters and exclusions, the vector searched with and what the index search found."""
 
     profile: dict[str, Any] | None
     rows: list[dict[str, Any]]
@@ -157,10 +159,10 @@ def fetch_candidates(
     filters: Filters,
     include_partners: bool,
 ) -> Fetched:
-    """One run of ``queries.SUGGEST``, the index searched ``depth`` deep. ``vector`` None searches with the
-    organization's stored vector (which comes back, for the check of the search)."""
+    """One run of ``candidate_queries.SUGGEST``, the index searched ``depth`` deep. ``vector`` None searches
+    with the organization's stored vector (which comes back, for the check of the search)."""
     result = graph.run(
-        queries.SUGGEST,
+        candidate_queries.SUGGEST,
         seeker=organization_id,
         vector=None if vector is None else vector.tolist(),
         k=k,
@@ -225,7 +227,7 @@ def signal_suggest(
     if not pool:
         return []
 
-    details = graph.run(queries.POOL_DETAILS, ids=[c.row["id"] for c in pool])
+    details = graph.run(detail_queries.POOL_DETAILS, ids=[c.row["id"] for c in pool])
     if len(details) != len(pool):
         raise MatchingError("Candidates changed while a suggestion was computed; ask again")
     texts = [_sentences(row) for row in details]
@@ -284,7 +286,7 @@ def _filtered_rows(
 
 
 def _sentences(row: dict[str, Any]) -> tuple[list[str], np.ndarray]:
-    """A pool member's sentences and their vectors, from ``queries.POOL_DETAILS``."""
+    """A pool member's sentences and their vectors, from ``detail_queries.POOL_DETAILS``."""
     sentences = list(row["sentences"] or [])
     return sentences, unpack_sentence_vectors(row["sentence_vectors"], len(sentences), DIMENSIONS)
 

@@ -1,5 +1,5 @@
 """The two vector indexes, the organizations' capabilities and the distinct public need texts (a private need
-is in none; ``graph/queries/matching.py``): kept at the HNSW settings of config, and rebuilt after a bulk
+is in none; ``graph/queries/matching/``): kept at the HNSW settings of config, and rebuilt after a bulk
 write.
 
 Neo4j keeps a vector index as Lucene segments, each an HNSW graph of its own, and a search walks every
@@ -16,7 +16,7 @@ goes on answering from those; the index is down only while it is rebuilt, not wh
 An index that holds no vector yet (a region's first ``embed``) has nothing to answer with, so its bulk is
 written straight to the vectors' own properties, the index dropped meanwhile and created over them after.
 The indexes keep full vectors, not int8 ones, so their scores are exact and ``suggest`` needs no re-ranking
-(``graph/queries/matching.py``).
+(``graph/queries/matching/candidates.py``).
 
 Only capability vectors are staged: a public need's vector sits on its text's node, one per distinct text and
 embedder, so a changed need links its organization to another node and nothing the needs index holds is
@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from graph.db import Graph
 from graph.queries import admin
-from graph.queries import matching as queries
+from graph.queries.matching import embeddings as embedding_queries
+from graph.queries.matching import vector_indexes as index_queries
 from graph.query import Query
 from matching.model import DIMENSIONS
 from schema.settings import Settings
@@ -45,13 +46,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INDEXES: dict[Field, tuple[str, Query]] = {
-    "capability": ("organization_capability_embedding", queries.CREATE_CAPABILITY_INDEX),
-    "needs": ("need_text_embedding", queries.CREATE_NEEDS_INDEX),
+    "capability": ("organization_capability_embedding", index_queries.CREATE_CAPABILITY_INDEX),
+    "needs": ("need_text_embedding", index_queries.CREATE_NEEDS_INDEX),
 }
 """Each field's index name and the query that creates it."""
-STAGED: tuple[Field, ...] = tuple(cast("Field", field) for field in queries.STAGE_EMBEDDINGS)
+STAGED: tuple[Field, ...] = tuple(cast("Field", field) for field in embedding_queries.STAGE_EMBEDDINGS)
 """The fields whose bulk writes into an index that holds vectors are staged: those
-``queries.STAGE_EMBEDDINGS`` has a write for."""
+``embedding_queries.STAGE_EMBEDDINGS`` has a write for."""
 
 
 def wanted_config(settings: Settings) -> dict[str, Any]:
@@ -82,11 +83,11 @@ def ensure(graph: Graph, settings: Settings) -> list[Field]:
     wanted = wanted_config(settings)
     changed: list[Field] = []
     for field, (name, _) in INDEXES.items():
-        rows = graph.run(queries.VECTOR_INDEX, name=name)
+        rows = graph.run(index_queries.VECTOR_INDEX, name=name)
         if rows and _matches(rows[0]["config"], wanted):
             continue
         if rows:
-            graph.run_autocommit(queries.DROP_VECTOR_INDEX, name=name)
+            graph.run_autocommit(index_queries.DROP_VECTOR_INDEX, name=name)
         _create(graph, field, settings)
         changed.append(field)
     return changed
@@ -110,15 +111,15 @@ def _promote(graph: Graph, settings: Settings, field: Field) -> None:
     it in one population, not vector by vector."""
     name = INDEXES[field][0]
     log.info("moving the staged %s vectors in and rebuilding the vector index %s", field, name)
-    graph.run_autocommit(queries.DROP_VECTOR_INDEX, name=name)
-    graph.run_autocommit(queries.PROMOTE_STAGED[field], batch=settings.batch_size)
+    graph.run_autocommit(index_queries.DROP_VECTOR_INDEX, name=name)
+    graph.run_autocommit(embedding_queries.PROMOTE_STAGED[field], batch=settings.batch_size)
     _create(graph, field, settings)
 
 
 def finish_staged(graph: Graph, settings: Settings) -> list[Field]:
     """Promote what a bulk run stopped half way through left staged (before planning a new run, so the
     vectors it already encoded count as done); the fields promoted, their indexes online again."""
-    staged = graph.run(queries.STAGED_LEFT)[0]
+    staged = graph.run(embedding_queries.STAGED_LEFT)[0]
     left = [field for field in STAGED if staged[field]]
     for field in left:
         _promote(graph, settings, field)
@@ -145,17 +146,18 @@ class Writes:
 def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> Iterator[Writes]:
     """Around the vector writes of one run, ``writes`` vectors per field: the indexes at the configured
     settings (:func:`ensure`); yields the query to write each field's vectors with: the staged properties
-    (``queries.STAGE_EMBEDDINGS``) for a field whose writes are a bulk (:func:`rebuilds`) into an index that
-    holds vectors, its own properties otherwise (an empty index is dropped for the writes). The index keeps
-    answering from the current vectors meanwhile; once its field's writes are done (:attr:`Writes.done`, or
-    the end of the run) the staged ones move in and the index is rebuilt over them (down for that rebuild
-    only, not for the whole encoding). Neo4j populates an index on one core, so an index built while the
-    other field is still encoded costs the run little wall time. On the way out, also when the writes fail,
-    every index is online again; a failed run's staged vectors wait for :func:`finish_staged`."""
+    (``embedding_queries.STAGE_EMBEDDINGS``) for a field whose writes are a bulk (:func:`rebuilds`) into an
+    index that holds vectors, its own properties otherwise (an empty index is dropped for the writes). The
+    index keeps answering from the current vectors meanwhile; once its field's writes are done
+    (:attr:`Writes.done`, or the end of the run) the staged ones move in and the index is rebuilt over them
+    (down for that rebuild only, not for the whole encoding). Neo4j populates an index on one core, so an
+    index built while the other field is still encoded costs the run little wall time. On the way out, also
+    when the writes fail, every index is online again; a failed run's staged vectors wait for
+    :func:`finish_staged`."""
     recreated = ensure(graph, settings)
     bulk: frozenset[Field] = frozenset()
     if any(writes.values()):  # a run with nothing to write (the common rerun) counts nothing
-        stored = graph.run(queries.COUNT_EMBEDDED)[0]
+        stored = graph.run(embedding_queries.COUNT_EMBEDDED)[0]
         # An index ensure() has just recreated counts too: after `db migrate` (whose indexes have Neo4j's
         # default settings) it is empty, and vectors written into it one by one leave Lucene to merge many
         # small graphs into one that, at 100,000 vectors, strands some of them after a restart.
@@ -170,7 +172,7 @@ def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> It
         log.info("staging a bulk write of %d %s vectors; the index answers meanwhile", writes[field], field)
     for field in sorted(empty):
         log.info("writing %d %s vectors, then building their index", writes[field], field)
-        graph.run_autocommit(queries.DROP_VECTOR_INDEX, name=INDEXES[field][0])
+        graph.run_autocommit(index_queries.DROP_VECTOR_INDEX, name=INDEXES[field][0])
     waiting = set(empty | staged)
 
     def done(field: Field) -> None:
@@ -185,7 +187,11 @@ def writing(graph: Graph, settings: Settings, writes: Mapping[Field, int]) -> It
     try:
         yield Writes(
             {
-                field: (queries.STAGE_EMBEDDINGS if field in staged else queries.WRITE_EMBEDDINGS)[field]
+                field: (
+                    embedding_queries.STAGE_EMBEDDINGS
+                    if field in staged
+                    else embedding_queries.WRITE_EMBEDDINGS
+                )[field]
                 for field in writes
             },
             done,
@@ -209,5 +215,5 @@ def _empty(graph: Graph, fields: frozenset[Field]) -> frozenset[Field]:
     return frozenset(
         field
         for field in fields
-        if graph.run(queries.VECTOR_INDEX_EMPTY, name=INDEXES[field][0], probe=probe)[0]["empty"]
+        if graph.run(index_queries.VECTOR_INDEX_EMPTY, name=INDEXES[field][0], probe=probe)[0]["empty"]
     )

@@ -34,7 +34,7 @@ from api.app import create_app
 from api.auth import ApiRole, NewKey, create_key, hash_key, revoke_key
 from graph import admin
 from graph.db import Graph
-from graph.queries.matching import RECORD_FEEDBACK
+from graph.queries.matching.feedback import RECORD_FEEDBACK
 from graph.query import Query
 from schema.errors import InvalidInput
 from schema.settings import Settings

@@ -16,8 +16,8 @@ from api.cli import app
 from graph import admin, migrations
 from graph.db import Graph
 from graph.queries import api as api_queries
-from graph.queries import matching as matching_queries
 from graph.queries import snapshot as snapshot_queries
+from graph.queries.matching import filters as filter_queries
 from graph.query import Query
 from graph.retry_log import DRIVER_LOGGER, shorten_retries
 from graph.server import ManagedNeo4j, free_port
@@ -365,7 +365,7 @@ def test_a_filter_value_is_looked_up_along_indexes(graph: Graph) -> None:
     migrations.migrate(graph)
     graph.run(SEED_ORGANIZATIONS, n=50)
     for given in ({"clusters": ["Atlantis"], "regions": []}, {"clusters": [], "regions": ["Atlantis"]}):
-        text = "PROFILE " + matching_queries.UNKNOWN_FILTER_VALUES.text
+        text = "PROFILE " + filter_queries.UNKNOWN_FILTER_VALUES.text
         run = graph.driver.execute_query(text, **given, sectors=[], database_=graph.database)
         assert _db_hits(run.summary.profile) < 10, (given, _db_hits(run.summary.profile))
 

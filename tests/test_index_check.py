@@ -14,7 +14,8 @@ import pytest
 import ingest
 from graph import admin
 from graph.db import Graph
-from graph.queries import matching as queries
+from graph.queries.matching import candidates as candidate_queries
+from graph.queries.matching import vector_indexes as index_queries
 from graph.query import Query
 from ingest import demo as demo_region
 from matching import embed, index_check
@@ -48,7 +49,7 @@ def demo(session_graph: Graph, neo4j_settings: Settings) -> Iterator[Graph]:
 
 
 def stored(graph: Graph) -> tuple[list[str], np.ndarray]:
-    rows = graph.run(queries.CAPABILITY_VECTORS_PAGE, after="", limit=100_000)
+    rows = graph.run(index_queries.CAPABILITY_VECTORS_PAGE, after="", limit=100_000)
     return [row["id"] for row in rows], np.array([row["vector"] for row in rows], dtype=np.float32)
 
 
@@ -59,7 +60,7 @@ def exact(graph: Graph, vector: np.ndarray) -> list[str]:
 
 
 def search(graph: Graph, vector: np.ndarray, depth: int) -> Search:
-    row = graph.run(queries.NEAREST_CAPABILITIES, vector=vector.tolist(), search_k=depth)[0]
+    row = graph.run(candidate_queries.NEAREST_CAPABILITIES, vector=vector.tolist(), search_k=depth)[0]
     return Search(row["searched_ids"], row["searched_scores"], depth, row["organizations"])
 
 

@@ -15,7 +15,7 @@ import ingest
 from api.cli import app
 from graph import admin
 from graph.db import Graph
-from graph.queries import matching as queries
+from graph.queries.matching import vector_indexes as queries
 from graph.query import Query
 from ingest import demo as demo_region
 from matching import Filters, Place, Suggestion, embed, index_check, record_feedback, suggest

@@ -17,14 +17,9 @@ from graph import admin, migrations
 from graph.db import Graph
 from graph.queries.admin import SHOW_INDEXES
 from graph.queries.api import SET_NEED
-from graph.queries.matching import (
-    COUNT_EMBEDDED,
-    DROP_VECTOR_INDEX,
-    EMBED_STALE,
-    FORGET_EMBEDDING_HASHES,
-    NEAREST_NEEDS,
-    VECTOR_INDEX,
-)
+from graph.queries.matching.candidates import NEAREST_NEEDS
+from graph.queries.matching.embeddings import COUNT_EMBEDDED, EMBED_STALE, FORGET_EMBEDDING_HASHES
+from graph.queries.matching.vector_indexes import DROP_VECTOR_INDEX, VECTOR_INDEX
 from graph.query import Query
 from matching import vector_index
 from matching.embed import (

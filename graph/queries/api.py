@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from graph.queries.matching import NEEDS_EMBEDDINGS, UNLINK_NEED
+from graph.queries.matching.embeddings import NEEDS_EMBEDDINGS, UNLINK_NEED
 from graph.query import Query
 from schema import properties
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import LiteralString, cast
 
-from graph.queries.matching import FORGET_UNFIT_NEEDS
+from graph.queries.matching.embeddings import FORGET_UNFIT_NEEDS
 from graph.query import Query
 from schema import properties
 from schema.graph_model import ROLE_LABELS

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import LiteralString, cast
 
 from graph.queries.api import strongest_collaborations
-from graph.queries.matching import REGION_KEYS, REGION_PROPERTIES, REGIONS_ABOVE
+from graph.queries.matching.filters import REGION_KEYS, REGION_PROPERTIES, REGIONS_ABOVE
 from graph.query import Query
 
 TOWN_POINT = Query(
@@ -36,9 +36,9 @@ SEARCH_CHOICES = Query(
     plain=True,
 )
 """The regions a search can be limited to and the towns that have a point (the form's lists and
-suggestions), and every value that a region filter (``matching._FILTERS``) matches some organization by,
-built from the filter's own terms: a region of any level (a town's too) by id or name, and an
-organization's own region, country or town; and each of those regions' id and name (``named``), for the
+suggestions), and every value that a region filter (``matching.filters.FILTERS``) matches some
+organization by, built from the filter's own terms: a region of any level (a town's too) by id or name, and
+an organization's own region, country or town; and each of those regions' id and name (``named``), for the
 form to show a region an address names by id by its name."""
 
 PARTNERS_PAGE = Query(
