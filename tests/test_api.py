@@ -14,7 +14,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from graph.queries.matching.feedback import RECORD_FEEDBACK
 from graph.query import Query
 from schema.errors import InvalidInput
 from schema.settings import Settings
-from tests.utils.api import codes, data, gql
+from tests.utils.api import codes, data, gql, wait_until
 from tests.utils.registry import write_jsonl
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema" / "schema.graphql"
@@ -906,13 +906,6 @@ def test_graph_queries_wait_for_a_slot_key_by_key(
         looking.join(60)
         flooding.join(60)
     assert done["dairy"] < done["bakery"], done
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        time.sleep(0.01)
 
 
 def test_work_that_ends_past_the_time_limit_answers_504(

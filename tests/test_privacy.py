@@ -9,6 +9,7 @@ and push every public peer out); firms whose private needs are loaded from a reg
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from graph.db import Graph
 from graph.query import Query
 from matching.embed import content_hash
 from schema.settings import Settings
-from tests.utils.api import data, gql
+from tests.utils.api import data, gql, wait_until
 from tests.utils.registry import write_jsonl
 
 QUERY = "Automated camera inspection of bread crust colour on our baking line."
@@ -293,3 +294,31 @@ def test_a_shared_public_text_keeps_its_node_until_its_last_public_stater_leaves
         ingest.load(session_graph, [write_jsonl(tmp_path / "back.jsonl", [peer])], source="privacy-test")
         matching.refresh(session_graph, neo4j_settings, ["peer-07"])
     assert session_graph.run(STATED, id="peer-07")[0]["texts"] == [old]
+
+
+def test_a_document_another_key_sent_is_parsed_again_for_this_key(
+    neo4j_settings: Settings, keys: dict[str, NewKey]
+) -> None:
+    """Parsed and validated documents are kept key by key. Shared, a document another key had sent took no
+    turn of the compute threads: a key that fills its own lane with work could tell from the wait whether
+    anyone had sent a document (a need typed into it, the organization a manager looked up). Here the one
+    compute thread is held: the key that sent the look-up is answered from its cache at once, another key
+    sending the same text waits for the thread to parse it."""
+    one = neo4j_settings.model_copy(update={"api_compute_threads": 1})
+    lookup = '{ organization(id: "keeper") { id name } }'
+    sender, other = keys["hider-00"], keys["observer"]
+    with TestClient(create_app(one)) as app:
+        compute = app.app.state.compute  # type: ignore[attr-defined]
+        assert data(gql(app, sender, lookup))["organization"]["id"] == "keeper"
+        app.portal.call(compute.acquire, "busy")  # type: ignore[union-attr]
+        answers: list[dict[str, Any]] = []
+        asking = threading.Thread(target=lambda: answers.append(gql(app, other, lookup)))
+        try:
+            assert data(gql(app, sender, lookup))["organization"]["id"] == "keeper"
+            asking.start()
+            wait_until(lambda: bool(answers) or bool(compute.waiting.get(other.id)), seconds=10)
+            assert not answers, "another key's document was answered from the sender's cache"
+        finally:
+            app.portal.call(compute.release)  # type: ignore[union-attr]
+            asking.join(60)
+    assert data(answers[0])["organization"]["id"] == "keeper"

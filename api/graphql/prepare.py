@@ -1,8 +1,11 @@
 """Parsing and validating GraphQL documents off the event loop, with caches (replacing strawberry's
 ``ParserCache`` and ``ValidationCache``, which parse and validate on the event loop).
 
-Clients send the same few operations again and again, so a document seen before is answered from the
-caches at once. A document not seen before is parsed and validated in the caller's lane of the compute
+Clients send the same few operations again and again, so a document the same key sent before is answered
+from the caches at once. The caches are kept key by key: shared, a key whose own work fills its lane could
+time how long a document waits and so tell whether another key sent it (an inline private need, the
+organizations a manager looked up): a document another key had sent took no turn of the compute threads.
+A document not seen before is parsed and validated in the caller's lane of the compute
 threads (``api.throttle.FairCompute``): both cost more than linear time in what a 100 kB body can hold
 (graphql-core's overlapping-fields rule compares every pair of fields of one name: 800 copies of one nested
 selection took 3 s to validate, 100 kB of fields 0.2 s to parse), and on the event loop every other
@@ -23,6 +26,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.schema.schema import validate_document
 
+from api.throttle import Lane
 from schema.errors import echo
 
 T = TypeVar("T")
@@ -70,20 +74,20 @@ def check_operation(document: DocumentNode, name: str | None) -> None:
         raise OperationNotChosen(f"`operationName` {echo(name)} names no operation of the document")
 
 
-class Lru(OrderedDict[str, Any]):
+class Lru(OrderedDict[tuple[str, str], Any]):
     """At most ``size`` entries; the least recently used goes first (clients choose the texts)."""
 
     def __init__(self, size: int) -> None:
         super().__init__()
         self.size = size
 
-    def take(self, key: str) -> Any:
+    def take(self, key: tuple[str, str]) -> Any:
         value = self.get(key)
         if value is not None:
             self.move_to_end(key)
         return value
 
-    def keep(self, key: str, value: Any) -> None:
+    def keep(self, key: tuple[str, str], value: Any) -> None:
         self[key] = value
         self.move_to_end(key)
         while len(self) > self.size:
@@ -91,7 +95,8 @@ class Lru(OrderedDict[str, Any]):
 
 
 class DocumentCache:
-    """Parsed documents and validation errors by operation text, shared by every request of one schema."""
+    """Parsed documents and validation errors by caller and operation text (``(key, text)``), for every
+    request of one schema."""
 
     def __init__(self, size: int) -> None:
         self.documents = Lru(size)
@@ -99,15 +104,26 @@ class DocumentCache:
 
 
 class PrepareOffLoop(SchemaExtension):
-    """Parses and validates a document not seen before in a compute thread of the caller's key; a document
-    seen before comes from ``cache``. Syntax errors are raised as strawberry raises them (an answer with
-    the error and no data); validation errors are handed to strawberry as its own validation would."""
+    """Parses and validates a document the caller's key has not sent before in a compute thread of that
+    key; a document it sent before comes from ``cache``. Syntax errors are raised as strawberry raises
+    them (an answer with the error and no data); validation errors are handed to strawberry as its own
+    validation would."""
 
     def __init__(self, cache: DocumentCache) -> None:
         self.cache = cache
 
+    def _lane(self) -> Lane | None:
+        lane: Lane | None = getattr(self.execution_context.context, "compute", None)
+        return lane
+
+    def _key(self, query: str) -> tuple[str, str]:
+        """Where ``query`` is cached: under the caller's key (a schema run without the API's context, by
+        tests and tools, has one key)."""
+        lane = self._lane()
+        return (lane.key if lane is not None else "", query)
+
     async def _run(self, work: Callable[[], T]) -> T:
-        lane = getattr(self.execution_context.context, "compute", None)
+        lane = self._lane()
         if lane is None:  # a schema run without the API's context (tests, tools): no lanes to share
             return work()
         result: T = await lane.run(work)
@@ -117,11 +133,12 @@ class PrepareOffLoop(SchemaExtension):
         context = self.execution_context
         query = context.query
         if context.graphql_document is None and query:
-            document: DocumentNode | None = self.cache.documents.take(query)
+            key = self._key(query)
+            document: DocumentNode | None = self.cache.documents.take(key)
             if document is None:
                 options: Any = dict(context.parse_options)
                 document = await self._run(lambda: parse(query, **options))  # GraphQLError: answered as such
-                self.cache.documents.keep(query, document)
+                self.cache.documents.keep(key, document)
             context.graphql_document = document
         if context.graphql_document is not None:
             # strawberry keeps the name the request gave only there (`operation_name` falls back to the first)
@@ -132,11 +149,12 @@ class PrepareOffLoop(SchemaExtension):
         context = self.execution_context
         document, query = context.graphql_document, context.query
         if context.pre_execution_errors is None and document is not None and query:
-            errors: list[GraphQLError] | None = self.cache.errors.take(query)
+            key = self._key(query)
+            errors: list[GraphQLError] | None = self.cache.errors.take(key)
             if errors is None:
                 schema, rules = context.schema._schema, context.validation_rules
                 errors = await self._run(lambda: validate_document(schema, document, rules))
                 errors = [_clear(error) for error in errors]
-                self.cache.errors.keep(query, errors)
+                self.cache.errors.keep(key, errors)
             context.pre_execution_errors = errors
         yield

@@ -25,7 +25,8 @@ from api.graphql.types import INLINED_LISTS
 from schema.settings import Settings
 
 DOCUMENT_CACHE = 256
-"""Distinct operation texts whose parsed and validated documents are kept (bounded: clients choose them)."""
+"""Documents (a key's operation texts) whose parsed and validated forms are kept (bounded: clients choose
+them)."""
 
 
 class CodedSchema(strawberry.Schema):
@@ -40,8 +41,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema, limited by ``settings`` (the SDL depends on them only where a page size's default is above
     the maximum page size, which lowers it: ``lower_page_defaults``).
 
-    The depth rule is made once, with the caches: the validation cache is keyed by the operation text, for
-    this schema's rules. The complexity check depends on the variables, so it runs per request."""
+    The depth rule is made once, with the caches: the validation cache is keyed by the caller's key and the
+    operation text, for this schema's rules. The complexity check depends on the variables, so it runs per
+    request."""
     costs = Costs.from_settings(settings)
     depth_rules: list[type[ASTValidationRule]] = [depth_rule(settings.api_max_depth)]
     documents = DocumentCache(DOCUMENT_CACHE)

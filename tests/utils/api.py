@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -29,3 +31,11 @@ def data(body: dict[str, Any]) -> dict[str, Any]:
 
 def codes(body: dict[str, Any]) -> list[str]:
     return [error["extensions"]["code"] for error in body.get("errors") or []]
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    """Return once ``condition()`` holds; fail when it has not within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.01)
