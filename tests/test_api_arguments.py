@@ -156,11 +156,19 @@ def test_a_suggestion_filter_of_too_many_values_is_refused_before_any_is_looked_
 ) -> None:
     """Each value of a filter is looked up before the suggestion runs, an unknown sector by a scan of every
     organization (about 60 ms at 100,000): a request of 100 held Neo4j for seconds. More than ten values
-    are refused; ten are taken."""
+    are refused, with one message naming the list, whatever their number; ten are taken. An organization
+    filter's lists take 100."""
     client, keys = api
-    many = {"n": "Cheese vats", "f": {"sectors": [f"s{i}" for i in range(11)]}}
-    body = gql(client, keys["dairy"], SUGGEST, many)
-    assert codes(body) == ["BAD_USER_INPUT"], body
-    assert body["errors"][0]["message"] == "A filter takes at most 10 values; sectors has 11", body
+    for given, name in ((11, "sectors"), (101, "sectors"), (11, "sizes")):
+        values = [f"s{i}" for i in range(given)] if name == "sectors" else ["SMALL"] * given
+        body = gql(client, keys["dairy"], SUGGEST, {"n": "Cheese vats", "f": {name: values}})
+        assert codes(body) == ["BAD_USER_INPUT"], body
+        error = body["errors"][0]
+        assert error["extensions"]["argument"] == f"filter.{name}", body
+        assert error["message"] == f"`filter.{name}` takes at most 10 values; it holds {given}", body
     ten = {"n": "Cheese vats", "f": {"clusters": ["food"] * 10}}
     assert not codes(gql(client, keys["dairy"], SUGGEST, ten))
+    hundred = {"f": {"sectors": [f"s{i}" for i in range(100)]}}
+    assert not codes(gql(client, keys["dairy"], ORGANIZATIONS, hundred))
+    body = gql(client, keys["dairy"], ORGANIZATIONS, {"f": {"sectors": [f"s{i}" for i in range(101)]}})
+    assert body["errors"][0]["message"] == "`filter.sectors` takes at most 100 values; it holds 101", body

@@ -41,6 +41,8 @@ from schema.ids import capability_id
 from schema.settings import Settings
 
 MAX_FILTER_VALUES = 100
+"""Values one list of an organization filter takes (``partnerSuggestions`` takes fewer:
+``matching.filters.MAX_VALUES``)."""
 RELEVANCE_BOUND = 1e6
 """Relevance scores are fractions; a cursor's key beyond this bound was not made by this API."""
 MAX_TEXT = 1000
@@ -53,13 +55,13 @@ async def embed(text: str, settings: Settings, compute: Lane) -> tuple[float, ..
     return tuple(float(x) for x in result.vector)
 
 
-def filter_values(name: str, values: list[Any] | None) -> tuple[str, ...]:
+def filter_values(name: str, values: list[Any] | None, most: int = MAX_FILTER_VALUES) -> tuple[str, ...]:
     """Field ``name`` of the ``filter`` argument (a list) as plain strings (enum members by value), refused
-    when longer than allowed."""
+    when longer than ``most`` values."""
     if not values:
         return ()
-    if len(values) > MAX_FILTER_VALUES:
-        raise InvalidInput.of(f"filter.{name}", f"takes at most {MAX_FILTER_VALUES} values")
+    if len(values) > most:
+        raise InvalidInput.of(f"filter.{name}", f"takes at most {most} values; it holds {len(values):,}")
     return tuple(str(getattr(value, "value", value)) for value in values)
 
 

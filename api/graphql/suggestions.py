@@ -21,6 +21,7 @@ from api.graphql.types import Organization, PartnerSuggestion, Reason, Suggestio
 from graph.db import AsyncGraph
 from graph.queries import api as q
 from matching import Filters, Suggestion, record_feedback, suggest
+from matching.filters import MAX_VALUES
 from matching.reasons import OF_MEMBER, TO_SEEKER, Voice, quote, signal_words
 from schema.errors import AccessDenied, InvalidInput, NoLocation, UnknownFilterValue, echo
 from schema.text import check_text
@@ -57,12 +58,17 @@ def _filters(given: OrganizationFilterInput | None, max_km: float | None) -> Fil
             )
     if max_km is not None and max_km <= 0:
         raise InvalidInput.of("maxKm", "must be positive")
+
+    def values(name: str, given_list: list[Any] | None) -> list[str] | None:
+        # matching's limit (each value is looked up first), said in the API's words naming the argument
+        return list(filter_values(name, given_list, MAX_VALUES)) or None
+
     return Filters(
-        roles=list(filter_values("roles", given.roles)) or None,
-        regions=list(filter_values("regions", given.regions)) or None,
-        clusters=list(filter_values("clusters", given.clusters)) or None,
-        sectors=list(filter_values("sectors", given.sectors)) or None,
-        size_classes=list(filter_values("sizes", given.sizes)) or None,
+        roles=values("roles", given.roles),
+        regions=values("regions", given.regions),
+        clusters=values("clusters", given.clusters),
+        sectors=values("sectors", given.sectors),
+        size_classes=values("sizes", given.sizes),
         max_km=max_km,
     )
 
