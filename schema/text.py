@@ -8,13 +8,19 @@ from schema.characters import control_character
 from schema.errors import InvalidInput
 from schema.models import MAX_TEXT
 
+TOO_LONG = "is longer than {limit:,} characters"
+"""How :func:`text_problem` says a text is too long, from its ``{length}`` and the ``{limit}``."""
 
-def text_problem(value: str, *, limit: int = MAX_TEXT, multiline: bool = True) -> str | None:
-    """Why ``value`` cannot be taken, when it is longer than ``limit`` characters or holds a control
-    character a record's text fields may not hold (``schema.characters``; tabs and line breaks only where
-    ``multiline``); None when it can. The command line stored 100 kB and terminal escapes as given."""
+
+def text_problem(
+    value: str, *, limit: int = MAX_TEXT, multiline: bool = True, too_long: str = TOO_LONG
+) -> str | None:
+    """Why ``value`` cannot be taken, when it is longer than ``limit`` characters (said as ``too_long``
+    says it: a page speaks to the person at its form) or holds a control character a record's text fields
+    may not hold (``schema.characters``; tabs and line breaks only where ``multiline``); None when it can.
+    The command line stored 100 kB and terminal escapes as given."""
     if len(value) > limit:
-        return f"is longer than {limit:,} characters"
+        return too_long.format(length=len(value), limit=limit)
     return control_character(value, multiline=multiline)
 
 

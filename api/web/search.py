@@ -24,11 +24,10 @@ from graph.queries import web as q
 from matching import Filters, Place, Suggestion, suggest
 from matching.reasons import OF_MEMBER, TO_SEEKER, Voice, quote
 from matching.signals import WEAK_FIT, load_weights
-from schema.characters import control_character
 from schema.countries import country_code
 from schema.errors import NoLocation, echo
 from schema.graph_model import Role
-from schema.models import MAX_TEXT
+from schema.text import text_problem
 
 LIMIT = 10
 """Cards on one page of results."""
@@ -198,14 +197,14 @@ def measured_from(form: SearchForm, seeker: str | None, place: Place) -> str:
     return f", measured from your organization's place (“{LABELS['town']}” counts only without a key)"
 
 
+NEED_TOO_LONG = "holds {length:,} characters; say it in at most {limit:,} (a few sentences do)."
+"""What a need too long for the API says to the person at the form (``schema.text.text_problem``)."""
+
+
 def check_need(need: str) -> None:
-    """Refuse a need the API would refuse (``schema.text.check_text``), said for the person at the
-    form and tied to its field."""
-    if len(need) > MAX_TEXT:
-        raise refused(
-            "need", f"holds {len(need):,} characters; say it in at most {MAX_TEXT:,} (a few sentences do)."
-        )
-    if reason := control_character(need, multiline=True):
+    """Refuse a need the API would refuse (``schema.text.text_problem``, as ``check_text`` does), said for
+    the person at the form and tied to its field."""
+    if reason := text_problem(need, too_long=NEED_TOO_LONG):
         raise refused("need", reason)
 
 
