@@ -87,6 +87,19 @@ def test_the_score_has_a_stated_scale_and_a_weak_best_match_is_said(site: Site, 
     assert not browser.find_elements(By.ID, "weak-match")  # a need the graph meets gets no hint
 
 
+def test_a_card_scoring_more_than_one_above_it_is_explained(site: Site, browser: WebDriver) -> None:
+    """The summary said "best first" over cards scored 0.69, 0.53, 0.51, 0.51, 0.47, 0.47, 0.48, 0.46,
+    0.52, 0.42: the ranking moves a partner much like a card above it down (for variety), and nothing on
+    the page said so."""
+    use_key(browser, site, None, "/?need=AI-based+quality+control+for+our+bakery+line&town=Wels&km=50")
+    wait_for_text(browser, "#results", "partners for")
+    metas = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#results .card .meta")]
+    scores = [float(re.findall(r"score (\d\.\d\d)", meta)[0]) for meta in metas]
+    assert scores != sorted(scores, reverse=True), f"the demo's search no longer moves a card down: {scores}"
+    scale = browser.find_element(By.ID, "score-scale").text
+    assert "a card may score more than one above it" in scale, scale
+
+
 def test_a_filter_by_kind_of_partner_holds_on_every_card(site: Site, browser: WebDriver) -> None:
     use_key(browser, site, None)
     browser.find_element(By.CSS_SELECTOR, '#role option[value="university"]').click()

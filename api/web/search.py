@@ -238,7 +238,22 @@ def scale(found: list[Suggestion], text_weight: float, voice: Voice) -> str:
         f"Each score runs from 0 to 1. {text_weight:.0%} of it is how well what the partner offers fits "
         f"{voice.owner.lower()} words; the rest is the kind of partner, how near it is, partners "
         f"{voice.together} share and whether it is new to {voice.organization}. A close fit of words scores "
-        "0.5 and more; kind, place and shared partners alone give up to about 0.45."
+        "0.5 and more; kind, place and shared partners alone give up to about 0.45." + varied(found)
+    )
+
+
+def varied(found: list[Suggestion]) -> str:
+    """Why a card may score more than one above it, said only where one does: the signal ranking moves a
+    partner whose words are much like a card's above it down the list (``matching.signal_ranking.mmr``), so
+    that the first cards show different offers; unsaid, a reader told "best first" sees a 0.52 ninth after
+    a 0.46 and takes the order, or the score, for an error."""
+    scores = [s.score for s in found]
+    if all(later <= earlier for earlier, later in zip(scores, scores[1:], strict=False)):
+        return ""
+    return (
+        " The cards are in the order of their scores, except that a partner whose offer is much like one "
+        "above it moves down, so that the first cards show different offers: a card may score more than "
+        "one above it."
     )
 
 
