@@ -16,7 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.web.dashboard import STAGE_WORDS
+from api.web.dashboard import BROKER_ROLES, STAGE_WORDS
 from graph.query import Query
 from matching.insights import cluster_insights
 from schema.settings import Settings
@@ -279,6 +279,31 @@ def test_the_stage_and_betweenness_are_explained_in_plain_words(site: Site, brow
     assert insights.stage.rule in rules  # the text GraphQL and the CLI state, unchanged
     help_text = browser.find_element(By.ID, "betweenness-help").text
     assert "shortest chains of ties between two other members" in help_text and "5 in 100" in help_text
+
+
+def test_the_brokers_roles_communities_and_anchors_are_explained_in_words(
+    site: Site, browser: WebDriver
+) -> None:
+    """The brokers table said "gatekeeper" and "coordinator", the members table a "Community" of 0, 1 … 8
+    (an isolate's cell blank), and the composition "Anchors:", with no word of what any of them means."""
+    insights = cluster_insights(site.graph, CLUSTER, suppliers=0)
+    roles = {b.dominant_role for b in insights.brokers if b.dominant_role}
+    assert roles, "the demo's food cluster has no broker with a role"
+    use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
+    wait_for_text(browser, "#dashboard", "Member network")
+    explained = browser.find_element(By.ID, "broker-roles").text
+    assert all(f"{role}: {BROKER_ROLES[role]}" in explained for role in roles), explained
+    assert "work more with each other" in browser.find_element(By.ID, "community-help").text
+    cells = {
+        row.find_elements(By.TAG_NAME, "td")[0].text: row.find_elements(By.TAG_NAME, "td")[2].text
+        for row in browser.find_elements(By.CSS_SELECTOR, "#members tbody tr")
+    }
+    for node in (n for n in insights.nodes if not n.outside):
+        shown = "none" if node.community is None else str(node.community + 1)
+        assert cells[node.name] == shown, (node.name, node.community, cells[node.name])
+    assert (
+        "Anchors (its universities and research institutes)" in browser.find_element(By.ID, "dashboard").text
+    )
 
 
 def test_a_wide_table_at_phone_width_takes_focus_and_scrolls_with_the_arrow_keys(site: Site) -> None:

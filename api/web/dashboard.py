@@ -44,6 +44,15 @@ STAGE_WORDS = {
 """Each stage in words a cluster manager reads, from the thresholds ``matching.insights.stage`` decides by;
 the dashboard shows them beside the rule with its figures, which GraphQL and the CLI state as it is."""
 
+BROKER_ROLES = {
+    "coordinator": "links members of its own community that have no tie of their own",
+    "itinerant": "links two members of a community it is not part of",
+    "gatekeeper": "opens its own community to another: links a member of its community to one of another",
+    "liaison": "links members of two communities, neither of them its own",
+}
+"""The brokerage roles (``matching.insights.brokerage``) in words: the brokers table names each broker's
+usual role, a word a cluster manager cannot read without them."""
+
 DASHBOARD_SUPPLIERS = 0
 """Outside suppliers per gap on the dashboard: none at first. Each gap's suppliers are one suggestion (its
 text embedded, candidates scored), a second or more for a cluster with a dozen gaps, so the dashboard opens
@@ -109,6 +118,7 @@ def _values(
         "links": links,
         "trend_rows": TREND_ROWS,
         "stage_words": STAGE_WORDS,
+        "broker_roles": BROKER_ROLES,
         "today": today.isoformat(),
         "suppliers_shown": suppliers_shown,
     }
