@@ -79,6 +79,27 @@ def test_the_trend_compares_with_the_date_the_manager_chose(site: Site, browser:
     assert members == f"Members {then.members} {now.members} +{now.members - then.members}", members
 
 
+def test_the_trend_shows_each_figure_as_its_key_figure_does(site: Site, browser: WebDriver) -> None:
+    """The trend printed openness as 0.297 under a key figure of "30 %", and density as 0.0302 under
+    0.030: a manager comparing the two read different numbers for one figure."""
+    then = cluster_insights(site.graph, CLUSTER, as_of=dt.date(2016, 1, 1), suppliers=0)
+    now = cluster_insights(site.graph, CLUSTER, suppliers=0)
+    assert round(100 * then.external_share) != round(100 * now.external_share), "openness did not change"
+    use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}?since=2016-01-01")
+    wait_for_text(browser, "#trend", "2016-01-01")
+    rows = {
+        row.text.split(" ", 1)[0]: row.text for row in browser.find_elements(By.CSS_SELECTOR, "#trend tr")
+    }
+    points = round(100 * now.external_share) - round(100 * then.external_share)  # as the two shown differ
+    assert rows["Openness"] == (
+        f"Openness (share of ties leaving the cluster) {100 * then.external_share:.0f} % "
+        f"{100 * now.external_share:.0f} % {points:+d} points"
+    ), rows["Openness"]
+    assert rows["Density"].startswith(f"Density {then.density:.3f} {now.density:.3f} "), rows["Density"]
+    cards = browser.find_element(By.CSS_SELECTOR, "[aria-label='Key figures']").text
+    assert f"{100 * now.external_share:.0f} %\nopenness" in cards and f"{now.density:.3f}\ndensity" in cards
+
+
 def test_a_date_the_trend_cannot_use_is_said_beside_its_field_and_the_dashboard_stays(
     site: Site, browser: WebDriver
 ) -> None:

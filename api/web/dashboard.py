@@ -19,16 +19,17 @@ from matching.insights.result import Figures
 from schema.settings import Settings
 
 TREND_ROWS = [
-    ("members", "Members"),
-    ("links", "Ties among members"),
-    ("density", "Density"),
-    ("average_degree", "Ties per member"),
-    ("components", "Separate groups"),
-    ("isolates", "Isolates"),
-    ("external_share", "Openness (share of ties leaving the cluster)"),
-    ("stage", "Stage"),
+    ("members", "Members", 0, False),
+    ("links", "Ties among members", 0, False),
+    ("density", "Density", 3, False),
+    ("average_degree", "Ties per member", 1, False),
+    ("components", "Separate groups", 0, False),
+    ("isolates", "Isolates", 0, False),
+    ("external_share", "Openness (share of ties leaving the cluster)", 0, True),
 ]
-
+"""The trend's figures, each with the decimals of its key figure over the network and whether it is a
+share shown in % (the trend table printed openness as 0.297 under a key figure of 30 %, and density to
+four places under one of three)."""
 STAGE_WORDS = {
     "emergent": f"young or loosely knit: fewer than {rules.EMERGENT_MEMBERS} members, or on average "
     f"fewer than {rules.EMERGENT_DEGREE:.0f} tie per member to another member (most members do not work "
@@ -100,6 +101,28 @@ def figures(ins: ClusterInsights) -> Figures:
     )
 
 
+def trend_table(trend: dict[str, Figures]) -> list[tuple[str, str, str, str]]:
+    """The trend's rows as the table shows them: figure, then, now and the change, each number as its key
+    figure shows it and the change the difference of the numbers shown (31 % to 30 % is -1 point, not the
+    -2 that 31.4 % to 29.7 % rounds to), a share's in percentage points; a change too small to show is
+    said as slightly up or down, not as +0.000."""
+    then, now = trend["then"], trend["now"]
+    rows = []
+    for name, label, digits, share in TREND_ROWS:
+        a, b = (round(100 * v if share else v, digits) for v in (getattr(then, name), getattr(now, name)))
+        unit = " %" if share else ""
+        if getattr(then, name) == getattr(now, name):
+            change = "no change"
+        elif a == b:
+            change = "slightly up" if getattr(now, name) > getattr(then, name) else "slightly down"
+        else:
+            change = f"{b - a:+.{digits}f}" + (" points" if share else "")
+        rows.append((label, f"{a:.{digits}f}{unit}", f"{b:.{digits}f}{unit}", change))
+    same = then.stage == now.stage
+    rows.append(("Stage", then.stage, now.stage, "no change" if same else "changed"))
+    return rows
+
+
 def since(ins: ClusterInsights, earlier: ClusterInsights) -> dict[str, Figures]:
     """The trend from ``earlier`` (the cluster as of a date the reader chose) to ``ins``."""
     return {"then": figures(earlier), "now": ins.trend["now"]}
@@ -111,12 +134,12 @@ def _values(
     return {
         "ins": ins,
         "trend": trend or ins.trend,
+        "trend_rows": trend_table(trend or ins.trend),
         "drawing": draw(ins.nodes, ins.edges),
         "members": sorted((n for n in ins.nodes if not n.outside), key=lambda n: n.name.casefold()),
         "colours": ROLE_COLOURS,
         "outside_colour": OUTSIDE_COLOUR,
         "links": links,
-        "trend_rows": TREND_ROWS,
         "stage_words": STAGE_WORDS,
         "broker_roles": BROKER_ROLES,
         "today": today.isoformat(),
