@@ -146,10 +146,10 @@ def test_an_error_printed_to_a_pipe_is_one_line() -> None:
 def test_a_usage_error_printed_to_a_pipe_is_one_line_and_keeps_its_box_on_a_terminal() -> None:
     """typer drew an unknown option or a missing argument in a box with the usage over it, five lines to a
     pipe, so a script or a log reader got the error in pieces; on a terminal the box is what a person
-    reads."""
+    reads. Either says the program by its name, `clusterkg`, however Python started it."""
     for args, said in (
-        (["suggest", "--bogus"], "Error: No such option: --bogus; see '-c suggest --help'\n"),
-        (["keys", "revoke"], "Error: Missing argument 'key_id'; see '-c keys revoke --help'\n"),
+        (["suggest", "--bogus"], "Error: No such option: --bogus; see 'clusterkg suggest --help'\n"),
+        (["keys", "revoke"], "Error: Missing argument 'key_id'; see 'clusterkg keys revoke --help'\n"),
         (["--bogus"], "Error: No such option: --bogus"),
     ):
         done = clusterkg(*args)
@@ -172,7 +172,7 @@ def test_a_usage_error_printed_to_a_pipe_is_one_line_and_keeps_its_box_on_a_term
     finally:
         os.close(terminal)
     text = re.sub(r"\x1b\[[0-9;]*m", "", drawn.decode())  # its styles
-    assert boxed.returncode == 2 and text.startswith("Usage: -c suggest"), text
+    assert boxed.returncode == 2 and text.startswith("Usage: clusterkg suggest"), text
     assert "╭─ Error ─" in text and "│ No such option: --bogus" in text, text
 
 

@@ -24,10 +24,9 @@ from graph.retry_log import shorten_retries
 from schema.errors import ClusterkgError, shorten
 from schema.settings import load_settings
 
-try:  # typer carries its own copy of click from 0.2x on, whose errors are not click's
-    from typer._click.exceptions import UsageError
-except ImportError:  # pragma: no cover - an older typer, on click itself
-    from click.exceptions import UsageError  # type: ignore[assignment]
+USAGE_ERROR = 2
+"""The exit code of a usage error (click's, kept by typer): typer's public names hold the root of its errors,
+``TyperException``, but no ``UsageError``, whose copy of click is private (``typer._click``)."""
 
 
 class _Group(TyperGroup):
@@ -64,12 +63,12 @@ def _usage_errors() -> Iterator[None]:
     """Off a terminal, a usage error said in one line naming where to read the usage, and exit code 2."""
     try:
         yield
-    except UsageError as e:
-        if err_console.is_terminal or type(e).__name__ == "NoArgsIsHelpError":
-            raise  # typer's box; or the help, which `clusterkg` alone prints
+    except typer.TyperException as e:
+        if e.exit_code != USAGE_ERROR or err_console.is_terminal or type(e).__name__ == "NoArgsIsHelpError":
+            raise  # another error; typer's box; or the help, which `clusterkg` alone prints
         said = " ".join(e.format_message().split()).rstrip(".")
-        if e.ctx is not None:
-            said += f"; see '{e.ctx.command_path} {e.ctx.help_option_names[0]}'"
+        if (ctx := getattr(e, "ctx", None)) is not None:
+            said += f"; see '{ctx.command_path} {ctx.help_option_names[0]}'"
         say_error(said)
         raise typer.Exit(e.exit_code) from e
 
@@ -151,5 +150,6 @@ def root(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point; the program's name is ``clusterkg`` however Python started it
+    (``python -c``, ``python -m``), as its usage lines and errors say."""
+    app(prog_name="clusterkg")
