@@ -1,5 +1,6 @@
 """What the command line says, in a process of its own against the real Neo4j, about what a user names that
-the graph does not hold, or a file that holds nothing: the thing named, and why, in one line."""
+the graph does not hold, or a file that holds nothing: the thing named, and why, in one line; and the words
+around a run's rejects and a list of suggestions."""
 
 from __future__ import annotations
 
@@ -134,3 +135,12 @@ def test_stored_text_prints_as_itself(graph: Graph, neo4j_settings: Settings, tm
     code, out, err = clusterkg(neo4j_settings, "insights", "KB", "--suppliers", "0")
     assert code == 0 and "Traceback" not in err, err
     assert out.startswith("Bread [bold] (KB)") and "Bakery [/] [red]Hot (B1)" in out, out
+
+
+def test_one_rejected_row_is_said_in_the_singular(
+    graph: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """A run that rejected one row said "1 rows rejected"."""
+    rows = [{"id": "B1", "name": "Bakery", "role": "firm"}, {"id": "X1", "name": "Ship", "role": "spaceship"}]
+    code, out, _ = clusterkg(neo4j_settings, "ingest", str(write_csv(tmp_path / "organizations.csv", rows)))
+    assert code == 0 and "\n1 row rejected; pass --rejects FILE for all reasons\n" in out, out

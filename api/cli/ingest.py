@@ -234,7 +234,7 @@ def _print_summary(summary: Summary, rejects: Path | None) -> None:
     rejected = summary.total(Outcome.REJECTED)
     if rejected:
         where = f"; every reason is in {rejects}" if rejects else "; pass --rejects FILE for all reasons"
-        console.print(f"[red]{rejected:,} rows rejected[/]{shown(where)}")
+        console.print(f"[red]{rejected:,} row{'s' if rejected > 1 else ''} rejected[/]{shown(where)}")
         for reject in summary.rejects[:10]:
             where = f"{Path(reject.file).name}:{reject.row}"
             console.print(shown(f"  {where} {reject.field}: {reject.reason}"), highlight=False)
