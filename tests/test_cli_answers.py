@@ -12,6 +12,7 @@ import pytest
 import ingest
 from api.auth import ApiRole, create_key
 from graph.db import Graph
+from ingest.demo import FOLDER as DEMO
 from schema.settings import Settings
 from tests.test_cli_input import finish, start
 from tests.utils.registry import write_csv
@@ -144,3 +145,28 @@ def test_one_rejected_row_is_said_in_the_singular(
     rows = [{"id": "B1", "name": "Bakery", "role": "firm"}, {"id": "X1", "name": "Ship", "role": "spaceship"}]
     code, out, _ = clusterkg(neo4j_settings, "ingest", str(write_csv(tmp_path / "organizations.csv", rows)))
     assert code == 0 and "\n1 row rejected; pass --rejects FILE for all reasons\n" in out, out
+
+
+def test_suggestions_out_of_score_order_say_why(
+    graph: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """The signal ranking spreads its list for variety (maximal marginal relevance), so on the demo region the
+    bakery's fourth partner scores above its third: the list printed the scores out of order without a word.
+    It says so above such a list, and only above such a list."""
+    ingest.load(graph, sorted(DEMO.glob("*.csv")) + [DEMO / "members.jsonl"])
+    env = {
+        "NEO4J_URI": neo4j_settings.neo4j_uri,
+        "NEO4J_PASSWORD": neo4j_settings.neo4j_password,
+        "CLUSTERKG_MATCHING_MODEL_FILE": str(tmp_path / "no-model.json"),  # the signal ranking
+        "CLUSTERKG_MATCHING_WEIGHTS_FILE": str(tmp_path / "no-weights.json"),  # its default weights
+    }
+    assert finish(start("embed", env=env), ("embed",), 300)[0] == 0
+    said = "; spread for variety: a partner unlike those above it can come before a higher score\n"
+    for limit, spread in (("5", True), ("2", False)):
+        code, out, err = finish(start("suggest", "FN100000a", "--limit", limit, env=env), (), 120)
+        scores = [float(line.rsplit(" ", 1)[1]) for line in out.splitlines() if line[:1].isdigit()]
+        assert code == 0 and len(scores) == int(limit), err
+        assert (scores != sorted(scores, reverse=True)) is spread, scores
+        assert out.startswith(
+            "Ranked by the signal ranking (no model trained)" + (said if spread else "\n")
+        ), out

@@ -130,6 +130,9 @@ def suggest(
     ranking = (
         "the learned ranking" if found[0].ranking == "learned" else "the signal ranking (no model trained)"
     )
+    scores = [s.score for s in found]
+    if any(later > earlier for earlier, later in zip(scores, scores[1:], strict=False)):
+        ranking += "; spread for variety: a partner unlike those above it can come before a higher score"
     console.print(f"Ranked by {ranking}", highlight=False)
     for rank, suggestion in enumerate(found, 1):
         what = ", ".join(
