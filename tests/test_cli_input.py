@@ -314,6 +314,14 @@ def test_an_unknown_role_or_size_class_of_suggest_is_a_usage_error_naming_the_op
     option before Neo4j is reached."""
     for option, choice in (("--role", "'knowledge_broker'"), ("--size-class", "'micro'")):
         code, err = clusterkg("suggest", "--need", "cameras", option, "NOPE")
-        said = f"Error: Invalid value for '{option}': "
-        assert code == 2 and err.startswith(said) and "'NOPE'" in err and choice in err, err
+        said = f"Error: Invalid value for '{option}': 'NOPE' is not one of "
+        assert code == 2 and err.startswith(said) and choice in err, err
         assert err.count("\n") == 1, err
+
+
+def test_a_value_outside_an_option_s_choices_is_said_without_pydantic_s_words() -> None:
+    """typer passed on pydantic's words for a value outside an option's choices: "Invalid value for
+    '--kind': Value error, 'orgs' is not one of …"."""
+    code, err = clusterkg("ingest", "x.csv", "--kind", "orgs")
+    said = "Error: Invalid value for '--kind': 'orgs' is not one of 'clusters', 'organizations', "
+    assert code == 2 and err.startswith(said) and "Value error" not in err, err

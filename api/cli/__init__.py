@@ -64,8 +64,12 @@ def _usage_errors() -> Iterator[None]:
     try:
         yield
     except typer.TyperException as e:
-        if e.exit_code != USAGE_ERROR or err_console.is_terminal or type(e).__name__ == "NoArgsIsHelpError":
-            raise  # another error; typer's box; or the help, which `clusterkg` alone prints
+        if e.exit_code != USAGE_ERROR or type(e).__name__ == "NoArgsIsHelpError":
+            raise  # another error; or the help, which `clusterkg` alone prints
+        # typer passes on pydantic's words for a value outside an option's choices: "Value error, 'x' is not…"
+        e.message = e.message.removeprefix("Value error, ")
+        if err_console.is_terminal:
+            raise  # typer's box
         said = " ".join(e.format_message().split()).rstrip(".")
         if (ctx := getattr(e, "ctx", None)) is not None:
             said += f"; see '{ctx.command_path} {ctx.help_option_names[0]}'"
