@@ -325,3 +325,9 @@ def test_a_value_outside_an_option_s_choices_is_said_without_pydantic_s_words() 
     code, err = clusterkg("ingest", "x.csv", "--kind", "orgs")
     said = "Error: Invalid value for '--kind': 'orgs' is not one of 'clusters', 'organizations', "
     assert code == 2 and err.startswith(said) and "Value error" not in err, err
+
+
+def test_insights_given_a_cluster_and_a_region_says_to_give_one() -> None:
+    """`insights FOOD --region "Upper Austria"` said "give a cluster id, or --region NAME", both given."""
+    code, err = clusterkg("insights", "FOOD", "--region", "Upper Austria")
+    assert code == 1 and err == "Error: give a cluster id or --region NAME, not both\n", err

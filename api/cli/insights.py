@@ -42,7 +42,9 @@ def insights(
 ) -> None:
     """Cluster insights: composition, network, brokers, periphery, openness, gaps, computed stage, trend."""
     date = as_of.date() if as_of else None
-    if (cluster_id is None) == (region is None):
+    if cluster_id is not None and region is not None:
+        raise InvalidInput("give a cluster id or --region NAME, not both")
+    if cluster_id is None and region is None:
         raise InvalidInput("give a cluster id, or --region NAME for every cluster of a region")
     with open_graph(ctx) as graph:
         if cluster_id is not None:
