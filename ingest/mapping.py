@@ -113,7 +113,9 @@ class Mapping:
             where = f"line {mark.line + 1:,}, column {mark.column + 1:,}: " if mark else ""
             problem = capped(" ".join(part for part in (e.context, e.problem) if part))
             raise IngestError(f"mapping {path}: {where}{problem}") from e
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        except OSError as e:  # the system's reason alone: its text repeats the path, "[Errno 2] … 'x.yaml'"
+            raise IngestError(f"mapping {path}: cannot be read: {e.strerror or e}") from e
+        except (UnicodeDecodeError, yaml.YAMLError) as e:
             raise IngestError(f"mapping {path}: cannot be read: {e}") from e
         except RecursionError:  # PyYAML parses nesting by recursion: 1,000 levels end it
             raise IngestError(

@@ -168,6 +168,15 @@ def test_a_broken_mapping_or_an_unknown_kind_fails_with_a_clear_error(tmp_path: 
         load(None, [odd], dry_run=True)
 
 
+def test_a_mapping_that_is_not_there_is_said_once(tmp_path: Path) -> None:
+    """`--mapping nosuch.yaml` said "mapping nosuch.yaml: cannot be read: [Errno 2] No such file or
+    directory: 'nosuch.yaml'": the system's reason alone follows the path."""
+    missing = tmp_path / "nosuch.yaml"
+    with pytest.raises(IngestError) as raised:
+        Mapping.load(missing)
+    assert str(raised.value) == f"mapping {missing}: cannot be read: No such file or directory"
+
+
 LONG = "x" * 5_000
 
 
