@@ -48,7 +48,8 @@ def translate_error(error: Exception, query: Query | None, uri: str) -> GraphErr
         return GraphUnavailable(f"No Neo4j answers at {uri}{where}: {HOW_TO_START}", query_name=name)
     if isinstance(error, AuthError):
         return GraphUnavailable(
-            f"Neo4j at {uri} refused the credentials for user given by NEO4J_USER: check NEO4J_PASSWORD",
+            f"Neo4j at {uri} refused the user and password: check NEO4J_USER and NEO4J_PASSWORD "
+            "(or --neo4j-user and --neo4j-password)",
             query_name=name,
         )
     if isinstance(error, ConstraintError):

@@ -73,6 +73,17 @@ def test_suggest_with_a_filter_naming_nothing_says_which(
     assert code == 1 and err == f"Error: {option} {value!r}: {said}\n", err
 
 
+def test_a_wrong_password_is_said_with_where_the_user_and_password_come_from(
+    neo4j_settings: Settings,
+) -> None:
+    """A password Neo4j refuses said "refused the credentials for user given by NEO4J_USER: check
+    NEO4J_PASSWORD", as if the user came from the environment alone and were right."""
+    uri = neo4j_settings.neo4j_uri
+    code, _, err = finish(start("db", "status", env={"NEO4J_URI": uri, "NEO4J_PASSWORD": "not-it"}), (), 60)
+    said = f"Error: Neo4j at {uri} refused the user and password: check NEO4J_USER and NEO4J_PASSWORD "
+    assert code == 1 and err == said + "(or --neo4j-user and --neo4j-password)\n", err
+
+
 def test_a_registry_file_of_a_header_alone_is_said_to_hold_no_rows(
     graph: Graph, neo4j_settings: Settings, tmp_path: Path
 ) -> None:
