@@ -151,6 +151,10 @@ def test_a_usage_error_printed_to_a_pipe_is_one_line_and_keeps_its_box_on_a_term
         (["suggest", "--bogus"], "Error: No such option: --bogus; see 'clusterkg suggest --help'\n"),
         (["keys", "revoke"], "Error: Missing argument 'key_id'; see 'clusterkg keys revoke --help'\n"),
         (["--bogus"], "Error: No such option: --bogus"),
+        (
+            ["db", "migrat"],
+            "Error: No such command 'migrat'. Did you mean 'migrate'? See 'clusterkg db --help'\n",
+        ),
     ):
         done = clusterkg(*args)
         assert done.returncode == 2 and done.stderr.decode().startswith(said), (args, done.stderr)

@@ -72,7 +72,8 @@ def _usage_errors() -> Iterator[None]:
             raise  # typer's box
         said = " ".join(e.format_message().split()).rstrip(".")
         if (ctx := getattr(e, "ctx", None)) is not None:
-            said += f"; see '{ctx.command_path} {ctx.help_option_names[0]}'"
+            usage = f"'{ctx.command_path} {ctx.help_option_names[0]}'"
+            said += f" See {usage}" if said.endswith("?") else f"; see {usage}"  # after "Did you mean …?"
         say_error(said)
         raise typer.Exit(e.exit_code) from e
 
