@@ -14,7 +14,7 @@ from pathlib import Path
 from ingest import readers
 from ingest.kinds import detect_kind
 from ingest.mapping import IDENTITY, Mapping
-from schema.errors import FileError, echo
+from schema.errors import FileError, IngestError, echo
 from schema.models import RecordKind
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def plan(
         absent = chosen.absent_template_columns(columns)
         if absent:
             raise FileError(str(path), where, absent)
-        file_kind = forced or chosen.kind or detect_kind(chosen.fields(columns), str(path))
+        file_kind = forced or chosen.kind or _detect_kind(chosen, columns, path, folder)
         allowed = frozenset(file_kind.model.model_fields)
         used = {c for c, t in chosen.targets(columns).items() if t in allowed}
         ignored = [c for c in columns if c not in used and c not in chosen.ignore]
@@ -87,6 +87,18 @@ def plan(
         )
     planned.sort(key=lambda f: f.kind.order)
     return planned
+
+
+def _detect_kind(chosen: Mapping, columns: list[str], path: Path, folder: Path | None) -> RecordKind:
+    """The kind the mapped columns show; where a ``--mapping`` folder held no mapping for the file, a file
+    that shows no kind says so, as that mapping is likely what it lacks."""
+    try:
+        return detect_kind(chosen.fields(columns), str(path))
+    except IngestError as e:
+        if folder is None or chosen is not IDENTITY:
+            raise
+        names = " or ".join(named.name for named in _named_paths(path, folder))
+        raise IngestError(f"{e}; the --mapping folder {folder} holds no {names}") from None
 
 
 def _some(columns: list[str], shown: int = 10) -> str:

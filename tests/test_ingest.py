@@ -168,6 +168,19 @@ def test_a_broken_mapping_or_an_unknown_kind_fails_with_a_clear_error(tmp_path: 
         load(None, [odd], dry_run=True)
 
 
+def test_a_file_a_mapping_folder_has_no_mapping_for_says_so(tmp_path: Path) -> None:
+    """`--mapping FOLDER` without ``research.mapping.yaml`` in it loaded ``research.csv`` by canonical names:
+    its German columns fit no kind, and the error, "pass --kind or a --mapping", sent the user to the option
+    given."""
+    folder = tmp_path / "mappings"
+    folder.mkdir()
+    research = write_csv(tmp_path / "research.csv", [{"Kennung": "R1", "Bezeichnung": "Institut"}])
+    with pytest.raises(IngestError) as raised:
+        load(None, [research], mapping=folder, dry_run=True)
+    said = f"; the --mapping folder {folder} holds no research.mapping.yaml or research.mapping.yml"
+    assert str(raised.value).endswith(said), raised.value
+
+
 def test_a_mapping_that_is_not_there_is_said_once(tmp_path: Path) -> None:
     """`--mapping nosuch.yaml` said "mapping nosuch.yaml: cannot be read: [Errno 2] No such file or
     directory: 'nosuch.yaml'": the system's reason alone follows the path."""
