@@ -42,7 +42,7 @@ from typing import Any
 from graph import migrations
 from graph.db import Graph
 from graph.queries import admin
-from graph.queries import ingest as q
+from graph.queries.ingest import writes as q
 from graph.server import SCRATCH_PASSWORD, cpu_seconds, scratch_server
 from ingest import load
 from ingest.generate import generate

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.db import Graph
-from graph.queries import ingest as q
+from graph.queries.ingest import known as q
 from ingest.report import Outcome
 from ingest.resolve import OrganizationIndex
 from schema.graph_model import Label, RelType
@@ -80,7 +80,7 @@ LINK_SEPARATOR = "\x1f"
 
 
 def link_key(a: str, b: str, kind: str | None = None) -> str:
-    """The key of a link in :class:`Known` (``graph.queries.ingest.LINK_HASHES`` builds the same)."""
+    """The key of a link in :class:`Known` (``graph.queries.ingest.known.LINK_HASHES`` builds the same)."""
     return f"{a}{LINK_SEPARATOR}{b}{LINK_SEPARATOR}{kind or ''}"
 
 

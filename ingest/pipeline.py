@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from graph.db import Graph
-from graph.queries import ingest as q
+from graph.queries.ingest import derived_links as q
 from ingest import writer
 from ingest.known import Known
 from ingest.mapping import Mapping

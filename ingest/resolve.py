@@ -77,7 +77,7 @@ class OrganizationIndex:
     def from_rows(
         cls, rows: Iterable[Sequence[Any]], rules: tuple[str, ...] = DEFAULT_RULES
     ) -> OrganizationIndex:
-        """Build from the rows of ``graph.queries.ingest.ORGANIZATION_KEYS``: ``[id, source_ids,
+        """Build from the rows of ``graph.queries.ingest.known.ORGANIZATION_KEYS``: ``[id, source_ids,
         registry_id, vat, domain, name_key, record_hashes]``."""
         index = cls(rules=rules)
         for node, source_ids, registry_id, vat, domain, name_key, record_hashes in rows:

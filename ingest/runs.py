@@ -17,7 +17,7 @@ import threading
 from typing import Any
 
 from graph.db import Graph
-from graph.queries import ingest as q
+from graph.queries.ingest import runs as q
 from schema.errors import ClusterkgError
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.db import Graph
-from graph.queries import ingest as q
+from graph.queries.ingest import writes as q
 from graph.query import Query
 from ingest.resolve import Keys
 from schema.graph_model import SizeClass

@@ -1,6 +1,6 @@
 """The properties of an ``:Organization`` node, named once.
 
-Ingest writes them (``graph.queries.ingest``, ``ingest.writer``), the API reads the public ones
+Ingest writes them (``graph.queries.ingest.writes``, ``ingest.writer``), the API reads the public ones
 (``graph.queries.api``, ``api.graphql.pages``), the generator writes the record fields as columns
 (``ingest.generate``); all derive their lists from :data:`ORGANIZATION`. ``tests/test_properties.py`` fails
 when this list, the pydantic model (``schema.models.OrganizationRecord``) and the GraphQL type disagree.

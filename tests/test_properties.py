@@ -14,7 +14,7 @@ import ingest
 from api.graphql.schema import build_schema
 from graph.db import Graph
 from graph.queries import api as api_queries
-from graph.queries import ingest as ingest_queries
+from graph.queries.ingest import writes as ingest_queries
 from graph.query import Query
 from ingest.generate import NOT_GENERATED, ORG_COLUMNS
 from schema import properties

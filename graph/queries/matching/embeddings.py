@@ -205,7 +205,7 @@ FORGET_UNFIT_NEEDS = cast(
 """For an organization ``o`` just written: drop a need's vector that its text or visibility no longer allows
 (a need now private or changed leaves its public text's node in the same transaction, and the node goes
 when no one else states it; a deleted need leaves no vector, sentences or quote), before any ``embed``.
-Part of the ingest write (``graph.queries.ingest``)."""
+Part of the ingest write (``graph.queries.ingest.writes.UPSERT_ORGANIZATIONS``)."""
 
 NEEDS_EMBEDDINGS = cast(LiteralString, f"{_NEEDS_PARTS}, {_stored('private_needs')}")
 """Every property of ``o``'s need embeddings, public and private (to ``REMOVE`` when a need is replaced:

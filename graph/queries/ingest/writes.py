@@ -1,9 +1,10 @@
-"""Queries of the ingest write path: one batched ``UNWIND $rows AS row ... MERGE`` per kind of record, the
-look-ups that entity resolution and change detection start from, and provenance.
+"""The ingest writes: one batched ``UNWIND $rows AS row ... MERGE`` (or ``CREATE``, for rows the run knows to
+be new) per kind of record.
 
 Every write takes ``$prov`` (``source``, ``file_hash``, ``ingest_run``, ``ingested_at``) and stamps it on each
 node and relationship it writes. Rows are prepared by ``ingest.writer``: ids already resolved to the node
-they belong to, labels taken from ``schema.graph_model.Role``, capability and region ids precomputed.
+they belong to, labels taken from ``schema.graph_model.Role``, capability and region ids precomputed. What
+they write is read back by ``graph.queries.ingest.known`` (keys, content hashes, link keys).
 """
 
 from __future__ import annotations
@@ -291,117 +292,6 @@ UPSERT_PROJECTS = Query(
     """,
     write=True,
     side_by_side=True,
-)
-
-
-# --- what resolution and change detection start from ---------------------------------------------------
-
-# Each returns ONE record holding a list (read with ``Graph.value``): a list per row keeps nulls in place.
-ORGANIZATION_KEYS = Query(
-    "ingest.organization_keys",
-    """
-    MATCH (o:Organization)
-    RETURN collect([o.id, o.source_ids, o.registry_id, o.vat, o.domain, o.name_key, o.record_hashes]) AS rows
-    """,
-)
-
-NODE_HASHES = Query(
-    "ingest.node_hashes",
-    "MATCH (n:$($label)) RETURN collect([n.id, n.hash]) AS rows",
-)
-
-# The key is ``ingest.known.link_key``: both ids and the kind, joined by ``$separator``.
-LINK_HASHES = Query(
-    "ingest.link_hashes",
-    """
-    MATCH (a)-[r:$($type)]->(b)
-    RETURN collect([a.id + $separator + b.id + $separator + coalesce(r.kind, ''), r.hash]) AS rows
-    """,
-)
-
-# --- provenance -----------------------------------------------------------------------------------------
-
-START_RUN = Query(
-    "ingest.start_run",
-    """
-    CREATE (r:IngestRun {id: $run_id, started_at: $at, alive_at: $at, status: 'running', sources: $sources,
-                         files: $files, file_hashes: $file_hashes, host: $host, pid: $pid})
-    WITH r
-    UNWIND $sources AS name
-    MERGE (s:Source {name: name})
-      ON CREATE SET s.created_at = $at
-    SET s.last_run = $run_id, s.updated_at = $at
-    CREATE (r)-[:LOADED_FROM]->(s)
-    """,
-    write=True,
-)
-
-RUN_ALIVE = Query(
-    "ingest.run_alive",
-    "MATCH (r:IngestRun {id: $run_id}) SET r.alive_at = $at",
-    write=True,
-)
-"""The heartbeat of a running run: a run silent for long is taken for dead by the next run."""
-
-RUNNING_RUNS = Query(
-    "ingest.running_runs",
-    """
-    MATCH (r:IngestRun) WHERE r.status = 'running'
-    RETURN r.id AS id, r.host AS host, r.pid AS pid,
-           duration.inSeconds(coalesce(r.alive_at, r.started_at), $at).seconds AS silent
-    """,
-)
-
-MARK_INTERRUPTED = Query(
-    "ingest.mark_interrupted",
-    """
-    MATCH (r:IngestRun) WHERE r.id IN $ids AND r.status = 'running'
-    SET r.status = 'interrupted', r.interrupted_by = $run_id, r.finished_at = $at
-    """,
-    write=True,
-)
-
-FINISH_RUN = Query(
-    "ingest.finish_run",
-    """
-    MATCH (r:IngestRun {id: $run_id})
-    SET r += $counts, r.status = $status, r.error = $error, r.not_loaded = $not_loaded, r.finished_at = $at
-    """,
-    write=True,
-)
-
-# --- derived links ----------------------------------------------------------------------------------------
-
-COUNT_PARTICIPANTS = Query(
-    "ingest.count_participants",
-    """
-    MATCH (p:Project)
-    CALL (p) {
-      SET p.participant_count = COUNT { (p)<-[:PARTICIPATES_IN]-(:Organization) }
-    } IN TRANSACTIONS OF 5000 ROWS
-    """,
-    write=True,
-)
-
-DERIVE_JOINT_PROJECTS = Query(
-    "ingest.derive_joint_projects",
-    """
-    MATCH (a:Organization) WHERE EXISTS { (a)-[:PARTICIPATES_IN]->() }
-    CALL (a) {
-      MATCH (a)-[:PARTICIPATES_IN]->(p:Project)<-[:PARTICIPATES_IN]-(b:Organization)
-      WHERE a.id < b.id AND p.participant_count >= $min_participants
-        AND p.participant_count <= $max_participants
-      WITH a, b, min(p.start) AS since, count(DISTINCT p) AS projects
-      MERGE (a)-[r:COLLABORATES_WITH {kind: 'joint_project'}]->(b)
-      SET r.since = since, r.weight = toFloat(projects), r.derived = true, r += $prov
-    } IN TRANSACTIONS OF 1000 ROWS
-    """,
-    write=True,
-)
-
-COUNT_DERIVED = Query(
-    "ingest.count_derived",
-    "MATCH ()-[r:COLLABORATES_WITH {kind: 'joint_project'}]->() WHERE r.derived RETURN count(r) AS count",
 )
 
 # --- benchmark reference points (bench/bench_ingest.py) ---------------------------------------------------
