@@ -42,7 +42,8 @@ from graph.db import AsyncGraph, Graph
 from graph.queries import api as q
 from matching.model import load_model
 from schema.errors import GraphError, GraphUnavailable, InvalidInput, Unauthenticated
-from schema.settings import Settings, get_settings
+from schema.settings import Settings
+from schema.settings_loader import get_settings
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,8 @@ from bench_first_suggestion import CLI, console, scratch_server  # noqa: E402
 
 from ingest.generate import generate  # noqa: E402
 from matching.model import embed_texts, load_model  # noqa: E402
-from schema.settings import EMBEDDING_BACKENDS, Settings, embedder_name  # noqa: E402
+from schema.embedders import EMBEDDING_BACKENDS, embedder_name  # noqa: E402
+from schema.settings import Settings  # noqa: E402
 
 DEMO = sorted(str(p) for p in (ROOT / "ingest" / "demo").iterdir() if p.suffix in (".csv", ".jsonl"))
 

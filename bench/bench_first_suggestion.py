@@ -41,7 +41,8 @@ from graph.db import Graph  # noqa: E402
 from graph.queries import api as q  # noqa: E402
 from graph.server import ManagedNeo4j, cpu_seconds, free_port  # noqa: E402
 from matching import snapshot_file  # noqa: E402
-from schema.settings import EMBEDDING_BACKENDS, Settings  # noqa: E402
+from schema.embedders import EMBEDDING_BACKENDS  # noqa: E402
+from schema.settings import Settings  # noqa: E402
 
 console = Console(width=170)
 CLI = [sys.executable, "-c", "from api.cli import main; main()"]

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ingest.generate import generate  # noqa: E402
 from matching import onnx_export  # noqa: E402
 from matching.model import encode, model_folder  # noqa: E402
-from schema.settings import get_settings  # noqa: E402
+from schema.settings_loader import get_settings  # noqa: E402
 
 console = Console(width=150)
 DEPTHS = (50, 100, 200, 500)

@@ -24,8 +24,9 @@ import numpy as np
 
 from matching import onnx_export
 from matching.encoders import Encoder, OnnxEncoder, TorchEncoder
+from schema.embedders import parse_embedder
 from schema.errors import MatchingError, echo
-from schema.settings import get_settings, parse_embedder
+from schema.settings_loader import get_settings
 
 DIMENSIONS = 384
 """Length of every embedding; the vector indexes in ``schema/migrations/0001_core.cypher`` expect it."""

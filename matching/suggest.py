@@ -20,7 +20,8 @@ from matching.signal_ranking import signal_suggest
 from matching.signals import Place
 from schema.errors import MatchingError
 from schema.graph_model import Role
-from schema.settings import Settings, get_settings
+from schema.settings import Settings
+from schema.settings_loader import get_settings
 
 if TYPE_CHECKING:
     from matching.ranker import LearnedRanker

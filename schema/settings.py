@@ -2,21 +2,22 @@
 
 Values come from flags (which override), then environment variables, then a ``.env`` file, then the defaults
 below. Neo4j connection settings use the conventional ``NEO4J_URI`` / ``NEO4J_USER`` / ``NEO4J_PASSWORD``
-names; everything else is prefixed ``CLUSTERKG_``.
+names; everything else is prefixed ``CLUSTERKG_``. ``schema.settings_loader`` reads them
+(``load_settings``, ``get_settings``).
 """
 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from schema.errors import ConfigError, echo
+from schema.embedders import EmbeddingBackend, embedder_name
+from schema.errors import ConfigError
 
 PLACEHOLDER_SECRETS = frozenset({"", "neo4j", "password", "changeme", "changethis", "secret"})
 DEFAULT_PASSWORD = "clusterkg-dev"
@@ -33,34 +34,6 @@ def _default_cache() -> Path:
 def _cores() -> int:
     """The CPU cores this process may run on (a container's cpuset, where the OS tells it)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-EmbeddingBackend = Literal["torch", "onnx", "onnx-int8"]
-EMBEDDING_BACKENDS: tuple[EmbeddingBackend, ...] = ("torch", "onnx", "onnx-int8")
-
-
-TAGS: dict[EmbeddingBackend, str] = {"onnx": "onnx", "onnx-int8": "onnx-int8/token-2"}
-"""What an embedder's name says of an ONNX backend. The int8 tag names how activations are quantized (one
-scale per token, ``matching.onnx_bert``) and which graph computes it: a float product rounded in another
-order puts some values on the other side of an 8-bit step, and those steps add up over six layers (cosine
-0.997 between two graphs' vectors of the same text, each as far from float32). So vectors stored under
-another int8 scheme or graph (a plain ``@onnx-int8``, quantized per run, or ``@onnx-int8/token``) do not
-match it, and the next ``embed`` encodes them again."""
-
-
-def embedder_name(model: str, backend: EmbeddingBackend) -> str:
-    """``model`` for torch (the name torch embeddings are stored under), else ``model@tag``
-    (:data:`TAGS`)."""
-    return model if backend == "torch" else f"{model}@{TAGS[backend]}"
-
-
-def parse_embedder(name: str) -> tuple[str, EmbeddingBackend]:
-    """The inverse of :func:`embedder_name`: a name without a known ``@tag`` suffix is a torch model."""
-    for backend, tag in TAGS.items():
-        model = name.removesuffix(f"@{tag}")
-        if model and model != name:
-            return model, backend
-    return name, "torch"
 
 
 BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
@@ -347,38 +320,3 @@ class Settings(BaseSettings):
                 f"NEO4J_PASSWORD is a placeholder; set a real password for the {self.environment} environment"
             )
         return self
-
-
-def load_settings(**overrides: Any) -> Settings:
-    """Settings from ``overrides``, the environment, ``.env`` and the defaults; a value that cannot work is a
-    :class:`ConfigError` naming its variable, not pydantic's report (nor pydantic-settings' traceback for a
-    variable that must hold JSON and does not)."""
-    try:
-        return Settings(**overrides)
-    except ValidationError as e:
-        raise ConfigError("; ".join(_problem(item) for item in e.errors())) from None
-    except SettingsError as e:
-        raise ConfigError(f"{e}: the value must be JSON") from None
-    except RecursionError:  # json.loads of a setting nested thousands of levels deep
-        raise ConfigError(
-            "a setting that holds JSON (CLUSTERKG_NEO4J_CONFIG, CLUSTERKG_MATCHING_WEIGHTS, ...) is nested "
-            "too deeply to read"
-        ) from None
-
-
-def _problem(item: Any) -> str:
-    """One validation error as ``VARIABLE: what is wrong (got 'value')``, the value cut as
-    :func:`~schema.errors.echo` cuts it (an environment variable may hold 100 kB)."""
-    field = str(item["loc"][0]) if item["loc"] else "settings"
-    info = Settings.model_fields.get(field)
-    alias = info.validation_alias if info else None
-    name = alias.choices[0] if isinstance(alias, AliasChoices) else field
-    if info is not None and not isinstance(alias, AliasChoices):
-        name = f"CLUSTERKG_{field.upper()}"
-    return f"{name}: {item['msg'].removeprefix('Value error, ')} (got {echo(item['input'])})"
-
-
-@lru_cache
-def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return load_settings()

@@ -18,8 +18,9 @@ from matching import onnx_export
 from matching.embed import content_hash, embed, key_prefix
 from matching.encoders import OnnxEncoder, TorchEncoder
 from matching.model import embed_texts, load_model, model_folder
+from schema.embedders import parse_embedder
 from schema.errors import MatchingError
-from schema.settings import Settings, parse_embedder
+from schema.settings import Settings
 from tests.utils.matching_region import create_region
 
 TEXTS = [

@@ -22,7 +22,7 @@ from api.cli.report import report
 from api.cli.serve import serve
 from graph.retry_log import shorten_retries
 from schema.errors import ClusterkgError, shorten
-from schema.settings import load_settings
+from schema.settings_loader import load_settings
 
 USAGE_ERROR = 2
 """The exit code of a usage error (click's, kept by typer): typer's public names hold the root of its errors,

@@ -30,7 +30,8 @@ from matching.insights.result import (
     iso,
 )
 from schema.graph_model import Role
-from schema.settings import Settings, get_settings
+from schema.settings import Settings
+from schema.settings_loader import get_settings
 
 TOP = 10
 """Length of the top-actor lists (degree, brokers, outside partners)."""
