@@ -128,7 +128,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
         # clients, bench/bench_api.py: 127-134 ms with a thread each, 101-110 ms two at a time).
         state.compute = FairCompute(settings.api_compute_threads)
         # Neo4j queries of requests are admitted the same way (api.throttle.GraphLane).
-        state.graph_slots = FairCompute(settings.api_graph_slots)
+        state.graph_slots = FairCompute(settings.api_graph_slots, settings.api_graph_slots_per_key)
         state.rates = RateLimits(settings.api_rate_limit, settings.api_rate_burst)
         state.availability = Availability(state.graph, settings.api_graph_probe_seconds)
         state.keys = KeyCache(settings.api_key_cache_seconds)

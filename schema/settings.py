@@ -262,6 +262,13 @@ class Settings(BaseSettings):
         description="Neo4j queries the API's requests run at once; more wait their turn, key by key (one "
         "request of 200 aliased filtered counts held every connection; other keys' look-ups waited 10 s).",
     )
+    api_graph_slots_per_key: int = Field(
+        4,
+        ge=1,
+        description="Of the graph slots, the most one key (or one client address without a key) holds at "
+        "once, so that another key's query finds one free rather than waiting for one of its long queries "
+        "to end.",
+    )
     api_executor: Literal["lean", "stock"] = Field(
         "lean",
         description="How GraphQL is executed: `lean` (api/graphql/execution.py answers plain fields without "

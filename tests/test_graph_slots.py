@@ -104,7 +104,7 @@ def test_pages_and_key_look_ups_wait_for_a_graph_slot_in_their_lanes(
                 group.start_soon(load, "guest", guest, GUEST_PAGE)
                 group.start_soon(ask, "key", other, keys["data_team"], '{ cluster(id: "food") { name } }')
                 await wait_until(lambda: waiting("address:10.0.0.2") == waiting("address:10.0.0.3") == 1)
-                slots.release()
+                slots.release("busy")
             for http in (flooder, guest, other):
                 await http.aclose()
 

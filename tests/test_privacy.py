@@ -319,6 +319,6 @@ def test_a_document_another_key_sent_is_parsed_again_for_this_key(
             wait_until(lambda: bool(answers) or bool(compute.waiting.get(other.id)), seconds=10)
             assert not answers, "another key's document was answered from the sender's cache"
         finally:
-            app.portal.call(compute.release)  # type: ignore[union-attr]
+            app.portal.call(compute.release, "busy")  # type: ignore[union-attr]
             asking.join(60)
     assert data(answers[0])["organization"]["id"] == "keeper"
