@@ -37,6 +37,12 @@ ISOLATE_ROW = 34.0
 """Height of one row of isolates under the drawing."""
 NAMED_ISOLATES = 24
 """Up to this many isolates stand with their names shown, four to a row; more stand closer, named on hover."""
+ISOLATE_SLOT = 240.0
+"""The width of a named isolate's place in its row, its dot and its name."""
+ISOLATE_LABEL = 26
+"""The letters of an isolate's name shown in its row, a cut one ending in "…": a 13 px letter takes about 8
+units of the drawing's 1,000, and the 30 letters of "Architekturbüro Heindl ZT GmbH" ran into the next
+isolate's dot. The whole name is the node's title (hover, screen readers) and in the Members table."""
 GRID_FROM = 200
 """From this many connected nodes on, the layout uses igraph's grid approximation of the repulsion."""
 LABELLED_BROKERS = 5
@@ -53,6 +59,8 @@ class PlacedNode:
     r: float
     colour: str
     labelled: bool
+    label: str
+    """The name as written beside the node: cut to :data:`ISOLATE_LABEL` letters in the isolates' rows."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,7 @@ def draw(nodes: list[Node], edges: list[Edge]) -> Drawing:
     size = WIDTH * (0.7 if len(connected) < 40 else 0.8)  # room on the right for the labels
     places = _layout(connected, edges, size)
     named = len(alone) <= NAMED_ISOLATES
-    slot = 240.0 if named else 40.0
+    slot = ISOLATE_SLOT if named else 40.0
     per_row = max(1, int((WIDTH - 2 * MARGIN) // slot))
     top = (max((y for _, y in places.values()), default=0.0) + 2 * MARGIN) if alone else None
     for i, node in enumerate(alone):
@@ -124,6 +132,7 @@ def draw(nodes: list[Node], edges: list[Edge]) -> Drawing:
             r=round(radius(node, members), 1),
             colour=OUTSIDE_COLOUR if node.outside else ROLE_COLOURS.get(node.role, ROLE_COLOURS["other"]),
             labelled=node.id in shown,
+            label=_cut(node.name) if named and node.id not in linked else node.name,
         )
         for node in nodes
     ]
@@ -134,6 +143,10 @@ def draw(nodes: list[Node], edges: list[Edge]) -> Drawing:
     ]
     height = max((y for _, y in places.values()), default=0.0) + 2 * MARGIN
     return Drawing(WIDTH, round(height, 1), placed, lines, top)
+
+
+def _cut(name: str) -> str:
+    return name if len(name) <= ISOLATE_LABEL else name[: ISOLATE_LABEL - 1].rstrip() + "…"
 
 
 def _rounded(point: tuple[float, float]) -> tuple[float, float]:
