@@ -84,6 +84,21 @@ def test_a_wrong_password_is_said_with_where_the_user_and_password_come_from(
     assert code == 1 and err == said + "(or --neo4j-user and --neo4j-password)\n", err
 
 
+def test_suggest_finding_nothing_without_filters_does_not_blame_filters(
+    graph: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """A need nothing in the graph fits (here: nothing embedded) answered "No partner fits these filters."
+    to a request of no filter; with a filter it still names the filters."""
+    _pair(graph, tmp_path)
+    code, out, _ = clusterkg(neo4j_settings, "suggest", "--need", "cameras for quality control")
+    assert code == 0 and out == (
+        "No partner found: nothing in the graph fits (`clusterkg embed` encodes the texts that suggestions "
+        "are found by).\n"
+    ), out
+    code, out, _ = clusterkg(neo4j_settings, "suggest", "--need", "cameras", "--role", "vendor")
+    assert code == 0 and out == "No partner fits these filters.\n", out
+
+
 def test_a_registry_file_of_a_header_alone_is_said_to_hold_no_rows(
     graph: Graph, neo4j_settings: Settings, tmp_path: Path
 ) -> None:

@@ -125,7 +125,13 @@ def suggest(
         echo_json([s.to_dict() for s in found])
         return
     if not found:
-        console.print("No partner fits these filters.")
+        filtered = role or region or cluster or sector or size_class or max_km is not None
+        console.print(
+            "No partner fits these filters."
+            if filtered
+            else "No partner found: nothing in the graph fits (`clusterkg embed` encodes the texts that "
+            "suggestions are found by)."
+        )
         return
     ranking = (
         "the learned ranking" if found[0].ranking == "learned" else "the signal ranking (no model trained)"
