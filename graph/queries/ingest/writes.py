@@ -14,7 +14,7 @@ from typing import LiteralString, cast
 from graph.queries.matching.embeddings import FORGET_UNFIT_NEEDS
 from graph.query import Query
 from schema import properties
-from schema.graph_model import ROLE_LABELS
+from schema.graph_model import ROLE_LABELS, Label
 
 ORGANIZATION_PROPERTIES = properties.STORED
 """Properties an organization record sets. A record folded into a node first created by another record
@@ -193,17 +193,27 @@ UPSERT_ORGANIZATIONS = Query(
 )
 
 
-UPSERT_CLUSTERS = Query(
-    "ingest.upsert_clusters",
-    """
+def _node_upsert(name: str, label: Label) -> Query:
+    """The write of one kind of node known by its id alone: every row sets the node's properties, its
+    content hash and the provenance, whether the node is new or not (``label`` is fixed code, never user
+    text). Rows name distinct ids, so batches run side by side."""
+    return Query(
+        f"ingest.upsert_{name}",
+        cast(
+            LiteralString,
+            f"""
     UNWIND $rows AS row
-    MERGE (c:Cluster {id: row.id})
-    SET c += row.props, c.hash = row.hash, c += $prov
+    MERGE (n:{label.value} {{id: row.id}})
+    SET n += row.props, n.hash = row.hash, n += $prov
     RETURN count(*) AS written
     """,
-    write=True,
-    side_by_side=True,
-)
+        ),
+        write=True,
+        side_by_side=True,
+    )
+
+
+UPSERT_CLUSTERS = _node_upsert("clusters", Label.CLUSTER)
 
 LINK_MANAGERS = Query(
     "ingest.link_managers",
@@ -282,17 +292,7 @@ UPSERT_PARTICIPATIONS, CREATE_PARTICIPATIONS = _link_writes(
     ("role", "hash"),
 )
 
-UPSERT_PROJECTS = Query(
-    "ingest.upsert_projects",
-    """
-    UNWIND $rows AS row
-    MERGE (p:Project {id: row.id})
-    SET p += row.props, p.hash = row.hash, p += $prov
-    RETURN count(*) AS written
-    """,
-    write=True,
-    side_by_side=True,
-)
+UPSERT_PROJECTS = _node_upsert("projects", Label.PROJECT)
 
 # --- benchmark reference points (bench/bench_ingest.py) ---------------------------------------------------
 
