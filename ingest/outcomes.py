@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Mapping as Values
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ingest import writer
@@ -33,6 +35,27 @@ from schema.models import (
 Row = dict[str, Any]
 Classified = tuple[Outcome, Row | None]
 """A row's outcome and the row to write (None when it writes nothing)."""
+
+
+@dataclass(frozen=True)
+class _OrganizationLink:
+    """A kind of organization -> cluster/project link: the field naming its target, the target's label, the
+    relationship, the tag of its keys in the run's repeats, and the row it writes."""
+
+    what: str
+    target_field: str
+    target_label: Label
+    rel: RelType
+    tag: str
+    row: Callable[[Any, str, str, bool], Row]
+
+
+_MEMBERSHIP = _OrganizationLink(
+    "membership", "cluster", Label.CLUSTER, RelType.MEMBER_OF, "M", writer.membership_row
+)
+_PARTICIPATION = _OrganizationLink(
+    "participation", "project", Label.PROJECT, RelType.PARTICIPATES_IN, "I", writer.participation_row
+)
 
 _SKIPPED = frozenset({Outcome.UNCHANGED, Outcome.MERGED})  # outcomes of rows that write nothing
 
@@ -80,10 +103,10 @@ class Outcomes:
         self._handlers: dict[RecordKind, Callable[[Any, FileSummary, int, str], Classified]] = {
             RecordKind.CLUSTERS: self._cluster,
             RecordKind.ORGANIZATIONS: self._organization,
-            RecordKind.MEMBERSHIPS: self._membership,
+            RecordKind.MEMBERSHIPS: partial(self._organization_link, _MEMBERSHIP),
             RecordKind.COLLABORATIONS: self._collaboration,
             RecordKind.PROJECTS: self._project,
-            RecordKind.PARTICIPATIONS: self._participation,
+            RecordKind.PARTICIPATIONS: partial(self._organization_link, _PARTICIPATION),
         }
 
     def classify(
@@ -174,14 +197,6 @@ class Outcomes:
 
     # --- links ---------------------------------------------------------------------------------------------
 
-    def _membership(
-        self, record: MembershipRecord, file: FileSummary, number: int, row_hash: str
-    ) -> Classified:
-        node, digest, fresh, outcome = self._organization_link(
-            record, "membership", Label.CLUSTER, "cluster", RelType.MEMBER_OF, "M", number, row_hash
-        )
-        return outcome, None if outcome in _SKIPPED else writer.membership_row(record, node, digest, fresh)
-
     def _collaboration(
         self, record: CollaborationRecord, file: FileSummary, number: int, row_hash: str
     ) -> Classified:
@@ -205,43 +220,31 @@ class Outcomes:
         outcome = self._change(known, key, digest, f"W\x1f{key}", number, row_hash, conflict)
         return outcome, None if outcome in _SKIPPED else writer.collaboration_row(record, a, b, digest, fresh)
 
-    def _participation(
-        self, record: ParticipationRecord, file: FileSummary, number: int, row_hash: str
-    ) -> Classified:
-        node, digest, fresh, outcome = self._organization_link(
-            record, "participation", Label.PROJECT, "project", RelType.PARTICIPATES_IN, "I", number, row_hash
-        )
-        return outcome, None if outcome in _SKIPPED else writer.participation_row(record, node, digest, fresh)
-
     def _organization_link(
         self,
+        link: _OrganizationLink,
         record: MembershipRecord | ParticipationRecord,
-        what: str,
-        target_label: Label,
-        target_field: str,
-        rel: RelType,
-        tag: str,
+        file: FileSummary,
         number: int,
         row_hash: str,
-    ) -> tuple[str, str, bool, Outcome]:
-        """Resolve both ends of an organization -> cluster/project link (``what``: membership,
-        participation) and classify the change: ``(organization node id, content hash, whether the link is
-        new, outcome)``."""
+    ) -> Classified:
+        """Resolve both ends of a membership or participation row (``link`` says which), classify the change
+        and make its row."""
         node = self._organization_of(record.organization, "organization")
-        target: str = getattr(record, target_field)
-        if target not in self.state.nodes(target_label):
-            raise _nowhere(target_field, target_label.value.lower(), target)
+        target: str = getattr(record, link.target_field)
+        if target not in self.state.nodes(link.target_label):
+            raise _nowhere(link.target_field, link.target_label.value.lower(), target)
         digest = content_hash(row_hash, node)
         key = link_key(node, target)
-        known = self.state.links(rel)
+        known = self.state.links(link.rel)
         fresh = key not in known
 
         def conflict(earlier: Earlier) -> Conflict:
-            subject = f"{what} of {_named(record.organization, node)} in {target_field} {target!r}"
-            return Conflict(number, subject, key, None, earlier, ("organization", target_field))
+            subject = f"{link.what} of {_named(record.organization, node)} in {link.target_field} {target!r}"
+            return Conflict(number, subject, key, None, earlier, ("organization", link.target_field))
 
-        outcome = self._change(known, key, digest, f"{tag}\x1f{key}", number, row_hash, conflict)
-        return node, digest, fresh, outcome
+        outcome = self._change(known, key, digest, f"{link.tag}\x1f{key}", number, row_hash, conflict)
+        return outcome, None if outcome in _SKIPPED else link.row(record, node, digest, fresh)
 
     def _change(
         self,
@@ -294,11 +297,9 @@ class Outcomes:
         node = orgs.node_of(_text(values, "organization"))
         if node is None:
             return False
-        if kind is RecordKind.MEMBERSHIPS:
-            key = link_key(node, _text(values, "cluster"))
-            return self._same_link(RelType.MEMBER_OF, "M", key, number, row_hash, node)
-        key = link_key(node, _text(values, "project"))
-        return self._same_link(RelType.PARTICIPATES_IN, "I", key, number, row_hash, node)
+        link = _MEMBERSHIP if kind is RecordKind.MEMBERSHIPS else _PARTICIPATION
+        key = link_key(node, _text(values, link.target_field))
+        return self._same_link(link.rel, link.tag, key, number, row_hash, node)
 
     def _new(self, tag: str, key: str, number: int, row_hash: str) -> bool:
         """Whether id or link ``key`` is new to the run (then remembered at row ``number``)."""
