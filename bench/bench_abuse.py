@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_api import PAGE, prepare  # noqa: E402
+from bench_api import PAGE, prepare, wait_ready  # noqa: E402
 
 from api.auth import ApiRole, create_key  # noqa: E402
 from graph import migrations  # noqa: E402
@@ -114,13 +114,7 @@ async def run(args: argparse.Namespace) -> None:
     command = [sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(args.port)]
     server = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.5)
+        await wait_ready(base, tries=600)
         await victim(base, victim_key, 2.0)  # warm up
         unloaded = await victim(base, victim_key, args.seconds)
         stop = asyncio.Event()

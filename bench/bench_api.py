@@ -392,6 +392,18 @@ async def check_same_payload(port: int, name: str, graphql_request: bytes, plain
         raise RuntimeError(f"scenario {name}: the plain endpoint's payload differs from GraphQL's")
 
 
+async def wait_ready(base: str, tries: int) -> None:
+    """Wait for the server at ``base`` to answer ``/readyz`` with 200, asking every half second ``tries``
+    times at most: a server loading its model and snapshot takes a while to start."""
+    for _ in range(tries):
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.5)
+
+
 async def page_cursors(base: str, key: str, pages: int) -> tuple[list[str | None], list[str | None]]:
     """Cursors of the first ``pages`` pages, for GraphQL (opaque) and for the plain endpoint (raw keyset)."""
     query = """query($after: String) { organizations(first: 50, after: $after) {
@@ -430,13 +442,7 @@ async def run(args: argparse.Namespace) -> None:
     server = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.5)
+        await wait_ready(base, tries=120)
         graphql_cursors, plain_cursors = await page_cursors(base, key, 20)
 
         def gql(query: str, variables: dict[str, Any], as_key: str = key) -> bytes:
