@@ -22,7 +22,7 @@ from matching.feature_names import REASONS
 from matching.filters import Filters
 from matching.ranker import LearnedRanker
 from matching.reasons import TO_SEEKER, SentencePair, Suggestion, Voice, describe_learned, introducers
-from matching.seeker import Seeker
+from matching.seeker import seeker_of
 from matching.signals import Place, Proximity
 from matching.snapshot import Snapshot, Stale, View
 from matching.snapshot import stamp as graph_stamp
@@ -116,7 +116,7 @@ def learned_suggest(
     )
     guessed = ranker.contributions(x[:limit])
     profile, chosen = details.result()
-    seeker = _seeker(profile)
+    seeker = seeker_of(profile, basis="history")
     rank_of = {int(c): r for r, c in enumerate(order)}
     rows = chosen[:limit]
     ranks = [rank_of[row["column"]] for row in rows]
@@ -127,7 +127,7 @@ def learned_suggest(
     found = []
     for row, contribution in zip(rows, contributions, strict=True):
         signals, shares = reason_shares(contribution)
-        _, km = proximity(Place(city=row["city"], region=row["region"], lat=row["lat"], lon=row["lon"]))
+        _, km = proximity(Place.of(row))
         clusters = [seeker.clusters[c] for c in row["shared_clusters"]]
         suggestion = Suggestion.of(
             row,
@@ -244,17 +244,3 @@ def _best_work(view: View, seeker: int, candidate: int) -> SentencePair | None:
     similarities = my_vectors @ their_vectors.T
     i, j = np.unravel_index(int(np.argmax(similarities)), similarities.shape)
     return SentencePair(need=mine[i], capability=theirs[j], similarity=round(float(similarities[i, j]), 3))
-
-
-def _seeker(profile: dict[str, Any]) -> Seeker:
-    return Seeker(
-        id=profile["id"],
-        name=profile["name"] or profile["id"],
-        role=profile["role"] or "firm",
-        place=Place(city=profile["city"], region=profile["region"], lat=profile["lat"], lon=profile["lon"]),
-        vector=None,
-        sentences=[],
-        sentence_vectors=np.zeros((0, 0), dtype=np.float32),
-        basis="history",
-        clusters={c["id"]: c for c in profile["clusters"]},
-    )

@@ -77,18 +77,34 @@ def profile_seeker(
             f"Organization {organization_id!r} has no embedded needs or description: run `clusterkg embed`, "
             "or ask with a need text"
         )
+    return seeker_of(
+        profile, basis=basis, vector=vector, sentences=sentences, sentence_vectors=sentence_vectors
+    )
+
+
+def seeker_of(
+    profile: dict[str, Any],
+    *,
+    basis: str,
+    vector: np.ndarray | None = None,
+    sentences: list[str] | None = None,
+    sentence_vectors: np.ndarray | None = None,
+) -> Seeker:
+    """An organization of the graph as seeker, named, placed and in the clusters its profile reads, with its
+    partners and declined organizations where the profile reads them (a learned ranking's does not: its
+    snapshot knows them), searching with ``vector`` and ``sentences`` on ``basis``."""
     return Seeker(
         id=profile["id"],
         name=profile["name"] or profile["id"],
         role=profile["role"] or "firm",
-        place=Place(city=profile["city"], region=profile["region"], lat=profile["lat"], lon=profile["lon"]),
+        place=Place.of(profile),
         vector=vector,
-        sentences=sentences,
-        sentence_vectors=sentence_vectors,
+        sentences=sentences or [],
+        sentence_vectors=np.zeros((0, 0), dtype=np.float32) if sentence_vectors is None else sentence_vectors,
         basis=basis,
-        partners={p["id"]: p for p in profile["partners"]},
+        partners={p["id"]: p for p in profile.get("partners", [])},
         clusters={c["id"]: c for c in profile["clusters"]},
-        declined=set(profile["declined"]),
+        declined=set(profile.get("declined", [])),
     )
 
 

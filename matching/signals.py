@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -131,6 +132,11 @@ class Place:
     region: str | None = None
     lat: float | None = None
     lon: float | None = None
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Place:
+        """Where an organization is, from a row of the graph that reads its city, region and point."""
+        return cls(city=row["city"], region=row["region"], lat=row["lat"], lon=row["lon"])
 
     @property
     def has_point(self) -> bool:
