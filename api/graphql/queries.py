@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from api.graphql import insights
 from api.graphql.context import Ctx
@@ -21,14 +23,20 @@ from graph.queries import organizations as orgs
 from schema.errors import InvalidInput, NotFound, echo
 
 
+async def _found(loader: DataLoader[str, dict[str, Any] | None], what: str, node_id: str) -> dict[str, Any]:
+    """The row of node ``node_id`` (``what``: organization, cluster) through its loader; a node that does
+    not exist is an error naming the id, never a null beside no error."""
+    row = await loader.load(node_id)
+    if row is None:
+        raise NotFound(f"no {what} with id {echo(node_id)}")
+    return row
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="One organization by id.")
     async def organization(self, info: Ctx, id: strawberry.ID) -> Organization | None:  # noqa: A002
-        row = await info.context.loaders.organization.load(id)
-        if row is None:
-            raise NotFound(f"no organization with id {echo(id)}")
-        return Organization.from_row(row)
+        return Organization.from_row(await _found(info.context.loaders.organization, "organization", id))
 
     @strawberry.field(description="Organizations matching a filter, one keyset-paged connection.")
     async def organizations(
@@ -43,10 +51,7 @@ class Query:
 
     @strawberry.field(description="One cluster by id.")
     async def cluster(self, info: Ctx, id: strawberry.ID) -> Cluster | None:  # noqa: A002
-        row = await info.context.loaders.cluster.load(id)
-        if row is None:
-            raise NotFound(f"no cluster with id {echo(id)}")
-        return Cluster.from_row(row)
+        return Cluster.from_row(await _found(info.context.loaders.cluster, "cluster", id))
 
     @strawberry.field(
         description="The clusters by name, `limit` at a time (at most the page size): the next page is the "
