@@ -6,12 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import re
-import shutil
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +18,6 @@ from graph.db import Graph
 from graph.query import Query
 from ingest import Mapping, Outcome, demo, load
 from ingest.demo import FOLDER as DEMO
-from ingest.generate import generate
 from schema.errors import IngestError
 from schema.settings import Settings
 from tests.utils.registry import org, write_csv, write_json, write_jsonl
@@ -66,7 +60,6 @@ COLLABORATIONS = Query(
     "r.weight AS weight, r.derived AS derived ORDER BY a, b",
 )
 COUNT_ORGS = Query("test.count_orgs", "MATCH (o:Organization) RETURN count(o) AS n")
-COUNT_LINKS = Query("test.count_links", "MATCH ()-[r:COLLABORATES_WITH]->() RETURN count(r) AS n")
 
 
 def counts(graph: Graph) -> tuple[dict[str, int], dict[str, int]]:
@@ -607,37 +600,3 @@ def test_the_cli_orders_files_dry_runs_and_prints_json(graph: Graph, neo4j_setti
     assert graph.run(COUNT_ORGS) == [{"n": 55}]
     help_text = runner.invoke(app, ["ingest", "--help"]).stdout
     assert "--dry-run" in help_text and "--rejects" in help_text
-
-
-def test_a_killed_ingest_resumes_without_duplicates_or_loss(
-    graph: Graph, neo4j_settings: Settings, tmp_path: Path
-) -> None:
-    region = generate(tmp_path / "region", orgs=4000, collaborations=4000, seed=3)
-    env = {
-        **os.environ,
-        "NEO4J_URI": neo4j_settings.neo4j_uri,
-        "NEO4J_USER": neo4j_settings.neo4j_user,
-        "NEO4J_PASSWORD": neo4j_settings.neo4j_password,
-        "CLUSTERKG_ENVIRONMENT": "test",
-        "CLUSTERKG_BATCH_SIZE": "100",
-    }
-    clusterkg = shutil.which("clusterkg")
-    assert clusterkg, "the clusterkg console script is installed with the package"
-    command = [clusterkg, "ingest", *map(str, region.files), "--json"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while graph.run(COUNT_ORGS)[0]["n"] < 500 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.2)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    partial = graph.run(COUNT_ORGS)[0]["n"]
-    assert 0 < partial < 4000, "the run should have been killed half way"
-
-    resumed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-    assert resumed.returncode == 0, resumed.stderr
-    summary = json.loads(resumed.stdout)
-    organizations = next(f for f in summary["files"] if f["kind"] == "organizations")
-    assert organizations["unchanged"] >= partial - 100 and organizations["rows"] == 4000
-    assert organizations["added"] + organizations["unchanged"] == 4000
-    assert graph.run(COUNT_ORGS) == [{"n": 4000}]
-    assert graph.run(COUNT_LINKS) == [{"n": region.collaborations}]
