@@ -126,7 +126,11 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
         # key by key in turn. Eight suggestions in eight threads took turns at the GIL and the cores, and
         # all of them finished late; queued, each finishes as early as the ones before it allow (p95 at 8
         # clients, bench/bench_api.py: 127-134 ms with a thread each, 101-110 ms two at a time).
-        state.compute = FairCompute(settings.api_compute_threads)
+        # One key holds all threads but one: another key's work finds one free, not behind a long job (nine
+        # aliased insights of clusters of 2,400 members, each seconds long, held both threads, and another
+        # key's search waited 5 s).
+        threads = settings.api_compute_threads
+        state.compute = FairCompute(threads, settings.api_compute_threads_per_key or max(1, threads - 1))
         # Neo4j queries of requests are admitted the same way (api.throttle.GraphLane).
         state.graph_slots = FairCompute(settings.api_graph_slots, settings.api_graph_slots_per_key)
         state.rates = RateLimits(settings.api_rate_limit, settings.api_rate_burst)

@@ -256,6 +256,13 @@ class Settings(BaseSettings):
         description="Suggestions and text embeddings a server computes at once (default: one per CPU core); "
         "more requests wait their turn, first come first served.",
     )
+    api_compute_threads_per_key: int | None = Field(
+        None,
+        ge=1,
+        description="Of the compute threads, the most one key holds at once (default: all but one, at least "
+        "one), so that another key's suggestion or search finds one free rather than waiting for one of its "
+        "long jobs to end.",
+    )
     api_graph_slots: int = Field(
         16,
         ge=1,

@@ -865,6 +865,32 @@ def test_cpu_work_waits_for_a_free_compute_thread(
         assert len(data(gql(queued, region["dairy"], search))["search"]) == 3
 
 
+def test_one_key_holds_all_compute_threads_but_one(
+    neo4j_settings: Settings, region: dict[str, NewKey]
+) -> None:
+    """A key's work holds at most all compute threads but one, so another key's search finds one free.
+    Admitted in turn alone, a key's long jobs held every thread: nine aliased insights of clusters of 2,400
+    members held both, and another key's search waited 5 s. Here the threads are two: a key holding one, with
+    more of its work waiting, leaves the other to another key's search."""
+    two = neo4j_settings.model_copy(update={"api_compute_threads": 2})
+    with TestClient(create_app(two)) as app:
+        compute = app.app.state.compute  # type: ignore[attr-defined]
+        portal = app.portal
+        assert portal is not None
+        portal.call(compute.acquire, "busy")
+        second = portal.start_task_soon(compute.acquire, "busy")
+        try:
+            wait_until(lambda: len(compute.waiting.get("busy", ())) == 1 or second.done(), seconds=10)
+            assert not second.done(), "one key took every compute thread"
+            body = gql(app, region["dairy"], '{ search(text: "cheese vats", limit: 3) { score } }')
+            assert len(data(body)["search"]) == 3, body
+        finally:
+            portal.call(compute.release, "busy")  # handed to the waiting second job of the key
+            second.result(10)
+            portal.call(compute.release, "busy")
+    assert compute.free == 2 and not compute.held
+
+
 def test_graph_queries_wait_for_a_slot_key_by_key(
     neo4j_settings: Settings, region: dict[str, NewKey]
 ) -> None:
