@@ -67,7 +67,7 @@ def test_a_guest_types_a_need_and_sees_the_vendor_with_its_reasons(site: Site, b
     assert "km away" in shown  # the distance from the town typed
     assert "YOUR WORDS" in shown.upper() and "machine-vision quality inspection" in shown  # matched sentences
     assert "Score" in shown and "fit of what they offer to your need" in shown
-    assert not browser.find_elements(By.CSS_SELECTOR, "[data-answer]")  # a guest cannot answer
+    assert not browser.find_elements(By.CSS_SELECTOR, "[data-answer], #answer-help")  # a guest cannot answer
 
 
 def test_the_score_has_a_stated_scale_and_a_weak_best_match_is_said(site: Site, browser: WebDriver) -> None:
@@ -208,6 +208,9 @@ def test_a_member_accepts_a_suggestion_and_the_graph_has_the_feedback(site: Site
     wait_for_text(browser, "#me", "Member key for")
     search(browser, NEED)
     card(browser, VENDOR)
+    # what the buttons do is said before they are pressed (it was said only after: "Accepted: recorded.")
+    told = browser.find_element(By.ID, "answer-help").text
+    assert "a declined partner is not suggested again" in told and "Accept" in told, told
     browser.find_element(By.CSS_SELECTOR, f'[data-partner="{VENDOR}"] [data-answer="accept"]').click()
     wait_for_text(browser, f'[data-partner="{VENDOR}"] .answer-status', "Accepted")
     rows = site.graph.run(FEEDBACK, seeker=BAKERY, partner=VENDOR)
