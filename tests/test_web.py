@@ -70,6 +70,22 @@ def test_a_guest_types_a_need_and_sees_the_vendor_with_its_reasons(site: Site, b
     assert not browser.find_elements(By.CSS_SELECTOR, "[data-answer], #answer-help")  # a guest cannot answer
 
 
+def test_a_guests_card_names_no_link_to_a_page_that_asks_for_a_key(site: Site, browser: WebDriver) -> None:
+    """Each card's name linked to the partner's page, which answers a guest "Enter your API key above to see
+    organizations' profiles": every link a guest could follow led to a refusal. A member's still link."""
+    use_key(browser, site, None)
+    search(browser, NEED)
+    wait_for_text(browser, "#results", "partners for")
+    assert "open each partner's page" in browser.find_element(By.ID, "me").text
+    titles = browser.find_elements(By.CSS_SELECTOR, "#results .card h2")
+    assert titles and not browser.find_elements(By.CSS_SELECTOR, "#results .card h2 a"), titles[0].text
+    use_key(browser, site, site.keys["bakery"])
+    search(browser, NEED)
+    wait_for_text(browser, "#results", "partners for")
+    links = browser.find_elements(By.CSS_SELECTOR, "#results .card h2 a")
+    assert len(links) == len(browser.find_elements(By.CSS_SELECTOR, "#results .card h2")), links
+
+
 def test_the_score_has_a_stated_scale_and_a_weak_best_match_is_said(site: Site, browser: WebDriver) -> None:
     """A need that nothing in the graph meets filled ten cards scored about 0.30 (kind of partner and distance
     alone) with no hint that none of them fits, and no card said what a score of 0.30 means."""

@@ -149,7 +149,9 @@ def router(schema: strawberry.Schema) -> APIRouter:
                 except TimeoutError:
                     raise PageError(SLOW_REGION, 504) from None
             results = await search(request, form, caller, places)
-            return render("cards.html", results=results)
+            # A guest's card names no link: an organization's page asks for a key, so each would lead a
+            # guest to a refusal (the guest's note over the form says what a key opens).
+            return render("cards.html", results=results, guest=caller is None)
 
         return await fragment(request, make)
 
