@@ -135,7 +135,8 @@ def tune(snapshot: Snapshot, settings: Settings, *, seed: int = 0, save: bool = 
     path = ranker.save(model_path(settings)) if save else None
     if save:
         keep(snapshot, settings)
-    log.info("trained the ranking: %s", ranker.metadata)
+    log.info("trained the ranking; %s", f"saved to {path}" if path else "not saved (a dry run)")
+    log.debug("the ranking's metadata: %s", ranker.metadata)  # `tune` prints what a reader needs of it
     return TuneResult(ranker, path)
 
 

@@ -73,6 +73,9 @@ def test_tune_trains_the_model_that_suggest_then_ranks_with(slice_graph: Graph, 
     result = CliRunner().invoke(app, [*flags, "tune"], env=env)
     assert result.exit_code == 0, result.output
     assert "Held-out seekers" in result.output and "adamic-adar" in result.output
+    # the log says where the model went in a line, its metadata (2 kB of features and figures) left to -v
+    assert f"trained the ranking; saved to {settings.matching_model_file}" in result.output, result.output
+    assert "'features': [" not in result.output, result.output
     assert settings.matching_model_file is not None and settings.matching_model_file.exists()
     metadata = json.loads(settings.matching_model_file.read_text())["metadata"]
     assert metadata["held_out"]["learned"]["recall_at_10"] >= 0 and "features_as_of" in metadata
