@@ -331,3 +331,11 @@ def test_insights_given_a_cluster_and_a_region_says_to_give_one() -> None:
     """`insights FOOD --region "Upper Austria"` said "give a cluster id, or --region NAME", both given."""
     code, err = clusterkg("insights", "FOOD", "--region", "Upper Austria")
     assert code == 1 and err == "Error: give a cluster id or --region NAME, not both\n", err
+
+
+def test_a_place_given_with_an_organization_is_refused_not_ignored() -> None:
+    """`suggest FN100000a --city Linz --lat 48.31 --lon 14.29` measured the distances from the organization's
+    own place, saying nothing of the place given."""
+    code, err = clusterkg("suggest", "FN100000a", "--city", "Linz", "--lat", "48.31", "--lon", "14.29")
+    said = "Error: --city, --lat and --lon place an anonymous request (--need without an organization id); "
+    assert code == 1 and err == said + "the suggestions of 'FN100000a' are measured from its own place\n", err

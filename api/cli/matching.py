@@ -99,6 +99,11 @@ def suggest(
     if not organization_id and not need:
         raise MatchingError("Give an organization id, or --need TEXT to ask anonymously")
     check_place(max_km, lat, lon)
+    if organization_id and (city is not None or lat is not None or lon is not None):
+        raise MatchingError(
+            "--city, --lat and --lon place an anonymous request (--need without an organization id); "
+            f"the suggestions of {echo(organization_id)} are measured from its own place"
+        )
     filters = Filters(
         roles=[str(r) for r in role] if role else None,
         regions=region or None,
