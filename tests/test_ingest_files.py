@@ -162,6 +162,10 @@ def test_a_small_region_plants_what_it_can_and_says_how_many_links_are_missing(t
     result = CliRunner().invoke(app, command)
     said = " ".join(result.output.split())
     assert result.exit_code == 0 and "6 of the 6 collaborations asked for were not written" in said
+    assert "(try more organizations, or a --noise above 0: a random collaboration needs no offer)" in said
+    result = CliRunner().invoke(app, command[:-2])  # the default noise, 0.1: "above 0" read as if it were 0
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and "or a --noise above 0.1: a random" in said, said
 
 
 @pytest.mark.parametrize(

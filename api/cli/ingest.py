@@ -279,6 +279,6 @@ def generate(
         console.print(
             f"[yellow]{result.asked - result.collaborations:,} of the {result.asked:,} collaborations asked "
             "for were not written: the region has too few organizations whose needs others offer (try more "
-            "organizations or --noise above 0).[/yellow]"
+            f"organizations, or a --noise above {noise:g}: a random collaboration needs no offer).[/yellow]"
         )
     console.print(f"load it with: clusterkg ingest {' '.join(str(p) for p in result.files)}")
