@@ -510,11 +510,13 @@ def test_nested_page_costs_a_constant_number_of_queries(
         assert len(page["edges"]) == first
     # key look-up, page (its clusters and capabilities inlined), region of, regions, parent regions
     assert costs[5] == costs[100] == 5, costs
-    one = """query($id: ID!) { organization(id: $id) { clusters { id name } capabilities { id name } } }"""
-    for edge in page["edges"]:
+    one = """query($id: ID!) { organization(id: $id) {
+        clusters { id name } capabilities { id name } region { id name parent { id } } } }"""
+    for edge in page["edges"]:  # a page's lists and regions are each organization's own, read alone
         alone = data(gql(client, region["dairy"], one, {"id": edge["node"]["id"]}))["organization"]
         assert alone["clusters"] == edge["node"]["clusters"]
         assert alone["capabilities"] == edge["node"]["capabilities"]
+        assert alone["region"] == edge["node"]["region"] and alone["region"] is not None, edge
     members = (
         """{ clusters { members(first: 3) { edges { node { id clusters { id } capabilities { id } } } } } }"""
     )

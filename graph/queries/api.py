@@ -79,7 +79,7 @@ CLUSTERS_OF = Query(
 REGION_OF = Query(
     "api.region_of",
     "UNWIND $ids AS id MATCH (:Organization {id: id})-[:LOCATED_IN]->(r:Region) "
-    "WITH id, r ORDER BY r.level DESC LIMIT 1 RETURN id, r.id AS region_id",
+    "WITH id, r ORDER BY r.level DESC RETURN id, collect(r.id)[0] AS region_id",
 )
 
 CAPABILITIES_OF = Query(
