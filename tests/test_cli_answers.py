@@ -46,9 +46,9 @@ def test_feedback_on_an_unknown_id_says_it_is_unknown(
     """`feedback X X` with an id the graph lacks said "cannot give feedback on itself", sending the user to
     mend the pair rather than the id."""
     _pair(graph, tmp_path)
-    code, _, err = clusterkg(neo4j_settings, "feedback", "NOPE", "NOPE")
+    code, _, err = clusterkg(neo4j_settings, "feedback", "NOPE", "NOPE", "--accept")
     assert code == 1 and err == "Error: No organization 'NOPE'\n", err
-    code, _, err = clusterkg(neo4j_settings, "feedback", "B1", "B1")
+    code, _, err = clusterkg(neo4j_settings, "feedback", "B1", "B1", "--decline")
     assert code == 1 and err == "Error: An organization cannot give feedback on itself as a partner\n", err
 
 

@@ -151,6 +151,7 @@ def test_an_empty_path_or_host_is_refused_not_taken_for_a_default(tmp_path: Path
         (["feedback", "A", "B", "--comment", "ok\x07"], "'--comment': holds the control character U+0007"),
         (["feedback", "A", "B", "--by", ""], "'--by': is empty"),
         (["feedback", "A", "B", "--by", "a\nb"], "'--by': holds the control character U+000A"),
+        (["feedback", "A", "B"], "'--accept' / '--decline': say --accept or --decline"),
         (["keys", "create", "--role", "data_team", "--label", "x\x1b[31m"], "'--label': holds the control"),
         (["keys", "create", "--role", "data_team", "--label", "k" * 301], "'--label': is longer than 300"),
         (["ingest", "x.csv", "--source", ""], "'--source': is empty"),

@@ -175,9 +175,13 @@ def feedback(
     organization_id: Annotated[str, typer.Argument(help="The organization that got the suggestion.")],
     partner_id: Annotated[str, typer.Argument(help="The suggested partner.")],
     accept: Annotated[
-        bool,
-        typer.Option("--accept/--decline", help="Accept the suggestion, or decline it (not shown again)."),
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--accept/--decline",
+            help="Accept the suggestion, or decline it (not shown again); one of the two is required.",
+            show_default=False,
+        ),
+    ] = None,
     comment: Annotated[
         str | None, typer.Option("--comment", callback=text_option(), help="Why, in a few words.")
     ] = None,
@@ -185,7 +189,10 @@ def feedback(
         str | None, typer.Option("--by", callback=text_option(name=True), help="Who answered.")
     ] = None,
 ) -> None:
-    """Record that an organization accepted or declined a suggested partner."""
+    """Record that an organization accepted or declined a suggested partner. The answer is said, never
+    assumed: a declined partner is not suggested again, an accepted one teaches `tune`."""
+    if accept is None:
+        raise typer.BadParameter("say --accept or --decline", ctx, param_hint="'--accept' / '--decline'")
     with open_graph(ctx) as graph:
         answer = feedback_store.record(graph, organization_id, partner_id, accept, comment=comment, by=by)
     verb = "accepted" if answer.accepted else "declined"
