@@ -123,7 +123,11 @@ def ingest(
         ),
     ] = None,
     rejects: Annotated[
-        Path | None, typer.Option(help="Write rejected rows (file, row, field, reason) here: .csv or .jsonl.")
+        Path | None,
+        typer.Option(
+            help="Write rejected rows (file, row, field, reason) here: JSON lines if the name ends in .jsonl "
+            "or .json, CSV otherwise."
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and resolve, write nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
