@@ -39,9 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from graph import migrations
+from graph import admin, migrations
 from graph.db import Graph
-from graph.queries import admin
 from graph.queries.ingest import writes as q
 from graph.server import SCRATCH_PASSWORD, cpu_seconds, scratch_server
 from ingest import load
@@ -133,7 +132,7 @@ def _warm_up(
         work / "warm-up", orgs=args.warm_up, collaborations=3 * args.warm_up, seed=args.seed + 1
     )
     summary = _run_child(region.files, uri, **load_options)["summary"]
-    graph.run_autocommit(admin.DELETE_DATA)
+    admin.delete_data(graph)
     links = _file(summary, "memberships") + _file(summary, "collaborations")
     return _rate(_file(summary, "organizations")), _rate(links)
 

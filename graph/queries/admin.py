@@ -29,8 +29,18 @@ COUNT_RELATIONSHIPS = Query(
     "RETURN type, count",
 )
 
-DELETE_DATA = Query(
-    "admin.delete_data",
+# Relationships go first, 10,000 to a transaction, so that no transaction holds more than that whatever the
+# degrees: a node deleted with its relationships takes a hub's every one into its batch's transaction, more
+# than the transaction memory of a 1g heap holds. The nodes then leave bare (DETACH only for a link to a
+# Migration node).
+DELETE_RELATIONSHIPS = Query(
+    "admin.delete_relationships",
+    "MATCH (n)-[r]->() WHERE NOT n:Migration CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS",
+    write=True,
+)
+
+DELETE_NODES = Query(
+    "admin.delete_nodes",
     "MATCH (n) WHERE NOT n:Migration CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
     write=True,
 )
