@@ -20,7 +20,7 @@ from matching.evaluation.baselines import aa_dc_scorer, adamic_adar_scorer, most
 from matching.evaluation.protocol import rank
 from matching.feature_names import FEATURE_NAMES, PAIR_FEATURES
 from matching.features import PairFeatures
-from matching.history import History, TextVectors, temporal_split
+from matching.history import FAR_FUTURE, History, TextVectors, temporal_split
 from matching.ranker import SHORTLIST, LearnedRanker
 from matching.seeker_rows import DECAY_DAYS
 from matching.snapshot import Snapshot, no_answers
@@ -133,7 +133,15 @@ def test_eval_without_data_hides_the_newest_collaborations_and_compares_suggest_
     result = CliRunner().invoke(app, [*flags, "eval", "--hide", "0.3", "--json"])
     assert result.exit_code == 0, result.output
     rows = {r["method"]: r for r in json.loads(result.stdout)}
-    assert set(rows) == {"clusterkg", "random", "most-connected", "adamic-adar", "tfidf", "embedding"}
+    assert set(rows) == {
+        "clusterkg",
+        "random",
+        "most-connected",
+        "adamic-adar",
+        "aa-dc",
+        "tfidf",
+        "embedding",
+    }
     for row in rows.values():
         for name in ("recall_at_10", "ndcg_at_10", "mrr", "coverage"):
             assert 0.0 <= row[name] <= 1.0
@@ -266,3 +274,19 @@ def test_aa_dc_ranks_decayed_common_partners_first_then_three_hop_paths() -> Non
     s = int(np.flatnonzero(data.org_ids == "s")[0])
     top = rank(history, aa_dc_scorer(history), np.array([s]), k=4)[0]
     assert list(data.org_ids[top[top >= 0]][:3]) == ["new", "old", "far"]
+
+
+def test_aa_dc_on_undated_links_ranks_by_sharing_a_partner_alone() -> None:
+    """An undated link counts as infinitely old (weight 0), as does every link in the random split of the
+    evaluation on the graph as loaded (its day lies in the far future): then every organization sharing a
+    partner scores alike, above the rest, and three-hop paths weigh nothing."""
+    links = [("s", "m1", None), ("m1", "old", None), ("s", "m2", None), ("m2", "new", "2018-01-01")]
+    links += [("m2", "hub", None), ("hub", "far", None), ("x", "y", None)]
+    ids = sorted({o for a, b, _ in links for o in (a, b)})
+    orgs = [{"id": i, "role": "firm", "country": "AT", "text": ""} for i in ids]
+    data = GraphData.from_rows(orgs, [], [], [{"a": a, "b": b, "since": d} for a, b, d in links])
+    history = History(data, FAR_FUTURE, data.links, None)
+    s = int(np.flatnonzero(data.org_ids == "s")[0])
+    scores = dict(zip(data.org_ids, aa_dc_scorer(history)(np.array([s]))[0], strict=True))
+    assert scores["old"] == scores["new"] == scores["hub"] == 1.0
+    assert scores["far"] == scores["y"] == 0.0

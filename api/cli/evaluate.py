@@ -226,9 +226,10 @@ def evaluate(
     ] = False,
 ) -> None:
     """Measure the suggestions: recall@10, hit@10 and nDCG@10 of the full method (clusterkg) and of random,
-    most-connected, Adamic-Adar, TF-IDF and embedding-only baselines (with --data also AA-DC, the cold-start
-    slice, the candidate pool's recall, and 95% intervals of recall@10 and of the full method's lead over
-    each baseline, resampling the queries), on the same queries."""
+    most-connected, Adamic-Adar, AA-DC (Adamic-Adar over links decayed by age), TF-IDF and embedding-only
+    baselines (with --data also the cold-start slice, the candidate pool's recall, and 95% intervals of
+    recall@10 and of the full method's lead over each baseline, resampling the queries), on the same
+    queries."""
     # Imported here, not at the top: scikit-learn and the evaluation take over a second to import, which
     # every other clusterkg command would pay.
     from matching import snapshot, suggest

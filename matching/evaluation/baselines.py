@@ -72,3 +72,16 @@ def embedding_scorer(history: History) -> Scorer:
     """Cosine of mean sentence embeddings of each organization's project texts."""
     vectors = history.embeddings
     return lambda queries: vectors[queries] @ vectors.T
+
+
+def scorers(history: History, seed: int) -> dict[str, Scorer]:
+    """The baselines both evaluations rank with (the temporal benchmark and the one on the graph as loaded),
+    by the names their tables print, so that the two compare the product with the same methods."""
+    return {
+        "random": random_scorer(history, seed),
+        "most-connected": most_connected_scorer(history),
+        "adamic-adar": adamic_adar_scorer(history),
+        "aa-dc": aa_dc_scorer(history),
+        "tfidf": tfidf_scorer(history),
+        "embedding": embedding_scorer(history),
+    }

@@ -105,15 +105,7 @@ def temporal_benchmark(
     ranker = train(snapshot, split, seed=seed, held_out=False)
     lists = {FULL_METHOD: _suggested(graph, snapshot, s.queries, split, ranker, settings)}
     seconds = {FULL_METHOD: time.perf_counter() - started}
-    methods: dict[str, baselines.Scorer] = {
-        "random": baselines.random_scorer(h, seed),
-        "most-connected": baselines.most_connected_scorer(h),
-        "adamic-adar": baselines.adamic_adar_scorer(h),
-        "aa-dc": baselines.aa_dc_scorer(h),
-        "tfidf": baselines.tfidf_scorer(h),
-        "embedding": baselines.embedding_scorer(h),
-    }
-    for name, scorer in methods.items():
+    for name, scorer in baselines.scorers(h, seed).items():
         started = time.perf_counter()
         lists[name] = rank(h, scorer, s.queries)
         seconds[name] = time.perf_counter() - started

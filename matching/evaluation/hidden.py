@@ -101,14 +101,7 @@ def hidden_benchmark(
     finally:
         graph.run(queries.RESTORE_COLLABORATIONS, rows=removed)
     lists = {FULL_METHOD: (ranked, time.perf_counter() - started)}
-    methods: dict[str, baselines.Scorer] = {
-        "random": baselines.random_scorer(h, seed),
-        "most-connected": baselines.most_connected_scorer(h),
-        "adamic-adar": baselines.adamic_adar_scorer(h),
-        "tfidf": baselines.tfidf_scorer(h),
-        "embedding": baselines.embedding_scorer(h),
-    }
-    for name, scorer in methods.items():
+    for name, scorer in baselines.scorers(h, seed).items():
         started = time.perf_counter()
         lists[name] = (rank(h, scorer, split.queries, k), time.perf_counter() - started)
     catalogue = data.n_orgs  # the product may suggest any organization, the baselines only active ones
