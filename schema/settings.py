@@ -228,8 +228,7 @@ class Settings(BaseSettings):
     api_cost_vector_search: int = Field(
         500,
         ge=1,
-        description="What a text embedded and searched for (search, a similarTo filter) counts towards "
-        "api_max_complexity.",
+        description="What a search (search, a similarTo or a text filter) counts towards api_max_complexity.",
     )
     api_graph_retry_seconds: float = Field(
         2.0,
@@ -283,7 +282,10 @@ class Settings(BaseSettings):
         "own executor, the way back should an upgrade of graphql-core or strawberry break the lean one).",
     )
     api_vector_candidates: int = Field(
-        500, ge=10, description="Nearest neighbours fetched from a vector index before filters apply."
+        500,
+        ge=10,
+        description="Nearest neighbours a similarTo filter or a search reads from the vector index before "
+        "the other filters apply.",
     )
     api_search_text_weight: float = Field(
         0.4, ge=0, le=1, description="Weight of the full-text score in hybrid search (the rest is vector)."

@@ -807,6 +807,22 @@ def test_the_complexity_counts_the_page_sizes_the_operation_runs_with(
         assert body["data"] is None and "too complex" in body["errors"][0]["message"], body
 
 
+def test_a_full_text_filter_counts_as_a_search(client: TestClient, region: dict[str, NewKey]) -> None:
+    """A `text` filter counts what a search counts, and its count is every match: counted as a field, one
+    request held 100 aliased counts of a word most of 100,000 organizations hold, each reading all of them."""
+    one = 'organizations(filter: {text: "generated"}) { totalCount }'
+    few = data(gql(client, region["dairy"], "{ " + " ".join(f"c{i}: {one}" for i in range(3)) + " }"))
+    assert [few[f"c{i}"]["totalCount"] for i in range(3)] == [GENERATED] * 3
+    many = "{ " + " ".join(f"c{i}: {one}" for i in range(100)) + " }"
+    given = "query($f: OrganizationFilterInput) { " + " ".join(
+        f"c{i}: organizations(filter: $f) {{ totalCount }}" for i in range(100)
+    )
+    for query, variables in ((many, {}), (given + " }", {"f": {"text": "generated"}})):
+        body = gql(client, region["dairy"], query, variables)
+        assert body["data"] is None and codes(body) == ["BAD_USER_INPUT"], body
+        assert "too complex" in body["errors"][0]["message"] and "`c0`" in body["errors"][0]["message"], body
+
+
 def test_introspection_is_answered_once_and_stops_when_aliases_repeat_it(
     client: TestClient, region: dict[str, NewKey]
 ) -> None:

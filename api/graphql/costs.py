@@ -19,13 +19,17 @@ request holds at most 9 suggestions here too."""
 @dataclass(frozen=True)
 class Costs:
     """What expensive work counts, beyond the 1 of any field: per ``(type, field)`` (``per_row``: for each
-    row of its page), for a ``filter`` argument that asks for ``similarTo`` (a text embedded, then a vector
-    search), and for a ``clusterInsights`` whose ``suppliers`` is above 0 (what makes it count a suggestion
-    for each of the :data:`SUPPLIED_GAPS` gaps, its own suggestion's worth of cost included)."""
+    row of its page), per field of a ``filter`` argument that searches (``filter_searches``), and for a
+    ``clusterInsights`` whose ``suppliers`` is above 0 (what makes it count a suggestion for each of the
+    :data:`SUPPLIED_GAPS` gaps, its own suggestion's worth of cost included)."""
 
     fields: dict[tuple[str, str], int] = field(default_factory=dict)
     per_row: dict[tuple[str, str], int] = field(default_factory=dict)
-    similar_to: int = 0
+    filter_searches: dict[str, int] = field(default_factory=dict)
+    """By the filter's input field: ``similarTo`` (a text embedded, then a vector search of
+    ``api_vector_candidates`` neighbours) and ``text`` (a full-text search, every match), each counting what
+    ``search`` counts. Counted as a field, a request of 100 aliased full-text counts of a word most of
+    100,000 organizations hold passed, each count reading all of them."""
     gap_suppliers: int = 0
 
     @classmethod
@@ -41,6 +45,6 @@ class Costs:
             # counted as 1/40, so that a default page of 100 with one member list still fits, a request
             # analyses about 200 clusters at most, not 900 in nine aliased pages held to the deadline.
             per_row={("RegionInsights", "clusters"): settings.api_cost_suggestion // 40},
-            similar_to=settings.api_cost_vector_search,
+            filter_searches=dict.fromkeys(("similarTo", "text"), settings.api_cost_vector_search),
             gap_suppliers=settings.api_cost_suggestion * (SUPPLIED_GAPS - 1),
         )

@@ -8,7 +8,8 @@ Complexity is what a query could cost: each field counts once per parent row, a 
 ``limit`` multiplies what it selects by that number (its default when not given), and a list field without
 one by :data:`UNBOUNDED_LIST`. Work that costs far more than reading a field counts what it costs
 (:class:`Costs`): a partner suggestion (a vector search, a graph walk and a ranking: 100 ms of CPU where a
-field takes microseconds) and a text embedded and searched for. 500 aliased suggestions once scored 1,000
+field takes microseconds) and a search (a text embedded and searched for, or the full-text index read for a
+``text`` filter), which reads up to its candidates. 500 aliased suggestions once scored 1,000
 against a limit of 20,000 and held both compute threads for 10 s. Variables are known only at execution, so
 the check runs there, before any resolver.
 """
@@ -30,6 +31,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    NullValueNode,
     ObjectValueNode,
     OperationDefinitionNode,
     SelectionNode,
@@ -92,13 +94,13 @@ class _Cost:
         cost = self.costs.fields.get((parent.name, node.name.value), 0)
         given = next((arg.value for arg in node.arguments or () if arg.name.value == "filter"), None)
         if isinstance(given, ObjectValueNode):
-            similar = any(item.name.value == "similarTo" for item in given.fields)
+            asked = {item.name.value for item in given.fields if not isinstance(item.value, NullValueNode)}
         elif isinstance(given, VariableNode):
             value = self.variables.get(given.name.value)
-            similar = isinstance(value, dict) and value.get("similarTo") is not None
+            asked = {name for name, v in value.items() if v is not None} if isinstance(value, dict) else set()
         else:
-            similar = False
-        cost += self.costs.similar_to if similar else 0
+            asked = set()
+        cost += sum(self.costs.filter_searches.get(name, 0) for name in asked)
         if (parent.name, node.name.value) == ("Query", "clusterInsights"):
             definition = parent.fields.get("clusterInsights")
             if definition is not None and (self._number(node, definition, "suppliers") or 0) > 0:

@@ -112,7 +112,11 @@ def _where(flt: OrganizationFilter, params: dict[str, Any], text_is_filter: bool
 
 def _source(flt: OrganizationFilter, params: dict[str, Any], candidates: int) -> tuple[LiteralString, bool]:
     """Where the rows come from (all organizations, full-text hits or vector neighbours), and whether the
-    text then still has to be applied as a filter (when both text and ``similar_to`` are given)."""
+    text then still has to be applied as a filter (when both text and ``similar_to`` are given).
+
+    A full-text filter keeps every organization that matches (a count is the count of matches); a vector
+    search keeps its ``candidates`` nearest. Either costs a search in the complexity limit
+    (``api.graphql.costs``): a word most organizations hold makes a text filter read all of them."""
     if flt.text is not None:
         params["lucene"] = lucene_query(flt.text)
     if flt.similar_to is not None:
