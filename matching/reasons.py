@@ -69,11 +69,9 @@ def signal_words(name: str, basis: str, voice: Voice = TO_SEEKER) -> str:
     return SIGNAL_WORDS[name].format(basis=basis, v=voice)
 
 
-def found_through(sources: list[str], voice: Voice) -> str:
-    """The sentence that names where the candidates came from (:data:`SOURCE_WORDS`)."""
-    return "Found through " + ", ".join(
-        SOURCE_WORDS[s].format(v=voice) if s in SOURCE_WORDS else s for s in sources
-    )
+def found_through(sources: list[str], voice: Voice, words: dict[str, str] = SOURCE_WORDS) -> str:
+    """The sentence that names where the candidates came from, each source in ``words``."""
+    return "Found through " + ", ".join(words[s].format(v=voice) if s in words else s for s in sources)
 
 
 @dataclass(frozen=True)
@@ -230,6 +228,15 @@ def describe(seeker: Seeker, suggestion: Suggestion, cosine: float, voice: Voice
         f"They are a {suggestion.role.replace('_', ' ') or 'organization'}; "
         f"role fit for a {seeker.role.replace('_', ' ')} {suggestion.signals['role']:.2f}"
     )
+    reasons += ties(suggestion, voice)
+    reasons.append(found_through(suggestion.found_via, voice))
+    return reasons
+
+
+def ties(suggestion: Suggestion, voice: Voice) -> list[str]:
+    """The signal ranking's reasons that need no figure: where the partner is, the partners and clusters
+    shared, who could introduce them and whether it is a new contact (the web cards say them too)."""
+    reasons = []
     if suggestion.distance_km is not None:
         where = f" in {suggestion.city}" if suggestion.city else ""
         reasons.append(
@@ -237,7 +244,7 @@ def describe(seeker: Seeker, suggestion: Suggestion, cosine: float, voice: Voice
             if suggestion.distance_km < 1
             else f"{suggestion.distance_km:.0f} km away{where}"
         )
-    elif suggestion.signals["proximity"] > 0:
+    elif suggestion.signals.get("proximity", 0) > 0:
         reasons.append(f"Same {'city' if suggestion.signals['proximity'] >= 1 else 'region'} as {voice.you}")
     if suggestion.shared_partners:
         reasons.append(f"Partners {voice.together} share: {_names(suggestion.shared_partners)}")
@@ -248,11 +255,10 @@ def describe(seeker: Seeker, suggestion: Suggestion, cosine: float, voice: Voice
             f"Could introduce {voice.together}: "
             + "; ".join(f"{person.name} ({person.how})" for person in suggestion.introducers[:3])
         )
-    if suggestion.signals["novelty"] >= 1:
+    if suggestion.signals.get("novelty", 0) >= 1:
         reasons.append(f"Outside {voice.your} clusters: a contact {voice.your} cluster does not already have")
-    elif suggestion.signals["novelty"] > 0:
+    elif suggestion.signals.get("novelty", 0) > 0:
         reasons.append(f"On the periphery of {voice.your} cluster: few ties so far")
-    reasons.append(found_through(suggestion.found_via, voice))
     return reasons
 
 

@@ -66,8 +66,41 @@ def test_a_guest_types_a_need_and_sees_the_vendor_with_its_reasons(site: Site, b
     assert VENDOR_NAME in shown
     assert "km away" in shown  # the distance from the town typed
     assert "YOUR WORDS" in shown.upper() and "machine-vision quality inspection" in shown  # matched sentences
-    assert "Score" in shown and "fit of what they offer to your need" in shown
+    assert "Score" in shown and "how well what they offer fits what you look for" in shown
     assert not browser.find_elements(By.CSS_SELECTOR, "[data-answer], #answer-help")  # a guest cannot answer
+
+
+def test_why_in_detail_says_what_each_figure_means(site: Site, browser: WebDriver) -> None:
+    """A card's "Why, in detail" read the ranking's own terms, as the API's explanations do ("role fit for a
+    firm 0.90", "similarity 0.42; whole texts 0.43", "found through the text search"): a bakery owner could
+    not tell what the figures meant. The card says it in words, each share of the score in %; the API's
+    explanations keep the ranking's terms for those who tune it."""
+    use_key(browser, site, None)
+    search(browser, NEED, town="Wels", km="60")
+    shown = card(browser, VENDOR)
+    details = browser.find_element(By.CSS_SELECTOR, f'#results [data-partner="{VENDOR}"] .reasons').text
+    for term in ("role fit", "similarity", "whole texts", "the text search", "proximity", " = "):
+        assert term not in details, f"{term!r} in:\n{details}"
+    parts = re.search(r"Score (\d\.\d\d), made of: ((?:\d+% [^,]+(?:, |$))+)", details, re.MULTILINE)
+    assert parts, details
+    shares = [int(p) for p in re.findall(r"(\d+)% ", parts[2])]
+    assert sum(shares) in (99, 100, 101), parts[2]  # shares of the score, each rounded
+    assert "% how well what they offer fits what you look for" in parts[2]
+    assert re.search(r"Your words “.+” are (very much|much|somewhat|only a little) like theirs", details)
+    assert re.search(r"What they offer fits your words \d+%: a real fit", details), details
+    vendor = "They are a technology or service vendor: a kind of partner that suits you well (100% fit)"
+    assert vendor in details
+    assert "Found among" in details and "organizations whose descriptions match your words" in details
+    assert "km away" in shown
+    query = "query($need: String) { partnerSuggestions(need: $need) { explanation partner { id } } }"
+    answer = httpx.post(
+        f"{site.url}/graphql",
+        json={"query": query, "variables": {"need": NEED}},
+        headers={"Authorization": f"Bearer {site.keys['food_manager'].secret}"},
+        timeout=60,
+    ).json()
+    api = [s for s in answer["data"]["partnerSuggestions"] if s["partner"]["id"] == VENDOR]
+    assert api and "role fit for a" in " ".join(api[0]["explanation"]), answer
 
 
 def test_a_guests_card_names_no_link_to_a_page_that_asks_for_a_key(site: Site, browser: WebDriver) -> None:

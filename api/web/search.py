@@ -20,6 +20,7 @@ from fastapi import Request
 from api.auth import ApiRole, Caller
 from api.graphql.suggestions import check_may_act_for
 from api.web.access import PageError, compute, page_graph
+from api.web.explain import plain_reasons
 from graph.queries import web as q
 from matching import Filters, Place, Suggestion, suggest
 from matching.reasons import OF_MEMBER, TO_SEEKER, Voice, quote
@@ -108,6 +109,8 @@ class Results:
     """Even the best card fits the words of the need weakly (:data:`WEAK_FIT`)."""
     voice: Voice
     """How the cards speak of the seeker: to the viewer, or of the member a cluster manager asks for."""
+    reasons: list[list[str]]
+    """Each card's reasons in the words of the person at the page (:func:`api.web.explain.plain_reasons`)."""
 
 
 async def place_of(request: Request, caller: Caller | None, town: str) -> Place:
@@ -182,7 +185,14 @@ async def search(
     text_weight = load_weights(state.settings)["semantic"]
     summary = heading(found, need, measured_from(form, seeker, place), voice)
     return Results(
-        found, seeker, may_answer, summary, scale(found, text_weight, voice), weak_match(found), voice
+        found,
+        seeker,
+        may_answer,
+        summary,
+        scale(found, text_weight, voice),
+        weak_match(found),
+        voice,
+        [plain_reasons(s, voice) for s in found],
     )
 
 
