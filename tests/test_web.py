@@ -103,6 +103,20 @@ def test_why_in_detail_says_what_each_figure_means(site: Site, browser: WebDrive
     assert api and "role fit for a" in " ".join(api[0]["explanation"]), answer
 
 
+def test_the_header_names_the_key_and_console_in_plain_words(site: Site, browser: WebDriver) -> None:
+    """The header said "API key" and "GraphiQL": words of programmers, over a page for bakery owners and
+    cluster managers. It says "Access key" and "Query console for developers"; the field's id and the
+    console's address stay."""
+    use_key(browser, site, None)
+    header = browser.find_element(By.CSS_SELECTOR, "header.top").text
+    assert "API" not in header and "GraphiQL" not in header, header
+    assert browser.find_element(By.ID, "api-key").accessible_name == "Access key"
+    console = browser.find_element(By.LINK_TEXT, "Query console for developers")
+    assert console.get_attribute("href") == f"{site.url}/graphql"
+    use_key(browser, site, None, f"/organizations/{BAKERY}")
+    wait_for_text(browser, "#organization", "Enter your access key above")
+
+
 def test_a_guests_card_names_no_link_to_a_page_that_asks_for_a_key(site: Site, browser: WebDriver) -> None:
     """Each card's name linked to the partner's page, which answers a guest "Enter your API key above to see
     organizations' profiles": every link a guest could follow led to a refusal. A member's still link."""
@@ -286,7 +300,7 @@ def test_a_private_need_never_appears_on_another_keys_pages(site: Site, browser:
         )
         assert "quietly" not in browser.page_source
         browser.get(f"{site.url}/organizations/{BAKERY}")
-        wait_for_text(browser, "#organization", "Bäckerei" if key else "Enter your API key")
+        wait_for_text(browser, "#organization", "Bäckerei" if key else "Enter your access key")
         assert "quietly" not in browser.page_source
 
 

@@ -184,10 +184,10 @@ def test_a_key_revoked_while_the_page_is_open_is_said_in_words(site: Site, brows
     wait_for_text(browser, "#results", "partners for")
     revoke_key(site.graph, key.id)
     browser.find_element(By.CSS_SELECTOR, '#results [data-answer="accept"]').click()
-    wait_for_text(browser, "#results .answer-status", "Not recorded: this API key was not accepted")
+    wait_for_text(browser, "#results .answer-status", "Not recorded: this access key was not accepted")
     wait_for_text(browser, "#key-status", "This key was not accepted.")
     browser.find_element(By.CSS_SELECTOR, "#need-form button[type=submit]").click()
-    wait_for_text(browser, "#need-status", "Not saved: this API key was not accepted")
+    wait_for_text(browser, "#need-status", "Not saved: this access key was not accepted")
     shown = browser.find_element(By.ID, "main").text
     assert "unknown or revoked API key" not in shown, shown
 

@@ -45,7 +45,7 @@ class PageError(ClusterkgError):
 
 
 WRONG_KEY = (
-    "This API key was not accepted: it is mistyped, or it was revoked. Check it and press Use key again, "
+    "This access key was not accepted: it is mistyped, or it was revoked. Check it and press Use key again, "
     "or press Forget key to search as a guest."
 )
 """What a page says for a key the API refuses, in place of the API's own message."""
@@ -121,7 +121,7 @@ async def required_caller(request: Request, what: str) -> Caller:
     """The caller behind the request's key; without one, a sentence that says what the key is for."""
     caller = await optional_caller(request)
     if caller is None:
-        raise PageError(f"Enter your API key above to see {what}.", 401)
+        raise PageError(f"Enter your access key above to see {what}.", 401)
     return caller
 
 

@@ -132,7 +132,7 @@ async def seeker_of(request: Request, form: SearchForm, caller: Caller | None) -
     """Whose profile the search uses, checked against the API's rule; None for an anonymous need."""
     if form.organization:
         if caller is None:
-            raise PageError("Enter your API key above to ask for an organization's suggestions.", 401)
+            raise PageError("Enter your access key above to ask for an organization's suggestions.", 401)
         await check_may_act_for(page_graph(request, caller), caller, form.organization)
         return form.organization
     if caller is not None and caller.role is ApiRole.MEMBER:

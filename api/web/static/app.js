@@ -124,7 +124,7 @@
     // revoked API key".
     if (response.status === 401) {
       keyRefused();
-      throw new Error("this API key was not accepted: it is mistyped, or it was revoked. Check it and " +
+      throw new Error("this access key was not accepted: it is mistyped, or it was revoked. Check it and " +
         "press Use key again.");
     }
     const body = await response.json();
