@@ -4,6 +4,7 @@ region served by the real API (``tests/utils/web.py``)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.web.dashboard import BROKER_ROLES, STAGE_WORDS
+from api.web.render import ROLE_WORDS
 from graph.query import Query
 from matching.insights import cluster_insights
 from schema.settings import Settings
@@ -132,6 +134,49 @@ def test_the_dashboard_refuses_a_member_key(site: Site, browser: WebDriver) -> N
     assert "cluster_manager" not in browser.find_element(By.ID, "dashboard").text
 
 
+def contrast(rgb: str, background: str) -> float:
+    """WCAG's contrast ratio of two CSS colours as a browser computes them ("rgb(0, 114, 178)")."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(rgb), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_each_kind_of_member_has_a_colour_of_3_to_1_and_a_shape(site: Site, browser: WebDriver) -> None:
+    """The network told kinds of member apart by colour alone, and the vendors' orange, the research
+    institutes' sky blue and the outside partners' grey stood at 2.0 to 2.3:1 on the white drawing. Each kind
+    has a colour of at least 3:1 and a shape of its own, the same in the drawing and in the legend, which
+    names it; outside partners are hollow."""
+    insights = cluster_insights(site.graph, CLUSTER, suppliers=0)
+    use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
+    wait_for_text(browser, "#dashboard", "Member network")
+    drawing = browser.find_element(By.CSS_SELECTOR, "svg.network")
+    background = drawing.value_of_css_property("background-color")
+    shapes = {}
+    for item in browser.find_elements(By.CSS_SELECTOR, ".legend li[data-role]"):
+        role, mark = item.get_attribute("data-role"), item.find_element(By.CSS_SELECTOR, ".mark")
+        colour = mark.value_of_css_property("stroke" if role == "outside" else "fill")
+        assert contrast(colour, background) >= 3, (role, colour, contrast(colour, background))
+        shapes[role] = mark.get_attribute("data-shape")
+        assert shapes[role].replace("-", " ") in item.text or role == "outside", item.text
+    roles = set(ROLE_WORDS) - {"outside"}
+    assert roles <= set(shapes) and len({shapes[r] for r in roles}) == len(roles), shapes
+    for node in insights.nodes:
+        g = browser.find_element(By.CSS_SELECTOR, f'.network .node[data-id="{node.id}"]')
+        mark = g.find_element(By.CSS_SELECTOR, ".mark")
+        assert mark.get_attribute("data-shape") == shapes[node.role], (node.name, node.role)
+        fill = mark.value_of_css_property("fill")
+        if node.outside:  # hollow: a white inside, an outline of 3:1 or more
+            assert contrast(fill, background) == 1, (node.name, fill)
+            assert contrast(mark.value_of_css_property("stroke"), background) >= 3, node.name
+        else:
+            assert contrast(fill, background) >= 3, (node.name, fill)
+
+
 def test_the_network_links_each_member_to_its_page(site: Site, browser: WebDriver) -> None:
     use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
     wait_for_text(browser, "#dashboard", "Member network")
@@ -167,7 +212,7 @@ def test_the_network_is_a_named_group_whose_links_a_keyboard_reaches(site: Site,
     assert link.accessible_name.startswith(name), (link.accessible_name, name)
     # the focused member is marked and named in the drawing as on hover (its link has the focus, not its node)
     node = link.find_element(By.CSS_SELECTOR, ".node")
-    circle = node.find_element(By.CSS_SELECTOR, "circle:not([class])")
+    circle = node.find_element(By.CSS_SELECTOR, ".mark")
     assert circle.value_of_css_property("stroke-width") == "3px"
     assert node.find_element(By.TAG_NAME, "text").is_displayed()
 

@@ -75,7 +75,7 @@ def test_an_isolates_long_name_stops_before_the_next_isolate(
     assert node.find_element(By.TAG_NAME, "text").get_attribute("textContent").endswith("…")
     boxes = browser.execute_script(
         "return [...document.querySelectorAll('.network .node.isolate.always')].map(g => {"
-        "  const t = g.querySelector('text').getBoundingClientRect(), c = g.querySelector('circle');"
+        "  const t = g.querySelector('text').getBoundingClientRect(), c = g.querySelector('.mark');"
         "  const d = c.getBoundingClientRect();"
         "  return {name: g.querySelector('text').textContent, text: [t.left, t.top, t.right, t.bottom],"
         "          dot: [d.left, d.top, d.right, d.bottom]}; })"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from api.web.network import OUTSIDE_COLOUR, ROLE_COLOURS, draw
+from api.web.network import OUTSIDE_COLOUR, ROLE_COLOURS, ROLE_SHAPES, draw, shape_path
 from api.web.render import render, static_text
 from graph.db import Graph
 from matching.insights import ClusterInsights, cluster_insights
@@ -139,6 +139,8 @@ def _values(
         "members": sorted((n for n in ins.nodes if not n.outside), key=lambda n: n.name.casefold()),
         "colours": ROLE_COLOURS,
         "outside_colour": OUTSIDE_COLOUR,
+        "shapes": ROLE_SHAPES,
+        "shape_path": shape_path,
         "links": links,
         "stage_words": STAGE_WORDS,
         "broker_roles": BROKER_ROLES,

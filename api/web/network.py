@@ -2,11 +2,12 @@
 
 The layout is computed here (igraph's Fruchterman–Reingold, started from a circle so the same graph always
 gets the same drawing); members without a tie to another member are lined up under the drawing instead of
-being flung to its edges, so isolates are easy to find. Members are coloured by role, brokers wear a black
-ring and isolates a dashed red one, outside partners are grey. Each node carries its name as a ``<title>``
-(hover, and its name to assistive technology) and a label shown on hover. On the dashboard it links to the
-organization's page, and the label shows when the link has the keyboard focus; in the report, which links
-nowhere, a node takes no focus: a Tab stop there would lead nowhere, and the members table lists them all.
+being flung to its edges, so isolates are easy to find. Members are coloured and shaped by role, brokers wear
+a black ring and isolates a dashed red one, outside partners are hollow and grey. Each node carries its name
+as a ``<title>`` (hover, and its name to assistive technology) and a label shown on hover. On the dashboard it
+links to the organization's page, and the label shows when the link has the keyboard focus; in the report,
+which links nowhere, a node takes no focus: a Tab stop there would lead nowhere, and the members table lists
+them all.
 """
 
 from __future__ import annotations
@@ -21,16 +22,68 @@ from schema.graph_model import Role
 
 ROLE_COLOURS = {
     Role.FIRM.value: "#0072b2",
-    Role.VENDOR.value: "#e69f00",
+    Role.VENDOR.value: "#9a6700",
     Role.UNIVERSITY.value: "#009e73",
-    Role.RESEARCH_INSTITUTE.value: "#56b4e9",
-    Role.KNOWLEDGE_BROKER.value: "#cc79a7",
+    Role.RESEARCH_INSTITUTE.value: "#007c99",
+    Role.KNOWLEDGE_BROKER.value: "#b8408f",
     Role.CLUSTER_ORGANIZATION.value: "#d55e00",
     Role.PUBLIC_BODY.value: "#8c7a00",
     Role.OTHER.value: "#6b4c9a",
 }
-"""Okabe–Ito colours (told apart with the common colour-vision deficiencies), one per role."""
-OUTSIDE_COLOUR = "#b5b5b5"
+"""One colour per role, the Okabe–Ito hues (told apart with the common colour-vision deficiencies) darkened
+where they stood below 3:1 against the white drawing (WCAG's least for a graphic that carries meaning): the
+orange, sky blue and pink read 2.3, 2.3 and 3.1, now 4.9, 4.8 and 5.0."""
+OUTSIDE_COLOUR = "#767676"
+"""Outside partners' outline (4.5:1 on white): they are drawn hollow, in their role's shape."""
+ROLE_SHAPES = {
+    Role.FIRM.value: "circle",
+    Role.VENDOR.value: "square",
+    Role.UNIVERSITY.value: "triangle",
+    Role.RESEARCH_INSTITUTE.value: "triangle-down",
+    Role.KNOWLEDGE_BROKER.value: "diamond",
+    Role.CLUSTER_ORGANIZATION.value: "star",
+    Role.PUBLIC_BODY.value: "plus",
+    Role.OTHER.value: "hexagon",
+}
+"""One shape per role, so that colour is not the only cue to a member's kind (a reader who cannot tell two
+colours apart, a grey print of the report), the same in the drawing and in its legend."""
+_STAR = [(1.3 if i % 2 == 0 else 0.55, math.pi * (i / 5 - 0.5)) for i in range(10)]
+_HEXAGON = [(1.1, math.pi * (i / 3 - 0.5)) for i in range(6)]
+CORNERS: dict[str, list[tuple[float, float]]] = {
+    "square": [(-0.9, -0.9), (0.9, -0.9), (0.9, 0.9), (-0.9, 0.9)],
+    "triangle": [(0.0, -1.25), (1.1, 0.7), (-1.1, 0.7)],
+    "triangle-down": [(0.0, 1.25), (1.1, -0.7), (-1.1, -0.7)],
+    "diamond": [(0.0, -1.25), (1.25, 0.0), (0.0, 1.25), (-1.25, 0.0)],
+    "star": [(r * math.cos(a), r * math.sin(a)) for r, a in _STAR],
+    "plus": [
+        (-0.4, -1.15),
+        (0.4, -1.15),
+        (0.4, -0.4),
+        (1.15, -0.4),
+        (1.15, 0.4),
+        (0.4, 0.4),
+        (0.4, 1.15),
+        (-0.4, 1.15),
+        (-0.4, 0.4),
+        (-1.15, 0.4),
+        (-1.15, -0.4),
+        (-0.4, -0.4),
+    ],  # fmt: skip
+    "hexagon": [(r * math.cos(a), r * math.sin(a)) for r, a in _HEXAGON],
+}
+"""Each shape's corners around its centre, in radii: about a circle's area, the points reaching a little
+further."""
+
+
+def shape_path(shape: str, x: float, y: float, r: float) -> str:
+    """The SVG path of ``shape`` (:data:`ROLE_SHAPES`) centred on (x, y), ``r`` the size of a circle's
+    radius."""
+    if shape not in CORNERS:  # a circle
+        arc = f"a{r:.1f},{r:.1f} 0 1,0"
+        return f"M{x - r:.1f},{y:.1f}{arc} {2 * r:.1f},0{arc} {-2 * r:.1f},0Z"
+    return "M" + "L".join(f"{x + dx * r:.1f},{y + dy * r:.1f}" for dx, dy in CORNERS[shape]) + "Z"
+
+
 WIDTH = 1000.0
 MARGIN = 30.0
 ISOLATE_ROW = 34.0
@@ -58,6 +111,10 @@ class PlacedNode:
     y: float
     r: float
     colour: str
+    shape: str
+    """Its role's shape (:data:`ROLE_SHAPES`)."""
+    mark: str
+    """The SVG path of that shape."""
     labelled: bool
     label: str
     """The name as written beside the node: cut to :data:`ISOLATE_LABEL` letters in the isolates' rows."""
@@ -131,6 +188,12 @@ def draw(nodes: list[Node], edges: list[Edge]) -> Drawing:
             y=_rounded(places[node.id])[1],
             r=round(radius(node, members), 1),
             colour=OUTSIDE_COLOUR if node.outside else ROLE_COLOURS.get(node.role, ROLE_COLOURS["other"]),
+            shape=ROLE_SHAPES.get(node.role, ROLE_SHAPES["other"]),
+            mark=shape_path(
+                ROLE_SHAPES.get(node.role, ROLE_SHAPES["other"]),
+                *_rounded(places[node.id]),
+                round(radius(node, members), 1),
+            ),
             labelled=node.id in shown,
             label=_cut(node.name) if named and node.id not in linked else node.name,
         )
