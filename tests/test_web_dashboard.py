@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.web.dashboard import BROKER_ROLES, STAGE_WORDS
-from api.web.render import ROLE_WORDS
+from api.web.render import ROLE_WORDS, name_key
 from graph.query import Query
 from matching.insights import cluster_insights
 from schema.settings import Settings
@@ -175,6 +175,22 @@ def test_each_kind_of_member_has_a_colour_of_3_to_1_and_a_shape(site: Site, brow
             assert contrast(mark.value_of_css_property("stroke"), background) >= 3, node.name
         else:
             assert contrast(fill, background) >= 3, (node.name, fill)
+
+
+def test_the_members_stand_in_the_order_a_reader_looks_names_up(site: Site, browser: WebDriver) -> None:
+    """The Members table sorted by letter code: "Mühlviertler Kräuterhof" before "Mühlviertler Käserei"
+    ("r" before "ä"), as "Business" before "Bäckerei". Accents and case do not count (``name_key``)."""
+    use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
+    wait_for_text(browser, "#dashboard", "Member network")
+    names = [
+        cell.get_attribute("textContent").strip()
+        for cell in browser.find_elements(By.CSS_SELECTOR, "#members tbody tr td:first-child")
+    ]
+    assert len(names) > 20 and names == sorted(names, key=name_key), names
+    dairy, herbs = names.index("Mühlviertler Käserei eGen"), names.index("Mühlviertler Kräuterhof")
+    assert dairy < herbs, names
+    isolates = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".isolate-name")]
+    assert isolates == sorted(isolates, key=name_key), isolates
 
 
 def test_the_network_links_each_member_to_its_page(site: Site, browser: WebDriver) -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.availability import Availability
+from api.web.render import by_name, name_key
 from graph.db import AsyncGraph
 from graph.queries import web as q
 from schema.countries import country_name
@@ -110,8 +111,8 @@ class SearchChoices:
         row = rows[0]  # one row: the query only aggregates
         regions = [{**r, "label": label(r)} for r in row["regions"]]
         self._value = Choices(
-            regions=sorted(regions, key=lambda r: (r["level"] != "country", r["label"])),
-            towns=sorted(row["towns"]),
+            regions=sorted(regions, key=lambda r: (r["level"] != "country", name_key(r["label"]))),
+            towns=by_name(row["towns"]),
             places=frozenset(row["places"]),
             names={r["id"]: r["name"] for r in row["named"] if r["name"]},
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from api.web.network import OUTSIDE_COLOUR, ROLE_COLOURS, ROLE_SHAPES, draw, shape_path
-from api.web.render import render, static_text
+from api.web.render import by_name, render, static_text
 from graph.db import Graph
 from matching.insights import ClusterInsights, cluster_insights
 from matching.insights import stage as rules
@@ -136,7 +136,7 @@ def _values(
         "trend": trend or ins.trend,
         "trend_rows": trend_table(trend or ins.trend),
         "drawing": draw(ins.nodes, ins.edges),
-        "members": sorted((n for n in ins.nodes if not n.outside), key=lambda n: n.name.casefold()),
+        "members": by_name(n for n in ins.nodes if not n.outside),
         "colours": ROLE_COLOURS,
         "outside_colour": OUTSIDE_COLOUR,
         "shapes": ROLE_SHAPES,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,28 @@ def path_segment(value: object) -> str:
     an id such as ``AT/../7`` stays one segment that a browser does not resolve as ``..``; the server decodes
     it back whole (the routes take a ``path``)."""
     return quote(str(value), safe="")
+
+
+def name_key(name: object) -> tuple[str, str]:
+    """The order in which a European reader looks a name up: letters without their accents and case
+    ("Bäckerei" before "Business", "Ölmühle" among the O's, "ß" as "ss"), the name itself breaking ties so
+    that the order is the same every time. Python's and Neo4j's own order goes by code point, which puts every
+    accented letter after "z" and every capital before "a"."""
+    text = str(name or "")
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return bare.casefold(), text
+
+
+def by_name(items: Iterable[Any], attribute: str = "name") -> list[Any]:
+    """``items`` (mappings, objects or strings) in the order of their names (:func:`name_key`): every list of
+    names a page shows goes through it (the ``by_name`` filter)."""
+
+    def name(item: Any) -> object:
+        if isinstance(item, str):
+            return item
+        return item.get(attribute) if isinstance(item, dict) else getattr(item, attribute, None)
+
+    return sorted(items, key=lambda item: name_key(name(item)))
 
 
 BARE_HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/\S*)?")
@@ -101,6 +125,7 @@ def environment() -> Environment:
     env.filters["website_url"] = website_url
     env.filters["typed"] = Typed
     env.filters["sentence"] = sentence
+    env.filters["by_name"] = by_name
     env.filters["quoted"] = quote_sentence  # a card's sentences cut as the API's explanations cut them
     env.globals["ROLE_WORDS"] = ROLE_WORDS
     return env
