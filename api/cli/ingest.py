@@ -6,11 +6,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
+from rich.measure import Measurement
 from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from api.cli.common import (
+    OFF_TERMINAL_WIDTH,
     console,
     echo_json,
     err_console,
@@ -57,25 +60,76 @@ class _Bar:
         self.progress.advance(self.task, rows)
 
 
-def _summary_table(summary: Summary) -> Table:
-    title = f"Ingest run {summary.run_id}" + (" (dry run: nothing written)" if summary.dry_run else "")
-    table = Table(title=title)
-    for column in ("file", "kind", "format", "rows", *(o.value for o in Outcome), "s"):
-        table.add_column(column, justify="left" if column in ("file", "kind", "format") else "right")
-    for f in summary.files:
-        table.add_row(
-            shown(Path(f.file).name),
-            f.kind.value,
-            f"{f.format} {f.encoding}",
-            f"{f.rows:,}",
-            *(f"{f.outcomes[o]:,}" for o in Outcome),
-            f"{f.seconds:.1f}",
-        )
+def _title(summary: Summary) -> str:
+    return f"Ingest run {summary.run_id}" + (" (dry run: nothing written)" if summary.dry_run else "")
+
+
+def _counts(summary: Summary) -> list[tuple[str, list[str]]]:
+    """Each column of counts: its header, then a cell per file and the total."""
     totals = summary.counts()
-    table.add_row(
-        "[b]total", "", "", f"[b]{totals['rows']:,}", *(f"[b]{totals[o.value]:,}" for o in Outcome), ""
-    )
+    columns = [("rows", [f"{f.rows:,}" for f in summary.files] + [f"{totals['rows']:,}"])]
+    for o in Outcome:
+        columns.append((o.value, [f"{f.outcomes[o]:,}" for f in summary.files] + [f"{totals[o.value]:,}"]))
+    return columns
+
+
+def _summary_table(summary: Summary) -> Table:
+    """One row a file: name, kind, format, the counts and its seconds (about 110 columns)."""
+    table = Table(title=_title(summary))
+    for column in ("file", "kind", "format"):
+        table.add_column(column)
+    counts = _counts(summary)
+    for header, _ in counts:
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("s", justify="right", no_wrap=True)
+    for i, f in enumerate(summary.files):
+        cells = (cells[i] for _, cells in counts)
+        table.add_row(
+            shown(Path(f.file).name), f.kind.value, f"{f.format} {f.encoding}", *cells, f"{f.seconds:.1f}"
+        )
+    table.add_row("[b]total", "", "", *(f"[b]{cells[-1]}" for _, cells in counts), "")
     return table
+
+
+NARROW_FILE_WIDTH = 12
+"""The least width the narrow table leaves its file column, whose names fold onto further lines."""
+
+
+def _narrow_table(summary: Summary) -> Table | None:
+    """The summary for a console too narrow for :func:`_summary_table`: the counts beside each file's name,
+    its kind, format and seconds on the line under the name, columns set apart by spaces alone. None where
+    even so the counts would not fit whole (a run of millions of rows on 80 columns)."""
+    counts = _counts(summary)
+    widths = [max(len(header), *map(len, cells)) for header, cells in counts]
+    if sum(widths) + 3 * len(widths) + NARROW_FILE_WIDTH > console.width:
+        return None
+    table = Table(title=_title(summary), box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("file", overflow="fold")
+    for header, _ in counts:
+        table.add_column(header, justify="right", no_wrap=True)
+    for i, f in enumerate(summary.files):
+        about = f"{f.kind.value}, {f.format} {f.encoding}, {f.seconds:.1f} s"
+        table.add_row(f"{shown(Path(f.file).name)}\n[dim]{shown(about)}", *(cells[i] for _, cells in counts))
+    table.add_row("[b]total", *(f"[b]{cells[-1]}" for _, cells in counts))
+    return table
+
+
+def _print_counts(summary: Summary) -> None:
+    """The run's counts as the widest layout the console holds with every number whole: the table, the
+    narrow table, or a file a paragraph (rich cuts a cell to fit, ``20,0…``, where a table is too wide)."""
+    wide = _summary_table(summary)
+    natural = Measurement.get(console, console.options.update(max_width=OFF_TERMINAL_WIDTH), wide)
+    if natural.maximum <= console.width:
+        console.print(wide)
+    elif narrow := _narrow_table(summary):
+        console.print(narrow)
+    else:
+        console.print(_title(summary))
+        counts = _counts(summary)
+        for i, f in enumerate(summary.files):
+            about = f"{Path(f.file).name} ({f.kind.value}, {f.format} {f.encoding}, {f.seconds:.1f} s)"
+            console.print(shown(about) + ": " + ", ".join(f"{h} {cells[i]}" for h, cells in counts))
+        console.print("total: " + ", ".join(f"{h} {cells[-1]}" for h, cells in counts))
 
 
 INTERRUPTED = "the rows read before it are written; the same command run again loads the rest"
@@ -208,7 +262,7 @@ def ingest(
 def _print_summary(summary: Summary, rejects: Path | None) -> None:
     """The table, then merges, ambiguities, unresolved managers and the first rejects; every text that comes
     from a registry is :func:`~api.cli.common.shown`, so a value like ``[/x]`` prints as itself."""
-    console.print(_summary_table(summary))
+    _print_counts(summary)
     for merge in summary.merges[:20]:
         where = f"{Path(merge.file).name}:{merge.row}"
         console.print(shown(f"merged {merge.record} ({where}) into {merge.node} by {merge.rule}"))
