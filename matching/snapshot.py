@@ -258,13 +258,51 @@ def current(graph: Graph, settings: Settings, version: dict[str, Any] | None = N
     with _READING:
         held = _SNAPSHOTS.get(key)
         if held is not None and held.version != version and _answers_only(held.version, version):
-            log.info("reading the answered suggestions (only they changed: %s)", version)
+            log.info("reading the answered suggestions: %s", changes(held.version, version))
             since = read_answers(graph, held.index, held.version["answered"])
             held = _SNAPSHOTS[key] = held.answered(since, version)
-        elif held is None or held.version != version:
-            log.info("reading the collaboration snapshot (graph changed: %s)", version)
+        elif held is None:
+            log.info("reading the collaboration snapshot of %s", described(version))
+            held = _SNAPSHOTS[key] = read(graph, settings)
+        elif held.version != version:
+            log.info("reading the collaboration snapshot again: %s", changes(held.version, version))
             held = _SNAPSHOTS[key] = read(graph, settings)
         return held
+
+
+COUNTED = {
+    "organizations": "organization",
+    "links": "collaboration",
+    "participations": "project participation",
+    "runs": "ingest run",
+    "answers": "answered suggestion",
+}
+"""The stamp's counts, each as the noun a log line says it with."""
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def described(version: dict[str, Any]) -> str:
+    """A stamp in words: ``1,200 organizations, 3,400 collaborations, …``."""
+    return ", ".join(_counted(int(version[key] or 0), noun) for key, noun in COUNTED.items())
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """What differs between two stamps, in words: ``3 more organizations, 1 more ingest run``. A write that
+    left every count as it was is told by its time: an ingest run or upsert that finished, an answer given
+    again."""
+    said = []
+    for key, noun in COUNTED.items():
+        delta = int(after.get(key) or 0) - int(before.get(key) or 0)
+        if delta:
+            said.append(_counted(abs(delta), f"{'more' if delta > 0 else 'fewer'} {noun}"))
+    if not said and before.get("finished") != after.get("finished"):
+        said.append(f"an ingest run or upsert finished at {after.get('finished')}")
+    if not said and before.get("answered") != after.get("answered"):
+        said.append(f"a suggestion answered again at {after.get('answered')}")
+    return ", ".join(said) or "no count changed"
 
 
 def _answers_only(before: dict[str, Any], after: dict[str, Any]) -> bool:
