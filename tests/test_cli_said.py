@@ -1,16 +1,25 @@
-"""What the commands say in words a user reads: the snapshot's log line."""
+"""What the commands say in words a user reads: the snapshot's log line, a day to come refused as an as-of
+day by the CLI and the API alike."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from api.app import create_app
+from api.auth import ApiRole, create_key
+from api.cli import app
 from graph.db import Graph
 from ingest import load
 from matching import snapshot
 from schema.settings import Settings
+from tests.utils.api import codes, data, gql
 from tests.utils.registry import write_csv
 
 
@@ -38,3 +47,42 @@ def test_the_snapshot_log_line_says_what_changed_in_counts(
         "1 ingest run, 0 answered suggestions",
         "reading the collaboration snapshot again: 2 more organizations, 1 more ingest run",
     ]
+
+
+CLUSTER = 'query($d: Date) { clusterInsights(clusterId: "food", asOf: $d, suppliers: 0) { members asOf } }'
+REGION = 'query($d: Date) { regionInsights(region: "Linz", asOf: $d) { asOf clusters { members } } }'
+
+
+def test_a_day_to_come_is_refused_as_an_as_of_day(
+    graph: Graph, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """``insights --as-of``, ``report --as-of`` and GraphQL ``asOf`` took a day to come without a word, and
+    answered today's figures under its date: each refuses it naming its option or argument; today (where
+    the day begins first, so any caller's today) is taken."""
+    clusters = write_csv(
+        tmp_path / "clusters.csv", [{"id": "food", "name": "Food", "sector": "food", "region": "Linz"}]
+    )
+    orgs = [{"id": f"O{i}", "name": f"Org {i}", "role": "firm", "clusters": "food"} for i in range(3)]
+    load(graph, [clusters, write_csv(tmp_path / "organizations.csv", orgs)])
+    today = dt.datetime.now(dt.UTC).date()
+    ahead = str(today + dt.timedelta(days=2))
+    env = {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password}
+    runner = CliRunner()
+    for command in (["insights", "food", "--json"], ["report", "food", "--out", str(tmp_path / "r.html")]):
+        said = runner.invoke(app, [*command, "--as-of", ahead], env=env)
+        assert said.exit_code == 2 and "--as-of" in said.output, said.output
+        assert f"{ahead} is a day to come" in said.output, said.output
+        assert not (tmp_path / "r.html").exists()
+    said = runner.invoke(app, ["insights", "food", "--json", "--as-of", str(today)], env=env)
+    assert said.exit_code == 0 and json.loads(said.output)["members"] == 3, said.output
+
+    key = create_key(graph, ApiRole.DATA_TEAM, None)
+    with TestClient(create_app(neo4j_settings)) as client:
+        for query in (CLUSTER, REGION):
+            body = gql(client, key, query, {"d": ahead})
+            assert codes(body) == ["BAD_USER_INPUT"], body
+            assert body["errors"][0]["extensions"]["argument"] == "asOf", body
+            assert body["errors"][0]["message"].startswith(f"`asOf` {ahead} is a day to come"), body
+        assert data(gql(client, key, CLUSTER, {"d": str(today)}))["clusterInsights"]["members"] == 3
+        region = data(gql(client, key, REGION, {"d": str(today)}))["regionInsights"]
+        assert region["asOf"] == str(today) and region["clusters"] == [{"members": 3}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from graph.db import Graph
+from schema.days import future_day
 from schema.direction import DIRECTION_CONTROLS, direction_codes, line_codes
 from schema.errors import capped
 from schema.models import MAX_NAME, MAX_TEXT
@@ -129,6 +131,14 @@ def given_path(text: str) -> Path:
     if not text.strip():
         raise typer.BadParameter("is empty; name a path")
     return Path(text)
+
+
+def past_day(value: dt.datetime | None) -> dt.datetime | None:
+    """The callback of an ``--as-of`` day: a usage error naming the option for a day to come
+    (``schema.days``), as the API refuses its ``asOf``."""
+    if value is not None and (problem := future_day(value.date())):
+        raise typer.BadParameter(problem)
+    return value
 
 
 def text_option(*, name: bool = False) -> Callable[[str | None], str | None]:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli.common import console, echo_json, open_graph, settings_of, shown
+from api.cli.common import console, echo_json, open_graph, past_day, settings_of, shown
 from matching.insights import ClusterInsights, RegionInsights, cluster_insights, region_insights
 from matching.insights.result import Actor
 from schema.errors import InvalidInput
@@ -24,7 +24,12 @@ def insights(
     ] = None,
     as_of: Annotated[
         dt.datetime | None,
-        typer.Option("--as-of", formats=["%Y-%m-%d"], help="As the graph knew it on this date (YYYY-MM-DD)."),
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            callback=past_day,
+            help="As the graph knew it on this date (YYYY-MM-DD), today at the latest.",
+        ),
     ] = None,
     region: Annotated[
         str | None, typer.Option("--region", help="One summary row per cluster of this region.")

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.common import console, open_graph, settings_of, shown
+from api.cli.common import console, open_graph, past_day, settings_of, shown
 from schema.errors import InvalidInput, naming
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -24,7 +24,13 @@ def report(
     cluster_id: Annotated[str, typer.Argument(help="The cluster's id.")],
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path("report.html"),
     as_of: Annotated[
-        dt.datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="The cluster as of this date.")
+        dt.datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            callback=past_day,
+            help="The cluster as of this date (YYYY-MM-DD), today at the latest.",
+        ),
     ] = None,
     pdf: Annotated[
         bool, typer.Option("--pdf", help="Also print it to a PDF beside the HTML (needs Chromium).")

@@ -26,6 +26,7 @@ from api.graphql.insight_types import ClusterInsights
 from api.graphql.sizes import FULL_PAGE, check_page_size
 from matching.insights import analyse_clusters, cluster_insights, page_of, region_clusters
 from matching.insights.result import iso
+from schema.days import future_day
 from schema.errors import InvalidInput
 
 MAX_SUPPLIERS = 10
@@ -37,7 +38,14 @@ def _manager(info: Ctx) -> str | None:
     return caller.organization_id if caller.role is ApiRole.CLUSTER_MANAGER else None
 
 
+def _check_as_of(as_of: dt.date | None) -> None:
+    """A day to come is refused as ``clusterkg insights --as-of`` refuses it (``schema.days``)."""
+    if as_of is not None and (problem := future_day(as_of)):
+        raise InvalidInput.of("asOf", problem)
+
+
 async def cluster(info: Ctx, cluster_id: str, as_of: dt.date | None, suppliers: int) -> ClusterInsights:
+    _check_as_of(as_of)
     if not 0 <= suppliers <= MAX_SUPPLIERS:
         raise InvalidInput.of("suppliers", f"must be between 0 and {MAX_SUPPLIERS}; got {suppliers}")
     context = info.context
@@ -87,6 +95,7 @@ class RegionInsights:
 async def region(info: Ctx, name: str | None, as_of: dt.date | None) -> RegionInsights:
     """The region, its clusters listed (an unknown region is :class:`~schema.errors.NotFound` here, whatever
     the query selects) and analysed only as ``clusters`` pages them."""
+    _check_as_of(as_of)
     context = info.context
     found = await context.compute.run(lambda: region_clusters(context.sync_graph, name))
     return RegionInsights(region=name, as_of=iso(as_of), date=as_of, found=found)
