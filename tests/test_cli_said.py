@@ -1,5 +1,5 @@
 """What the commands say in words a user reads: the snapshot's log line, a day to come refused as an as-of
-day by the CLI and the API alike."""
+day by the CLI and the API alike, the values ``--help`` names for like options."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import datetime as dt
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -86,3 +88,34 @@ def test_a_day_to_come_is_refused_as_an_as_of_day(
         assert data(gql(client, key, CLUSTER, {"d": str(today)}))["clusterInsights"]["members"] == 3
         region = data(gql(client, key, REGION, {"d": str(today)}))["regionInsights"]
         assert region["asOf"] == str(today) and region["clusters"] == [{"members": 3}]
+
+
+def _metavars() -> dict[str, str]:
+    """What ``--help`` shows as each option's value, by ``command --option``, across every command."""
+    shown: dict[str, str] = {}
+
+    def walk(command: Any, name: str, parent: Any) -> None:
+        ctx = command.context_class(command, info_name=name, parent=parent)
+        for param in command.params:
+            if param.opts[0].startswith("--") and (shown_type := param.display_type_rich(ctx=ctx)):
+                shown[f"{name} {param.opts[0]}"] = shown_type
+        for sub_name, sub in getattr(command, "commands", {}).items():
+            walk(sub, sub_name if parent is None else f"{name} {sub_name}", ctx)
+
+    walk(typer.main.get_command(app), "clusterkg", None)
+    return shown
+
+
+def test_help_names_the_values_of_like_options_alike() -> None:
+    """``ingest --help`` showed ``<Path>`` for ``--mapping`` and ``<path>`` for ``--rejects``, and a day
+    ``<%Y-%m-%d>`` (``--as-of``) or ``<str>`` (``eval --split``): a path shows ``<path>``, a day
+    ``<YYYY-MM-DD>``, in every command."""
+    metavars = _metavars()
+    paths = ["ingest --mapping", "ingest --rejects", "generate --out", "report --out"]
+    days = ["insights --as-of", "report --as-of", "eval --split"]
+    assert {option: metavars[option] for option in paths} == dict.fromkeys(paths, "<path>")
+    assert {option: metavars[option] for option in days} == dict.fromkeys(days, "<YYYY-MM-DD>")
+    for option, metavar in metavars.items():
+        assert "%" not in metavar and "Path" not in metavar, (option, metavar)
+    help_text = CliRunner().invoke(app, ["ingest", "--help"], env={"COLUMNS": "200"}).output
+    assert "<Path>" not in help_text and help_text.count("<path>") == 2, help_text

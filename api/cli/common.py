@@ -26,6 +26,12 @@ from schema.models import MAX_NAME, MAX_TEXT
 from schema.settings import Settings
 from schema.text import text_problem
 
+PATH = "<path>"
+"""The metavar ``--help`` shows for a file or folder option, as typer shows one of type ``Path``: an option
+read by :func:`given_path` showed its type's name, ``<Path>``."""
+DAY = "<YYYY-MM-DD>"
+"""The metavar of a day option, where typer shows its parse format (``<%Y-%m-%d>``) or ``<str>``."""
+
 OFF_TERMINAL_WIDTH = 10_000
 """The width a table may take off a terminal when ``COLUMNS`` names none: wider than any table the commands
 print, so each is drawn at its natural width, a row a line."""

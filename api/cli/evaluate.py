@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 import ingest
-from api.cli.common import console, err_console, open_graph, settings_of
+from api.cli.common import DAY, console, err_console, open_graph, settings_of
 from graph.db import Graph
 from graph.queries import evaluation as eval_queries
 from ingest import Mapping, readers
@@ -186,7 +186,9 @@ def evaluate(
     split: Annotated[
         str,
         typer.Option(
-            callback=split_day, help="With --data: history before this day, outcomes on or after it."
+            callback=split_day,
+            metavar=DAY,
+            help="With --data: history before this day, outcomes on or after it.",
         ),
     ] = "2019-01-01",
     queries: Annotated[int, typer.Option(min=1, help="Number of query organizations drawn.")] = 1000,

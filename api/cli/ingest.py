@@ -14,6 +14,7 @@ from rich.text import Text
 
 from api.cli.common import (
     OFF_TERMINAL_WIDTH,
+    PATH,
     console,
     echo_json,
     err_console,
@@ -165,6 +166,7 @@ def ingest(
         Path | None,
         typer.Option(
             parser=given_path,
+            metavar=PATH,
             help="YAML mapping for every file, or a folder of NAME.mapping.yaml for each NAME.csv; "
             "by default NAME.mapping.yaml beside NAME.csv.",
         ),
@@ -299,7 +301,9 @@ def _print_summary(summary: Summary, rejects: Path | None) -> None:
 
 
 def generate(
-    out: Annotated[Path, typer.Option(parser=given_path, help="Folder to write the registry files into.")],
+    out: Annotated[
+        Path, typer.Option(parser=given_path, metavar=PATH, help="Folder to write the registry files into.")
+    ],
     orgs: Annotated[int, typer.Option(min=2, max=MAX_ORGS, help="Number of organizations.")],
     collaborations: Annotated[
         int | None,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli.common import console, echo_json, open_graph, past_day, settings_of, shown
+from api.cli.common import DAY, console, echo_json, open_graph, past_day, settings_of, shown
 from matching.insights import ClusterInsights, RegionInsights, cluster_insights, region_insights
 from matching.insights.result import Actor
 from schema.errors import InvalidInput
@@ -27,8 +27,9 @@ def insights(
         typer.Option(
             "--as-of",
             formats=["%Y-%m-%d"],
+            metavar=DAY,
             callback=past_day,
-            help="As the graph knew it on this date (YYYY-MM-DD), today at the latest.",
+            help="As the graph knew it on this date, today at the latest.",
         ),
     ] = None,
     region: Annotated[

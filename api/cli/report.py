@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.common import console, open_graph, past_day, settings_of, shown
+from api.cli.common import DAY, console, open_graph, past_day, settings_of, shown
 from schema.errors import InvalidInput, naming
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -28,8 +28,9 @@ def report(
         typer.Option(
             "--as-of",
             formats=["%Y-%m-%d"],
+            metavar=DAY,
             callback=past_day,
-            help="The cluster as of this date (YYYY-MM-DD), today at the latest.",
+            help="The cluster as of this date, today at the latest.",
         ),
     ] = None,
     pdf: Annotated[
