@@ -66,7 +66,7 @@ def test_a_guest_types_a_need_and_sees_the_vendor_with_its_reasons(site: Site, b
     assert VENDOR_NAME in shown
     assert "km away" in shown  # the distance from the town typed
     assert "YOUR WORDS" in shown.upper() and "machine-vision quality inspection" in shown  # matched sentences
-    assert "Score" in shown and "how well what they offer fits what you look for" in shown
+    assert "Score" in shown and "how well what they offer fits what is sought" in shown
     assert not browser.find_elements(By.CSS_SELECTOR, "[data-answer], #answer-help")  # a guest cannot answer
 
 
@@ -85,7 +85,7 @@ def test_why_in_detail_says_what_each_figure_means(site: Site, browser: WebDrive
     assert parts, details
     shares = [int(p) for p in re.findall(r"(\d+)% ", parts[2])]
     assert sum(shares) in (99, 100, 101), parts[2]  # shares of the score, each rounded
-    assert "% how well what they offer fits what you look for" in parts[2]
+    assert "% how well what they offer fits what is sought" in parts[2]
     assert re.search(r"Your words “.+” are (very much|much|somewhat|only a little) like theirs", details)
     assert re.search(r"What they offer fits your words \d+%: a real fit", details), details
     vendor = "They are a technology or service vendor: a kind of partner that suits you well (100% fit)"
@@ -101,6 +101,12 @@ def test_why_in_detail_says_what_each_figure_means(site: Site, browser: WebDrive
     ).json()
     api = [s for s in answer["data"]["partnerSuggestions"] if s["partner"]["id"] == VENDOR]
     assert api and "role fit for a" in " ".join(api[0]["explanation"]), answer
+    # a manager reading a member's cards reads of the member: "suits it", never "what it look for"
+    headers = {"Authorization": f"Bearer {site.keys['food_manager'].secret}"}
+    manager = httpx.get(
+        f"{site.url}/web/suggestions", params={"organization": BAKERY}, headers=headers, timeout=60
+    ).text
+    assert "a kind of partner that suits it" in manager and "what it look" not in manager, manager
 
 
 def test_the_header_names_the_key_and_console_in_plain_words(site: Site, browser: WebDriver) -> None:

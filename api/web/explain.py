@@ -10,7 +10,7 @@ from matching.reasons import SOURCE_WORDS, Suggestion, Voice, found_through, quo
 from matching.signals import SEMANTIC_CEILING, WEAK_FIT
 
 SIGNAL_WORDS = {
-    "semantic": "how well what they offer fits what {v.you} look for",
+    "semantic": "how well what they offer fits what is sought",
     "role": "how well their kind of organization suits {v.you}",
     "proximity": "how near they are",
     "trust": "partners and clusters {v.together} already share",
