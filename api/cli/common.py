@@ -139,6 +139,12 @@ def given_path(text: str) -> Path:
     return Path(text)
 
 
+def as_of_option(help: str) -> Any:
+    """The ``--as-of`` option of the commands that look at the graph as of a past day (``insights``,
+    ``report``): a day written YYYY-MM-DD, never one to come (:func:`past_day`)."""
+    return typer.Option("--as-of", formats=["%Y-%m-%d"], metavar=DAY, callback=past_day, help=help)
+
+
 def past_day(value: dt.datetime | None) -> dt.datetime | None:
     """The callback of an ``--as-of`` day: a usage error naming the option for a day to come
     (``schema.days``), as the API refuses its ``asOf``."""

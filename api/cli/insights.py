@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli.common import DAY, console, echo_json, open_graph, past_day, settings_of, shown
+from api.cli.common import as_of_option, console, echo_json, open_graph, settings_of, shown
 from matching.insights import ClusterInsights, RegionInsights, cluster_insights, region_insights
 from matching.insights.result import Actor
 from schema.errors import InvalidInput
@@ -23,14 +23,7 @@ def insights(
         str | None, typer.Argument(help="The cluster; leave out with --region for a region's table.")
     ] = None,
     as_of: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--as-of",
-            formats=["%Y-%m-%d"],
-            metavar=DAY,
-            callback=past_day,
-            help="As the graph knew it on this date, today at the latest.",
-        ),
+        dt.datetime | None, as_of_option("As the graph knew it on this date, today at the latest.")
     ] = None,
     region: Annotated[
         str | None, typer.Option("--region", help="One summary row per cluster of this region.")

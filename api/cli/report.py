@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.common import DAY, console, open_graph, past_day, settings_of, shown
+from api.cli.common import as_of_option, console, open_graph, settings_of, shown
 from schema.errors import InvalidInput, naming
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -24,14 +24,7 @@ def report(
     cluster_id: Annotated[str, typer.Argument(help="The cluster's id.")],
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path("report.html"),
     as_of: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--as-of",
-            formats=["%Y-%m-%d"],
-            metavar=DAY,
-            callback=past_day,
-            help="The cluster as of this date, today at the latest.",
-        ),
+        dt.datetime | None, as_of_option("The cluster as of this date, today at the latest.")
     ] = None,
     pdf: Annotated[
         bool, typer.Option("--pdf", help="Also print it to a PDF beside the HTML (needs Chromium).")
