@@ -74,6 +74,7 @@ from graph.queries import api as q  # noqa: E402
 from graph.queries import organizations as orgs  # noqa: E402
 from graph.server import ManagedNeo4j, cpu_seconds  # noqa: E402
 from ingest.generate import generate  # noqa: E402
+from matching.reasons import TO_SEEKER  # noqa: E402
 from schema.settings import Settings  # noqa: E402
 
 console = Console(width=170)
@@ -128,9 +129,10 @@ def plain_app(settings: Settings) -> FastAPI:
     """The API app with ``/plain/*`` endpoints that answer the same payloads without GraphQL."""
     app = create_app(settings)
 
-    async def caller(request: Request) -> None:
+    async def caller(request: Request) -> str:
+        """The caller's key id: its lane at the compute threads, as a GraphQL request's (a per-key share)."""
         state = request.app.state
-        await authenticate(state.graph, request.headers.get("authorization"), state.keys)
+        return (await authenticate(state.graph, request.headers.get("authorization"), state.keys)).key_id
 
     @app.get("/plain/page")
     async def page(request: Request, after: str | None = None) -> Response:
@@ -163,17 +165,18 @@ def plain_app(settings: Settings) -> FastAPI:
 
     @app.get("/plain/suggest")
     async def suggest(request: Request, org: str) -> Response:
-        await caller(request)
+        key = await caller(request)
         found = await request.app.state.compute.run(
-            "plain", lambda: matching.suggest(request.app.state.sync_graph, org, limit=10, settings=settings)
+            key, lambda: matching.suggest(request.app.state.sync_graph, org, limit=10, settings=settings)
         )
-        basis = basis_of(None)
+        basis = basis_of(None, TO_SEEKER)  # a member asking for itself, as the GraphQL requests do
         suggestions = [
             {
                 "score": s.score,
                 "partner": {"id": s.id, "name": s.name, "role": s.role.upper()},
                 "reasons": [
-                    {"signal": r.signal, "share": r.share, "sentence": r.sentence} for r in reasons(s, basis)
+                    {"signal": r.signal, "share": r.share, "sentence": r.sentence}
+                    for r in reasons(s, basis, TO_SEEKER)
                 ],
                 "matchedNeed": s.best_pair.need if s.best_pair else None,
                 "matchedCapability": s.best_pair.capability if s.best_pair else None,
@@ -184,11 +187,11 @@ def plain_app(settings: Settings) -> FastAPI:
 
     @app.get("/plain/search")
     async def search(request: Request, text: str) -> Response:
-        await caller(request)
+        key = await caller(request)
         query, params = orgs.hybrid_search(
             orgs.OrganizationFilter(),
             text=text,
-            vector=list(await embed(text, settings, Lane(request.app.state.compute, "plain"))),
+            vector=list(await embed(text, settings, Lane(request.app.state.compute, key))),
             limit=10,
             candidates=settings.api_vector_candidates,
             text_weight=settings.api_search_text_weight,
