@@ -36,6 +36,7 @@ from api.web.search import LABELS, SearchForm, search
 from graph.queries import api as api_queries
 from graph.queries import web as q
 from matching.insights import ClusterInsights
+from schema.days import future_day
 from schema.errors import (
     AccessDenied,
     ClusterkgError,
@@ -208,13 +209,13 @@ def router(schema: strawberry.Schema) -> APIRouter:
 
 
 def parse_date(text: str) -> dt.date:
-    """The date a trend compares with: a past one. A later date (2029 typed for 2019) would draw the cluster
-    as it is today and report "no change" on every line."""
+    """The date a trend compares with: a past one, by the rule of every as-of day (``schema.days``). A later
+    date (2029 typed for 2019) would draw the cluster as it is today and report "no change" on every line."""
     try:
         date = dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"the date to compare with must read YYYY-MM-DD, not {echo(text)}") from None
-    if date > dt.date.today():
+    if future_day(date):
         raise InvalidInput(f"the date to compare with must be today or earlier, not {date.isoformat()}")
     return date
 
