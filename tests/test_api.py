@@ -9,6 +9,7 @@ what they changed, so the order of tests does not matter.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
 import re
@@ -32,6 +33,7 @@ import ingest
 import matching
 from api.app import create_app
 from api.auth import ApiRole, NewKey, create_key, hash_key, revoke_key
+from api.throttle import FairCompute
 from graph import admin
 from graph.db import Graph
 from graph.queries.matching.feedback import RECORD_FEEDBACK
@@ -891,22 +893,29 @@ def test_one_key_holds_all_compute_threads_but_one(
     members held both, and another key's search waited 5 s. Here the threads are two: a key holding one, with
     more of its work waiting, leaves the other to another key's search."""
     two = neo4j_settings.model_copy(update={"api_compute_threads": 2})
-    with TestClient(create_app(two)) as app:
-        compute = app.app.state.compute  # type: ignore[attr-defined]
-        portal = app.portal
-        assert portal is not None
-        portal.call(compute.acquire, "busy")
-        second = portal.start_task_soon(compute.acquire, "busy")
-        try:
-            wait_until(lambda: len(compute.waiting.get("busy", ())) == 1 or second.done(), seconds=10)
-            assert not second.done(), "one key took every compute thread"
-            body = gql(app, region["dairy"], '{ search(text: "cheese vats", limit: 3) { score } }')
-            assert len(data(body)["search"]) == 3, body
-        finally:
-            portal.call(compute.release, "busy")  # handed to the waiting second job of the key
-            second.result(10)
-            portal.call(compute.release, "busy")
+    with TestClient(create_app(two)) as app, _one_held_one_waiting(app, "compute") as compute:
+        body = gql(app, region["dairy"], '{ search(text: "cheese vats", limit: 3) { score } }')
+        assert len(data(body)["search"]) == 3, body
     assert compute.free == 2 and not compute.held
+
+
+@contextlib.contextmanager
+def _one_held_one_waiting(app: TestClient, lanes: str) -> Iterator[FairCompute]:
+    """The app's ``lanes`` (``compute`` or ``graph_slots``) with key "busy" holding one and waiting for a
+    second: the key's share is full while another is free. Both are given back after."""
+    shared: FairCompute = getattr(app.app.state, lanes)  # type: ignore[attr-defined]
+    portal = app.portal
+    assert portal is not None
+    portal.call(shared.acquire, "busy")
+    second = portal.start_task_soon(shared.acquire, "busy")
+    try:
+        wait_until(lambda: len(shared.waiting.get("busy", ())) == 1 or second.done(), seconds=10)
+        assert not second.done(), f"one key took every one of {lanes}"
+        yield shared
+    finally:
+        portal.call(shared.release, "busy")  # handed to the key's waiting second
+        second.result(10)
+        portal.call(shared.release, "busy")
 
 
 def test_graph_queries_wait_for_a_slot_key_by_key(
@@ -962,21 +971,9 @@ def test_one_key_holds_at_most_its_share_of_the_graph_slots(
     two, a key's share one: a key holding one, with another of its queries waiting, leaves the other slot
     to another key's look-up."""
     shared = neo4j_settings.model_copy(update={"api_graph_slots": 2, "api_graph_slots_per_key": 1})
-    with TestClient(create_app(shared)) as app:
-        slots = app.app.state.graph_slots  # type: ignore[attr-defined]
-        portal = app.portal
-        assert portal is not None
-        portal.call(slots.acquire, "busy")
-        second = portal.start_task_soon(slots.acquire, "busy")
-        try:
-            wait_until(lambda: len(slots.waiting.get("busy", ())) == 1 or second.done(), seconds=10)
-            assert not second.done(), "one key took every slot"
-            body = gql(app, region["dairy"], '{ organization(id: "dairy") { name } }')
-            assert data(body)["organization"]["name"], body
-        finally:
-            portal.call(slots.release, "busy")  # handed to the waiting second query of the key
-            second.result(10)
-            portal.call(slots.release, "busy")
+    with TestClient(create_app(shared)) as app, _one_held_one_waiting(app, "graph_slots") as slots:
+        body = gql(app, region["dairy"], '{ organization(id: "dairy") { name } }')
+        assert data(body)["organization"]["name"], body
     assert slots.free == 2 and not slots.held
 
 
