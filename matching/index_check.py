@@ -83,12 +83,12 @@ _REFRESHING: set[tuple[str, str]] = set()
 
 def read_sample(graph: Graph) -> Sample:
     """A new random sample of the stored capability vectors (unit length)."""
-    rows = graph.run(index_queries.CAPABILITY_SAMPLE, share=SAMPLE_SHARE, all_below=SAMPLE_ALL_BELOW)
+    answer = graph.run(index_queries.CAPABILITY_SAMPLE, share=SAMPLE_SHARE, all_below=SAMPLE_ALL_BELOW)
+    rows = [row for row in answer if row["id"] is not None]
     vectors = np.array([row["vector"] for row in rows], dtype=np.float32).reshape(len(rows), DIMENSIONS)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
-    share = float(rows[0]["share"]) if rows else 1.0
-    organizations = int(rows[0]["organizations"]) if rows else 0
+    share, organizations = float(answer[0]["share"]), int(answer[0]["organizations"])
     log.debug("holding %d capability vectors (%.0f%%) to check the vector index", len(rows), 100 * share)
     ids = np.array([row["id"] for row in rows], dtype=object)
     return Sample(ids, vectors, TextScreen(vectors).prepare(), share, organizations, time.monotonic())
@@ -111,11 +111,14 @@ def held_sample(graph: Graph, organizations: int | None = None) -> Sample:
 
 
 def _refresh(graph: Graph) -> None:
-    """Read the sample again in a background thread, unless one already does (called under ``_LOCK``)."""
+    """Read the sample again in a background thread, unless one already does (called under ``_LOCK``). The
+    thread is not a daemon: a process that ends waits for its read, since a daemon thread still inside the
+    driver or ONNX Runtime when the interpreter shuts down aborts the process ("terminate called without an
+    active exception") after its answer was printed."""
     key = (graph.uri, graph.database)
     if key not in _REFRESHING:
         _REFRESHING.add(key)
-        threading.Thread(target=_read_again, args=(graph, key), daemon=True).start()
+        threading.Thread(target=_read_again, args=(graph, key), name="read-capability-sample").start()
 
 
 def _read_again(graph: Graph, key: tuple[str, str]) -> None:

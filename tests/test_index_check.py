@@ -5,8 +5,12 @@ signal ranking gets is the exact nearest."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,7 +25,7 @@ from ingest import demo as demo_region
 from matching import embed, index_check
 from matching.filters import Filters
 from matching.index_check import MAX_SEARCH_K, Search
-from matching.model import embed_text
+from matching.model import DIMENSIONS, embed_text
 from matching.signal_ranking import fetch_candidates
 from matching.signals import Place
 from schema.settings import Settings
@@ -134,6 +138,56 @@ def test_a_background_read_of_the_sample_outlives_the_graph_that_started_it(
     while key in index_check._REFRESHING and time.monotonic() < deadline:
         time.sleep(0.05)
     assert index_check._SAMPLES[key].read_at > before.read_at
+
+
+ENDS_WHILE_READING = """
+import threading
+from graph.db import Graph
+from matching import index_check, text_screen
+from schema.settings import Settings
+
+graph = Graph.connect(Settings(neo4j_uri={uri!r}, neo4j_password={password!r}))
+index_check.held_sample(graph)
+inside, session = threading.Event(), text_screen._session
+text_screen._session = lambda rows: inside.set() or session(rows)
+with index_check._LOCK:
+    index_check._refresh(graph)
+inside.wait(60)
+graph.close()
+print("done")
+"""
+"""Ends as the background read enters ONNX Runtime (the screen's session), where a CLI command ended now and
+then."""
+
+
+def test_a_process_that_ends_while_its_sample_is_read_again_ends_cleanly(
+    demo: Graph, neo4j_settings: Settings
+) -> None:
+    """A command that ended while the sample was read again in a daemon thread aborted after printing its
+    answer, now and then (exit -6, "terminate called without an active exception"): the interpreter shut
+    down under a thread still inside the driver or ONNX Runtime."""
+    script = ENDS_WHILE_READING.format(uri=neo4j_settings.neo4j_uri, password=neo4j_settings.neo4j_password)
+    environment = os.environ | {"PYTHONPATH": str(Path(__file__).parents[1])}
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-P", "-c", script], env=environment, capture_output=True, text=True, timeout=120
+        )
+        assert (done.returncode, done.stdout) == (0, "done\n"), done.stderr[-2000:]
+
+
+def test_a_graph_of_no_stored_vector_is_not_read_again_at_each_search(
+    graph: Graph,
+) -> None:
+    """A sample of no vector said the graph held no organization, so each search of a graph of organizations
+    not yet embedded found it older than the graph and read it again."""
+    ingest.load(graph, demo_region.paths())
+    organizations = graph.run(candidate_queries.NEAREST_CAPABILITIES, vector=[1.0] * DIMENSIONS, search_k=1)
+    held = index_check.read_sample(graph)
+    assert len(held.ids) == 0 and held.organizations == organizations[0]["organizations"] > 0
+    key = (graph.uri, graph.database)
+    index_check._SAMPLES[key] = held
+    assert index_check.held_sample(graph, held.organizations) is held
+    assert key not in index_check._REFRESHING
 
 
 def test_checked_nearest_capabilities_are_the_exact_nearest(demo: Graph, neo4j_settings: Settings) -> None:

@@ -69,13 +69,14 @@ CAPABILITY_SAMPLE = Query(
     """
     CALL () { MATCH (o:Organization) RETURN count(o) AS organizations }
     WITH organizations, CASE WHEN organizations <= $all_below THEN 1.0 ELSE $share END AS share
-    MATCH (o:Organization) WHERE o.capability_embedding IS NOT NULL AND rand() < share
+    OPTIONAL MATCH (o:Organization) WHERE o.capability_embedding IS NOT NULL AND rand() < share
     RETURN organizations, share, o.id AS id, o.capability_embedding AS vector
     """,
     plain=True,
 )
 """A random ``$share`` of the stored capability vectors (all of them in a graph of at most ``$all_below``
-organizations), which ``matching.index_check`` holds to check the index's answers."""
+organizations), which ``matching.index_check`` holds to check the index's answers. A sample of no vector is
+one row of nulls, so that it still says how many organizations the graph held."""
 
 CAPABILITY_VECTORS = Query(
     "matching.capability_vectors",
