@@ -614,6 +614,30 @@ def test_members_of_every_cluster_cost_one_query_together(
     assert codes(gql(client, region["dairy"], clash)) == ["BAD_USER_INPUT"]
 
 
+def test_a_cluster_filtered_by_meaning_keeps_every_member_beyond_the_nearest_of_all(
+    client: TestClient, neo4j_settings: Settings, region: dict[str, NewKey]
+) -> None:
+    """A cluster's `members(filter: {similarTo})` kept only its members among the nearest of all
+    organizations (500; 2 here): the rest of the cluster was silently left out of the page and the count.
+    Every member is scored as the vector index scores it, best first."""
+    near = neo4j_settings.model_copy(update={"api_vector_candidates": 2})
+    query = """{ cluster(id: "precision") { members(first: 100, filter: {similarTo: "camera inspection"},
+        orderBy: {field: RELEVANCE, direction: DESC}) { totalCount edges { node { id } score } } } }"""
+    with TestClient(create_app(near)) as small:
+        members = data(gql(small, region["dairy"], query))["cluster"]["members"]
+    assert members["totalCount"] == len(members["edges"]) == 3 + GENERATED // 4
+    assert ids(members)[0] == "visiontech"
+    scores = [edge["score"] for edge in members["edges"]]
+    assert scores == sorted(scores, reverse=True) and 0 < scores[-1] < scores[0] <= 1
+    everyone = """{ organizations(first: 100,
+        filter: {similarTo: "camera inspection", clusters: ["precision"]},
+        orderBy: {field: RELEVANCE, direction: DESC}) { edges { node { id } score } } }"""
+    indexed = data(gql(client, region["dairy"], everyone))["organizations"]["edges"]
+    assert len(indexed) == len(scores)  # the region is smaller than 500: the index finds every member
+    by_index = {edge["node"]["id"]: edge["score"] for edge in indexed}
+    assert all(abs(edge["score"] - by_index[edge["node"]["id"]]) < 1e-3 for edge in members["edges"])
+
+
 # --- access ------------------------------------------------------------------------------------------------
 
 NEEDS = """query($id: ID!) { organization(id: $id) { id needs } }"""

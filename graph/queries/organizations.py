@@ -135,17 +135,28 @@ def _conditions(fragments: list[LiteralString]) -> LiteralString:
 
 
 _MEMBERS: LiteralString = "MATCH (:Cluster {id: cluster_id})<-[:MEMBER_OF]-(o:Organization) WHERE "
+_MEMBERS_BY_VECTOR: LiteralString = (
+    "MATCH (:Cluster {id: cluster_id})<-[:MEMBER_OF]-(o:Organization) "
+    "WHERE o.capability_embedding IS NOT NULL "
+    "WITH o, vector.similarity.cosine(o.capability_embedding, $vector) AS score WHERE "
+)
+"""A cluster's members scored as the vector index scores (its cosine, normalized to [0, 1]), every one."""
 _IN_CLUSTER: LiteralString = "EXISTS { (o)-[:MEMBER_OF]->(:Cluster {id: cluster_id}) }"
 _PER_CLUSTER: LiteralString = "UNWIND $cluster_ids AS cluster_id CALL (cluster_id) { "
 
 
 def _scoped(head: LiteralString, fragments: list[LiteralString], per_cluster: bool) -> LiteralString:
     """Per cluster (``$cluster_ids``, one page or count each): all organizations become the cluster's
-    members; a full-text or vector source keeps its rows that are members."""
+    members, a vector source every member scored by its own cosine (the nearest of all organizations would
+    leave out the members beyond them), and a full-text source keeps its rows that are members."""
     if not per_cluster:
         return head
     if head == _ALL:
         return _MEMBERS
+    if head == _BY_VECTOR:
+        return _MEMBERS_BY_VECTOR
+    if head == _TEXT_HITS + _BY_VECTOR:
+        return _TEXT_HITS + _MEMBERS_BY_VECTOR
     fragments.append(_IN_CLUSTER)
     return head
 
