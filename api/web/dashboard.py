@@ -16,6 +16,7 @@ from graph.db import Graph
 from matching.insights import ClusterInsights, cluster_insights
 from matching.insights import stage as rules
 from matching.insights.result import Figures
+from schema.days import latest_day
 from schema.settings import Settings
 
 TREND_ROWS = [
@@ -159,11 +160,13 @@ def panel(
 ) -> str:
     """The dashboard's HTML (``links``: names link to the organizations' pages, which a file cannot;
     ``trend``: against a date of the reader's, else the insights' own earlier date; ``since_error``: why
-    the reader's date was not used, shown beside the date field)."""
+    the reader's date was not used, shown beside the date field). The date field offers every day the
+    trend takes: up to the latest day begun anywhere, whichever zone the reader's browser is in."""
     return render(
         "dashboard_panel.html",
         **_values(ins, links, today, suppliers_shown=False, trend=trend),
         since_error=since_error,
+        latest=latest_day().isoformat(),
     )
 
 
