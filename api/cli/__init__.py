@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -95,6 +96,22 @@ app.command("insights")(insights_command)
 app.add_typer(keys.app, name="keys")
 app.command()(serve)
 app.command()(report)
+
+
+def _flow_help(commands: typer.Typer) -> None:
+    """Each command's help is its docstring with every paragraph on one line, for rich to wrap to the
+    terminal: typer keeps a docstring's line breaks past its first paragraph, and in the list of commands
+    past the first line, so a paragraph printed in a ragged column at the docstring's source width."""
+    for info in commands.registered_commands:
+        if info.help is None and info.callback is not None and info.callback.__doc__:
+            paragraphs = inspect.cleandoc(info.callback.__doc__).split("\n\n")
+            info.help = "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs)
+    for group in commands.registered_groups:
+        if group.typer_instance is not None:
+            _flow_help(group.typer_instance)
+
+
+_flow_help(app)
 
 
 def _version(value: bool) -> None:
