@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from api.web.network import OUTSIDE_COLOUR, ROLE_COLOURS, ROLE_SHAPES, draw, shape_path
+from api.web.network import HEADING_SIZE, OUTSIDE_COLOUR, ROLE_COLOURS, ROLE_SHAPES, draw, shape_path
 from api.web.render import by_name, render, static_text
 from graph.db import Graph
 from matching.insights import ClusterInsights, cluster_insights
@@ -137,6 +137,7 @@ def _values(
         "trend": trend or ins.trend,
         "trend_rows": trend_table(trend or ins.trend),
         "drawing": draw(ins.nodes, ins.edges),
+        "heading_size": HEADING_SIZE,
         "members": by_name(n for n in ins.nodes if not n.outside),
         "colours": ROLE_COLOURS,
         "outside_colour": OUTSIDE_COLOUR,

@@ -13,10 +13,13 @@ them all.
 from __future__ import annotations
 
 import math
+import random
+import threading
 from dataclasses import dataclass
 
 import igraph
 
+from api.web.labels import Label, beside, place
 from matching.insights.result import Edge, Node
 from schema.graph_model import Role
 
@@ -100,6 +103,10 @@ GRID_FROM = 200
 """From this many connected nodes on, the layout uses igraph's grid approximation of the repulsion."""
 LABELLED_BROKERS = 5
 """The best brokers keep their name shown; everyone else's shows on hover or focus."""
+HEADING = 18.0
+"""How far above the isolates' first row their heading's baseline stands."""
+HEADING_SIZE = 14.0
+"""The heading's font size; the brokers' names stay above it."""
 
 
 @dataclass(frozen=True)
@@ -115,9 +122,14 @@ class PlacedNode:
     """Its role's shape (:data:`ROLE_SHAPES`)."""
     mark: str
     """The SVG path of that shape."""
+    ring: float | None
+    """The radius of a broker's or an isolate's ring (None: the node wears none)."""
     labelled: bool
     label: str
     """The name as written beside the node: cut to :data:`ISOLATE_LABEL` letters in the isolates' rows."""
+    text: Label
+    """Where the name is written: the brokers' where no other shown name or mark is (:mod:`api.web.labels`),
+    everyone else's to the right of the node."""
 
 
 @dataclass(frozen=True)
@@ -129,14 +141,18 @@ class Drawing:
     nodes: list[PlacedNode]
     edges: list[tuple[float, float, float, float, bool]]
     """(x1, y1, x2, y2, outside) per edge."""
-    isolates_from: float | None
-    """The y where the isolates' rows start (None: no isolate)."""
+    heading: float | None
+    """The baseline of the heading over the isolates' rows (None: no isolate)."""
 
 
 def radius(node: Node, members: int) -> float:
     """Bigger for more ties, smaller when there are many members (500 must fit a page)."""
     base = 7.0 if members < 60 else 5.0 if members < 200 else 3.5
     return min(base * (1 + 0.4 * math.sqrt(node.degree)), 3 * base)
+
+
+_RANDOM = threading.Lock()
+"""Held while a layout draws from igraph's random number generator (:func:`_layout`)."""
 
 
 def _layout(connected: list[Node], edges: list[Edge], size: float) -> dict[str, tuple[float, float]]:
@@ -152,8 +168,18 @@ def _layout(connected: list[Node], edges: list[Edge], size: float) -> dict[str, 
         [math.cos(2 * math.pi * i / len(connected)), math.sin(2 * math.pi * i / len(connected))]
         for i in index.values()
     ]
-    # The grid variant approximates far repulsion: half the time at a few hundred nodes, same picture.
-    coords = graph.layout_fruchterman_reingold(seed=start, niter=500, grid=len(connected) > GRID_FROM).coords
+    # igraph's Fruchterman–Reingold nudges each move by a random hair, which from the circle's symmetry
+    # turned the same cluster's drawing upside down from one page to the next: it draws from a generator
+    # seeded the same each time, one layout at a time since igraph's generator is the process's.
+    with _RANDOM:
+        igraph.set_random_number_generator(random.Random(0))
+        try:
+            # The grid variant approximates far repulsion: half the time at a few hundred nodes, same picture.
+            coords = graph.layout_fruchterman_reingold(
+                seed=start, niter=500, grid=len(connected) > GRID_FROM
+            ).coords
+        finally:
+            igraph.set_random_number_generator(random)
     xs, ys = [c[0] for c in coords], [c[1] for c in coords]
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
     return {
@@ -181,31 +207,47 @@ def draw(nodes: list[Node], edges: list[Edge]) -> Drawing:
         places[node.id] = (MARGIN + 20 + (i % per_row) * slot, (top or 0.0) + (i // per_row) * ISOLATE_ROW)
     brokers = sorted((n for n in nodes if n.broker), key=lambda n: -n.betweenness)[:LABELLED_BROKERS]
     shown = {n.id for n in brokers} | ({n.id for n in alone} if named else set())
-    placed = [
-        PlacedNode(
-            node=node,
-            x=_rounded(places[node.id])[0],
-            y=_rounded(places[node.id])[1],
-            r=round(radius(node, members), 1),
-            colour=OUTSIDE_COLOUR if node.outside else ROLE_COLOURS.get(node.role, ROLE_COLOURS["other"]),
-            shape=ROLE_SHAPES.get(node.role, ROLE_SHAPES["other"]),
-            mark=shape_path(
-                ROLE_SHAPES.get(node.role, ROLE_SHAPES["other"]),
-                *_rounded(places[node.id]),
-                round(radius(node, members), 1),
-            ),
-            labelled=node.id in shown,
-            label=_cut(node.name) if named and node.id not in linked else node.name,
-        )
-        for node in nodes
+    points = {node.id: _rounded(places[node.id]) for node in nodes}
+    sizes = {node.id: round(radius(node, members), 1) for node in nodes}
+    rings = {n.id: round(sizes[n.id] * 1.3 + 2, 1) for n in nodes if n.broker or n.isolate}
+    reach = {n.id: rings[n.id] + 1.25 if n.id in rings else sizes[n.id] * 1.3 + 1.5 for n in nodes}
+    height = round(max((y for _, y in places.values()), default=0.0) + 2 * MARGIN, 1)
+    heading = None if top is None else top - HEADING
+    marks = [
+        (x - reach[id_], y - reach[id_], x + reach[id_], y + reach[id_]) for id_, (x, y) in points.items()
     ]
+    fixed = place(
+        [(*points[n.id], reach[n.id], n.name) for n in brokers],
+        marks,
+        (0.0, 0.0, WIDTH, height if heading is None else heading - HEADING_SIZE - 2),
+    )
+    labels = dict(zip((n.id for n in brokers), fixed, strict=True))
+    placed = []
+    for node in nodes:
+        label = _cut(node.name) if named and node.id not in linked else node.name
+        placed.append(
+            PlacedNode(
+                node=node,
+                x=points[node.id][0],
+                y=points[node.id][1],
+                r=sizes[node.id],
+                ring=rings.get(node.id),
+                colour=OUTSIDE_COLOUR if node.outside else ROLE_COLOURS.get(node.role, ROLE_COLOURS["other"]),
+                shape=ROLE_SHAPES.get(node.role, ROLE_SHAPES["other"]),
+                mark=shape_path(
+                    ROLE_SHAPES.get(node.role, ROLE_SHAPES["other"]), *points[node.id], sizes[node.id]
+                ),
+                labelled=node.id in shown,
+                label=label,
+                text=labels.get(node.id) or beside(*points[node.id], reach[node.id], label),
+            )
+        )
     lines = [
-        (*_rounded(places[e.source]), *_rounded(places[e.target]), e.outside)
+        (*points[e.source], *points[e.target], e.outside)
         for e in edges
         if e.source in places and e.target in places
     ]
-    height = max((y for _, y in places.values()), default=0.0) + 2 * MARGIN
-    return Drawing(WIDTH, round(height, 1), placed, lines, top)
+    return Drawing(WIDTH, height, placed, lines, heading)
 
 
 def _cut(name: str) -> str:
