@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 Box = tuple[float, float, float, float]
 """left, top, right, bottom in the drawing's units."""
 
@@ -93,30 +95,26 @@ def place(
     of its places that covers no name placed before it, no mark of ``marks`` and nothing outside
     ``bounds``."""
     placed: list[Label] = []
+    covered = np.array(marks, dtype=float).reshape(-1, 4)
     for x, y, reach, text in wanted:
         wide = width(text) + 2 * HALO
-        far = reach + GAP + RINGS * STEP + wide
-        near = [m for m in marks if _overlap(m, (x - far, y - far, x + far, y + far))]
-        best: tuple[tuple[float, float, float], Label] | None = None
-        for label in (_at(x, y, reach, wide, d, ring) for ring in range(RINGS) for d in DIRECTIONS):
-            cost = (
-                _area(label.box) - _overlap(label.box, bounds),
-                sum(_overlap(label.box, other.box) for other in placed),
-                sum(_overlap(label.box, mark) for mark in near),
-            )
-            if best is None or cost < best[0]:
-                best = (cost, label)
-            if not any(cost):
-                break
-        assert best is not None  # RINGS and DIRECTIONS are not empty
-        placed.append(best[1])
+        tried = [_at(x, y, reach, wide, d, ring) for ring in range(RINGS) for d in DIRECTIONS]
+        boxes = np.array([label.box for label in tried])
+        area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        outside = area - _overlap(boxes, np.array([bounds]))
+        over_names = _overlap(boxes, np.array([label.box for label in placed]).reshape(-1, 4))
+        # The least covered, the first of those: the first free place where there is one.
+        best = int(np.lexsort((_overlap(boxes, covered), over_names, outside))[0])
+        placed.append(tried[best])
     return placed
 
 
-def _overlap(a: Box, b: Box) -> float:
-    """The area two boxes share (0 when they only touch)."""
-    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
-def _area(box: Box) -> float:
-    return (box[2] - box[0]) * (box[3] - box[1])
+def _overlap(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """For each of ``boxes``, the area it shares with all of ``others`` (nothing where they only touch)."""
+    across = np.minimum(boxes[:, None, 2], others[None, :, 2]) - np.maximum(
+        boxes[:, None, 0], others[None, :, 0]
+    )
+    down = np.minimum(boxes[:, None, 3], others[None, :, 3]) - np.maximum(
+        boxes[:, None, 1], others[None, :, 1]
+    )
+    return (np.clip(across, 0, None) * np.clip(down, 0, None)).sum(axis=1)
