@@ -1,13 +1,14 @@
 """The member network drawn as SVG on the server, one renderer for the dashboard and the shared report.
 
-The layout is computed here (igraph's Fruchterman–Reingold, started from a circle so the same graph always
-gets the same drawing); members without a tie to another member are lined up under the drawing instead of
-being flung to its edges, so isolates are easy to find. Members are coloured and shaped by role, brokers wear
-a black ring and isolates a dashed red one, outside partners are hollow and grey. Each node carries its name
-as a ``<title>`` (hover, and its name to assistive technology) and a label shown on hover. On the dashboard it
-links to the organization's page, and the label shows when the link has the keyboard focus; in the report,
-which links nowhere, a node takes no focus: a Tab stop there would lead nowhere, and the members table lists
-them all.
+The layout is computed here (igraph's Fruchterman–Reingold, started from a circle and nudged by a seeded
+generator, so the same graph always gets the same drawing); members without a tie to another member are lined
+up under the drawing instead of being flung to its edges, so isolates are easy to find. Members are coloured
+and shaped by role, brokers wear a black ring and isolates a dashed red one, outside partners are hollow and
+grey. Each node carries its name as a ``<title>`` (hover, and its name to assistive technology) and a label
+shown on hover; the best brokers' labels always show, each where it covers no other shown name and no mark
+(``api.web.labels``). On the dashboard it links to the organization's page, and the label shows when the link
+has the keyboard focus; in the report, which links nowhere, a node takes no focus: a Tab stop there would lead
+nowhere, and the members table lists them all.
 """
 
 from __future__ import annotations
