@@ -152,7 +152,7 @@ def test_each_kind_of_member_has_a_colour_of_3_to_1_and_a_shape(site: Site, brow
     """The network told kinds of member apart by colour alone, and the vendors' orange, the research
     institutes' sky blue and the outside partners' grey stood at 2.0 to 2.3:1 on the white drawing. Each kind
     has a colour of at least 3:1 and a shape of its own, the same in the drawing and in the legend, which
-    names it; outside partners are hollow."""
+    names it, the shape whole inside its swatch's 14 units; outside partners are hollow."""
     insights = cluster_insights(site.graph, CLUSTER, suppliers=0)
     use_key(browser, site, site.keys["food_manager"], f"/clusters/{CLUSTER}")
     wait_for_text(browser, "#dashboard", "Member network")
@@ -164,6 +164,12 @@ def test_each_kind_of_member_has_a_colour_of_3_to_1_and_a_shape(site: Site, brow
         colour = mark.value_of_css_property("stroke" if role == "outside" else "fill")
         assert contrast(colour, background) >= 3, (role, colour, contrast(colour, background))
         shapes[role] = mark.get_attribute("data-shape")
+        drawn = browser.execute_script(
+            "const b = arguments[0].getBBox(); return [b.x, b.y, b.width, b.height]", mark
+        )
+        assert drawn[0] >= 0 and drawn[1] >= 0 and drawn[0] + drawn[2] <= 14 and drawn[1] + drawn[3] <= 14, (
+            drawn
+        )
         assert shapes[role].replace("-", " ") in item.text or role == "outside", item.text
     roles = set(ROLE_WORDS) - {"outside"}
     assert roles <= set(shapes) and len({shapes[r] for r in roles}) == len(roles), shapes

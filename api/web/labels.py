@@ -25,14 +25,16 @@ FONT_SIZE = 13.0
 HALO = 2.0
 """Half the white outline painted around each letter (its 4 px stroke), which keeps names apart too."""
 ASCENT = 0.95 * FONT_SIZE
+"""How far a line of DejaVu Sans rises above its baseline (0.93 em) and falls below it (0.24 em)."""
 DESCENT = 0.25 * FONT_SIZE
-"""DejaVu Sans rises 0.93 em above the baseline and falls 0.24 em below it."""
 HEIGHT = ASCENT + DESCENT + 2 * HALO
+"""A name's box from top to bottom, its halo included."""
 GAP = 1.0
 """Room between a node's reach and its name's box."""
 RINGS = 10
-"""How many times a name tries its places, each ring half a line further from its node."""
+"""How many times a name tries its places, each ring :data:`STEP` further from its node."""
 STEP = HEIGHT / 2
+"""Half a line: far enough to clear what covered a place, near enough to stay by the node."""
 _NARROW = set(" fijlrtI.,:;'!|()[]-/")
 _WIDE = set("mwMW@%&…—")
 DIRECTIONS = ((1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (1, 1), (-1, -1), (-1, 1))
@@ -64,7 +66,8 @@ class Label:
 
 
 def _at(x: float, y: float, reach: float, wide: float, direction: tuple[int, int], ring: int) -> Label:
-    """The label ``wide`` across placed ``ring`` rings off a node at (x, y) in ``direction``."""
+    """A name ``wide`` across, ``ring`` rings off the node at (x, y) that reaches ``reach``, in
+    ``direction``."""
     dx, dy = direction
     off = reach + GAP + ring * STEP
     left = x + off if dx > 0 else x - off - wide if dx < 0 else x - wide / 2

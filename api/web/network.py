@@ -53,7 +53,7 @@ ROLE_SHAPES = {
 colours apart, a grey print of the report), the same in the drawing and in its legend."""
 _STAR = [(1.3 if i % 2 == 0 else 0.55, math.pi * (i / 5 - 0.5)) for i in range(10)]
 _HEXAGON = [(1.1, math.pi * (i / 3 - 0.5)) for i in range(6)]
-CORNERS: dict[str, list[tuple[float, float]]] = {
+_OUTLINES: dict[str, list[tuple[float, float]]] = {
     "square": [(-0.9, -0.9), (0.9, -0.9), (0.9, 0.9), (-0.9, 0.9)],
     "triangle": [(0.0, -1.25), (1.1, 0.7), (-1.1, 0.7)],
     "triangle-down": [(0.0, 1.25), (1.1, -0.7), (-1.1, -0.7)],
@@ -75,8 +75,22 @@ CORNERS: dict[str, list[tuple[float, float]]] = {
     ],  # fmt: skip
     "hexagon": [(r * math.cos(a), r * math.sin(a)) for r, a in _HEXAGON],
 }
-"""Each shape's corners around its centre, in radii: about a circle's area, the points reaching a little
-further."""
+
+
+def _as_large_as_a_circle(corners: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """``corners`` scaled to a circle's area (the shoelace formula)."""
+    pairs = zip(corners, corners[1:] + corners[:1], strict=True)
+    area = abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in pairs)) / 2
+    scale = math.sqrt(math.pi / area)
+    return [(dx * scale, dy * scale) for dx, dy in corners]
+
+
+CORNERS = {shape: _as_large_as_a_circle(corners) for shape, corners in _OUTLINES.items()}
+"""Each shape's corners around its centre, in radii, scaled to a circle's area, so that no kind of member
+looks smaller than another of the same ties: the triangles and the star, outlined at two thirds of it, looked
+it. Their points reach further: the star's 1.6 radii."""
+REACH = {shape: max(math.hypot(dx, dy) for dx, dy in corners) for shape, corners in CORNERS.items()}
+"""How far each shape reaches from its centre, in radii (a circle: 1)."""
 
 
 def shape_path(shape: str, x: float, y: float, r: float) -> str:
@@ -210,8 +224,11 @@ def draw(nodes: list[Node], edges: list[Edge]) -> Drawing:
     shown = {n.id for n in brokers} | ({n.id for n in alone} if named else set())
     points = {node.id: _rounded(places[node.id]) for node in nodes}
     sizes = {node.id: round(radius(node, members), 1) for node in nodes}
-    rings = {n.id: round(sizes[n.id] * 1.3 + 2, 1) for n in nodes if n.broker or n.isolate}
-    reach = {n.id: rings[n.id] + 1.25 if n.id in rings else sizes[n.id] * 1.3 + 1.5 for n in nodes}
+    shapes = {node.id: ROLE_SHAPES.get(node.role, ROLE_SHAPES["other"]) for node in nodes}
+    tips = {node.id: sizes[node.id] * REACH.get(shapes[node.id], 1.0) for node in nodes}
+    # A ring stands 2 units outside its mark's tips; a mark's hover outline reaches 1.5 further.
+    rings = {n.id: round(max(sizes[n.id] * 1.3, tips[n.id]) + 2, 1) for n in nodes if n.broker or n.isolate}
+    reach = {n.id: rings[n.id] + 1.25 if n.id in rings else tips[n.id] + 1.5 for n in nodes}
     height = round(max((y for _, y in places.values()), default=0.0) + 2 * MARGIN, 1)
     heading = None if top is None else top - HEADING
     marks = [
@@ -234,10 +251,8 @@ def draw(nodes: list[Node], edges: list[Edge]) -> Drawing:
                 r=sizes[node.id],
                 ring=rings.get(node.id),
                 colour=OUTSIDE_COLOUR if node.outside else ROLE_COLOURS.get(node.role, ROLE_COLOURS["other"]),
-                shape=ROLE_SHAPES.get(node.role, ROLE_SHAPES["other"]),
-                mark=shape_path(
-                    ROLE_SHAPES.get(node.role, ROLE_SHAPES["other"]), *points[node.id], sizes[node.id]
-                ),
+                shape=shapes[node.id],
+                mark=shape_path(shapes[node.id], *points[node.id], sizes[node.id]),
                 labelled=node.id in shown,
                 label=label,
                 text=labels.get(node.id) or beside(*points[node.id], reach[node.id], label),
