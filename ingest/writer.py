@@ -17,6 +17,7 @@ from graph.db import Graph
 from graph.queries.ingest import writes as q
 from graph.query import Query
 from ingest.resolve import Keys
+from schema.dates import plain, precision_of
 from schema.graph_model import SizeClass
 from schema.ids import capability_id, region_path
 from schema.models import (
@@ -93,8 +94,10 @@ def project_row(record: ProjectRecord, content_hash: str) -> dict[str, Any]:
         "description": record.description,
         "topic": record.topic,
         "programme": record.programme,
-        "start": record.start,
-        "end": record.end,
+        "start": plain(record.start),
+        "start_precision": precision_of(record.start),
+        "end": plain(record.end),
+        "end_precision": precision_of(record.end),
     }
     return {"id": record.id, "props": props, "hash": content_hash}
 
@@ -106,7 +109,8 @@ def membership_row(
         "fresh": fresh,
         "organization": organization,
         "cluster": record.cluster,
-        "since": record.since,
+        "since": plain(record.since),
+        "since_precision": precision_of(record.since),
         "hash": content_hash,
     }
 
@@ -121,7 +125,8 @@ def collaboration_row(
         "a": a,
         "b": b,
         "kind": record.kind.value,
-        "since": record.since,
+        "since": plain(record.since),
+        "since_precision": precision_of(record.since),
         "weight": record.weight,
         "hash": content_hash,
     }

@@ -22,11 +22,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     field_validator,
     model_validator,
 )
 
 from schema.characters import MULTILINE, refuse_control_characters, strip
+from schema.dates import json_text, partial
 from schema.errors import echo
 from schema.graph_model import ClusterStage, CollaborationKind, Role, Visibility
 
@@ -84,7 +86,8 @@ def _int_text(value: Any) -> Any:
 
 
 def _date_text(value: Any) -> Any:
-    """Dates as ``2019``, ``2019-05`` or ``2019-05-01`` (a year means its first day); times are dropped."""
+    """Dates as ``2019``, ``2019-05`` or ``2019-05-01``; times are dropped. A year or a month is a
+    :class:`~schema.dates.PartialDate`: its first day, knowing the precision given."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, int) and not isinstance(value, bool):
@@ -92,9 +95,9 @@ def _date_text(value: Any) -> Any:
     if isinstance(value, str):
         if len(value) == 10 and value[4] == "-" and value[7] == "-":  # already ISO: most rows
             return value
-        if len(value) == 4 and value.isdigit():
-            return f"{value}-01-01"
-        if re.fullmatch(r"\d{4}-\d{2}", value):
+        if given := partial(value):
+            return given
+        if re.fullmatch(r"\d{4}-\d{2}", value):  # not a month (``2019-13``): validation says why
             return f"{value}-01"
         if len(value) > 10 and re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].*", value):
             return value[:10]
@@ -176,7 +179,13 @@ def _plausible(value: dt.date | None) -> dt.date | None:
     return value
 
 
-OptionalDate = Annotated[dt.date | None, BeforeValidator(_not_a_count_of_seconds), AfterValidator(_plausible)]
+OptionalDate = Annotated[
+    dt.date | None,
+    BeforeValidator(_not_a_count_of_seconds),
+    AfterValidator(_plausible),
+    PlainSerializer(json_text, when_used="json-unless-none"),
+]
+"""A date, as given: written back to JSON as ``2019`` or ``2019-05`` where the registry gave no more."""
 
 
 class Record(BaseModel):

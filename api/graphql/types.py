@@ -25,6 +25,7 @@ from api.graphql.pages import Page, cursor_text, organization_page
 from api.graphql.plain import computed
 from api.graphql.sizes import check_page_size
 from matching.reasons import QUOTED
+from schema.dates import as_given
 from schema.graph_model import ClusterStage, CollaborationKind, Role, SizeClass
 
 T = TypeVar("T")
@@ -112,12 +113,32 @@ class Cluster:
         return OrganizationConnection.of(page)
 
 
+AS_GIVEN = "at the precision the registry gave it: `1998`, `1998-05` or `1998-05-17`"
+
+
 @strawberry.type(description="A joint project.")
 class Project:
     id: strawberry.ID
     title: str | None
-    start: str | None
-    end: str | None
+    start: str | None = strawberry.field(
+        description="Its start, a full date (a year or a month given alone: its first day)."
+    )
+    end: str | None = strawberry.field(
+        description="Its end, a full date (a year or a month given alone: its first day)."
+    )
+    start_as_given: str | None = strawberry.field(description=f"Its start {AS_GIVEN}.")
+    end_as_given: str | None = strawberry.field(description=f"Its end {AS_GIVEN}.")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Project:
+        return cls(
+            id=row["id"],
+            title=row["title"],
+            start=row["start"],
+            end=row["end"],
+            start_as_given=as_given(row["start"], row["start_precision"]),
+            end_as_given=as_given(row["end"], row["end_precision"]),
+        )
 
 
 @strawberry.type(description="An organization's part in a project.")
@@ -129,7 +150,10 @@ class ProjectParticipation:
 @strawberry.type(description="A collaboration with another organization (read in both directions).")
 class Collaboration:
     kind: CollaborationKindEnum | None  # type: ignore[valid-type]
-    since: str | None
+    since: str | None = strawberry.field(
+        description="When it began, a full date (a year or a month given alone: its first day)."
+    )
+    since_as_given: str | None = strawberry.field(description=f"When it began, {AS_GIVEN}.")
     weight: float | None
     partner: Organization
 
@@ -241,6 +265,7 @@ class Organization:
             Collaboration(
                 kind=_enum(CollaborationKind, row["kind"]),
                 since=str(row["since"]) if row["since"] is not None else None,
+                since_as_given=as_given(row["since"], row["since_precision"]),
                 weight=row["weight"],
                 partner=Organization.from_row(row["partner"]),
             )
@@ -251,7 +276,9 @@ class Organization:
     async def projects(self, info: Ctx, limit: int = 20) -> list[ProjectParticipation]:
         check_page_size(limit, info.context.settings.api_max_page_size, "limit")
         rows = await info.context.loaders.projects_of.load((self.id, limit))
-        return [ProjectParticipation(role=row["role"], project=Project(**row["project"])) for row in rows]
+        return [
+            ProjectParticipation(role=row["role"], project=Project.from_row(row["project"])) for row in rows
+        ]
 
     @strawberry.field(description="The registries it was loaded from.")
     async def sources(self, info: Ctx) -> list[str]:

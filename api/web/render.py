@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from matching.reasons import quote as quote_sentence
 from schema.countries import country_name
+from schema.dates import as_given
 from schema.direction import DIRECTION_CONTROLS, direction_codes
 from schema.graph_model import Role
 
@@ -126,6 +127,7 @@ def environment() -> Environment:
     env.filters["typed"] = Typed
     env.filters["sentence"] = sentence
     env.filters["by_name"] = by_name
+    env.filters["as_given"] = as_given  # a date at the precision the registry gave (``schema.dates``)
     env.filters["quoted"] = quote_sentence  # a card's sentences cut as the API's explanations cut them
     env.globals["ROLE_WORDS"] = ROLE_WORDS
     return env

@@ -99,7 +99,8 @@ def strongest_collaborations(of: str, page: str, partner: str) -> str:
     not for every partner of a hub of thousands before the list is cut."""
     return (
         f"COLLECT {{ MATCH ({of})-[r:COLLABORATES_WITH]-(o:Organization) WITH r, o {STRONGEST_FIRST} {page} "
-        f"RETURN {{kind: r.kind, since: r.since, weight: r.weight, partner: {partner}}} }}"
+        f"RETURN {{kind: r.kind, since: r.since, since_precision: r.since_precision, weight: r.weight, "
+        f"partner: {partner}}} }}"
     )
 
 
@@ -115,7 +116,8 @@ PROJECTS_OF = Query(
     "UNWIND $ids AS id MATCH (o:Organization {id: id}) "
     "RETURN id, COLLECT { MATCH (o)-[p:PARTICIPATES_IN]->(j:Project) "
     "WITH p, j ORDER BY j.start DESC, j.id LIMIT $limit "
-    "RETURN {role: p.role, project: j {.id, .title, start: toString(j.start), end: toString(j.end)}} "
+    "RETURN {role: p.role, project: j {.id, .title, start: toString(j.start), end: toString(j.end), "
+    ".start_precision, .end_precision}} "
     "} AS projects",
 )
 """The newest ``$limit`` projects of each organization: a university of a research registry takes part in

@@ -1,6 +1,7 @@
 """The links derived after a load: each project's participant count, and a ``joint_project`` collaboration
 between organizations that took part in the same projects (of ``$min_participants`` to
-``$max_participants`` participants).
+``$max_participants`` participants), dated by the earliest start of those projects at that start's precision
+(``schema.dates``; of two projects starting the same day, the one dated to the day).
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ DERIVE_JOINT_PROJECTS = Query(
       MATCH (a)-[:PARTICIPATES_IN]->(p:Project)<-[:PARTICIPATES_IN]-(b:Organization)
       WHERE a.id < b.id AND p.participant_count >= $min_participants
         AND p.participant_count <= $max_participants
-      WITH a, b, min(p.start) AS since, count(DISTINCT p) AS projects
+      WITH a, b, p ORDER BY p.start, p.start_precision IS NOT NULL
+      WITH a, b, collect(p)[0] AS first, count(DISTINCT p) AS projects
       MERGE (a)-[r:COLLABORATES_WITH {kind: 'joint_project'}]->(b)
-      SET r.since = since, r.weight = toFloat(projects), r.derived = true, r += $prov
+      SET r.since = first.start, r.since_precision = first.start_precision, r.weight = toFloat(projects),
+        r.derived = true, r += $prov
     } IN TRANSACTIONS OF 1000 ROWS
     """,
     write=True,

@@ -268,7 +268,7 @@ UPSERT_MEMBERSHIPS, CREATE_MEMBERSHIPS = _link_writes(
     "MEMBER_OF",
     "c",
     (),
-    ("since", "hash"),
+    ("since", "since_precision", "hash"),
 )
 
 # Stored once per pair and kind, from the smaller id to the larger (``row.a`` < ``row.b``); read undirected.
@@ -279,7 +279,7 @@ UPSERT_COLLABORATIONS, CREATE_COLLABORATIONS = _link_writes(
     "COLLABORATES_WITH",
     "b",
     ("kind",),
-    ("since", "weight", "hash"),
+    ("since", "since_precision", "weight", "hash"),
 )
 
 UPSERT_PARTICIPATIONS, CREATE_PARTICIPATIONS = _link_writes(
