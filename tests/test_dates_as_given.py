@@ -147,3 +147,17 @@ def test_the_organization_page_shows_since_as_given(dated_site: Site, browser: W
         ("Month Partner GmbH", "1998-05"),
         ("Day Partner GmbH", "1998-05-17"),
     ]
+
+
+def test_a_year_and_its_first_day_on_two_rows_of_one_link_disagree(dated_site: Site, tmp_path: Path) -> None:
+    """``2001`` and ``2001-01-01`` say different things (a year, a day): the later row is rejected naming
+    both, as any other value a repeated link disagrees on is, and the graph keeps the year."""
+    (tmp_path / "memberships.csv").write_text(
+        "organization,cluster,since\nP-Y,C-1,2001\nP-Y,C-1,2001-01-01\n", encoding="utf-8"
+    )
+    summary = ingest.load(dated_site.graph, [tmp_path / "memberships.csv"], source="dated")
+    assert [r.reason for r in summary.rejects] == [
+        "membership of 'P-Y' in cluster 'C-1' is already at row 2 of this file with since '2001', "
+        "not '2001-01-01'"
+    ]
+    assert stored(dated_site.graph) == STORED

@@ -52,7 +52,7 @@ def _files(tmp_path: Path) -> dict[str, Path]:
         {"organization": "B", "cluster": "C1", "since": "2019"},
         {"organization": "A", "cluster": "C1", "since": "2020-01-01"},  # other values: rejected
         {"organization": "B", "cluster": "C1", "since": "2019"},  # the same row: merged
-        {"organization": "A2", "cluster": "C1", "since": "2019"},  # A under another id, same values
+        {"organization": "A2", "cluster": "C1", "since": "2019-01-01"},  # A under another id, same values
         {"organization": "C", "cluster": "C1", "since": ""},
         {"organization": "C", "cluster": "C1", "since": "2021"},  # fills what the earlier left empty
     ]
@@ -63,7 +63,7 @@ def _files(tmp_path: Path) -> dict[str, Path]:
         {"source": "A", "target": "B", "kind": "customer", "since": "2018", "weight": "5"},  # another link
     ]
     later = [
-        {"source": "A", "target": "B", "kind": "supplier", "since": "2018-01-01", "weight": 2},  # as JSON
+        {"source": "A", "target": "B", "kind": "supplier", "since": 2018, "weight": 2},  # as JSON
         {"source": "B", "target": "A", "kind": "supplier", "since": "2019"},
     ]
     participations = [
@@ -109,9 +109,9 @@ def test_a_link_twice_with_other_values_is_rejected_naming_the_earlier_row(
     ba = f"collaboration (supplier) of 'B' and 'A' is already at row 2 of {files['collabs']} with"
     assert reasons == {
         ("members.csv", 4, "since"): f"membership of 'A' in cluster 'C1' is already at row 2 {here} since '2019-01-01', not '2020-01-01'",  # noqa: E501
-        ("members.csv", 8, "since"): f"membership of 'C' in cluster 'C1' is already at row 7 {here} no since, not '2021-01-01'",  # noqa: E501
+        ("members.csv", 8, "since"): f"membership of 'C' in cluster 'C1' is already at row 7 {here} no since, not '2021'",  # noqa: E501
         ("collabs.csv", 4, "weight"): f"{ab} {here} weight 2.0, not 3.0",
-        ("later.jsonl", 2, "since"): f"{ba} since '2018-01-01', not '2019-01-01'",
+        ("later.jsonl", 2, "since"): f"{ba} since '2018', not '2019'",
         ("later.jsonl", 2, "weight"): f"{ba} weight 2.0, which this row leaves empty",
         ("parts.csv", 4, "role"): f"participation of 'A' in project 'P1' is already at row 2 {here} role 'coordinator', not 'participant'",  # noqa: E501
     }  # fmt: skip
