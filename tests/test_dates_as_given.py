@@ -30,21 +30,25 @@ DATES = Query(
     "MATCH (a)-[r:COLLABORATES_WITH|MEMBER_OF]->(b) "
     "RETURN a.id + ' ' + type(r) + ' ' + b.id AS link, toString(r.since) AS since, "
     "r.since_precision AS precision, r.hash AS hash ORDER BY link "
-    "UNION ALL MATCH (p:Project) RETURN p.id AS link, toString(p.start) + ' ' + toString(p.end) AS since, "
-    "coalesce(p.start_precision, '-') + ' ' + coalesce(p.end_precision, '-') AS precision, p.hash AS hash",
+    "UNION ALL MATCH (p:Project) RETURN p.id AS link, "
+    "toString(p.start) + ' ' + coalesce(toString(p.end), '-') AS since, "
+    "coalesce(p.start_precision, '-') + ' ' + coalesce(p.end_precision, '-') AS precision, "
+    "p.hash AS hash ORDER BY link",
     plain=True,
 )
 
 FILES = {
     "organizations.csv": "id,name,role\n"
     f"{HUB},Dated Hub,knowledge_broker\nP-Y,Year Partner GmbH,firm\nP-M,Month Partner GmbH,firm\n"
-    "P-D,Day Partner GmbH,firm\nF-1,First Consortium Firm,firm\nF-2,Second Consortium Firm,firm\n",
+    "P-D,Day Partner GmbH,firm\nF-1,First Consortium Firm,firm\nF-2,Second Consortium Firm,firm\n"
+    "F-3,Third Consortium Firm,firm\n",
     "clusters.csv": "id,name,sector\nC-1,Dated Cluster,food\n",
     "memberships.csv": "organization,cluster,since\nP-Y,C-1,2001\nP-M,C-1,2001-09\nP-D,C-1,2001-09-14\n",
     "collaborations.csv": "source,target,kind,since,weight\n"  # the weight orders the page: year first
     f"{HUB},P-Y,research,1998,3\n{HUB},P-M,research,1998-05,2\n{HUB},P-D,research,1998-05-17,1\n",
-    "projects.csv": "id,title,start,end\nPR-1,Dated project,2003,2006-07\n",
-    "participations.csv": "project,organization,role\nPR-1,F-1,coordinator\nPR-1,F-2,participant\n",
+    "projects.csv": "id,title,start,end\nPR-1,Dated project,2003,2006-07\nPR-2,Day project,2003-01-01,\n",
+    "participations.csv": "project,organization,role\nPR-1,F-1,coordinator\nPR-1,F-2,participant\n"
+    "PR-1,F-3,participant\nPR-2,F-2,coordinator\nPR-2,F-3,participant\n",
 }
 
 
@@ -77,10 +81,13 @@ STORED = [
     (f"{HUB} COLLABORATES_WITH P-M", "1998-05-01", "month"),
     (f"{HUB} COLLABORATES_WITH P-Y", "1998-01-01", "year"),
     ("F-1 COLLABORATES_WITH F-2", "2003-01-01", "year"),  # derived: dated by the project's start, 2003
+    ("F-1 COLLABORATES_WITH F-3", "2003-01-01", "year"),
+    ("F-2 COLLABORATES_WITH F-3", "2003-01-01", None),  # 2003 and 2003-01-01: the project dated to the day
     ("P-D MEMBER_OF C-1", "2001-09-14", None),
     ("P-M MEMBER_OF C-1", "2001-09-01", "month"),
     ("P-Y MEMBER_OF C-1", "2001-01-01", "year"),
     ("PR-1", "2003-01-01 2006-07-01", "year month"),
+    ("PR-2", "2003-01-01 -", "- -"),
 ]
 """What :data:`FILES` store: each link's or project's dates and their precision (None: a full day)."""
 
@@ -123,7 +130,7 @@ def test_the_api_gives_each_date_as_given_beside_its_full_date(
         {"since": "1998-05-01", "sinceAsGiven": "1998-05", "partner": {"id": "P-M"}},
         {"since": "1998-05-17", "sinceAsGiven": "1998-05-17", "partner": {"id": "P-D"}},
     ]
-    assert found["firm"]["collaborators"] == [{"since": "2003-01-01", "sinceAsGiven": "2003"}]
+    assert found["firm"]["collaborators"] == [{"since": "2003-01-01", "sinceAsGiven": "2003"}] * 2
     assert found["firm"]["projects"] == [
         {
             "project": {
