@@ -70,7 +70,7 @@ def precision_of(value: dt.date | None) -> str | None:
 
 
 def plain(value: dt.date | None) -> dt.date | None:
-    """``value`` as the day it is stored as (the database driver packs plain dates)."""
+    """``value`` as the plain day it is stored as; its precision goes beside it (:func:`precision_of`)."""
     return dt.date(value.year, value.month, value.day) if isinstance(value, PartialDate) else value
 
 
