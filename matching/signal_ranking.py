@@ -4,8 +4,8 @@ text need or an anonymous seeker.
 
 It costs two queries: the seeker's profile with its filtered candidates and their signal inputs (the only
 vector that leaves the server is the seeker's own, with what the index search found, so that
-``matching.index_check`` can check it), and the texts and pairwise similarities of the few best. A search the
-check finds wanting runs the first query again, deeper.
+``matching.index_check`` can check it), and the names, texts and pairwise similarities of the few best. A
+search the check finds wanting runs the first query again, deeper.
 """
 
 from __future__ import annotations
@@ -230,6 +230,8 @@ def signal_suggest(
     details = graph.run(detail_queries.POOL_DETAILS, ids=[c.row["id"] for c in pool])
     if len(details) != len(pool):
         raise MatchingError("Candidates changed while a suggestion was computed; ask again")
+    for candidate, detail in zip(pool, details, strict=True):
+        candidate.row["name"] = detail["name"]  # read for the pool only, not for every candidate
     texts = [_sentences(row) for row in details]
     order = mmr(np.array([c.score for c in pool]), pairwise(texts), limit, settings.matching_mmr_lambda)
     return [_explain(seeker, pool[i], *texts[i], weights, voice) for i in order]

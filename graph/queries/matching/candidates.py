@@ -82,15 +82,30 @@ def _seeker_profile(*, own: bool) -> LiteralString:
     return cast(LiteralString, text)
 
 
-_CANDIDATE_INPUTS: LiteralString = """
-    c {.id, .name, .role, .city, .region, .lat, .lon, sources,
-       similarity: coalesce(score, vector.similarity.cosine(c.capability_embedding, vector)),
-       shared_clusters: [(c)-[:MEMBER_OF]->(k:Cluster) WHERE k IN clusters | k.id],
-       degree: COUNT { (c)-[:COLLABORATES_WITH]-() },
-       shared_partners: [(c)-[:COLLABORATES_WITH]-(p:Organization) WHERE p IN partners | p.id]}
+_SHARED_CLUSTERS: LiteralString = """
+      WITH c, sources, score, vector, partners, partners_of_partners,
+           CASE WHEN clusters = [] THEN [] ELSE [(c)-[:MEMBER_OF]->(k) WHERE k IN clusters | k.id] END
+             AS shared_clusters
     """
-"""What the signals of a candidate ``c`` are computed from (``matching.signal_ranking.CandidateSignals``).
-Similarities are (1 + cos) / 2, as the index scores them."""
+"""The seeker's clusters that candidate ``c`` is a member of, as ``shared_clusters``: its memberships are
+walked only when the seeker has a cluster (most organizations have none)."""
+
+_CANDIDATE_INPUTS: LiteralString = """
+    c {.id, .role, .city, .region, .lat, .lon, sources, shared_clusters,
+       similarity: coalesce(score, vector.similarity.cosine(c.capability_embedding, vector)),
+       degree: CASE WHEN shared_clusters = [] THEN null ELSE COUNT { (c)-[:COLLABORATES_WITH]-() } END,
+       shared_partners: CASE WHEN c IN partners_of_partners
+                             THEN [(c)-[:COLLABORATES_WITH]-(p) WHERE p IN partners | p.id] ELSE [] END}
+    """
+"""What the signals of a candidate ``c`` are computed from (``matching.signal_ranking.CandidateSignals``),
+after :data:`_SHARED_CLUSTERS`. Similarities are (1 + cos) / 2, as the index scores them. Its name comes
+with the few best's texts (``details.POOL_DETAILS``): each property read walks the node's property chain
+again. Each walk of the candidate's relationships is made only where the signals read it (a walk reads
+every relationship of the node, of any type): its degree only where it shares a cluster (``signals.novelty``
+reads it nowhere else; null otherwise), its shared partners only where it is one of ``partners_of_partners``
+(the seeker's partners' own partners, walked once from the few partners instead of from each of the
+hundred-odd candidates; a candidate outside it shares none). ``p IN partners`` alone tells a partner (the
+seeker's partners are organizations), so the other end's labels are not read."""
 
 _SIMILAR_PEERS: LiteralString = """
           CALL db.index.vector.queryNodes('need_text_embedding', $similar_k + 1, vector)
@@ -141,11 +156,12 @@ SUGGEST = Query(
          coalesce(s.location, CASE WHEN $lat IS NOT NULL AND $lon IS NOT NULL
                                    THEN point({latitude: $lat, longitude: $lon}) END) AS origin,
          [(s)-[f:SUGGESTION_FEEDBACK]->(d:Organization) WHERE f.accepted = false | d]
-           + CASE WHEN $include_partners THEN [] ELSE partners END AS excluded
+           + CASE WHEN $include_partners THEN [] ELSE partners END AS excluded,
+         COLLECT { UNWIND partners AS p MATCH (p)-[:COLLABORATES_WITH]-(n) RETURN n } AS partners_of_partners
     """
     + _INDEX_SEARCH
     + """
-    CALL (s, vector, partners, clusters, origin, excluded, found) {
+    CALL (s, vector, partners, clusters, origin, excluded, found, partners_of_partners) {
       CALL (s, vector, partners, clusters, origin, excluded, found) {
         CALL (s, vector, partners, clusters, origin, excluded, found) {
           UNWIND found AS hit
@@ -176,6 +192,7 @@ SUGGEST = Query(
       WITH *
       WHERE"""
     + FILTERS
+    + _SHARED_CLUSTERS
     + """
       RETURN collect("""
     + _CANDIDATE_INPUTS

@@ -52,10 +52,11 @@ POOL_DETAILS = Query(
     """
     UNWIND range(0, size($ids) - 1) AS i
     MATCH (c:Organization {id: $ids[i]})
-    RETURN c.id AS id, c.capability_sentences AS sentences, c.capability_sentence_vectors AS sentence_vectors
+    RETURN c.id AS id, c.name AS name, c.capability_sentences AS sentences,
+           c.capability_sentence_vectors AS sentence_vectors
     ORDER BY i
     """,
     plain=True,
 )
-"""For the best candidates only (in ``$ids`` order): their sentences and sentence vectors, for the pair
-reason and the diversity re-ranking (``matching.signal_ranking.pairwise``)."""
+"""For the best candidates only (in ``$ids`` order): their names, and their sentences and sentence vectors
+for the pair reason and the diversity re-ranking (``matching.signal_ranking.pairwise``)."""
