@@ -68,7 +68,7 @@ from api.graphql.pages import embed  # noqa: E402
 from api.graphql.suggestions import basis_of, reasons  # noqa: E402
 from api.server import api_server  # noqa: E402
 from api.throttle import Lane  # noqa: E402
-from graph import admin  # noqa: E402
+from graph import admin, migrations  # noqa: E402
 from graph.db import Graph  # noqa: E402
 from graph.queries import api as q  # noqa: E402
 from graph.queries import organizations as orgs  # noqa: E402
@@ -256,8 +256,10 @@ def print_profile(path: Path) -> None:
 
 def prepare(settings: Settings, orgs: int, *, embeddings: bool) -> None:
     """Make sure the graph holds ``orgs`` generated organizations, embedded when ``embeddings`` (the
-    suggestion and search scenarios need them; the page scenario does not)."""
+    suggestion and search scenarios need them; the page scenario does not). The schema's migrations run
+    first: a fresh graph without its constraints and indexes loads the memberships for tens of minutes."""
     with Graph.connect(settings) as graph:
+        migrations.migrate(graph)
         have = admin.node_counts(graph).get("Organization", 0)
         if have < orgs:
             console.print(f"graph has {have} organizations; generating and loading {orgs} (slow, once)")
